@@ -1,0 +1,79 @@
+// nsnet/error.hpp — the one exception type of nsnet.
+//
+// Layer: basics (no netlink). Every failure nsnet reports is an nsnet::Error, a std::system_error
+// that also carries what was being done (the operation), to what (the object's name), and the
+// kernel's own explanation when it sent one (netlink extended ack). Bad input is an
+// InvalidArgument, thrown before anything in the kernel is changed.
+#pragma once
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace nsnet {
+
+class Error : public std::system_error {
+public:
+    // errnum: a positive errno value. operation: what nsnet was doing ("create veth"),
+    // object: the name it concerns ("veth-n1"), kernel_message: the extended-ack text, if any.
+    Error(int errnum, std::string operation, std::string object = {},
+          std::string kernel_message = {}, std::string detail = {})
+        : std::system_error(errnum, std::generic_category()),
+          operation_(std::move(operation)),
+          object_(std::move(object)),
+          kernel_message_(std::move(kernel_message)),
+          detail_(std::move(detail)) {
+        compose();
+    }
+
+    int errnum() const noexcept { return code().value(); }
+    const std::string& operation() const noexcept { return operation_; }
+    const std::string& object() const noexcept { return object_; }
+    // The kernel's extended-ack message (NLMSGERR_ATTR_MSG), empty when it sent none.
+    const std::string& kernel_message() const noexcept { return kernel_message_; }
+    // Extra explanation added by nsnet (e.g. which attribute the kernel pointed at).
+    const std::string& detail() const noexcept { return detail_; }
+    // Byte offset of the offending attribute in the request (NLMSGERR_ATTR_OFFS), or -1.
+    long bad_attribute_offset() const noexcept { return bad_attribute_offset_; }
+    void set_bad_attribute_offset(long offset) {
+        bad_attribute_offset_ = offset;
+        compose();
+    }
+
+    const char* what() const noexcept override { return what_.c_str(); }
+
+private:
+    void compose() {
+        what_ = operation_;
+        if (!object_.empty()) what_ += " '" + object_ + "'";
+        what_ += ": ";
+        what_ += code().message();
+        if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
+        if (!detail_.empty()) what_ += " [" + detail_ + "]";
+    }
+
+    std::string operation_, object_, kernel_message_, detail_, what_;
+    long bad_attribute_offset_ = -1;
+};
+
+// Bad input rejected by nsnet itself, before the kernel saw anything. errno is EINVAL.
+class InvalidArgument : public Error {
+public:
+    InvalidArgument(std::string operation, std::string object, std::string why)
+        : Error(EINVAL, std::move(operation), std::move(object), {}, std::move(why)) {}
+};
+
+// Throws InvalidArgument; `why` must name the bad value, e.g. "VLAN id 4095 is outside 1..4094".
+[[noreturn]] inline void invalid_argument(std::string operation, std::string object, std::string why) {
+    throw InvalidArgument(std::move(operation), std::move(object), std::move(why));
+}
+
+// Throws Error for the current errno.
+[[noreturn]] inline void throw_errno(std::string operation, std::string object = {}, int err = errno) {
+    throw Error(err, std::move(operation), std::move(object));
+}
+
+}  // namespace nsnet

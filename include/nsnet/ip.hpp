@@ -1,0 +1,244 @@
+// nsnet/ip.hpp — IP addresses, prefixes (CIDR), MAC addresses and interface names: parse, format, validate.
+//
+// Layer: basics (no netlink, no I/O). Parsing is strict: "300.1.1.1", "10.0.0.1/33" and
+// "02:00:00:00:00" are rejected with an InvalidArgument that names the value.
+#pragma once
+
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nsnet/error.hpp"
+
+namespace nsnet {
+
+enum class Family : std::uint8_t { V4 = AF_INET, V6 = AF_INET6 };
+
+// An IPv4 or IPv6 address (no prefix length).
+class IpAddress {
+public:
+    IpAddress() = default;  // 0.0.0.0
+
+    static std::optional<IpAddress> try_parse(std::string_view text) {
+        std::string s(text);
+        IpAddress a;
+        if (s.find(':') != std::string::npos) {
+            a.family_ = Family::V6;
+            if (inet_pton(AF_INET6, s.c_str(), a.bytes_.data()) == 1) return a;
+        } else {
+            a.family_ = Family::V4;
+            if (inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) return a;
+        }
+        return std::nullopt;
+    }
+    // "10.0.0.1", "2001:db8::1". Throws InvalidArgument naming the text.
+    static IpAddress parse(std::string_view text) {
+        if (auto a = try_parse(text)) return *a;
+        invalid_argument("parse IP address", std::string(text),
+                         "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
+    }
+    static IpAddress v4(std::uint32_t host_order) {
+        IpAddress a;
+        a.family_ = Family::V4;
+        std::uint32_t be = htonl(host_order);
+        std::memcpy(a.bytes_.data(), &be, 4);
+        return a;
+    }
+    // From raw network-order bytes (4 or 16), as netlink carries them.
+    static std::optional<IpAddress> from_bytes(const void* data, std::size_t size) {
+        IpAddress a;
+        if (size == 4) a.family_ = Family::V4;
+        else if (size == 16) a.family_ = Family::V6;
+        else return std::nullopt;
+        std::memcpy(a.bytes_.data(), data, size);
+        return a;
+    }
+
+    Family family() const noexcept { return family_; }
+    int af() const noexcept { return static_cast<int>(family_); }
+    bool is_v4() const noexcept { return family_ == Family::V4; }
+    bool is_v6() const noexcept { return family_ == Family::V6; }
+    std::size_t size() const noexcept { return is_v4() ? 4 : 16; }
+    const std::uint8_t* data() const noexcept { return bytes_.data(); }
+    std::uint32_t v4_host_order() const noexcept {
+        std::uint32_t be;
+        std::memcpy(&be, bytes_.data(), 4);
+        return ntohl(be);
+    }
+    bool is_unspecified() const noexcept {
+        for (std::size_t i = 0; i < size(); ++i)
+            if (bytes_[i]) return false;
+        return true;
+    }
+
+    std::string to_string() const {
+        char buf[INET6_ADDRSTRLEN] = {};
+        inet_ntop(af(), bytes_.data(), buf, sizeof buf);
+        return buf;
+    }
+
+    friend bool operator==(const IpAddress&, const IpAddress&) = default;
+    friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+
+private:
+    Family family_ = Family::V4;
+    std::array<std::uint8_t, 16> bytes_{};
+};
+
+// An address with a prefix length: "10.10.10.1/24". The address keeps its host bits
+// (an interface address), network() clears them (a route destination).
+class Prefix {
+public:
+    Prefix() = default;
+    Prefix(IpAddress address, unsigned length, std::string_view context = "prefix")
+        : address_(address), length_(static_cast<std::uint8_t>(length)) {
+        unsigned max = address.is_v4() ? 32 : 128;
+        if (length > max)
+            invalid_argument("parse " + std::string(context), address.to_string() + "/" + std::to_string(length),
+                             "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
+    }
+
+    static std::optional<Prefix> try_parse(std::string_view text) {
+        try {
+            return parse(text);
+        } catch (const InvalidArgument&) {
+            return std::nullopt;
+        }
+    }
+    // "10.0.0.0/8", "2001:db8::/32"; a bare address means a host prefix (/32 or /128).
+    // Throws InvalidArgument naming the text ("10.0.0.1/33": prefix length 33 exceeds 32).
+    static Prefix parse(std::string_view text) {
+        std::string t(text);
+        auto slash = t.find('/');
+        auto addr = IpAddress::try_parse(t.substr(0, slash));
+        if (!addr)
+            invalid_argument("parse prefix", t, "'" + t.substr(0, slash) + "' is not an IPv4 or IPv6 address");
+        unsigned max = addr->is_v4() ? 32 : 128;
+        if (slash == std::string::npos) return Prefix(*addr, max);
+        std::string len = t.substr(slash + 1);
+        if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos)
+            invalid_argument("parse prefix", t, "'" + len + "' is not a prefix length");
+        unsigned n = static_cast<unsigned>(std::stoul(len));
+        if (n > max)
+            invalid_argument("parse prefix", t,
+                             "prefix length " + len + " exceeds " + std::to_string(max) + " in '" + t + "'");
+        return Prefix(*addr, n);
+    }
+
+    const IpAddress& address() const noexcept { return address_; }
+    unsigned length() const noexcept { return length_; }
+    Family family() const noexcept { return address_.family(); }
+
+    // The prefix with host bits cleared: 10.10.10.1/24 -> 10.10.10.0/24.
+    Prefix network() const {
+        std::array<std::uint8_t, 16> b{};
+        std::memcpy(b.data(), address_.data(), address_.size());
+        for (unsigned i = 0; i < address_.size(); ++i) {
+            unsigned bit = i * 8;
+            if (bit >= length_) b[i] = 0;
+            else if (bit + 8 > length_) b[i] &= static_cast<std::uint8_t>(0xff << (8 - (length_ - bit)));
+        }
+        return Prefix(*IpAddress::from_bytes(b.data(), address_.size()), length_);
+    }
+    // The IPv4 broadcast address (host bits set), as `ip addr add ... brd +` computes it.
+    IpAddress broadcast() const {
+        std::uint32_t host_mask = length_ >= 32 ? 0 : (0xffffffffu >> length_);
+        return IpAddress::v4(address_.v4_host_order() | host_mask);
+    }
+    bool contains(const IpAddress& a) const {
+        if (a.family() != family()) return false;
+        return Prefix(a, length_).network().address_ == network().address_;
+    }
+    bool is_default() const noexcept { return length_ == 0; }
+
+    std::string to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
+
+    friend bool operator==(const Prefix&, const Prefix&) = default;
+
+private:
+    IpAddress address_;
+    std::uint8_t length_ = 0;
+};
+
+// A 48-bit Ethernet address.
+class MacAddress {
+public:
+    MacAddress() = default;
+    explicit MacAddress(const std::array<std::uint8_t, 6>& b) : bytes_(b) {}
+
+    // "02:00:00:00:00:01" (also accepts '-' separators). Throws InvalidArgument naming the text.
+    static MacAddress parse(std::string_view text) {
+        MacAddress m;
+        auto bad = [&] {
+            invalid_argument("parse MAC address", std::string(text),
+                             "'" + std::string(text) + "' is not a MAC address like 02:00:00:00:00:01");
+        };
+        if (text.size() != 17) bad();
+        for (int i = 0; i < 6; ++i) {
+            unsigned v = 0;
+            for (int j = 0; j < 2; ++j) {
+                char c = text[i * 3 + j];
+                v <<= 4;
+                if (c >= '0' && c <= '9') v |= unsigned(c - '0');
+                else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
+                else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
+                else bad();
+            }
+            if (i < 5 && text[i * 3 + 2] != ':' && text[i * 3 + 2] != '-') bad();
+            m.bytes_[i] = static_cast<std::uint8_t>(v);
+        }
+        return m;
+    }
+    static std::optional<MacAddress> from_bytes(const void* data, std::size_t size) {
+        if (size != 6) return std::nullopt;
+        MacAddress m;
+        std::memcpy(m.bytes_.data(), data, 6);
+        return m;
+    }
+
+    const std::uint8_t* data() const noexcept { return bytes_.data(); }
+    static constexpr std::size_t size() noexcept { return 6; }
+    bool is_zero() const noexcept { return bytes_ == std::array<std::uint8_t, 6>{}; }
+    bool is_multicast() const noexcept { return bytes_[0] & 1; }
+
+    std::string to_string() const {
+        char buf[18];
+        std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0], bytes_[1], bytes_[2],
+                      bytes_[3], bytes_[4], bytes_[5]);
+        return buf;
+    }
+
+    friend bool operator==(const MacAddress&, const MacAddress&) = default;
+    friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
+
+private:
+    std::array<std::uint8_t, 6> bytes_{};
+};
+
+// Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",
+// no '/', ':' or whitespace. Throws InvalidArgument naming the value; `operation` says what it was for.
+inline void validate_interface_name(std::string_view name, std::string_view operation = "name interface") {
+    auto fail = [&](const std::string& why) {
+        invalid_argument(std::string(operation), std::string(name), why);
+    };
+    if (name.empty()) fail("interface name is empty");
+    if (name.size() >= IFNAMSIZ)
+        fail("interface name '" + std::string(name) + "' is " + std::to_string(name.size()) +
+             " bytes; the kernel allows at most " + std::to_string(IFNAMSIZ - 1));
+    if (name == "." || name == "..") fail("interface name '" + std::string(name) + "' is reserved");
+    for (char c : name)
+        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+            c == '\0')
+            fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : std::string(1, c)) +
+                 "', which the kernel does not allow");
+}
+
+}  // namespace nsnet

@@ -1,0 +1,393 @@
+// nsnet/netns.hpp — network namespaces: create, open, enter (safely), delete.
+//
+// Layer: typed objects. `Netns` owns a namespace it created and deletes it on destruction unless
+// persist() was called; `NetnsRef` is a cheap shared reference (an open fd) that links, addresses
+// and probes use to find their namespace. Named namespaces live at /run/netns/NAME exactly as
+// `ip netns add` makes them, so `ip netns list` and `ip netns exec` see ours and we see theirs.
+//
+// The caller's thread never changes namespace: work that must happen inside (opening a socket,
+// unsharing, writing a sysctl) runs on a short-lived thread (detail/thread_netns.hpp), and child
+// processes enter the namespace between fork and exec.
+#pragma once
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/sys.hpp"
+#include "nsnet/detail/thread_netns.hpp"
+#include "nsnet/error.hpp"
+#include "nsnet/nl/socket.hpp"
+
+namespace nsnet {
+
+// The directory `ip netns` keeps named namespaces in.
+inline constexpr const char* netns_run_dir = "/run/netns";
+
+namespace detail {
+
+// Shared state of one referenced namespace: its fd, its name (if any) and a lazily opened
+// rtnetlink socket living inside it. The mutex serialises use of that socket between threads.
+struct NetnsContext {
+    UniqueFd fd;
+    std::string name;  // "ns1" for /run/netns/ns1, "" for the caller's, "pid:123", or a path
+    std::mutex mutex;
+    std::optional<nl::Socket> rtnl;
+};
+
+inline void validate_netns_name(const std::string& name, const char* operation) {
+    if (name.empty()) invalid_argument(operation, name, "a namespace name must not be empty");
+    if (name.size() > 255) invalid_argument(operation, name, "namespace name is longer than 255 bytes");
+    if (name == "." || name == "..")
+        invalid_argument(operation, name, "'" + name + "' cannot name a namespace");
+    for (char c : name)
+        if (c == '/' || c == '\0' || c == '\n' || c == ' ' || c == '\t')
+            invalid_argument(operation, name,
+                             "namespace name '" + name + "' contains a character ('/', whitespace) that `ip netns` cannot use");
+}
+
+// Opens an nsfs file and checks that it really is a network namespace.
+inline UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
+    int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            throw Error(err, "open network namespace", shown_name, {}, "no such namespace: " + path + " does not exist");
+        throw Error(err, "open network namespace", shown_name, {}, path);
+    }
+    UniqueFd owned(fd);
+    int type = ::ioctl(fd, NS_GET_NSTYPE);
+    if (type != CLONE_NEWNET)
+        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    return owned;
+}
+
+// ip netns does this once: /run/netns must be a shared mount so that namespaces mounted there are
+// visible to processes in other mount namespaces.
+inline void prepare_netns_run_dir() {
+    if (::mkdir(netns_run_dir, 0755) != 0 && errno != EEXIST) throw_errno("create directory", netns_run_dir);
+    bool bound = false;
+    while (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) != 0) {
+        if (errno != EINVAL || bound) throw_errno("make mount shared", netns_run_dir);
+        if (::mount(netns_run_dir, netns_run_dir, "none", MS_BIND | MS_REC, nullptr) != 0)
+            throw_errno("bind mount", netns_run_dir);
+        bound = true;
+    }
+}
+
+}  // namespace detail
+
+// A child process started inside a namespace (`ip netns exec NAME argv...`). Killed (SIGKILL) and
+// reaped on destruction unless it has already been waited for or detach()ed.
+class Process {
+public:
+    Process() = default;
+    Process(pid_t pid, detail::UniqueFd out) : pid_(pid), out_(std::move(out)) {}
+    Process(Process&& o) noexcept : pid_(std::exchange(o.pid_, -1)), out_(std::move(o.out_)) {}
+    Process& operator=(Process&& o) noexcept {
+        if (this != &o) {
+            kill_and_reap();
+            pid_ = std::exchange(o.pid_, -1);
+            out_ = std::move(o.out_);
+        }
+        return *this;
+    }
+    ~Process() { kill_and_reap(); }
+
+    pid_t pid() const noexcept { return pid_; }
+    // Reads the child's captured stdout until it closes (only with capture_output).
+    std::string read_output() {
+        std::string s;
+        char buf[4096];
+        for (;;) {
+            ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(out_.get(), buf, sizeof buf); });
+            if (n <= 0) break;
+            s.append(buf, static_cast<std::size_t>(n));
+        }
+        return s;
+    }
+    // Waits for the child and returns its exit status (128+signal if it was killed).
+    int wait() {
+        if (pid_ < 0) throw Error(ECHILD, "wait for process");
+        int status = 0;
+        if (detail::sys_call(detail::Call::other, [&] { return ::waitpid(pid_, &status, 0); }) < 0)
+            throw_errno("wait for process", std::to_string(pid_));
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    void signal(int sig) const {
+        if (pid_ > 0 && ::kill(pid_, sig) != 0) throw_errno("signal process", std::to_string(pid_));
+    }
+    void detach() noexcept { pid_ = -1; }
+
+private:
+    void kill_and_reap() noexcept {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            int st;
+            while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
+        }
+        pid_ = -1;
+    }
+    pid_t pid_ = -1;
+    detail::UniqueFd out_;
+};
+
+struct SpawnOptions {
+    bool capture_output = false;  // child's stdout into a pipe (Process::read_output)
+    bool remount_sys = true;      // like `ip netns exec`: a private /sys showing the namespace's devices
+};
+
+// A reference to a network namespace. Copying is cheap (shared); it keeps the namespace alive
+// while referenced (an open fd) but never deletes it.
+class NetnsRef {
+public:
+    NetnsRef() = default;
+
+    // The namespace of the calling thread right now (on a host: the host's namespace).
+    static NetnsRef current() {
+        return NetnsRef(detail::open_netns_file("/proc/thread-self/ns/net", "current"), "");
+    }
+    // `ip netns` name: /run/netns/NAME. Throws Error(ENOENT) naming it when there is none.
+    static NetnsRef open(const std::string& name) {
+        detail::validate_netns_name(name, "open network namespace");
+        return NetnsRef(detail::open_netns_file(std::string(netns_run_dir) + "/" + name, name), name);
+    }
+    // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere.
+    static NetnsRef open_path(const std::string& path) {
+        return NetnsRef(detail::open_netns_file(path, path), path);
+    }
+    static NetnsRef open_pid(pid_t pid) {
+        return NetnsRef(detail::open_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
+                        "pid:" + std::to_string(pid));
+    }
+    // Takes ownership of an nsfs fd (checked).
+    static NetnsRef adopt(detail::UniqueFd fd, std::string name) {
+        if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
+            invalid_argument("adopt network namespace", name, "file descriptor is not a network namespace");
+        return NetnsRef(std::move(fd), std::move(name));
+    }
+
+    bool valid() const noexcept { return static_cast<bool>(ctx_); }
+    // "" for an anonymous or the current namespace.
+    const std::string& name() const { return ctx().name; }
+    // A printable name for messages: the name, or "current"/"anonymous".
+    std::string display_name() const { return ctx().name.empty() ? std::string("(unnamed)") : ctx().name; }
+    int fd() const { return ctx().fd.get(); }
+    // Namespaces are equal when their nsfs inodes are.
+    std::uint64_t inode() const {
+        struct stat st {};
+        if (::fstat(fd(), &st) != 0) throw_errno("stat network namespace", display_name());
+        return st.st_ino;
+    }
+    friend bool operator==(const NetnsRef& a, const NetnsRef& b) {
+        if (a.ctx_ == b.ctx_) return true;
+        if (!a.ctx_ || !b.ctx_) return false;
+        return a.inode() == b.inode();
+    }
+
+    // Runs fn() on a dedicated thread inside this namespace; result and exceptions come back.
+    template <class Fn>
+    auto run(Fn&& fn) const {
+        return detail::run_in_netns(fd(), std::forward<Fn>(fn), display_name());
+    }
+    // A socket (any family) that lives in this namespace, e.g. socket(AF_INET, SOCK_DGRAM, 0).
+    detail::UniqueFd socket(int domain, int type, int protocol = 0) const {
+        return run([&] {
+            int s = detail::sys_call(detail::Call::socket, [&] { return ::socket(domain, type | SOCK_CLOEXEC, protocol); });
+            if (s < 0) throw_errno("open socket in namespace", display_name());
+            return detail::UniqueFd(s);
+        });
+    }
+    // A new netlink socket that lives in this namespace (for batches, monitors, nf_tables).
+    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const {
+        return run([&] { return nl::Socket::open(protocol); });
+    }
+    // Runs fn(nl::Socket&) with this namespace's shared rtnetlink socket, one caller at a time.
+    template <class Fn>
+    auto with_rtnl(Fn&& fn) const {
+        detail::NetnsContext& c = ctx();
+        std::lock_guard lock(c.mutex);
+        if (!c.rtnl) c.rtnl.emplace(netlink_socket(NETLINK_ROUTE));
+        return fn(*c.rtnl);
+    }
+
+    // Starts argv[0] (searched in PATH) inside this namespace, like `ip netns exec NAME argv...`.
+    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const {
+        if (argv.empty()) invalid_argument("start process in namespace", display_name(), "empty command line");
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        int pipefd[2] = {-1, -1};
+        if (options.capture_output && ::pipe2(pipefd, O_CLOEXEC) != 0) throw_errno("create pipe");
+        int errpipe[2];
+        if (::pipe2(errpipe, O_CLOEXEC) != 0) throw_errno("create pipe");
+        pid_t pid = ::fork();
+        if (pid < 0) throw_errno("fork");
+        if (pid == 0) {
+            // Child: only async-signal-safe calls from here on.
+            int err = 0;
+            if (::setns(fd(), CLONE_NEWNET) != 0) err = errno;
+            if (!err && options.remount_sys) {
+                if (::unshare(CLONE_NEWNS) == 0 && ::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) == 0) {
+                    ::umount2("/sys", MNT_DETACH);
+                    ::mount("sysfs", "/sys", "sysfs", 0, nullptr);
+                }
+            }
+            if (!err && options.capture_output) ::dup2(pipefd[1], STDOUT_FILENO);
+            if (!err) {
+                ::execvp(args[0], args.data());
+                err = errno;
+            }
+            (void)!::write(errpipe[1], &err, sizeof err);
+            ::_exit(127);
+        }
+        ::close(errpipe[1]);
+        if (options.capture_output) ::close(pipefd[1]);
+        detail::UniqueFd out(options.capture_output ? pipefd[0] : -1);
+        int child_err = 0;
+        ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(errpipe[0], &child_err, sizeof child_err); });
+        ::close(errpipe[0]);
+        Process p(pid, std::move(out));
+        if (n == sizeof child_err && child_err) {
+            p.wait();
+            throw Error(child_err, "start process in namespace", display_name(), {}, argv[0]);
+        }
+        return p;
+    }
+
+protected:
+    NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std::make_shared<detail::NetnsContext>()) {
+        ctx_->fd = std::move(fd);
+        ctx_->name = std::move(name);
+    }
+    detail::NetnsContext& ctx() const {
+        if (!ctx_) throw Error(EBADF, "use network namespace", {}, {}, "empty NetnsRef (moved from?)");
+        return *ctx_;
+    }
+    std::shared_ptr<detail::NetnsContext> ctx_;
+};
+
+// Owns a namespace nsnet created: `ip netns add NAME` on construction, `ip netns del NAME` on
+// destruction (unless persist()ed). An anonymous namespace has no name and lives while referenced.
+class Netns : public NetnsRef {
+public:
+    Netns() = default;
+
+    // ip netns add NAME. Throws Error(EEXIST) naming it if it exists already.
+    static Netns create(const std::string& name) {
+        detail::validate_netns_name(name, "create network namespace");
+        detail::prepare_netns_run_dir();
+        std::string path = std::string(netns_run_dir) + "/" + name;
+        int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+        if (f < 0) {
+            int err = errno;
+            throw Error(err, "create network namespace", name, {},
+                        err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
+        }
+        ::close(f);
+        try {
+            detail::run_in_netns(-1, [&] {
+                if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+                    throw_errno("create network namespace", name);
+                // The thread's own namespace file: /proc/self would name the main thread's.
+                if (detail::sys_call(detail::Call::mount, [&] {
+                        return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
+                    }) != 0)
+                    throw_errno("bind mount network namespace", name);
+            });
+            Netns ns(detail::open_netns_file(path, name), name);
+            ns.owned_ = true;
+            return ns;
+        } catch (...) {
+            ::umount2(path.c_str(), MNT_DETACH);
+            ::unlink(path.c_str());
+            throw;
+        }
+    }
+    // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
+    static Netns create_anonymous() {
+        auto fd = detail::run_in_netns(-1, [] {
+            if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+                throw_errno("create anonymous network namespace");
+            return detail::open_netns_file("/proc/thread-self/ns/net", "anonymous");
+        });
+        return Netns(std::move(fd), "");
+    }
+
+    Netns(Netns&& o) noexcept : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
+    Netns& operator=(Netns&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            NetnsRef::operator=(std::move(o));
+            owned_ = std::exchange(o.owned_, false);
+        }
+        return *this;
+    }
+    Netns(const Netns&) = delete;
+    Netns& operator=(const Netns&) = delete;
+    ~Netns() { destroy(); }
+
+    // Keep the namespace after this object is gone (`ip netns del NAME` removes it later).
+    void persist() noexcept { owned_ = false; }
+    bool owned() const noexcept { return owned_; }
+    // Deletes the namespace's name now (ip netns del); the kernel frees it once nothing refers to it.
+    void remove() {
+        if (!ctx_ || !owned_) return;
+        owned_ = false;
+        if (!ctx_->name.empty()) remove_named(ctx_->name);
+        ctx_.reset();
+    }
+    // ip netns del NAME, for a namespace nsnet did not create (or one a crashed run left).
+    static void remove_named(const std::string& name) {
+        detail::validate_netns_name(name, "delete network namespace");
+        std::string path = std::string(netns_run_dir) + "/" + name;
+        if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+            throw_errno("delete network namespace", name);
+        if (::unlink(path.c_str()) != 0) throw_errno("delete network namespace", name);
+    }
+    // Names of all namespaces in /run/netns (ip netns list).
+    static std::vector<std::string> list_named();
+
+private:
+    Netns(detail::UniqueFd fd, std::string name) : NetnsRef(std::move(fd), std::move(name)) {}
+    void destroy() noexcept {
+        try {
+            remove();
+        } catch (...) {
+            // Destructors never throw; a namespace already deleted by someone else is fine.
+        }
+        ctx_.reset();
+    }
+    bool owned_ = false;
+};
+
+}  // namespace nsnet
+
+#include <dirent.h>
+
+inline std::vector<std::string> nsnet::Netns::list_named() {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(netns_run_dir);
+    if (!d) return names;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    return names;
+}
