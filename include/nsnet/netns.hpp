@@ -43,10 +43,10 @@ namespace detail {
 // Shared state of one referenced namespace: its fd, its name (if any) and a lazily opened
 // rtnetlink socket living inside it. The mutex serialises use of that socket between threads.
 struct NetnsContext {
-    UniqueFd fd;
-    std::string name;  // "ns1" for /run/netns/ns1, "" for the caller's, "pid:123", or a path
-    std::mutex mutex;
-    std::optional<nl::Socket> rtnl;
+    UniqueFd fd{};
+    std::string name{};  // "ns1" for /run/netns/ns1, "" for the caller's, "pid:123", or a path
+    std::mutex mutex{};
+    std::optional<nl::Socket> rtnl{};
 };
 
 inline void validate_netns_name(const std::string& name, const char* operation) {
@@ -111,7 +111,7 @@ public:
     pid_t pid() const noexcept { return pid_; }
     // Reads the child's captured stdout until it closes (only with capture_output).
     std::string read_output() {
-        std::string s;
+        std::string s{};
         char buf[4096];
         for (;;) {
             ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(out_.get(), buf, sizeof buf); });
@@ -138,7 +138,7 @@ private:
     void kill_and_reap() noexcept {
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
-            int st;
+            int st{};
             while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
         }
         pid_ = -1;
@@ -279,7 +279,7 @@ protected:
         if (!ctx_) throw Error(EBADF, "use network namespace", {}, {}, "empty NetnsRef (moved from?)");
         return *ctx_;
     }
-    std::shared_ptr<detail::NetnsContext> ctx_;
+    std::shared_ptr<detail::NetnsContext> ctx_{};
 };
 
 // Owns a namespace nsnet created: `ip netns add NAME` on construction, `ip netns del NAME` on
@@ -381,7 +381,7 @@ private:
 #include <dirent.h>
 
 inline std::vector<std::string> nsnet::Netns::list_named() {
-    std::vector<std::string> names;
+    std::vector<std::string> names{};
     DIR* d = ::opendir(netns_run_dir);
     if (!d) return names;
     while (dirent* e = ::readdir(d)) {

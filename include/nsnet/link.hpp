@@ -1,0 +1,240 @@
+// nsnet/link.hpp — network interfaces: Link (a handle to any interface) and OwnedLink (one nsnet created).
+//
+// Layer: typed objects. A Link names an interface by namespace + ifindex (so it survives renames)
+// and does what `ip link set`, `ip link del` and `ip addr` do to it. It is a plain, copyable
+// handle: it never deletes anything by itself. OwnedLink is the move-only base of every link kind
+// nsnet creates (VethPair, Bridge, Macvlan, ...): it deletes its interface on destruction unless
+// persist()ed, and tolerates the interface being gone already (it dies with its namespace).
+#pragma once
+
+#include <net/if.h>
+#include <linux/if.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/nl/transact.hpp"
+#include "nsnet/rtnl/addr.hpp"
+#include "nsnet/rtnl/link.hpp"
+
+namespace nsnet {
+
+using LinkInfo = rtnl::LinkInfo;
+using AddressInfo = rtnl::AddressInfo;
+using Scope = rtnl::Scope;
+
+// Options of `ip addr add`.
+struct AddressOptions {
+    bool broadcast = false;              // `brd +`: compute the IPv4 broadcast address
+    std::optional<IpAddress> peer{};       // `peer ADDR` (point-to-point)
+    std::optional<Scope> scope{};
+    std::string label{};
+    bool replace = false;                // `ip addr replace`
+};
+
+class Link {
+public:
+    Link() = default;
+    Link(NetnsRef netns, int index, std::string name)
+        : netns_(std::move(netns)), index_(index), name_(std::move(name)) {}
+
+    // ip link show NAME. Throws Error(ENODEV) naming the link and namespace if there is none.
+    static Link get(const NetnsRef& netns, std::string_view name) {
+        validate_interface_name(name, "find link");
+        auto info = query(netns, rtnl::link_get(name), std::string(name));
+        return Link(netns, info.index, info.name);
+    }
+    static Link get(const NetnsRef& netns, int index) {
+        auto info = query(netns, rtnl::link_get(index), "#" + std::to_string(index));
+        return Link(netns, info.index, info.name);
+    }
+    // Like get(), but an absent link is nullopt rather than an error.
+    static std::optional<Link> find(const NetnsRef& netns, std::string_view name) {
+        try {
+            return get(netns, name);
+        } catch (const Error& e) {
+            if (e.errnum() == ENODEV) return std::nullopt;
+            throw;
+        }
+    }
+    // ip link show: every link of the namespace, as the kernel reports them.
+    static std::vector<LinkInfo> list(const NetnsRef& netns) {
+        return netns.with_rtnl([](nl::Socket& s) {
+            auto m = rtnl::link_dump();
+            return nl::dump_collect(s, m, "list links", rtnl::decode_link);
+        });
+    }
+    // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()).
+    static Link loopback(const NetnsRef& netns) { return get(netns, "lo"); }
+
+    bool valid() const noexcept { return index_ > 0; }
+    const NetnsRef& netns() const noexcept { return netns_; }
+    int index() const noexcept { return index_; }
+    const std::string& name() const noexcept { return name_; }
+
+    // A fresh read of the link's state (ip -d link show NAME).
+    LinkInfo info() const { return query(netns_, rtnl::link_get(index_), name_); }
+
+    // ip link set NAME up / down
+    void up() { change({.up = true}, "set link up"); }
+    void down() { change({.up = false}, "set link down"); }
+    void set_up(bool on) { on ? up() : down(); }
+    // ip link set NAME name NEW (the kernel refuses while the link is up: EBUSY)
+    void rename(const std::string& new_name) {
+        validate_interface_name(new_name, "rename link");
+        change({.name = new_name}, "rename link");
+        name_ = new_name;
+    }
+    // ip link set NAME mtu N
+    void set_mtu(std::uint32_t mtu) { change({.mtu = mtu}, "set link mtu"); }
+    // ip link set NAME address MAC
+    void set_mac(const MacAddress& mac) { change({.mac = mac}, "set link address"); }
+    void set_mac(std::string_view mac) { set_mac(MacAddress::parse(mac)); }
+    // ip link set NAME group N
+    void set_group(std::uint32_t group) { change({.group = group}, "set link group"); }
+    // ip link set NAME alias TEXT
+    void set_alias(const std::string& alias) { change({.alias = alias}, "set link alias"); }
+    // ip link set NAME master BRIDGE (both must be in the same namespace)
+    void set_master(const Link& master) {
+        if (!(master.netns_ == netns_))
+            invalid_argument("set link master", name_,
+                             "master '" + master.name_ + "' is in another network namespace");
+        change({.master = master.index_}, "set link master");
+    }
+    // ip link set NAME nomaster
+    void set_nomaster() { change({.master = 0}, "set link nomaster"); }
+    // ip link set NAME netns TARGET. The handle follows the link into its new namespace.
+    void set_netns(const NetnsRef& target) {
+        int fd = target.fd();
+        change({.netns_fd = fd}, "move link to namespace " + target.display_name());
+        netns_ = target;
+        // The ifindex is kept when free in the target, but not guaranteed: look it up again.
+        index_ = get(netns_, name_).index_;
+    }
+    // ip link set NAME netns NSNAME (an `ip netns` name; unknown names are reported as ENOENT).
+    void set_netns(const std::string& netns_name) { set_netns(NetnsRef::open(netns_name)); }
+    // ip link del NAME
+    void remove() {
+        run("delete link", rtnl::link_del(index_));
+        index_ = 0;
+    }
+
+    // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]
+    void add_address(const Prefix& prefix, const AddressOptions& o = {}) {
+        run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
+            rtnl::address_new(address_spec(prefix, o), o.replace));
+    }
+    void add_address(std::string_view cidr, const AddressOptions& o = {}) { add_address(Prefix::parse(cidr), o); }
+    // ip addr del CIDR dev NAME
+    void del_address(const Prefix& prefix) {
+        run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
+    }
+    void del_address(std::string_view cidr) { del_address(Prefix::parse(cidr)); }
+    // ip addr show dev NAME
+    std::vector<AddressInfo> addresses() const {
+        auto all = netns_.with_rtnl([](nl::Socket& s) {
+            auto m = rtnl::address_dump();
+            return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
+        });
+        std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
+        return all;
+    }
+
+    friend bool operator==(const Link& a, const Link& b) { return a.index_ == b.index_ && a.netns_ == b.netns_; }
+
+protected:
+    // Runs one request in this link's namespace; errors name the link.
+    void run(const std::string& operation, nl::MessageBuilder msg) const {
+        if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
+        netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
+    }
+    void change(rtnl::LinkChange c, const std::string& operation) {
+        c.index = index_;
+        run(operation, rtnl::link_set(c));
+    }
+    rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const {
+        rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+        if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
+        return s;
+    }
+    static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
+        return netns.with_rtnl([&](nl::Socket& s) {
+            std::optional<LinkInfo> found{};
+            try {
+                nl::request(s, msg, "find link", shown, [&](const nl::MessageView& m) {
+                    if (auto l = rtnl::decode_link(m)) found = std::move(l);
+                });
+            } catch (const Error& e) {
+                if (e.errnum() == ENODEV)
+                    throw Error(ENODEV, "find link", shown, e.kernel_message(),
+                                "no such interface in namespace " + netns.display_name());
+                throw;
+            }
+            if (!found) throw Error(ENODEV, "find link", shown, {}, "the kernel sent no link");
+            return *found;
+        });
+    }
+
+    NetnsRef netns_{};
+    int index_ = 0;
+    std::string name_{};
+};
+
+// Base of every link nsnet creates: deletes it on destruction unless persisted. Move-only.
+class OwnedLink : public Link {
+public:
+    OwnedLink() = default;
+    explicit OwnedLink(Link link) : Link(std::move(link)), owned_(true) {}
+    OwnedLink(OwnedLink&& o) noexcept : Link(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
+    OwnedLink& operator=(OwnedLink&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            Link::operator=(std::move(o));
+            owned_ = std::exchange(o.owned_, false);
+        }
+        return *this;
+    }
+    OwnedLink(const OwnedLink&) = delete;
+    OwnedLink& operator=(const OwnedLink&) = delete;
+    ~OwnedLink() { destroy(); }
+
+    // Keep the interface after this object is gone.
+    void persist() noexcept { owned_ = false; }
+    bool owned() const noexcept { return owned_; }
+    // Gives up ownership and returns the plain handle.
+    Link release() noexcept {
+        owned_ = false;
+        return Link(*this);
+    }
+    // Deletes the interface now; one already gone (ENODEV) counts as deleted.
+    void remove() {
+        if (!valid()) return;
+        try {
+            Link::remove();
+        } catch (const Error& e) {
+            if (e.errnum() != ENODEV && e.errnum() != ENOENT) throw;
+            index_ = 0;
+        }
+        owned_ = false;
+    }
+
+protected:
+    void destroy() noexcept {
+        if (!owned_) return;
+        try {
+            remove();
+        } catch (...) {
+            // Destructors never throw. A link we cannot delete is reported nowhere; callers that
+            // care call remove() themselves.
+        }
+        owned_ = false;
+    }
+    bool owned_ = false;
+};
+
+}  // namespace nsnet

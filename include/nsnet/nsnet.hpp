@@ -1,0 +1,11 @@
+// nsnet/nsnet.hpp — the umbrella header: everything public in nsnet.
+//
+// Include this and nothing else: `#include <nsnet/nsnet.hpp>`. Each header below is also usable
+// alone (tests/compile checks that), for programs that want a smaller include.
+#pragma once
+
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/link.hpp"
+#include "nsnet/veth.hpp"

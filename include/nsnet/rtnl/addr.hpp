@@ -1,0 +1,94 @@
+// nsnet/rtnl/addr.hpp — RTM_NEWADDR / RTM_DELADDR / RTM_GETADDR messages, encoded and decoded.
+//
+// Layer: rtnetlink messages, no I/O.
+#pragma once
+
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include <optional>
+#include <string>
+
+#include "nsnet/ip.hpp"
+#include "nsnet/nl/message.hpp"
+
+namespace nsnet::rtnl {
+
+enum class Scope : unsigned char { Universe = RT_SCOPE_UNIVERSE, Site = RT_SCOPE_SITE, Link = RT_SCOPE_LINK, Host = RT_SCOPE_HOST, Nowhere = RT_SCOPE_NOWHERE };
+
+// An interface address as the kernel holds it (ip addr show).
+struct AddressInfo {
+    int index = 0;             // interface
+    Prefix prefix{};             // the local address with its prefix length
+    std::optional<IpAddress> peer{};       // point-to-point peer (IFA_ADDRESS differs from IFA_LOCAL)
+    std::optional<IpAddress> broadcast{};
+    Scope scope = Scope::Universe;
+    std::uint32_t flags = 0;   // IFA_F_PERMANENT, IFA_F_TENTATIVE, ...
+    std::string label{};
+};
+
+inline std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
+    if (m.type() != RTM_NEWADDR && m.type() != RTM_DELADDR) return std::nullopt;
+    auto ifa = m.family_header<ifaddrmsg>();
+    AddressInfo a{};
+    a.index = static_cast<int>(ifa.ifa_index);
+    a.scope = static_cast<Scope>(ifa.ifa_scope);
+    a.flags = ifa.ifa_flags;
+    std::optional<IpAddress> local, address{};
+    for (nl::Attr at : m.attrs<ifaddrmsg>()) {
+        switch (at.type()) {
+            case IFA_LOCAL: local = at.ip(); break;
+            case IFA_ADDRESS: address = at.ip(); break;
+            case IFA_BROADCAST: a.broadcast = at.ip(); break;
+            case IFA_LABEL: a.label = std::string(at.str()); break;
+            case IFA_FLAGS: a.flags = at.u32(); break;
+            default: break;
+        }
+    }
+    // IPv6 addresses carry only IFA_ADDRESS; IPv4 carries both (they differ on point-to-point links).
+    IpAddress mine = local ? *local : address ? *address : IpAddress();
+    if (!local && !address) return std::nullopt;
+    a.prefix = Prefix(mine, ifa.ifa_prefixlen);
+    if (local && address && *local != *address) a.peer = address;
+    return a;
+}
+
+struct AddressSpec {
+    int index = 0;
+    Prefix prefix{};                      // 10.10.10.1/24
+    std::optional<IpAddress> peer{};      // ip addr add LOCAL peer PEER
+    std::optional<IpAddress> broadcast{}; // brd ADDR (use Prefix::broadcast() for `brd +`)
+    std::optional<Scope> scope{};
+    std::string label{};                  // IPv4 only: "eth0:1"
+};
+
+// ip addr add|replace|del PREFIX dev DEV. The attribute order is iproute2's.
+inline nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
+    nl::MessageBuilder m(type, flags);
+    ifaddrmsg ifa{};
+    ifa.ifa_family = static_cast<unsigned char>(s.prefix.address().af());
+    ifa.ifa_prefixlen = static_cast<unsigned char>(s.prefix.length());
+    ifa.ifa_index = static_cast<unsigned>(s.index);
+    if (s.scope) ifa.ifa_scope = static_cast<unsigned char>(*s.scope);
+    m.put_header(ifa);
+    m.put_ip(IFA_LOCAL, s.prefix.address());
+    m.put_ip(IFA_ADDRESS, s.peer ? *s.peer : s.prefix.address());
+    if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);
+    if (!s.label.empty()) m.put_string(IFA_LABEL, s.label);
+    return m;
+}
+inline nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false) {
+    return address_message(RTM_NEWADDR, replace ? (NLM_F_CREATE | NLM_F_REPLACE) : (NLM_F_CREATE | NLM_F_EXCL), s);
+}
+inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
+
+// ip addr show (dump), optionally one family.
+inline nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC) {
+    nl::MessageBuilder m(RTM_GETADDR, NLM_F_DUMP);
+    ifaddrmsg ifa{};
+    ifa.ifa_family = family;
+    m.put_header(ifa);
+    return m;
+}
+
+}  // namespace nsnet::rtnl

@@ -1,0 +1,248 @@
+// nsnet/rtnl/link.hpp — RTM_NEWLINK / RTM_DELLINK / RTM_GETLINK messages, encoded and decoded.
+//
+// Layer: rtnetlink messages, no I/O. Encoders return a MessageBuilder ready to send; decode_link()
+// turns a kernel RTM_NEWLINK into a LinkInfo value. Kind-specific data (veth peer, bridge,
+// macvlan, vxlan, ...) is written by callbacks into IFLA_INFO_DATA and kept raw on decode so the
+// kind's own header can interpret it (see link_kinds.hpp).
+//
+// Nests are written without NLA_F_NESTED, as iproute2 does, so requests are byte-for-byte what
+// `ip link` sends (tests/unit/golden).
+#pragma once
+
+#include <net/if.h>  // before <linux/if.h>: glibc and uapi headers only coexist in this order
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nsnet/ip.hpp"
+#include "nsnet/nl/attr.hpp"
+#include "nsnet/nl/message.hpp"
+
+namespace nsnet::rtnl {
+
+// A link as the kernel reported it (ip -d link show).
+struct LinkInfo {
+    int index = 0;
+    std::string name{};
+    unsigned flags = 0;          // IFF_UP, IFF_LOWER_UP, ...
+    unsigned short type = 0;     // ARPHRD_ETHER, ARPHRD_LOOPBACK, ...
+    std::uint32_t mtu = 0;
+    std::optional<MacAddress> mac{};
+    std::optional<MacAddress> broadcast{};
+    int master = 0;              // bridge/bond the link is enslaved to (0: none)
+    int parent = 0;              // IFLA_LINK: the lower device (macvlan parent, veth peer)
+    std::optional<std::int32_t> link_netnsid{};  // the parent/peer lives in another namespace
+    std::uint32_t group = 0;
+    std::uint8_t operstate = 0;  // IF_OPER_UP, ...
+    std::uint32_t txqlen = 0;
+    std::string alias{};
+    std::string kind{};            // "veth", "bridge", "macvlan", ... ("" for physical/loopback)
+    std::string slave_kind{};      // "bridge" when a bridge port
+    std::vector<std::byte> info_data{};        // IFLA_INFO_DATA payload, for the kind's decoder
+    std::vector<std::byte> slave_info_data{};  // IFLA_INFO_SLAVE_DATA payload
+    std::vector<std::byte> protinfo{};         // IFLA_PROTINFO payload (bridge port flags in AF_BRIDGE dumps)
+
+    bool is_up() const noexcept { return flags & IFF_UP; }
+    bool has_carrier() const noexcept { return flags & IFF_LOWER_UP; }
+    nl::AttrRange data() const { return nl::AttrRange(nl::Bytes(info_data.data(), info_data.size())); }
+    nl::AttrRange slave_data() const { return nl::AttrRange(nl::Bytes(slave_info_data.data(), slave_info_data.size())); }
+};
+
+// Decodes RTM_NEWLINK (from a dump, a get or an event). Returns nullopt for other message types.
+inline std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
+    if (m.type() != RTM_NEWLINK && m.type() != RTM_DELLINK) return std::nullopt;
+    auto ifi = m.family_header<ifinfomsg>();
+    LinkInfo l{};
+    l.index = ifi.ifi_index;
+    l.flags = ifi.ifi_flags;
+    l.type = ifi.ifi_type;
+    auto copy = [](nl::Bytes b) { return std::vector<std::byte>(b.begin(), b.end()); };
+    for (nl::Attr a : m.attrs<ifinfomsg>()) {
+        switch (a.type()) {
+            case IFLA_IFNAME: l.name = std::string(a.str()); break;
+            case IFLA_MTU: l.mtu = a.u32(); break;
+            case IFLA_ADDRESS: if (a.size() == 6) l.mac = a.mac(); break;
+            case IFLA_BROADCAST: if (a.size() == 6) l.broadcast = a.mac(); break;
+            case IFLA_MASTER: l.master = static_cast<int>(a.u32()); break;
+            case IFLA_LINK: l.parent = static_cast<int>(a.u32()); break;
+            case IFLA_LINK_NETNSID: l.link_netnsid = a.s32(); break;
+            case IFLA_GROUP: l.group = a.u32(); break;
+            case IFLA_OPERSTATE: l.operstate = a.u8(); break;
+            case IFLA_TXQLEN: l.txqlen = a.u32(); break;
+            case IFLA_IFALIAS: l.alias = std::string(a.str()); break;
+            case IFLA_PROTINFO: l.protinfo = copy(a.payload()); break;
+            case IFLA_LINKINFO:
+                for (nl::Attr i : a.nested()) {
+                    switch (i.type()) {
+                        case IFLA_INFO_KIND: l.kind = std::string(i.str()); break;
+                        case IFLA_INFO_SLAVE_KIND: l.slave_kind = std::string(i.str()); break;
+                        case IFLA_INFO_DATA: l.info_data = copy(i.payload()); break;
+                        case IFLA_INFO_SLAVE_DATA: l.slave_info_data = copy(i.payload()); break;
+                        default: break;
+                    }
+                }
+                break;
+            default: break;
+        }
+    }
+    return l;
+}
+
+// ip link show NAME (a single RTM_GETLINK by name).
+inline nl::MessageBuilder link_get(std::string_view name) {
+    nl::MessageBuilder m(RTM_GETLINK, 0);
+    ifinfomsg ifi{};
+    m.put_header(ifi);
+    m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+    m.put_string(IFLA_IFNAME, name);
+    return m;
+}
+// A single RTM_GETLINK by index.
+inline nl::MessageBuilder link_get(int index) {
+    nl::MessageBuilder m(RTM_GETLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_index = index;
+    m.put_header(ifi);
+    m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+    return m;
+}
+// ip link show (dump). family AF_BRIDGE dumps bridge ports with their IFLA_PROTINFO.
+inline nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC) {
+    nl::MessageBuilder m(RTM_GETLINK, NLM_F_DUMP);
+    ifinfomsg ifi{};
+    ifi.ifi_family = family;
+    m.put_header(ifi);
+    m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+    return m;
+}
+
+// What `ip link set` may change on an existing link (unset fields are left alone).
+struct LinkChange {
+    int index = 0;
+    std::optional<bool> up{};
+    std::optional<std::string> name{};       // ip link set X name Y
+    std::optional<std::uint32_t> mtu{};
+    std::optional<MacAddress> mac{};         // ip link set X address ...
+    std::optional<int> master{};             // ifindex; 0 = nomaster
+    std::optional<int> netns_fd{};           // ip link set X netns NS
+    std::optional<std::uint32_t> group{};
+    std::optional<std::uint32_t> txqlen{};
+    std::optional<std::string> alias{};
+};
+
+inline nl::MessageBuilder link_set(const LinkChange& c) {
+    nl::MessageBuilder m(RTM_NEWLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_index = c.index;
+    if (c.up) {
+        ifi.ifi_change = IFF_UP;
+        ifi.ifi_flags = *c.up ? IFF_UP : 0;
+    }
+    m.put_header(ifi);
+    if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
+    if (c.name) m.put_string(IFLA_IFNAME, *c.name);
+    if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
+    if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
+    if (c.txqlen) m.put_u32(IFLA_TXQLEN, *c.txqlen);
+    if (c.master) m.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(*c.master));
+    if (c.group) m.put_u32(IFLA_GROUP, *c.group);
+    if (c.alias) m.put_string(IFLA_IFALIAS, *c.alias);
+    return m;
+}
+
+// ip link del (by index).
+inline nl::MessageBuilder link_del(int index) {
+    nl::MessageBuilder m(RTM_DELLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_index = index;
+    m.put_header(ifi);
+    return m;
+}
+// ip link del group N: one request removes every link of the group (one RCU wait, not one each).
+inline nl::MessageBuilder link_del_group(std::uint32_t group) {
+    nl::MessageBuilder m(RTM_DELLINK, 0);
+    ifinfomsg ifi{};
+    m.put_header(ifi);
+    m.put_u32(IFLA_GROUP, group);
+    return m;
+}
+
+// Common settings of a link being created (ip link add NAME [link PARENT] [netns NS] ... type KIND).
+struct LinkCreate {
+    std::string name{};
+    std::string kind{};
+    int parent = 0;                  // IFLA_LINK (macvlan/ipvlan/vlan lower device), 0: none
+    std::optional<int> netns_fd{};     // create directly in another namespace
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};
+    bool up = false;
+    // Writes the kind's attributes inside IFLA_INFO_DATA; omitted when empty.
+    std::function<void(nl::MessageBuilder&)> info_data{};
+};
+
+inline void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
+    if (c.parent) m.put_u32(IFLA_LINK, static_cast<std::uint32_t>(c.parent));
+    if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
+    if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
+    if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
+    if (c.group) m.put_u32(IFLA_GROUP, *c.group);
+    m.put_string(IFLA_IFNAME, c.name);
+}
+
+// ip link add ... type KIND. NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never reused.
+inline nl::MessageBuilder link_new(const LinkCreate& c) {
+    nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    ifinfomsg ifi{};
+    if (c.up) {
+        ifi.ifi_change = IFF_UP;
+        ifi.ifi_flags = IFF_UP;
+    }
+    m.put_header(ifi);
+    put_link_common(m, c);
+    {
+        auto info = m.nest(IFLA_LINKINFO, false);
+        m.put(IFLA_INFO_KIND, c.kind.data(), c.kind.size());
+        if (c.info_data) {
+            auto data = m.nest(IFLA_INFO_DATA, false);
+            c.info_data(m);
+        }
+    }
+    return m;
+}
+
+// The far end of a veth pair: its own name, namespace and settings.
+struct VethPeer {
+    std::string name{};
+    std::optional<int> netns_fd{};
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};
+};
+
+// ip link add NAME [netns A] type veth peer name PEER [netns B]
+inline nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
+    c.kind = "veth";
+    c.info_data = [&peer](nl::MessageBuilder& m) {
+        auto p = m.nest(VETH_INFO_PEER, false);
+        ifinfomsg pifi{};
+        m.put_header(pifi);
+        LinkCreate pc{};
+        pc.name = peer.name;
+        pc.netns_fd = peer.netns_fd;
+        pc.mac = peer.mac;
+        pc.mtu = peer.mtu;
+        pc.group = peer.group;
+        put_link_common(m, pc);
+    };
+    return link_new(c);
+}
+
+}  // namespace nsnet::rtnl

@@ -1,0 +1,90 @@
+// nsnet/veth.hpp — VethPair: two connected virtual Ethernet ends, each placed in its namespace.
+//
+// Layer: typed objects. Both ends are named and placed in one RTM_NEWLINK (the tutorial's
+// `ip link add eth0 type veth peer name eth0 netns ns2`), so there is never a moment where a
+// half-configured pair exists in the wrong namespace, and a refused request leaves nothing.
+// Deleting either end deletes both; the destructor deletes the pair unless persisted, and
+// tolerates it being gone already (a veth dies with its namespace).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "nsnet/link.hpp"
+
+namespace nsnet {
+
+// One end of a veth pair. An empty netns means the caller's current namespace.
+struct VethEnd {
+    std::string name{};
+    NetnsRef netns{};
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};  // IFLA_GROUP, for bulk deletion by group
+};
+
+class VethPair {
+public:
+    VethPair() = default;
+
+    // ip [-n A] link add FIRST [netns A] type veth peer name SECOND [netns B]
+    static VethPair create(VethEnd first, VethEnd second) {
+        validate_interface_name(first.name, "create veth");
+        validate_interface_name(second.name, "create veth");
+        if (!first.netns.valid()) first.netns = NetnsRef::current();
+        if (!second.netns.valid()) second.netns = first.netns;
+        const std::string shown = first.name + "/" + second.name;
+        if (first.name == second.name && first.netns == second.netns)
+            invalid_argument("create veth", shown, "both ends are named '" + first.name + "' in the same namespace");
+
+        // Sent from the first end's namespace: the first end is born there, the peer is placed by fd.
+        rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group};
+        rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group};
+        if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
+        auto msg = rtnl::veth_new(c, p);
+        first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
+
+        VethPair pair;
+        try {
+            pair.first_ = OwnedLink(Link::get(first.netns, first.name));
+            pair.second_ = Link::get(second.netns, second.name);
+        } catch (...) {
+            // The pair exists but cannot be looked up: remove it rather than leak it.
+            if (!pair.first_.valid()) {
+                if (auto l = Link::find(first.netns, first.name)) try { l->remove(); } catch (...) {}
+            }
+            throw;
+        }
+        return pair;
+    }
+
+    VethPair(VethPair&&) noexcept = default;
+    VethPair& operator=(VethPair&& o) noexcept {
+        if (this != &o) {
+            first_ = std::move(o.first_);  // deleting the old first end deletes the old pair
+            second_ = std::move(o.second_);
+        }
+        return *this;
+    }
+    VethPair(const VethPair&) = delete;
+    VethPair& operator=(const VethPair&) = delete;
+    ~VethPair() = default;  // first_ (an OwnedLink) deletes the pair; ENODEV is fine
+
+    Link& first() noexcept { return first_; }
+    Link& second() noexcept { return second_; }
+    const Link& first() const noexcept { return first_; }
+    const Link& second() const noexcept { return second_; }
+
+    // Keep the pair after this object is gone.
+    void persist() noexcept { first_.persist(); }
+    bool owned() const noexcept { return first_.owned(); }
+    // Deletes the pair now. If the first end is gone (its namespace was deleted), the second
+    // end is already gone too: the kernel removes both ends together.
+    void remove() { first_.remove(); }
+
+private:
+    OwnedLink first_;
+    Link second_;
+};
+
+}  // namespace nsnet
