@@ -55,6 +55,17 @@ public:
     // Adopts a netlink socket created elsewhere (e.g. inside another namespace) and sets it up.
     static Socket adopt(detail::UniqueFd fd, int protocol) { return Socket(std::move(fd), protocol); }
 
+    // For tests: wraps one end of a socketpair that plays the kernel. No bind, no options; sends
+    // go to the connected peer, and everything received counts as coming from the kernel.
+    static Socket for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol = NETLINK_ROUTE) {
+        Socket s;
+        s.fd_ = std::move(fd);
+        s.protocol_ = protocol;
+        s.port_id_ = port_id;
+        s.connected_ = true;
+        return s;
+    }
+
     int fd() const noexcept { return fd_.get(); }
     int protocol() const noexcept { return protocol_; }
     std::uint32_t port_id() const noexcept { return port_id_; }
@@ -105,8 +116,10 @@ public:
         kernel.nl_family = AF_NETLINK;
         iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
         msghdr mh{};
-        mh.msg_name = &kernel;
-        mh.msg_namelen = sizeof kernel;
+        if (!connected_) {
+            mh.msg_name = &kernel;
+            mh.msg_namelen = sizeof kernel;
+        }
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
         ssize_t n = detail::sys_call(detail::Call::sendmsg, [&] { return ::sendmsg(fd(), &mh, 0); });
@@ -144,7 +157,7 @@ public:
                             "a " + std::to_string(need) + "-byte datagram was truncated; buffer grown");
             }
             apply_receive_fault(n);
-            if (from.nl_pid != 0) continue;  // not from the kernel: ignore
+            if (!connected_ && (from.nl_family != AF_NETLINK || from.nl_pid != 0)) continue;  // not from the kernel
             return Bytes(buf_.data(), static_cast<std::size_t>(n));
         }
     }
@@ -190,6 +203,7 @@ private:
     int protocol_ = NETLINK_ROUTE;
     std::uint32_t port_id_ = 0;
     std::uint32_t seq_ = 0;
+    bool connected_ = false;  // for_testing(): peer is a socketpair, not the kernel
     std::vector<std::byte> buf_;
 };
 
