@@ -9,3 +9,4 @@
 #include "nsnet/netns.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/veth.hpp"
+#include "nsnet/probe.hpp"
