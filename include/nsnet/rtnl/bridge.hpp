@@ -1,0 +1,302 @@
+// nsnet/rtnl/bridge.hpp — bridges and bridge ports: IFLA_BR_* and IFLA_BRPORT_* encoded and decoded.
+//
+// Layer: rtnetlink messages, no I/O. bridge_new() is `ip link add NAME type bridge ...`,
+// bridge_change() is `ip link set NAME type bridge ...`; a port's options travel two ways, both
+// byte-equal to iproute2 6.1 (tests/unit/golden):
+//   bridge_port_change()          `ip link set PORT type bridge_slave ...`: RTM_NEWLINK,
+//                                 IFLA_LINKINFO{KIND "bridge_slave", IFLA_INFO_SLAVE_DATA{...}}
+//   bridge_port_change_protinfo() `bridge link set dev PORT ...`: RTM_SETLINK, family AF_BRIDGE,
+//                                 IFLA_PROTINFO (with NLA_F_NESTED){...}, in bridge(8)'s fixed order
+// decode_bridge() / decode_bridge_port() read the kernel's settings back from a LinkInfo
+// (`ip -d link show`: the bridge's IFLA_INFO_DATA, a port's IFLA_INFO_SLAVE_DATA or, in AF_BRIDGE
+// dumps, its IFLA_PROTINFO). Times are the kernel's clock_t units, i.e. centiseconds (USER_HZ 100):
+// `ip link add br0 type bridge forward_delay 400` means 4 s. No VLAN table (`bridge vlan`), no FDB
+// (rtnl/fdb.hpp), no multicast router options.
+#pragma once
+
+#include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "nsnet/nl/attr.hpp"
+#include "nsnet/nl/message.hpp"
+#include "nsnet/rtnl/link.hpp"
+#include "nsnet/rtnl/link_kind.hpp"
+
+namespace nsnet::rtnl {
+
+// The kernel's unit for bridge times (clock_t at USER_HZ = 100).
+using Centiseconds = std::chrono::duration<std::uint32_t, std::centi>;
+
+// Bridge settings of a request (IFLA_INFO_DATA of kind "bridge"). Unset members are not sent: the
+// kernel keeps its default (create) or the current value (change).
+struct BridgeConfig {
+    std::optional<Centiseconds> forward_delay{};  // forward_delay (STP listening/learning time)
+    std::optional<Centiseconds> hello_time{};     // hello_time
+    std::optional<Centiseconds> max_age{};        // max_age
+    std::optional<Centiseconds> ageing_time{};    // ageing_time of learned FDB entries
+    std::optional<bool> stp{};                    // stp_state 0|1
+    std::optional<std::uint16_t> priority{};      // priority (bridge id priority)
+    std::optional<bool> vlan_filtering{};         // vlan_filtering 0|1
+    std::optional<bool> multicast_snooping{};     // mcast_snooping 0|1
+
+    bool empty() const noexcept {
+        return !forward_delay && !hello_time && !max_age && !ageing_time && !stp && !priority && !vlan_filtering &&
+               !multicast_snooping;
+    }
+};
+
+// Writes the IFLA_BR_* attributes in the order of their numbers (ip's order for a command line
+// written in that order, as in tests/unit/golden/bridge_options.txt).
+inline void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
+    if (c.forward_delay) m.put_u32(IFLA_BR_FORWARD_DELAY, c.forward_delay->count());
+    if (c.hello_time) m.put_u32(IFLA_BR_HELLO_TIME, c.hello_time->count());
+    if (c.max_age) m.put_u32(IFLA_BR_MAX_AGE, c.max_age->count());
+    if (c.ageing_time) m.put_u32(IFLA_BR_AGEING_TIME, c.ageing_time->count());
+    if (c.stp) m.put_u32(IFLA_BR_STP_STATE, *c.stp ? 1 : 0);
+    if (c.priority) m.put_u16(IFLA_BR_PRIORITY, *c.priority);
+    if (c.vlan_filtering) m.put_u8(IFLA_BR_VLAN_FILTERING, *c.vlan_filtering ? 1 : 0);
+    if (c.multicast_snooping) m.put_u8(IFLA_BR_MCAST_SNOOPING, *c.multicast_snooping ? 1 : 0);
+}
+
+// ip link add NAME type bridge [forward_delay ..] [stp_state ..] ... (IFLA_INFO_DATA only when
+// an option is set, like ip). link.kind and link.info_data are filled in here.
+inline nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c) {
+    link.kind = "bridge";
+    if (!c.empty()) link.info_data = [c](nl::MessageBuilder& m) { put_bridge_data(m, c); };
+    else link.info_data = nullptr;
+    return link_new(link);
+}
+
+// ip link set dev NAME type bridge [stp_state ..] ...
+inline nl::MessageBuilder bridge_change(int index, const BridgeConfig& c) {
+    return link_kind_change(index, "bridge", [&c](nl::MessageBuilder& m) { put_bridge_data(m, c); });
+}
+
+// A bridge's settings as the kernel reports them (the bridge part of `ip -d link show`).
+struct BridgeInfo {
+    Centiseconds forward_delay{};
+    Centiseconds hello_time{};
+    Centiseconds max_age{};
+    Centiseconds ageing_time{};
+    bool stp = false;                 // stp_state != 0 (1 = kernel STP, 2 = user-space STP)
+    std::uint32_t stp_state = 0;
+    std::uint16_t priority = 0;
+    bool vlan_filtering = false;
+    bool multicast_snooping = false;
+    std::uint16_t vlan_protocol = 0;  // 0x8100 / 0x88a8 (host order)
+
+    // "forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768
+    // vlan_filtering 0 ... mcast_snooping 1": the words `ip -d link show` prints, in its order.
+    std::string to_string() const {
+        std::string s = "forward_delay " + std::to_string(forward_delay.count()) + " hello_time " +
+                        std::to_string(hello_time.count()) + " max_age " + std::to_string(max_age.count()) +
+                        " ageing_time " + std::to_string(ageing_time.count()) + " stp_state " +
+                        std::to_string(stp_state) + " priority " + std::to_string(priority) + " vlan_filtering " +
+                        (vlan_filtering ? "1" : "0");
+        if (vlan_protocol) s += vlan_protocol == 0x88a8 ? " vlan_protocol 802.1ad" : " vlan_protocol 802.1Q";
+        s += std::string(" mcast_snooping ") + (multicast_snooping ? "1" : "0");
+        return s;
+    }
+    friend bool operator==(const BridgeInfo&, const BridgeInfo&) = default;
+};
+
+inline BridgeInfo decode_bridge_data(nl::AttrRange data) {
+    BridgeInfo b{};
+    for (nl::Attr a : data) {
+        switch (a.type()) {
+            case IFLA_BR_FORWARD_DELAY: b.forward_delay = Centiseconds(a.u32()); break;
+            case IFLA_BR_HELLO_TIME: b.hello_time = Centiseconds(a.u32()); break;
+            case IFLA_BR_MAX_AGE: b.max_age = Centiseconds(a.u32()); break;
+            case IFLA_BR_AGEING_TIME: b.ageing_time = Centiseconds(a.u32()); break;
+            case IFLA_BR_STP_STATE:
+                b.stp_state = a.u32();
+                b.stp = b.stp_state != 0;
+                break;
+            case IFLA_BR_PRIORITY: b.priority = a.u16(); break;
+            case IFLA_BR_VLAN_FILTERING: b.vlan_filtering = a.u8() != 0; break;
+            case IFLA_BR_VLAN_PROTOCOL: b.vlan_protocol = a.be16(); break;
+            case IFLA_BR_MCAST_SNOOPING: b.multicast_snooping = a.u8() != 0; break;
+            default: break;
+        }
+    }
+    return b;
+}
+
+// The bridge settings of a link read from the kernel; nullopt when it is not a bridge.
+inline std::optional<BridgeInfo> decode_bridge(const LinkInfo& link) {
+    if (link.kind != "bridge") return std::nullopt;
+    return decode_bridge_data(link.data());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bridge ports
+
+// STP state of a port (BR_STATE_*): `bridge link` shows it, `state N` sets it (with STP off).
+enum class BridgePortState : std::uint8_t {
+    Disabled = BR_STATE_DISABLED,
+    Listening = BR_STATE_LISTENING,
+    Learning = BR_STATE_LEARNING,
+    Forwarding = BR_STATE_FORWARDING,
+    Blocking = BR_STATE_BLOCKING,
+};
+
+inline const char* to_string(BridgePortState s) noexcept {
+    switch (s) {
+        case BridgePortState::Disabled: return "disabled";
+        case BridgePortState::Listening: return "listening";
+        case BridgePortState::Learning: return "learning";
+        case BridgePortState::Forwarding: return "forwarding";
+        case BridgePortState::Blocking: return "blocking";
+    }
+    return "unknown";
+}
+
+// Options of a bridge port (IFLA_BRPORT_*). Unset members are not sent.
+struct BridgePortConfig {
+    std::optional<std::uint16_t> priority{};   // priority (STP port priority)
+    std::optional<std::uint32_t> cost{};       // cost (STP path cost)
+    std::optional<bool> hairpin{};             // hairpin on|off (IFLA_BRPORT_MODE): frames may leave by the port they came in
+    std::optional<bool> learning{};            // learning on|off: learn source MACs into the FDB
+    std::optional<bool> unicast_flood{};       // flood on|off: unknown-unicast flooding to this port
+    std::optional<bool> multicast_flood{};     // mcast_flood on|off
+    std::optional<bool> broadcast_flood{};     // bcast_flood on|off
+    std::optional<bool> neigh_suppress{};      // neigh_suppress on|off (ARP/ND suppression)
+    std::optional<bool> isolated{};            // isolated on|off: isolated ports only talk to non-isolated ones
+
+    bool empty() const noexcept {
+        return !priority && !cost && !hairpin && !learning && !unicast_flood && !multicast_flood && !broadcast_flood &&
+               !neigh_suppress && !isolated;
+    }
+};
+
+// The IFLA_BRPORT_* attributes in the order of their numbers (ip's order for a command line
+// written so: tests/unit/golden/brport_multi_ip.txt).
+inline void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c) {
+    auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
+        if (v) m.put_u8(type, *v ? 1 : 0);
+    };
+    if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
+    if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
+    flag(IFLA_BRPORT_MODE, c.hairpin);
+    flag(IFLA_BRPORT_LEARNING, c.learning);
+    flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
+    flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
+    flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
+    flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
+    flag(IFLA_BRPORT_ISOLATED, c.isolated);
+}
+
+// ip link set dev PORT type bridge_slave [hairpin on] [learning off] [flood off] ...
+inline nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c) {
+    return link_kind_change(port_index, "bridge_slave", [&c](nl::MessageBuilder& m) { put_bridge_port_data(m, c); },
+                            true);
+}
+
+// bridge link set dev PORT [hairpin on] [learning off] [flood off] ...: the same options as
+// RTM_SETLINK/AF_BRIDGE with IFLA_PROTINFO, in bridge(8)'s fixed order (MODE, UNICAST_FLOOD,
+// MCAST_FLOOD, BCAST_FLOOD, LEARNING, COST, PRIORITY, NEIGH_SUPPRESS, ISOLATED:
+// tests/unit/golden/brport_multi_bridge.txt).
+inline nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c) {
+    nl::MessageBuilder m(RTM_SETLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = port_index;
+    m.put_header(ifi);
+    {
+        auto p = m.nest(IFLA_PROTINFO, true);
+        auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
+            if (v) m.put_u8(type, *v ? 1 : 0);
+        };
+        flag(IFLA_BRPORT_MODE, c.hairpin);
+        flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
+        flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
+        flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
+        flag(IFLA_BRPORT_LEARNING, c.learning);
+        if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
+        if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
+        flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
+        flag(IFLA_BRPORT_ISOLATED, c.isolated);
+    }
+    return m;
+}
+
+// A bridge port's settings as the kernel reports them (the bridge_slave part of `ip -d link show`).
+struct BridgePortInfo {
+    BridgePortState state = BridgePortState::Disabled;
+    std::uint16_t priority = 0;
+    std::uint32_t cost = 0;
+    bool hairpin = false;
+    bool learning = false;
+    bool unicast_flood = false;
+    bool multicast_flood = false;
+    bool broadcast_flood = false;
+    bool neigh_suppress = false;
+    bool isolated = false;
+    bool guard = false;         // bpdu guard
+    bool root_block = false;    // IFLA_BRPORT_PROTECT
+    bool fast_leave = false;
+    bool proxy_arp = false;
+    std::uint16_t port_no = 0;  // the port's number on its bridge
+    std::uint16_t port_id = 0;
+
+    // "state forwarding priority 32 cost 2 hairpin off guard off root_block off fastleave off
+    // learning on flood on ... mcast_flood on bcast_flood on ... neigh_suppress off ... isolated off":
+    // the words of `ip -d link show` for these options, in its order.
+    std::string to_string() const {
+        auto onoff = [](bool b) { return b ? std::string("on") : std::string("off"); };
+        return std::string("state ") + rtnl::to_string(state) + " priority " + std::to_string(priority) + " cost " +
+               std::to_string(cost) + " hairpin " + onoff(hairpin) + " guard " + onoff(guard) + " root_block " +
+               onoff(root_block) + " fastleave " + onoff(fast_leave) + " learning " + onoff(learning) + " flood " +
+               onoff(unicast_flood) + " proxy_arp " + onoff(proxy_arp) + " mcast_flood " + onoff(multicast_flood) +
+               " bcast_flood " + onoff(broadcast_flood) + " neigh_suppress " + onoff(neigh_suppress) + " isolated " +
+               onoff(isolated);
+    }
+    friend bool operator==(const BridgePortInfo&, const BridgePortInfo&) = default;
+};
+
+inline BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
+    BridgePortInfo p{};
+    for (nl::Attr a : data) {
+        switch (a.type()) {
+            case IFLA_BRPORT_STATE: p.state = static_cast<BridgePortState>(a.u8()); break;
+            case IFLA_BRPORT_PRIORITY: p.priority = a.u16(); break;
+            case IFLA_BRPORT_COST: p.cost = a.u32(); break;
+            case IFLA_BRPORT_MODE: p.hairpin = a.u8() != 0; break;
+            case IFLA_BRPORT_GUARD: p.guard = a.u8() != 0; break;
+            case IFLA_BRPORT_PROTECT: p.root_block = a.u8() != 0; break;
+            case IFLA_BRPORT_FAST_LEAVE: p.fast_leave = a.u8() != 0; break;
+            case IFLA_BRPORT_LEARNING: p.learning = a.u8() != 0; break;
+            case IFLA_BRPORT_UNICAST_FLOOD: p.unicast_flood = a.u8() != 0; break;
+            case IFLA_BRPORT_PROXYARP: p.proxy_arp = a.u8() != 0; break;
+            case IFLA_BRPORT_MCAST_FLOOD: p.multicast_flood = a.u8() != 0; break;
+            case IFLA_BRPORT_BCAST_FLOOD: p.broadcast_flood = a.u8() != 0; break;
+            case IFLA_BRPORT_NEIGH_SUPPRESS: p.neigh_suppress = a.u8() != 0; break;
+            case IFLA_BRPORT_ISOLATED: p.isolated = a.u8() != 0; break;
+            case IFLA_BRPORT_NO: p.port_no = a.u16(); break;
+            case IFLA_BRPORT_ID: p.port_id = a.u16(); break;
+            default: break;
+        }
+    }
+    return p;
+}
+
+// The port settings of a link read from the kernel: from IFLA_INFO_SLAVE_DATA when its master is
+// a bridge (ordinary link dumps and gets), else from IFLA_PROTINFO (AF_BRIDGE dumps); nullopt
+// when the link is not a bridge port.
+inline std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link) {
+    if (link.slave_kind == "bridge")
+        return decode_bridge_port_data(link.slave_data());
+    if (!link.protinfo.empty())
+        return decode_bridge_port_data(nl::AttrRange(nl::Bytes(link.protinfo.data(), link.protinfo.size())));
+    return std::nullopt;
+}
+
+}  // namespace nsnet::rtnl

@@ -1,0 +1,126 @@
+// nsnet/rtnl/vlan.hpp — 802.1Q / 802.1ad VLAN links: IFLA_VLAN_* encoded and decoded.
+//
+// Layer: rtnetlink messages, no I/O. vlan_new() is `ip link add NAME link PARENT [netns NS] type
+// vlan [protocol P] id ID` (layout: rtnl/link_kind.hpp). ip emits the vlan options in command-line
+// order; nsnet writes IFLA_VLAN_PROTOCOL (only when a protocol was asked for) before IFLA_VLAN_ID,
+// as `... type vlan proto 802.1ad id 200` does (tests/unit/golden/vlan*.txt). An id outside
+// 1..4094 is rejected here, naming it, before any message exists. decode_vlan() reads the settings
+// back. Not covered: QoS priority maps (egress-qos-map / ingress-qos-map).
+#pragma once
+
+#include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_vlan.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nsnet/error.hpp"
+#include "nsnet/nl/attr.hpp"
+#include "nsnet/nl/message.hpp"
+#include "nsnet/rtnl/link.hpp"
+#include "nsnet/rtnl/link_kind.hpp"
+
+namespace nsnet::rtnl {
+
+inline constexpr int vlan_id_min = 1;
+inline constexpr int vlan_id_max = 4094;  // 0 means "priority tag only", 4095 is reserved
+
+// The tag's EtherType.
+enum class VlanProtocol : std::uint16_t {
+    Dot1Q = ETH_P_8021Q,    // 802.1Q (0x8100), the kernel's default
+    Dot1AD = ETH_P_8021AD,  // 802.1ad (0x88a8), "QinQ" service tag
+};
+
+inline const char* to_string(VlanProtocol p) noexcept { return p == VlanProtocol::Dot1AD ? "802.1ad" : "802.1Q"; }
+
+struct VlanConfig {
+    int id = 0;                               // id 1..4094 (required)
+    std::optional<VlanProtocol> protocol{};   // protocol 802.1Q|802.1ad (unset: not sent, the kernel uses 802.1Q)
+};
+
+// Throws InvalidArgument naming the id unless it is in 1..4094.
+inline void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object) {
+    if (c.id < vlan_id_min || c.id > vlan_id_max)
+        invalid_argument(std::string(operation), std::string(object),
+                         "VLAN id " + std::to_string(c.id) + " is outside " + std::to_string(vlan_id_min) + ".." +
+                             std::to_string(vlan_id_max) +
+                             (c.id == 0 ? " (0 only marks priority-tagged frames)"
+                              : c.id == 4095 ? " (4095 is reserved)"
+                                             : ""));
+}
+
+inline void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c) {
+    if (c.protocol) m.put_be16(IFLA_VLAN_PROTOCOL, static_cast<std::uint16_t>(*c.protocol));
+    m.put_u16(IFLA_VLAN_ID, static_cast<std::uint16_t>(c.id));
+}
+
+// ip link add NAME link PARENT [netns NS] type vlan [protocol P] id ID. Validates the id first.
+inline nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c) {
+    validate_vlan(c, "create vlan", link.name);
+    link.kind = "vlan";
+    link.info_data = [c](nl::MessageBuilder& m) { put_vlan_data(m, c); };
+    return stacked_link_new(link);
+}
+
+// A vlan's settings as the kernel reports them.
+struct VlanInfo {
+    int id = 0;
+    VlanProtocol protocol = VlanProtocol::Dot1Q;
+    bool reorder_hdr = false;
+    bool gvrp = false;
+    bool mvrp = false;
+    bool loose_binding = false;
+    bool bridge_binding = false;
+
+    // "protocol 802.1Q id 100 <REORDER_HDR>": the words `ip -d link show` prints after "vlan ".
+    std::string to_string() const {
+        std::string s = std::string("protocol ") + rtnl::to_string(protocol) + " id " + std::to_string(id);
+        std::string f{};
+        auto add = [&](bool on, const char* name) {
+            if (!on) return;
+            if (!f.empty()) f += ",";
+            f += name;
+        };
+        add(reorder_hdr, "REORDER_HDR");
+        add(gvrp, "GVRP");
+        add(mvrp, "MVRP");
+        add(loose_binding, "LOOSE_BINDING");
+        add(bridge_binding, "BRIDGE_BINDING");
+        if (!f.empty()) s += " <" + f + ">";
+        return s;
+    }
+    friend bool operator==(const VlanInfo&, const VlanInfo&) = default;
+};
+
+inline VlanInfo decode_vlan_data(nl::AttrRange data) {
+    VlanInfo v{};
+    for (nl::Attr a : data) {
+        switch (a.type()) {
+            case IFLA_VLAN_ID: v.id = a.u16(); break;
+            case IFLA_VLAN_PROTOCOL: v.protocol = static_cast<VlanProtocol>(a.be16()); break;
+            case IFLA_VLAN_FLAGS: {
+                auto f = a.as<ifla_vlan_flags>();
+                v.reorder_hdr = f.flags & VLAN_FLAG_REORDER_HDR;
+                v.gvrp = f.flags & VLAN_FLAG_GVRP;
+                v.mvrp = f.flags & VLAN_FLAG_MVRP;
+                v.loose_binding = f.flags & VLAN_FLAG_LOOSE_BINDING;
+                v.bridge_binding = f.flags & VLAN_FLAG_BRIDGE_BINDING;
+                break;
+            }
+            default: break;
+        }
+    }
+    return v;
+}
+
+// The vlan settings of a link read from the kernel; nullopt when it is not a vlan.
+inline std::optional<VlanInfo> decode_vlan(const LinkInfo& link) {
+    if (link.kind != "vlan") return std::nullopt;
+    return decode_vlan_data(link.data());
+}
+
+}  // namespace nsnet::rtnl
