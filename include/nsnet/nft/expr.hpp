@@ -1,0 +1,593 @@
+// nsnet/nft/expr.hpp — nf_tables expressions: the instructions a rule is made of.
+//
+// Layer: nf_tables encoders/decoders, no I/O. A rule is a list of expressions run on a small
+// register machine; `nft --debug=netlink` prints them. `ip saddr 172.17.0.0/16 oifname !=
+// "docker0" masquerade` is:
+//
+//   [ payload load 2b @ network header + 12 => reg 1 ]     Payload
+//   [ cmp eq reg 1 0x000011ac ]                              Cmp
+//   [ meta load oifname => reg 1 ]                           Meta
+//   [ cmp neq reg 1 0x6b636f64 0x00307265 0x00000000 0x00000000 ]
+//   [ masq ]                                                 Masq
+//
+// On the wire each is NFTA_LIST_ELEM { NFTA_EXPR_NAME "payload", NFTA_EXPR_DATA { ... } }, with
+// numbers big-endian and attributes in the order nft (libnftnl) writes them, so the bytes equal
+// what nft sends. The second half of this file builds the expression sequences nft generates for
+// the matches and statements container networking needs (`ip saddr P`, `oifname != X`,
+// `tcp dport N`, `dnat to A:P`, `masquerade`, `counter`, `accept`), nft's optimisations included
+// (a byte-aligned prefix loads only its bytes; any other prefix is masked with bitwise).
+//
+// Deliberately covered: payload, meta, cmp, bitwise, immediate, nat, masq, counter. Any other
+// expression decodes as Other (name and raw attributes kept) so reading a foreign rule never fails.
+#pragma once
+
+// glibc's <netinet/in.h> must come before any <linux/...> header that pulls in <linux/in.h>.
+#include <netinet/in.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <net/if.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/nl/attr.hpp"
+#include "nsnet/nl/message.hpp"
+
+namespace nsnet::nft {
+
+// nf_tables registers as the kernel numbers them on the wire: 0 is the verdict register, 1..4 the
+// 128-bit registers nft uses for matches and NAT (NFT_REG_1 ...).
+using Reg = std::uint32_t;
+inline constexpr Reg reg_verdict = NFT_REG_VERDICT;
+inline constexpr Reg reg1 = NFT_REG_1;
+inline constexpr Reg reg2 = NFT_REG_2;
+
+// Raw register data (network byte order, as packets carry it).
+using Data = std::vector<std::uint8_t>;
+
+enum class PayloadBase : std::uint32_t {
+    Link = NFT_PAYLOAD_LL_HEADER,
+    Network = NFT_PAYLOAD_NETWORK_HEADER,
+    Transport = NFT_PAYLOAD_TRANSPORT_HEADER,
+};
+
+enum class MetaKey : std::uint32_t {
+    Len = NFT_META_LEN,
+    Protocol = NFT_META_PROTOCOL,
+    Mark = NFT_META_MARK,
+    Iif = NFT_META_IIF,
+    Oif = NFT_META_OIF,
+    Iifname = NFT_META_IIFNAME,
+    Oifname = NFT_META_OIFNAME,
+    Nfproto = NFT_META_NFPROTO,
+    L4proto = NFT_META_L4PROTO,
+};
+
+enum class CmpOp : std::uint32_t {
+    Eq = NFT_CMP_EQ,
+    Neq = NFT_CMP_NEQ,
+    Lt = NFT_CMP_LT,
+    Lte = NFT_CMP_LTE,
+    Gt = NFT_CMP_GT,
+    Gte = NFT_CMP_GTE,
+};
+
+enum class NatType : std::uint32_t { Snat = NFT_NAT_SNAT, Dnat = NFT_NAT_DNAT };
+
+// A rule's verdict (`accept`, `drop`, ...): the value loaded into the verdict register.
+enum class Verdict : std::int32_t {
+    Drop = NF_DROP,
+    Accept = NF_ACCEPT,
+    Continue = NFT_CONTINUE,
+    Return = NFT_RETURN,
+};
+
+// [ payload load <len>b @ <base> header + <offset> => reg <dreg> ]
+struct Payload {
+    PayloadBase base = PayloadBase::Network;
+    std::uint32_t offset = 0;
+    std::uint32_t len = 0;
+    Reg dreg = reg1;
+    friend bool operator==(const Payload&, const Payload&) = default;
+};
+// [ meta load <key> => reg <dreg> ]
+struct Meta {
+    MetaKey key = MetaKey::L4proto;
+    Reg dreg = reg1;
+    friend bool operator==(const Meta&, const Meta&) = default;
+};
+// [ cmp <op> reg <sreg> <data> ]
+struct Cmp {
+    Reg sreg = reg1;
+    CmpOp op = CmpOp::Eq;
+    Data data{};
+    friend bool operator==(const Cmp&, const Cmp&) = default;
+};
+// [ bitwise reg <dreg> = ( reg <sreg> & <mask> ) ^ <xor> ]
+struct Bitwise {
+    Reg sreg = reg1;
+    Reg dreg = reg1;
+    std::uint32_t len = 0;
+    Data mask{};
+    Data xor_{};
+    friend bool operator==(const Bitwise&, const Bitwise&) = default;
+};
+// [ immediate reg <dreg> <data> ] or, for the verdict register, [ immediate reg 0 accept ]
+struct Immediate {
+    Reg dreg = reg1;
+    Data data{};                      // when !verdict
+    std::optional<Verdict> verdict{};  // when loading the verdict register
+    friend bool operator==(const Immediate&, const Immediate&) = default;
+};
+// [ nat dnat ip addr_min reg 1 proto_min reg 2 flags 0x2 ]
+struct Nat {
+    NatType type = NatType::Dnat;
+    std::uint32_t family = NFPROTO_IPV4;
+    std::optional<Reg> reg_addr_min{}, reg_addr_max{}, reg_proto_min{}, reg_proto_max{};
+    std::uint32_t flags = 0;  // NF_NAT_RANGE_*; 0 is not sent
+    friend bool operator==(const Nat&, const Nat&) = default;
+};
+// [ masq ] / [ masq flags 0x4 ]
+struct Masq {
+    std::uint32_t flags = 0;
+    std::optional<Reg> reg_proto_min{}, reg_proto_max{};
+    friend bool operator==(const Masq&, const Masq&) = default;
+};
+// [ counter pkts <packets> bytes <bytes> ]. A new counter is sent empty (the kernel starts at 0).
+struct Counter {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+    friend bool operator==(const Counter&, const Counter&) = default;
+};
+// Any expression nsnet does not model: its name and the raw bytes of its NFTA_EXPR_DATA.
+struct Other {
+    std::string name{};
+    std::vector<std::byte> data{};
+    friend bool operator==(const Other&, const Other&) = default;
+};
+
+using Expr = std::variant<Payload, Meta, Cmp, Bitwise, Immediate, Nat, Masq, Counter, Other>;
+using Exprs = std::vector<Expr>;
+
+namespace detail {
+
+inline void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d) {
+    auto n = m.nest(type);
+    m.put(NFTA_DATA_VALUE, d.data(), d.size());
+}
+
+inline Data get_data(const nl::Attr& a) {
+    for (nl::Attr d : a.nested())
+        if (d.type() == NFTA_DATA_VALUE) {
+            auto p = reinterpret_cast<const std::uint8_t*>(d.payload().data());
+            return Data(p, p + d.size());
+        }
+    return {};
+}
+
+inline std::optional<Verdict> get_verdict(const nl::Attr& a) {
+    for (nl::Attr d : a.nested())
+        if (d.type() == NFTA_DATA_VERDICT)
+            for (nl::Attr v : d.nested())
+                if (v.type() == NFTA_VERDICT_CODE) return static_cast<Verdict>(static_cast<std::int32_t>(v.be32()));
+    return std::nullopt;
+}
+
+inline const char* expr_name(const Expr& e) {
+    struct V {
+        const char* operator()(const Payload&) const { return "payload"; }
+        const char* operator()(const Meta&) const { return "meta"; }
+        const char* operator()(const Cmp&) const { return "cmp"; }
+        const char* operator()(const Bitwise&) const { return "bitwise"; }
+        const char* operator()(const Immediate&) const { return "immediate"; }
+        const char* operator()(const Nat&) const { return "nat"; }
+        const char* operator()(const Masq&) const { return "masq"; }
+        const char* operator()(const Counter&) const { return "counter"; }
+        const char* operator()(const Other& o) const { return o.name.c_str(); }
+    };
+    return std::visit(V{}, e);
+}
+
+// libnftnl prints register data as host-order 32-bit words: bytes ac 11 -> 0x000011ac.
+inline std::string data_words(const Data& d) {
+    std::string s{};
+    for (std::size_t i = 0; i < d.size(); i += 4) {
+        std::uint32_t w = 0;
+        std::memcpy(&w, d.data() + i, std::min<std::size_t>(4, d.size() - i));
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%08x", w);
+        if (!s.empty()) s += ' ';
+        s += buf;
+    }
+    return s;
+}
+
+inline std::string verdict_name(Verdict v) {
+    switch (v) {
+        case Verdict::Drop: return "drop";
+        case Verdict::Accept: return "accept";
+        case Verdict::Continue: return "continue";
+        case Verdict::Return: return "return";
+    }
+    return "verdict " + std::to_string(static_cast<std::int32_t>(v));
+}
+
+}  // namespace detail
+
+// Appends one expression as an NFTA_LIST_ELEM (call inside an NFTA_RULE_EXPRESSIONS nest).
+inline void encode_expr(nl::MessageBuilder& m, const Expr& e) {
+    auto elem = m.nest(NFTA_LIST_ELEM);
+    m.put_string(NFTA_EXPR_NAME, detail::expr_name(e));
+    if (auto* o = std::get_if<Other>(&e)) {
+        // Re-emit the raw data nest exactly as it was read.
+        std::vector<std::byte> raw = o->data;
+        m.put(static_cast<std::uint16_t>(NFTA_EXPR_DATA | NLA_F_NESTED), raw.data(), raw.size());
+        return;
+    }
+    auto data = m.nest(NFTA_EXPR_DATA);
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, Payload>) {
+                m.put_be32(NFTA_PAYLOAD_DREG, x.dreg);
+                m.put_be32(NFTA_PAYLOAD_BASE, static_cast<std::uint32_t>(x.base));
+                m.put_be32(NFTA_PAYLOAD_OFFSET, x.offset);
+                m.put_be32(NFTA_PAYLOAD_LEN, x.len);
+            } else if constexpr (std::is_same_v<T, Meta>) {
+                m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x.key));
+                m.put_be32(NFTA_META_DREG, x.dreg);
+            } else if constexpr (std::is_same_v<T, Cmp>) {
+                m.put_be32(NFTA_CMP_SREG, x.sreg);
+                m.put_be32(NFTA_CMP_OP, static_cast<std::uint32_t>(x.op));
+                detail::put_data(m, NFTA_CMP_DATA, x.data);
+            } else if constexpr (std::is_same_v<T, Bitwise>) {
+                m.put_be32(NFTA_BITWISE_SREG, x.sreg);
+                m.put_be32(NFTA_BITWISE_DREG, x.dreg);
+                m.put_be32(NFTA_BITWISE_LEN, x.len);
+                detail::put_data(m, NFTA_BITWISE_MASK, x.mask);
+                detail::put_data(m, NFTA_BITWISE_XOR, x.xor_);
+            } else if constexpr (std::is_same_v<T, Immediate>) {
+                m.put_be32(NFTA_IMMEDIATE_DREG, x.dreg);
+                auto d = m.nest(NFTA_IMMEDIATE_DATA);
+                if (x.verdict) {
+                    auto v = m.nest(NFTA_DATA_VERDICT);
+                    m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*x.verdict)));
+                } else {
+                    m.put(NFTA_DATA_VALUE, x.data.data(), x.data.size());
+                }
+            } else if constexpr (std::is_same_v<T, Nat>) {
+                m.put_be32(NFTA_NAT_TYPE, static_cast<std::uint32_t>(x.type));
+                m.put_be32(NFTA_NAT_FAMILY, x.family);
+                if (x.reg_addr_min) m.put_be32(NFTA_NAT_REG_ADDR_MIN, *x.reg_addr_min);
+                if (x.reg_addr_max) m.put_be32(NFTA_NAT_REG_ADDR_MAX, *x.reg_addr_max);
+                if (x.reg_proto_min) m.put_be32(NFTA_NAT_REG_PROTO_MIN, *x.reg_proto_min);
+                if (x.reg_proto_max) m.put_be32(NFTA_NAT_REG_PROTO_MAX, *x.reg_proto_max);
+                if (x.flags) m.put_be32(NFTA_NAT_FLAGS, x.flags);
+            } else if constexpr (std::is_same_v<T, Masq>) {
+                if (x.flags) m.put_be32(NFTA_MASQ_FLAGS, x.flags);
+                if (x.reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *x.reg_proto_min);
+                if (x.reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *x.reg_proto_max);
+            } else if constexpr (std::is_same_v<T, Counter>) {
+                // nft sends a new counter empty; non-zero values are sent (the kernel accepts them).
+                if (x.packets || x.bytes) {
+                    m.put(NFTA_COUNTER_BYTES, __builtin_bswap64(x.bytes));
+                    m.put(NFTA_COUNTER_PACKETS, __builtin_bswap64(x.packets));
+                }
+            }
+        },
+        e);
+}
+
+// Appends NFTA_RULE_EXPRESSIONS { elem... }.
+inline void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
+    auto list = m.nest(NFTA_RULE_EXPRESSIONS);
+    for (const Expr& e : exprs) encode_expr(m, e);
+}
+
+// Decodes one NFTA_LIST_ELEM. Unknown expressions become Other; malformed ones throw EBADMSG.
+inline Expr decode_expr(const nl::Attr& elem) {
+    std::string name{};
+    std::optional<nl::Attr> data{};
+    for (nl::Attr a : elem.nested()) {
+        if (a.type() == NFTA_EXPR_NAME) name = std::string(a.str());
+        else if (a.type() == NFTA_EXPR_DATA) data = a;
+    }
+    nl::AttrRange attrs = data ? data->nested() : nl::AttrRange{};
+    auto reg = [](const nl::Attr& a) { return a.be32(); };
+    if (name == "payload") {
+        Payload p;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_PAYLOAD_DREG: p.dreg = reg(a); break;
+                case NFTA_PAYLOAD_BASE: p.base = static_cast<PayloadBase>(a.be32()); break;
+                case NFTA_PAYLOAD_OFFSET: p.offset = a.be32(); break;
+                case NFTA_PAYLOAD_LEN: p.len = a.be32(); break;
+                default: break;
+            }
+        return p;
+    }
+    if (name == "meta") {
+        Meta x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_META_KEY: x.key = static_cast<MetaKey>(a.be32()); break;
+                case NFTA_META_DREG: x.dreg = reg(a); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "cmp") {
+        Cmp x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_CMP_SREG: x.sreg = reg(a); break;
+                case NFTA_CMP_OP: x.op = static_cast<CmpOp>(a.be32()); break;
+                case NFTA_CMP_DATA: x.data = detail::get_data(a); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "bitwise") {
+        Bitwise x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_BITWISE_SREG: x.sreg = reg(a); break;
+                case NFTA_BITWISE_DREG: x.dreg = reg(a); break;
+                case NFTA_BITWISE_LEN: x.len = a.be32(); break;
+                case NFTA_BITWISE_MASK: x.mask = detail::get_data(a); break;
+                case NFTA_BITWISE_XOR: x.xor_ = detail::get_data(a); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "immediate") {
+        Immediate x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_IMMEDIATE_DREG: x.dreg = reg(a); break;
+                case NFTA_IMMEDIATE_DATA:
+                    x.verdict = detail::get_verdict(a);
+                    if (!x.verdict) x.data = detail::get_data(a);
+                    break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "nat") {
+        Nat x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_NAT_TYPE: x.type = static_cast<NatType>(a.be32()); break;
+                case NFTA_NAT_FAMILY: x.family = a.be32(); break;
+                case NFTA_NAT_REG_ADDR_MIN: x.reg_addr_min = reg(a); break;
+                case NFTA_NAT_REG_ADDR_MAX: x.reg_addr_max = reg(a); break;
+                case NFTA_NAT_REG_PROTO_MIN: x.reg_proto_min = reg(a); break;
+                case NFTA_NAT_REG_PROTO_MAX: x.reg_proto_max = reg(a); break;
+                case NFTA_NAT_FLAGS: x.flags = a.be32(); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "masq") {
+        Masq x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_MASQ_FLAGS: x.flags = a.be32(); break;
+                case NFTA_MASQ_REG_PROTO_MIN: x.reg_proto_min = reg(a); break;
+                case NFTA_MASQ_REG_PROTO_MAX: x.reg_proto_max = reg(a); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "counter") {
+        Counter x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_COUNTER_BYTES: x.bytes = __builtin_bswap64(a.u64()); break;
+                case NFTA_COUNTER_PACKETS: x.packets = __builtin_bswap64(a.u64()); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name.empty()) nl::malformed("nf_tables expression without a name");
+    Other o;
+    o.name = name;
+    if (data) o.data.assign(data->payload().begin(), data->payload().end());
+    return o;
+}
+
+// Decodes the elements of an NFTA_RULE_EXPRESSIONS attribute.
+inline Exprs decode_exprs(const nl::Attr& list) {
+    Exprs out{};
+    for (nl::Attr elem : list.nested())
+        if (elem.type() == NFTA_LIST_ELEM) out.push_back(decode_expr(elem));
+    return out;
+}
+
+// One expression in `nft --debug=netlink` notation, e.g. "[ cmp eq reg 1 0x000011ac ]".
+inline std::string to_debug_string(const Expr& e) {
+    auto base_name = [](PayloadBase b) -> std::string {
+        switch (b) {
+            case PayloadBase::Link: return "link";
+            case PayloadBase::Network: return "network";
+            case PayloadBase::Transport: return "transport";
+        }
+        return "base " + std::to_string(static_cast<std::uint32_t>(b));
+    };
+    auto meta_name = [](MetaKey k) -> std::string {
+        switch (k) {
+            case MetaKey::Len: return "len";
+            case MetaKey::Protocol: return "protocol";
+            case MetaKey::Mark: return "mark";
+            case MetaKey::Iif: return "iif";
+            case MetaKey::Oif: return "oif";
+            case MetaKey::Iifname: return "iifname";
+            case MetaKey::Oifname: return "oifname";
+            case MetaKey::Nfproto: return "nfproto";
+            case MetaKey::L4proto: return "l4proto";
+        }
+        return "key " + std::to_string(static_cast<std::uint32_t>(k));
+    };
+    auto op_name = [](CmpOp o) -> std::string {
+        static const char* names[] = {"eq", "neq", "lt", "lte", "gt", "gte"};
+        auto i = static_cast<std::uint32_t>(o);
+        return i < 6 ? names[i] : "op " + std::to_string(i);
+    };
+    auto hex = [](std::uint32_t v) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%x", v);
+        return std::string(buf);
+    };
+    return std::visit(
+        [&](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            std::string s = "[ ";
+            if constexpr (std::is_same_v<T, Payload>) {
+                s += "payload load " + std::to_string(x.len) + "b @ " + base_name(x.base) + " header + " +
+                     std::to_string(x.offset) + " => reg " + std::to_string(x.dreg);
+            } else if constexpr (std::is_same_v<T, Meta>) {
+                s += "meta load " + meta_name(x.key) + " => reg " + std::to_string(x.dreg);
+            } else if constexpr (std::is_same_v<T, Cmp>) {
+                s += "cmp " + op_name(x.op) + " reg " + std::to_string(x.sreg) + " " + detail::data_words(x.data);
+            } else if constexpr (std::is_same_v<T, Bitwise>) {
+                s += "bitwise reg " + std::to_string(x.dreg) + " = ( reg " + std::to_string(x.sreg) + " & " +
+                     detail::data_words(x.mask) + " ) ^ " + detail::data_words(x.xor_);
+            } else if constexpr (std::is_same_v<T, Immediate>) {
+                s += "immediate reg " + std::to_string(x.dreg) + " " +
+                     (x.verdict ? detail::verdict_name(*x.verdict) : detail::data_words(x.data));
+            } else if constexpr (std::is_same_v<T, Nat>) {
+                s += std::string("nat ") + (x.type == NatType::Snat ? "snat" : "dnat") + " " +
+                     (x.family == NFPROTO_IPV4 ? "ip" : x.family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(x.family));
+                if (x.reg_addr_min) s += " addr_min reg " + std::to_string(*x.reg_addr_min);
+                if (x.reg_addr_max) s += " addr_max reg " + std::to_string(*x.reg_addr_max);
+                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
+                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
+                if (x.flags) s += " flags " + hex(x.flags);
+            } else if constexpr (std::is_same_v<T, Masq>) {
+                s += "masq";
+                if (x.flags) s += " flags " + hex(x.flags);
+                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
+                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
+            } else if constexpr (std::is_same_v<T, Counter>) {
+                s += "counter pkts " + std::to_string(x.packets) + " bytes " + std::to_string(x.bytes);
+            } else {
+                s += x.name;
+            }
+            return s + " ]";
+        },
+        e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The expression sequences nft generates for common matches and statements (ip family tables).
+
+namespace detail {
+inline Data bytes_of(const void* p, std::size_t n) {
+    auto b = static_cast<const std::uint8_t*>(p);
+    return Data(b, b + n);
+}
+inline Data be16_data(std::uint16_t v) {
+    std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    return Data(b, b + 2);
+}
+inline void append(Exprs& to, Exprs more) {
+    for (Expr& e : more) to.push_back(std::move(e));
+}
+}  // namespace detail
+
+// `ip saddr P` / `ip daddr P` (ip6 saddr/daddr for IPv6 prefixes): network-header address match.
+// A /0 matches everything and generates nothing; a byte-aligned prefix loads only its bytes
+// (172.17.0.0/16 loads 2 bytes); any other length loads the whole address and masks it.
+inline Exprs match_address(bool source, const Prefix& prefix) {
+    const bool v4 = prefix.address().is_v4();
+    const std::uint32_t full = v4 ? 4 : 16;
+    const std::uint32_t offset = v4 ? (source ? 12 : 16) : (source ? 8 : 24);
+    const unsigned bits = prefix.length();
+    if (bits == 0) return {};
+    Prefix net = prefix.network();
+    const std::uint8_t* a = net.address().data();
+    if (bits % 8 == 0) {
+        std::uint32_t n = bits / 8;
+        return {Payload{PayloadBase::Network, offset, n, reg1}, Cmp{reg1, CmpOp::Eq, detail::bytes_of(a, n)}};
+    }
+    Data mask(full, 0);
+    for (unsigned i = 0; i < bits; ++i) mask[i / 8] = static_cast<std::uint8_t>(mask[i / 8] | (0x80 >> (i % 8)));
+    return {Payload{PayloadBase::Network, offset, full, reg1}, Bitwise{reg1, reg1, full, mask, Data(full, 0)},
+            Cmp{reg1, CmpOp::Eq, detail::bytes_of(a, full)}};
+}
+inline Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
+inline Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
+
+// `iifname "X"` / `oifname != "X"`: the name compared as IFNAMSIZ bytes (exact match).
+inline Exprs match_ifname(bool input, std::string_view name, bool negate = false) {
+    validate_interface_name(name, input ? "match iifname" : "match oifname");
+    Data d(IFNAMSIZ, 0);
+    std::memcpy(d.data(), name.data(), name.size());
+    return {Meta{input ? MetaKey::Iifname : MetaKey::Oifname, reg1}, Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, d}};
+}
+inline Exprs match_iifname(std::string_view name, bool negate = false) { return match_ifname(true, name, negate); }
+inline Exprs match_oifname(std::string_view name, bool negate = false) { return match_ifname(false, name, negate); }
+
+// `meta l4proto N` (what nft emits before a transport-header match such as `tcp dport`).
+inline Exprs match_l4proto(std::uint8_t proto) {
+    return {Meta{MetaKey::L4proto, reg1}, Cmp{reg1, CmpOp::Eq, Data{proto}}};
+}
+
+// `tcp dport N` / `udp dport N` (proto IPPROTO_TCP / IPPROTO_UDP): l4proto, then 2 bytes at +2.
+inline Exprs match_dport(std::uint8_t proto, std::uint16_t port) {
+    Exprs e = match_l4proto(proto);
+    e.push_back(Payload{PayloadBase::Transport, 2, 2, reg1});
+    e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
+    return e;
+}
+// `tcp sport N` / `udp sport N`.
+inline Exprs match_sport(std::uint8_t proto, std::uint16_t port) {
+    Exprs e = match_l4proto(proto);
+    e.push_back(Payload{PayloadBase::Transport, 0, 2, reg1});
+    e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
+    return e;
+}
+
+// `counter`.
+inline Expr counter() { return Counter{}; }
+
+// `accept` / `drop` / ...: the verdict register loaded with an immediate.
+inline Expr verdict(Verdict v) { return Immediate{reg_verdict, {}, v}; }
+
+// `masquerade`.
+inline Exprs masquerade() { return {Masq{}}; }
+
+// `snat to A[:P]` / `dnat to A[:P]`: the address in reg 1, the port in reg 2, then nat.
+inline Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+    Exprs e{};
+    e.push_back(Immediate{reg1, detail::bytes_of(addr.data(), addr.size()), std::nullopt});
+    Nat n;
+    n.type = type;
+    n.family = addr.is_v4() ? NFPROTO_IPV4 : NFPROTO_IPV6;
+    n.reg_addr_min = reg1;
+    if (port) {
+        e.push_back(Immediate{reg2, detail::be16_data(*port), std::nullopt});
+        n.reg_proto_min = reg2;
+        n.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
+    }
+    e.push_back(n);
+    return e;
+}
+inline Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+    return nat_to(NatType::Snat, addr, port);
+}
+inline Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+    return nat_to(NatType::Dnat, addr, port);
+}
+
+// The Counter expression of a rule, if it has one.
+inline std::optional<Counter> find_counter(const Exprs& exprs) {
+    for (const Expr& e : exprs)
+        if (auto* c = std::get_if<Counter>(&e)) return *c;
+    return std::nullopt;
+}
+
+}  // namespace nsnet::nft

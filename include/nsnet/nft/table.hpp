@@ -1,0 +1,115 @@
+// nsnet/nft/table.hpp — nf_tables tables: encode NEW/DEL/GET table messages, decode answers.
+//
+// Layer: nf_tables encoders/decoders, no I/O (send them in an nft::Batch, or nl::request for a
+// GET). A table is a namespace for chains, named per family: `table ip nsnet`. Its comment travels
+// in NFTA_TABLE_USERDATA in libnftnl's TLV format (type 0 = comment), so `nft list ruleset` shows
+// it; nsnet uses the comment to recognise tables it created.
+#pragma once
+
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nsnet/nft/batch.hpp"
+
+namespace nsnet::nft {
+
+struct Table {
+    TableFamily family = TableFamily::Ip;
+    std::string name{};
+    std::uint32_t flags = 0;             // NFT_TABLE_F_*
+    std::optional<std::string> comment{};  // `table ip nsnet { comment "..." }`
+    // Read back only:
+    std::optional<std::uint64_t> handle{};  // unique in the namespace for the table's lifetime
+    std::uint32_t use = 0;                // number of chains (and sets, objects) in it
+};
+
+// "ip nsnet": how nft names a table in messages.
+inline std::string table_id(TableFamily f, const std::string& name) { return family_name(f) + " " + name; }
+
+namespace detail {
+// libnftnl's user-data TLVs: u8 type, u8 length, value (a comment includes its NUL).
+inline constexpr std::uint8_t udata_table_comment = 0;
+
+inline std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
+    if (text.size() + 1 > 255) invalid_argument("set comment", text, "comment is longer than 254 bytes");
+    std::vector<std::uint8_t> out{type, static_cast<std::uint8_t>(text.size() + 1)};
+    out.insert(out.end(), text.begin(), text.end());
+    out.push_back(0);
+    return out;
+}
+inline std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
+    std::size_t off = 0;
+    while (off + 2 <= udata.size()) {
+        auto t = static_cast<std::uint8_t>(udata[off]);
+        auto len = static_cast<std::uint8_t>(udata[off + 1]);
+        if (off + 2 + len > udata.size()) break;
+        if (t == type) {
+            std::string s(reinterpret_cast<const char*>(udata.data() + off + 2), len);
+            while (!s.empty() && s.back() == '\0') s.pop_back();
+            return s;
+        }
+        off += 2 + len;
+    }
+    return std::nullopt;
+}
+}  // namespace detail
+
+// NFT_MSG_NEWTABLE: `nft add table ip NAME` (flags 0: an existing table is left as it is);
+// pass NLM_F_EXCL for `nft create table` (EEXIST if it exists).
+inline nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0) {
+    validate_name(t.name, "table", "add table");
+    nl::MessageBuilder m = make_message(NFT_MSG_NEWTABLE, flags, t.family);
+    m.put_string(NFTA_TABLE_NAME, t.name);
+    m.put_be32(NFTA_TABLE_FLAGS, t.flags);
+    if (t.comment) {
+        auto u = detail::udata_comment(detail::udata_table_comment, *t.comment);
+        m.put(NFTA_TABLE_USERDATA, u.data(), u.size());
+    }
+    return m;
+}
+
+// NFT_MSG_DELTABLE: `nft delete table ip NAME` (removes everything in it). With NLM_F_NONREC the
+// kernel refuses (EBUSY) to delete a table that still holds chains.
+inline nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags = 0) {
+    validate_name(name, "table", "delete table");
+    nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
+    m.put_string(NFTA_TABLE_NAME, name);
+    return m;
+}
+
+// NFT_MSG_DELTABLE by handle: `nft delete table ip handle H`. Deletes exactly the table that
+// had this handle: one deleted and re-created under the same name since is left alone (ENOENT).
+inline nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags = 0) {
+    nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
+    m.put(NFTA_TABLE_HANDLE, __builtin_bswap64(handle));
+    return m;
+}
+
+// NFT_MSG_GETTABLE for one table (send with nl::request; ENOENT when there is none).
+inline nl::MessageBuilder table_get(TableFamily family, const std::string& name) {
+    validate_name(name, "table", "get table");
+    nl::MessageBuilder m = make_message(NFT_MSG_GETTABLE, 0, family);
+    m.put_string(NFTA_TABLE_NAME, name);
+    return m;
+}
+
+// Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
+inline Table decode_table(const nl::MessageView& msg) {
+    Table t;
+    t.family = message_family(msg);
+    nl::AttrTable<NFTA_TABLE_MAX> a(msg.attrs<nfgenmsg>());
+    if (a[NFTA_TABLE_NAME]) t.name = std::string(a[NFTA_TABLE_NAME]->str());
+    if (a[NFTA_TABLE_FLAGS]) t.flags = a[NFTA_TABLE_FLAGS]->be32();
+    if (a[NFTA_TABLE_USE]) t.use = a[NFTA_TABLE_USE]->be32();
+    if (a[NFTA_TABLE_HANDLE]) t.handle = __builtin_bswap64(a[NFTA_TABLE_HANDLE]->u64());
+    if (a[NFTA_TABLE_USERDATA])
+        t.comment = detail::udata_find_comment(a[NFTA_TABLE_USERDATA]->payload(), detail::udata_table_comment);
+    return t;
+}
+
+}  // namespace nsnet::nft
