@@ -1,0 +1,93 @@
+// Unit tests of include/nsnet/error.hpp: what an nsnet::Error carries and how its message reads.
+#include "nsnet/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+using nsnet::Error;
+using nsnet::InvalidArgument;
+
+TEST_CASE("Error carries errno, operation, object and the kernel's message") {
+    Error e(EEXIST, "create veth", "veth-n1", "Device already exists", "peer veth-n2");
+    CHECK(e.errnum() == EEXIST);
+    CHECK(e.code() == std::errc::file_exists);
+    CHECK(e.code().category() == std::generic_category());
+    CHECK(e.operation() == "create veth");
+    CHECK(e.object() == "veth-n1");
+    CHECK(e.kernel_message() == "Device already exists");
+    CHECK(e.detail() == "peer veth-n2");
+    CHECK(e.bad_attribute_offset() == -1);
+    CHECK(std::string(e.what()) ==
+          "create veth 'veth-n1': " + std::generic_category().message(EEXIST) +
+              " (kernel: Device already exists) [peer veth-n2]");
+}
+
+TEST_CASE("Error's message leaves out the parts it does not have") {
+    CHECK(std::string(Error(ENOENT, "open network namespace").what()) ==
+          "open network namespace: " + std::generic_category().message(ENOENT));
+    CHECK(std::string(Error(ENODEV, "set link up", "eth9").what()) ==
+          "set link up 'eth9': " + std::generic_category().message(ENODEV));
+    CHECK(std::string(Error(EPERM, "add route", "", "", "table 10").what()) ==
+          "add route: " + std::generic_category().message(EPERM) + " [table 10]");
+}
+
+TEST_CASE("Error records the offending attribute's offset") {
+    Error e(EINVAL, "add address", "eth0", "Invalid prefix length");
+    e.set_bad_attribute_offset(36);
+    CHECK(e.bad_attribute_offset() == 36);
+    CHECK(std::string(e.what()).find("Invalid prefix length") != std::string::npos);
+}
+
+TEST_CASE("Error is a std::system_error and can be caught as one") {
+    try {
+        throw Error(ENOBUFS, "dump links", "ns1");
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == std::errc::no_buffer_space);
+        CHECK(std::string(e.what()).find("dump links 'ns1'") == 0);
+    }
+    try {
+        throw Error(EACCES, "open netlink socket");
+    } catch (const std::runtime_error& e) {  // system_error derives from runtime_error
+        CHECK(std::string(e.what()).find("open netlink socket") == 0);
+    }
+}
+
+TEST_CASE("invalid_argument throws InvalidArgument (EINVAL) naming the value") {
+    try {
+        nsnet::invalid_argument("create vlan", "eth0.4095", "VLAN id 4095 is outside 1..4094");
+        FAIL("invalid_argument returned");
+    } catch (const InvalidArgument& e) {
+        CHECK(e.errnum() == EINVAL);
+        CHECK(e.code() == std::errc::invalid_argument);
+        CHECK(e.operation() == "create vlan");
+        CHECK(e.object() == "eth0.4095");
+        CHECK(e.kernel_message().empty());  // the kernel never saw it
+        CHECK(e.detail() == "VLAN id 4095 is outside 1..4094");
+        std::string what = e.what();
+        CHECK(what.find("'eth0.4095'") != std::string::npos);
+        CHECK(what.find("4095 is outside 1..4094") != std::string::npos);
+    }
+    // InvalidArgument is an Error too.
+    CHECK_THROWS_AS(nsnet::invalid_argument("op", "x", "why"), Error);
+}
+
+TEST_CASE("throw_errno reports errno, or the error it is given") {
+    errno = ENOENT;
+    try {
+        nsnet::throw_errno("open", "/run/netns/x");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == ENOENT);
+        CHECK(e.object() == "/run/netns/x");
+    }
+    errno = 0;
+    try {
+        nsnet::throw_errno("bind", "", EADDRINUSE);
+    } catch (const Error& e) {
+        CHECK(e.errnum() == EADDRINUSE);
+        CHECK(std::string(e.what()) == "bind: " + std::generic_category().message(EADDRINUSE));
+    }
+}
