@@ -1,0 +1,309 @@
+// Integration tests of include/nsnet/netns.hpp (root): named and anonymous namespaces, opening,
+// running code and processes inside, ownership. `ip netns` is the cross-check for compatibility.
+#include "nsnet/netns.hpp"
+
+#include <doctest/doctest.h>
+#include <net/if.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+using nsnet::Netns;
+using nsnet::NetnsRef;
+using nsnet::test::unique_name;
+
+namespace {
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// The nsfs inode of the calling thread's network namespace.
+ino_t thread_netns_inode() {
+    struct stat st {};
+    REQUIRE(::stat("/proc/thread-self/ns/net", &st) == 0);
+    return st.st_ino;
+}
+
+// Runs a shell command line (only fixed strings and our own names) and returns its stdout.
+std::string output_of(const std::string& command, int* status = nullptr) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[512];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int st = ::pclose(p);
+    if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+bool have_ip() { return output_of("command -v ip >/dev/null 2>&1 && echo yes") == "yes\n"; }
+
+// iproute2's `ip netns` (busybox's ip, as in the VM, has no netns command).
+bool have_ip_netns() { return output_of("ip netns list >/dev/null 2>&1 && echo yes") == "yes\n"; }
+
+// Names listed by `ip netns list` ("NAME" or "NAME (id: N)").
+std::set<std::string> ip_netns_list() {
+    std::set<std::string> names;
+    std::istringstream in(output_of("ip netns list 2>/dev/null"));
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string name;
+        if (words >> name) names.insert(name);
+    }
+    return names;
+}
+
+bool has_mount_for(const std::string& path) {
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.find(" " + path + " ") != std::string::npos) return true;
+    return false;
+}
+
+// Removes a named namespace if a failed check left it (the leak check would report it otherwise).
+struct RemoveOnExit {
+    std::string name;
+    ~RemoveOnExit() {
+        if (exists(std::string(nsnet::netns_run_dir) + "/" + name)) {
+            try {
+                Netns::remove_named(name);
+            } catch (...) {
+            }
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Netns::create makes a namespace that ip netns sees and uses") {
+    ino_t own = thread_netns_inode();
+    std::string name = unique_name("ns");
+    std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
+    {
+        Netns ns = Netns::create(name);
+        CHECK(ns.owned());
+        CHECK(ns.name() == name);
+        CHECK(exists(path));
+        CHECK(has_mount_for(path));
+        auto listed = Netns::list_named();
+        CHECK(std::find(listed.begin(), listed.end(), name) != listed.end());
+        CHECK(ns.inode() != own);
+        CHECK(NetnsRef::open(name) == ns);
+        CHECK(NetnsRef::open_path(path) == ns);
+
+        if (have_ip_netns()) {
+            CHECK(ip_netns_list().count(name) == 1);
+            int status = -1;
+            std::string inode = output_of("ip netns exec " + name + " stat -L -c %i /proc/self/ns/net", &status);
+            CHECK(status == 0);
+            CHECK(inode == std::to_string(ns.inode()) + "\n");
+        } else {
+            MESSAGE("no iproute2 `ip netns`: cross-checks with ip netns not run");
+        }
+    }
+    // Destruction removes the name and its bind mount (ip netns del).
+    CHECK_FALSE(exists(path));
+    CHECK_FALSE(has_mount_for(path));
+    if (have_ip_netns()) CHECK(ip_netns_list().count(name) == 0);
+    CHECK(thread_netns_inode() == own);
+}
+
+TEST_CASE("Netns::create of an existing name fails with EEXIST naming it, and leaves it alone") {
+    std::string name = unique_name("ns");
+    Netns first = Netns::create(name);
+    try {
+        Netns second = Netns::create(name);
+        FAIL("creating '" << name << "' twice succeeded");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.code() == std::errc::file_exists);
+        CHECK(e.object() == name);
+        CHECK(std::string(e.what()).find(name) != std::string::npos);
+    }
+    // The failed attempt must not have removed or replaced the existing namespace.
+    CHECK(exists(std::string(nsnet::netns_run_dir) + "/" + name));
+    CHECK(NetnsRef::open(name) == first);
+}
+
+TEST_CASE("NetnsRef::open of an unknown name fails with ENOENT naming it") {
+    std::string name = unique_name("no");
+    try {
+        (void)NetnsRef::open(name);
+        FAIL("opening missing namespace '" << name << "' succeeded");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.code() == std::errc::no_such_file_or_directory);
+        CHECK(std::string(e.what()).find(name) != std::string::npos);
+    }
+    CHECK_FALSE(exists(std::string(nsnet::netns_run_dir) + "/" + name));
+}
+
+TEST_CASE("bad namespace names are rejected before anything is created, naming the value") {
+    for (std::string bad : {std::string(""), std::string("a/b"), std::string(".."), std::string("with space")}) {
+        CAPTURE(bad);
+        auto before = Netns::list_named();
+        try {
+            Netns ns = Netns::create(bad);
+            FAIL("created a namespace named '" << bad << "'");
+        } catch (const nsnet::InvalidArgument& e) {
+            CHECK(e.code() == std::errc::invalid_argument);
+            if (!bad.empty()) CHECK(std::string(e.what()).find("'" + bad + "'") != std::string::npos);
+        }
+        CHECK(Netns::list_named() == before);
+    }
+}
+
+TEST_CASE("NetnsRef::open_path rejects files that are not network namespaces") {
+    SUBCASE("a regular file") {
+        char tmpl[] = "/tmp/nsnet-notns-XXXXXX";
+        int fd = ::mkstemp(tmpl);
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        std::string path = tmpl;
+        CHECK_THROWS_AS((void)NetnsRef::open_path(path), nsnet::InvalidArgument);
+        try {
+            (void)NetnsRef::open_path(path);
+        } catch (const nsnet::Error& e) {
+            CHECK(std::string(e.what()).find(path) != std::string::npos);
+        }
+        ::unlink(tmpl);
+    }
+    SUBCASE("another kind of namespace") {
+        CHECK_THROWS_AS((void)NetnsRef::open_path("/proc/self/ns/uts"), nsnet::InvalidArgument);
+    }
+    SUBCASE("a path that does not exist") {
+        try {
+            (void)NetnsRef::open_path("/nonexistent/nsnet/ns");
+            FAIL("opened a path that does not exist");
+        } catch (const nsnet::Error& e) {
+            CHECK(e.code() == std::errc::no_such_file_or_directory);
+            CHECK(std::string(e.what()).find("/nonexistent/nsnet/ns") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("NetnsRef::current and open_pid refer to the caller's namespace") {
+    NetnsRef cur = NetnsRef::current();
+    CHECK(cur.inode() == thread_netns_inode());
+    CHECK(NetnsRef::open_pid(::getpid()) == cur);
+}
+
+TEST_CASE("Netns::create_anonymous makes a namespace with no name") {
+    auto before = Netns::list_named();
+    Netns anon = Netns::create_anonymous();
+    CHECK(anon.valid());
+    CHECK(anon.name().empty());
+    CHECK(anon.inode() != thread_netns_inode());
+    CHECK(Netns::list_named() == before);
+    // A fresh namespace has only lo.
+    auto links = anon.run([] {
+        std::vector<std::string> names;
+        struct if_nameindex* list = ::if_nameindex();
+        if (!list) throw std::runtime_error("if_nameindex failed");
+        for (struct if_nameindex* i = list; i->if_index != 0; ++i) names.emplace_back(i->if_name);
+        ::if_freenameindex(list);
+        return names;
+    });
+    CHECK(links == std::vector<std::string>{"lo"});
+}
+
+TEST_CASE("run() executes inside the namespace, returns values and carries exceptions") {
+    ino_t own = thread_netns_inode();
+    Netns ns = Netns::create(unique_name("ns"));
+
+    CHECK(ns.run([] { return 42; }) == 42);
+    CHECK(ns.run([] { return std::string("inside"); }) == "inside");
+    CHECK(ns.run([] { return thread_netns_inode(); }) == ns.inode());
+    int touched = 0;
+    ns.run([&] { touched = 1; });  // void callables too
+    CHECK(touched == 1);
+
+    CHECK_THROWS_WITH_AS(ns.run([]() -> int { throw std::runtime_error("boom from inside"); }), "boom from inside",
+                         std::runtime_error);
+    // nsnet's own errors keep their type and errno across the thread.
+    try {
+        ns.run([] { throw nsnet::Error(ENODEV, "test operation", "dev0"); });
+        FAIL("no exception");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.errnum() == ENODEV);
+        CHECK(e.object() == "dev0");
+    }
+    CHECK(thread_netns_inode() == own);
+}
+
+TEST_CASE("spawn() starts a process inside the namespace and captures its output") {
+    Netns ns = Netns::create(unique_name("ns"));
+    if (!have_ip()) NSNET_SKIP("no `ip` binary to run inside the namespace");
+
+    nsnet::Process p = ns.spawn({"ip", "link", "show"}, {.capture_output = true});
+    std::string out = p.read_output();
+    CHECK(p.wait() == 0);
+    // `ip link` prints "N: name: <FLAGS> ..." per link, then an indented link/ether line.
+    std::vector<std::string> links;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+        auto a = line.find(": ");
+        auto b = line.find(": ", a + 2);
+        if (a != std::string::npos && b != std::string::npos) links.push_back(line.substr(a + 2, b - a - 2));
+    }
+    INFO("ip link output:\n" << out);
+    CHECK(links == std::vector<std::string>{"lo"});
+
+    // The exit status comes back; a program that does not exist is an error naming it.
+    CHECK(ns.spawn({"sh", "-c", "exit 3"}).wait() == 3);
+    try {
+        (void)ns.spawn({"nsnet-no-such-program"});
+        FAIL("spawned a program that does not exist");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.code() == std::errc::no_such_file_or_directory);
+        CHECK(std::string(e.what()).find("nsnet-no-such-program") != std::string::npos);
+    }
+    CHECK_THROWS_AS((void)ns.spawn({}), nsnet::InvalidArgument);
+}
+
+TEST_CASE("persist() keeps the namespace after the object is gone") {
+    std::string name = unique_name("ns");
+    std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
+    RemoveOnExit guard{name};
+    ino_t inode = 0;
+    {
+        Netns ns = Netns::create(name);
+        inode = ns.inode();
+        ns.persist();
+        CHECK_FALSE(ns.owned());
+    }
+    REQUIRE(exists(path));
+    CHECK(NetnsRef::open(name).inode() == inode);
+    if (have_ip_netns()) CHECK(ip_netns_list().count(name) == 1);
+
+    Netns::remove_named(name);  // ip netns del NAME
+    CHECK_FALSE(exists(path));
+    CHECK_FALSE(has_mount_for(path));
+}
+
+TEST_CASE("moving a Netns moves ownership; remove() deletes at once") {
+    std::string name = unique_name("ns");
+    std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
+    Netns a = Netns::create(name);
+    Netns b = std::move(a);
+    CHECK(b.owned());
+    CHECK_FALSE(a.owned());
+    CHECK(exists(path));
+    b.remove();
+    CHECK_FALSE(exists(path));
+    CHECK_FALSE(has_mount_for(path));
+}
