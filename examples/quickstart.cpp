@@ -1,0 +1,16 @@
+// The README's example: two namespaces joined by a veth pair, addressed, up, and a ping between
+// them. Run as root: sudo build/examples/quickstart
+#include <nsnet/nsnet.hpp>
+#include <cstdio>
+int main() {
+    auto n1 = nsnet::Netns::create("n1");                 // ip netns add n1
+    auto n2 = nsnet::Netns::create("n2");
+    auto veth = nsnet::VethPair::create({.name = "veth-n1", .netns = n1},
+                                        {.name = "veth-n2", .netns = n2});
+    veth.first().add_address("10.10.10.1/24");           // ip -n n1 addr add ...
+    veth.second().add_address("10.10.10.2/24");
+    veth.first().up();
+    veth.second().up();
+    auto r = nsnet::ping(n1, "10.10.10.2", {.count = 4});  // ip netns exec n1 ping -c 4 ...
+    std::printf("%d sent, %d received\n", r.sent, r.received);
+}   // veth pair and both namespaces are removed here
