@@ -48,6 +48,9 @@ inline std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
     // IPv6 addresses carry only IFA_ADDRESS; IPv4 carries both (they differ on point-to-point links).
     IpAddress mine = local ? *local : address ? *address : IpAddress();
     if (!local && !address) return std::nullopt;
+    if (ifa.ifa_prefixlen > mine.size() * 8)
+        nl::malformed("address prefix length " + std::to_string(ifa.ifa_prefixlen) + " exceeds " +
+                      std::to_string(mine.size() * 8));
     a.prefix = Prefix(mine, ifa.ifa_prefixlen);
     if (local && address && *local != *address) a.peer = address;
     return a;
@@ -62,7 +65,10 @@ struct AddressSpec {
     std::string label{};                  // IPv4 only: "eth0:1"
 };
 
-// ip addr add|replace|del PREFIX dev DEV. The attribute order is iproute2's.
+// ip addr add|replace|del PREFIX [peer P] [brd +] [scope S] [label L] dev DEV, byte for byte
+// (tests/unit/golden/addr_*.txt): IFA_LOCAL; then IFA_ADDRESS = the peer (parsed in place) or,
+// without one, the local address, which ip adds after the label; IFA_BROADCAST (ip computes
+// `brd +` last). Without a scope, 127.0.0.0/8 gets host scope as ip's default_scope() gives it.
 inline nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
     nl::MessageBuilder m(type, flags);
     ifaddrmsg ifa{};
@@ -70,11 +76,14 @@ inline nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flag
     ifa.ifa_prefixlen = static_cast<unsigned char>(s.prefix.length());
     ifa.ifa_index = static_cast<unsigned>(s.index);
     if (s.scope) ifa.ifa_scope = static_cast<unsigned char>(*s.scope);
+    else if (type != RTM_DELADDR && s.prefix.address().is_v4() && s.prefix.address().data()[0] == 127)
+        ifa.ifa_scope = RT_SCOPE_HOST;
     m.put_header(ifa);
     m.put_ip(IFA_LOCAL, s.prefix.address());
-    m.put_ip(IFA_ADDRESS, s.peer ? *s.peer : s.prefix.address());
-    if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);
+    if (s.peer) m.put_ip(IFA_ADDRESS, *s.peer);
     if (!s.label.empty()) m.put_string(IFA_LABEL, s.label);
+    if (!s.peer) m.put_ip(IFA_ADDRESS, s.prefix.address());
+    if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);
     return m;
 }
 inline nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false) {

@@ -188,12 +188,15 @@ struct LinkCreate {
     std::function<void(nl::MessageBuilder&)> info_data{};
 };
 
+// iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, in that
+// command-line order) as it parses them, then IFLA_LINK and IFLA_IFNAME, which it adds after
+// parsing (tests/unit/golden/macvlan_netns.txt, veth_options.txt).
 inline void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
-    if (c.parent) m.put_u32(IFLA_LINK, static_cast<std::uint32_t>(c.parent));
     if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
     if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
     if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
     if (c.group) m.put_u32(IFLA_GROUP, *c.group);
+    if (c.parent) m.put_u32(IFLA_LINK, static_cast<std::uint32_t>(c.parent));
     m.put_string(IFLA_IFNAME, c.name);
 }
 
