@@ -9,4 +9,5 @@
 #include "nsnet/netns.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/veth.hpp"
+#include "nsnet/route.hpp"
 #include "nsnet/probe.hpp"
