@@ -11,3 +11,6 @@
 #include "nsnet/veth.hpp"
 #include "nsnet/route.hpp"
 #include "nsnet/probe.hpp"
+#include "nsnet/vxlan.hpp"
+#include "nsnet/fdb.hpp"
+#include "nsnet/tun.hpp"

@@ -433,6 +433,25 @@ cap fdb_add last rt "RTM_NEWNEIGH, flags REQUEST|ACK|EXCL|CREATE (0x0605), $FDB"
     "bridge -n $VX fdb add 02:00:00:00:00:09 dev vx0 dst 172.16.0.30"
 cap fdb_del last rt "RTM_DELNEIGH, flags REQUEST|ACK, same body as fdb_add (state 0x00c0 kept). $FDB" \
     "bridge -n $VX fdb del 02:00:00:00:00:09 dev vx0 dst 172.16.0.30"
+# (vxlan.hpp / fdb.hpp: the remaining options and operations; vx0=4 still, new vxlans get 8, 9, ...)
+cap fdb_replace last rt "RTM_NEWNEIGH, flags REQUEST|ACK|REPLACE|CREATE (0x0505), $FDB" \
+    "bridge -n $VX fdb replace 02:00:00:00:00:09 dev vx0 dst 172.16.0.31"
+cap fdb_add_dynamic last rt "RTM_NEWNEIGH, flags REQUEST|ACK|EXCL|CREATE, state NUD_REACHABLE 0x0002 ('dynamic' clears NUD_NOARP), flags NTF_SELF; NDA_LLADDR, NDA_DST. $LOOKUP. $IP_SEQ" \
+    "bridge -n $VX fdb add 02:00:00:00:00:0b dev vx0 dst 172.16.0.32 dynamic"
+cap fdb_append_opts last rt "RTM_NEWNEIGH, flags REQUEST|ACK|CREATE|APPEND (0x0c05), $FDB Attribute order: NDA_LLADDR, NDA_DST, NDA_PORT (u16 big endian), NDA_VNI (u32), NDA_IFINDEX 3 (via eth0)." \
+    "bridge -n $VX fdb append 00:00:00:00:00:00 dev vx0 dst 172.16.0.40 port 4790 vni 200 via eth0"
+cap fdb_del_zero last rt "RTM_DELNEIGH, flags REQUEST|ACK: removes only the remote 172.16.0.30 of the all-zeros entry (fdb_append_zero). $FDB" \
+    "bridge -n $VX fdb del 00:00:00:00:00:00 dev vx0 dst 172.16.0.30"
+cap fdb_show_dev dump rt "an RTM_GETLINK dump (bridge's ifindex/name cache) then the RTM_GETNEIGH dump: ndmsg {AF_BRIDGE 7, ifindex 4 (vx0)}, nlmsg_len 28, flags REQUEST|DUMP, no ACK. bridge sets NETLINK_GET_STRICT_CHK, so the kernel filters by ndm_ifindex; on a socket without it (legacy parsing of an ndmsg-sized request) the kernel ignores ndm_ifindex and sends every device's entries, so filter the replies too. $LOOKUP. $IP_SEQ" \
+    "bridge -n $VX fdb show dev vx0"
+cap vxlan_local last rt "$VXN The tutorial's 'Server A' without a remote (id 700 here: VNI 100 on port 4789 is taken by vx0): Data order: LINK 3, ID 700, LOCAL 172.16.0.10, LEARNING 1, PORT 4789." \
+    "ip -n $VX link add vx4 type vxlan id 700 local 172.16.0.10 dev eth0 dstport 4789"
+cap vxlan_v6 last rt "$VXN IPv6 endpoints, no dev: Data order: ID 500, LOCAL6 2001:db8::1, GROUP6 2001:db8::2 (remote), LEARNING 1, PORT 4789." \
+    "ip -n $VX link add vx5 type vxlan id 500 local 2001:db8::1 remote 2001:db8::2 dstport 4789"
+cap vxlan_ageing last rt "$VXN Data order: LINK 3, TTL 10, AGEING u32 120 (both emitted while parsing), ID 600, LEARNING 1, PORT 4789." \
+    "ip -n $VX link add vx6 type vxlan id 600 dev eth0 ttl 10 ageing 120 dstport 4789"
+cap vxlan_set last rt "ip link set ... type vxlan: RTM_NEWLINK flags REQUEST|ACK (no CREATE), ifi_index 4 (vx0), no IFLA_IFNAME; IFLA_LINKINFO{IFLA_INFO_KIND vxlan, IFLA_INFO_DATA{TTL 10, AGEING 60 (while parsing), GROUP 172.16.0.21, LEARNING 0}}: no ID, no PORT (a change sends only what was given). $LOOKUP. $PROBE. $IP_SEQ" \
+    "ip -n $VX link set vx0 type vxlan remote 172.16.0.21 ttl 10 nolearning ageing 60"
 LNS=
 
 # =============================================================================================

@@ -1,0 +1,130 @@
+// nsnet/fdb.hpp — Fdb: the forwarding database of a vxlan or a bridge port (`bridge fdb ...`).
+//
+// Layer: typed objects. An Fdb is a view of one device's entries; it owns nothing (entries die
+// with their device). On a vxlan, entries map MACs to remote VTEPs; the all-zeros MAC is the
+// default destination, and each `append` to it adds one more remote that broadcast and unknown
+// frames are copied to (head-end replication):
+//
+//   nsnet::Fdb(vx0).append({.dst = nsnet::IpAddress::parse("172.16.0.30")});
+//       // bridge fdb append 00:00:00:00:00:00 dev vx0 dst 172.16.0.30
+//   for (auto& e : vx0.fdb().list()) if (e.dynamic()) ...   // learned: bridge fdb show dev vx0
+//
+// On a bridge port, use .table = FdbTable::Master (bridge fdb add MAC dev PORT master static).
+// The Bridge itself is nsnet/bridge.hpp. IP neighbours (ARP/NDP) are not FDB entries.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nsnet/link.hpp"
+#include "nsnet/nl/transact.hpp"
+#include "nsnet/rtnl/fdb.hpp"
+
+namespace nsnet {
+
+using FdbState = rtnl::FdbState;
+using FdbTable = rtnl::FdbTable;
+using FdbInfo = rtnl::FdbInfo;
+
+// One entry: bridge fdb add MAC dev DEV [dst IP] [vlan V] [port P] [vni N] [via DEV] [self|master]
+// [permanent|static|dynamic]. The defaults are bridge's: all-zeros MAC, self, permanent.
+struct FdbEntry {
+    MacAddress mac{};                    // 00:00:00:00:00:00: the vxlan default (flood) entry
+    std::optional<IpAddress> dst{};      // remote VTEP of a vxlan
+    std::optional<std::uint16_t> vlan{};
+    std::optional<std::uint16_t> port{}; // remote UDP port, when not the vxlan's dstport
+    std::optional<std::uint32_t> vni{};  // remote VNI, when not the vxlan's id
+    std::string via{};                   // underlay device for this remote (same namespace)
+    FdbState state = FdbState::Permanent;
+    FdbTable table = FdbTable::Self;
+};
+
+class Fdb {
+public:
+    explicit Fdb(Link device) : device_(std::move(device)) {}
+
+    const Link& device() const noexcept { return device_; }
+
+    // bridge fdb add MAC dev DEV ...: an existing entry for the MAC is an error (EEXIST).
+    void add(const FdbEntry& e) { modify(e, rtnl::FdbMode::Add, "add"); }
+    // bridge fdb append MAC dev DEV dst IP: one more remote for the MAC (vxlan).
+    void append(const FdbEntry& e) { modify(e, rtnl::FdbMode::Append, "append"); }
+    // bridge fdb replace MAC dev DEV ...: create or overwrite.
+    void replace(const FdbEntry& e) { modify(e, rtnl::FdbMode::Replace, "replace"); }
+    // bridge fdb del MAC dev DEV [dst IP]: with a dst, only that remote of the MAC goes.
+    void remove(const FdbEntry& e) {
+        auto spec = to_spec(e, "delete");
+        request("delete fdb entry " + describe(e), rtnl::fdb_del(spec));
+    }
+
+    // bridge fdb show dev DEV: the device's entries, permanent and learned.
+    std::vector<FdbInfo> list() const {
+        auto all = list_all(device_.netns());
+        std::erase_if(all, [&](const FdbInfo& f) { return f.index != device_.index(); });
+        return all;
+    }
+    // The entries for one MAC (a vxlan's all-zeros entry gives one FdbInfo per remote).
+    std::vector<FdbInfo> find(const MacAddress& mac) const {
+        auto l = list();
+        std::erase_if(l, [&](const FdbInfo& f) { return f.mac != mac; });
+        return l;
+    }
+    // `bridge fdb show dev DEV` as text, one entry per line, devices named.
+    std::string show() const { return format(device_.netns(), list(), false); }
+
+    // bridge fdb show: every AF_BRIDGE entry of the namespace (all devices and bridge ports).
+    static std::vector<FdbInfo> list_all(const NetnsRef& netns) {
+        return netns.with_rtnl([](nl::Socket& s) {
+            auto m = rtnl::fdb_dump();
+            return nl::dump_collect(s, m, "list fdb entries", rtnl::decode_fdb);
+        });
+    }
+    // Entries as `bridge fdb show` prints them, ifindexes resolved to names in `netns`, one per line.
+    static std::string format(const NetnsRef& netns, const std::vector<FdbInfo>& entries, bool show_dev = true) {
+        std::vector<LinkInfo> links = Link::list(netns);
+        auto name = [&](int index) -> std::string {
+            for (const auto& l : links)
+                if (l.index == index) return l.name;
+            return {};
+        };
+        std::string out{};
+        for (const auto& e : entries) out += e.to_string(name, show_dev) + "\n";
+        return out;
+    }
+
+private:
+    static std::string describe(const FdbEntry& e) {
+        std::string s = e.mac.to_string();
+        if (e.dst) s += " dst " + e.dst->to_string();
+        if (e.vlan) s += " vlan " + std::to_string(*e.vlan);
+        return s;
+    }
+    rtnl::FdbSpec to_spec(const FdbEntry& e, const std::string& verb) const {
+        const std::string op = verb + " fdb entry " + describe(e);
+        if (!device_.valid()) throw Error(ENODEV, op, device_.name(), {}, "device handle is empty or was removed");
+        rtnl::FdbSpec s{.index = device_.index(), .mac = e.mac, .dst = e.dst, .vlan = e.vlan, .port = e.port,
+                        .vni = e.vni, .via = 0, .state = e.state, .table = e.table};
+        rtnl::validate_fdb(s, op, device_.name());
+        if (!e.via.empty()) {
+            validate_interface_name(e.via, op + ": via");
+            auto via = Link::find(device_.netns(), e.via);
+            if (!via)
+                throw Error(ENODEV, op, device_.name(), {},
+                            "via device '" + e.via + "' does not exist in namespace " + device_.netns().display_name());
+            s.via = via->index();
+        }
+        return s;
+    }
+    void modify(const FdbEntry& e, rtnl::FdbMode mode, const std::string& verb) {
+        auto spec = to_spec(e, verb);
+        request(verb + " fdb entry " + describe(e), rtnl::fdb_new(spec, mode));
+    }
+    void request(const std::string& op, nl::MessageBuilder msg) const {
+        device_.netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, device_.name()); });
+    }
+
+    Link device_;
+};
+
+}  // namespace nsnet

@@ -1,0 +1,106 @@
+// nsnet/rtnl/tun.hpp — TUN/TAP devices: the TUNSETIFF request (an ioctl on /dev/net/tun) and the
+// IFLA_TUN_* settings the kernel reports in RTM_NEWLINK.
+//
+// Layer: messages, no I/O. TUN/TAP devices are not created through netlink: a process opens
+// /dev/net/tun and attaches the fd to a (new or existing) device with ioctl(TUNSETIFF, ifreq);
+// `ip tuntap add` does the same and then sets TUNSETPERSIST so the device outlives the fd
+// (tests/unit/golden/tuntap_ioctl.txt: ifr_flags IFF_TUN|IFF_NO_PI = 0x1001, IFF_TAP|IFF_NO_PI =
+// 0x1002). tun_request() builds that ifreq; decode_tun() reads the device's settings back
+// (`ip -d link show`: "tun type tun pi off vnet_hdr off persist on"). The ioctls themselves are
+// made by nsnet/tun.hpp.
+#pragma once
+
+#include <net/if.h>  // before <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/nl/attr.hpp"
+#include "nsnet/rtnl/link.hpp"
+
+namespace nsnet::rtnl {
+
+// TUN carries IP packets (no link-layer header), TAP carries Ethernet frames.
+enum class TunMode : std::uint8_t { Tun = IFF_TUN, Tap = IFF_TAP };
+
+struct TunRequest {
+    std::string name{};          // "" lets the kernel pick tun%d / tap%d
+    TunMode mode = TunMode::Tun;
+    bool packet_info = false;    // prepend struct tun_pi (flags + protocol) to every packet; ip's default is off
+    bool vnet_hdr = false;       // prepend struct virtio_net_hdr (for offloads)
+    bool multi_queue = false;    // several fds, one per queue
+};
+
+// The ifreq of ioctl(fd, TUNSETIFF, &ifr). Throws InvalidArgument for a bad name.
+inline ifreq tun_request(const TunRequest& r) {
+    if (!r.name.empty()) validate_interface_name(r.name, r.mode == TunMode::Tun ? "create tun" : "create tap");
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, r.name.data(), r.name.size());
+    unsigned flags = static_cast<unsigned>(r.mode);
+    if (!r.packet_info) flags |= IFF_NO_PI;
+    if (r.vnet_hdr) flags |= IFF_VNET_HDR;
+    if (r.multi_queue) flags |= IFF_MULTI_QUEUE;
+    ifr.ifr_flags = static_cast<short>(flags);
+    return ifr;
+}
+
+// A TUN/TAP device's settings as the kernel reports them (IFLA_INFO_DATA of kind "tun").
+struct TunInfo {
+    TunMode mode = TunMode::Tun;
+    bool packet_info = false;
+    bool vnet_hdr = false;
+    bool persist = false;
+    bool multi_queue = false;
+    std::uint32_t queues = 0;           // attached queues (fds)
+    std::uint32_t disabled_queues = 0;
+    std::optional<std::uint32_t> owner{};  // uid allowed to attach (TUNSETOWNER), if set
+    std::optional<std::uint32_t> group{};  // gid allowed to attach (TUNSETGROUP), if set
+
+    // `ip -d link show`'s words: "tun type tun pi off vnet_hdr off persist on".
+    std::string to_string() const {
+        std::string s = std::string("type ") + (mode == TunMode::Tap ? "tap" : "tun");
+        s += packet_info ? " pi on" : " pi off";
+        s += vnet_hdr ? " vnet_hdr on" : " vnet_hdr off";
+        if (multi_queue)
+            s += " multi_queue numqueues " + std::to_string(queues) + " numdisabled " + std::to_string(disabled_queues);
+        s += persist ? " persist on" : " persist off";
+        if (owner) s += " user " + std::to_string(*owner);
+        if (group) s += " group " + std::to_string(*group);
+        return s;
+    }
+    friend bool operator==(const TunInfo&, const TunInfo&) = default;
+};
+
+inline TunInfo decode_tun_data(nl::AttrRange data) {
+    TunInfo t{};
+    for (nl::Attr a : data) {
+        switch (a.type()) {
+            case IFLA_TUN_TYPE: t.mode = a.u8() == IFF_TAP ? TunMode::Tap : TunMode::Tun; break;
+            case IFLA_TUN_PI: t.packet_info = a.u8() != 0; break;
+            case IFLA_TUN_VNET_HDR: t.vnet_hdr = a.u8() != 0; break;
+            case IFLA_TUN_PERSIST: t.persist = a.u8() != 0; break;
+            case IFLA_TUN_MULTI_QUEUE: t.multi_queue = a.u8() != 0; break;
+            case IFLA_TUN_NUM_QUEUES: t.queues = a.u32(); break;
+            case IFLA_TUN_NUM_DISABLED_QUEUES: t.disabled_queues = a.u32(); break;
+            case IFLA_TUN_OWNER: t.owner = a.u32(); break;
+            case IFLA_TUN_GROUP: t.group = a.u32(); break;
+            default: break;
+        }
+    }
+    return t;
+}
+
+// The tun settings of a link read from the kernel; nullopt when it is not a TUN/TAP device.
+inline std::optional<TunInfo> decode_tun(const LinkInfo& link) {
+    if (link.kind != "tun") return std::nullopt;
+    return decode_tun_data(link.data());
+}
+
+}  // namespace nsnet::rtnl
