@@ -1,0 +1,63 @@
+// nsnet/link_kind.hpp — what creating any kind of link shares: send the RTM_NEWLINK, find the new
+// link, explain a refusal.
+//
+// Layer: typed objects (used by bridge.hpp, macvlan.hpp, ipvlan.hpp, vlan.hpp). A created link is
+// looked up by name in the namespace it was placed in; if that fails the link is deleted again
+// rather than leaked. A kernel without the kind answers EOPNOTSUPP ("Unknown device type");
+// is_unknown_link_kind() recognises that answer so tests and labs can skip with the reason.
+#pragma once
+
+#include <cerrno>
+#include <functional>
+#include <string>
+
+#include "nsnet/error.hpp"
+#include "nsnet/link.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/nl/transact.hpp"
+
+namespace nsnet {
+
+// True when the kernel refused a link because it does not know its kind (the module is missing or
+// not built): EOPNOTSUPP, with "Unknown device type" as the extended-ack text on kernels that send one.
+inline bool is_unknown_link_kind(const Error& e) noexcept {
+    if (e.errnum() != EOPNOTSUPP) return false;
+    return e.kernel_message().empty() || e.kernel_message().find("Unknown device type") != std::string::npos;
+}
+
+namespace detail {
+
+// Adds `detail` to an Error, keeping everything else (errno, operation, object, kernel text).
+inline Error with_detail(const Error& e, const std::string& detail) {
+    std::string d = e.detail().empty() ? detail : e.detail() + "; " + detail;
+    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), d);
+    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    return out;
+}
+
+// Sends a create request through `from`'s rtnetlink socket and returns the new link, found by name
+// in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
+inline Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
+                        const std::string& name, const NetnsRef& placed_in,
+                        const std::function<std::string(const Error&)>& explain = {}) {
+    try {
+        from.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name); });
+    } catch (const Error& e) {
+        std::string why = explain ? explain(e) : std::string();
+        if (why.empty()) throw;
+        throw with_detail(e, why);
+    }
+    try {
+        return Link::get(placed_in, name);
+    } catch (...) {
+        // The link exists but cannot be looked up (renamed at once by a udev rule?): do not leak it.
+        try {
+            if (auto l = Link::find(placed_in, name)) l->remove();
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+}  // namespace detail
+}  // namespace nsnet
