@@ -14,3 +14,7 @@
 #include "nsnet/vxlan.hpp"
 #include "nsnet/fdb.hpp"
 #include "nsnet/tun.hpp"
+#include "nsnet/bridge.hpp"
+#include "nsnet/macvlan.hpp"
+#include "nsnet/ipvlan.hpp"
+#include "nsnet/vlan.hpp"
