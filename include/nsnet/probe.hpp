@@ -1127,8 +1127,11 @@ inline std::string format_addresses(std::vector<LinkInfo> links, const std::vect
     std::string out;
     for (const auto& l : links) {
         out += std::to_string(l.index) + ": " + l.name;
-        if (l.parent != 0 && l.parent != l.index)
-            out += "@" + (l.link_netnsid ? "if" + std::to_string(l.parent) : name_of(l.parent));
+        // name@peer as ip shows it: "@ifN" for a peer/parent in another namespace, else its name.
+        // The kernel omits IFLA_LINK when the peer's index equals the link's own (two fresh
+        // namespaces each number their veth end 2); ip then shows nothing, we show "@if2".
+        if (l.link_netnsid) out += "@if" + std::to_string(l.parent ? l.parent : l.index);
+        else if (l.parent != 0 && l.parent != l.index) out += "@" + name_of(l.parent);
         out += ": <" + link_flags_text(l.flags) + "> mtu " + std::to_string(l.mtu);
         if (l.master) out += " master " + name_of(l.master);
         out += " state " + std::string(operstate_text(l.operstate));
