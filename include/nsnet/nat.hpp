@@ -1,0 +1,835 @@
+// nsnet/nat.hpp — NAT and packet filtering rules as RAII objects: masquerade, SNAT, DNAT (port
+// forwards), forward-chain policy and accept/drop rules, with readable counters.
+//
+// Layer: typed objects (do I/O), over nf_tables (nft/*.hpp) through NETLINK_NETFILTER: no
+// iptables or nft binary, no library at run time. The tutorial's
+//   iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+//   iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.10.10:80
+// become
+//   auto m = Masquerade::add(docker, {.source = Prefix::parse("172.17.0.0/16"), .not_out_interface = "docker0"});
+//   auto d = Dnat::add(docker, {.protocol = L4Protocol::Tcp, .port = 8080,
+//                               .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
+// and `nft list ruleset` in that namespace shows
+//   table ip nsnet {
+//       comment "managed by nsnet"
+//       chain postrouting { type nat hook postrouting priority srcnat; policy accept;
+//           ip saddr 172.17.0.0/16 oifname != "docker0" masquerade }
+//       chain prerouting { type nat hook prerouting priority dstnat; policy accept;
+//           tcp dport 8080 dnat to 172.17.10.10:80 } }
+//
+// Design (ownership):
+//  - nsnet keeps its rules in one table per namespace, `ip nsnet`, marked with the comment
+//    "managed by nsnet". A table of that name without the mark was made by someone else: nsnet
+//    refuses to use it (EEXIST) and never touches any other table.
+//  - Chains are fixed per hook: nat `prerouting` (dstnat, -100), `postrouting` (srcnat, 100),
+//    `output` (-100, DNAT of locally originated traffic); filter `forward`, `input` (0), and
+//    `output_filter`, `prerouting_filter`, `postrouting_filter` for the rarer hooks.
+//  - Every change is one nf_tables batch, all or nothing: adding a rule re-declares its table and
+//    chain in the same batch (`add table`, `add chain`, which leave existing ones alone), so it
+//    never depends on state read earlier. NatBatch groups several rules (and removals, and the
+//    forward policy) into one such batch.
+//  - Each rule object knows its rule by handle (returned by the kernel with NLM_F_ECHO) and by
+//    the table's handle, so it deletes exactly its own rule, and nothing if the table was deleted
+//    and re-created meanwhile. Destruction removes the rule unless persist() was called.
+//  - The table and chains have no owner object and no reference count in the process: the kernel
+//    is the reference count. After removing a rule, nsnet deletes its chain with NLM_F_NONREC,
+//    which the kernel refuses (EBUSY) while any rule is left in it, and then the table the same
+//    way, refused while any chain is left. So the table lives exactly as long as some nsnet rule
+//    (from this process, another one, or persisted) needs it, with no race between processes. A
+//    chain whose policy is not accept (ForwardPolicy drop) is kept even when empty.
+//
+// Not done here: IPv6 (ip6/inet tables), sets/maps, port ranges, connection tracking matches.
+// Rules read back are compared by handle, not re-parsed into options.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/nft/batch.hpp"
+#include "nsnet/nft/chain.hpp"
+#include "nsnet/nft/expr.hpp"
+#include "nsnet/nft/rule.hpp"
+#include "nsnet/nft/table.hpp"
+#include "nsnet/nl/socket.hpp"
+#include "nsnet/nl/transact.hpp"
+
+namespace nsnet {
+
+// The transport protocol a port match or port forward applies to (`-p tcp` / `tcp dport`).
+enum class L4Protocol : std::uint8_t { Tcp = IPPROTO_TCP, Udp = IPPROTO_UDP };
+
+// What a filter rule does with a matching packet: `accept`, `drop`, or nothing (Continue: the
+// rule only counts, the packet goes on to the next rule).
+enum class Verdict { Accept, Drop, Continue };
+
+// The hook a filter rule is attached to (`iptables -A FORWARD` = Forward).
+enum class FilterHook { Prerouting, Input, Forward, Output, Postrouting };
+
+// Where a DNAT applies: packets arriving from outside (PREROUTING) or packets this namespace
+// itself sends (OUTPUT: `iptables -t nat -A OUTPUT ... -j DNAT`).
+enum class DnatHook { Prerouting, Output };
+
+// A rule's counter (`counter packets N bytes M`).
+struct RuleCounters {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+};
+
+// The table nsnet keeps its rules in, and the comment that marks it as nsnet's.
+inline constexpr const char* nft_table_name = "nsnet";
+inline constexpr const char* nft_table_comment = "managed by nsnet";
+
+// -s SOURCE [! -o IF | -o IF] -j MASQUERADE  (postrouting)
+struct MasqueradeOptions {
+    Prefix source{};                     // 172.17.0.0/16; a /0 matches every source
+    std::string not_out_interface{};     // ! -o docker0: leaving through any interface but this one
+    std::string out_interface{};         // -o ens41: leaving through this interface only
+    bool counter = false;                // count matching packets (RuleCounters)
+};
+
+// -s SOURCE [-o IF | ! -o IF] -j SNAT --to-source TO  (postrouting)
+struct SnatOptions {
+    Prefix source{};
+    IpAddress to{};
+    std::string out_interface{};
+    std::string not_out_interface{};
+    bool counter = false;
+};
+
+// -p tcp|udp --dport PORT [-i IF] [-d DST] -j DNAT --to-destination TO[:TO_PORT]
+struct DnatOptions {
+    L4Protocol protocol = L4Protocol::Tcp;
+    std::uint16_t port = 0;                  // the destination port matched (1..65535)
+    IpAddress to{};                          // the new destination address
+    std::optional<std::uint16_t> to_port{};  // the new destination port (unchanged when empty)
+    std::string in_interface{};              // -i ens41 (Prerouting only)
+    std::optional<Prefix> destination{};     // -d 192.168.54.230
+    DnatHook hook = DnatHook::Prerouting;    // Output: for traffic this namespace originates
+    bool counter = false;
+};
+
+// [-i IF] [-o IF] [-s SRC] [-d DST] [-p tcp|udp [--dport PORT]] -j ACCEPT|DROP  (filter)
+struct FilterRuleOptions {
+    FilterHook hook = FilterHook::Forward;
+    std::string in_interface{};
+    std::string out_interface{};
+    std::optional<Prefix> source{};
+    std::optional<Prefix> destination{};
+    std::optional<L4Protocol> protocol{};
+    std::optional<std::uint16_t> port{};  // destination port; needs protocol
+    Verdict verdict = Verdict::Accept;
+    bool counter = false;
+};
+
+// An escape hatch for matches nsnet has no option for: a rule made of raw nf_tables expressions
+// (nft/expr.hpp) in one of nsnet's filter chains, e.g. `nft::match_sport(IPPROTO_UDP, 53)` plus
+// `nft::counter()`. `description` is its nft text, used by to_string() and in error messages.
+// The kernel checks the expressions when the batch is committed.
+struct RawRuleOptions {
+    FilterHook hook = FilterHook::Forward;
+    nft::Exprs exprs{};
+    std::string description{};
+};
+
+namespace detail {
+
+inline const nft::TableFamily nsnet_family = nft::TableFamily::Ip;
+
+struct NftChainSpec {
+    std::string name{};
+    nft::BaseChain base{};
+};
+
+inline NftChainSpec nat_chain(nft::Hook hook) {
+    switch (hook) {
+        case nft::Hook::Prerouting: return {"prerouting", {nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Postrouting: return {"postrouting", {nft::ChainType::Nat, hook, 100}};
+        case nft::Hook::Output: return {"output", {nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Input: return {"input_nat", {nft::ChainType::Nat, hook, 100}};
+        default: break;
+    }
+    invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
+}
+
+inline NftChainSpec filter_chain(FilterHook hook) {
+    switch (hook) {
+        case FilterHook::Prerouting: return {"prerouting_filter", {nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
+        case FilterHook::Input: return {"input", {nft::ChainType::Filter, nft::Hook::Input, 0}};
+        case FilterHook::Forward: return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
+        case FilterHook::Output: return {"output_filter", {nft::ChainType::Filter, nft::Hook::Output, 0}};
+        case FilterHook::Postrouting:
+            return {"postrouting_filter", {nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
+    }
+    return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
+}
+
+// The state one rule object and a NatBatch share until the batch is committed.
+struct NftRuleState {
+    NetnsRef netns{};
+    NftChainSpec chain{};
+    nft::Exprs exprs{};
+    std::string description{};  // nft syntax: ip saddr 172.17.0.0/16 oifname != "docker0" masquerade
+    bool has_counter = false;
+    std::uint64_t table_handle = 0;
+    std::uint64_t handle = 0;
+    bool active = false;
+    bool persisted = false;
+
+    std::string object() const { return "ip " + std::string(nft_table_name) + " " + chain.name + ": " + description; }
+};
+
+inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
+
+// Sends a GET and decodes the answer; nullopt when the kernel says there is no such object.
+template <class Decode>
+auto nft_get(nl::Socket& s, nl::MessageBuilder msg, const std::string& operation, const std::string& object,
+             Decode&& decode) -> std::optional<std::invoke_result_t<Decode&, const nl::MessageView&>> {
+    std::optional<std::invoke_result_t<Decode&, const nl::MessageView&>> out;
+    try {
+        nl::request(s, msg, operation, object, [&](const nl::MessageView& m) {
+            if (nft::nft_message(m)) out = decode(m);
+        });
+    } catch (const Error& e) {
+        if (e.errnum() == ENOENT) return std::nullopt;
+        throw;
+    }
+    return out;
+}
+
+inline std::optional<nft::Table> find_nsnet_table(nl::Socket& s) {
+    return nft_get(s, nft::table_get(nsnet_family, nft_table_name), "get table",
+                   nft::table_id(nsnet_family, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
+}
+
+inline bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
+
+inline void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
+    if (!is_nsnet_table(t))
+        throw Error(EEXIST, operation, nft::table_id(nsnet_family, nft_table_name), {},
+                    "namespace " + ns.display_name() + " has a table 'ip " + nft_table_name +
+                        "' that nsnet did not create (it lacks the comment \"" + nft_table_comment +
+                        "\"); nsnet never touches tables it did not create");
+}
+
+inline std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain) {
+    return nft_get(s, nft::chain_get(nsnet_family, nft_table_name, chain), "get chain",
+                   nft::table_id(nsnet_family, nft_table_name) + " " + chain,
+                   [](const nl::MessageView& m) { return nft::decode_chain(m); });
+}
+
+inline std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle) {
+    return nft_get(s, nft::rule_get(nsnet_family, nft_table_name, chain, handle), "get rule",
+                   nft::table_id(nsnet_family, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
+                   [](const nl::MessageView& m) { return nft::decode_rule(m); });
+}
+
+// Is the table that holds rules created under table_handle still there?
+inline bool same_table(nl::Socket& s, std::uint64_t table_handle) {
+    auto t = find_nsnet_table(s);
+    return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
+}
+
+// Runs a one-message batch; returns the errno (0 on success) instead of throwing.
+inline int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
+    nft::Batch b;
+    b.add(msg, op, obj);
+    nft::BatchResult r = b.run(s);
+    if (r.applied) return 0;
+    auto bad = r.failed();
+    if (!bad.empty()) return r.messages[bad.front()].ack.error;
+    return r.batch_error ? r.batch_error->error : EPROTO;
+}
+
+// After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
+// no chains left. Both deletions are NLM_F_NONREC, so the kernel refuses them (EBUSY) while
+// something is still in there — including rules another process added a moment ago.
+inline void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle) {
+    if (!same_table(s, table_handle)) return;
+    if (auto c = find_chain(s, chain)) {
+        bool default_policy = !c->policy || *c->policy == nft::Policy::Accept;
+        if (c->use == 0 && default_policy)
+            try_single(s, nft::chain_del(nsnet_family, nft_table_name, chain, NLM_F_NONREC), "delete chain",
+                       nft::table_id(nsnet_family, nft_table_name) + " " + chain);
+    }
+    try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
+               nft::table_id(nsnet_family, nft_table_name));
+}
+
+inline std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+inline void check_ifname(const std::string& name, const char* operation) {
+    if (!name.empty()) validate_interface_name(name, operation);
+}
+
+inline void check_v4(const Prefix& p, const char* operation, const char* what) {
+    if (!p.address().is_v4())
+        invalid_argument(operation, p.to_string(),
+                         std::string(what) + " " + p.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
+}
+inline void check_v4(const IpAddress& a, const char* operation, const char* what) {
+    if (!a.is_v4())
+        invalid_argument(operation, a.to_string(),
+                         std::string(what) + " " + a.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
+}
+
+inline const char* proto_name(L4Protocol p) { return p == L4Protocol::Tcp ? "tcp" : "udp"; }
+
+// Appends the prefix match and its nft text ("ip saddr 172.17.0.0/16").
+inline void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
+    nft::detail::append(st.exprs, nft::match_address(source, p));
+    if (p.length() == 0) return;
+    if (!st.description.empty()) st.description += ' ';
+    Prefix net = p.network();
+    st.description += std::string(source ? "ip saddr " : "ip daddr ") +
+                      (net.length() == 32 ? net.address().to_string() : net.to_string());
+}
+inline void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate) {
+    if (name.empty()) return;
+    nft::detail::append(st.exprs, nft::match_ifname(input, name, negate));
+    if (!st.description.empty()) st.description += ' ';
+    st.description += std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + quoted(name);
+}
+inline void add_dport(NftRuleState& st, L4Protocol proto, std::uint16_t port) {
+    nft::detail::append(st.exprs, nft::match_dport(static_cast<std::uint8_t>(proto), port));
+    if (!st.description.empty()) st.description += ' ';
+    st.description += std::string(proto_name(proto)) + " dport " + std::to_string(port);
+}
+inline void add_words(NftRuleState& st, const std::string& words) {
+    if (!st.description.empty()) st.description += ' ';
+    st.description += words;
+}
+inline void add_counter(NftRuleState& st, bool counter) {
+    if (!counter) return;
+    st.exprs.push_back(nft::counter());
+    st.has_counter = true;
+    add_words(st, "counter");
+}
+
+inline std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const MasqueradeOptions& o) {
+    const char* op = "add masquerade rule";
+    check_v4(o.source, op, "source");
+    check_ifname(o.out_interface, op);
+    check_ifname(o.not_out_interface, op);
+    if (!o.out_interface.empty() && !o.not_out_interface.empty())
+        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both ('" + o.out_interface +
+                                                  "' and '" + o.not_out_interface + "')");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(nft::Hook::Postrouting);
+    add_prefix(*st, true, o.source);
+    add_ifname(*st, false, o.out_interface, false);
+    add_ifname(*st, false, o.not_out_interface, true);
+    add_counter(*st, o.counter);
+    nft::detail::append(st->exprs, nft::masquerade());
+    add_words(*st, "masquerade");
+    return st;
+}
+
+inline std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOptions& o) {
+    const char* op = "add snat rule";
+    check_v4(o.source, op, "source");
+    check_v4(o.to, op, "SNAT address");
+    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "SNAT to 0.0.0.0 is not an address");
+    check_ifname(o.out_interface, op);
+    check_ifname(o.not_out_interface, op);
+    if (!o.out_interface.empty() && !o.not_out_interface.empty())
+        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(nft::Hook::Postrouting);
+    add_prefix(*st, true, o.source);
+    add_ifname(*st, false, o.out_interface, false);
+    add_ifname(*st, false, o.not_out_interface, true);
+    add_counter(*st, o.counter);
+    nft::detail::append(st->exprs, nft::snat_to(o.to));
+    add_words(*st, "snat to " + o.to.to_string());
+    return st;
+}
+
+inline std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOptions& o) {
+    const char* op = "add dnat rule";
+    if (o.port == 0) invalid_argument(op, "port 0", "the matched destination port must be 1..65535, not 0");
+    if (o.to_port && *o.to_port == 0) invalid_argument(op, "port 0", "the new destination port must be 1..65535, not 0");
+    check_v4(o.to, op, "DNAT address");
+    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "DNAT to 0.0.0.0 is not an address");
+    if (o.destination) check_v4(*o.destination, op, "destination");
+    check_ifname(o.in_interface, op);
+    if (o.hook == DnatHook::Output && !o.in_interface.empty())
+        invalid_argument(op, o.in_interface,
+                         "in_interface '" + o.in_interface + "' cannot match in the output hook: locally originated "
+                         "packets have no input interface");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(o.hook == DnatHook::Output ? nft::Hook::Output : nft::Hook::Prerouting);
+    add_ifname(*st, true, o.in_interface, false);
+    if (o.destination) add_prefix(*st, false, *o.destination);
+    add_dport(*st, o.protocol, o.port);
+    add_counter(*st, o.counter);
+    nft::detail::append(st->exprs, nft::dnat_to(o.to, o.to_port));
+    add_words(*st, "dnat to " + o.to.to_string() + (o.to_port ? ":" + std::to_string(*o.to_port) : std::string()));
+    return st;
+}
+
+inline std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const FilterRuleOptions& o) {
+    const char* op = "add filter rule";
+    check_ifname(o.in_interface, op);
+    check_ifname(o.out_interface, op);
+    if (o.source) check_v4(*o.source, op, "source");
+    if (o.destination) check_v4(*o.destination, op, "destination");
+    if (o.port && !o.protocol)
+        invalid_argument(op, "port " + std::to_string(*o.port), "a port match needs a protocol (tcp or udp)");
+    if (o.port && *o.port == 0) invalid_argument(op, "port 0", "the destination port must be 1..65535, not 0");
+    if (!o.in_interface.empty() && (o.hook == FilterHook::Output || o.hook == FilterHook::Postrouting))
+        invalid_argument(op, o.in_interface, "in_interface cannot match in the output/postrouting hooks");
+    if (!o.out_interface.empty() && (o.hook == FilterHook::Input || o.hook == FilterHook::Prerouting))
+        invalid_argument(op, o.out_interface, "out_interface cannot match in the input/prerouting hooks");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = filter_chain(o.hook);
+    add_ifname(*st, true, o.in_interface, false);
+    add_ifname(*st, false, o.out_interface, false);
+    if (o.source) add_prefix(*st, true, *o.source);
+    if (o.destination) add_prefix(*st, false, *o.destination);
+    if (o.protocol) {
+        if (o.port) {
+            add_dport(*st, *o.protocol, *o.port);
+        } else {
+            nft::detail::append(st->exprs, nft::match_l4proto(static_cast<std::uint8_t>(*o.protocol)));
+            add_words(*st, std::string("meta l4proto ") + proto_name(*o.protocol));
+        }
+    }
+    add_counter(*st, o.counter);
+    if (o.verdict != Verdict::Continue) {
+        st->exprs.push_back(nft::verdict(o.verdict == Verdict::Accept ? nft::Verdict::Accept : nft::Verdict::Drop));
+        add_words(*st, o.verdict == Verdict::Accept ? "accept" : "drop");
+    }
+    if (st->description.empty()) st->description = "(matches every packet)";
+    return st;
+}
+
+inline std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const RawRuleOptions& o) {
+    if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "a raw rule needs at least one expression");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = filter_chain(o.hook);
+    st->exprs = o.exprs;
+    st->has_counter = nft::find_counter(o.exprs).has_value();
+    st->description = o.description.empty() ? std::string("(raw rule)") : o.description;
+    return st;
+}
+
+// The forward chain's policy, shared between a ForwardPolicy object and a NatBatch.
+struct NftPolicyState {
+    NetnsRef netns{};
+    nft::Policy policy = nft::Policy::Accept;
+    std::uint64_t table_handle = 0;
+    bool active = false;
+    bool persisted = false;
+};
+
+}  // namespace detail
+
+class NatBatch;
+
+// One rule nsnet added to its table. Removed on destruction unless persist()ed. Move-only.
+class NftRule {
+public:
+    NftRule() = default;
+    NftRule(NftRule&&) noexcept = default;
+    NftRule& operator=(NftRule&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            state_ = std::move(o.state_);
+        }
+        return *this;
+    }
+    NftRule(const NftRule&) = delete;
+    NftRule& operator=(const NftRule&) = delete;
+    ~NftRule() { destroy(); }
+
+    // True once the rule is in the kernel (after add(), or after its NatBatch committed).
+    bool active() const noexcept { return state_ && state_->active; }
+    // The kernel's handle (`nft -a list ruleset` shows it as `# handle N`); 0 while not active.
+    std::uint64_t handle() const noexcept { return state_ ? state_->handle : 0; }
+    // The chain in table `ip nsnet` the rule lives in ("postrouting", "forward", ...).
+    std::string chain() const { return state_ ? state_->chain.name : std::string(); }
+    // The rule in nft syntax, as `nft list ruleset` shows it (without counter values):
+    // `ip saddr 172.17.0.0/16 oifname != "docker0" masquerade`.
+    std::string to_string() const { return state_ ? state_->description : std::string(); }
+    const NetnsRef& netns() const { return state().netns; }
+
+    // Reads the rule's counter back from the kernel (`nft list ruleset` shows
+    // `counter packets N bytes M`). Only for rules created with .counter = true.
+    RuleCounters counters() const {
+        const auto& st = state();
+        if (!st.has_counter)
+            invalid_argument("read rule counters", st.object(), "the rule was created without a counter (.counter = true)");
+        if (!st.active) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is not in the kernel");
+        nl::Socket s = detail::nft_socket(st.netns);
+        std::optional<nft::Rule> r;
+        if (detail::same_table(s, st.table_handle)) r = detail::find_rule(s, st.chain.name, st.handle);
+        if (!r) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is gone (deleted by someone else?)");
+        auto c = nft::find_counter(r->exprs);
+        if (!c) throw Error(EPROTO, "read rule counters", st.object(), {}, "the kernel's copy of the rule has no counter");
+        return RuleCounters{c->packets, c->bytes};
+    }
+
+    // Keep the rule in the kernel after this object is gone.
+    void persist() noexcept {
+        if (state_) state_->persisted = true;
+    }
+    // Deletes the rule now (`nft delete rule ip nsnet CHAIN handle N`), then its chain and the
+    // table if nothing else is left in them. A rule already gone counts as deleted.
+    void remove() {
+        if (!state_ || !state_->active) return;
+        auto& st = *state_;
+        nl::Socket s = detail::nft_socket(st.netns);
+        if (detail::same_table(s, st.table_handle)) {
+            nft::Batch b;
+            b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st.chain.name, st.handle), "delete rule",
+                  st.object());
+            auto r = b.run(s);
+            if (!r.applied && !(r.messages[0].answered && r.messages[0].ack.error == ENOENT)) throw r.error();
+            st.active = false;
+            detail::collect_garbage(s, st.chain.name, st.table_handle);
+        }
+        st.active = false;
+    }
+
+protected:
+    friend class NatBatch;
+    explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : state_(std::move(st)) {}
+    const detail::NftRuleState& state() const {
+        if (!state_) throw Error(EBADF, "use nft rule", {}, {}, "empty rule object (moved from?)");
+        return *state_;
+    }
+    void destroy() noexcept {
+        if (!state_) return;
+        if (state_->active && !state_->persisted) {
+            try {
+                remove();
+            } catch (...) {
+                // Destructors never throw; call remove() to learn about failures.
+            }
+        }
+        state_.reset();
+    }
+    std::shared_ptr<detail::NftRuleState> state_{};
+};
+
+// ip saddr SOURCE oifname != "IF" masquerade
+// (iptables -t nat -A POSTROUTING -s SOURCE ! -o IF -j MASQUERADE)
+class Masquerade : public NftRule {
+public:
+    Masquerade() = default;
+    static Masquerade add(const NetnsRef& netns, const MasqueradeOptions& options);
+
+private:
+    friend class NatBatch;
+    using NftRule::NftRule;
+};
+
+// ip saddr SOURCE snat to ADDRESS  (iptables -t nat -A POSTROUTING -s SOURCE -j SNAT --to-source ADDRESS)
+class Snat : public NftRule {
+public:
+    Snat() = default;
+    static Snat add(const NetnsRef& netns, const SnatOptions& options);
+
+private:
+    friend class NatBatch;
+    using NftRule::NftRule;
+};
+
+// tcp dport PORT dnat to ADDRESS:TO_PORT
+// (iptables -t nat -A PREROUTING|OUTPUT -p tcp --dport PORT -j DNAT --to-destination ADDRESS:TO_PORT)
+class Dnat : public NftRule {
+public:
+    Dnat() = default;
+    static Dnat add(const NetnsRef& netns, const DnatOptions& options);
+
+private:
+    friend class NatBatch;
+    using NftRule::NftRule;
+};
+using PortForward = Dnat;
+
+// [iifname IF] [oifname IF] [ip saddr S] [ip daddr D] [tcp dport P] [counter] accept|drop
+// (iptables -A FORWARD ... -j ACCEPT|DROP)
+class FilterRule : public NftRule {
+public:
+    FilterRule() = default;
+    static FilterRule add(const NetnsRef& netns, const FilterRuleOptions& options);
+    static FilterRule add(const NetnsRef& netns, const RawRuleOptions& options);
+
+private:
+    friend class NatBatch;
+    using NftRule::NftRule;
+};
+
+// The forward chain's policy: `iptables -P FORWARD ACCEPT|DROP` (`policy accept|drop;` of
+// chain forward in table ip nsnet). On destruction the policy goes back to accept (the kernel's
+// behaviour without any forward chain) unless persisted. One per namespace: the last one set wins.
+class ForwardPolicy {
+public:
+    ForwardPolicy() = default;
+    static ForwardPolicy set(const NetnsRef& netns, Verdict policy);
+
+    ForwardPolicy(ForwardPolicy&&) noexcept = default;
+    ForwardPolicy& operator=(ForwardPolicy&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            state_ = std::move(o.state_);
+        }
+        return *this;
+    }
+    ForwardPolicy(const ForwardPolicy&) = delete;
+    ForwardPolicy& operator=(const ForwardPolicy&) = delete;
+    ~ForwardPolicy() { destroy(); }
+
+    bool active() const noexcept { return state_ && state_->active; }
+    Verdict policy() const noexcept {
+        return state_ && state_->policy == nft::Policy::Drop ? Verdict::Drop : Verdict::Accept;
+    }
+    void persist() noexcept {
+        if (state_) state_->persisted = true;
+    }
+    // Sets the policy back to accept now, and removes the forward chain (and table) if empty.
+    void reset() {
+        if (!state_ || !state_->active) return;
+        auto& st = *state_;
+        nl::Socket s = detail::nft_socket(st.netns);
+        auto spec = detail::filter_chain(FilterHook::Forward);
+        if (detail::same_table(s, st.table_handle) && detail::find_chain(s, spec.name)) {
+            nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name, .base = spec.base,
+                         .policy = nft::Policy::Accept};
+            nft::Batch b;
+            b.add(nft::chain_new(c), "set chain policy", "ip nsnet forward: policy accept");
+            auto r = b.run(s);
+            if (!r.applied && !(r.failed().size() == 1 && r.messages[r.failed()[0]].ack.error == ENOENT))
+                throw r.error();
+            st.active = false;
+            detail::collect_garbage(s, spec.name, st.table_handle);
+        }
+        st.active = false;
+    }
+
+private:
+    friend class NatBatch;
+    explicit ForwardPolicy(std::shared_ptr<detail::NftPolicyState> st) : state_(std::move(st)) {}
+    void destroy() noexcept {
+        if (!state_) return;
+        if (state_->active && !state_->persisted) {
+            try {
+                reset();
+            } catch (...) {
+            }
+        }
+        state_.reset();
+    }
+    std::shared_ptr<detail::NftPolicyState> state_{};
+};
+
+// A set of rule additions and removals (and the forward policy) applied in one nf_tables batch:
+// all of them or none. Objects returned by add() become active when commit() succeeds; if it
+// fails they stay inactive (their destructors do nothing) and the kernel is unchanged.
+//
+//   NatBatch b(docker);
+//   auto masq = b.add(MasqueradeOptions{.source = Prefix::parse("172.17.0.0/16"), .not_out_interface = "docker0"});
+//   auto web  = b.add(DnatOptions{.port = 8080, .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
+//   b.commit();   // throws Error naming the rule the kernel refused, with its explanation
+class NatBatch {
+public:
+    explicit NatBatch(NetnsRef netns) : netns_(std::move(netns)) {
+        if (!netns_.valid()) netns_ = NetnsRef::current();
+    }
+
+    Masquerade add(const MasqueradeOptions& o) { return Masquerade(queue(detail::masquerade_state(netns_, o))); }
+    Snat add(const SnatOptions& o) { return Snat(queue(detail::snat_state(netns_, o))); }
+    Dnat add(const DnatOptions& o) { return Dnat(queue(detail::dnat_state(netns_, o))); }
+    FilterRule add(const FilterRuleOptions& o) { return FilterRule(queue(detail::filter_state(netns_, o))); }
+    FilterRule add(const RawRuleOptions& o) { return FilterRule(queue(detail::raw_state(netns_, o))); }
+    // iptables -P FORWARD ACCEPT|DROP, in this batch.
+    ForwardPolicy set_forward_policy(Verdict policy) {
+        if (policy == Verdict::Continue)
+            invalid_argument("set forward policy", "continue", "a chain policy is accept or drop");
+        auto st = std::make_shared<detail::NftPolicyState>();
+        st->netns = netns_;
+        st->policy = policy == Verdict::Drop ? nft::Policy::Drop : nft::Policy::Accept;
+        policy_ = st;
+        return ForwardPolicy(st);
+    }
+    // Deletes an active rule of this namespace in this batch.
+    void remove(NftRule& rule) {
+        if (!rule.state_ || !rule.state_->active) return;
+        if (!(rule.state_->netns == netns_))
+            invalid_argument("remove rule", rule.state_->object(), "the rule belongs to another namespace");
+        removals_.push_back(rule.state_);
+    }
+
+    std::size_t size() const noexcept { return additions_.size() + removals_.size() + (policy_ ? 1 : 0); }
+
+    // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
+    // with "nothing was applied" in its detail); nothing changes then.
+    void commit() {
+        if (committed_) throw Error(EALREADY, "commit nat batch", netns_.display_name(), {}, "already committed");
+        nl::Socket s = detail::nft_socket(netns_);
+        const bool creates = !additions_.empty() || policy_;
+        for (int attempt = 1;; ++attempt) {
+            auto table = detail::find_nsnet_table(s);
+            if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
+
+            // Removals whose rule is already gone are dropped (deleting them would fail the batch).
+            std::vector<std::shared_ptr<detail::NftRuleState>> removals;
+            for (auto& r : removals_) {
+                if (table && table->handle && *table->handle == r->table_handle &&
+                    detail::find_rule(s, r->chain.name, r->handle))
+                    removals.push_back(r);
+                else
+                    r->active = false;
+            }
+
+            std::vector<std::size_t> rule_index;
+            nft::Batch b = build(table.has_value(), removals, rule_index);
+            if (b.empty()) break;
+
+            nft::BatchResult res = b.run(s);
+            if (!res.applied) {
+                // The table appeared between our look and our batch (EXCL refused it): look again.
+                if (attempt == 1 && creates && !table && res.messages[0].ack.error == EEXIST) continue;
+                throw res.error();
+            }
+
+            std::uint64_t table_handle = 0;
+            if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
+            for (std::size_t i = 0; i < additions_.size(); ++i) {
+                auto& st = *additions_[i];
+                for (auto& reply : res.messages[rule_index[i]].replies) {
+                    nl::MessageView m(nl::Bytes(reply.data(), reply.size()));
+                    if (nft::nft_message(m) == NFT_MSG_NEWRULE) {
+                        nft::Rule r = nft::decode_rule(m);
+                        if (r.handle) st.handle = *r.handle;
+                    }
+                }
+                st.table_handle = table_handle;
+                st.active = st.handle != 0;
+            }
+            if (policy_) {
+                policy_->table_handle = table_handle;
+                policy_->active = true;
+            }
+            for (auto& st : removals) st->active = false;
+            for (auto& st : removals) detail::collect_garbage(s, st->chain.name, st->table_handle);
+            for (auto& st : additions_)
+                if (!st->active)
+                    throw Error(EPROTO, "add rule", st->object(), {},
+                                "the kernel applied the rule but echoed no handle; it cannot be removed by nsnet");
+            break;
+        }
+        committed_ = true;
+    }
+
+    // The nf_tables batch commit() would send if the kernel held no rules of this batch yet and
+    // `table ip nsnet` did (table_exists) or did not exist: `nft --check --debug=netlink` for
+    // nsnet. Its messages are exactly commit()'s; Batch::run adds sequence numbers and NLM_F_ACK.
+    nft::Batch preview(bool table_exists = true) const {
+        std::vector<std::size_t> rule_index;
+        return build(table_exists, removals_, rule_index);
+    }
+
+private:
+    // table ip nsnet (NLM_F_EXCL when it is absent, so a table someone else creates meanwhile
+    // makes the batch fail instead of being adopted), each chain needed (no policy, so an existing
+    // chain keeps its own), the forward policy, the new rules (NLM_F_ECHO: the kernel returns their
+    // handles), the removals.
+    nft::Batch build(bool table_exists, const std::vector<std::shared_ptr<detail::NftRuleState>>& removals,
+                     std::vector<std::size_t>& rule_index) const {
+        nft::Batch b;
+        if (!additions_.empty() || policy_) {
+            nft::Table t{.family = detail::nsnet_family, .name = nft_table_name, .comment = std::string(nft_table_comment)};
+            b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));
+            std::vector<std::string> declared;
+            auto declare = [&](const detail::NftChainSpec& spec, std::optional<nft::Policy> policy) {
+                if (!policy)
+                    for (auto& d : declared)
+                        if (d == spec.name) return;
+                declared.push_back(spec.name);
+                nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name,
+                             .base = spec.base, .policy = policy};
+                b.add(nft::chain_new(c), policy ? "set chain policy" : "add chain",
+                      "ip " + std::string(nft_table_name) + " " + spec.name +
+                          (policy ? ": policy " + nft::policy_name(*policy) : std::string()));
+            };
+            if (policy_) declare(detail::filter_chain(FilterHook::Forward), policy_->policy);
+            for (auto& st : additions_) declare(st->chain, std::nullopt);
+            for (auto& st : additions_) {
+                nft::Rule r{.family = detail::nsnet_family, .table = nft_table_name, .chain = st->chain.name,
+                            .exprs = st->exprs};
+                rule_index.push_back(b.add(nft::rule_new(r, {.echo = true}), "add rule", st->object()));
+            }
+        }
+        for (auto& st : removals)
+            b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, st->handle), "delete rule",
+                  st->object());
+        return b;
+    }
+
+    std::shared_ptr<detail::NftRuleState> queue(std::shared_ptr<detail::NftRuleState> st) {
+        if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
+        additions_.push_back(st);
+        return st;
+    }
+
+    NetnsRef netns_{};
+    std::vector<std::shared_ptr<detail::NftRuleState>> additions_{};
+    std::vector<std::shared_ptr<detail::NftRuleState>> removals_{};
+    std::shared_ptr<detail::NftPolicyState> policy_{};
+    bool committed_ = false;
+};
+
+inline Masquerade Masquerade::add(const NetnsRef& netns, const MasqueradeOptions& options) {
+    NatBatch b(netns);
+    Masquerade m = b.add(options);
+    b.commit();
+    return m;
+}
+inline Snat Snat::add(const NetnsRef& netns, const SnatOptions& options) {
+    NatBatch b(netns);
+    Snat r = b.add(options);
+    b.commit();
+    return r;
+}
+inline Dnat Dnat::add(const NetnsRef& netns, const DnatOptions& options) {
+    NatBatch b(netns);
+    Dnat r = b.add(options);
+    b.commit();
+    return r;
+}
+inline FilterRule FilterRule::add(const NetnsRef& netns, const FilterRuleOptions& options) {
+    NatBatch b(netns);
+    FilterRule r = b.add(options);
+    b.commit();
+    return r;
+}
+inline FilterRule FilterRule::add(const NetnsRef& netns, const RawRuleOptions& options) {
+    NatBatch b(netns);
+    FilterRule r = b.add(options);
+    b.commit();
+    return r;
+}
+inline ForwardPolicy ForwardPolicy::set(const NetnsRef& netns, Verdict policy) {
+    NatBatch b(netns);
+    ForwardPolicy p = b.set_forward_policy(policy);
+    b.commit();
+    return p;
+}
+
+}  // namespace nsnet

@@ -1,0 +1,159 @@
+// nsnet/sysctl.hpp — read and write `net.*` sysctls inside a network namespace.
+//
+// Layer: typed objects (do I/O). `sysctl -w net.ipv4.ip_forward=1` run inside a namespace
+// (`ip netns exec docker sysctl -w ...`) becomes sysctl_set(docker, "net.ipv4.ip_forward", "1").
+// /proc/sys/net shows the network namespace of the thread that opens the file, so each call opens
+// and reads/writes it on a short-lived thread inside the namespace (NetnsRef::run); the caller's
+// thread never changes namespace.
+//
+// Keys are validated before anything is opened: only `net.` keys, made of non-empty components of
+// letters, digits, '_' and '-' (no "..", no '/', no NUL), so a key can never reach outside
+// /proc/sys/net. Interface keys (net.ipv4.conf.<if>.<key>) take the interface name separately
+// (interface_sysctl_*), because interface names may contain '.' (veth-ns1.100), which the dotted
+// form cannot express.
+//
+// Not done: non-`net` sysctls (they are not per namespace), restoring old values on scope exit.
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <string_view>
+
+#include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/sys.hpp"
+#include "nsnet/error.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/netns.hpp"
+
+namespace nsnet {
+
+// The address family of a per-interface key: net.ipv4.conf.* or net.ipv6.conf.*.
+enum class SysctlFamily { V4, V6 };
+
+namespace detail {
+
+inline bool sysctl_component_ok(std::string_view c) {
+    if (c.empty()) return false;
+    for (char ch : c)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+            return false;
+    return true;
+}
+
+// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; throws InvalidArgument naming the key.
+inline std::string sysctl_path(std::string_view key, const char* operation) {
+    std::string k(key);
+    if (k.rfind("net.", 0) != 0)
+        invalid_argument(operation, k, "sysctl key '" + k + "' is not a net.* key (only those are per network namespace)");
+    std::string path = "/proc/sys";
+    std::size_t start = 0;
+    while (start <= k.size()) {
+        std::size_t dot = k.find('.', start);
+        std::string_view comp = std::string_view(k).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!sysctl_component_ok(comp))
+            invalid_argument(operation, k,
+                             "sysctl key '" + k + "' has an empty or invalid component '" + std::string(comp) +
+                                 "' (allowed: letters, digits, '_', '-'; use interface_sysctl_* for interface names)");
+        path += '/';
+        path += comp;
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return path;
+}
+
+inline std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
+                                         const char* operation) {
+    // "all" and "default" are the kernel's own entries beside the interfaces.
+    if (ifname != "all" && ifname != "default") validate_interface_name(ifname, operation);
+    if (!sysctl_component_ok(key))
+        invalid_argument(operation, std::string(key), "sysctl key '" + std::string(key) + "' is not a plain key name");
+    return std::string("/proc/sys/net/") + (family == SysctlFamily::V4 ? "ipv4" : "ipv6") + "/conf/" + std::string(ifname) +
+           "/" + std::string(key);
+}
+
+inline std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
+    return ns.run([&] {
+        int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+        if (fd < 0) {
+            int err = errno;
+            throw Error(err, "read sysctl", shown, {}, "in namespace " + ns.display_name() + ": " + path);
+        }
+        UniqueFd owned(fd);
+        std::string out;
+        char buf[512];
+        for (;;) {
+            ssize_t n = sys_call(Call::other, [&] { return ::read(fd, buf, sizeof buf); });
+            if (n < 0) throw_errno("read sysctl", shown);
+            if (n == 0) break;
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        while (!out.empty() && (out.back() == '\n' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
+        return out;
+    });
+}
+
+inline void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
+    if (value.find('\n') != std::string::npos || value.find('\0') != std::string::npos)
+        invalid_argument("write sysctl", shown, "value '" + value + "' contains a newline or NUL");
+    ns.run([&] {
+        int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); });
+        if (fd < 0) {
+            int err = errno;
+            throw Error(err, "write sysctl", shown, {}, "in namespace " + ns.display_name() + ": " + path);
+        }
+        UniqueFd owned(fd);
+        std::string line = value + "\n";
+        ssize_t n = sys_call(Call::other, [&] { return ::write(fd, line.data(), line.size()); });
+        if (n < 0) {
+            int err = errno;
+            throw Error(err, "write sysctl", shown, {}, "value '" + value + "' in namespace " + ns.display_name());
+        }
+        if (static_cast<std::size_t>(n) != line.size())
+            throw Error(EIO, "write sysctl", shown, {}, "short write of value '" + value + "'");
+        owned.close();
+    });
+}
+
+}  // namespace detail
+
+// sysctl -n KEY (inside the namespace): "net.ipv4.ip_forward" -> "0". Trailing newline removed.
+inline std::string sysctl_get(const NetnsRef& netns, std::string_view key) {
+    std::string path = detail::sysctl_path(key, "read sysctl");
+    return detail::read_proc_file(netns, path, std::string(key));
+}
+
+// sysctl -w KEY=VALUE (inside the namespace).
+inline void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value) {
+    std::string path = detail::sysctl_path(key, "write sysctl");
+    detail::write_proc_file(netns, path, std::string(key), value);
+}
+
+// sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
+inline std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                        SysctlFamily family = SysctlFamily::V4) {
+    std::string path = detail::interface_sysctl_path(family, ifname, key, "read sysctl");
+    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
+                        std::string(ifname) + "." + std::string(key);
+    return detail::read_proc_file(netns, path, shown);
+}
+
+// sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet).
+inline void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                 const std::string& value, SysctlFamily family = SysctlFamily::V4) {
+    std::string path = detail::interface_sysctl_path(family, ifname, key, "write sysctl");
+    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
+                        std::string(ifname) + "." + std::string(key);
+    detail::write_proc_file(netns, path, shown, value);
+}
+
+// sysctl net.ipv4.ip_forward: is the namespace a router?
+inline bool ip_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv4.ip_forward") == "1"; }
+
+// sysctl -w net.ipv4.ip_forward=1|0 (the tutorial's "echo 1 > /proc/sys/net/ipv4/ip_forward").
+inline void set_ip_forward(const NetnsRef& netns, bool on) { sysctl_set(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+
+}  // namespace nsnet

@@ -1,0 +1,425 @@
+// Integration tests of include/nsnet/nat.hpp (root): every rule kind is created in throwaway
+// namespaces, shows up in `nft list ruleset` there in nft's canonical form (nft is a test-time
+// cross-check only, skipped when it is not installed), and is proved by traffic between namespaces;
+// destruction removes exactly that rule; a batch with one bad rule changes nothing; counters count;
+// a table nsnet did not create is never touched.
+//
+// World (all names unique per run, addresses of the simulated internet in 198.51.100.0/24):
+//   inner  eth0 172.17.0.2/16, default via 172.17.0.1
+//   router docker0 172.17.0.1/16 | ens41 198.51.100.1/24, ip_forward=1   <- the rules live here
+//   outside eth0 198.51.100.8/24 (no route back to 172.17.0.0/16: only NAT makes replies possible)
+#include "nsnet/nat.hpp"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nsnet/netns.hpp"
+#include "nsnet/nft/batch.hpp"
+#include "nsnet/nft/rule.hpp"
+#include "nsnet/nft/table.hpp"
+#include "nsnet/probe.hpp"
+#include "nsnet/sysctl.hpp"
+#include "nsnet/veth.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::unique_name;
+
+namespace {
+
+IpAddress ip(const char* s) { return IpAddress::parse(s); }
+Prefix pfx(const char* s) { return Prefix::parse(s); }
+
+// `nft list ruleset` inside ns, or nullopt when nft is not installed (the cross-check is skipped).
+std::optional<std::string> nft_ruleset(const NetnsRef& ns) {
+    try {
+        Process p = ns.spawn({"nft", "list", "ruleset"}, {.capture_output = true});
+        std::string out = p.read_output();
+        REQUIRE(p.wait() == 0);
+        return out;
+    } catch (const Error& e) {
+        if (e.errnum() == ENOENT) return std::nullopt;
+        throw;
+    }
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// Checks `nft list ruleset` contains / lacks each line (when nft exists).
+void check_ruleset(const NetnsRef& ns, const std::vector<std::string>& present, const std::vector<std::string>& absent = {}) {
+    auto rs = nft_ruleset(ns);
+    if (!rs) {
+        MESSAGE("nft not installed: `nft list ruleset` cross-check skipped");
+        return;
+    }
+    for (const auto& p : present) CHECK_MESSAGE(contains(*rs, p), "missing '" << p << "' in:\n" << *rs);
+    for (const auto& a : absent) CHECK_MESSAGE(!contains(*rs, a), "unexpected '" << a << "' in:\n" << *rs);
+}
+
+// nsnet's own view: the rules in table ip nsnet (empty when there is no such table).
+std::vector<nft::Rule> nsnet_rules(const NetnsRef& ns) {
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    auto msg = nft::rule_dump(nft::TableFamily::Ip, "nsnet");
+    try {
+        return nl::dump_collect(s, msg, "list rules", [](const nl::MessageView& m) { return nft::decode_rule(m); });
+    } catch (const Error& e) {
+        if (e.errnum() == ENOENT) return {};
+        throw;
+    }
+}
+
+bool nsnet_table_exists(const NetnsRef& ns) {
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    return detail::find_nsnet_table(s).has_value();
+}
+
+void ip_cmd(const NetnsRef& ns, std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    REQUIRE(ns.spawn(args).wait() == 0);
+}
+
+bool have_ip() {
+    try {
+        return NetnsRef::current().spawn({"ip", "-V"}, {.capture_output = true, .remount_sys = false}).wait() == 0;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+struct World {
+    Netns inner, router, outside;
+    VethPair in_pair, out_pair;
+
+    World() {
+        inner = Netns::create(unique_name("ni"));
+        router = Netns::create(unique_name("nr"));
+        outside = Netns::create(unique_name("no"));
+        in_pair = VethPair::create({.name = "docker0", .netns = router}, {.name = "eth0", .netns = inner});
+        out_pair = VethPair::create({.name = "ens41", .netns = router}, {.name = "eth0", .netns = outside});
+        in_pair.first().add_address("172.17.0.1/16");
+        in_pair.second().add_address("172.17.0.2/16");
+        out_pair.first().add_address("198.51.100.1/24");
+        out_pair.second().add_address("198.51.100.8/24");
+        for (Link* l : {&in_pair.first(), &in_pair.second(), &out_pair.first(), &out_pair.second()}) l->up();
+        for (const NetnsRef* ns : {&inner, &router, &outside}) Link::loopback(*ns).up();
+        ip_cmd(inner, {"route", "add", "default", "via", "172.17.0.1"});
+        set_ip_forward(router, true);
+    }
+};
+
+// A TCP connection from `from` to to:port; returns the peer address the server saw, or "" if none.
+std::string tcp_peer(const NetnsRef& from, const NetnsRef& server_ns, const char* to, std::uint16_t server_port,
+                     std::uint16_t connect_port) {
+    TcpServer server = TcpServer::listen(server_ns, server_port);
+    auto r = tcp_transfer(from, to, connect_port, 1000, std::chrono::milliseconds(700));
+    if (!r.connected) return {};
+    auto peers = server.peers();
+    return peers.empty() ? std::string() : peers.back().address.to_string();
+}
+
+// Sends `count` UDP datagrams of `size` bytes from `from` to to:port; returns how many `at` received
+// on its socket bound to port `listen_port`, and the source address of the last one.
+std::pair<int, std::string> udp_send(const NetnsRef& from, const char* to, std::uint16_t port, const NetnsRef& at,
+                                     std::uint16_t listen_port, int count, std::size_t size = 100) {
+    detail::UniqueFd rx = at.socket(AF_INET, SOCK_DGRAM);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(listen_port);
+    REQUIRE(::bind(rx.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    timeval tv{0, 300000};
+    ::setsockopt(rx.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    detail::UniqueFd tx = from.socket(AF_INET, SOCK_DGRAM);
+    sockaddr_in d{};
+    d.sin_family = AF_INET;
+    d.sin_port = htons(port);
+    REQUIRE(::inet_pton(AF_INET, to, &d.sin_addr) == 1);
+    std::string payload(size, 'x');
+    for (int i = 0; i < count; ++i)
+        REQUIRE(::sendto(tx.get(), payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&d), sizeof d) ==
+                static_cast<ssize_t>(size));
+    int got = 0;
+    std::string source;
+    char buf[2048];
+    for (int i = 0; i < count; ++i) {
+        sockaddr_in s{};
+        socklen_t sl = sizeof s;
+        ssize_t n = ::recvfrom(rx.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&s), &sl);
+        if (n < 0) break;
+        ++got;
+        char t[INET_ADDRSTRLEN];
+        source = ::inet_ntop(AF_INET, &s.sin_addr, t, sizeof t);
+    }
+    return {got, source};
+}
+
+}  // namespace
+
+TEST_CASE("nat: masquerade (the tutorial's `-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE`)") {
+    if (!have_ip()) NSNET_SKIP("`ip` is needed for the default route until nsnet's route API lands");
+    World w;
+    // Before NAT the outside host cannot answer: it has no route back to 172.17.0.0/16.
+    CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9000, 9000).empty());
+    {
+        Masquerade m = Masquerade::add(w.router, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+        CHECK(m.active());
+        CHECK(m.handle() != 0);
+        CHECK(m.chain() == "postrouting");
+        check_ruleset(w.router, {"table ip nsnet {", "comment \"managed by nsnet\"",
+                                 "type nat hook postrouting priority srcnat; policy accept;",
+                                 "ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade"});
+        // The outside host answers now and sees the router's outside address as the source.
+        CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9001, 9001) == "198.51.100.1");
+        auto rules = nsnet_rules(w.router);
+        REQUIRE(rules.size() == 1);
+        CHECK(rules[0].handle == std::optional<std::uint64_t>(m.handle()));
+    }
+    // Gone with the object, and the table and chain with it (the last nsnet rule went).
+    CHECK_FALSE(nsnet_table_exists(w.router));
+    check_ruleset(w.router, {}, {"nsnet", "masquerade"});
+    CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9002, 9002).empty());
+}
+
+TEST_CASE("nat: SNAT to an address") {
+    if (!have_ip()) NSNET_SKIP("`ip` is needed for the default route until nsnet's route API lands");
+    World w;
+    w.out_pair.first().add_address("198.51.100.2/24");
+    Snat s = Snat::add(w.router, {.source = pfx("172.17.0.0/16"), .to = ip("198.51.100.2"), .out_interface = "ens41"});
+    check_ruleset(w.router, {"ip saddr 172.17.0.0/16 oifname \"ens41\" snat to 198.51.100.2"});
+    CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9010, 9010) == "198.51.100.2");
+    auto r = udp_send(w.inner, "198.51.100.8", 7010, w.outside, 7010, 3);
+    CHECK(r.first == 3);
+    CHECK(r.second == "198.51.100.2");
+}
+
+TEST_CASE("nat: DNAT port forwards from outside (tcp, iifname, daddr, udp) and for the router's own traffic") {
+    if (!have_ip()) NSNET_SKIP("`ip` is needed for the default route until nsnet's route API lands");
+    World w;
+    HttpServer web = HttpServer::serve(w.inner, 80, {{"/nginx.file", "hello from nginx\n"}});
+    // Without a forward nothing listens on the router's 8080.
+    CHECK_FALSE(http_get(w.outside, "198.51.100.1", 8080, "/nginx.file", std::chrono::milliseconds(700)).ok());
+
+    NatBatch b(w.router);
+    Dnat tcp = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080, .to = ip("172.17.0.2"), .to_port = 80,
+                                 .in_interface = "ens41"});
+    Dnat daddr = b.add(DnatOptions{.port = 8081, .to = ip("172.17.0.2"), .to_port = 80,
+                                   .destination = pfx("198.51.100.1")});
+    Dnat udp = b.add(DnatOptions{.protocol = L4Protocol::Udp, .port = 5353, .to = ip("172.17.0.2"), .to_port = 53});
+    Dnat local = b.add(DnatOptions{.port = 8080, .to = ip("172.17.0.2"), .to_port = 80,
+                                   .destination = pfx("198.51.100.1"), .hook = DnatHook::Output});
+    b.commit();
+    for (auto* d : {&tcp, &daddr, &udp, &local}) CHECK(d->active());
+    check_ruleset(w.router, {"iifname \"ens41\" tcp dport 8080 dnat to 172.17.0.2:80",
+                             "ip daddr 198.51.100.1 tcp dport 8081 dnat to 172.17.0.2:80",
+                             "udp dport 5353 dnat to 172.17.0.2:53",
+                             "type nat hook output priority -100; policy accept;",
+                             "type nat hook prerouting priority dstnat; policy accept;"});
+
+    auto r = http_get(w.outside, "198.51.100.1", 8080, "/nginx.file");
+    CHECK_MESSAGE(r.ok(), r.error);
+    CHECK(r.body == "hello from nginx\n");
+    CHECK(r.peer_seen_by_server == "198.51.100.8");  // DNAT keeps the client's address
+    CHECK(http_get(w.outside, "198.51.100.1", 8081, "/nginx.file").ok());
+    auto u = udp_send(w.outside, "198.51.100.1", 5353, w.inner, 53, 2);
+    CHECK(u.first == 2);
+    // The router's own connection to its outside address and port 8080 goes through the output hook.
+    auto own = http_get(w.router, "198.51.100.1", 8080, "/nginx.file");
+    CHECK_MESSAGE(own.ok(), own.error);
+
+    // Removing one forward leaves the others.
+    local.remove();
+    CHECK_FALSE(local.active());
+    CHECK_FALSE(http_get(w.router, "198.51.100.1", 8080, "/nginx.file", std::chrono::milliseconds(700)).ok());
+    CHECK(http_get(w.outside, "198.51.100.1", 8080, "/nginx.file").ok());
+    check_ruleset(w.router, {"udp dport 5353 dnat to 172.17.0.2:53"}, {"chain output"});
+}
+
+TEST_CASE("filter: forward policy drop, accept rules, and counters that count") {
+    if (!have_ip()) NSNET_SKIP("`ip` is needed for the default route until nsnet's route API lands");
+    World w;
+    Masquerade m = Masquerade::add(w.router, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+    CHECK(udp_send(w.inner, "198.51.100.8", 7020, w.outside, 7020, 1).first == 1);
+    {
+        ForwardPolicy drop = ForwardPolicy::set(w.router, Verdict::Drop);
+        CHECK(drop.policy() == Verdict::Drop);
+        check_ruleset(w.router, {"type filter hook forward priority filter; policy drop;"});
+        CHECK(udp_send(w.inner, "198.51.100.8", 7021, w.outside, 7021, 1).first == 0);
+
+        FilterRule ok = FilterRule::add(w.router, {.in_interface = "docker0", .source = pfx("172.17.0.0/16"),
+                                                   .protocol = L4Protocol::Udp, .port = 7022, .counter = true});
+        check_ruleset(w.router, {"iifname \"docker0\" ip saddr 172.17.0.0/16 udp dport 7022 counter packets 0 bytes 0 accept"});
+        auto c0 = ok.counters();
+        CHECK(c0.packets == 0);
+        CHECK(c0.bytes == 0);
+        CHECK(udp_send(w.inner, "198.51.100.8", 7022, w.outside, 7022, 5, 100).first == 5);
+        auto c = ok.counters();
+        CHECK(c.packets == 5);
+        CHECK(c.bytes == 5 * (20 + 8 + 100));  // IPv4 + UDP headers + payload
+        check_ruleset(w.router, {"counter packets 5 bytes 640 accept"});
+        // Still dropped: another port.
+        CHECK(udp_send(w.inner, "198.51.100.8", 7023, w.outside, 7023, 1).first == 0);
+
+        // A drop rule before the policy, also counted.
+        FilterRule no = FilterRule::add(w.router, {.source = pfx("172.17.0.0/16"), .verdict = Verdict::Drop, .counter = true});
+        CHECK(udp_send(w.inner, "198.51.100.8", 7023, w.outside, 7023, 2).first == 0);
+        CHECK(no.counters().packets == 2);
+        CHECK_THROWS_AS((void)FilterRule().counters(), Error);
+    }
+    // The policy went back to accept with its object, the forward chain with its last rule.
+    check_ruleset(w.router, {"masquerade"}, {"chain forward", "policy drop"});
+    CHECK(udp_send(w.inner, "198.51.100.8", 7024, w.outside, 7024, 1).first == 1);
+    // A counter on a NAT rule counts the first packet of each connection (NAT chains see only those).
+    Masquerade counted = Masquerade::add(w.router, {.source = pfx("172.17.0.2/32"), .counter = true});
+    m.remove();
+    CHECK(udp_send(w.inner, "198.51.100.8", 7025, w.outside, 7025, 3).first == 3);
+    CHECK(counted.counters().packets == 1);
+}
+
+TEST_CASE("a batch with one bad rule changes nothing, and the error names that rule") {
+    Netns ns = Netns::create(unique_name("nb"));
+    auto bad_batch = [&](NatBatch& b) {
+        Masquerade m = b.add(MasqueradeOptions{.source = pfx("10.0.0.0/8")});
+        Dnat d = b.add(DnatOptions{.port = 80, .to = ip("10.0.0.5")});
+        // masq is only valid in nat chains: the kernel refuses it in the filter chain `forward`.
+        FilterRule bad = b.add(RawRuleOptions{.exprs = nft::masquerade(), .description = "masquerade in a filter chain"});
+        try {
+            b.commit();
+            FAIL("the kernel accepted a masquerade in a filter chain");
+        } catch (const Error& e) {
+            CHECK(e.object() == "ip nsnet forward: masquerade in a filter chain");
+            CHECK(e.operation() == "add rule");
+            CHECK(e.errnum() == EOPNOTSUPP);
+            CHECK(contains(e.detail(), "nothing was applied"));
+            MESSAGE("kernel refusal: " << std::string(e.what()));
+        }
+        CHECK_FALSE(m.active());
+        CHECK_FALSE(d.active());
+        CHECK_FALSE(bad.active());
+    };
+    {
+        NatBatch b(ns);
+        bad_batch(b);
+    }
+    // Not even the table was created.
+    CHECK_FALSE(nsnet_table_exists(ns));
+    check_ruleset(ns, {}, {"nsnet"});
+
+    // With rules already there: they stay exactly as they were.
+    Dnat keep = Dnat::add(ns, {.port = 8080, .to = ip("10.0.0.9"), .to_port = 80});
+    auto before = nsnet_rules(ns);
+    auto text_before = nft_ruleset(ns);
+    {
+        NatBatch b(ns);
+        bad_batch(b);
+    }
+    auto after = nsnet_rules(ns);
+    REQUIRE(after.size() == before.size());
+    CHECK(after[0].handle == before[0].handle);
+    CHECK(after[0].exprs == before[0].exprs);
+    CHECK(nft_ruleset(ns) == text_before);
+}
+
+TEST_CASE("destruction removes exactly its own rule; persist keeps it; removals can be batched") {
+    Netns ns = Netns::create(unique_name("nd"));
+    std::optional<Masquerade> masq =
+        Masquerade::add(ns, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+    std::optional<Dnat> web = Dnat::add(ns, {.port = 8080, .to = ip("172.17.10.10"), .to_port = 80});
+    std::optional<Dnat> git = Dnat::add(ns, {.port = 9090, .to = ip("172.17.10.20"), .to_port = 80});
+    check_ruleset(ns, {"ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade",
+                       "tcp dport 8080 dnat to 172.17.10.10:80", "tcp dport 9090 dnat to 172.17.10.20:80"});
+    CHECK(nsnet_rules(ns).size() == 3);
+    std::uint64_t git_handle = git->handle();
+
+    web.reset();  // destroys the 8080 forward only
+    auto rules = nsnet_rules(ns);
+    REQUIRE(rules.size() == 2);
+    check_ruleset(ns, {"masquerade", "tcp dport 9090 dnat to 172.17.10.20:80", "chain prerouting"},
+                  {"tcp dport 8080"});
+    CHECK(nsnet_rules(ns)[1].handle == std::optional<std::uint64_t>(git_handle));
+
+    // Two removals in one batch: the table goes with its last rule.
+    {
+        NatBatch b(ns);
+        b.remove(*masq);
+        b.remove(*git);
+        b.commit();
+    }
+    CHECK_FALSE(masq->active());
+    CHECK_FALSE(git->active());
+    CHECK_FALSE(nsnet_table_exists(ns));
+
+    // A persisted rule outlives its object (and keeps its table).
+    {
+        Dnat p = Dnat::add(ns, {.port = 7070, .to = ip("172.17.10.30")});
+        p.persist();
+    }
+    check_ruleset(ns, {"tcp dport 7070 dnat to 172.17.10.30"});
+    CHECK(nsnet_rules(ns).size() == 1);
+}
+
+TEST_CASE("a rule deleted or a table re-created behind nsnet's back is handled without collateral damage") {
+    Netns ns = Netns::create(unique_name("nx"));
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    // Someone deletes the rule: the object's destructor must not fail nor remove anything else.
+    {
+        Dnat a = Dnat::add(ns, {.port = 1000, .to = ip("10.0.0.1")});
+        Dnat b = Dnat::add(ns, {.port = 1001, .to = ip("10.0.0.1")});
+        nft::Batch del;
+        del.add(nft::rule_del(nft::TableFamily::Ip, "nsnet", "prerouting", a.handle()), "delete rule", "a");
+        del.run_or_throw(s);
+        CHECK_NOTHROW(a.remove());
+        CHECK(nsnet_rules(ns).size() == 1);
+        CHECK(b.active());
+    }
+    CHECK_FALSE(nsnet_table_exists(ns));
+
+    // Someone deletes the whole table and nsnet re-creates it for new rules: the handles start over,
+    // but an old object must not delete the new rule that now has its handle.
+    Dnat old_rule = Dnat::add(ns, {.port = 2000, .to = ip("10.0.0.1")});
+    nft::Batch drop_table;
+    drop_table.add(nft::table_del(nft::TableFamily::Ip, "nsnet"), "delete table", "ip nsnet");
+    drop_table.run_or_throw(s);
+    Dnat new_rule = Dnat::add(ns, {.port = 2000, .to = ip("10.0.0.1")});
+    CHECK(new_rule.handle() == old_rule.handle());  // same history, same handle in the new table
+    old_rule.remove();
+    REQUIRE(nsnet_rules(ns).size() == 1);
+    CHECK(new_rule.active());
+}
+
+TEST_CASE("a table `ip nsnet` nsnet did not create is never touched") {
+    Netns ns = Netns::create(unique_name("nf"));
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    nft::Table foreign;
+    foreign.name = "nsnet";  // no "managed by nsnet" comment: someone else's
+    nft::Batch b;
+    b.add(nft::table_new(foreign), "add table", "ip nsnet");
+    b.run_or_throw(s);
+    try {
+        Masquerade::add(ns, {.source = pfx("10.0.0.0/8")});
+        FAIL("nsnet used a foreign table");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == EEXIST);
+        CHECK(contains(e.detail(), "did not create"));
+    }
+    auto t = detail::find_nsnet_table(s);
+    REQUIRE(t);
+    CHECK(t->use == 0);  // no chain was added to it
+    CHECK_FALSE(t->comment);
+    // Other tables are left alone entirely by nsnet's own table's life cycle.
+    nft::Table other;
+    other.name = "mine";
+    nft::Batch b2;
+    b2.add(nft::table_del(nft::TableFamily::Ip, "nsnet"), "delete table", "ip nsnet");
+    b2.add(nft::table_new(other), "add table", "ip mine");
+    b2.run_or_throw(s);
+    {
+        Masquerade m = Masquerade::add(ns, {.source = pfx("10.0.0.0/8")});
+    }
+    check_ruleset(ns, {"table ip mine"}, {"table ip nsnet"});
+}

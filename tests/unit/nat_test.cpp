@@ -1,0 +1,167 @@
+// Unit tests for include/nsnet/nat.hpp that need no privileges: what a NatBatch would send (its
+// preview), compared with what `nft -f` sends for the same tutorial setup; the nft text of each rule
+// kind; and input validation, which must reject bad options before any kernel call.
+//
+// Masked in the comparison with nft: nlmsg_seq (framed from 0 like nft's) and the NLM_F_ECHO bit
+// nsnet sets on NEWRULE so the kernel returns the handle. Batch::run also adds NLM_F_ACK to every
+// message (see nft/batch_test.cpp).
+#include "nsnet/nat.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "nft/golden.hpp"
+
+using namespace nsnet;
+using namespace nsnet::test;
+
+namespace {
+
+IpAddress ip(const char* s) { return IpAddress::parse(s); }
+Prefix pfx(const char* s) { return Prefix::parse(s); }
+
+// Clears NLM_F_ECHO on every NFT_MSG_NEWRULE of a framed batch.
+void clear_echo(ByteVec& w) {
+    std::size_t off = 0;
+    while (off + 16 <= w.size()) {
+        nlmsghdr h;
+        std::memcpy(&h, w.data() + off, sizeof h);
+        if (h.nlmsg_type == nft::message_type(NFT_MSG_NEWRULE)) {
+            CHECK((h.nlmsg_flags & NLM_F_ECHO) != 0);
+            h.nlmsg_flags = static_cast<std::uint16_t>(h.nlmsg_flags & ~NLM_F_ECHO);
+            std::memcpy(w.data() + off, &h, sizeof h);
+        }
+        off += nl::align(h.nlmsg_len);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the tutorial's NAT setup as one NatBatch equals `nft -f` of the same, byte for byte") {
+    NatBatch b(NetnsRef{});
+    Masquerade m = b.add(MasqueradeOptions{.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+    Dnat web = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080, .to = ip("172.17.10.10"), .to_port = 80});
+    Dnat git = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 9090, .to = ip("172.17.10.20"), .to_port = 80});
+    nft::Batch nb = b.preview(/*table_exists=*/true);
+    REQUIRE(nb.size() == 6);  // table, 2 chains, 3 rules
+    CHECK(nb.operation(0) == "add table");
+    CHECK(nb.object(3) == "ip nsnet postrouting: ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade");
+    ByteVec got = to_vec(nb.encode(0, /*ack=*/false));
+    clear_echo(got);
+    ByteVec want = golden_bytes("nft_tutorial_batch");
+    CHECK_MESSAGE(got == want, first_difference(got, want));
+
+    // Nothing was sent: the objects are not active and their destructors do nothing.
+    CHECK_FALSE(m.active());
+    CHECK(m.handle() == 0);
+    CHECK(m.to_string() == "ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade");
+    CHECK(web.to_string() == "tcp dport 8080 dnat to 172.17.10.10:80");
+    CHECK(git.chain() == "prerouting");
+}
+
+TEST_CASE("a new table is created with NLM_F_EXCL, so someone else's table is never adopted") {
+    NatBatch b(NetnsRef{});
+    auto m = b.add(MasqueradeOptions{.source = pfx("10.0.0.0/8")});
+    nft::Batch nb = b.preview(/*table_exists=*/false);
+    ByteVec w = to_vec(nb.encode(0, false));
+    nlmsghdr h;
+    std::memcpy(&h, w.data() + 20, sizeof h);
+    CHECK(h.nlmsg_type == nft::message_type(NFT_MSG_NEWTABLE));
+    CHECK((h.nlmsg_flags & NLM_F_EXCL) != 0);
+}
+
+TEST_CASE("the nft text of every rule kind is what `nft list ruleset` shows") {
+    NatBatch b(NetnsRef{});
+    CHECK(b.add(SnatOptions{.source = pfx("10.0.0.0/8"), .to = ip("192.168.54.230")}).to_string() ==
+          "ip saddr 10.0.0.0/8 snat to 192.168.54.230");
+    CHECK(b.add(SnatOptions{.source = pfx("10.1.0.0/16"), .to = ip("192.168.54.230"), .out_interface = "ens41",
+                            .counter = true})
+              .to_string() == "ip saddr 10.1.0.0/16 oifname \"ens41\" counter snat to 192.168.54.230");
+    CHECK(b.add(DnatOptions{.protocol = L4Protocol::Udp, .port = 5353, .to = ip("172.17.10.10"), .to_port = 53,
+                            .in_interface = "ens41", .destination = pfx("192.168.54.230")})
+              .to_string() == "iifname \"ens41\" ip daddr 192.168.54.230 udp dport 5353 dnat to 172.17.10.10:53");
+    Dnat out = b.add(DnatOptions{.port = 8080, .to = ip("172.17.10.10"), .hook = DnatHook::Output});
+    CHECK(out.to_string() == "tcp dport 8080 dnat to 172.17.10.10");
+    CHECK(out.chain() == "output");
+    FilterRule f = b.add(FilterRuleOptions{.in_interface = "docker0", .source = pfx("172.17.0.0/16"),
+                                           .protocol = L4Protocol::Tcp, .port = 80, .verdict = Verdict::Drop,
+                                           .counter = true});
+    CHECK(f.to_string() == "iifname \"docker0\" ip saddr 172.17.0.0/16 tcp dport 80 counter drop");
+    CHECK(f.chain() == "forward");
+    FilterRule count = b.add(FilterRuleOptions{.hook = FilterHook::Input, .protocol = L4Protocol::Udp,
+                                               .verdict = Verdict::Continue, .counter = true});
+    CHECK(count.to_string() == "meta l4proto udp counter");
+    CHECK(count.chain() == "input");
+    CHECK(b.add(MasqueradeOptions{}).to_string() == "masquerade");
+    // Chains declared once each, in order of first use; table first.
+    nft::Batch nb = b.preview();
+    CHECK(nb.operation(0) == "add table");
+    CHECK(nb.object(1) == "ip nsnet postrouting");
+    CHECK(nb.object(2) == "ip nsnet prerouting");
+    CHECK(nb.object(3) == "ip nsnet output");
+    CHECK(nb.object(4) == "ip nsnet forward");
+    CHECK(nb.object(5) == "ip nsnet input");
+    CHECK(nb.operation(6) == "add rule");
+}
+
+TEST_CASE("the forward policy travels as the forward chain's NFTA_CHAIN_POLICY") {
+    NatBatch b(NetnsRef{});
+    ForwardPolicy p = b.set_forward_policy(Verdict::Drop);
+    CHECK_FALSE(p.active());
+    nft::Batch nb = b.preview();
+    REQUIRE(nb.size() == 2);
+    CHECK(nb.object(1) == "ip nsnet forward: policy drop");
+    ByteVec w = to_vec(nb.encode(0, false));
+    nl::MessageRange msgs(as_bytes(w));
+    int i = 0;
+    for (nl::MessageView m : msgs) {
+        if (i++ != 2) continue;
+        nft::Chain c = nft::decode_chain(m);
+        CHECK(c.policy == std::optional<nft::Policy>(nft::Policy::Drop));
+        REQUIRE(c.base);
+        CHECK(c.base->hook == nft::Hook::Forward);
+    }
+    CHECK_THROWS_AS(b.set_forward_policy(Verdict::Continue), InvalidArgument);
+}
+
+TEST_CASE("bad options are rejected before anything is sent, naming the bad value") {
+    NatBatch b(NetnsRef{});
+    auto rejects = [&](auto&& options, const std::string& needle) {
+        try {
+            b.add(options);
+            FAIL("accepted: " << needle);
+        } catch (const InvalidArgument& e) {
+            CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, e.what());
+        }
+    };
+    rejects(MasqueradeOptions{.source = pfx("2001:db8::/32")}, "2001:db8::/32");
+    rejects(MasqueradeOptions{.source = pfx("10.0.0.0/8"), .not_out_interface = "a", .out_interface = "b"}, "not both");
+    rejects(MasqueradeOptions{.not_out_interface = "bad/name"}, "bad/name");
+    rejects(SnatOptions{.source = pfx("10.0.0.0/8")}, "0.0.0.0");
+    rejects(DnatOptions{.port = 0, .to = ip("10.0.0.1")}, "port 0");
+    rejects(DnatOptions{.port = 80, .to = ip("10.0.0.1"), .to_port = 0}, "port 0");
+    rejects(DnatOptions{.port = 80, .to = ip("2001:db8::1")}, "2001:db8::1");
+    rejects(DnatOptions{.port = 80, .to = ip("10.0.0.1"), .in_interface = "ens41", .hook = DnatHook::Output}, "ens41");
+    rejects(FilterRuleOptions{.port = 80}, "needs a protocol");
+    rejects(FilterRuleOptions{.hook = FilterHook::Input, .out_interface = "eth0"}, "eth0");
+    rejects(FilterRuleOptions{.hook = FilterHook::Output, .in_interface = "eth0"}, "eth0");
+    CHECK(b.size() == 0);
+}
+
+TEST_CASE("empty and moved-from objects are harmless") {
+    Masquerade m;
+    CHECK_FALSE(m.active());
+    CHECK(m.handle() == 0);
+    CHECK_NOTHROW(m.remove());
+    CHECK_NOTHROW(m.persist());
+    CHECK_THROWS_AS((void)m.counters(), Error);
+    ForwardPolicy p;
+    CHECK_NOTHROW(p.reset());
+    NatBatch b(NetnsRef{});
+    Dnat d = b.add(DnatOptions{.port = 1, .to = ip("10.0.0.1")});
+    Dnat moved = std::move(d);
+    CHECK(moved.to_string() == "tcp dport 1 dnat to 10.0.0.1");
+    // A rule without a counter has none to read.
+    CHECK_THROWS_AS((void)moved.counters(), InvalidArgument);
+}

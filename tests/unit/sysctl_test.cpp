@@ -1,0 +1,46 @@
+// Unit tests for include/nsnet/sysctl.hpp that need no privileges: keys are validated (and mapped to
+// /proc/sys paths) before any namespace is entered or file opened.
+#include "nsnet/sysctl.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace nsnet;
+
+TEST_CASE("dotted net.* keys map to /proc/sys paths") {
+    CHECK(detail::sysctl_path("net.ipv4.ip_forward", "t") == "/proc/sys/net/ipv4/ip_forward");
+    CHECK(detail::sysctl_path("net.ipv6.conf.all.forwarding", "t") == "/proc/sys/net/ipv6/conf/all/forwarding");
+    CHECK(detail::sysctl_path("net.core.somaxconn", "t") == "/proc/sys/net/core/somaxconn");
+}
+
+TEST_CASE("keys that could leave /proc/sys/net are rejected, naming the key") {
+    for (const char* bad : {"", "net", "net.", "kernel.hostname", "net..ipv4", "net.ipv4.", "net.ipv4/../../etc",
+                            "net.ipv4.ip_forward/", "net/ipv4/ip_forward", "net.ipv4.ip forward", ".net.ipv4",
+                            "net.ipv4.conf.eth0\n.x"}) {
+        CAPTURE(bad);
+        try {
+            (void)sysctl_get(NetnsRef{}, bad);  // an empty NetnsRef: validation must come first
+            FAIL("accepted");
+        } catch (const InvalidArgument& e) {
+            CHECK(e.object() == bad);
+        }
+        CHECK_THROWS_AS(sysctl_set(NetnsRef{}, bad, "1"), InvalidArgument);
+    }
+}
+
+TEST_CASE("interface keys take the interface name apart (it may contain dots)") {
+    CHECK(detail::interface_sysctl_path(SysctlFamily::V4, "veth-ns1.100", "rp_filter", "t") ==
+          "/proc/sys/net/ipv4/conf/veth-ns1.100/rp_filter");
+    CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "all", "forwarding", "t") ==
+          "/proc/sys/net/ipv6/conf/all/forwarding");
+    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "..", "rp_filter"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "a/b", "rp_filter"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "eth0", "../../x"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "eth0", ""), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl_set(NetnsRef{}, "sixteen-bytes-xx", "proxy_arp", "1"), InvalidArgument);
+}
+
+TEST_CASE("values with a newline are rejected") {
+    CHECK_THROWS_AS(detail::write_proc_file(NetnsRef{}, "/proc/sys/net/ipv4/ip_forward", "k", "1\n0"), InvalidArgument);
+}
