@@ -18,3 +18,7 @@
 #include "nsnet/macvlan.hpp"
 #include "nsnet/ipvlan.hpp"
 #include "nsnet/vlan.hpp"
+#include "nsnet/rule.hpp"
+#include "nsnet/neighbor.hpp"
+#include "nsnet/nexthop.hpp"
+#include "nsnet/monitor.hpp"
