@@ -22,3 +22,5 @@
 #include "nsnet/neighbor.hpp"
 #include "nsnet/nexthop.hpp"
 #include "nsnet/monitor.hpp"
+#include "nsnet/nat.hpp"
+#include "nsnet/sysctl.hpp"
