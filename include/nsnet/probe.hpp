@@ -52,7 +52,7 @@ namespace nsnet {
 struct PingOptions {
     int count = 4;
     std::chrono::milliseconds interval{200};     // between two echo requests
-    std::chrono::milliseconds timeout{1000};     // per reply, counted from its request
+    std::chrono::milliseconds timeout{1000};     // how long replies may take (see ping())
     std::optional<IpAddress> source{};           // ping -I ADDR
     std::string interface{};                     // ping -I DEV (SO_BINDTODEVICE)
     int ttl = 64;                                // ping -t (IPv6: hop limit)
@@ -388,7 +388,10 @@ inline std::pair<UniqueFd, std::string> tcp_connect(const NetnsRef& from, const 
 // ICMP echo from inside `from` (IPv4 and IPv6), no `ping` binary; the caller's thread never
 // changes namespace. `ip netns exec FROM ping -c COUNT DESTINATION`.
 //
-// Requests go out every `interval`; each reply may take up to `timeout`. A request that sendto
+// Requests go out every `interval`; a reply counts if it arrives within `timeout` of the *last*
+// request (like ping, which keeps listening after its last request: a first reply delayed by
+// ARP still counts, with its real rtt), so a ping that loses everything takes
+// (count-1)*interval + timeout. A request that sendto
 // refuses (ENETUNREACH: no route; lo down) or that an ICMP error answers (host unreachable,
 // TTL exceeded, prohibited) counts as sent and lost, with the reason in `error`. Only replies
 // carrying this call's identifier, sequence and cookie count, so concurrent pings in other
@@ -479,12 +482,12 @@ inline PingResult ping(const NetnsRef& from, std::string_view destination, const
             next_send += o.interval;
             continue;
         }
-        // Requests whose reply is overdue are lost.
+        // Once everything is sent, replies still missing `timeout` after the last request are lost.
         Clock::time_point wake = next_seq <= count ? next_send : Clock::time_point::max();
         bool pending = false;
         for (int s = 1; s < next_seq; ++s) {
             if (state[s] != State::pending) continue;
-            Clock::time_point deadline = sent_at[s] + o.timeout;
+            Clock::time_point deadline = next_seq <= count ? Clock::time_point::max() : sent_at[count] + o.timeout;
             if (now >= deadline) {
                 state[s] = State::lost;
                 note_error("no reply within " + std::to_string(o.timeout.count()) + " ms");
