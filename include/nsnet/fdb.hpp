@@ -13,6 +13,8 @@
 // The Bridge itself is nsnet/bridge.hpp. IP neighbours (ARP/NDP) are not FDB entries.
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <optional>
 #include <string>
 #include <vector>

@@ -22,6 +22,8 @@
 // headers, if enabled, are left in the bytes).
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>

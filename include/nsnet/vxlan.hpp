@@ -15,6 +15,8 @@
 // It does not do flow-based (`external`) vxlans or VNI filtering.
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <optional>
 #include <string>
 

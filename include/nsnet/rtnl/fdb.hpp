@@ -11,6 +11,8 @@
 // (big endian), NDA_VNI, NDA_IFINDEX. It does not do IP neighbours (ARP/NDP; family AF_INET*).
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>

@@ -10,6 +10,8 @@
 // made by nsnet/tun.hpp.
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <net/if.h>  // before <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
@@ -58,8 +60,8 @@ struct TunInfo {
     bool vnet_hdr = false;
     bool persist = false;
     bool multi_queue = false;
-    std::uint32_t queues = 0;           // attached queues (fds)
-    std::uint32_t disabled_queues = 0;
+    std::uint32_t queues = 0;           // attached queues (fds); reported for multi-queue devices only
+    std::uint32_t disabled_queues = 0;  // likewise
     std::optional<std::uint32_t> owner{};  // uid allowed to attach (TUNSETOWNER), if set
     std::optional<std::uint32_t> group{};  // gid allowed to attach (TUNSETGROUP), if set
 

@@ -11,6 +11,8 @@
 // (the caller passes ifindexes) and knows nothing of FDB entries (rtnl/fdb.hpp).
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
+
 #include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
 #include <linux/if_link.h>
 
