@@ -260,6 +260,9 @@ inline void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64
             try_single(s, nft::chain_del(nsnet_family, nft_table_name, chain, NLM_F_NONREC), "delete chain",
                        nft::table_id(nsnet_family, nft_table_name) + " " + chain);
     }
+    // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
+    auto t = find_nsnet_table(s);
+    if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
     try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
                nft::table_id(nsnet_family, nft_table_name));
 }
