@@ -205,11 +205,21 @@ public:
         return *t;
     }
 
-    // Keep the device after this object (and this process) is gone: makes it persistent.
-    void persist() {
+    // ip tuntap's persist flag (TUNSETPERSIST): a persistent device does not depend on the fds.
+    void set_persistent(bool on) {
+        if (fds_.empty()) throw Error(EBADF, "set tun persist flag", name_, {}, "the tun fds are closed");
+        if (::ioctl(fds_.front().get(), TUNSETPERSIST, on ? 1UL : 0UL) != 0) throw_errno("set tun persist flag", name_);
+        persistent_ = on;
+    }
+    // Keep the device after this object (and this process) is gone: makes it persistent first.
+    // Never throws (labs call it from cleanup code): should TUNSETPERSIST fail, the device still
+    // goes away with the fds.
+    void persist() noexcept {
         if (!persistent_ && !fds_.empty()) {
-            if (::ioctl(fds_.front().get(), TUNSETPERSIST, 1UL) != 0) throw_errno("make tun persistent", name_);
-            persistent_ = true;
+            try {
+                set_persistent(true);
+            } catch (...) {
+            }
         }
         OwnedLink::persist();
     }
