@@ -18,20 +18,23 @@
 // message when their device goes down or their preferred source address is deleted, nexthop
 // removals take routes with them, rules naming an interface change their "detached" flag when it
 // appears, IPv6 addresses change flags on link down, a veth's first end learns its peer's index
-// (IFLA_LINK) only after its own announcement, the kernel's IPv6 multicast neighbour entries
-// appear without RTM_NEWNEIGH. After such a trigger (link up/down/carrier,
+// (IFLA_LINK) only after its own announcement. After such a trigger (link up/down/carrier,
 // link created/deleted/renamed, IPv4 address deleted, nexthop event, a route replaced), the Monitor
 // re-dumps the affected tables once the socket is drained and delivers the difference as synthetic
 // events (no Resync marker). Dependents of a deleted link are deleted first (synthetic).
 //
-// Not tracked: proxy neighbour entries (the kernel sends no events for them), bridge FDB entries
-// (AF_BRIDGE, see fdb.hpp), nexthop objects (used only as a trigger), IPv4/IPv6 multicast routing.
+// Not tracked: proxy neighbour entries (the kernel sends no events for them), neighbour entries of
+// multicast addresses (NOARP entries the kernel creates and drops on MLD/IGMP timers, silently),
+// bridge FDB entries (AF_BRIDGE, see fdb.hpp), nexthop objects (used only as a trigger), IPv4/IPv6
+// multicast routing.
 //
 // Use it either way:
 //   blocking:  while (auto e = mon.next(1s)) print(*e);      or  mon.run(callback, stop_token);
 //   pollable:  poll mon.fd() for POLLIN, then mon.poll_events(callback) (never blocks).
 // A Monitor is not thread-safe: use it from one thread at a time (run() on a worker is fine).
 #pragma once
+
+#include "nsnet/ip.hpp"  // first: <arpa/inet.h>/<net/if.h> before any <linux/...> header
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -225,6 +228,14 @@ inline bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
 inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
 inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
 
+// The kernel's entries for multicast destinations (NUD_NOARP, e.g. ff02::16 and 224.0.0.22 for
+// MLD/IGMP reports) come and go on timers without any event: they are not tracked.
+inline bool tracked(const rtnl::Neighbor& n) {
+    const std::uint8_t first = n.address.data()[0];
+    const bool multicast = n.address.is_v4() ? (first >= 224 && first <= 239) : first == 0xff;
+    return !n.proxy && !multicast;
+}
+
 inline bool route_uses(const rtnl::RouteInfo& r, int index) {
     if (r.oif == index) return true;
     for (const auto& h : r.nexthops)
@@ -243,6 +254,7 @@ inline std::string describe_object(const MonitorObject& o, const MonitorView* vi
         if (!l->kind.empty()) s += " (" + l->kind + ")";
         s += l->is_up() ? " UP" : " DOWN";
         if (l->is_up()) s += l->has_carrier() ? " LOWER_UP" : " NO-CARRIER";
+        s += " mtu " + std::to_string(l->mtu);
         if (l->master) s += " master " + dev_name(view, l->master);
         if (l->mac) s += " " + l->mac->to_string();
         return s;
@@ -298,7 +310,7 @@ inline MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
     if (o.neighbors) {
         auto m = rtnl::neighbor_dump();
         for (auto& n : nl::dump_collect(sock, m, "dump neighbors", rtnl::decode_neighbor))
-            if (!n.proxy) v.neighbors[key_of(n)] = n;
+            if (tracked(n)) v.neighbors[key_of(n)] = n;
     }
     if (o.rules) {
         auto m = rtnl::rule_dump();
@@ -719,7 +731,7 @@ private:
             case RTM_DELNEIGH: {
                 if (!options_.neighbors) return;
                 auto n = rtnl::decode_neighbor(m);
-                if (!n || n->proxy) return;
+                if (!n || !monitor_detail::tracked(*n)) return;
                 auto key = monitor_detail::key_of(*n);
                 if (m.type() == RTM_DELNEIGH) erase(view_.neighbors, key, ObjectKind::Neighbor, false);
                 else upsert(view_.neighbors, key, ObjectKind::Neighbor, std::move(*n));

@@ -10,6 +10,8 @@
 // NTF_PROXY with no lladdr.
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: <arpa/inet.h>/<net/if.h> before any <linux/...> header
+
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 

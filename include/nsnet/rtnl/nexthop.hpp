@@ -10,6 +10,8 @@
 // array of struct nexthop_grp whose weight byte is weight-1 (`group 1/2,3` = {1, 0} {2, 2}).
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: <arpa/inet.h>/<net/if.h> before any <linux/...> header
+
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 

@@ -11,6 +11,8 @@
 // ipproto N sport A-B dport C-D suppress_prefixlength S goto G lookup T` puts them.
 #pragma once
 
+#include "nsnet/ip.hpp"  // first: <arpa/inet.h>/<net/if.h> before any <linux/...> header
+
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
