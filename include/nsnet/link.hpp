@@ -84,7 +84,7 @@ public:
     void up() { change({.up = true}, "set link up"); }
     void down() { change({.up = false}, "set link down"); }
     void set_up(bool on) { on ? up() : down(); }
-    // ip link set NAME name NEW (the kernel refuses while the link is up: EBUSY)
+    // ip link set NAME name NEW (kernels before 6.2 refuse while the link is up: EBUSY)
     void rename(const std::string& new_name) {
         validate_interface_name(new_name, "rename link");
         change({.name = new_name}, "rename link");
