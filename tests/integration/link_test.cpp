@@ -1,0 +1,287 @@
+// Integration tests of include/nsnet/link.hpp (root): every Link operation on links in namespaces
+// the test creates, read back through nsnet's own dumps (Link::info, Link::list), with iproute2 as
+// a cross-check where installed; error paths (names in messages, the kernel's extended ack);
+// OwnedLink ownership (persist, a link already gone).
+#include "nsnet/link.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "link_support.hpp"
+#include "nsnet/rtnl/link.hpp"
+#include "nsnet/veth.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::caught;
+using nsnet::test::contains;
+using nsnet::test::ip_in;
+using nsnet::test::link_names;
+using nsnet::test::unique_name;
+
+namespace {
+
+// A bridge made with the raw encoder (this test does not depend on bridge.hpp).
+OwnedLink make_bridge(const NetnsRef& ns, const std::string& name) {
+    auto msg = rtnl::link_new({.name = name, .kind = "bridge"});
+    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create bridge", name); });
+    return OwnedLink(Link::get(ns, name));
+}
+
+}  // namespace
+
+TEST_CASE("Link::get, find, list and loopback") {
+    Netns ns = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+
+    Link v0 = Link::get(ns, "v0");
+    CHECK(v0.valid());
+    CHECK(v0.name() == "v0");
+    CHECK(v0 == pair.first());
+    CHECK(Link::get(ns, v0.index()).name() == "v0");
+    CHECK(Link::find(ns, "v1").has_value());
+    CHECK_FALSE(Link::find(ns, "nope").has_value());
+
+    auto missing = caught([&] { Link::get(ns, "nope"); });
+    CHECK(missing.errnum == ENODEV);
+    CHECK(contains(missing.what, "nope"));
+    CHECK(contains(missing.what, ns.name()));
+    auto bad = caught([&] { Link::get(ns, "sixteen-bytes-xx"); });
+    CHECK(bad.invalid_argument);
+    CHECK(contains(bad.what, "sixteen-bytes-xx"));
+
+    auto links = Link::list(ns);
+    REQUIRE(links.size() == 3);
+    CHECK(link_names(ns) == std::set<std::string>{"lo", "v0", "v1"});
+    for (const auto& l : links) {
+        if (l.name == "v0") {
+            CHECK(l.kind == "veth");
+            CHECK(l.parent == pair.second().index());
+            CHECK(l.mtu == 1500);
+            CHECK(l.mac.has_value());
+        }
+    }
+
+    Link lo = Link::loopback(ns);
+    CHECK(lo.index() == 1);
+    CHECK_FALSE(lo.info().is_up());
+    lo.up();
+    CHECK(lo.info().is_up());
+    if (auto out = ip_in(ns, {"link", "show", "lo"})) CHECK(contains(*out, "UP"));
+}
+
+TEST_CASE("up, down, mtu, address, group, alias are read back") {
+    Netns ns = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    Link& v0 = pair.first();
+
+    v0.up();
+    pair.second().up();
+    CHECK(v0.info().is_up());
+    v0.down();
+    CHECK_FALSE(v0.info().is_up());
+    v0.set_up(true);
+    CHECK(v0.info().is_up());
+
+    v0.set_mtu(1400);
+    CHECK(v0.info().mtu == 1400);
+    v0.set_mac("02:00:00:00:aa:01");
+    CHECK(v0.info().mac == MacAddress::parse("02:00:00:00:aa:01"));
+    v0.set_mac(MacAddress::parse("02:00:00:00:aa:02"));
+    CHECK(v0.info().mac == MacAddress::parse("02:00:00:00:aa:02"));
+    v0.set_group(42);
+    CHECK(v0.info().group == 42);
+    v0.set_alias("uplink to the switch");
+    CHECK(v0.info().alias == "uplink to the switch");
+
+    if (auto out = ip_in(ns, {"-d", "link", "show", "v0"})) {
+        INFO(*out);
+        CHECK(contains(*out, "mtu 1400"));
+        CHECK(contains(*out, "link/ether 02:00:00:00:aa:02"));
+        CHECK(contains(*out, "state UP"));
+        CHECK(contains(*out, "group 42"));
+        CHECK(contains(*out, "alias uplink to the switch"));
+    }
+
+    SUBCASE("bad input is rejected before the kernel sees it") {
+        auto mac = caught([&] { v0.set_mac("02:00:00:00:00"); });
+        CHECK(mac.invalid_argument);
+        CHECK(contains(mac.what, "02:00:00:00:00"));
+    }
+    SUBCASE("an MTU above the device's maximum: the kernel's extended ack is in the message") {
+        auto big = caught([&] { v0.set_mtu(70000); });
+        CHECK(big.errnum == EINVAL);
+        CHECK(contains(big.what, "v0"));
+        CHECK(contains(big.kernel, "mtu greater than device maximum"));
+        CHECK(contains(big.what, "mtu greater than device maximum"));
+        CHECK(v0.info().mtu == 1400);
+    }
+}
+
+TEST_CASE("rename: the handle follows the name; refusals (EBUSY when up on old kernels, EEXIST) keep it") {
+    Netns ns = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    Link& v0 = pair.first();
+    int index = v0.index();
+
+    v0.rename("wan0");
+    CHECK(v0.name() == "wan0");
+    CHECK(v0.index() == index);
+    CHECK(Link::get(ns, "wan0").index() == index);
+    CHECK_FALSE(Link::find(ns, "v0"));
+
+    // Renaming an up link: kernels before 6.2 refuse (EBUSY; Debian 12's 6.1 in tests/vm), 6.2+
+    // allow it (commit bd039b5ea2a9). Either way the handle must agree with the kernel.
+    v0.up();
+    auto busy = caught([&] { v0.rename("wan1"); });
+    if (busy.errnum) {
+        CHECK(busy.errnum == EBUSY);
+        CHECK(contains(busy.what, "wan0"));
+        CHECK(v0.name() == "wan0");  // unchanged after the refusal
+        CHECK(Link::find(ns, "wan0"));
+    } else {
+        MESSAGE("this kernel renames links that are up (Linux 6.2+)");
+        CHECK(v0.name() == "wan1");
+        CHECK(Link::get(ns, "wan1").index() == index);
+        v0.rename("wan0");
+    }
+    CHECK(v0.info().name == v0.name());
+
+    auto bad = caught([&] { v0.rename("this-is-16-bytes"); });
+    CHECK(bad.invalid_argument);
+    CHECK(contains(bad.what, "this-is-16-bytes"));
+
+    // A name taken by another link: EEXIST, naming the link being renamed.
+    v0.down();
+    auto taken = caught([&] { v0.rename("v1"); });
+    CHECK(taken.errnum == EEXIST);
+    CHECK(contains(taken.what, "wan0"));
+}
+
+TEST_CASE("set_master / set_nomaster with a bridge") {
+    Netns ns = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    OwnedLink br = make_bridge(ns, "br0");
+
+    pair.first().set_master(br);
+    CHECK(pair.first().info().master == br.index());
+    CHECK(pair.first().info().slave_kind == "bridge");
+    if (auto out = ip_in(ns, {"link", "show", "v0"})) CHECK(contains(*out, "master br0"));
+    pair.first().set_nomaster();
+    CHECK(pair.first().info().master == 0);
+
+    Netns other = Netns::create(unique_name("lk"));
+    OwnedLink far = make_bridge(other, "br9");
+    auto cross = caught([&] { pair.first().set_master(far); });
+    CHECK(cross.invalid_argument);
+    CHECK(contains(cross.what, "br9"));
+}
+
+TEST_CASE("move to another namespace: the handle stays valid even when the ifindex changes") {
+    Netns a = Netns::create(unique_name("lk"));
+    Netns b = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = a}, {.name = "v1", .netns = a});
+    Link& v0 = pair.first();  // the owning handle itself: it follows the link
+    // Occupy v0's ifindex in b, so the kernel must give it a new one there.
+    auto blocker = VethPair::create({.name = "x0", .netns = b}, {.name = "x1", .netns = b});
+    auto filler = VethPair::create({.name = "y0", .netns = b}, {.name = "y1", .netns = b});
+    int old_index = v0.index();
+    std::set<int> used_in_b;
+    for (const auto& l : Link::list(b)) used_in_b.insert(l.index);
+    REQUIRE(used_in_b.count(old_index));
+
+    v0.set_netns(b);
+    CHECK(v0.netns() == b);
+    CHECK(v0.name() == "v0");
+    CHECK(v0.index() != old_index);
+    CHECK(v0.index() == Link::get(b, "v0").index());
+    CHECK(v0.info().name == "v0");
+    CHECK_FALSE(Link::find(a, "v0"));
+    v0.set_mtu(1300);  // the handle works in its new namespace
+    CHECK(Link::get(b, "v0").info().mtu == 1300);
+    CHECK(pair.second().info().link_netnsid.has_value());  // its peer now lives elsewhere
+
+    // By `ip netns` name, and back.
+    v0.set_netns(a.name());
+    CHECK(v0.netns() == a);
+    CHECK(Link::find(a, "v0"));
+
+    // Into a namespace that does not exist: the error names it, and the link stays where it was.
+    std::string ghost = unique_name("gh");
+    auto missing = caught([&] { v0.set_netns(ghost); });
+    CHECK(missing.errnum == ENOENT);
+    CHECK(contains(missing.what, ghost));
+    CHECK(Link::find(a, "v0"));
+    CHECK(v0.netns() == a);
+
+    // A name clash in the target: EEXIST, and the link is still in a.
+    auto clash = VethPair::create({.name = "v0", .netns = b}, {.name = "z1", .netns = b});
+    auto exists = caught([&] { v0.set_netns(b); });
+    CHECK(exists.errnum == EEXIST);
+    CHECK(contains(exists.what, "v0"));
+    CHECK(Link::find(a, "v0"));
+}
+
+TEST_CASE("remove, and errors on a removed link name it") {
+    Netns ns = Netns::create(unique_name("lk"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    pair.persist();  // removed by hand below
+    Link v0 = pair.first();
+    Link stale = v0;
+    v0.remove();
+    CHECK_FALSE(v0.valid());
+    CHECK(link_names(ns) == std::set<std::string>{"lo"});  // the peer went with it
+    auto again = caught([&] { stale.up(); });
+    CHECK(again.errnum == ENODEV);
+    CHECK(contains(again.what, "v0"));
+    auto gone = caught([&] { stale.remove(); });
+    CHECK(gone.errnum == ENODEV);
+    auto empty = caught([&] { v0.up(); });
+    CHECK(empty.errnum == ENODEV);
+}
+
+TEST_CASE("OwnedLink: deleted on destruction, persist() keeps it, a link already gone is fine") {
+    Netns ns = Netns::create(unique_name("lk"));
+    {
+        OwnedLink br = make_bridge(ns, "br0");
+        CHECK(br.owned());
+        CHECK(Link::find(ns, "br0"));
+    }
+    CHECK_FALSE(Link::find(ns, "br0"));
+    {
+        OwnedLink br = make_bridge(ns, "br1");
+        br.persist();
+    }
+    REQUIRE(Link::find(ns, "br1"));
+    Link::get(ns, "br1").remove();
+    {
+        // Deleted behind its back (by iproute2, or another handle): destruction and remove() are quiet.
+        OwnedLink br = make_bridge(ns, "br2");
+        Link(br).remove();
+        CHECK_NOTHROW(br.remove());
+        CHECK_FALSE(br.valid());
+    }
+    {
+        OwnedLink br = make_bridge(ns, "br3");
+        OwnedLink moved = std::move(br);
+        CHECK_FALSE(br.owned());
+        CHECK(moved.owned());
+        Link plain = moved.release();
+        CHECK_FALSE(moved.owned());
+        plain.remove();
+    }
+    {
+        // The namespace is deleted while the link object lives: the link goes with it when the
+        // last reference to the namespace (this one) is dropped; nothing throws.
+        std::string name = unique_name("lk");
+        Netns doomed = Netns::create(name);
+        OwnedLink br = make_bridge(doomed, "br4");
+        doomed.remove();
+        auto named = Netns::list_named();
+        CHECK(std::find(named.begin(), named.end(), name) == named.end());
+        CHECK_NOTHROW(br.remove());
+    }
+    CHECK(link_names(ns) == std::set<std::string>{"lo"});
+}
