@@ -489,11 +489,11 @@ private:
         pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
     }
 
-    // Reads every queued datagram (never blocks) and turns it into pending events; then runs the
-    // refreshes that silent-change triggers asked for.
+    // Reads what is queued (never blocks; at most a batch of datagrams, so a flood of events
+    // cannot keep it from delivering) and turns it into pending events; then runs the refreshes
+    // that silent-change triggers asked for.
     void pump() {
-        std::size_t since_dirty = 0;
-        for (;;) {
+        for (int n = 0; n < 256; ++n) {
             nl::Bytes data;
             try {
                 data = events_.receive(true);
@@ -508,10 +508,6 @@ private:
             if (data.empty()) break;
             ++stats_.datagrams;
             handle(data);
-            if (any_dirty() && ++since_dirty >= 256) {
-                refresh();
-                since_dirty = 0;
-            }
         }
         if (any_dirty()) refresh();
     }
@@ -555,13 +551,34 @@ private:
         only.neighbors = options_.neighbors && dirty_neighbors_;
         only.rules = options_.rules && dirty_rules_;
         dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
-        MonitorView fresh = monitor_detail::dump_view(dumps_, only);
+        MonitorView fresh;
+        if (only.links) {
+            MonitorOptions links_only{.links = true, .addresses = false, .routes = false, .neighbors = false, .rules = false};
+            fresh.links = monitor_detail::dump_view(dumps_, links_only).links;
+            // A link that vanished before its RTM_DELLINK was read takes its addresses, routes and
+            // neighbours with it: re-read those too.
+            for (const auto& [idx, l] : view_.links)
+                if (!fresh.links.count(idx)) {
+                    only.addresses = options_.addresses;
+                    only.routes = options_.routes;
+                    only.neighbors = options_.neighbors;
+                    only.rules = options_.rules && (only.rules || rules_name_links());
+                    break;
+                }
+        }
+        MonitorOptions rest = only;
+        rest.links = false;
+        MonitorView others = monitor_detail::dump_view(dumps_, rest);
+        fresh.addresses = std::move(others.addresses);
+        fresh.routes = std::move(others.routes);
+        fresh.neighbors = std::move(others.neighbors);
+        fresh.rules = std::move(others.rules);
         MonitorView old;
-        if (only.links) { old.links = std::move(view_.links); }
-        if (only.addresses) { old.addresses = std::move(view_.addresses); }
-        if (only.routes) { old.routes = std::move(view_.routes); }
-        if (only.neighbors) { old.neighbors = std::move(view_.neighbors); }
-        if (only.rules) { old.rules = std::move(view_.rules); }
+        if (only.links) old.links = std::move(view_.links);
+        if (only.addresses) old.addresses = std::move(view_.addresses);
+        if (only.routes) old.routes = std::move(view_.routes);
+        if (only.neighbors) old.neighbors = std::move(view_.neighbors);
+        if (only.rules) old.rules = std::move(view_.rules);
         emit_diff(old, fresh, nullptr);
         if (only.links) view_.links = std::move(fresh.links);
         if (only.addresses) view_.addresses = std::move(fresh.addresses);
