@@ -33,6 +33,7 @@ Error caught(Fn&& fn) {
 }  // namespace
 
 TEST_CASE("Fdb on a vxlan: add, replace, append, delete, list") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .local = ip("172.16.0.10"), .device = "eth0"});
     Fdb fdb = vx.fdb();
@@ -107,6 +108,7 @@ TEST_CASE("Fdb on a vxlan: add, replace, append, delete, list") {
 }
 
 TEST_CASE("Fdb on a bridge port: bridge fdb add MAC dev PORT master static") {
+    if (auto why = test::kind_missing("bridge"); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("fb"));
     Bridge br = Bridge::create(ns, {.name = "br0"});
     VethPair v = VethPair::create({.name = "p1", .netns = ns}, {.name = "p2", .netns = ns});
@@ -124,6 +126,8 @@ TEST_CASE("Fdb on a bridge port: bridge fdb add MAC dev PORT master static") {
 }
 
 TEST_CASE("Fdb: head-end replication — three hosts with only all-zeros entries reach each other") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
+    if (auto why = test::kind_missing("bridge"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::on_switch(3);
     std::vector<Vxlan> vx;
     for (std::size_t i = 0; i < 3; ++i) {

@@ -6,6 +6,8 @@
 #include "nsnet/tun.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
@@ -55,6 +57,14 @@ std::optional<std::vector<std::byte>> echo_reply(const std::vector<std::byte>& p
     return out;
 }
 
+// "" when this kernel has TUN/TAP (/dev/net/tun can be opened), else why not.
+std::string tun_missing() {
+    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return std::string("cannot open /dev/net/tun: ") + std::strerror(errno);
+    ::close(fd);
+    return {};
+}
+
 std::string ipv4_dst(const std::vector<std::byte>& p) {
     if (p.size() < 20) return {};
     IpAddress a = *IpAddress::from_bytes(p.data() + 16, 4);
@@ -64,6 +74,7 @@ std::string ipv4_dst(const std::vector<std::byte>& p) {
 }  // namespace
 
 TEST_CASE("Tun: a process-owned TUN device is born in the namespace and lives with the object") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     {
         Tun tun = Tun::create(ns, {.name = "tun0"});
@@ -109,6 +120,7 @@ TEST_CASE("Tun: a process-owned TUN device is born in the namespace and lives wi
 }
 
 TEST_CASE("Tun: persistent devices survive their fds; the destructor deletes them unless persisted") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     {
         Tun tap = Tun::create(ns, {.name = "tap0", .mode = TunMode::Tap, .persistent = true});
@@ -133,6 +145,7 @@ TEST_CASE("Tun: persistent devices survive their fds; the destructor deletes the
 }
 
 TEST_CASE("Tun: an existing name is an error, never silently attached to") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     Tun a = Tun::create(ns, {.name = "tun0", .persistent = true});
     try {
@@ -146,6 +159,7 @@ TEST_CASE("Tun: an existing name is an error, never silently attached to") {
 }
 
 TEST_CASE("Tun: multi-queue TAP with one fd per queue") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     Tun tap = Tun::create(ns, {.name = "tap0", .mode = TunMode::Tap, .queues = 4});
     CHECK(tap.queues() == 4);
@@ -156,6 +170,7 @@ TEST_CASE("Tun: multi-queue TAP with one fd per queue") {
 }
 
 TEST_CASE("Tun: a ping to 10.99.0.2 is answered by this test's own code on the TUN fd") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     Link::loopback(ns).up();
     Tun tun = Tun::create(ns, {.name = "tun0"});
@@ -189,6 +204,7 @@ TEST_CASE("Tun: a ping to 10.99.0.2 is answered by this test's own code on the T
 }
 
 TEST_CASE("Tun: a TAP device hands out Ethernet frames (the kernel's ARP request)") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     Tun tap = Tun::create(ns, {.name = "tap0", .mode = TunMode::Tap});
     tap.add_address("10.98.0.1/24");

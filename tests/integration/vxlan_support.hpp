@@ -5,12 +5,15 @@
 // Hosts::on_switch(n): n hosts whose `eth0` are ports of a bridge `underlay` in a switch namespace,
 // 172.16.0.10, .20, .30 ...: an underlay where every host reaches every other (head-end replication).
 // Every namespace is an owned Netns with a unique name: removed at scope exit, also on failure, and
-// every link in it with it.
+// every link in it with it. kind_missing("vxlan") says why the kernel cannot make a link kind ("" if
+// it can), for NSNET_SKIP on kernels without the module (the VM matrix runs them for real).
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +27,27 @@
 #include "support.hpp"
 
 namespace nsnet::test {
+
+// "" when the kernel creates links of `kind` ("vxlan", "bridge"), else the reason (probed once per
+// kind, in a throwaway anonymous namespace).
+inline std::string kind_missing(const std::string& kind) {
+    static std::mutex m;
+    static std::map<std::string, std::string> known;
+    std::lock_guard lock(m);
+    if (auto it = known.find(kind); it != known.end()) return it->second;
+    std::string why{};
+    try {
+        Netns scratch = Netns::create_anonymous();
+        rtnl::LinkCreate c{.name = "probe0", .kind = kind};
+        if (kind == "vxlan") c.info_data = [](nl::MessageBuilder& msg) { msg.put_u32(IFLA_VXLAN_ID, 1); };
+        auto msg = rtnl::link_new(c);
+        scratch.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create " + kind, "probe0"); });
+    } catch (const Error& e) {
+        why = "the kernel cannot create '" + kind + "' links: " + e.what();
+    }
+    known[kind] = why;
+    return why;
+}
 
 // "172.16.0.10" for host 0, "172.16.0.20" for host 1, ...
 inline std::string underlay_ip(std::size_t i) { return "172.16.0." + std::to_string(10 * (i + 1)); }

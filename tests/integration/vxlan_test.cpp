@@ -32,6 +32,7 @@ const Error caught(Fn&& fn) {
 }  // namespace
 
 TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .local = ip("172.16.0.10"), .remote = ip("172.16.0.20"),
                                        .device = "eth0", .destination_port = 4789, .source_ports = VxlanPortRange{1000, 2000},
@@ -82,6 +83,7 @@ TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
 }
 
 TEST_CASE("Vxlan: multicast group, IPv6 endpoints, defaults") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     Vxlan g = Vxlan::create(h.ns[0], {.name = "vx1", .vni = 200, .group = ip("239.1.1.1"), .device = "eth0"});
     VxlanInfo gv = g.settings();
@@ -105,6 +107,7 @@ TEST_CASE("Vxlan: multicast group, IPv6 endpoints, defaults") {
 }
 
 TEST_CASE("Vxlan: bad settings are refused before anything is created; kernel refusals name the link") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     auto before = Link::list(h.ns[0]).size();
 
@@ -132,6 +135,7 @@ TEST_CASE("Vxlan: bad settings are refused before anything is created; kernel re
 }
 
 TEST_CASE("Vxlan: the tutorial's two hosts — underlay and overlay answer") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     // ip link add vx0 type vxlan id 100 local 172.16.0.10 remote 172.16.0.20 dev eth0 dstport 4789 (and mirrored)
     Vxlan a = h.vxlan(0, {.vni = 100, .remote = ip("172.16.0.20")});
@@ -143,6 +147,7 @@ TEST_CASE("Vxlan: the tutorial's two hosts — underlay and overlay answer") {
 }
 
 TEST_CASE("Vxlan: learning — A without a remote learns B behind 172.16.0.20 from B's traffic") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     Vxlan a = h.vxlan(0, {.vni = 100});                                // A: no remote
     Vxlan b = h.vxlan(1, {.vni = 100, .remote = ip("172.16.0.10")});  // B: remote A
@@ -166,6 +171,7 @@ TEST_CASE("Vxlan: learning — A without a remote learns B behind 172.16.0.20 fr
 }
 
 TEST_CASE("Vxlan: nolearning — A learns nothing, so it cannot answer B") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     Vxlan a = h.vxlan(0, {.vni = 100, .learning = false});
     Vxlan b = h.vxlan(1, {.vni = 100, .remote = ip("172.16.0.10")});
@@ -179,6 +185,7 @@ TEST_CASE("Vxlan: nolearning — A learns nothing, so it cannot answer B") {
 }
 
 TEST_CASE("Vxlan: persist() keeps the link, adopt() takes it back") {
+    if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
     {
         Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .device = "eth0"});
