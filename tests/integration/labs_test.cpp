@@ -3,9 +3,11 @@
 // SIGKILL followed by `labs --cleanup`, --keep, and a namespace name that exists already. After
 // each, no namespace with the run's prefix may remain (except the one the test made itself).
 //
-// The binary is found through NSNET_LABS_BINARY, next to this test binary, or at
-// ../../examples/labs relative to it (the Meson build tree); without it the tests are skipped.
+// The binary is found through NSNET_LABS_BINARY, next to this test binary, at ../../examples/labs
+// relative to it (the Meson build tree), or in a sibling directory (tests/vm/run's /nsnet/N/);
+// without it the tests are skipped.
 #include <doctest/doctest.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,6 +43,17 @@ std::string labs_binary() {
     dir.resize(dir.rfind('/'));
     for (const std::string& candidate : {dir + "/labs", dir + "/../../examples/labs"})
         if (executable(candidate)) return candidate;
+    // tests/vm/run puts each binary in a directory of its own: /nsnet/1/integration-tests, /nsnet/2/labs.
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (DIR* d = ::opendir(parent.empty() ? "/" : parent.c_str())) {
+        std::string found;
+        while (dirent* e = ::readdir(d)) {
+            std::string candidate = parent + "/" + e->d_name + "/labs";
+            if (e->d_name[0] != '.' && executable(candidate)) found = candidate;
+        }
+        ::closedir(d);
+        if (!found.empty()) return found;
+    }
     return "";
 }
 
