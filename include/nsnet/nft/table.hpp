@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,9 +38,10 @@ inline constexpr std::uint8_t udata_table_comment = 0;
 
 inline std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
     if (text.size() + 1 > 255) invalid_argument("set comment", text, "comment is longer than 254 bytes");
-    std::vector<std::uint8_t> out{type, static_cast<std::uint8_t>(text.size() + 1)};
-    out.insert(out.end(), text.begin(), text.end());
-    out.push_back(0);
+    std::vector<std::uint8_t> out(2 + text.size() + 1, 0);  // sized once: GCC 12 -O2 misreads insert()
+    out[0] = type;
+    out[1] = static_cast<std::uint8_t>(text.size() + 1);
+    if (!text.empty()) std::memcpy(out.data() + 2, text.data(), text.size());
     return out;
 }
 inline std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
