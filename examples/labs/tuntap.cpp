@@ -82,12 +82,12 @@ NSNET_LAB("tuntap", "TUN/TAP (skipped by the tutorial)", [](lab::Context& ctx) {
     ctx.note("ns1 tun0: tun " + tun.settings().to_string() + " (fd " + std::to_string(tun.fd()) + " held by this process)");
 
     // The user-space program: read a packet from the fd, write the answer back.
-    std::atomic<bool> stop{false};
+    // (a jthread: should anything below throw, it is stopped and joined, never left running)
     std::atomic<int> requests{0}, replies{0};
     std::string first{};
-    std::thread program([&] {
+    std::jthread program([&](std::stop_token stop) {
         try {
-            while (!stop) {
+            while (!stop.stop_requested()) {
                 auto packet = tun.read(std::chrono::milliseconds(50));
                 if (!packet) continue;
                 ++requests;
@@ -109,7 +109,7 @@ NSNET_LAB("tuntap", "TUN/TAP (skipped by the tutorial)", [](lab::Context& ctx) {
 
     // ip netns exec ns1 ping 10.99.0.2 -c 4
     auto r = nsnet::ping(ns1, "10.99.0.2", {.count = 4});
-    stop = true;
+    program.request_stop();
     program.join();
     ctx.note(first);
     ctx.check("ns1 -> 10.99.0.2 answered by the lab's own code on the TUN fd",
