@@ -40,7 +40,7 @@ struct VxlanOptions {
     std::string device{};                        // dev: the underlay link, by name in the same namespace
     std::uint16_t destination_port = rtnl::vxlan_iana_port;  // dstport (0: Linux's default 8472)
     std::optional<VxlanPortRange> source_ports{};  // srcport LOW HIGH
-    std::optional<int> ttl{};                    // ttl 1..255 (0: inherit)
+    std::optional<int> ttl{};                    // ttl 1..255 (0: `ttl auto`, the kernel picks)
     bool learning = true;                        // [no]learning: learn remote MACs from received packets
     std::optional<std::uint32_t> ageing{};       // ageing SECONDS of learned entries (kernel: 300)
     std::optional<MacAddress> mac{};

@@ -49,7 +49,7 @@ struct VxlanConfig {
     std::optional<IpAddress> local{};           // local ADDR
     std::optional<IpAddress> remote{};          // remote ADDR (unicast; 0.0.0.0 = none)
     std::optional<IpAddress> group{};           // group ADDR (multicast; needs a device)
-    std::optional<int> ttl{};                   // ttl 0..255 (0 = ip's `inherit`)
+    std::optional<int> ttl{};                   // ttl 0..255 (0: `ttl auto`; iproute2 6.1 sends 0 for `inherit` too)
     std::optional<VxlanPortRange> source_ports{};  // srcport LOW HIGH
     std::optional<std::uint32_t> ageing{};      // ageing SECONDS of learned FDB entries
     std::optional<bool> learning{};             // [no]learning (create: sent always, default on)
