@@ -118,10 +118,14 @@ public:
 private:
     explicit Macvlan(OwnedLink link) : OwnedLink(std::move(link)) {}
 
-    // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL/EBUSY.
+    // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL; EBUSY means the
+    // parent's receive hook belongs to another upper device.
     static std::string explain(const Error& e, const Link& parent, MacvlanMode mode) {
         if (is_unknown_link_kind(e)) return "this kernel has no macvlan support (CONFIG_MACVLAN / module macvlan)";
-        if (e.errnum() != EINVAL && e.errnum() != EBUSY) return {};
+        if (e.errnum() == EBUSY)
+            return "parent '" + parent.name() +
+                   "' is already claimed by another upper device (a bridge or bond port, or a parent of ipvlans)";
+        if (e.errnum() != EINVAL) return {};
         std::vector<std::pair<std::string, MacvlanMode>> siblings{};
         try {
             for (const LinkInfo& l : Link::list(parent.netns()))
@@ -139,8 +143,8 @@ private:
         if (mode == MacvlanMode::Passthru)
             return "passthru needs parent " + p +
                    " for itself: it must carry no other macvlan (one moved to another namespace still counts)";
-        return "the kernel refuses a macvlan when its parent " + p +
-               " already has a passthru macvlan (perhaps moved to another namespace)";
+        return "likely cause: parent " + p +
+               " already has a passthru macvlan, perhaps moved to another namespace (passthru takes the parent for itself)";
     }
 
     Link parent_{};
