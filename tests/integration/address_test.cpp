@@ -87,7 +87,8 @@ TEST_CASE("add IPv4 and IPv6 addresses, with broadcast, peer, scope and label; l
     // The loopback network gets host scope without being asked, as with `ip addr add`.
     Link lo = Link::loopback(bed.ns);
     lo.add_address("127.0.0.2/8");
-    const auto* loopback = find(lo.addresses(), "127.0.0.2/8");
+    auto lo_addresses = lo.addresses();
+    const auto* loopback = find(lo_addresses, "127.0.0.2/8");
     REQUIRE(loopback);
     CHECK(loopback->scope == Scope::Host);
 }
