@@ -239,7 +239,12 @@ public:
         pid_t pid = ::fork();
         if (pid < 0) throw_errno("fork");
         if (pid == 0) {
-            // Child: only async-signal-safe calls from here on.
+            // Child: only async-signal-safe calls from here on. A program that blocks signals
+            // (to read them from a signalfd, as the lab driver does) must not pass that mask on:
+            // the command would then ignore Ctrl-C.
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
             int err = 0;
             if (::setns(fd(), CLONE_NEWNET) != 0) err = errno;
             if (!err && options.remount_sys) {
