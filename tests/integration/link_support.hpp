@@ -32,7 +32,8 @@ namespace nsnet::test {
 inline std::optional<std::string> ip_in(const NetnsRef& ns, const std::vector<std::string>& args) {
     static const bool have_iproute2 = [] {
         try {
-            Process p = NetnsRef::current().spawn({"ip", "-V"}, {.capture_output = true, .remount_sys = false});
+            // Through sh so that busybox's usage text (its answer to -V) does not reach the console.
+            Process p = NetnsRef::current().spawn({"sh", "-c", "ip -V 2>&1"}, {.capture_output = true, .remount_sys = false});
             std::string out = p.read_output();
             return p.wait() == 0 && out.find("iproute2") != std::string::npos;
         } catch (const Error&) {
