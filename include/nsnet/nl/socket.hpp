@@ -99,6 +99,10 @@ public:
         if (::setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
             set_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
     }
+    // The kernel's effective queue sizes (SO_RCVBUF / SO_SNDBUF read back: the kernel doubles what
+    // was asked and caps it at net.core.[rw]mem_max without privileges). 0 if they cannot be read.
+    int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
+    int send_buffer() const noexcept { return get_int_option(SO_SNDBUF); }
     // Joins a multicast group (RTNLGRP_LINK, ...) to receive events.
     void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
     void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }
@@ -162,6 +166,44 @@ public:
         }
     }
 
+    // Receives up to `max` queued datagrams with one recvmmsg (blocking only for the first) and
+    // calls on_datagram(Bytes, bool truncated) for each, in order; returns how many. Each datagram
+    // gets a slot of slot_size bytes: one that did not fit is passed truncated to the slot (its
+    // headers are intact), so the caller can still read e.g. an ack's sequence number and errno.
+    // Meant for many small replies (a Batch's acks): 10,000 acks cost ~630 system calls, not 10,000.
+    // ENOBUFS is thrown as by receive().
+    template <class Fn>
+    std::size_t receive_many(Fn&& on_datagram, std::size_t max = 16, std::size_t slot_size = 8192) {
+        max = std::clamp<std::size_t>(max, 1, 64);
+        if (mbuf_.size() < max * slot_size) mbuf_.resize(max * slot_size);
+        sockaddr_nl from[64];
+        iovec iov[64];
+        mmsghdr mh[64];
+        for (std::size_t i = 0; i < max; ++i) {
+            iov[i] = {mbuf_.data() + i * slot_size, slot_size};
+            mh[i] = {};
+            mh[i].msg_hdr.msg_name = &from[i];
+            mh[i].msg_hdr.msg_namelen = sizeof from[i];
+            mh[i].msg_hdr.msg_iov = &iov[i];
+            mh[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = detail::sys_call(detail::Call::recvmsg, [&] {
+            return ::recvmmsg(fd(), mh, static_cast<unsigned>(max), MSG_WAITFORONE, nullptr);
+        });
+        if (n < 0) throw_errno("receive netlink reply", protocol_name(protocol_));
+        std::size_t delivered = 0;
+        for (int i = 0; i < n; ++i) {
+            ssize_t len = std::min<ssize_t>(static_cast<ssize_t>(mh[i].msg_len), static_cast<ssize_t>(slot_size));
+            bool truncated = (mh[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+            if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
+                len = inj->after_receive(mbuf_.data() + static_cast<std::size_t>(i) * slot_size, len, slot_size);
+            if (!connected_ && (from[i].nl_family != AF_NETLINK || from[i].nl_pid != 0)) continue;  // not from the kernel
+            on_datagram(Bytes(mbuf_.data() + static_cast<std::size_t>(i) * slot_size, static_cast<std::size_t>(len)), truncated);
+            ++delivered;
+        }
+        return delivered;
+    }
+
     static std::string protocol_name(int protocol) {
         switch (protocol) {
             case NETLINK_ROUTE: return "rtnetlink";
@@ -193,6 +235,12 @@ private:
         seq_ = static_cast<std::uint32_t>(::time(nullptr));
     }
 
+    int get_int_option(int name) const noexcept {
+        int v = 0;
+        socklen_t len = sizeof v;
+        return ::getsockopt(fd_.get(), SOL_SOCKET, name, &v, &len) == 0 ? v : 0;
+    }
+
     // Lets a test's fault injector shorten or corrupt what the kernel sent.
     void apply_receive_fault(ssize_t& n) {
         if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
@@ -205,6 +253,7 @@ private:
     std::uint32_t seq_ = 0;
     bool connected_ = false;  // for_testing(): peer is a socketpair, not the kernel
     std::vector<std::byte> buf_;
+    std::vector<std::byte> mbuf_;  // receive_many()'s slots, allocated on first use
 };
 
 }  // namespace nsnet::nl
