@@ -12,7 +12,8 @@
 // still queued (older than what it is about to read), dumps every tracked table again through a
 // second socket, delivers the difference against its view as synthetic events (synthetic=true),
 // then a Resync event with the counts. A consumer that applies every event it receives therefore
-// always converges to the kernel's state. resync() does the same on demand.
+// always converges to the kernel's state. resync() does the same on demand. After an overrun the
+// receive buffer doubles (up to MonitorOptions::max_receive_buffer), so a burst rarely overruns twice.
 //
 // Silent kernel changes. The kernel does not report everything: IPv4 routes vanish without a
 // message when their device goes down or their preferred source address is deleted, nexthop
@@ -128,6 +129,7 @@ struct MonitorOptions {
     bool neighbors = true;
     bool rules = true;
     std::optional<int> receive_buffer{};  // SO_RCVBUF(FORCE) of the event socket, bytes (kernel doubles it)
+    int max_receive_buffer = 8 << 20;     // after an overrun the buffer doubles, up to this (0: never grows)
     bool initial_events = false;          // deliver the initial state as synthetic New events
     bool refresh_on_silent_changes = true;  // re-dump after triggers of silent kernel changes (see top)
 };
@@ -141,6 +143,7 @@ struct MonitorStats {
     std::uint64_t resyncs = 0;     // full re-dumps
     std::uint64_t refreshes = 0;   // partial re-dumps after silent-change triggers
     std::uint64_t malformed = 0;   // messages that did not decode (their table is refreshed)
+    int receive_buffer = 0;        // the event socket's SO_RCVBUF now (as the kernel reports it)
 };
 
 // The Monitor's picture of the kernel's tables, keyed as the kernel identifies objects:
@@ -407,6 +410,7 @@ public:
             join(RTNLGRP_IPV4_RULE);
             join(RTNLGRP_IPV6_RULE);
         }
+        m.stats_.receive_buffer = m.current_receive_buffer();
         m.dumps_ = ns.netlink_socket(NETLINK_ROUTE);
         MonitorView initial = monitor_detail::dump_view(m.dumps_, options);
         if (options.initial_events) m.emit_diff(MonitorView{}, initial, nullptr);
@@ -512,8 +516,27 @@ private:
         if (any_dirty()) refresh();
     }
 
+    int current_receive_buffer() const {
+        int v = 0;
+        socklen_t len = sizeof v;
+        ::getsockopt(events_.fd(), SOL_SOCKET, SO_RCVBUF, &v, &len);
+        return v;
+    }
+
     void overrun(const std::string& reason) {
         ++stats_.overruns;
+        // Events come faster than they are read: give the kernel more room for next time.
+        if (options_.max_receive_buffer > 0) {
+            int now = current_receive_buffer();
+            if (now < options_.max_receive_buffer) {
+                int want = std::min(options_.max_receive_buffer, now > 0 ? now * 2 : 1 << 20);
+                try {
+                    events_.set_receive_buffer(want / 2);  // the kernel doubles what it is given
+                } catch (const Error&) {
+                }
+                stats_.receive_buffer = current_receive_buffer();
+            }
+        }
         // What is still queued is older than the dump about to be taken: drop it.
         std::size_t discarded = 0;
         for (int spins = 0; spins < 100000; ++spins) {

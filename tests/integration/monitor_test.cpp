@@ -246,7 +246,7 @@ TEST_CASE("an overrun forced by a tiny buffer and a burst is recovered; a plain 
     socklen_t len = sizeof rcvbuf;
     ::getsockopt(plain.fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
 
-    Monitor mon = Monitor::open(ns, {.receive_buffer = tiny});
+    Monitor mon = Monitor::open(ns, {.receive_buffer = tiny, .max_receive_buffer = 0});
     MonitorView consumer = mon.view();
     MonitorView plain_view = mon.view();  // the plain subscriber starts from the same dump
 
@@ -350,6 +350,9 @@ TEST_CASE("an overrun forced by a tiny buffer and a burst is recovered; a plain 
 }
 
 TEST_CASE("overruns while reading concurrently with a burst are recovered every time") {
+    int max_receive_buffer = 0;
+    SUBCASE("the buffer stays small") { max_receive_buffer = 0; }
+    SUBCASE("the buffer grows after an overrun (the default)") { max_receive_buffer = MonitorOptions{}.max_receive_buffer; }
     Netns ns = Netns::create(unique_name("mo"));
     no_dad(ns);
     Link::loopback(ns).up();
@@ -367,7 +370,7 @@ TEST_CASE("overruns while reading concurrently with a burst are recovered every 
         reference.subscribe(g);
         plain.subscribe(g);
     }
-    Monitor mon = Monitor::open(ns, {.receive_buffer = small});
+    Monitor mon = Monitor::open(ns, {.receive_buffer = small, .max_receive_buffer = max_receive_buffer});
     MonitorView consumer = mon.view();
 
     // Readers run while the burst happens: the monitor (run() on a worker) and the plain socket.
@@ -433,14 +436,14 @@ TEST_CASE("overruns while reading concurrently with a burst are recovered every 
         }
     }
     auto diff = converge(mon, consumer);
-    std::printf("concurrent burst: 3000 IPv4 addresses added, 1002 deleted, readers running\n"
+    std::printf("concurrent burst (monitor's max_receive_buffer %d): 3000 IPv4 addresses added, 1002 deleted, readers running\n"
                 "  generated: %zu messages; plain socket (%d-byte SO_RCVBUF): %zu received, %zu dropped, %zu ENOBUFS\n"
-                "  nsnet monitor: %llu datagrams, %llu overruns, %llu resyncs, %zu events delivered during the burst; "
-                "view differs from the kernel in %zu objects\n",
-                generated, small, plain_received, generated - std::min(generated, plain_received), plain_overruns,
+                "  nsnet monitor: %llu datagrams, %llu overruns, %llu resyncs (receive buffer now %d bytes), %zu events "
+                "delivered during the burst; view differs from the kernel in %zu objects\n",
+                max_receive_buffer, generated, small, plain_received, generated - std::min(generated, plain_received), plain_overruns,
                 static_cast<unsigned long long>(mon.stats().datagrams),
                 static_cast<unsigned long long>(mon.stats().overruns),
-                static_cast<unsigned long long>(mon.stats().resyncs), delivered, diff.size());
+                static_cast<unsigned long long>(mon.stats().resyncs), mon.stats().receive_buffer, delivered, diff.size());
     CHECK(generated > 5000);
     CHECK_MESSAGE(diff.empty(), joined(diff));
     if (mon.stats().overruns == 0) MESSAGE("note: no overrun happened on this machine (the readers kept up)");
