@@ -28,6 +28,8 @@ public:
     IpAddress() = default;  // 0.0.0.0
 
     static std::optional<IpAddress> try_parse(std::string_view text) {
+        // inet_pton reads a C string: "10.0.0.1\0junk" would pass as 10.0.0.1.
+        if (text.find('\0') != std::string_view::npos) return std::nullopt;
         std::string s(text);
         IpAddress a;
         if (s.find(':') != std::string::npos) {

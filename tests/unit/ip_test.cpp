@@ -69,6 +69,13 @@ TEST_CASE("IpAddress rejects malformed text, naming it") {
         std::string msg = rejection([&] { (void)IpAddress::parse(bad); });
         CHECK(contains(msg, "'" + std::string(bad) + "'"));
     }
+    // inet_pton stops at a NUL byte; the parser must not (found by tests/fuzz/ip_parse).
+    using namespace std::string_literals;
+    for (std::string bad : {"10.0.0.1\0junk"s, "10.0.0.1\0"s, "::1\0:2"s}) {
+        CHECK_FALSE(IpAddress::try_parse(bad).has_value());
+        CHECK_FALSE(rejection([&] { (void)IpAddress::parse(bad); }).empty());
+        CHECK_FALSE(Prefix::try_parse(bad + "/8").has_value());
+    }
 }
 
 TEST_CASE("IpAddress::from_bytes takes exactly 4 or 16 bytes") {
