@@ -227,12 +227,7 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
         ctx.skip("nexthop: route through a nexthop object", "this kernel has no nexthop objects (Linux 5.3+)");
     } else {
         add_nexthop(ns, {.id = 1, .via = "192.168.1.1", .dev = "eth0"});
-        // route.hpp's RouteOptions has no nexthop id yet: the rtnl request directly.
-        rtnl::RouteSpec spec{};
-        spec.dst = Prefix::parse("10.70.0.0/16");
-        spec.nh_id = 1;
-        auto msg = rtnl::route_new(spec);
-        ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "add route", "10.70.0.0/16 nhid 1"); });
+        add_route(ns, {.dst = "10.70.0.0/16", .nexthop_id = 1});
         auto nh = get_nexthop(ns, 1);
         bool listed = false;  // ip route show: 10.70.0.0/16 nhid 1 via 192.168.1.1 dev eth0
         for (const auto& r : list_routes(ns, {.family = Family::V4}))

@@ -107,6 +107,7 @@ struct RouteOptions {
     std::vector<NextHopOptions> nexthops{};   // multipath (instead of gateway/dev)
     bool onlink = false;                      // `onlink`: the gateway need not be on a connected subnet
     std::optional<Family> family{};           // only for "default" with no address to tell: `ip -6 route add default dev X`
+    std::uint32_t nexthop_id = 0;             // `nhid N`: use a nexthop object (nexthop.hpp) instead of gateway/dev
 };
 
 // What `ip route show` lists.
@@ -236,6 +237,10 @@ inline ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, co
 
     if (!o.nexthops.empty() && (gateway || !o.dev.empty()))
         invalid_argument(operation, obj, "give either gateway/dev or nexthops (each with its own gateway and dev), not both");
+    if (o.nexthop_id && (gateway || !o.dev.empty() || !o.nexthops.empty()))
+        invalid_argument(operation, obj, "nexthop id " + std::to_string(o.nexthop_id) +
+                                             " replaces gateway, dev and nexthops: give only one of them");
+    s.nh_id = o.nexthop_id;
     s.gateway = gateway;
     s.prefsrc = prefsrc;
     if (!o.dev.empty()) {
@@ -277,6 +282,7 @@ inline ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, co
     if (prefsrc) shown += " src " + o.src;
     if (o.metric) shown += " metric " + std::to_string(*o.metric);
     if (o.onlink) shown += " onlink";
+    if (o.nexthop_id) shown += " nhid " + std::to_string(o.nexthop_id);
     out.shown = std::move(shown);
     return out;
 }

@@ -28,14 +28,9 @@ int error_of(auto&& fn) {
     return 0;
 }
 
-// ip route add DST nhid ID (route.hpp's RouteOptions has no nexthop id yet: rtnl spec directly).
+// ip route add DST nhid ID
 void add_route_nhid(const NetnsRef& ns, const std::string& dst, std::uint32_t id) {
-    rtnl::RouteSpec spec{};
-    spec.family = Prefix::parse(dst).family();
-    spec.dst = Prefix::parse(dst);
-    spec.nh_id = id;
-    auto msg = rtnl::route_new(spec);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "add route", dst + " nhid " + std::to_string(id)); });
+    add_route(ns, {.dst = dst, .nexthop_id = id});
 }
 
 }  // namespace
