@@ -24,3 +24,4 @@
 #include "nsnet/monitor.hpp"
 #include "nsnet/nat.hpp"
 #include "nsnet/sysctl.hpp"
+#include "nsnet/bulk.hpp"

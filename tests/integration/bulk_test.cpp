@@ -1,0 +1,177 @@
+// Integration tests of include/nsnet/bulk.hpp (root): RequestBatch (links, addresses, routes in one
+// pipelined run, refusals reported against their requests, in both ack modes), apply_routes /
+// delete_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
+// adopted objects no longer delete themselves; single objects still do). No timing assertions.
+#include "nsnet/bulk.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "nsnet/veth.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::unique_name;
+
+namespace {
+
+std::vector<RouteSpec> host_routes(int n, const Link& dev, const char* gateway) {
+    std::vector<RouteSpec> v(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        auto& r = v[static_cast<std::size_t>(i)];
+        r.dst = Prefix(IpAddress::v4(0x0a140000u + static_cast<std::uint32_t>(i)), 32);  // 10.20.0.0/32, ...
+        r.gateway = IpAddress::parse(gateway);
+        r.oif = dev.index();
+    }
+    return v;
+}
+
+std::size_t main_v4_routes(const NetnsRef& ns) {
+    return for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 254});
+}
+
+bool has_link(const NetnsRef& ns, const std::string& name) { return Link::find(ns, name).has_value(); }
+
+}  // namespace
+
+TEST_CASE("RequestBatch: veths, links up, addresses and routes in one run, applied in order") {
+    auto ns = Netns::create(unique_name("bk"));
+    auto other = Netns::create(unique_name("bk"));
+    RequestBatch b(ns);
+    for (int i = 0; i < 20; ++i)
+        b.create_veth({.name = "va" + std::to_string(i)}, {.name = "vb" + std::to_string(i), .netns = other}, {.up = true});
+    b.set_up("lo");
+    CHECK(b.size() == 21);
+    CHECK(b.run().empty());
+    for (int i = 0; i < 20; ++i) {
+        auto a = Link::get(ns, "va" + std::to_string(i));
+        CHECK(a.info().is_up());
+        CHECK(has_link(other, "vb" + std::to_string(i)));
+    }
+    CHECK(Link::loopback(ns).info().is_up());
+
+    // A second batch configures what the first created, by handle and by name.
+    Link va0 = Link::get(ns, "va0");
+    RequestBatch c(ns);
+    c.add_address(va0, "192.0.2.1/24");
+    c.add_route(RouteOptions{.dst = "198.51.100.0/24", .gateway = "192.0.2.2"});
+    c.add_route(RouteSpec{.dst = Prefix::parse("203.0.113.0/24"), .gateway = IpAddress::parse("192.0.2.3"), .oif = va0.index()});
+    c.run_or_throw(BatchAcks::Each);
+    auto addrs = va0.addresses();
+    CHECK(std::any_of(addrs.begin(), addrs.end(), [](const AddressInfo& a) { return a.prefix.to_string() == "192.0.2.1/24"; }));
+    CHECK(main_v4_routes(ns) == 3);  // 192.0.2.0/24 and the two
+    RequestBatch d(ns);
+    for (int i = 0; i < 20; ++i) d.delete_link("va" + std::to_string(i));
+    d.run_or_throw();
+    CHECK_FALSE(has_link(ns, "va0"));
+    CHECK_FALSE(has_link(other, "vb19"));  // a veth takes its peer along
+}
+
+TEST_CASE("RequestBatch: refusals come back against their requests; the others are applied") {
+    auto ns = Netns::create(unique_name("bk"));
+    auto v = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    v.first().add_address("192.0.2.1/24");
+    v.first().up();
+    for (BatchAcks acks : {BatchAcks::ErrorsOnly, BatchAcks::Each}) {
+        RequestBatch b(ns);
+        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .gateway = "192.0.2.2"});
+        b.add_route(RouteOptions{.dst = "10.2.0.0/16", .gateway = "198.18.0.1"});  // not on a connected subnet
+        b.add_route(RouteOptions{.dst = "10.3.0.0/16", .gateway = "192.0.2.2"});
+        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .gateway = "192.0.2.2"});  // exists by then
+        auto failures = b.run(acks);
+        REQUIRE(failures.size() == 2);
+        CHECK(failures[0].index == 1);
+        CHECK(failures[0].error.errnum() == ENETUNREACH);
+        CHECK(std::string(failures[0].error.what()).find("10.2.0.0/16") != std::string::npos);
+        CHECK(failures[1].index == 3);
+        CHECK(failures[1].error.errnum() == EEXIST);
+        CHECK(main_v4_routes(ns) == 3);
+        delete_route(ns, {.dst = "10.1.0.0/16"});
+        delete_route(ns, {.dst = "10.3.0.0/16"});
+    }
+    RequestBatch bad(ns);
+    CHECK_THROWS_AS(bad.add_address(Link(), "192.0.2.9/24"), Error);
+    auto elsewhere = Netns::create(unique_name("bk"));
+    CHECK_THROWS_AS(bad.add_address(Link::loopback(elsewhere), "192.0.2.9/24"), InvalidArgument);
+    CHECK(bad.empty());
+}
+
+TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, streamed back") {
+    auto ns = Netns::create(unique_name("bk"));
+    auto v = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    v.first().add_address("192.0.2.1/24");
+    v.first().up();
+    auto routes = host_routes(1000, v.first(), "192.0.2.2");
+    apply_routes(ns, routes);
+    std::size_t seen = 0, via = 0;
+    std::size_t n = for_each_route(ns, [&](const Route& r) {
+        ++seen;
+        if (r.gateway && r.gateway->to_string() == "192.0.2.2" && r.dst.length() == 32) ++via;
+    }, {.family = Family::V4, .table = 254});
+    CHECK(n == 1001);
+    CHECK(seen == 1001);
+    CHECK(via == 1000);
+    CHECK(for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 255}) > 0);  // table local only
+    CHECK(for_each_route(ns, [](const Route&) {}, {.family = Family::V6, .table = 254}) == 0);  // no IPv6 here
+
+    // Adding them again: every one refused, the first thrown with the count.
+    try {
+        apply_routes(ns, routes);
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == EEXIST);
+        CHECK(std::string(e.what()).find("1000 of 1000") != std::string::npos);
+        CHECK(std::string(e.what()).find("10.20.0.0/32") != std::string::npos);
+    }
+    apply_routes(ns, routes, RouteWrite::Replace, BatchAcks::Each);
+    delete_routes(ns, routes);
+    CHECK(main_v4_routes(ns) == 1);
+    CHECK_THROWS_AS(delete_routes(ns, std::span<const RouteSpec>(routes).first(1)), Error);  // ESRCH
+}
+
+TEST_CASE("LinkGroup: one request removes the group's links; adopted objects do not delete themselves") {
+    auto ns = Netns::create(unique_name("bk"));
+    auto other = Netns::create(unique_name("bk"));
+    auto keep = VethPair::create({.name = "keep", .netns = ns}, {.name = "keep-b", .netns = ns});
+    {
+        auto group = LinkGroup::create(ns);
+        CHECK(group.id() != 0);
+        CHECK(group.owned());
+        RequestBatch b(ns);
+        for (int i = 0; i < 30; ++i)
+            b.create_veth({.name = "ga" + std::to_string(i), .group = group.id()}, {.name = "gb" + std::to_string(i), .netns = other});
+        b.run_or_throw();
+        auto pair = VethPair::create({.name = "gp", .netns = ns, .group = group.id()}, {.name = "gq", .netns = other});
+        group.adopt(pair);
+        CHECK_FALSE(pair.owned());
+        auto untagged = VethPair::create({.name = "un", .netns = ns}, {.name = "un-b", .netns = ns});
+        CHECK_THROWS_AS(group.adopt(untagged), InvalidArgument);
+        Link tagged_later = untagged.first();
+        group.add(tagged_later);
+        group.adopt(untagged);
+        CHECK(group.links().size() == 32);
+    }  // ~LinkGroup: ip link del group N
+    CHECK_FALSE(has_link(ns, "ga0"));
+    CHECK_FALSE(has_link(ns, "gp"));
+    CHECK_FALSE(has_link(ns, "un"));
+    CHECK_FALSE(has_link(other, "gb29"));
+    CHECK(has_link(ns, "keep"));  // not in the group
+
+    // remove() twice, and a group with nothing left, are fine; persist() keeps the links.
+    auto g2 = LinkGroup::create(ns);
+    g2.remove();
+    g2.remove();
+    auto g3 = LinkGroup::create(ns);
+    const std::uint32_t id3 = g3.id();
+    auto p = VethPair::create({.name = "pa", .netns = ns, .group = id3}, {.name = "pb", .netns = ns});
+    g3.adopt(p);
+    g3.persist();
+    g3 = LinkGroup();
+    CHECK(has_link(ns, "pa"));
+    LinkGroup::adopt(ns, id3).remove();
+    CHECK_FALSE(has_link(ns, "pa"));
+    CHECK_THROWS_AS(LinkGroup::adopt(ns, 0), InvalidArgument);
+}
