@@ -226,7 +226,8 @@ private:
 };
 
 // Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",
-// no '/', ':' or whitespace. Throws InvalidArgument naming the value; `operation` says what it was for.
+// no '/', ':' or whitespace — the kernel's isspace(), which also counts byte 0xa0 (Latin-1
+// no-break space). Throws InvalidArgument naming the value; `operation` says what it was for.
 inline void validate_interface_name(std::string_view name, std::string_view operation = "name interface") {
     auto fail = [&](const std::string& why) {
         invalid_argument(std::string(operation), std::string(name), why);
@@ -238,8 +239,8 @@ inline void validate_interface_name(std::string_view name, std::string_view oper
     if (name == "." || name == "..") fail("interface name '" + std::string(name) + "' is reserved");
     for (char c : name)
         if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-            c == '\0')
-            fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : std::string(1, c)) +
+            c == '\0' || static_cast<unsigned char>(c) == 0xa0)
+            fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : static_cast<unsigned char>(c) == 0xa0 ? std::string("\\xa0") : std::string(1, c)) +
                  "', which the kernel does not allow");
 }
 
