@@ -58,18 +58,26 @@ struct AckInfo {
     }
 };
 
+// The kernel's error codes are 0 or -1..-4095 (-MAX_ERRNO); anything else is not an answer.
+inline int ack_errno(int code, const char* what) {
+    if (code > 0 || code < -4095) malformed(std::string(what) + " carries error code " + std::to_string(code));
+    return -code;
+}
+
 // Decodes an NLMSG_ERROR message, including extended-ack TLVs. Throws on malformed input.
 inline AckInfo parse_ack(const MessageView& m) {
     auto err = m.family_header<nlmsgerr>();
     AckInfo info;
-    info.error = -err.error;
+    info.error = ack_errno(err.error, "NLMSG_ERROR");
     info.seq = err.msg.nlmsg_seq;
     if (m.flags() & NLM_F_ACK_TLVS) {
         // Without NLM_F_CAPPED the kernel echoes the whole request before the TLVs.
         std::size_t echoed = (m.flags() & NLM_F_CAPPED) ? sizeof(nlmsghdr) : err.msg.nlmsg_len;
         std::size_t off = sizeof(int) + echoed;
         if (off > m.payload().size()) malformed("error message shorter than the request it echoes");
-        for (Attr a : AttrRange(m.payload().subspan(align(off)))) {
+        // The TLVs start at the next 4-byte boundary; an echo that ends within the last 3 bytes
+        // leaves none (subspan past the end would be undefined).
+        for (Attr a : AttrRange(m.payload().subspan(std::min(align(off), m.payload().size())))) {
             switch (a.type()) {
                 case NLMSGERR_ATTR_MSG: info.kernel_message = std::string(a.str()); break;
                 case NLMSGERR_ATTR_OFFS: info.bad_attribute_offset = static_cast<long>(a.u32()); break;
@@ -90,7 +98,7 @@ inline AckInfo parse_done(const MessageView& m) {
     if (m.payload().size() >= sizeof(int)) {
         int status;
         std::memcpy(&status, m.payload().data(), sizeof status);
-        info.error = status < 0 ? -status : 0;
+        info.error = status < 0 ? ack_errno(status, "NLMSG_DONE") : 0;
         if ((m.flags() & NLM_F_ACK_TLVS) && m.payload().size() > sizeof(int)) {
             for (Attr a : AttrRange(m.payload().subspan(align(sizeof(int)))))
                 if (a.type() == NLMSGERR_ATTR_MSG) info.kernel_message = std::string(a.str());

@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <climits>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -365,4 +366,53 @@ TEST_CASE("parse_ack reads TLVs after an uncapped echo of the request") {
     auto info = nl::parse_ack(nl::MessageView({raw.data(), raw.size()}));
     CHECK(info.error == EPERM);
     CHECK(info.kernel_message == "nope");
+}
+
+TEST_CASE("parse_ack / parse_done: error codes outside 0..-4095 and echoes ending unaligned") {
+    // Found by tests/fuzz/nl_ack: a positive code gave a negative AckInfo::error (and INT_MIN's
+    // negation overflowed); an uncapped echo ending within the last 3 bytes of the message made
+    // parse_ack take a subspan past the end and read outside the buffer.
+    auto message = [](std::uint16_t type, std::uint16_t flags, std::vector<std::byte> payload) {
+        nlmsghdr h{};
+        h.nlmsg_len = static_cast<std::uint32_t>(sizeof h + payload.size());
+        h.nlmsg_type = type;
+        h.nlmsg_flags = flags;
+        std::vector<std::byte> raw(sizeof h);
+        std::memcpy(raw.data(), &h, sizeof h);
+        raw.insert(raw.end(), payload.begin(), payload.end());
+        return raw;
+    };
+    auto with_code = [](int code, std::size_t size) {
+        std::vector<std::byte> p(size);
+        std::memcpy(p.data(), &code, sizeof code);
+        return p;
+    };
+    auto malformed = [](const std::vector<std::byte>& raw, bool done) {
+        try {
+            nl::MessageView m({raw.data(), raw.size()});
+            if (done) (void)nl::parse_done(m);
+            else (void)nl::parse_ack(m);
+        } catch (const Error& e) {
+            return e.errnum() == EBADMSG;
+        }
+        return false;
+    };
+    for (int code : {1, 4096, -4096, INT_MIN, INT_MAX}) {
+        CAPTURE(code);
+        CHECK(malformed(message(NLMSG_ERROR, 0, with_code(code, sizeof(nlmsgerr))), false));
+    }
+    CHECK(malformed(message(NLMSG_DONE, 0, with_code(INT_MIN, 4)), true));
+    CHECK(malformed(message(NLMSG_DONE, 0, with_code(-5000, 4)), true));
+    CHECK(nl::parse_done(nl::MessageView(message(NLMSG_DONE, 0, with_code(-EPERM, 4)))).error == EPERM);
+    CHECK(nl::parse_ack(nl::MessageView(message(NLMSG_ERROR, 0, with_code(-4095, sizeof(nlmsgerr))))).error == 4095);
+
+    // Uncapped, ACK_TLVS, an echoed request of 17 bytes: TLVs would start at 4 + 20 = 24, past the
+    // 22-byte payload. No TLVs, and nothing read outside the message.
+    std::vector<std::byte> p = with_code(-EPERM, 22);
+    std::uint32_t echoed_len = 17;
+    std::memcpy(p.data() + sizeof(int), &echoed_len, sizeof echoed_len);
+    auto raw = message(NLMSG_ERROR, NLM_F_ACK_TLVS, p);
+    auto info = nl::parse_ack(nl::MessageView({raw.data(), raw.size()}));
+    CHECK(info.error == EPERM);
+    CHECK(info.kernel_message.empty());
 }
