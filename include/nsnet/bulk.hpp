@@ -11,13 +11,15 @@
 //   std::size_t n = nsnet::for_each_route(ns, [](const nsnet::Route&) {});   // streamed, flat memory
 //
 //   auto group = nsnet::LinkGroup::create(host);        // an interface group unused in `host`
-//   b.create_veth({.name = "vh1", .group = group.id()}, {.name = "eth0", .netns = c1});
+//   auto cs = nsnet::NetnsGroup::create({"c1", "c2"});  // named namespaces, made and removed together
+//   b.create_veth({.name = "vh1", .group = group.id()}, {.name = "eth0", .netns = cs[0]});
 //   ...                                                 // ~LinkGroup: `ip link del group N`
 //
 // Why: the kernel does the work of a request in a few microseconds, a round trip per request costs
 // as much again; and deleting a network device waits for an RCU grace period (~10-20 ms), once per
-// RTM_DELLINK. A batch pays the round trip once per window; a group (or a namespace) pays the grace
-// period once for all its links.
+// RTM_DELLINK, as does unmounting a namespace. A batch pays the round trip once per window; a group
+// (or a namespace) pays the grace period once for all its links; a NetnsGroup overlaps its
+// namespaces' waits.
 //
 // What it does not do: transactions. A batch is not atomic (rtnetlink has no rollback): requests
 // before and after a refused one are applied, and run() reports each refusal against its request.
@@ -26,13 +28,21 @@
 #include <net/if.h>
 #include <linux/if.h>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -462,6 +472,153 @@ private:
 
     NetnsRef ns_{};
     std::uint32_t id_ = 0;
+    bool owned_ = false;
+};
+
+// Named namespaces created together and removed together (`ip netns add|del` for each name).
+//
+//   auto cs = nsnet::NetnsGroup::create({"c1", "c2", "c3"});
+//   nsnet::RequestBatch b(cs[0]);          // cs[i] is a NetnsRef; its rtnetlink socket is open already
+//   ...                                    // ~NetnsGroup: every name deleted, waits overlapped
+//
+// Creating: one thread enters each new namespace in turn (unshare), bind-mounts it at
+// /run/netns/NAME and opens its rtnetlink socket while inside, instead of a thread per namespace
+// and another per socket later. Removing: each unmount waits for an RCU grace period; done from
+// several threads at once, the waits overlap. Links inside a namespace die with it, without a
+// request (and a grace period) each; a veth whose peer is elsewhere takes the peer along.
+class NetnsGroup {
+public:
+    NetnsGroup() = default;
+
+    // ip netns add NAME, for every name. All or nothing: on a failure the ones made are removed.
+    static NetnsGroup create(const std::vector<std::string>& names) {
+        for (const auto& n : names) detail::validate_netns_name(n, "create network namespace");
+        detail::prepare_netns_run_dir();
+        NetnsGroup g;
+        g.owned_ = true;
+        std::vector<std::pair<detail::UniqueFd, std::optional<nl::Socket>>> made;
+        try {
+            detail::run_in_netns(-1, [&] {
+                for (const auto& name : names) {
+                    const std::string path = std::string(netns_run_dir) + "/" + name;
+                    int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+                    if (f < 0) {
+                        int err = errno;
+                        throw Error(err, "create network namespace", name, {},
+                                    err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
+                    }
+                    ::close(f);
+                    g.names_.push_back(name);  // from here on, remove() cleans it up
+                    if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+                        throw_errno("create network namespace", name);
+                    if (detail::sys_call(detail::Call::mount, [&] {
+                            return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
+                        }) != 0)
+                        throw_errno("bind mount network namespace", name);
+                    made.emplace_back(detail::open_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
+                }
+            });
+        } catch (...) {
+            g.remove_names();
+            throw;
+        }
+        for (std::size_t i = 0; i < made.size(); ++i)
+            g.refs_.push_back(Prepared(std::move(made[i].first), names[i], std::move(*made[i].second)));
+        return g;
+    }
+
+    // Takes charge of named namespaces that exist already (e.g. made by another process): opens
+    // them, and removes them together on destruction.
+    static NetnsGroup adopt(const std::vector<std::string>& names) {
+        NetnsGroup g;
+        for (const auto& n : names) g.refs_.push_back(NetnsRef::open(n));
+        g.names_ = names;
+        g.owned_ = true;
+        return g;
+    }
+
+    NetnsGroup(NetnsGroup&& o) noexcept
+        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)) {}
+    NetnsGroup& operator=(NetnsGroup&& o) noexcept {
+        if (this != &o) {
+            destroy();
+            names_ = std::move(o.names_);
+            refs_ = std::move(o.refs_);
+            owned_ = std::exchange(o.owned_, false);
+        }
+        return *this;
+    }
+    NetnsGroup(const NetnsGroup&) = delete;
+    NetnsGroup& operator=(const NetnsGroup&) = delete;
+    ~NetnsGroup() { destroy(); }
+
+    std::size_t size() const noexcept { return refs_.size(); }
+    const NetnsRef& operator[](std::size_t i) const { return refs_.at(i); }
+    const std::vector<NetnsRef>& namespaces() const noexcept { return refs_; }
+    const std::vector<std::string>& names() const noexcept { return names_; }
+    bool owned() const noexcept { return owned_; }
+    // Keep the namespaces after this object is gone (`ip netns del` removes them later).
+    void persist() noexcept { owned_ = false; }
+
+    // ip netns del NAME for every name, now (names already gone are fine). The kernel frees each
+    // namespace once nothing refers to it any more (this object's references are dropped here).
+    void remove() {
+        if (!owned_) return;
+        owned_ = false;
+        refs_.clear();
+        remove_names();
+    }
+
+private:
+    // A NetnsRef made from an fd and a socket opened inside (NetnsRef's constructor is protected).
+    struct Prepared : NetnsRef {
+        Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl) : NetnsRef(std::move(fd), std::move(name)) {
+            ctx_->rtnl.emplace(std::move(rtnl));
+        }
+    };
+
+    // Unmounts and unlinks every name, from up to 8 threads; throws the first failure at the end.
+    void remove_names() {
+        std::vector<std::string> names = std::move(names_);
+        names_.clear();
+        if (names.empty()) return;
+        std::atomic<std::size_t> next{0};
+        std::mutex m;
+        std::exception_ptr first_error;
+        auto work = [&] {
+            for (std::size_t i; (i = next++) < names.size();) {
+                const std::string path = std::string(netns_run_dir) + "/" + names[i];
+                try {
+                    if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+                        throw_errno("delete network namespace", names[i]);
+                    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", names[i]);
+                } catch (...) {
+                    std::lock_guard lock(m);
+                    if (!first_error) first_error = std::current_exception();
+                }
+            }
+        };
+        const std::size_t threads = std::min<std::size_t>(8, names.size());
+        std::vector<std::thread> pool;
+        try {
+            for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+        } catch (...) {
+            // No more threads: the calling thread does the rest.
+        }
+        work();
+        for (auto& t : pool) t.join();
+        if (first_error) std::rethrow_exception(first_error);
+    }
+    void destroy() noexcept {
+        try {
+            remove();
+        } catch (...) {
+            // Destructors never throw; callers who care call remove() themselves.
+        }
+    }
+
+    std::vector<std::string> names_{};  // created (or being created): what remove() deletes
+    std::vector<NetnsRef> refs_{};
     bool owned_ = false;
 };
 

@@ -1,7 +1,8 @@
 // Integration tests of include/nsnet/bulk.hpp (root): RequestBatch (links, addresses, routes in one
 // pipelined run, refusals reported against their requests, in both ack modes), apply_routes /
 // delete_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
-// adopted objects no longer delete themselves; single objects still do). No timing assertions.
+// adopted objects no longer delete themselves; single objects still do), NetnsGroup (created
+// together, usable at once, removed together). No timing assertions.
 #include "nsnet/bulk.hpp"
 
 #include <doctest/doctest.h>
@@ -174,4 +175,60 @@ TEST_CASE("LinkGroup: one request removes the group's links; adopted objects do 
     LinkGroup::adopt(ns, id3).remove();
     CHECK_FALSE(has_link(ns, "pa"));
     CHECK_THROWS_AS(LinkGroup::adopt(ns, 0), InvalidArgument);
+}
+
+TEST_CASE("NetnsGroup: namespaces made together (sockets ready) and removed together") {
+    std::vector<std::string> names;
+    for (int i = 0; i < 6; ++i) names.push_back(unique_name("bg"));
+    {
+        auto cs = NetnsGroup::create(names);
+        REQUIRE(cs.size() == 6);
+        CHECK(cs.owned());
+        // Each is a distinct, usable namespace, visible to `ip netns` by name.
+        for (std::size_t i = 0; i < cs.size(); ++i) {
+            CHECK(cs[i].name() == names[i]);
+            CHECK(NetnsRef::open(names[i]) == cs[i]);
+            if (i) CHECK_FALSE(cs[i] == cs[i - 1]);
+            RequestBatch b(cs[i]);
+            b.set_up("lo");
+            CHECK(b.run().empty());
+            CHECK(Link::loopback(cs[i]).info().is_up());
+        }
+        // A veth into one of them dies with it: no request of its own.
+        auto host = Netns::create(unique_name("bg"));
+        {
+            RequestBatch b(host);  // holds cs[0] (the peer's namespace) while it lives
+            b.create_veth({.name = "to0"}, {.name = "eth0", .netns = cs[0]});
+            b.run_or_throw();
+        }
+        CHECK(has_link(cs[0], "eth0"));
+        cs.remove();
+        for (const auto& n : names) CHECK_THROWS_AS(NetnsRef::open(n), Error);
+        // The kernel frees the namespace (and the veth) once the last reference is gone.
+        bool gone = false;
+        for (int i = 0; i < 200 && !gone; ++i) {
+            gone = !has_link(host, "to0");
+            if (!gone) ::usleep(10000);
+        }
+        CHECK(gone);
+    }
+    // A name that exists already: nothing is left behind, the other names are not taken.
+    auto taken = Netns::create(unique_name("bg"));
+    std::vector<std::string> clash = {unique_name("bg"), taken.name(), unique_name("bg")};
+    CHECK_THROWS_AS(NetnsGroup::create(clash), Error);
+    CHECK_THROWS_AS(NetnsRef::open(clash[0]), Error);
+    CHECK_THROWS_AS(NetnsRef::open(clash[2]), Error);
+    CHECK_NOTHROW(NetnsRef::open(taken.name()));
+    CHECK_THROWS_AS(NetnsGroup::create({"bad/name"}), InvalidArgument);
+    // adopt() removes namespaces made elsewhere; persist() keeps them.
+    auto a = Netns::create(unique_name("bg"));
+    const std::string an = a.name();
+    a.persist();
+    a = Netns();
+    auto adopted = NetnsGroup::adopt({an});
+    adopted.persist();
+    adopted = NetnsGroup();
+    CHECK_NOTHROW(NetnsRef::open(an));
+    NetnsGroup::adopt({an}).remove();
+    CHECK_THROWS_AS(NetnsRef::open(an), Error);
 }

@@ -168,19 +168,21 @@ public:
 
     // Receives up to `max` queued datagrams with one recvmmsg (blocking only for the first) and
     // calls on_datagram(Bytes, bool truncated) for each, in order; returns how many. Each datagram
-    // gets a slot of slot_size bytes: one that did not fit is passed truncated to the slot (its
-    // headers are intact), so the caller can still read e.g. an ack's sequence number and errno.
-    // Meant for many small replies (a Batch's acks): 10,000 acks cost ~630 system calls, not 10,000.
-    // ENOBUFS is thrown as by receive().
+    // gets a slot of slot_size bytes of the receive buffer (views are valid until the next receive,
+    // as with receive()): one that did not fit is passed truncated to the slot (its headers are
+    // intact), so the caller can still read e.g. an ack's sequence number and errno. Meant for many
+    // small replies (a Batch's acks): 10,000 acks cost ~630 system calls, not 10,000. ENOBUFS is
+    // thrown as by receive().
     template <class Fn>
-    std::size_t receive_many(Fn&& on_datagram, std::size_t max = 16, std::size_t slot_size = 8192) {
+    std::size_t receive_many(Fn&& on_datagram, std::size_t max = 16, std::size_t slot_size = 4096) {
         max = std::clamp<std::size_t>(max, 1, 64);
-        if (mbuf_.size() < max * slot_size) mbuf_.resize(max * slot_size);
+        if (buf_.size() < std::max(default_receive_size, max * slot_size)) buf_.resize(std::max(default_receive_size, max * slot_size));
+        std::byte* const slots = buf_.data();
         sockaddr_nl from[64];
         iovec iov[64];
         mmsghdr mh[64];
         for (std::size_t i = 0; i < max; ++i) {
-            iov[i] = {mbuf_.data() + i * slot_size, slot_size};
+            iov[i] = {slots + i * slot_size, slot_size};
             mh[i] = {};
             mh[i].msg_hdr.msg_name = &from[i];
             mh[i].msg_hdr.msg_namelen = sizeof from[i];
@@ -196,9 +198,9 @@ public:
             ssize_t len = std::min<ssize_t>(static_cast<ssize_t>(mh[i].msg_len), static_cast<ssize_t>(slot_size));
             bool truncated = (mh[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
             if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
-                len = inj->after_receive(mbuf_.data() + static_cast<std::size_t>(i) * slot_size, len, slot_size);
+                len = inj->after_receive(slots + static_cast<std::size_t>(i) * slot_size, len, slot_size);
             if (!connected_ && (from[i].nl_family != AF_NETLINK || from[i].nl_pid != 0)) continue;  // not from the kernel
-            on_datagram(Bytes(mbuf_.data() + static_cast<std::size_t>(i) * slot_size, static_cast<std::size_t>(len)), truncated);
+            on_datagram(Bytes(slots + static_cast<std::size_t>(i) * slot_size, static_cast<std::size_t>(len)), truncated);
             ++delivered;
         }
         return delivered;
@@ -253,7 +255,6 @@ private:
     std::uint32_t seq_ = 0;
     bool connected_ = false;  // for_testing(): peer is a socketpair, not the kernel
     std::vector<std::byte> buf_;
-    std::vector<std::byte> mbuf_;  // receive_many()'s slots, allocated on first use
 };
 
 }  // namespace nsnet::nl

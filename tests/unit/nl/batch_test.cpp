@@ -158,7 +158,7 @@ TEST_CASE("Batch: a window never holds more requests than the receive queue has 
 TEST_CASE("Batch: an error too large for its receive slot still reports its errno") {
     KernelThread k;
     k.refuse[1] = EINVAL;
-    k.big_error_text = 9000;  // the error datagram exceeds receive_many's 8 KiB slot
+    k.big_error_text = 9000;  // the error datagram exceeds receive_many's 4 KiB slot
     k.start();
     auto b = batch_of(3);
     auto out = b.run(k.sock);
