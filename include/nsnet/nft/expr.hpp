@@ -184,17 +184,19 @@ inline std::optional<Verdict> get_verdict(const nl::Attr& a) {
     return std::nullopt;
 }
 
-inline const char* expr_name(const Expr& e) {
+// The name sent in NFTA_EXPR_NAME. A string_view, not a C string: an Other keeps every byte it
+// was read with, a NUL inside included, so encode_expr re-emits exactly that name.
+inline std::string_view expr_name(const Expr& e) {
     struct V {
-        const char* operator()(const Payload&) const { return "payload"; }
-        const char* operator()(const Meta&) const { return "meta"; }
-        const char* operator()(const Cmp&) const { return "cmp"; }
-        const char* operator()(const Bitwise&) const { return "bitwise"; }
-        const char* operator()(const Immediate&) const { return "immediate"; }
-        const char* operator()(const Nat&) const { return "nat"; }
-        const char* operator()(const Masq&) const { return "masq"; }
-        const char* operator()(const Counter&) const { return "counter"; }
-        const char* operator()(const Other& o) const { return o.name.c_str(); }
+        std::string_view operator()(const Payload&) const { return "payload"; }
+        std::string_view operator()(const Meta&) const { return "meta"; }
+        std::string_view operator()(const Cmp&) const { return "cmp"; }
+        std::string_view operator()(const Bitwise&) const { return "bitwise"; }
+        std::string_view operator()(const Immediate&) const { return "immediate"; }
+        std::string_view operator()(const Nat&) const { return "nat"; }
+        std::string_view operator()(const Masq&) const { return "masq"; }
+        std::string_view operator()(const Counter&) const { return "counter"; }
+        std::string_view operator()(const Other& o) const { return o.name; }
     };
     return std::visit(V{}, e);
 }

@@ -158,6 +158,16 @@ TEST_CASE("an unknown expression decodes as Other and re-encodes to the same byt
     CHECK(to_vec(again.bytes()) == to_vec(m.bytes()));
 }
 
+TEST_CASE("an Other whose name holds a NUL byte keeps its whole name through a round trip") {
+    // Found by tests/fuzz/nft_decode: expr_name() returned o.name.c_str(), so "lim\0it" was sent
+    // back as "lim".
+    using namespace std::string_literals;
+    Other o{"lim\0it"s, {}};
+    Expr back = round_trip(o);
+    REQUIRE(std::holds_alternative<Other>(back));
+    CHECK(std::get<Other>(back).name == "lim\0it"s);
+}
+
 TEST_CASE("malformed expressions throw EBADMSG") {
     // An element without NFTA_EXPR_NAME.
     nl::MessageBuilder m = make_message(NFT_MSG_NEWRULE, 0, TableFamily::Ip);
