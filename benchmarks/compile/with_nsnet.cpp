@@ -1,0 +1,7 @@
+// Workload C: a translation unit that includes the umbrella header and creates one veth pair.
+#include <nsnet/nsnet.hpp>
+
+int main() {
+    auto v = nsnet::VethPair::create({.name = "c-a"}, {.name = "c-b"});
+    return v.first().index() > 0 ? 0 : 1;
+}

@@ -1,0 +1,243 @@
+// W3 — 50 "containers" hanging off a bridge: set them up, then tear them down.
+//
+// A container is a named namespace (nsb<pid>-cI) with a veth pair: vhI in the "host" namespace
+// (nsb<pid>-h, a namespace this benchmark creates to play the host; never the real one) enslaved to
+// bridge br0 (10.200.0.1/16), and eth0 inside, up with 10.200.X.Y/16 and a default route via
+// 10.200.0.1; lo up. The bridge and the host ends are tagged with interface group 4343.
+//
+// Setup:    nsnet (RequestBatch)  NetnsGroup::create (50 namespaces from one thread, each one's socket
+//                                 opened inside); one batch in the host (every veth created in its
+//                                 container, up, enslaved), one per container (lo, eth0, address, route)
+//           nsnet (objects)       Netns::create, VethPair::create, Link::set_master/up, add_address,
+//                                 add_route: one request (and look-ups) at a time
+//           ip -batch             `ip -batch` (netns add x50), `ip -n HOST -batch` (bridge, link add ...
+//                                 netns cI), then `ip -n cI -batch` per container: 52 processes
+//           libnl                 benchmarks/libnl/w3_containers.c: one synchronous request per step
+// Teardown: nsnet (LinkGroup + netns)   one RTM_DELLINK for the group (bridge and 50 pairs, whose
+//                                       container ends go with them), then NetnsGroup::remove()
+//           ip -batch (group + netns)   the same with ip: `link del group 4343`, `netns del cI` x50
+//           per object (nsnet, libnl, ip -batch): `link del vhI` x50, `link del br0`, `netns del` x50
+// Deleting a namespace is immediate (its name goes); the kernel frees it later in the background,
+// the same way for every tool, and the driver pauses between runs so that this work lands in none.
+#include <nsnet/bulk.hpp>
+#include <nsnet/netns.hpp>
+#include <nsnet/route.hpp>
+#include <nsnet/veth.hpp>
+
+#include "bench.hpp"
+
+using namespace nsnet;
+
+namespace {
+
+constexpr std::uint32_t group_id = 4343;
+constexpr const char* gateway = "10.200.0.1";
+
+std::string c_name(const std::string& prefix, int i) { return prefix + "c" + std::to_string(i); }
+std::string vh_name(int i) { return "vh" + std::to_string(i); }
+std::string c_addr(int i) { return "10.200." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 2) + "/16"; }
+
+Link create_bridge(const NetnsRef& host) {
+    // ip link add br0 group G up type bridge (raw request: the bridge object is bridge.hpp's business)
+    RequestBatch b(host);
+    b.add(rtnl::link_new({.name = "br0", .kind = "bridge", .group = group_id, .up = true}), "create bridge", "br0");
+    b.run_or_throw(BatchAcks::Each);
+    Link br = Link::get(host, "br0");
+    br.add_address(std::string(gateway) + "/16");
+    return br;
+}
+
+// --worker setup-batch|setup-objects|teardown-group|teardown-each HOST PREFIX N
+int worker(const std::vector<std::string>& a) {
+    const std::string& op = a.at(0);
+    auto host = NetnsRef::open(a.at(1));
+    const std::string prefix = a.at(2);
+    const int n = std::stoi(a.at(3));
+    if (op == "setup-batch") {
+        std::vector<std::string> names;
+        for (int i = 0; i < n; ++i) names.push_back(c_name(prefix, i));
+        auto cs = NetnsGroup::create(names);  // one thread, sockets opened inside
+        Link br = create_bridge(host);
+        RequestBatch hb(host);
+        for (int i = 0; i < n; ++i)
+            hb.create_veth({.name = vh_name(i), .group = group_id}, {.name = "eth0", .netns = cs[static_cast<std::size_t>(i)]},
+                           {.up = true, .master = br});
+        hb.run_or_throw();
+        for (int i = 0; i < n; ++i) {
+            const NetnsRef& c = cs[static_cast<std::size_t>(i)];
+            RequestBatch cb(c);
+            cb.set_up("lo").set_up("eth0");
+            cb.add_address(Link::get(c, "eth0"), c_addr(i));
+            cb.add_route(RouteOptions{.dst = "default", .gateway = gateway});
+            cb.run_or_throw();
+        }
+        cs.persist();
+    } else if (op == "setup-objects") {
+        std::vector<Netns> cs;
+        for (int i = 0; i < n; ++i) cs.push_back(Netns::create(c_name(prefix, i)));
+        Link br = create_bridge(host);
+        for (int i = 0; i < n; ++i) {
+            const Netns& c = cs[static_cast<std::size_t>(i)];
+            auto pair = VethPair::create({.name = vh_name(i), .netns = host, .group = group_id}, {.name = "eth0", .netns = c});
+            pair.first().set_master(br);
+            pair.first().up();
+            Link::loopback(c).up();
+            pair.second().up();
+            pair.second().add_address(c_addr(i));
+            add_route(c, {.dst = "default", .gateway = gateway});
+            pair.persist();
+        }
+        for (auto& c : cs) c.persist();
+    } else if (op == "teardown-group") {
+        std::vector<std::string> names;
+        for (int i = 0; i < n; ++i) names.push_back(c_name(prefix, i));
+        LinkGroup::adopt(host, group_id).remove();  // br0 and every vhI (and so every eth0): one request
+        NetnsGroup::adopt(names).remove();          // the names, unmounted from 8 threads at once
+    } else if (op == "teardown-each") {
+        for (int i = 0; i < n; ++i) Link::get(host, vh_name(i)).remove();
+        Link::get(host, "br0").remove();
+        for (int i = 0; i < n; ++i) Netns::remove_named(c_name(prefix, i));
+    } else {
+        throw std::runtime_error("unknown worker operation " + op);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    bench::Cli cli = bench::parse_cli(argc, argv);
+    if (!cli.worker.empty()) return worker(cli.worker);
+    bench::start_launcher();
+    bench::install_cleanup();
+    bench::print_context("W3 containers");
+
+    const int n = static_cast<int>(cli.num("containers", cli.quick ? 10 : 50));
+    const std::string prefix = bench::prefix();
+    const std::string host_name = prefix + "h";
+    const std::string host_path = bench::track_netns(host_name);
+    for (int i = 0; i < n; ++i) bench::track_netns(c_name(prefix, i));
+    auto host = Netns::create(host_name);
+    const std::string N = std::to_string(n), G = std::to_string(group_id);
+
+    // ip's batch files: the host's, one per container, and the two teardowns.
+    char dir_template[] = "/tmp/nsbench-w3-XXXXXX";
+    const std::string dir = ::mkdtemp(dir_template);
+    {
+        std::string netns, setup, each, group, netns_del;
+        for (int i = 0; i < n; ++i) netns += "netns add " + c_name(prefix, i) + "\n";
+        setup += "link add br0 group " + G + " up type bridge\naddr add " + gateway + "/16 dev br0\n";
+        for (int i = 0; i < n; ++i) {
+            setup += "link add " + vh_name(i) + " group " + G + " master br0 up type veth peer name eth0 netns " + c_name(prefix, i) + "\n";
+            bench::write_file(dir + "/c" + std::to_string(i) + ".batch",
+                              "link set lo up\nlink set eth0 up\naddr add " + c_addr(i) + " dev eth0\nroute add default via " + gateway + "\n");
+            each += "link del " + vh_name(i) + "\n";
+        }
+        each += "link del br0\n";
+        group = "link del group " + G + "\n";
+        for (int i = 0; i < n; ++i) netns_del += "netns del " + c_name(prefix, i) + "\n";
+        bench::write_file(dir + "/netns.batch", netns);
+        bench::write_file(dir + "/setup.batch", setup);
+        bench::write_file(dir + "/teardown-each.batch", each);
+        bench::write_file(dir + "/teardown-group.batch", group);
+        bench::write_file(dir + "/netns-del.batch", netns_del);
+    }
+    const std::string libnl = cli.libnl_dir + "/libnl_w3_containers";
+    const bool have_libnl = bench::executable(libnl);
+
+    bench::Table t("W3", std::to_string(n) + " containers on a bridge in a host namespace, setup then teardown");
+    t.ops("setup", n, "container");
+    t.ops("teardown", n, "container");
+    t.reference("setup", "nsnet (RequestBatch)");
+    t.reference("teardown", "nsnet (LinkGroup + netns)");
+    if (!have_libnl) {
+        t.missing("setup", "libnl", "not built: " + libnl);
+        t.missing("teardown", "libnl (per object)", "not built: " + libnl);
+    }
+
+    // The state every setup must produce, checked in the first and last container.
+    auto check_setup = [&](const std::string& tool) {
+        if (std::size_t links = Link::list(host).size(); links != static_cast<std::size_t>(n) + 2)
+            throw std::runtime_error(tool + " setup: " + std::to_string(links) + " links in the host namespace, expected " + std::to_string(n + 2));
+        for (int i : {0, n - 1}) {
+            auto c = NetnsRef::open(c_name(prefix, i));
+            Link eth0 = Link::get(c, "eth0");
+            auto info = eth0.info();
+            bool addr = false;
+            for (auto& ad : eth0.addresses()) addr |= ad.prefix.to_string() == c_addr(i);
+            std::size_t defaults = for_each_route(c, [](const Route&) {}, {.family = Family::V4, .table = 254});
+            if (!info.is_up() || !addr || defaults != 2 || !Link::loopback(c).info().is_up())
+                throw std::runtime_error(tool + " setup: container " + std::to_string(i) + " is not configured as expected");
+        }
+    };
+    auto check_teardown = [&](const std::string& tool) {
+        if (std::size_t links = Link::list(host).size(); links != 1)
+            throw std::runtime_error(tool + " teardown: " + std::to_string(links) + " links left in the host namespace");
+        for (int i = 0; i < n; ++i)
+            if (::access(("/run/netns/" + c_name(prefix, i)).c_str(), F_OK) == 0)
+                throw std::runtime_error(tool + " teardown: namespace " + c_name(prefix, i) + " is left");
+    };
+    auto nsnet = [&](const std::string& op) { return bench::run_ok({cli.self, "--worker", op, host_name, prefix, N}); };
+    auto ip_setup = [&] {
+        // `netns add` cannot go in the host's batch: `ip -n NS` works in a private mount namespace,
+        // where the namespaces' bind mounts would stay.
+        bench::Run r = bench::run_ok({"ip", "-batch", dir + "/netns.batch"});
+        r += bench::run_ok({"ip", "-n", host_name, "-batch", dir + "/setup.batch"});
+        for (int i = 0; i < n; ++i) r += bench::run_ok({"ip", "-n", c_name(prefix, i), "-batch", dir + "/c" + std::to_string(i) + ".batch"});
+        return r;
+    };
+    auto ip_teardown = [&](const char* links) {
+        bench::Run r = bench::run_ok({"ip", "-n", host_name, "-batch", dir + links});
+        r += bench::run_ok({"ip", "-batch", dir + "/netns-del.batch"});  // outside `ip -n`'s mount namespace
+        return r;
+    };
+    bench::SpawnOptions in_host;
+    in_host.netns_path = host_path;
+
+    struct Pair {
+        std::string setup_name;
+        std::function<bench::Run()> setup;
+        std::string teardown_name;
+        std::function<bench::Run()> teardown;
+    };
+    std::vector<Pair> pairs = {
+        {"nsnet (RequestBatch)", [&] { return nsnet("setup-batch"); }, "nsnet (LinkGroup + netns)", [&] { return nsnet("teardown-group"); }},
+        {"nsnet (objects)", [&] { return nsnet("setup-objects"); }, "nsnet (per object)", [&] { return nsnet("teardown-each"); }},
+        {"ip -batch", ip_setup, "ip -batch (per object)", [&] { return ip_teardown("/teardown-each.batch"); }},
+        {"ip -batch", ip_setup, "ip -batch (group + netns)", [&] { return ip_teardown("/teardown-group.batch"); }},
+    };
+    if (have_libnl)
+        pairs.push_back({"libnl", [&] { return bench::run_ok({libnl, "setup", prefix, N, G}, in_host); }, "libnl (per object)",
+                         [&] { return bench::run_ok({libnl, "teardown", prefix, N}, in_host); }});
+
+    for (int rep = 0; rep < cli.reps; ++rep) {
+        for (std::size_t k = 0; k < pairs.size(); ++k) {
+            const Pair& p = pairs[(k + static_cast<std::size_t>(rep)) % pairs.size()];
+            t.add("setup", p.setup_name, p.setup());
+            check_setup(p.setup_name);
+            // New interfaces keep the kernel busy for a while (IPv6 duplicate address detection,
+            // router solicitations, under the same rtnl lock teardown needs): let that finish.
+            bench::settle(2.0);
+            t.add("teardown", p.teardown_name, p.teardown());
+            check_teardown(p.teardown_name);
+            bench::settle(1.5);  // the kernel frees the namespaces in the background
+        }
+    }
+
+    t.target("W3 setup: nsnet (RequestBatch) faster than ip -batch by", t.wall("setup", "ip -batch") / t.wall("setup", "nsnet (RequestBatch)"),
+             t.cpu("setup", "ip -batch") / t.cpu("setup", "nsnet (RequestBatch)"), 2.0, true, "×");
+    for (const char* each : {"nsnet (per object)", "ip -batch (per object)", "libnl (per object)"}) {
+        if (t.wall("teardown", each) == 0) continue;
+        t.target(std::string("W3 teardown: nsnet (LinkGroup + netns) faster than ") + each + " by",
+                 t.wall("teardown", each) / t.wall("teardown", "nsnet (LinkGroup + netns)"),
+                 t.cpu("teardown", each) / t.cpu("teardown", "nsnet (LinkGroup + netns)"), 10.0, true, "×");
+    }
+    t.print(cli.reps, "load average at end: " + std::to_string(bench::load_average()));
+    for (const char* f : {"/netns.batch", "/setup.batch", "/teardown-each.batch", "/teardown-group.batch", "/netns-del.batch"}) std::remove((dir + f).c_str());
+    for (int i = 0; i < n; ++i) std::remove((dir + "/c" + std::to_string(i) + ".batch").c_str());
+    ::rmdir(dir.c_str());
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "w3_containers: %s\n", e.what());
+    return 1;
+}
