@@ -7,7 +7,7 @@
 // persist()ed, and tolerates the interface being gone already (it dies with its namespace).
 #pragma once
 
-#include <net/if.h>
+#include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
 #include <linux/if.h>
 
 #include <optional>

@@ -9,7 +9,7 @@
 // `ip link` sends (tests/unit/golden).
 #pragma once
 
-#include <net/if.h>  // before <linux/if.h>: glibc and uapi headers only coexist in this order
+#include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
