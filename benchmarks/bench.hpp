@@ -359,6 +359,12 @@ inline double load_average() {
     double l[3] = {0, 0, 0};
     return ::getloadavg(l, 3) > 0 ? l[0] : -1;
 }
+// "load average at end: 1.23" for a table's header.
+inline std::string load_note() {
+    char b[64];
+    std::snprintf(b, sizeof b, "load average at end: %.2f", load_average());
+    return b;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Results: samples per (phase, tool), medians, ratios, targets.

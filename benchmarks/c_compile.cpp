@@ -68,7 +68,7 @@ int main(int argc, char** argv) try {
         std::remove((dir + "/cum.cpp").c_str());
         ::rmdir(dir.c_str());
     }
-    t.print(cli.reps, "load average at end: " + std::to_string(bench::load_average()));
+    t.print(cli.reps, bench::load_note());
     if (!breakdown.empty()) std::printf("\n%s", breakdown.c_str());
     return 0;
 } catch (const std::exception& e) {

@@ -130,7 +130,7 @@ int main(int argc, char** argv) try {
                      t.cpu(ph, peer) / t.cpu(ph, "nsnet"), need, true, "×");
         }
     }
-    t.print(cli.reps, "load average at end: " + std::to_string(bench::load_average()));
+    t.print(cli.reps, bench::load_note());
     std::remove((dir + "/add.batch").c_str());
     std::remove((dir + "/del.batch").c_str());
     std::remove((dir + "/empty.batch").c_str());

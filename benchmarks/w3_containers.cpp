@@ -232,7 +232,7 @@ int main(int argc, char** argv) try {
                  t.wall("teardown", each) / t.wall("teardown", "nsnet (LinkGroup + netns)"),
                  t.cpu("teardown", each) / t.cpu("teardown", "nsnet (LinkGroup + netns)"), 10.0, true, "×");
     }
-    t.print(cli.reps, "load average at end: " + std::to_string(bench::load_average()));
+    t.print(cli.reps, bench::load_note());
     for (const char* f : {"/netns.batch", "/setup.batch", "/teardown-each.batch", "/teardown-group.batch", "/netns-del.batch"}) std::remove((dir + f).c_str());
     for (int i = 0; i < n; ++i) std::remove((dir + "/c" + std::to_string(i) + ".batch").c_str());
     ::rmdir(dir.c_str());

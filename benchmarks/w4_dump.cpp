@@ -116,7 +116,7 @@ int main(int argc, char** argv) try {
     }
     double rss = static_cast<double>(t.rss("dump", "nsnet")) / 1024.0;
     t.target("W4 dump: nsnet peak RSS (MB)", rss, rss, 8.0, false, "");
-    t.print(cli.reps, "load average at end: " + std::to_string(bench::load_average()));
+    t.print(cli.reps, bench::load_note());
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "w4_dump: %s\n", e.what());
