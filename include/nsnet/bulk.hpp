@@ -363,7 +363,7 @@ public:
         std::vector<std::uint32_t> used;
         for (const LinkInfo& l : Link::list(netns)) used.push_back(l.group);
         // A spread of ids away from the small numbers people type by hand (`ip link set X group 1`).
-        static std::uint32_t counter = 0;
+        static std::atomic<std::uint32_t> counter{0};
         std::uint32_t seed = static_cast<std::uint32_t>(::getpid()) * 2654435761u ^ (++counter * 40503u);
         for (std::uint32_t i = 0;; ++i) {
             std::uint32_t id = 0x10000u + ((seed + i * 7919u) % 0x7ffe0000u);
