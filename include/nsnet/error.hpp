@@ -43,6 +43,12 @@ public:
         compose();
     }
 
+    // True when the request may or may not have been applied: the kernel received it, but its
+    // answer was lost, cut short or unreadable (a receive error, a malformed reply). A caller that
+    // created something looks for it and removes it; the object types do so themselves.
+    bool outcome_unknown() const noexcept { return outcome_unknown_; }
+    void set_outcome_unknown(bool unknown = true) noexcept { outcome_unknown_ = unknown; }
+
     const char* what() const noexcept override { return what_.c_str(); }
 
 private:
@@ -57,6 +63,7 @@ private:
 
     std::string operation_, object_, kernel_message_, detail_, what_;
     long bad_attribute_offset_ = -1;
+    bool outcome_unknown_ = false;
 };
 
 // Bad input rejected by nsnet itself, before the kernel saw anything. errno is EINVAL.

@@ -111,24 +111,32 @@ using MessageCallback = std::function<void(const MessageView&)>;
 
 // Sends `msg` with NLM_F_ACK and waits for the kernel's answer. Every reply message before the
 // ack (a GET's answer, an NLM_F_ECHO) is passed to on_reply. Throws Error(operation, object) with
-// the kernel's explanation if it refused.
+// the kernel's explanation if it refused. A failure after the send (a receive error, a malformed
+// reply) is thrown with outcome_unknown() set: the kernel may have applied the request.
 inline void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
                     const MessageCallback& on_reply = {}) {
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
     std::uint32_t seq = sock.send(msg);
-    for (;;) {
-        Bytes data = sock.receive();
-        for (MessageView m : MessageRange(data)) {
-            if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;  // stale
-            if (m.type() == NLMSG_ERROR) {
-                AckInfo ack = parse_ack(m);
-                if (ack.error) throw ack.to_error(operation, object);
-                return;
+    AckInfo ack;
+    try {
+        for (bool acked = false; !acked;) {
+            Bytes data = sock.receive();
+            for (MessageView m : MessageRange(data)) {
+                if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;  // stale
+                if (m.type() == NLMSG_ERROR) {
+                    ack = parse_ack(m);
+                    acked = true;
+                    break;
+                }
+                if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
+                if (on_reply) on_reply(m);
             }
-            if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
-            if (on_reply) on_reply(m);
         }
+    } catch (Error& e) {
+        e.set_outcome_unknown();
+        throw;
     }
+    if (ack.error) throw ack.to_error(operation, object);
 }
 
 struct DumpOptions {
