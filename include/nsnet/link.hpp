@@ -7,7 +7,7 @@
 // persist()ed, and tolerates the interface being gone already (it dies with its namespace).
 #pragma once
 
-#include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
+#include <net/if.h>
 #include <linux/if.h>
 
 #include <optional>
@@ -236,5 +236,48 @@ protected:
     }
     bool owned_ = false;
 };
+
+namespace detail {
+
+// The IFLA_INFO_KIND of an RTM_NEWLINK request ("veth", "bridge", ...); "" when it has none.
+inline std::string requested_kind(const nl::MessageBuilder& msg) {
+    try {
+        nl::MessageView m(msg.bytes());
+        if (auto info = m.attrs<ifinfomsg>().find(IFLA_LINKINFO))
+            if (auto kind = info->nested().find(IFLA_INFO_KIND)) return std::string(kind->str());
+    } catch (const Error&) {
+    }
+    return {};
+}
+
+// A create request failed after the kernel received it (e.outcome_unknown(): its answer was lost
+// or unreadable), so the link may exist. A link `name` of the requested kind found in `ns` now is
+// taken to be the request's (had that name been taken before, the kernel would have refused it)
+// and deleted, so that a failed create leaves nothing behind. Returns the Error to throw, saying
+// what was done; other errors are returned unchanged.
+inline Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
+    if (!e.outcome_unknown()) return e;
+    std::string note;
+    try {
+        auto l = Link::find(ns, name);
+        if (!l) {
+            note = "the kernel's answer was lost; no link '" + name + "' exists afterwards";
+        } else if (!kind.empty() && l->info().kind != kind) {
+            note = "the kernel's answer was lost; a link '" + name + "' exists but is not a " + kind + ", so it was left alone";
+        } else {
+            l->remove();
+            note = "the kernel's answer was lost; the link '" + name + "' it had created was deleted";
+        }
+    } catch (const Error& cleanup) {
+        note = "the kernel's answer was lost, and looking for link '" + name + "' failed too (" + cleanup.what() +
+               "): it may exist";
+    }
+    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? note : e.detail() + "; " + note);
+    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    out.set_outcome_unknown();
+    return out;
+}
+
+}  // namespace detail
 
 }  // namespace nsnet

@@ -32,6 +32,7 @@ inline Error with_detail(const Error& e, const std::string& detail) {
     std::string d = e.detail().empty() ? detail : e.detail() + "; " + detail;
     Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), d);
     if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    out.set_outcome_unknown(e.outcome_unknown());
     return out;
 }
 
@@ -43,6 +44,8 @@ inline Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std
     try {
         from.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name); });
     } catch (const Error& e) {
+        // The kernel may have created the link before its answer was lost: do not leak it.
+        if (e.outcome_unknown()) throw clean_up_unknown_create(e, placed_in, name, requested_kind(msg));
         std::string why = explain ? explain(e) : std::string();
         if (why.empty()) throw;
         throw with_detail(e, why);

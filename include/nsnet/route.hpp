@@ -406,7 +406,25 @@ public:
     // device, metric, type and protocol) when it goes out of scope.
     static OwnedRoute add(const NetnsRef& ns, const RouteOptions& options) {
         auto r = detail::resolve_route(ns, options, "add route");
-        detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
+        try {
+            detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
+        } catch (const Error& e) {
+            if (!e.outcome_unknown()) throw;
+            // The kernel may have added the route before its answer was lost. Had it existed
+            // before, the add would have been refused (EEXIST): delete it, so nothing is left.
+            OwnedRoute maybe(ns, std::move(r));
+            std::string note = "the kernel's answer was lost; the route, if it was added, was deleted";
+            try {
+                maybe.remove();
+            } catch (const Error& cleanup) {
+                note = std::string("the kernel's answer was lost, and deleting the route failed too (") + cleanup.what() +
+                       "): it may exist";
+            }
+            Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
+                      e.detail().empty() ? note : e.detail() + "; " + note);
+            out.set_outcome_unknown();
+            throw out;
+        }
         return OwnedRoute(ns, std::move(r));
     }
     // ip route replace ... ; on destruction the route is deleted (not restored to what it replaced).

@@ -42,7 +42,13 @@ public:
         rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group};
         if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
         auto msg = rtnl::veth_new(c, p);
-        first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
+        try {
+            first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
+        } catch (const Error& e) {
+            if (!e.outcome_unknown()) throw;
+            // The kernel may have created the pair before its answer was lost: do not leak it.
+            throw detail::clean_up_unknown_create(e, first.netns, first.name, "veth");
+        }
 
         VethPair pair;
         try {

@@ -84,7 +84,12 @@ public:
         }
         rtnl::LinkCreate lc{.name = o.name, .mac = o.mac, .mtu = o.mtu, .up = o.up};
         auto msg = rtnl::vxlan_new(lc, c);
-        netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, o.name); });
+        try {
+            netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, o.name); });
+        } catch (const Error& e) {
+            if (!e.outcome_unknown()) throw;
+            throw detail::clean_up_unknown_create(e, netns, o.name, "vxlan");  // do not leak a half-known create
+        }
         try {
             return Vxlan(OwnedLink(Link::get(netns, o.name)));
         } catch (...) {
