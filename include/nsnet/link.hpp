@@ -7,7 +7,7 @@
 // persist()ed, and tolerates the interface being gone already (it dies with its namespace).
 #pragma once
 
-#include <net/if.h>
+#include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
 #include <linux/if.h>
 
 #include <optional>
@@ -36,6 +36,17 @@ struct AddressOptions {
     std::string label{};
     bool replace = false;                // `ip addr replace`
 };
+
+// A link's own hardware address must be unicast and not all zeros (the kernel's
+// is_valid_ether_addr); anything else is an InvalidArgument naming it, before the kernel's bare
+// "Cannot assign requested address".
+inline void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
+    if (mac.is_zero())
+        invalid_argument(operation, object, "MAC address " + mac.to_string() + " is all zeros, not an interface address");
+    if (mac.is_multicast())
+        invalid_argument(operation, object,
+                         "MAC address " + mac.to_string() + " is a multicast address (odd first byte), not an interface address");
+}
 
 class Link {
 public:
@@ -91,9 +102,12 @@ public:
         name_ = new_name;
     }
     // ip link set NAME mtu N
-    void set_mtu(std::uint32_t mtu) { change({.mtu = mtu}, "set link mtu"); }
+    void set_mtu(std::uint32_t mtu) { change({.mtu = mtu}, "set link mtu " + std::to_string(mtu)); }
     // ip link set NAME address MAC
-    void set_mac(const MacAddress& mac) { change({.mac = mac}, "set link address"); }
+    void set_mac(const MacAddress& mac) {
+        validate_link_mac(mac, "set link address", name_);
+        change({.mac = mac}, "set link address " + mac.to_string());
+    }
     void set_mac(std::string_view mac) { set_mac(MacAddress::parse(mac)); }
     // ip link set NAME group N
     void set_group(std::uint32_t group) { change({.group = group}, "set link group"); }

@@ -36,6 +36,8 @@ public:
         const std::string shown = first.name + "/" + second.name;
         if (first.name == second.name && first.netns == second.netns)
             invalid_argument("create veth", shown, "both ends are named '" + first.name + "' in the same namespace");
+        if (first.mac) validate_link_mac(*first.mac, "create veth", shown);
+        if (second.mac) validate_link_mac(*second.mac, "create veth", shown);
 
         // Sent from the first end's namespace: the first end is born there, the peer is placed by fd.
         rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group};
