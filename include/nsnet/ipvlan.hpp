@@ -94,6 +94,7 @@ private:
 
     static std::string explain(const Error& e, const Link& parent) {
         if (is_unknown_link_kind(e)) return "this kernel has no ipvlan support (CONFIG_IPVLAN / module ipvlan)";
+        if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
         if (e.errnum() == EBUSY)
             return "parent '" + parent.name() + "' cannot carry ipvlans (it may already carry macvlans, or be a bridge port)";
         return {};

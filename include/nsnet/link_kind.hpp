@@ -27,6 +27,13 @@ inline bool is_unknown_link_kind(const Error& e) noexcept {
 
 namespace detail {
 
+// ENODEV from a create that names a parent link: the handle points at a link that is gone.
+inline std::string parent_gone(const Error& e, const Link& parent) {
+    if (e.errnum() != ENODEV) return {};
+    return "parent '" + parent.name() + "' (ifindex " + std::to_string(parent.index()) + ") does not exist in namespace " +
+           parent.netns().display_name();
+}
+
 // Adds `detail` to an Error, keeping everything else (errno, operation, object, kernel text).
 inline Error with_detail(const Error& e, const std::string& detail) {
     std::string d = e.detail().empty() ? detail : e.detail() + "; " + detail;

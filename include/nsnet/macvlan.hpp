@@ -122,6 +122,7 @@ private:
     // parent's receive hook belongs to another upper device.
     static std::string explain(const Error& e, const Link& parent, MacvlanMode mode) {
         if (is_unknown_link_kind(e)) return "this kernel has no macvlan support (CONFIG_MACVLAN / module macvlan)";
+        if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
         if (e.errnum() == EBUSY)
             return "parent '" + parent.name() +
                    "' is already claimed by another upper device (a bridge or bond port, or a parent of ipvlans)";

@@ -94,6 +94,7 @@ private:
 
     static std::string explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c) {
         if (is_unknown_link_kind(e)) return "this kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q / module 8021q)";
+        if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
         if (e.errnum() == EEXIST)
             return "parent '" + parent.name() + "' already has a vlan with id " + std::to_string(c.id) + " (or the name is taken)";
         return {};
