@@ -108,9 +108,9 @@ struct SnatOptions {
 // -p tcp|udp --dport PORT [-i IF] [-d DST] -j DNAT --to-destination TO[:TO_PORT]
 struct DnatOptions {
     L4Protocol protocol = L4Protocol::Tcp;
-    std::uint16_t port = 0;                  // the destination port matched (1..65535)
+    int port = 0;                            // the destination port matched (1..65535; int, so 65536 is refused, not wrapped)
     IpAddress to{};                          // the new destination address
-    std::optional<std::uint16_t> to_port{};  // the new destination port (unchanged when empty)
+    std::optional<int> to_port{};            // the new destination port, 1..65535 (unchanged when empty)
     std::string in_interface{};              // -i ens41 (Prerouting only)
     std::optional<Prefix> destination{};     // -d 192.168.54.230
     DnatHook hook = DnatHook::Prerouting;    // Output: for traffic this namespace originates
@@ -125,7 +125,7 @@ struct FilterRuleOptions {
     std::optional<Prefix> source{};
     std::optional<Prefix> destination{};
     std::optional<L4Protocol> protocol{};
-    std::optional<std::uint16_t> port{};  // destination port; needs protocol
+    std::optional<int> port{};            // destination port, 1..65535; needs protocol
     Verdict verdict = Verdict::Accept;
     bool counter = false;
 };
@@ -301,6 +301,13 @@ inline void add_ifname(NftRuleState& st, bool input, const std::string& name, bo
     if (!st.description.empty()) st.description += ' ';
     st.description += std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + quoted(name);
 }
+// A port number 1..65535; InvalidArgument naming it ("port 65536") otherwise.
+inline void check_port(int port, const char* op, const char* what) {
+    if (port < 1 || port > 65535)
+        invalid_argument(op, "port " + std::to_string(port),
+                         std::string(what) + " " + std::to_string(port) + " is outside 1..65535");
+}
+
 inline void add_dport(NftRuleState& st, L4Protocol proto, std::uint16_t port) {
     nft::detail::append(st.exprs, nft::match_dport(static_cast<std::uint8_t>(proto), port));
     if (!st.description.empty()) st.description += ' ';
@@ -360,8 +367,8 @@ inline std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOp
 
 inline std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOptions& o) {
     const char* op = "add dnat rule";
-    if (o.port == 0) invalid_argument(op, "port 0", "the matched destination port must be 1..65535, not 0");
-    if (o.to_port && *o.to_port == 0) invalid_argument(op, "port 0", "the new destination port must be 1..65535, not 0");
+    check_port(o.port, op, "the matched destination port");
+    if (o.to_port) check_port(*o.to_port, op, "the new destination port");
     check_v4(o.to, op, "DNAT address");
     if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "DNAT to 0.0.0.0 is not an address");
     if (o.destination) check_v4(*o.destination, op, "destination");
@@ -375,9 +382,11 @@ inline std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOp
     st->chain = nat_chain(o.hook == DnatHook::Output ? nft::Hook::Output : nft::Hook::Prerouting);
     add_ifname(*st, true, o.in_interface, false);
     if (o.destination) add_prefix(*st, false, *o.destination);
-    add_dport(*st, o.protocol, o.port);
+    add_dport(*st, o.protocol, static_cast<std::uint16_t>(o.port));
     add_counter(*st, o.counter);
-    nft::detail::append(st->exprs, nft::dnat_to(o.to, o.to_port));
+    std::optional<std::uint16_t> to_port{};
+    if (o.to_port) to_port = static_cast<std::uint16_t>(*o.to_port);
+    nft::detail::append(st->exprs, nft::dnat_to(o.to, to_port));
     add_words(*st, "dnat to " + o.to.to_string() + (o.to_port ? ":" + std::to_string(*o.to_port) : std::string()));
     return st;
 }
@@ -390,7 +399,7 @@ inline std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const Filt
     if (o.destination) check_v4(*o.destination, op, "destination");
     if (o.port && !o.protocol)
         invalid_argument(op, "port " + std::to_string(*o.port), "a port match needs a protocol (tcp or udp)");
-    if (o.port && *o.port == 0) invalid_argument(op, "port 0", "the destination port must be 1..65535, not 0");
+    if (o.port) check_port(*o.port, op, "the destination port");
     if (!o.in_interface.empty() && (o.hook == FilterHook::Output || o.hook == FilterHook::Postrouting))
         invalid_argument(op, o.in_interface, "in_interface cannot match in the output/postrouting hooks");
     if (!o.out_interface.empty() && (o.hook == FilterHook::Input || o.hook == FilterHook::Prerouting))
@@ -404,7 +413,7 @@ inline std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const Filt
     if (o.destination) add_prefix(*st, false, *o.destination);
     if (o.protocol) {
         if (o.port) {
-            add_dport(*st, *o.protocol, *o.port);
+            add_dport(*st, *o.protocol, static_cast<std::uint16_t>(*o.port));
         } else {
             nft::detail::append(st->exprs, nft::match_l4proto(static_cast<std::uint8_t>(*o.protocol)));
             add_words(*st, std::string("meta l4proto ") + proto_name(*o.protocol));
