@@ -25,3 +25,4 @@
 #include "nsnet/nat.hpp"
 #include "nsnet/sysctl.hpp"
 #include "nsnet/bulk.hpp"
+#include "nsnet/transaction.hpp"
