@@ -10,10 +10,10 @@
 //   });
 //
 // Everything a lab creates goes through the Context: namespaces with ctx.netns(), every other
-// RAII object (VethPair, Bridge, servers ...) with ctx.own(). When the lab ends — normally, by an
-// exception, or because SIGINT/SIGTERM arrived — the Context destroys them in reverse order, so
-// nothing is left behind; with --keep it persist()s them instead and the driver prints how to
-// remove them. A signal makes the next Context call throw lab::Interrupted (see main.cpp for the
+// RAII object (VethPair, Bridge, servers ...) with ctx.own(). The Context keeps them in one
+// nsnet::Transaction: when the lab ends — normally, by an exception, or because SIGINT/SIGTERM
+// arrived — it rolls that back, destroying them in reverse order, so nothing is left behind;
+// with --keep it persist()s them instead and the driver prints how to remove them. A signal makes the next Context call throw lab::Interrupted (see main.cpp for the
 // whole story, including the fallback when a lab is stuck).
 //
 // Not for the library: this is example code, free to use kernel constants and to print.
@@ -38,6 +38,7 @@
 #include <vector>
 
 #include <nsnet/nsnet.hpp>
+#include <nsnet/transaction.hpp>
 
 namespace lab {
 
@@ -112,37 +113,13 @@ inline bool wait_for_signal(std::chrono::milliseconds timeout) {
     return shared().signal.load() != 0;
 }
 
-// A resource the Context keeps alive for the lab.
-struct Resource {
-    virtual ~Resource() = default;
-    virtual void persist() noexcept = 0;
-    // Removes it now; returns a description of what was removed ("" for nothing worth saying).
-    virtual std::string remove() = 0;
-};
-
-template <class T>
-struct Held final : Resource {
-    explicit Held(T&& v) : value(std::move(v)) {}
-    void persist() noexcept override {
-        if constexpr (requires(T& t) { t.persist(); }) value.persist();
-        persisted = true;
-    }
-    std::string remove() override {
-        // Remove now (in the Context's reverse order), reporting errors where the type lets us:
-        // nsnet's owners have remove() (delete now, tolerating "already gone"); their
-        // destructors swallow errors.
-        if constexpr (requires(T& t) { t.remove(); }) value.remove();
-        T gone = std::move(value);
-        (void)gone;
-        return {};
-    }
-    T value;
-    bool persisted = false;
-};
-
-struct HeldNetns final : Resource {
-    explicit HeldNetns(nsnet::Netns n) : ns(std::move(n)), name(ns.name()) {}
-    ~HeldNetns() override {
+// A namespace the lab created, as the Context's transaction holds it: removing or persisting it
+// also takes its name off the emergency-cleanup registry.
+struct RegisteredNetns {
+    RegisteredNetns(nsnet::Netns n, std::vector<std::string>* removed_log)
+        : ns(std::move(n)), name(ns.name()), removed(removed_log) {}
+    RegisteredNetns(RegisteredNetns&&) noexcept = default;  // the moved-from one owns nothing
+    ~RegisteredNetns() {
         // Normally removed by the Context already; this is the last resort.
         if (ns.owned()) {
             try {
@@ -152,18 +129,19 @@ struct HeldNetns final : Resource {
             }
         }
     }
-    void persist() noexcept override {
+    void persist() noexcept {
         ns.persist();
         unregister_netns(name);
     }
-    std::string remove() override {
-        if (!ns.owned()) return {};
+    void remove() {
+        if (!ns.owned()) return;
         ns.remove();  // ip netns del NAME
         unregister_netns(name);
-        return name;
+        if (removed) removed->push_back(name);
     }
     nsnet::Netns ns;
     std::string name;
+    std::vector<std::string>* removed;
 };
 
 // Kernel link kinds probed once per process (kernel_supports): "" = supported, else the reason.
@@ -195,13 +173,14 @@ public:
         std::string full = name(base);
         for (auto* n : namespaces_)
             if (n->name == full) return n->ns;
-        std::unique_ptr<detail::HeldNetns> held;
+        detail::RegisteredNetns* held = nullptr;
         {
             // Registered under the lock, so the emergency cleanup either sees the name or the
             // namespace does not exist yet.
             std::lock_guard lock(detail::shared().registry_mutex);
+            nsnet::Netns created;
             try {
-                held = std::make_unique<detail::HeldNetns>(nsnet::Netns::create(full));
+                created = nsnet::Netns::create(full);
             } catch (const nsnet::Error& e) {
                 if (e.errnum() != EEXIST) throw;
                 throw nsnet::Error(EEXIST, e.operation(), full, {},
@@ -209,10 +188,10 @@ public:
                                                 "run left it, `labs --cleanup " + options_.prefix + "` removes it");
             }
             detail::shared().registry.push_back(full);
+            held = &tx_.add("ip netns add " + full, detail::RegisteredNetns(std::move(created), &removed_));
         }
         if (options_.verbose) std::printf("  . ip netns add %s\n", full.c_str());
-        namespaces_.push_back(held.get());
-        resources_.push_back(std::move(held));
+        namespaces_.push_back(held);
         return namespaces_.back()->ns;
     }
 
@@ -223,10 +202,7 @@ public:
         static_assert(!std::is_lvalue_reference_v<T>, "ctx.own() takes ownership: pass a temporary or std::move(x)");
         static_assert(!std::is_same_v<std::remove_cvref_t<T>, nsnet::Netns>, "use ctx.netns() for namespaces");
         checkpoint();
-        auto held = std::make_unique<detail::Held<std::remove_cvref_t<T>>>(std::move(resource));
-        auto& ref = held->value;
-        resources_.push_back(std::move(held));
-        return ref;
+        return tx_.add("resource " + std::to_string(tx_.size() + 1) + " of lab " + lab_, std::move(resource));
     }
 
     // "PASS  <what>  (<measured>)" or "FAIL  ...".
@@ -315,23 +291,17 @@ public:
     bool cleanup(bool keep = false) noexcept {
         bool ok = true;
         detail::shared().cleaning = true;
-        std::vector<std::string> removed;
-        while (!resources_.empty()) {
-            std::unique_ptr<detail::Resource> r = std::move(resources_.back());
-            resources_.pop_back();
-            try {
-                if (keep) {
-                    r->persist();
-                } else {
-                    std::string what = r->remove();
-                    if (!what.empty()) removed.push_back(what);
-                }
-            } catch (const std::exception& e) {
+        removed_.clear();
+        if (keep) {
+            tx_.persist_all();
+        } else {
+            // The lab's transaction: everything it created, removed newest first.
+            for (const auto& f : tx_.rollback()) {
                 ok = false;
-                std::printf("WARNING  cleanup of lab %s: %s\n", lab_.c_str(), e.what());
+                std::printf("WARNING  cleanup of lab %s: %s\n", lab_.c_str(), f.error.c_str());
             }
-            r.reset();
         }
+        std::vector<std::string> removed = std::move(removed_);
         namespaces_.clear();
         if (!removed.empty() && options_.verbose) {
             std::string list;
@@ -392,8 +362,9 @@ private:
 
     Options options_;
     std::string lab_;
-    std::vector<std::unique_ptr<detail::Resource>> resources_{};
-    std::vector<detail::HeldNetns*> namespaces_{};
+    std::vector<std::string> removed_{};  // namespaces removed by cleanup(), for --verbose (outlives tx_)
+    nsnet::Transaction tx_{};             // everything the lab created, in order
+    std::vector<detail::RegisteredNetns*> namespaces_{};  // the namespaces among it (owned by tx_)
     std::vector<CheckRecord> results_{};
     bool checks_started_ = false;
 };
