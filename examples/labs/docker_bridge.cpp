@@ -16,7 +16,7 @@
 // answer; after `masquerade` it answers both containers and sees 192.168.54.230 as the source; the
 // browser fetches http://192.168.54.230:8080/ (nginx.file) and :9090/ (gitlab.file) through DNAT.
 // With --keep, `ip netns exec nsl-docker nft list ruleset` shows the tutorial's three rules.
-#include "lab.hpp"
+#include "docker_bridge.hpp"
 
 namespace {
 
@@ -32,99 +32,17 @@ void ping_check(lab::Context& ctx, const nsnet::NetnsRef& from, const std::strin
 NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     using namespace nsnet;
 
-    // --- The simulated outside world (not in the tutorial: its host had a real NIC and network) ---
-    auto& lan = ctx.netns("lan");
-    auto& internet = ctx.netns("internet");
-    auto& browser = ctx.netns("browser");
-    Link::loopback(lan).up();
-    Link::loopback(internet).up();
-    Link::loopback(browser).up();
-    auto& sw = ctx.own(Bridge::create(lan, {.name = "switch"}));
-    sw.add_address("192.168.54.51/24");  // the tutorial's gateway
-    sw.up();
-    auto& inet = ctx.own(VethPair::create({.name = "wan0", .netns = lan}, {.name = "eth0", .netns = internet}));
-    inet.first().add_address("198.51.100.1/24");
-    inet.first().up();
-    inet.second().add_address("198.51.100.8/24");
-    inet.second().up();
-    add_route(internet, {.dst = "default", .gateway = "198.51.100.1"});
-    set_ip_forward(lan, true);
-    auto& pc = ctx.own(VethPair::create({.name = "port2", .netns = lan}, {.name = "eth0", .netns = browser}));
-    pc.first().set_master(sw);
-    pc.first().up();
-    pc.second().add_address("192.168.54.100/24");
-    pc.second().up();
-
-    // --- The tutorial ---
-    // ip netns add docker; ip netns add nginx; ip netns add gitlab
-    auto& docker = ctx.netns("docker");
-    auto& nginx = ctx.netns("nginx");
-    auto& gitlab = ctx.netns("gitlab");
-
-    // ip netns exec docker ip link set lo up   (and nginx, gitlab)
-    Link::loopback(docker).up();
-    Link::loopback(nginx).up();
-    Link::loopback(gitlab).up();
-
-    // ip link set ens41 netns docker
-    // (ens41 is born in docker as one end of a veth whose other end, port1, is a port of the lan's
-    // switch: the lab never touches the namespace it was started in)
-    auto& uplink = ctx.own(VethPair::create({.name = "ens41", .netns = docker}, {.name = "port1", .netns = lan}));
-    uplink.second().set_master(sw);
-    uplink.second().up();
-
-    // ip netns exec docker bash
-    // ip address add 192.168.54.230/24 dev ens41
-    Link& ens41 = uplink.first();
-    ens41.add_address("192.168.54.230/24");
-    // ip link set ens41 up
-    ens41.up();
-    // ip route add default via 192.168.54.51 dev ens41
-    add_route(docker, {.dst = "default", .gateway = "192.168.54.51", .dev = ens41});
-
-    // ip link add docker0 type bridge
-    auto& docker0 = ctx.own(Bridge::create(docker, {.name = "docker0"}));
-    // ip address add 172.17.0.1/16 dev docker0
-    docker0.add_address("172.17.0.1/16");
-    // ip link set docker0 up
-    docker0.up();
-
-    // ip link add veth-nginx type veth peer name eth0
-    // ip link set veth-nginx master docker0
-    // ip link set veth-nginx up
-    // ip link set eth0 netns nginx
-    // (one request creates veth-nginx in docker and eth0 directly in nginx)
-    auto& vn = ctx.own(VethPair::create({.name = "veth-nginx", .netns = docker}, {.name = "eth0", .netns = nginx}));
-    vn.first().set_master(docker0);
-    vn.first().up();
-
-    // ip link add veth-gitlab type veth peer name eth0
-    // ip link set veth-gitlab master docker0
-    // ip link set veth-gitlab up
-    // ip link set eth0 netns gitlab
-    auto& vg = ctx.own(VethPair::create({.name = "veth-gitlab", .netns = docker}, {.name = "eth0", .netns = gitlab}));
-    vg.first().set_master(docker0);
-    vg.first().up();
-
-    // ip netns exec nginx bash
-    // ip address add 172.17.10.10/16 dev eth0
-    vn.second().add_address("172.17.10.10/16");
-    // ip link set eth0 up
-    vn.second().up();
-    // ip route add default via 172.17.0.1 dev eth0
-    add_route(nginx, {.dst = "default", .gateway = "172.17.0.1", .dev = vn.second()});
-
-    // ip netns exec gitlab bash
-    // ip address add 172.17.10.20/16 dev eth0
-    vg.second().add_address("172.17.10.20/16");
-    // ip link set eth0 up
-    vg.second().up();
-    // ip route add default via 172.17.0.1 dev eth0
-    add_route(gitlab, {.dst = "default", .gateway = "172.17.0.1", .dev = vg.second()});
-
-    // (implicit in the tutorial: its host forwards, as Docker sets net.ipv4.ip_forward=1; a new
-    // namespace starts with 0)
-    set_ip_forward(docker, true);
+    // The simulated outside world and the tutorial's commands up to ip_forward=1: docker_bridge.hpp.
+    auto t = docker_bridge::build(ctx);
+    auto& internet = *t.internet;
+    auto& browser = *t.browser;
+    auto& docker = *t.docker;
+    auto& nginx = *t.nginx;
+    auto& gitlab = *t.gitlab;
+    auto& docker0 = *t.docker0;
+    auto& vn = *t.vn;
+    auto& vg = *t.vg;
+    Link& ens41 = t.uplink->first();
 
     // ip netns exec docker ip a; ip netns exec nginx ip a; ip netns exec gitlab ip a
     for (Link* l : std::initializer_list<Link*>{&docker0, &vn.first(), &vg.first(), &vn.second(), &vg.second(), &ens41})
@@ -142,7 +60,7 @@ NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     ping_check(ctx, gitlab, "gitlab", "172.17.10.10", "nginx");
 
     // iptables -P FORWARD ACCEPT
-    auto& policy = ctx.own(ForwardPolicy::set(docker, Verdict::Accept));
+    auto& policy = docker_bridge::forward_accept(ctx, t);
     ctx.check("docker forwards: FORWARD policy accept, net.ipv4.ip_forward = 1",
               policy.active() && policy.policy() == Verdict::Accept && ip_forward(docker),
               "ip_forward=" + sysctl_get(docker, "net.ipv4.ip_forward"));
@@ -152,7 +70,7 @@ NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     ctx.check("before NAT: nginx -> internet host 198.51.100.8 does not answer", before.none_answered(), before.summary());
 
     // iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-    auto& masq = ctx.own(Masquerade::add(docker, {.source = Prefix::parse("172.17.0.0/16"), .not_out_interface = "docker0"}));
+    auto& masq = docker_bridge::masquerade(ctx, t);
     ctx.note("nft (table ip nsnet, chain postrouting): " + masq.to_string() + "  # handle " + std::to_string(masq.handle()));
 
     // ping 8.8.8.8 -c 2 (from nginx, then from gitlab)
@@ -173,14 +91,9 @@ NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     // iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.10.10:80
     // iptables -t nat -A PREROUTING -p tcp --dport 9090 -j DNAT --to-destination 172.17.10.20:80
     // (one nf_tables batch: both forwards or neither)
-    NatBatch forwards(docker);
-    auto web = forwards.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080,
-                                        .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
-    auto git = forwards.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 9090,
-                                        .to = IpAddress::parse("172.17.10.20"), .to_port = 80});
-    forwards.commit();
-    auto& nginx_fwd = ctx.own(std::move(web));
-    auto& gitlab_fwd = ctx.own(std::move(git));
+    auto [web, git] = docker_bridge::port_forwards(ctx, t);
+    auto& nginx_fwd = *web;
+    auto& gitlab_fwd = *git;
     ctx.note("nft (table ip nsnet, chain prerouting): " + nginx_fwd.to_string() + "  # handle " +
              std::to_string(nginx_fwd.handle()));
     ctx.note("nft (table ip nsnet, chain prerouting): " + gitlab_fwd.to_string() + "  # handle " +
