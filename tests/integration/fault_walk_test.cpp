@@ -1,0 +1,392 @@
+// Fault-injection walks (root): a multi-step setup is run once to count the system calls it makes
+// through nsnet's seam (detail/sys.hpp: socket, bind, setsockopt, sendmsg, recvmsg, setns, unshare,
+// mount, open ...), then again and again with the k-th call failing, for every k:
+//   EINTR                      must be retried: the setup succeeds (and is then torn down);
+//   ENOBUFS, EAGAIN, ENOMEM    the setup fails with an nsnet::Error carrying that errno;
+//   a truncated reply,         (on receives only) it fails with EBADMSG;
+//   a malformed reply
+// (an nf_tables batch that notices a missing answer instead reports EPROTO, see below)
+// and after a failure NOTHING may be left: no namespace or /run/netns mount of the walk, no link,
+// address, route or sysctl change in the namespace that survives the setup, no link in the test's
+// own namespace. The FaultInjector is process-global, so these tests must not run concurrently
+// with others (the integration binary runs its cases one after another).
+//
+// The setups:
+//  - a Transaction of a namespace, a VethPair between it and a long-lived "host" namespace,
+//    addresses on both ends and on the host's lo, routes in both namespaces (one a blackhole that
+//    would outlive the veth), and ip_forward in the host: every fault kind at every call;
+//  - the docker-bridge lab's setup (examples/labs/docker_bridge.hpp: six namespaces, bridges,
+//    five veth pairs, addresses, routes, sysctls, the forward policy, masquerade and a DNAT batch),
+//    run through the lab's Context as `labs` runs it: at every call one fault kind, rotating;
+//    NSNET_FAULT_WALK=full tries every kind at every call (a long run).
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../../examples/labs/docker_bridge.hpp"
+#include "nsnet/detail/sys.hpp"
+#include "nsnet/route.hpp"
+#include "nsnet/transaction.hpp"
+#include "nsnet/veth.hpp"
+#include "state_support.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::unique_name;
+
+namespace {
+
+enum class Fault { Eintr, Enobufs, Eagain, Enomem, Truncated, Malformed };
+constexpr Fault all_faults[] = {Fault::Eintr, Fault::Enobufs, Fault::Eagain, Fault::Enomem, Fault::Truncated, Fault::Malformed};
+
+const char* fault_name(Fault f) {
+    switch (f) {
+        case Fault::Eintr: return "EINTR";
+        case Fault::Enobufs: return "ENOBUFS";
+        case Fault::Eagain: return "EAGAIN";
+        case Fault::Enomem: return "ENOMEM";
+        case Fault::Truncated: return "truncated reply";
+        case Fault::Malformed: return "malformed reply";
+    }
+    return "?";
+}
+int injected_errno(Fault f) {
+    switch (f) {
+        case Fault::Eintr: return EINTR;
+        case Fault::Enobufs: return ENOBUFS;
+        case Fault::Eagain: return EAGAIN;
+        case Fault::Enomem: return ENOMEM;
+        default: return 0;
+    }
+}
+bool reply_fault(Fault f) { return f == Fault::Truncated || f == Fault::Malformed; }
+int expected_errno(Fault f) { return reply_fault(f) ? EBADMSG : injected_errno(f); }
+
+const char* call_name(detail::Call c) {
+    switch (c) {
+        case detail::Call::socket: return "socket";
+        case detail::Call::bind: return "bind";
+        case detail::Call::setsockopt: return "setsockopt";
+        case detail::Call::getsockname: return "getsockname";
+        case detail::Call::sendmsg: return "sendmsg";
+        case detail::Call::recvmsg: return "recvmsg";
+        case detail::Call::open: return "open";
+        case detail::Call::setns: return "setns";
+        case detail::Call::unshare: return "unshare";
+        case detail::Call::mount: return "mount";
+        case detail::Call::other: return "other";
+    }
+    return "?";
+}
+
+// Counts calls; makes the armed one fail (or corrupts the reply it receives).
+class Walker : public detail::FaultInjector {
+public:
+    void arm(long at, Fault f) {
+        std::lock_guard lock(m_);
+        count_ = 0;
+        at_ = at;
+        fault_ = f;
+        fired_ = corrupt_ = false;
+        calls_.clear();
+    }
+    int before(detail::Call c) override {
+        std::lock_guard lock(m_);
+        long n = ++count_;
+        calls_.push_back(c);
+        if (n != at_) return 0;
+        if (reply_fault(fault_)) {
+            if (c == detail::Call::recvmsg) corrupt_ = true;  // after_receive() does it
+            return 0;
+        }
+        fired_ = true;
+        return injected_errno(fault_);
+    }
+    ssize_t after_receive(std::byte* data, ssize_t length, std::size_t) override {
+        std::lock_guard lock(m_);
+        if (!corrupt_) return length;
+        corrupt_ = false;
+        fired_ = true;
+        if (fault_ == Fault::Truncated) return length / 2;
+        // Malformed: the first message claims a length shorter than its own header.
+        std::uint32_t bad = 8;
+        if (length >= 4) std::memcpy(data, &bad, sizeof bad);
+        return length;
+    }
+    long count() {
+        std::lock_guard lock(m_);
+        return count_;
+    }
+    bool fired() {
+        std::lock_guard lock(m_);
+        return fired_;
+    }
+    detail::Call call(long at) {
+        std::lock_guard lock(m_);
+        return at >= 1 && static_cast<std::size_t>(at) <= calls_.size() ? calls_[static_cast<std::size_t>(at - 1)]
+                                                                          : detail::Call::other;
+    }
+    std::vector<detail::Call> calls() {
+        std::lock_guard lock(m_);
+        return calls_;
+    }
+
+private:
+    std::mutex m_;
+    long count_ = 0, at_ = 0;
+    Fault fault_ = Fault::Eintr;
+    bool fired_ = false, corrupt_ = false;
+    std::vector<detail::Call> calls_;
+};
+
+// What one run of a setup under a fault did.
+struct Outcome {
+    bool threw = false;
+    int errnum = 0;
+    std::string what{};
+};
+
+// Tallies of a walk, printed at the end.
+struct Tally {
+    long steps = 0;                         // calls counted in the fault-free run
+    std::map<std::string, int> calls{};     // of those, by kind
+    long runs = 0, failed_cleanly = 0, retried_ok = 0, absorbed = 0, not_applicable = 0;
+    std::vector<std::string> absorbed_at{};  // "call 12 (setsockopt) ENOMEM"
+    std::map<std::string, int> by_fault{};  // failures seen per fault kind
+    std::string summary() const {
+        std::string s = std::to_string(steps) + " calls (";
+        for (const auto& [k, v] : calls) s += k + " " + std::to_string(v) + ", ";
+        s.resize(s.size() - 2);
+        s += "); " + std::to_string(runs) + " runs: " + std::to_string(failed_cleanly) + " failed cleanly, " +
+             std::to_string(retried_ok) + " EINTR retried and succeeded, " + std::to_string(absorbed) +
+             " faults absorbed (setup succeeded), " + std::to_string(not_applicable) +
+             " reply faults on a non-receive call skipped; failures by fault:";
+        for (const auto& [k, v] : by_fault) s += " " + k + " " + std::to_string(v);
+        if (!absorbed_at.empty()) {
+            s += "; absorbed:";
+            for (std::size_t i = 0; i < absorbed_at.size() && i < 12; ++i) s += " [" + absorbed_at[i] + "]";
+            if (absorbed_at.size() > 12) s += " ...";
+        }
+        return s;
+    }
+};
+
+bool full_walk() {
+    const char* v = std::getenv("NSNET_FAULT_WALK");
+    return v && std::string(v) == "full";
+}
+
+// Runs `setup` (which returns normally or throws) with the k-th call failing, for every k of the
+// fault-free run and every fault of faults_at(k); `teardown` removes what a successful run made;
+// `leftovers` describes anything left ("" when nothing).
+template <class Setup, class Teardown, class Leftovers, class FaultsAt>
+Tally walk(Setup&& setup, Teardown&& teardown, Leftovers&& leftovers, FaultsAt&& faults_at) {
+    Walker w;
+    Tally t;
+    // The fault-free run: counts the calls (a warm-up run first, so lazily opened sockets of
+    // long-lived namespaces do not shift the count).
+    for (int pass = 0; pass < 2; ++pass) {
+        w.arm(0, Fault::Eintr);
+        {
+            detail::ScopedFaultInjector scope(w);
+            setup();
+        }
+        teardown();
+        REQUIRE_MESSAGE(leftovers().empty(), "the fault-free run left: " << leftovers());
+    }
+    auto calls = w.calls();
+    t.steps = static_cast<long>(calls.size());
+    for (auto c : calls) ++t.calls[call_name(c)];
+
+    int reported = 0;
+    for (long k = 1; k <= t.steps; ++k) {
+        for (Fault f : faults_at(k, calls[static_cast<std::size_t>(k - 1)])) {
+            if (reply_fault(f) && calls[static_cast<std::size_t>(k - 1)] != detail::Call::recvmsg) {
+                ++t.not_applicable;
+                continue;
+            }
+            ++t.runs;
+            w.arm(k, f);
+            Outcome o;
+            {
+                detail::ScopedFaultInjector scope(w);
+                try {
+                    setup();
+                } catch (const Error& e) {
+                    o = {true, e.errnum(), e.what()};
+                } catch (const std::exception& e) {
+                    o = {true, -1, std::string("not an nsnet::Error: ") + e.what()};
+                }
+            }
+            const bool fired = w.fired();
+            const char* call = call_name(w.call(k));
+            if (!o.threw) teardown();
+            std::string left = leftovers();
+            std::string where = "call " + std::to_string(k) + " (" + call + ") failing with " + fault_name(f);
+            bool ok = left.empty();
+            if (!fired) {
+                // The run took another path and never reached call k (e.g. one receive fewer).
+                ++t.absorbed;
+                t.absorbed_at.push_back(where + ": not reached");
+            } else if (f == Fault::Eintr) {
+                ok &= !o.threw;
+                if (!o.threw) ++t.retried_ok;
+            } else if (!o.threw) {
+                ++t.absorbed;  // the library handled the failure (e.g. an optional socket option)
+                t.absorbed_at.push_back(where);
+            } else {
+                // An nf_tables batch reads its answers without blocking (the kernel queues them all
+                // before sendmsg returns), so an EAGAIN there reads as "nothing more queued", and a
+                // reply cut at a message boundary parses fine but lacks the rest: either way the
+                // batch reports the missing answers as EPROTO (outcome unknown, or "applied but
+                // echoed no handle").
+                const bool missing_answer = o.errnum == EPROTO &&
+                                            (o.what.find("did not answer this message of the batch") != std::string::npos ||
+                                             o.what.find("echoed no handle") != std::string::npos);
+                bool as_expected = o.errnum == expected_errno(f) ||
+                                   ((f == Fault::Eagain || reply_fault(f)) && missing_answer);
+                ok &= as_expected;
+                if (as_expected) {
+                    ++t.failed_cleanly;
+                    ++t.by_fault[fault_name(f)];
+                }
+            }
+            if (!ok && reported++ < 25) {
+                CHECK_MESSAGE(ok, where << ": " << (o.threw ? "threw " + o.what : std::string("did not throw"))
+                                        << (o.threw && o.errnum != expected_errno(f)
+                                                ? " (errno " + std::to_string(o.errnum) + ", expected " +
+                                                      std::to_string(expected_errno(f)) + ")"
+                                                : "")
+                                        << (left.empty() ? "" : "; LEFT BEHIND: " + left));
+            } else if (!ok) {
+                CHECK(ok);
+            }
+            if (!left.empty()) {
+                // Do not let one leak cascade into every later run.
+                teardown();
+            }
+        }
+    }
+    return t;
+}
+
+// --- The VethPair + addresses + routes + sysctl setup ----------------------------------------
+
+const char* const host_side = "fwh0";
+
+Transaction veth_setup(const NetnsRef& host, const std::string& ns_name) {
+    Transaction tx;
+    auto& ns = tx.add("create netns " + ns_name, [&] { return Netns::create(ns_name); });
+    auto& veth = tx.add("create veth", [&] {
+        return VethPair::create({.name = host_side, .netns = host}, {.name = "eth0", .netns = ns});
+    });
+    tx.add_address(veth.first(), "10.77.0.1/24");
+    tx.add_address(veth.second(), "10.77.0.2/24");
+    tx.add_address(Link::loopback(host), "10.66.0.1/32");  // on a link that outlives the setup
+    tx.step("veth up", [&] {
+        veth.first().up();
+        veth.second().up();
+    });
+    tx.add_route(ns, {.dst = "default", .gateway = "10.77.0.1"});
+    tx.add_route(host, {.dst = "10.88.0.0/16", .gateway = "10.77.0.2"});
+    tx.add_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole});  // outlives the veth
+    tx.set_sysctl(host, "net.ipv4.ip_forward", "1");
+    return tx;
+}
+
+}  // namespace
+
+TEST_CASE("fault walk: Transaction of netns + VethPair + addresses + routes + sysctl leaves nothing at any failing call") {
+    Netns host = Netns::create(unique_name("fh"));
+    Link::loopback(host).up();
+    const test::NetnsState before = test::NetnsState::of(host);
+    const auto start_links = test::starting_links();
+    const std::string prefix = test::name_prefix() + "fw";
+    std::optional<Transaction> live;
+
+    auto setup = [&] { live.emplace(veth_setup(host, unique_name("fw"))); };
+    auto teardown = [&] {
+        if (live) {
+            auto failures = live->rollback();
+            CHECK_MESSAGE(failures.empty(), "rollback failed: " << failures.front().step << ": " << failures.front().error);
+            live.reset();
+        }
+        // After a leak: remove what a run left so the next ones start clean.
+        if (auto l = Link::find(host, host_side)) try { l->remove(); } catch (const Error&) {}
+        try { delete_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole}); } catch (const Error&) {}
+        try { Link::loopback(host).del_address("10.66.0.1/32"); } catch (const Error&) {}
+        if (ip_forward(host) != (before.ip_forward == "1")) set_ip_forward(host, before.ip_forward == "1");
+        for (const auto& n : Netns::list_named())
+            if (n.rfind(prefix, 0) == 0) try { Netns::remove_named(n); } catch (const Error&) {}
+    };
+    auto leftovers = [&] {
+        std::string out = test::joined(test::own_leftovers(prefix));
+        out += before.diff(test::NetnsState::of(host));
+        if (test::starting_links() != start_links) out += "links of the test's own namespace changed; ";
+        return out;
+    };
+    auto faults = [](long, detail::Call) { return std::vector<Fault>(std::begin(all_faults), std::end(all_faults)); };
+
+    Tally t = walk(setup, teardown, leftovers, faults);
+    const std::string report = "VethPair walk: " + t.summary();
+    MESSAGE(report);
+    CHECK(t.steps > 20);
+    CHECK(t.failed_cleanly > 0);
+    CHECK(leftovers().empty());
+}
+
+TEST_CASE("fault walk: the docker-bridge lab's setup (through the lab's Context) leaves nothing at any failing call") {
+    const auto start_links = test::starting_links();
+    const std::string prefix = test::name_prefix() + "dw";
+    int run = 0;
+    std::optional<lab::Context> ctx;
+
+    auto setup = [&] {
+        lab::Options o;
+        o.prefix = prefix + std::to_string(++run) + "-";
+        ctx.emplace(o, "docker-bridge");
+        // As the driver runs a lab: an exception leaves the lab function, then the Context cleans up.
+        try {
+            docker_bridge::setup_all(*ctx);
+        } catch (...) {
+            bool clean = ctx->cleanup();
+            ctx.reset();
+            CHECK_MESSAGE(clean, "the lab's cleanup reported a failure");
+            throw;
+        }
+    };
+    auto teardown = [&] {
+        if (ctx) {
+            CHECK(ctx->cleanup());
+            ctx.reset();
+        }
+        for (const auto& n : Netns::list_named())
+            if (n.rfind(prefix, 0) == 0) try { Netns::remove_named(n); } catch (const Error&) {}
+    };
+    auto leftovers = [&] {
+        std::string out = test::joined(test::own_leftovers(prefix));
+        if (test::starting_links() != start_links) out += "links of the test's own namespace changed; ";
+        return out;
+    };
+    const bool full = full_walk();
+    auto faults = [full](long k, detail::Call c) {
+        if (full) return std::vector<Fault>(std::begin(all_faults), std::end(all_faults));
+        // One fault per call, rotating through the kinds that apply: receives also get the reply faults.
+        std::size_t kinds = c == detail::Call::recvmsg ? std::size(all_faults) : 4;
+        return std::vector<Fault>{all_faults[static_cast<std::size_t>(k) % kinds]};
+    };
+
+    Tally t = walk(setup, teardown, leftovers, faults);
+    const std::string report = std::string("docker-bridge walk") + (full ? " (full)" : "") + ": " + t.summary();
+    MESSAGE(report);
+    CHECK(t.steps > 100);
+    CHECK(t.failed_cleanly > 0);
+    CHECK(leftovers().empty());
+}
