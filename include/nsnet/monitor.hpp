@@ -48,6 +48,7 @@
 #include <map>
 #include <optional>
 #include <stop_token>
+#include <thread>
 #include <string>
 #include <variant>
 #include <vector>
@@ -289,35 +290,50 @@ inline std::string describe_object(const MonitorObject& o, const MonitorView* vi
     return "";
 }
 
+// A burst of changes (the very thing that overruns a monitor) can interrupt every attempt of a
+// dump that dump_collect makes back to back. Rather than fail the resync, wait for a pause in the
+// churn: retry with a growing delay, for a few seconds at most.
+template <class Fn>
+auto until_consistent(Fn&& dump) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return dump();
+        } catch (const Error& e) {
+            if (e.errnum() != EINTR || attempt >= 60) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + 2 * attempt));
+        }
+    }
+}
+
 // Dumps the selected tables of `sock`'s namespace into a view (NLM_F_DUMP_INTR restarts).
 inline MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
     MonitorView v;
     if (o.links) {
         auto m = rtnl::link_dump();
-        for (auto& l : nl::dump_collect(sock, m, "dump links", rtnl::decode_link)) {
+        for (auto& l : until_consistent([&] { return nl::dump_collect(sock, m, "dump links", rtnl::decode_link); })) {
             int idx = l.index;
             v.links[idx] = std::move(l);
         }
     }
     if (o.addresses) {
         auto m = rtnl::address_dump();
-        for (auto& a : nl::dump_collect(sock, m, "dump addresses", rtnl::decode_address)) v.addresses[key_of(a)] = a;
+        for (auto& a : until_consistent([&] { return nl::dump_collect(sock, m, "dump addresses", rtnl::decode_address); })) v.addresses[key_of(a)] = a;
     }
     if (o.routes) {
         for (unsigned char f : {static_cast<unsigned char>(AF_INET), static_cast<unsigned char>(AF_INET6)}) {
             auto m = rtnl::route_dump(f);
-            for (auto& r : nl::dump_collect(sock, m, "dump routes", rtnl::decode_route))
+            for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump routes", rtnl::decode_route); }))
                 if (!(r.flags & RTM_F_CLONED)) v.routes[key_of(r)] = r;
         }
     }
     if (o.neighbors) {
         auto m = rtnl::neighbor_dump();
-        for (auto& n : nl::dump_collect(sock, m, "dump neighbors", rtnl::decode_neighbor))
+        for (auto& n : until_consistent([&] { return nl::dump_collect(sock, m, "dump neighbors", rtnl::decode_neighbor); }))
             if (tracked(n)) v.neighbors[key_of(n)] = n;
     }
     if (o.rules) {
         auto m = rtnl::rule_dump();
-        for (auto& r : nl::dump_collect(sock, m, "dump rules", rtnl::decode_rule)) v.rules[key_of(r)] = r;
+        for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump rules", rtnl::decode_rule); })) v.rules[key_of(r)] = r;
     }
     return v;
 }
