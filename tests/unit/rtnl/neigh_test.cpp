@@ -69,7 +69,8 @@ TEST_CASE("neighbor_dump equals `ip neigh show` and the filtered dump of `ip nei
     auto flush = golden::load("neigh_flush");
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::neighbor_dump(AF_UNSPEC, 3)), flush.block(2));
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::neighbor_dump(AF_UNSPEC, 3)), flush.block(4));
-    nl::MessageView proxy(rtnl::neighbor_dump(AF_UNSPEC, 0, true).bytes());
+    auto proxy_dump = rtnl::neighbor_dump(AF_UNSPEC, 0, true);  // the view reads its buffer: keep it alive
+    nl::MessageView proxy(proxy_dump.bytes());
     CHECK(proxy.family_header<ndmsg>().ndm_flags == NTF_PROXY);
 }
 

@@ -47,12 +47,14 @@ TEST_CASE("nexthop_new equals `ip nexthop add id N via GW dev DEV` and `... grou
 }
 
 TEST_CASE("delete, get and dump requests") {
-    nl::MessageView del(rtnl::nexthop_del(7).bytes());
+    auto del_msg = rtnl::nexthop_del(7);  // the view reads the builder's buffer: keep it alive
+    nl::MessageView del(del_msg.bytes());
     CHECK(del.type() == RTM_DELNEXTHOP);
     CHECK(del.flags() == NLM_F_REQUEST);
     nl::AttrTable<NHA_MAX> a(del.attrs<nhmsg>());
     CHECK(a[NHA_ID]->u32() == 7u);
-    nl::MessageView dump(rtnl::nexthop_dump().bytes());
+    auto dump_msg = rtnl::nexthop_dump();
+    nl::MessageView dump(dump_msg.bytes());
     CHECK(dump.flags() == (NLM_F_REQUEST | NLM_F_DUMP));
     CHECK(dump.payload().size() == sizeof(nhmsg));
     CHECK_THROWS_AS(rtnl::nexthop_del(0), InvalidArgument);

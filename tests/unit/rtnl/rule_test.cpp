@@ -65,7 +65,8 @@ TEST_CASE("the tutorial's one-liner: RuleOptions {.from = \"192.168.1.10\", .tab
 
 TEST_CASE("rule_dump equals `ip rule show`; AF_UNSPEC lists both families") {
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::rule_dump(AF_INET)), golden::load("dump_rule"));
-    nl::MessageView v(rtnl::rule_dump().bytes());
+    auto dump = rtnl::rule_dump();  // the view reads the builder's buffer: keep it alive
+    nl::MessageView v(dump.bytes());
     CHECK(v.flags() == (NLM_F_REQUEST | NLM_F_DUMP));
     CHECK(v.family_header<fib_rule_hdr>().family == AF_UNSPEC);
 }
