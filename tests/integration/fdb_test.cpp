@@ -115,9 +115,14 @@ TEST_CASE("Fdb on a bridge port: bridge fdb add MAC dev PORT master static") {
     br.add_port(v.first());
     Fdb port(v.first());
     port.add({.mac = mac("02:00:00:00:00:0a"), .state = FdbState::Static, .table = FdbTable::Master});
+    // `bridge fdb show dev p1` lists the bridge's entry (master br0 static). A kernel built with
+    // bridge VLAN support (Debian's 6.1) gives every port the default VLAN 1 and adds the entry once
+    // without a VLAN and once per port VLAN ("vlan 1 master br0 static"): one entry without a VLAN.
     auto e = port.find(mac("02:00:00:00:00:0a"));
+    INFO("entries: " << Fdb::format(ns, e));
+    for (const auto& f : e) CHECK(f.in_master());
+    std::erase_if(e, [](const FdbInfo& f) { return f.vlan.has_value(); });
     REQUIRE(e.size() == 1);
-    CHECK(e[0].in_master());
     CHECK(e[0].master == br.index());
     CHECK(e[0].is_static());
     CHECK(port.show().find("02:00:00:00:00:0a master br0 static") != std::string::npos);
