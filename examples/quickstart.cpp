@@ -1,6 +1,7 @@
 // The README's example: two namespaces joined by a veth pair, addressed, up, and a ping between
 // them. Run as root: sudo build/examples/quickstart
 #include <nsnet/nsnet.hpp>
+#include <nsnet/probe.hpp>  // nsnet::ping (the probes are not in the umbrella)
 #include <cstdio>
 int main() {
     auto n1 = nsnet::Netns::create("n1");                 // ip netns add n1

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include <nsnet/nsnet.hpp>
+#include <nsnet/probe.hpp>  // ping, TCP/HTTP probes, `ip a`: not in the umbrella
 #include <nsnet/transaction.hpp>
 
 namespace lab {

@@ -8,6 +8,9 @@
 // What it deliberately does not do: it is not a benchmark tool (rtt and throughput are measured
 // with steady_clock, good to ~10 µs), not a general HTTP implementation (HTTP/1.0 GET only), and
 // it never resolves names (no DNS, no /etc/hosts).
+//
+// Not part of the umbrella <nsnet/nsnet.hpp> (test tooling, and heavy to compile): include
+// <nsnet/probe.hpp> explicitly.
 #pragma once
 
 #include <fcntl.h>
