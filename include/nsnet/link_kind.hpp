@@ -8,9 +8,9 @@
 #pragma once
 
 #include <cerrno>
-#include <functional>
 #include <string>
 
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
@@ -47,7 +47,7 @@ inline Error with_detail(const Error& e, const std::string& detail) {
 // in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
 inline Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
                         const std::string& name, const NetnsRef& placed_in,
-                        const std::function<std::string(const Error&)>& explain = {}) {
+                        detail::FunctionRef<std::string(const Error&)> explain = {}) {
     try {
         from.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name); });
     } catch (const Error& e) {

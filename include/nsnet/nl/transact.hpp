@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
@@ -107,14 +108,18 @@ inline AckInfo parse_done(const MessageView& m) {
     return info;
 }
 
+// A callback to keep (e.g. in an options struct).
 using MessageCallback = std::function<void(const MessageView&)>;
+// What request() and dump() take: any callable (a lambda, a MessageCallback), referred to only for
+// the duration of the call (detail::FunctionRef: no std::function is built per lambda).
+using MessageHandler = detail::FunctionRef<void(const MessageView&)>;
 
 // Sends `msg` with NLM_F_ACK and waits for the kernel's answer. Every reply message before the
 // ack (a GET's answer, an NLM_F_ECHO) is passed to on_reply. Throws Error(operation, object) with
 // the kernel's explanation if it refused. A failure after the send (a receive error, a malformed
 // reply) is thrown with outcome_unknown() set: the kernel may have applied the request.
 inline void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
-                    const MessageCallback& on_reply = {}) {
+                    MessageHandler on_reply = {}) {
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
     std::uint32_t seq = sock.send(msg);
     AckInfo ack;
@@ -143,13 +148,17 @@ struct DumpOptions {
     // Called when the kernel marked the dump inconsistent and it is about to be restarted: drop
     // what was collected so far. Without it, an interrupted dump throws Error(EINTR).
     std::function<void()> on_restart;
-    int max_attempts = 10;
+    int max_attempts = default_max_attempts;
+    static constexpr int default_max_attempts = 10;
 };
 
-// Sends a dump request and streams every message to on_message. See the file comment for
-// NLM_F_DUMP_INTR handling.
-inline void dump(Socket& sock, MessageBuilder& msg, const std::string& operation, const MessageCallback& on_message,
-                 const DumpOptions& options = {}) {
+}  // namespace nsnet::nl
+
+namespace nsnet::detail {
+// nl::dump() with on_restart as a FunctionRef (empty: an interrupted dump throws EINTR).
+inline void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
+                      nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts) {
+    using namespace nsnet::nl;
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_DUMP));
     for (int attempt = 1;; ++attempt) {
         std::uint32_t seq = sock.send(msg);
@@ -175,12 +184,22 @@ inline void dump(Socket& sock, MessageBuilder& msg, const std::string& operation
             }
         }
         if (!interrupted) return;
-        if (!options.on_restart || attempt >= options.max_attempts)
+        if (!on_restart || attempt >= max_attempts)
             throw Error(EINTR, operation, {}, {},
                         "the kernel marked the dump inconsistent (NLM_F_DUMP_INTR) " + std::to_string(attempt) +
                             " time(s): the table changed while it was read");
-        options.on_restart();
+        on_restart();
     }
+}
+}  // namespace nsnet::detail
+
+namespace nsnet::nl {
+
+// Sends a dump request and streams every message to on_message. See the file comment for
+// NLM_F_DUMP_INTR handling.
+inline void dump(Socket& sock, MessageBuilder& msg, const std::string& operation, MessageHandler on_message,
+                 const DumpOptions& options = {}) {
+    detail::dump_with(sock, msg, operation, on_message, options.on_restart, options.max_attempts);
 }
 
 // Decodes each dumped message with `decode` (which may return std::optional to skip some) and
@@ -190,13 +209,14 @@ auto dump_collect(Socket& sock, MessageBuilder& msg, const std::string& operatio
     using R = std::invoke_result_t<Decode&, const MessageView&>;
     if constexpr (requires(R r) { r.has_value(); *r; }) {
         std::vector<std::remove_cvref_t<decltype(*std::declval<R>())>> out;
-        dump(sock, msg, operation, [&](const MessageView& m) { if (auto v = decode(m)) out.push_back(std::move(*v)); },
-             DumpOptions{.on_restart = [&] { out.clear(); }});
+        detail::dump_with(
+            sock, msg, operation, [&](const MessageView& m) { if (auto v = decode(m)) out.push_back(std::move(*v)); },
+            [&] { out.clear(); }, DumpOptions::default_max_attempts);
         return out;
     } else {
         std::vector<R> out;
-        dump(sock, msg, operation, [&](const MessageView& m) { out.push_back(decode(m)); },
-             DumpOptions{.on_restart = [&] { out.clear(); }});
+        detail::dump_with(sock, msg, operation, [&](const MessageView& m) { out.push_back(decode(m)); },
+                          [&] { out.clear(); }, DumpOptions::default_max_attempts);
         return out;
     }
 }

@@ -18,10 +18,10 @@
 #include <sys/socket.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -142,7 +142,7 @@ struct FdbInfo {
     // The entry as `bridge fdb show` prints it: "02:00:00:00:00:09 dev vx0 dst 172.16.0.30 self
     // permanent". `name` turns an ifindex into a device name (default: "#ifindex"); show_dev=false
     // leaves out "dev NAME", as `bridge fdb show dev NAME` does.
-    std::string to_string(const std::function<std::string(int)>& name = {}, bool show_dev = true) const {
+    std::string to_string(nsnet::detail::FunctionRef<std::string(int)> name = {}, bool show_dev = true) const {
         auto dev = [&](int index) {
             std::string n = name ? name(index) : std::string();
             return n.empty() ? "#" + std::to_string(index) : n;

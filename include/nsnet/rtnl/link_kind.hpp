@@ -20,9 +20,9 @@
 #include <linux/rtnetlink.h>
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
 
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/nl/message.hpp"
 #include "nsnet/rtnl/link.hpp"
 
@@ -61,7 +61,8 @@ inline nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
 // of IFLA_INFO_DATA: that is `ip link set PORT type bridge_slave ...`, whose kind word is sent as
 // is ("bridge_slave") and which the kernel hands to the port's master.
 inline nl::MessageBuilder link_kind_change(int index, std::string_view kind,
-                                           const std::function<void(nl::MessageBuilder&)>& data, bool slave = false) {
+                                           nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
+                                           bool slave = false) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
