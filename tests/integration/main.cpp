@@ -9,7 +9,8 @@
 //   - the network namespace of the main thread (nsnet must never move the caller's thread),
 // and compares after the tests. Any difference fails the run (exit 1) with a list of what changed.
 // Leftovers named with this run's prefix (support.hpp: nst<pid>-) are removed after the report, so
-// a failed run does not leave them behind.
+// a failed run does not leave them behind; those of an earlier run that crashed (its process is
+// gone) are removed before the first snapshot.
 //
 // Several developers may run tests on one machine at once. Set NSNET_LEAK_CHECK=own to ignore
 // changes to names that do not carry this run's prefix (they are then reported as notes only).
@@ -142,6 +143,26 @@ void remove_own_leftovers(const Snapshot& before, const Snapshot& after) {
     }
 }
 
+// A run that crashed or was killed (a sanitizer abort, a timeout) never reached its own clean-up:
+// its namespaces (nst<pid>-...) stay, and would pin kernel memory until someone runs `ip netns del`.
+// Before taking the "before" snapshot, remove those whose process is gone. A run that is still
+// going (another developer's, on the same machine) is left alone.
+void remove_stale_runs() {
+    for (const auto& n : named_namespaces()) {
+        if (n.rfind("nst", 0) != 0) continue;
+        std::size_t dash = n.find('-');
+        if (dash == std::string::npos || dash == 3) continue;
+        std::string pid = n.substr(3, dash - 3);
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (std::stol(pid) == ::getpid() || ::access(("/proc/" + pid).c_str(), F_OK) == 0) continue;
+        std::string path = "/run/netns/" + n;
+        ::umount2(path.c_str(), MNT_DETACH);
+        if (::unlink(path.c_str()) == 0)
+            std::printf("leak check: removed namespace %s, left by an earlier run (process %s is gone)\n", n.c_str(),
+                        pid.c_str());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,6 +173,7 @@ int main(int argc, char** argv) {
     const char* mode = std::getenv("NSNET_LEAK_CHECK");
     bool own_only = mode && std::strcmp(mode, "own") == 0;
 
+    remove_stale_runs();
     Snapshot before = snapshot();
 
     doctest::Context context;
