@@ -313,29 +313,29 @@ struct RouteDumpOptions {
 // (list_routes() collects into a vector and fills in device names; here Route::dev is empty).
 // Returns how many routes fn saw. fn runs while the namespace's shared socket is held: it must not
 // make nsnet calls on the same namespace.
+//
+// Cost (100,000 routes of table main): each route is decoded in place into one reused Route, and
+// with a table given the kernel is asked to send only that table (see detail::dump_routes).
 template <class Fn>
 std::size_t for_each_route(const NetnsRef& ns, Fn&& fn, const RouteDumpOptions& o = {}) {
     std::size_t n = 0;
+    Route scratch;
+    auto restart = [&] {
+        n = 0;
+        o.on_restart();
+    };
     for (Family f : {Family::V4, Family::V6}) {
         if (o.family && *o.family != f) continue;
         ns.with_rtnl([&](nl::Socket& s) {
-            auto m = rtnl::route_dump(static_cast<unsigned char>(f), o.table);
-            nl::DumpOptions d;
-            if (o.on_restart) d.on_restart = [&] {
-                n = 0;
-                o.on_restart();
-            };
-            nl::dump(
-                s, m, "list routes",
-                [&](const nl::MessageView& msg) {
-                    auto r = rtnl::decode_route(msg);
-                    if (!r) return;
-                    if (o.table && r->table != o.table) return;
-                    if (!o.include_cloned && (r->flags & RTM_F_CLONED)) return;
+            detail::dump_routes(
+                s, f, o.table, o.include_cloned, "list routes", scratch,
+                [&](const Route& r) {
+                    if (o.table && r.table != o.table) return;
+                    if (!o.include_cloned && (r.flags & RTM_F_CLONED)) return;
                     ++n;
-                    fn(static_cast<const Route&>(*r));
+                    fn(r);
                 },
-                d);
+                o.on_restart ? detail::FunctionRef<void()>(restart) : detail::FunctionRef<void()>());
         });
     }
     return n;

@@ -56,11 +56,21 @@ public:
     }
     // From raw network-order bytes (4 or 16), as netlink carries them.
     static std::optional<IpAddress> from_bytes(const void* data, std::size_t size) {
+        // The 16 bytes are assembled in a register and stored at once, and copied by the caller the
+        // same way (see the member order): a decoder builds a few addresses per route, and a copy
+        // that reads back partly written bytes waits on the CPU's store forwarding.
         IpAddress a;
-        if (size == 4) a.family_ = Family::V4;
-        else if (size == 16) a.family_ = Family::V6;
-        else return std::nullopt;
-        std::memcpy(a.bytes_.data(), data, size);
+        std::array<std::uint8_t, 16> b{};
+        if (size == 4) {
+            a.family_ = Family::V4;
+            std::memcpy(b.data(), data, 4);
+        } else if (size == 16) {
+            a.family_ = Family::V6;
+            std::memcpy(b.data(), data, 16);
+        } else {
+            return std::nullopt;
+        }
+        a.bytes_ = b;
         return a;
     }
 
@@ -88,11 +98,17 @@ public:
     }
 
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
-    friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+    // IPv4 before IPv6, then by bytes.
+    friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) noexcept {
+        if (a.family_ != b.family_) return a.family_ <=> b.family_;
+        return a.bytes_ <=> b.bytes_;
+    }
 
 private:
-    Family family_ = Family::V4;
+    // bytes_ first: a copy is then one 16-byte move of bytes_ and one of family_, each reading what
+    // a single store wrote (family_ first made the 16-byte move straddle both).
     std::array<std::uint8_t, 16> bytes_{};
+    Family family_ = Family::V4;
 };
 
 // An address with a prefix length: "10.10.10.1/24". The address keeps its host bits
@@ -103,9 +119,8 @@ public:
     Prefix(IpAddress address, unsigned length, std::string_view context = "prefix")
         : address_(address), length_(static_cast<std::uint8_t>(length)) {
         unsigned max = address.is_v4() ? 32 : 128;
-        if (length > max)
-            invalid_argument("parse " + std::string(context), address.to_string() + "/" + std::to_string(length),
-                             "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
+        if (length > max) [[unlikely]]
+            bad_length(address, length, max, context);
     }
 
     static std::optional<Prefix> try_parse(std::string_view text) {
@@ -166,6 +181,12 @@ public:
     friend bool operator==(const Prefix&, const Prefix&) = default;
 
 private:
+    [[noreturn, gnu::cold, gnu::noinline]] static void bad_length(const IpAddress& address, unsigned length, unsigned max,
+                                                                  std::string_view context) {
+        invalid_argument("parse " + std::string(context), address.to_string() + "/" + std::to_string(length),
+                         "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
+    }
+
     IpAddress address_;
     std::uint8_t length_ = 0;
 };

@@ -291,6 +291,40 @@ inline void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std:
     ns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, operation, shown); });
 }
 
+// Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(Route&)
+// for each, decoded in place from the receive buffer into `scratch`, which every route reuses (no
+// Route is built, moved and destroyed per message). Callers still check table and flags themselves.
+//
+// With a table given and route-cache exceptions not wanted, the request is strictly checked
+// (NETLINK_GET_STRICT_CHK, on for this dump only) so that the kernel honours RTA_TABLE and leaves
+// the exceptions out. Without it the kernel walks every table, and while a namespace has no policy
+// rules IPv4's main and local tables share one trie: a dump of table main walked all of it twice
+// (W4, 100,000 routes: ~0.1 us of CPU per route, a sixth of the process). A table that does not exist
+// is an empty dump, as without strict checking (strictly, the kernel refuses it with ENOENT).
+template <class OnRoute>
+void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_cloned, const std::string& operation,
+                 Route& scratch, OnRoute&& on_route, FunctionRef<void()> on_restart) {
+    auto m = rtnl::route_dump(static_cast<unsigned char>(f), table);
+    const bool strict = table != RT_TABLE_UNSPEC && !want_cloned && sock.set_strict_check(true);
+    struct Restore {
+        nl::Socket* s;
+        ~Restore() {
+            if (s) s->set_strict_check(false);
+        }
+    } restore{strict ? &sock : nullptr};
+    try {
+        dump_with(
+            sock, m, operation,
+            [&](const nl::MessageView& msg) {
+                // A kernel without this family answers with every family's routes: skip the others.
+                if (rtnl::decode_route_into(msg, scratch) && scratch.family == f) on_route(scratch);
+            },
+            on_restart, nl::DumpOptions::default_max_attempts);
+    } catch (const Error& e) {
+        if (!(strict && e.errnum() == ENOENT)) throw;
+    }
+}
+
 }  // namespace detail
 
 // ip route add ... in `ns`. An existing route with the same key is Error(EEXIST).
@@ -322,24 +356,27 @@ inline std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& fil
     int dev = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     std::uint32_t table = filter.all_tables ? RT_TABLE_UNSPEC : filter.table;
     std::vector<Route> routes;
+    Route scratch;
     for (Family f : {Family::V4, Family::V6}) {
         if (filter.family && *filter.family != f) continue;
-        auto part = ns.with_rtnl([&](nl::Socket& s) {
-            auto m = rtnl::route_dump(static_cast<unsigned char>(f), table);
-            return nl::dump_collect(s, m, op, rtnl::decode_route);
+        const std::size_t start = routes.size();
+        ns.with_rtnl([&](nl::Socket& s) {
+            detail::dump_routes(
+                s, f, table, false, op, scratch,
+                [&](const Route& r) {
+                    if (table != RT_TABLE_UNSPEC && r.table != table) return;
+                    if (r.flags & RTM_F_CLONED) return;  // route cache exceptions are not routes
+                    if (filter.type && r.type != *filter.type) return;
+                    if (filter.protocol && r.protocol != *filter.protocol) return;
+                    if (dev) {
+                        bool through = r.oif == dev;
+                        for (const auto& h : r.nexthops) through |= h.ifindex == dev;
+                        if (!through) return;
+                    }
+                    routes.push_back(r);
+                },
+                [&] { routes.erase(routes.begin() + static_cast<std::ptrdiff_t>(start), routes.end()); });  // interrupted: again
         });
-        for (Route& r : part) {
-            if (table != RT_TABLE_UNSPEC && r.table != table) continue;
-            if (r.flags & RTM_F_CLONED) continue;  // route cache exceptions are not routes
-            if (filter.type && r.type != *filter.type) continue;
-            if (filter.protocol && r.protocol != *filter.protocol) continue;
-            if (dev) {
-                bool through = r.oif == dev;
-                for (const auto& h : r.nexthops) through |= h.ifindex == dev;
-                if (!through) continue;
-            }
-            routes.push_back(std::move(r));
-        }
     }
     if (!routes.empty()) {
         std::map<int, std::string> names;

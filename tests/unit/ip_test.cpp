@@ -95,6 +95,11 @@ TEST_CASE("IpAddress compares by family, then bytes") {
     CHECK(IpAddress::parse("10.0.0.1") < IpAddress::parse("10.0.0.2"));
     CHECK(IpAddress::parse("9.255.255.255") < IpAddress::parse("10.0.0.0"));
     CHECK(IpAddress::parse("0.0.0.0") != IpAddress::parse("::"));
+    // Every IPv4 address before every IPv6 one, whatever the bytes.
+    CHECK(IpAddress::parse("255.255.255.255") < IpAddress::parse("::"));
+    CHECK(IpAddress::parse("::") > IpAddress::parse("255.255.255.255"));
+    CHECK(IpAddress::parse("::1") < IpAddress::parse("2001:db8::"));
+    CHECK((IpAddress::parse("10.0.0.1") <=> IpAddress::parse("10.0.0.1")) == std::strong_ordering::equal);
 }
 
 TEST_CASE("Prefix parses address/length and keeps the host bits") {

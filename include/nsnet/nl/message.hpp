@@ -27,6 +27,20 @@
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
 
+namespace nsnet::detail {
+// Error paths of MessageView's checks, out of line (see attr.hpp).
+[[noreturn, gnu::cold, gnu::noinline]] inline void message_too_short() { nl::malformed("message shorter than its header"); }
+[[noreturn, gnu::cold, gnu::noinline]] inline void message_bad_length(std::uint32_t len, std::size_t size) {
+    nl::malformed("message length " + std::to_string(len) + " does not fit in " + std::to_string(size) + " bytes");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void message_no_family_header(std::uint16_t type) {
+    nl::malformed("message type " + std::to_string(type) + " too short for its family header");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void message_no_attrs(std::uint16_t type) {
+    nl::malformed("message type " + std::to_string(type) + " too short");
+}
+}  // namespace nsnet::detail
+
 namespace nsnet::nl {
 
 class MessageBuilder {
@@ -54,10 +68,14 @@ public:
         nlattr a{};
         a.nla_len = static_cast<std::uint16_t>(sizeof a + size);
         a.nla_type = type;
-        if (sizeof a + size > 0xffff) malformed("attribute " + std::to_string(type) + " is too large");
-        append(&a, sizeof a);
-        append(data, size);
-        pad();
+        if (sizeof a + size > 0xffff) [[unlikely]]
+            malformed("attribute " + std::to_string(type) + " is too large");
+        // Header, payload and padding in one step (the padding is zeroed by resize).
+        const std::size_t at = buf_.size();
+        buf_.resize(at + align(sizeof a + size));
+        std::memcpy(buf_.data() + at, &a, sizeof a);
+        if (size) std::memcpy(buf_.data() + at + sizeof a, data, size);
+        sync_len();
     }
     template <class T>
         requires std::is_trivially_copyable_v<T>
@@ -127,8 +145,11 @@ public:
 private:
     friend class Nest;
     void append(const void* data, std::size_t size) {
-        auto p = static_cast<const std::byte*>(data);
-        if (size) buf_.insert(buf_.end(), p, p + size);
+        if (size) {
+            const std::size_t at = buf_.size();
+            buf_.resize(at + size);
+            std::memcpy(buf_.data() + at, data, size);
+        }
         sync_len();
     }
     void pad() {
@@ -147,12 +168,12 @@ private:
 class MessageView {
 public:
     explicit MessageView(Bytes whole) : bytes_(whole) {
-        if (whole.size() < sizeof(nlmsghdr)) malformed("message shorter than its header");
+        if (whole.size() < sizeof(nlmsghdr)) [[unlikely]]
+            detail::message_too_short();
         std::memcpy(&h_, whole.data(), sizeof h_);
-        if (h_.nlmsg_len < sizeof(nlmsghdr) || h_.nlmsg_len > whole.size())
-            malformed("message length " + std::to_string(h_.nlmsg_len) + " does not fit in " +
-                      std::to_string(whole.size()) + " bytes");
-        bytes_ = whole.first(h_.nlmsg_len);
+        if (h_.nlmsg_len < sizeof(nlmsghdr) || h_.nlmsg_len > whole.size()) [[unlikely]]
+            detail::message_bad_length(h_.nlmsg_len, whole.size());
+        bytes_ = Bytes(whole.data(), h_.nlmsg_len);
     }
 
     const nlmsghdr& header() const noexcept { return h_; }
@@ -166,8 +187,8 @@ public:
     // The fixed family header, copied out (the buffer need not be aligned for T).
     template <class T>
     T family_header() const {
-        if (payload().size() < sizeof(T))
-            malformed("message type " + std::to_string(type()) + " too short for its family header");
+        if (payload().size() < sizeof(T)) [[unlikely]]
+            detail::message_no_family_header(type());
         T v;
         std::memcpy(&v, payload().data(), sizeof v);
         return v;
@@ -175,7 +196,8 @@ public:
     // The attributes after a family header of `header_size` bytes.
     AttrRange attrs(std::size_t header_size) const {
         std::size_t off = align(header_size);
-        if (payload().size() < off) malformed("message type " + std::to_string(type()) + " too short");
+        if (payload().size() < off) [[unlikely]]
+            detail::message_no_attrs(type());
         return AttrRange(payload().subspan(off));
     }
     template <class T>

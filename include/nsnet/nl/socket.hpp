@@ -1,8 +1,9 @@
 // nsnet/nl/socket.hpp — a netlink socket that talks only to the kernel, about its own requests.
 //
 // Layer: raw netlink. Owns an AF_NETLINK socket (NETLINK_ROUTE, NETLINK_NETFILTER, ...), bound to a
-// kernel-assigned port id, with extended acks on (the kernel then explains its refusals), capped
-// acks (an error does not echo the whole request back) and strict dump checking where supported.
+// kernel-assigned port id, with extended acks on (the kernel then explains its refusals) and capped
+// acks (an error does not echo the whole request back); strict checking of dump requests can be
+// turned on for a dump whose filters the kernel should apply (set_strict_check).
 // A socket belongs to the network namespace it was created in: to talk to another namespace, open
 // the socket there (Netns::netlink_socket) rather than moving the calling thread.
 //
@@ -103,6 +104,14 @@ public:
     // was asked and caps it at net.core.[rw]mem_max without privileges). 0 if they cannot be read.
     int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
     int send_buffer() const noexcept { return get_int_option(SO_SNDBUF); }
+    // NETLINK_GET_STRICT_CHK (Linux 4.20+): the kernel checks GET requests strictly and honours a
+    // dump's filters (a route dump's RTA_TABLE, ...) instead of sending everything. Returns false
+    // when it could not be set (an older kernel, a test socket): callers filter what they receive
+    // anyway. Off by default: a strictly checked request must leave every unused header field zero.
+    bool set_strict_check(bool on) noexcept {
+        int v = on ? 1 : 0;
+        return ::setsockopt(fd(), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v, sizeof v) == 0;
+    }
     // Joins a multicast group (RTNLGRP_LINK, ...) to receive events.
     void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
     void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }

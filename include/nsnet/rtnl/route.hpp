@@ -242,7 +242,8 @@ inline nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint
     return m;
 }
 
-// A route as the kernel reports it (ip route show / ip route get).
+// A route as the kernel reports it (ip route show / ip route get). A new member must also be reset
+// in decode_route_into().
 struct RouteInfo {
     Family family = Family::V4;
     Prefix dst{};                           // 0.0.0.0/0 or ::/0 for a default route
@@ -269,11 +270,17 @@ struct RouteInfo {
 
 namespace detail {
 
+[[noreturn, gnu::cold, gnu::noinline]] inline void route_ip_wrong_family(const nl::Attr& a) {
+    nl::malformed("route attribute " + std::to_string(a.type()) + " has " + std::to_string(a.size()) +
+                  " bytes, which is not an address of the route's family");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void route_prefix_too_long(unsigned dst_len, unsigned src_len, unsigned max_len) {
+    nl::malformed("route prefix length " + std::to_string(std::max(dst_len, src_len)) + " exceeds " + std::to_string(max_len));
+}
 inline IpAddress route_ip(const nl::Attr& a, Family family) {
     IpAddress ip = a.ip();
-    if (ip.family() != family)
-        nl::malformed("route attribute " + std::to_string(a.type()) + " has " + std::to_string(a.size()) +
-                      " bytes, which is not an address of the route's family");
+    if (ip.family() != family) [[unlikely]]
+        route_ip_wrong_family(a);
     return ip;
 }
 inline IpAddress route_via(const nl::Attr& a) {
@@ -285,8 +292,9 @@ inline IpAddress route_via(const nl::Attr& a) {
     return *ip;
 }
 
-inline std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
-    std::vector<NextHop> out;
+// Decodes RTA_MULTIPATH into `out` (cleared first; its storage is reused).
+inline void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out) {
+    out.clear();
     nl::Bytes rest = a.payload();
     while (!rest.empty()) {
         rtnexthop nh;
@@ -307,45 +315,62 @@ inline std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
         std::size_t step = nl::align(nh.rtnh_len);
         rest = step >= rest.size() ? nl::Bytes{} : rest.subspan(step);
     }
+}
+inline std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
+    std::vector<NextHop> out;
+    decode_multipath_into(a, family, out);
     return out;
 }
 
 }  // namespace detail
 
-// Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
-// other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
-inline std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
-    if (m.type() != RTM_NEWROUTE && m.type() != RTM_DELROUTE) return std::nullopt;
+// Decodes RTM_NEWROUTE / RTM_DELROUTE into `ri`, overwriting every field and reusing its storage
+// (nexthops, dev): a dump can decode each of its routes into the same RouteInfo instead of building,
+// moving and destroying one per message. Returns false, leaving `ri` untouched, for other message
+// types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG) (`ri` is then
+// partly overwritten). A member added to RouteInfo must be reset here too.
+inline bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
+    if (m.type() != RTM_NEWROUTE && m.type() != RTM_DELROUTE) return false;
     auto r = m.family_header<rtmsg>();
-    if (r.rtm_family != AF_INET && r.rtm_family != AF_INET6) return std::nullopt;
-    RouteInfo ri{};
-    ri.family = static_cast<Family>(r.rtm_family);
-    const unsigned max_len = ri.family == Family::V4 ? 32 : 128;
-    if (r.rtm_dst_len > max_len || r.rtm_src_len > max_len)
-        nl::malformed("route prefix length " + std::to_string(std::max(r.rtm_dst_len, r.rtm_src_len)) +
-                      " exceeds " + std::to_string(max_len));
+    if (r.rtm_family != AF_INET && r.rtm_family != AF_INET6) return false;
+    const Family family = static_cast<Family>(r.rtm_family);
+    const unsigned max_len = family == Family::V4 ? 32 : 128;
+    if (r.rtm_dst_len > max_len || r.rtm_src_len > max_len) [[unlikely]]
+        detail::route_prefix_too_long(r.rtm_dst_len, r.rtm_src_len, max_len);
+    ri.family = family;
+    const std::array<std::uint8_t, 16> zero{};
+    ri.dst = Prefix(*IpAddress::from_bytes(zero.data(), family == Family::V4 ? 4 : 16), r.rtm_dst_len);
+    ri.src.reset();
     ri.tos = r.rtm_tos;
     ri.table = r.rtm_table;
     ri.protocol = static_cast<RouteProtocol>(r.rtm_protocol);
     ri.scope = static_cast<Scope>(r.rtm_scope);
     ri.type = static_cast<RouteType>(r.rtm_type);
     ri.flags = r.rtm_flags;
-    const std::array<std::uint8_t, 16> zero{};
-    ri.dst = Prefix(*IpAddress::from_bytes(zero.data(), ri.family == Family::V4 ? 4 : 16), r.rtm_dst_len);
+    ri.gateway.reset();
+    ri.prefsrc.reset();
+    ri.oif = 0;
+    ri.iif = 0;
+    ri.metric = 0;
+    ri.nh_id = 0;
+    ri.mtu.reset();
+    ri.pref.reset();
+    ri.nexthops.clear();
+    ri.dev.clear();
     for (nl::Attr a : m.attrs<rtmsg>()) {
         switch (a.type()) {
-            case RTA_DST: ri.dst = Prefix(detail::route_ip(a, ri.family), r.rtm_dst_len); break;
-            case RTA_SRC: ri.src = Prefix(detail::route_ip(a, ri.family), r.rtm_src_len); break;
-            case RTA_GATEWAY: ri.gateway = detail::route_ip(a, ri.family); break;
+            case RTA_DST: ri.dst = Prefix(detail::route_ip(a, family), r.rtm_dst_len); break;
+            case RTA_SRC: ri.src = Prefix(detail::route_ip(a, family), r.rtm_src_len); break;
+            case RTA_GATEWAY: ri.gateway = detail::route_ip(a, family); break;
             case RTA_VIA: ri.gateway = detail::route_via(a); break;
-            case RTA_PREFSRC: ri.prefsrc = detail::route_ip(a, ri.family); break;
+            case RTA_PREFSRC: ri.prefsrc = detail::route_ip(a, family); break;
             case RTA_OIF: ri.oif = static_cast<int>(a.u32()); break;
             case RTA_IIF: ri.iif = static_cast<int>(a.u32()); break;
             case RTA_PRIORITY: ri.metric = a.u32(); break;
             case RTA_TABLE: ri.table = a.u32(); break;
             case RTA_NH_ID: ri.nh_id = a.u32(); break;
             case RTA_PREF: ri.pref = a.u8(); break;
-            case RTA_MULTIPATH: ri.nexthops = detail::decode_multipath(a, ri.family); break;
+            case RTA_MULTIPATH: detail::decode_multipath_into(a, family, ri.nexthops); break;
             case RTA_METRICS:
                 for (nl::Attr x : a.nested())
                     if (x.type() == RTAX_MTU) ri.mtu = x.u32();
@@ -353,7 +378,15 @@ inline std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
             default: break;
         }
     }
-    return ri;
+    return true;
+}
+
+// Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
+// other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
+inline std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
+    std::optional<RouteInfo> out(std::in_place);
+    if (!decode_route_into(m, *out)) return std::nullopt;
+    return out;
 }
 
 }  // namespace nsnet::rtnl

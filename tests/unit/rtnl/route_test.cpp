@@ -327,6 +327,51 @@ TEST_CASE("decode_route: IPv6 dump and ip route get answers") {
     CHECK(to_string(get6[0]) == "2001:db8:1::1 from :: via 2001:db8::fe dev #3 src 2001:db8::1 metric 1024");
 }
 
+TEST_CASE("decode_route_into: one reused RouteInfo decodes every route as decode_route does") {
+    // Multipath, metrics, IPv6 and plain routes one after the other into the same object: nothing
+    // of a previous route may survive into the next (gateway, nexthops, mtu, pref, src, dev...).
+    for (const char* file : {"reply_route4", "reply_route6", "reply_route_all", "reply_route_get", "reply_route_get6"}) {
+        CAPTURE(file);
+        rtnl::RouteInfo reused;
+        reused.dev = "stale";
+        std::size_t n = 0;
+        for (const auto& b : golden::load(file).blocks)
+            for (nl::MessageView m : nl::MessageRange(golden::as_bytes(b.bytes))) {
+                auto fresh = rtnl::decode_route(m);
+                REQUIRE(rtnl::decode_route_into(m, reused) == fresh.has_value());
+                if (!fresh) continue;
+                ++n;
+                CHECK(reused.family == fresh->family);
+                CHECK(reused.dst == fresh->dst);
+                CHECK(reused.src == fresh->src);
+                CHECK(reused.tos == fresh->tos);
+                CHECK(reused.table == fresh->table);
+                CHECK(reused.protocol == fresh->protocol);
+                CHECK(reused.scope == fresh->scope);
+                CHECK(reused.type == fresh->type);
+                CHECK(reused.flags == fresh->flags);
+                CHECK(reused.gateway == fresh->gateway);
+                CHECK(reused.prefsrc == fresh->prefsrc);
+                CHECK(reused.oif == fresh->oif);
+                CHECK(reused.iif == fresh->iif);
+                CHECK(reused.metric == fresh->metric);
+                CHECK(reused.nh_id == fresh->nh_id);
+                CHECK(reused.mtu == fresh->mtu);
+                CHECK(reused.pref == fresh->pref);
+                CHECK(reused.nexthops == fresh->nexthops);
+                CHECK(reused.dev.empty());
+            }
+        CHECK(n > 0);
+    }
+    // Another message type leaves it untouched.
+    rtnl::RouteInfo r;
+    r.oif = 7;
+    nl::MessageBuilder other(RTM_NEWLINK, 0);
+    other.put_header(ifinfomsg{});
+    CHECK_FALSE(rtnl::decode_route_into(nl::MessageView(other.bytes()), r));
+    CHECK(r.oif == 7);
+}
+
 TEST_CASE("decode_route skips other message types and families") {
     nl::MessageBuilder m(RTM_NEWROUTE, 0);
     rtmsg r{};
