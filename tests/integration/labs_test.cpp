@@ -24,38 +24,14 @@
 
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
+#include "labs_support.hpp"
 #include "support.hpp"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 
 namespace {
 
-bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
-
-std::string labs_binary() {
-    if (const char* env = std::getenv("NSNET_LABS_BINARY")) return executable(env) ? env : "";
-    char self[PATH_MAX] = {};
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return "";
-    std::string dir(self, static_cast<std::size_t>(n));
-    dir.resize(dir.rfind('/'));
-    for (const std::string& candidate : {dir + "/labs", dir + "/../../examples/labs"})
-        if (executable(candidate)) return candidate;
-    // tests/vm/run puts each binary in a directory of its own: /nsnet/1/integration-tests, /nsnet/2/labs.
-    std::string parent = dir.substr(0, dir.rfind('/'));
-    if (DIR* d = ::opendir(parent.empty() ? "/" : parent.c_str())) {
-        std::string found;
-        while (dirent* e = ::readdir(d)) {
-            std::string candidate = parent + "/" + e->d_name + "/labs";
-            if (e->d_name[0] != '.' && executable(candidate)) found = candidate;
-        }
-        ::closedir(d);
-        if (!found.empty()) return found;
-    }
-    return "";
-}
+using nsnet::test::labs_binary;
 
 bool exists(const std::string& netns) {
     struct stat st {};
@@ -80,22 +56,9 @@ std::string joined(const std::vector<std::string>& v) {
 class LabsRun {
 public:
     explicit LabsRun(const std::vector<std::string>& args) {
-        std::vector<std::string> argv = {labs_binary()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> cargs;
-        for (auto& a : argv) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
-        int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-        int rc = ::posix_spawn(&pid_, cargs[0], &actions, nullptr, cargs.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        out_fd_ = fds[0];
-        REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
+        auto started = nsnet::test::start_labs(args);
+        pid_ = started.pid;
+        out_fd_ = started.output_fd;
     }
     ~LabsRun() {
         if (pid_ > 0) {

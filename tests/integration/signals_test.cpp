@@ -27,48 +27,23 @@
 #include <vector>
 
 #include "nsnet/netns.hpp"
+#include "labs_support.hpp"
 #include "state_support.hpp"
 #include "support.hpp"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string labs_binary() {
-    auto executable = [](const std::string& p) { return ::access(p.c_str(), X_OK) == 0; };
-    if (const char* env = std::getenv("NSNET_LABS_BINARY")) return executable(env) ? env : "";
-    char self[PATH_MAX] = {};
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return "";
-    std::string dir(self, static_cast<std::size_t>(n));
-    dir.resize(dir.rfind('/'));
-    for (const std::string& candidate : {dir + "/labs", dir + "/../../examples/labs"})
-        if (executable(candidate)) return candidate;
-    return "";
-}
+using nsnet::test::labs_binary;
 
 // A running `labs` whose stdout+stderr are collected by a reader thread.
 class Labs {
 public:
     explicit Labs(const std::vector<std::string>& args) {
-        std::vector<std::string> argv = {labs_binary()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        std::vector<char*> cargs;
-        for (auto& a : argv) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
-        int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-        int rc = ::posix_spawn(&pid_, cargs[0], &actions, nullptr, cargs.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
-        reader_ = std::thread([this, fd = fds[0]] {
+        auto started = nsnet::test::start_labs(args);
+        pid_ = started.pid;
+        reader_ = std::thread([this, fd = started.output_fd] {
             char buf[4096];
             for (;;) {
                 ssize_t n = ::read(fd, buf, sizeof buf);
