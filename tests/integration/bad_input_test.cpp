@@ -35,6 +35,7 @@
 #include "nsnet/veth.hpp"
 #include "nsnet/vlan.hpp"
 #include "nsnet/vxlan.hpp"
+#include "link_kinds.hpp"
 #include "state_support.hpp"
 #include "support.hpp"
 
@@ -93,12 +94,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
     // The kernel applies a carrier change later (linkwatch, up to a second on a slow machine) and
     // then clears the routes' `linkdown` flag: let that happen before the "before" snapshot, or a
     // late flag change would show up as a change made by the row under test.
-    {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (l.info().operstate != 6 /* IF_OPER_UP */ && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        REQUIRE_MESSAGE(l.info().operstate == 6, "bi0 did not come up within 10 s");
-    }
+    REQUIRE_MESSAGE(test::wait_up(l, std::chrono::seconds(10)), "bi0 did not come up within 10 s");
     Link gone;  // a handle to a link that no longer exists
     {
         auto tmp = VethPair::create({.name = "bigone0", .netns = ns}, {.name = "bigone1", .netns = ns});

@@ -127,13 +127,18 @@ void run_quietly(std::vector<std::string> argv) {
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
 }
 
+// `ip netns del NAME`, without the ip binary (the VM has none); true if the name is gone.
+bool remove_named_namespace(const std::string& name) {
+    std::string path = "/run/netns/" + name;
+    ::umount2(path.c_str(), MNT_DETACH);
+    return ::unlink(path.c_str()) == 0;
+}
+
 // Removes what this run (prefix nst<pid>-) left behind, after it has been reported.
 void remove_own_leftovers(const Snapshot& before, const Snapshot& after) {
     for (const auto& n : after.netns) {
         if (before.netns.count(n) || !ours(n)) continue;
-        std::string path = "/run/netns/" + n;
-        ::umount2(path.c_str(), MNT_DETACH);
-        if (::unlink(path.c_str()) == 0) std::printf("leak check: removed namespace %s\n", n.c_str());
+        if (remove_named_namespace(n)) std::printf("leak check: removed namespace %s\n", n.c_str());
     }
     for (const auto& l : after.links) {
         if (before.links.count(l) || !ours(l)) continue;
@@ -155,9 +160,7 @@ void remove_stale_runs() {
         std::string pid = n.substr(3, dash - 3);
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
         if (std::stol(pid) == ::getpid() || ::access(("/proc/" + pid).c_str(), F_OK) == 0) continue;
-        std::string path = "/run/netns/" + n;
-        ::umount2(path.c_str(), MNT_DETACH);
-        if (::unlink(path.c_str()) == 0)
+        if (remove_named_namespace(n))
             std::printf("leak check: removed namespace %s, left by an earlier run (process %s is gone)\n", n.c_str(),
                         pid.c_str());
     }
