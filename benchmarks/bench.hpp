@@ -526,4 +526,13 @@ inline void print_context(const char* workload) {
     std::fflush(stdout);
 }
 
+// What every workload's driver does once --worker has been handled: starts the launcher (before the
+// driver grows), removes this run's namespaces at exit and on SIGINT/SIGTERM/SIGHUP, and prints
+// the context header.
+inline void start_driver(const char* workload) {
+    start_launcher();
+    install_cleanup();
+    print_context(workload);
+}
+
 }  // namespace bench

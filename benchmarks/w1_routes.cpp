@@ -54,9 +54,7 @@ std::size_t count_routes(const NetnsRef& ns) {
 int main(int argc, char** argv) try {
     bench::Cli cli = bench::parse_cli(argc, argv);
     if (!cli.worker.empty()) return worker(cli.worker);
-    bench::start_launcher();
-    bench::install_cleanup();
-    bench::print_context("W1 routes");
+    bench::start_driver("W1 routes");
 
     const int n = static_cast<int>(cli.num("routes", cli.quick ? 1000 : 10000));
     const std::string name = bench::prefix() + "w1";

@@ -57,9 +57,7 @@ int worker(const std::vector<std::string>& a) {
 int main(int argc, char** argv) try {
     bench::Cli cli = bench::parse_cli(argc, argv);
     if (!cli.worker.empty()) return worker(cli.worker);
-    bench::start_launcher();
-    bench::install_cleanup();
-    bench::print_context("W2 veth pairs");
+    bench::start_driver("W2 veth pairs");
 
     const int n = static_cast<int>(cli.num("pairs", cli.quick ? 100 : 1000));
     const int slow_reps = std::min(cli.reps, static_cast<int>(cli.num("slow-reps", cli.quick ? 1 : 3)));

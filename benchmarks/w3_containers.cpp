@@ -108,9 +108,7 @@ int worker(const std::vector<std::string>& a) {
 int main(int argc, char** argv) try {
     bench::Cli cli = bench::parse_cli(argc, argv);
     if (!cli.worker.empty()) return worker(cli.worker);
-    bench::start_launcher();
-    bench::install_cleanup();
-    bench::print_context("W3 containers");
+    bench::start_driver("W3 containers");
 
     const int n = static_cast<int>(cli.num("containers", cli.quick ? 10 : 50));
     const std::string prefix = bench::prefix();

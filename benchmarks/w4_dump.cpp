@@ -37,9 +37,7 @@ int worker(const std::vector<std::string>& a) {
 int main(int argc, char** argv) try {
     bench::Cli cli = bench::parse_cli(argc, argv);
     if (!cli.worker.empty()) return worker(cli.worker);
-    bench::start_launcher();
-    bench::install_cleanup();
-    bench::print_context("W4 dump");
+    bench::start_driver("W4 dump");
 
     const int n = static_cast<int>(cli.num("routes", cli.quick ? 10000 : 100000));
     const std::string name = bench::prefix() + "w4";
