@@ -49,6 +49,18 @@ public:
             add(who + ": threw " + e.what());
         }
     }
+    // Runs fn(i, who) on `threads` threads at once (who: "thread i"), an exception being a problem
+    // of that thread, and returns when all have finished.
+    template <class Fn>
+    void run_threads(int threads, Fn fn) {
+        std::vector<std::thread> pool;
+        for (int i = 0; i < threads; ++i)
+            pool.emplace_back([&, i] {
+                const std::string who = "thread " + std::to_string(i);
+                guard(who, [&] { fn(i, who); });
+            });
+        for (auto& t : pool) t.join();
+    }
     std::size_t count() {
         std::lock_guard lock(m_);
         return count_;
@@ -87,43 +99,36 @@ TEST_CASE("concurrency: threads with their own namespaces and sockets never see 
     const std::string prefix = test::name_prefix() + "co";
     Problems problems;
     std::atomic<long> checked{0};
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) {
-        pool.emplace_back([&, i] {
-            const std::string who = "thread " + std::to_string(i);
-            problems.guard(who, [&] {
-                Netns ns = Netns::create(unique_name("co"));
-                const std::string a = "ca" + std::to_string(i), b = "cb" + std::to_string(i);
-                auto veth = VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
-                const std::string cidr = "10.61." + std::to_string(i) + ".1/24";
-                veth.first().add_address(cidr);
-                veth.first().up();
-                const std::set<std::string> expected{"lo", a, b};
-                nl::Socket own = ns.netlink_socket();  // a private socket beside the shared one
-                for (int r = 0; r < rounds; ++r) {
-                    // The shared (per-namespace) socket: a dump, a get by name, an address dump.
-                    if (auto names = link_names(ns); names != expected)
-                        problems.add(who + ": link dump shows " + std::to_string(names.size()) + " links, not its 3");
-                    Link l = Link::get(ns, b);
-                    if (l.name() != b || l.index() != veth.second().index())
-                        problems.add(who + ": get " + b + " answered " + l.name() + " #" + std::to_string(l.index()));
-                    auto addrs = veth.first().addresses();
-                    bool mine = false;
-                    for (const auto& ad : addrs) mine |= ad.prefix.to_string() == cidr;
-                    if (!mine || addrs.empty()) problems.add(who + ": address dump lacks " + cidr);
-                    // The private socket: a raw RTM_GETLINK by name, its reply decoded here.
-                    auto msg = rtnl::link_get(a);
-                    std::string answered;
-                    nl::request(own, msg, "find link", a, [&](const nl::MessageView& m) {
-                        if (auto li = rtnl::decode_link(m)) answered = li->name;
-                    });
-                    if (answered != a) problems.add(who + ": private socket's reply names '" + answered + "', not " + a);
-                    ++checked;
-                }
+    problems.run_threads(threads, [&](int i, const std::string& who) {
+        Netns ns = Netns::create(unique_name("co"));
+        const std::string a = "ca" + std::to_string(i), b = "cb" + std::to_string(i);
+        auto veth = VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
+        const std::string cidr = "10.61." + std::to_string(i) + ".1/24";
+        veth.first().add_address(cidr);
+        veth.first().up();
+        const std::set<std::string> expected{"lo", a, b};
+        nl::Socket own = ns.netlink_socket();  // a private socket beside the shared one
+        for (int r = 0; r < rounds; ++r) {
+            // The shared (per-namespace) socket: a dump, a get by name, an address dump.
+            if (auto names = link_names(ns); names != expected)
+                problems.add(who + ": link dump shows " + std::to_string(names.size()) + " links, not its 3");
+            Link l = Link::get(ns, b);
+            if (l.name() != b || l.index() != veth.second().index())
+                problems.add(who + ": get " + b + " answered " + l.name() + " #" + std::to_string(l.index()));
+            auto addrs = veth.first().addresses();
+            bool mine = false;
+            for (const auto& ad : addrs) mine |= ad.prefix.to_string() == cidr;
+            if (!mine || addrs.empty()) problems.add(who + ": address dump lacks " + cidr);
+            // The private socket: a raw RTM_GETLINK by name, its reply decoded here.
+            auto msg = rtnl::link_get(a);
+            std::string answered;
+            nl::request(own, msg, "find link", a, [&](const nl::MessageView& m) {
+                if (auto li = rtnl::decode_link(m)) answered = li->name;
             });
-        });
-    }
-    for (auto& t : pool) t.join();
+            if (answered != a) problems.add(who + ": private socket's reply names '" + answered + "', not " + a);
+            ++checked;
+        }
+    });
     INFO(problems.text());
     CHECK(problems.count() == 0);
     CHECK(checked == threads * rounds);
@@ -138,46 +143,39 @@ TEST_CASE("concurrency: one NetnsRef shared by threads; with_rtnl serialises its
     const NetnsRef& same = shared;  // some threads use this very object, others their own copy
     Problems problems;
     std::atomic<long> checked{0};
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) {
-        pool.emplace_back([&, i] {
-            const std::string who = "thread " + std::to_string(i);
-            problems.guard(who, [&] {
-                NetnsRef copy = same;
-                const NetnsRef& ns = (i % 2) ? copy : same;
-                const std::string a = "sa" + std::to_string(i), b = "sb" + std::to_string(i);
-                // Each thread's own setup, as a transaction in the shared namespace.
-                Transaction tx;
-                auto& veth = tx.add("create veth " + a, [&] {
-                    return VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
-                });
-                const std::string cidr = "10.62." + std::to_string(i) + ".1/24";
-                tx.add_address(veth.first(), cidr);
-                tx.step("up " + a, [&] { veth.first().up(); });
-                tx.add_route(ns, {.dst = "10.63." + std::to_string(i) + ".0/24", .dev = veth.first()});
-                tx.commit();
-                for (int r = 0; r < rounds; ++r) {
-                    Link l = Link::get(ns, a);
-                    if (l.index() != veth.first().index() || l.name() != a)
-                        problems.add(who + ": get " + a + " answered " + l.name() + " #" + std::to_string(l.index()));
-                    auto info = veth.second().info();
-                    if (info.name != b) problems.add(who + ": info of " + b + " names " + info.name);
-                    auto addrs = veth.first().addresses();
-                    if (addrs.size() < 1 || addrs.front().index != veth.first().index())
-                        problems.add(who + ": the address dump filtered for " + a + " holds another link's address");
-                    auto routes = list_routes(ns, {.dev = veth.first()});
-                    for (const auto& rt : routes)
-                        if (rt.oif != veth.first().index()) problems.add(who + ": a route of another device: " + to_string(rt));
-                    // A change interleaved with the other threads' reads.
-                    veth.second().set_mtu(static_cast<std::uint32_t>(1400 + r % 50));
-                    if (veth.second().info().mtu != static_cast<std::uint32_t>(1400 + r % 50))
-                        problems.add(who + ": mtu of " + b + " read back wrong");
-                    ++checked;
-                }
-            });
+    problems.run_threads(threads, [&](int i, const std::string& who) {
+        NetnsRef copy = same;
+        const NetnsRef& ns = (i % 2) ? copy : same;
+        const std::string a = "sa" + std::to_string(i), b = "sb" + std::to_string(i);
+        // Each thread's own setup, as a transaction in the shared namespace.
+        Transaction tx;
+        auto& veth = tx.add("create veth " + a, [&] {
+            return VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
         });
-    }
-    for (auto& t : pool) t.join();
+        const std::string cidr = "10.62." + std::to_string(i) + ".1/24";
+        tx.add_address(veth.first(), cidr);
+        tx.step("up " + a, [&] { veth.first().up(); });
+        tx.add_route(ns, {.dst = "10.63." + std::to_string(i) + ".0/24", .dev = veth.first()});
+        tx.commit();
+        for (int r = 0; r < rounds; ++r) {
+            Link l = Link::get(ns, a);
+            if (l.index() != veth.first().index() || l.name() != a)
+                problems.add(who + ": get " + a + " answered " + l.name() + " #" + std::to_string(l.index()));
+            auto info = veth.second().info();
+            if (info.name != b) problems.add(who + ": info of " + b + " names " + info.name);
+            auto addrs = veth.first().addresses();
+            if (addrs.size() < 1 || addrs.front().index != veth.first().index())
+                problems.add(who + ": the address dump filtered for " + a + " holds another link's address");
+            auto routes = list_routes(ns, {.dev = veth.first()});
+            for (const auto& rt : routes)
+                if (rt.oif != veth.first().index()) problems.add(who + ": a route of another device: " + to_string(rt));
+            // A change interleaved with the other threads' reads.
+            veth.second().set_mtu(static_cast<std::uint32_t>(1400 + r % 50));
+            if (veth.second().info().mtu != static_cast<std::uint32_t>(1400 + r % 50))
+                problems.add(who + ": mtu of " + b + " read back wrong");
+            ++checked;
+        }
+    });
     INFO(problems.text());
     CHECK(problems.count() == 0);
     CHECK(checked == threads * rounds);
@@ -192,38 +190,31 @@ TEST_CASE("concurrency stress: 8 threads x NSNET_STRESS_CYCLES create / move / d
     Problems problems;
     std::atomic<long> done{0}, namespaces{0};
     auto started = std::chrono::steady_clock::now();
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) {
-        pool.emplace_back([&, i] {
-            const std::string who = "thread " + std::to_string(i);
-            problems.guard(who, [&] {
-                Netns a = Netns::create(unique_name("st"));
-                Netns b = Netns::create(unique_name("st"));
-                const std::string x = "x" + std::to_string(i), y = "y" + std::to_string(i);
-                for (int c = 0; c < cycles; ++c) {
-                    auto pair = VethPair::create({.name = x, .netns = a}, {.name = y, .netns = a});
-                    pair.first().add_address("10.64." + std::to_string(i) + ".1/24");
-                    pair.second().set_netns(b);  // ip link set y netns b
-                    if (!Link::find(b, y) || Link::find(a, y))
-                        problems.add(who + ": after the move " + y + " is not (only) in b");
-                    pair.second().add_address("10.64." + std::to_string(i) + ".2/24");
-                    pair.second().up();
-                    pair.remove();  // deleting one end deletes the other, in the other namespace
-                    if (Link::find(a, x) || Link::find(b, y)) problems.add(who + ": a deleted pair is still listed");
-                    if (c % 20 == 19) {
-                        // Namespace churn beside the link traffic.
-                        Netns t = Netns::create(unique_name("st"));
-                        auto v = VethPair::create({.name = "t0", .netns = t}, {.name = "t1", .netns = a});
-                        ++namespaces;
-                    }  // v goes first (deleting the pair across namespaces), then the namespace
-                    ++done;
-                }
-                if (link_names(a) != std::set<std::string>{"lo"} || link_names(b) != std::set<std::string>{"lo"})
-                    problems.add(who + ": links left in its namespaces");
-            });
-        });
-    }
-    for (auto& t : pool) t.join();
+    problems.run_threads(threads, [&](int i, const std::string& who) {
+        Netns a = Netns::create(unique_name("st"));
+        Netns b = Netns::create(unique_name("st"));
+        const std::string x = "x" + std::to_string(i), y = "y" + std::to_string(i);
+        for (int c = 0; c < cycles; ++c) {
+            auto pair = VethPair::create({.name = x, .netns = a}, {.name = y, .netns = a});
+            pair.first().add_address("10.64." + std::to_string(i) + ".1/24");
+            pair.second().set_netns(b);  // ip link set y netns b
+            if (!Link::find(b, y) || Link::find(a, y))
+                problems.add(who + ": after the move " + y + " is not (only) in b");
+            pair.second().add_address("10.64." + std::to_string(i) + ".2/24");
+            pair.second().up();
+            pair.remove();  // deleting one end deletes the other, in the other namespace
+            if (Link::find(a, x) || Link::find(b, y)) problems.add(who + ": a deleted pair is still listed");
+            if (c % 20 == 19) {
+                // Namespace churn beside the link traffic.
+                Netns t = Netns::create(unique_name("st"));
+                auto v = VethPair::create({.name = "t0", .netns = t}, {.name = "t1", .netns = a});
+                ++namespaces;
+            }  // v goes first (deleting the pair across namespaces), then the namespace
+            ++done;
+        }
+        if (link_names(a) != std::set<std::string>{"lo"} || link_names(b) != std::set<std::string>{"lo"})
+            problems.add(who + ": links left in its namespaces");
+    });
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     MESSAGE("stress: " << done.load() << " cycles (" << threads << " threads x " << cycles << ") and " << namespaces.load()
                        << " extra namespaces in " << secs << " s: " << (done.load() / (secs > 0 ? secs : 1))
