@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/link.hpp"
 
 namespace nsnet {
@@ -28,52 +29,10 @@ public:
     VethPair() = default;
 
     // ip [-n A] link add FIRST [netns A] type veth peer name SECOND [netns B]
-    static VethPair create(VethEnd first, VethEnd second) {
-        validate_interface_name(first.name, "create veth");
-        validate_interface_name(second.name, "create veth");
-        if (!first.netns.valid()) first.netns = NetnsRef::current();
-        if (!second.netns.valid()) second.netns = first.netns;
-        const std::string shown = first.name + "/" + second.name;
-        if (first.name == second.name && first.netns == second.netns)
-            invalid_argument("create veth", shown, "both ends are named '" + first.name + "' in the same namespace");
-        if (first.mac) validate_link_mac(*first.mac, "create veth", shown);
-        if (second.mac) validate_link_mac(*second.mac, "create veth", shown);
-
-        // Sent from the first end's namespace: the first end is born there, the peer is placed by fd.
-        rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group};
-        rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group};
-        if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
-        auto msg = rtnl::veth_new(c, p);
-        try {
-            first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
-        } catch (const Error& e) {
-            if (!e.outcome_unknown()) throw;
-            // The kernel may have created the pair before its answer was lost: do not leak it.
-            throw detail::clean_up_unknown_create(e, first.netns, first.name, "veth");
-        }
-
-        VethPair pair;
-        try {
-            pair.first_ = OwnedLink(Link::get(first.netns, first.name));
-            pair.second_ = Link::get(second.netns, second.name);
-        } catch (...) {
-            // The pair exists but cannot be looked up: remove it rather than leak it.
-            if (!pair.first_.valid()) {
-                if (auto l = Link::find(first.netns, first.name)) try { l->remove(); } catch (...) {}
-            }
-            throw;
-        }
-        return pair;
-    }
+    static VethPair create(VethEnd first, VethEnd second);
 
     VethPair(VethPair&&) noexcept = default;
-    VethPair& operator=(VethPair&& o) noexcept {
-        if (this != &o) {
-            first_ = std::move(o.first_);  // deleting the old first end deletes the old pair
-            second_ = std::move(o.second_);
-        }
-        return *this;
-    }
+    VethPair& operator=(VethPair&& o) noexcept;
     VethPair(const VethPair&) = delete;
     VethPair& operator=(const VethPair&) = delete;
     ~VethPair() = default;  // first_ (an OwnedLink) deletes the pair; ENODEV is fine
@@ -94,5 +53,55 @@ private:
     OwnedLink first_;
     Link second_;
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
+    validate_interface_name(first.name, "create veth");
+    validate_interface_name(second.name, "create veth");
+    if (!first.netns.valid()) first.netns = NetnsRef::current();
+    if (!second.netns.valid()) second.netns = first.netns;
+    const std::string shown = first.name + "/" + second.name;
+    if (first.name == second.name && first.netns == second.netns)
+        invalid_argument("create veth", shown, "both ends are named '" + first.name + "' in the same namespace");
+    if (first.mac) validate_link_mac(*first.mac, "create veth", shown);
+    if (second.mac) validate_link_mac(*second.mac, "create veth", shown);
+
+    // Sent from the first end's namespace: the first end is born there, the peer is placed by fd.
+    rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group};
+    rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group};
+    if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
+    auto msg = rtnl::veth_new(c, p);
+    try {
+        first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
+    } catch (const Error& e) {
+        if (!e.outcome_unknown()) throw;
+        // The kernel may have created the pair before its answer was lost: do not leak it.
+        throw detail::clean_up_unknown_create(e, first.netns, first.name, "veth");
+    }
+
+    VethPair pair;
+    try {
+        pair.first_ = OwnedLink(Link::get(first.netns, first.name));
+        pair.second_ = Link::get(second.netns, second.name);
+    } catch (...) {
+        // The pair exists but cannot be looked up: remove it rather than leak it.
+        if (!pair.first_.valid()) {
+            if (auto l = Link::find(first.netns, first.name)) try { l->remove(); } catch (...) {}
+        }
+        throw;
+    }
+    return pair;
+}
+
+NSNET_DECL VethPair& VethPair::operator=(VethPair&& o) noexcept {
+    if (this != &o) {
+        first_ = std::move(o.first_);  // deleting the old first end deletes the old pair
+        second_ = std::move(o.second_);
+    }
+    return *this;
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet

@@ -1,0 +1,33 @@
+// nsnet/detail/config.hpp — how nsnet is built: header-only (the default) or separately compiled.
+//
+// Header-only: every function is defined in its header and marked `inline`; including
+// <nsnet/nsnet.hpp> is all a program needs.
+//
+// Separate compilation, for programs that include nsnet from many translation units and care about
+// build time (the pattern of asio's ASIO_SEPARATE_COMPILATION and {fmt}'s compiled mode): define
+// NSNET_SEPARATE_COMPILATION for the whole program and compile <nsnet/implementation.hpp> in
+// exactly one translation unit (with Meson, use nsnet_compiled_dep instead of nsnet_dep). The
+// headers then only declare nsnet's non-template functions, so including them parses declarations
+// rather than bodies and instantiates none of the templates those bodies use: that is most of the
+// compile time of a header-only include (benchmarks/README.md, workload C).
+//
+// How a header is laid out for this: classes and declarations first; function bodies that do real
+// work are written after them, outside the class, in a block guarded by `#if NSNET_DEFINITIONS`,
+// each marked NSNET_DECL. Templates, constexpr functions and one-line accessors stay in the class:
+// they cost little and must be visible to inline them.
+#pragma once
+
+#define NSNET_DETAIL_CONFIG_INCLUDED 1
+
+#if defined(NSNET_SEPARATE_COMPILATION)
+// Declarations have external linkage; their one definition is in the implementation unit.
+#define NSNET_DECL
+#if defined(NSNET_IMPLEMENTATION)
+#define NSNET_DEFINITIONS 1
+#else
+#define NSNET_DEFINITIONS 0
+#endif
+#else
+#define NSNET_DECL inline
+#define NSNET_DEFINITIONS 1
+#endif
