@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "nsnet/detail/config.hpp"
+
 namespace nsnet {
 
 class Error : public std::system_error {
@@ -20,14 +22,7 @@ public:
     // errnum: a positive errno value. operation: what nsnet was doing ("create veth"),
     // object: the name it concerns ("veth-n1"), kernel_message: the extended-ack text, if any.
     Error(int errnum, std::string operation, std::string object = {},
-          std::string kernel_message = {}, std::string detail = {})
-        : std::system_error(errnum, std::generic_category()),
-          operation_(std::move(operation)),
-          object_(std::move(object)),
-          kernel_message_(std::move(kernel_message)),
-          detail_(std::move(detail)) {
-        compose();
-    }
+          std::string kernel_message = {}, std::string detail = {});
 
     int errnum() const noexcept { return code().value(); }
     const std::string& operation() const noexcept { return operation_; }
@@ -38,10 +33,7 @@ public:
     const std::string& detail() const noexcept { return detail_; }
     // Byte offset of the offending attribute in the request (NLMSGERR_ATTR_OFFS), or -1.
     long bad_attribute_offset() const noexcept { return bad_attribute_offset_; }
-    void set_bad_attribute_offset(long offset) {
-        bad_attribute_offset_ = offset;
-        compose();
-    }
+    void set_bad_attribute_offset(long offset);
 
     // True when the request may or may not have been applied: the kernel received it, but its
     // answer was lost, cut short or unreadable (a receive error, a malformed reply). A caller that
@@ -52,14 +44,7 @@ public:
     const char* what() const noexcept override { return what_.c_str(); }
 
 private:
-    void compose() {
-        what_ = operation_;
-        if (!object_.empty()) what_ += " '" + object_ + "'";
-        what_ += ": ";
-        what_ += code().message();
-        if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
-        if (!detail_.empty()) what_ += " [" + detail_ + "]";
-    }
+    void compose();
 
     std::string operation_, object_, kernel_message_, detail_, what_;
     long bad_attribute_offset_ = -1;
@@ -74,13 +59,45 @@ public:
 };
 
 // Throws InvalidArgument; `why` must name the bad value, e.g. "VLAN id 4095 is outside 1..4094".
-[[noreturn]] inline void invalid_argument(std::string operation, std::string object, std::string why) {
+[[noreturn]] NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why);
+
+// Throws Error for the current errno.
+[[noreturn]] NSNET_DECL void throw_errno(std::string operation, std::string object = {}, int err = errno);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Error::Error(int errnum, std::string operation, std::string object,
+                        std::string kernel_message, std::string detail)
+    : std::system_error(errnum, std::generic_category()),
+      operation_(std::move(operation)),
+      object_(std::move(object)),
+      kernel_message_(std::move(kernel_message)),
+      detail_(std::move(detail)) {
+    compose();
+}
+
+NSNET_DECL void Error::set_bad_attribute_offset(long offset) {
+    bad_attribute_offset_ = offset;
+    compose();
+}
+
+NSNET_DECL void Error::compose() {
+    what_ = operation_;
+    if (!object_.empty()) what_ += " '" + object_ + "'";
+    what_ += ": ";
+    what_ += code().message();
+    if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
+    if (!detail_.empty()) what_ += " [" + detail_ + "]";
+}
+
+NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why) {
     throw InvalidArgument(std::move(operation), std::move(object), std::move(why));
 }
 
-// Throws Error for the current errno.
-[[noreturn]] inline void throw_errno(std::string operation, std::string object = {}, int err = errno) {
+NSNET_DECL void throw_errno(std::string operation, std::string object, int err) {
     throw Error(err, std::move(operation), std::move(object));
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
