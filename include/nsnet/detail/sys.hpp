@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstddef>
 
+#include "nsnet/detail/config.hpp"
+
 namespace nsnet::detail {
 
 enum class Call { socket, bind, setsockopt, getsockname, sendmsg, recvmsg, open, setns, unshare, mount, other };
@@ -27,10 +29,7 @@ struct FaultInjector {
     virtual ssize_t after_receive(std::byte* /*data*/, ssize_t length, std::size_t /*capacity*/) { return length; }
 };
 
-inline std::atomic<FaultInjector*>& fault_injector() noexcept {
-    static std::atomic<FaultInjector*> injector{nullptr};
-    return injector;
-}
+NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept;
 
 // Runs `fn` (which returns -1 and sets errno on failure) with EINTR retry and fault injection.
 template <class Fn>
@@ -57,5 +56,14 @@ public:
     ScopedFaultInjector(const ScopedFaultInjector&) = delete;
     ScopedFaultInjector& operator=(const ScopedFaultInjector&) = delete;
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept {
+    static std::atomic<FaultInjector*> injector{nullptr};
+    return injector;
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::detail

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/error.hpp"
 
