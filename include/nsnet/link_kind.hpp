@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/link.hpp"
@@ -20,22 +21,40 @@ namespace nsnet {
 
 // True when the kernel refused a link because it does not know its kind (the module is missing or
 // not built): EOPNOTSUPP, with "Unknown device type" as the extended-ack text on kernels that send one.
-inline bool is_unknown_link_kind(const Error& e) noexcept {
+NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept;
+
+namespace detail {
+
+// ENODEV from a create that names a parent link: the handle points at a link that is gone.
+NSNET_DECL std::string parent_gone(const Error& e, const Link& parent);
+
+// Adds `detail` to an Error, keeping everything else (errno, operation, object, kernel text).
+NSNET_DECL Error with_detail(const Error& e, const std::string& detail);
+
+// Sends a create request through `from`'s rtnetlink socket and returns the new link, found by name
+// in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
+NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
+                            const std::string& name, const NetnsRef& placed_in,
+                            detail::FunctionRef<std::string(const Error&)> explain = {});
+
+}  // namespace detail
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept {
     if (e.errnum() != EOPNOTSUPP) return false;
     return e.kernel_message().empty() || e.kernel_message().find("Unknown device type") != std::string::npos;
 }
 
 namespace detail {
 
-// ENODEV from a create that names a parent link: the handle points at a link that is gone.
-inline std::string parent_gone(const Error& e, const Link& parent) {
+NSNET_DECL std::string parent_gone(const Error& e, const Link& parent) {
     if (e.errnum() != ENODEV) return {};
     return "parent '" + parent.name() + "' (ifindex " + std::to_string(parent.index()) + ") does not exist in namespace " +
            parent.netns().display_name();
 }
 
-// Adds `detail` to an Error, keeping everything else (errno, operation, object, kernel text).
-inline Error with_detail(const Error& e, const std::string& detail) {
+NSNET_DECL Error with_detail(const Error& e, const std::string& detail) {
     std::string d = e.detail().empty() ? detail : e.detail() + "; " + detail;
     Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), d);
     if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
@@ -43,11 +62,9 @@ inline Error with_detail(const Error& e, const std::string& detail) {
     return out;
 }
 
-// Sends a create request through `from`'s rtnetlink socket and returns the new link, found by name
-// in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
-inline Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
-                        const std::string& name, const NetnsRef& placed_in,
-                        detail::FunctionRef<std::string(const Error&)> explain = {}) {
+NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
+                            const std::string& name, const NetnsRef& placed_in,
+                            detail::FunctionRef<std::string(const Error&)> explain) {
     try {
         from.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name); });
     } catch (const Error& e) {
@@ -70,4 +87,7 @@ inline Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std
 }
 
 }  // namespace detail
+
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace nsnet

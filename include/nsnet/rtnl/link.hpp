@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
@@ -56,7 +57,73 @@ struct LinkInfo {
 };
 
 // Decodes RTM_NEWLINK (from a dump, a get or an event). Returns nullopt for other message types.
-inline std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
+NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
+
+// ip link show NAME (a single RTM_GETLINK by name).
+NSNET_DECL nl::MessageBuilder link_get(std::string_view name);
+// A single RTM_GETLINK by index.
+NSNET_DECL nl::MessageBuilder link_get(int index);
+// ip link show (dump). family AF_BRIDGE dumps bridge ports with their IFLA_PROTINFO.
+NSNET_DECL nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC);
+
+// What `ip link set` may change on an existing link (unset fields are left alone).
+struct LinkChange {
+    int index = 0;
+    std::optional<bool> up{};
+    std::optional<std::string> name{};       // ip link set X name Y
+    std::optional<std::uint32_t> mtu{};
+    std::optional<MacAddress> mac{};         // ip link set X address ...
+    std::optional<int> master{};             // ifindex; 0 = nomaster
+    std::optional<int> netns_fd{};           // ip link set X netns NS
+    std::optional<std::uint32_t> group{};
+    std::optional<std::uint32_t> txqlen{};
+    std::optional<std::string> alias{};
+};
+
+NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c);
+
+// ip link del (by index).
+NSNET_DECL nl::MessageBuilder link_del(int index);
+// ip link del group N: one request removes every link of the group (one RCU wait, not one each).
+NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group);
+
+// Common settings of a link being created (ip link add NAME [link PARENT] [netns NS] ... type KIND).
+struct LinkCreate {
+    std::string name{};
+    std::string kind{};
+    int parent = 0;                  // IFLA_LINK (macvlan/ipvlan/vlan lower device), 0: none
+    std::optional<int> netns_fd{};     // create directly in another namespace
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};
+    bool up = false;
+    // Writes the kind's attributes inside IFLA_INFO_DATA; omitted when empty.
+    std::function<void(nl::MessageBuilder&)> info_data{};
+};
+
+// iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, in that
+// command-line order) as it parses them, then IFLA_LINK and IFLA_IFNAME, which it adds after
+// parsing (tests/unit/golden/macvlan_netns.txt, veth_options.txt).
+NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c);
+
+// ip link add ... type KIND. NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never reused.
+NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c);
+
+// The far end of a veth pair: its own name, namespace and settings.
+struct VethPeer {
+    std::string name{};
+    std::optional<int> netns_fd{};
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};
+};
+
+// ip link add NAME [netns A] type veth peer name PEER [netns B]
+NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
     if (m.type() != RTM_NEWLINK && m.type() != RTM_DELLINK) return std::nullopt;
     auto ifi = m.family_header<ifinfomsg>();
     LinkInfo l{};
@@ -95,8 +162,7 @@ inline std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
     return l;
 }
 
-// ip link show NAME (a single RTM_GETLINK by name).
-inline nl::MessageBuilder link_get(std::string_view name) {
+NSNET_DECL nl::MessageBuilder link_get(std::string_view name) {
     nl::MessageBuilder m(RTM_GETLINK, 0);
     ifinfomsg ifi{};
     m.put_header(ifi);
@@ -104,8 +170,8 @@ inline nl::MessageBuilder link_get(std::string_view name) {
     m.put_string(IFLA_IFNAME, name);
     return m;
 }
-// A single RTM_GETLINK by index.
-inline nl::MessageBuilder link_get(int index) {
+
+NSNET_DECL nl::MessageBuilder link_get(int index) {
     nl::MessageBuilder m(RTM_GETLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
@@ -113,8 +179,8 @@ inline nl::MessageBuilder link_get(int index) {
     m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
     return m;
 }
-// ip link show (dump). family AF_BRIDGE dumps bridge ports with their IFLA_PROTINFO.
-inline nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC) {
+
+NSNET_DECL nl::MessageBuilder link_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETLINK, NLM_F_DUMP);
     ifinfomsg ifi{};
     ifi.ifi_family = family;
@@ -123,21 +189,7 @@ inline nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC) {
     return m;
 }
 
-// What `ip link set` may change on an existing link (unset fields are left alone).
-struct LinkChange {
-    int index = 0;
-    std::optional<bool> up{};
-    std::optional<std::string> name{};       // ip link set X name Y
-    std::optional<std::uint32_t> mtu{};
-    std::optional<MacAddress> mac{};         // ip link set X address ...
-    std::optional<int> master{};             // ifindex; 0 = nomaster
-    std::optional<int> netns_fd{};           // ip link set X netns NS
-    std::optional<std::uint32_t> group{};
-    std::optional<std::uint32_t> txqlen{};
-    std::optional<std::string> alias{};
-};
-
-inline nl::MessageBuilder link_set(const LinkChange& c) {
+NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = c.index;
@@ -157,16 +209,15 @@ inline nl::MessageBuilder link_set(const LinkChange& c) {
     return m;
 }
 
-// ip link del (by index).
-inline nl::MessageBuilder link_del(int index) {
+NSNET_DECL nl::MessageBuilder link_del(int index) {
     nl::MessageBuilder m(RTM_DELLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
     m.put_header(ifi);
     return m;
 }
-// ip link del group N: one request removes every link of the group (one RCU wait, not one each).
-inline nl::MessageBuilder link_del_group(std::uint32_t group) {
+
+NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group) {
     nl::MessageBuilder m(RTM_DELLINK, 0);
     ifinfomsg ifi{};
     m.put_header(ifi);
@@ -174,24 +225,7 @@ inline nl::MessageBuilder link_del_group(std::uint32_t group) {
     return m;
 }
 
-// Common settings of a link being created (ip link add NAME [link PARENT] [netns NS] ... type KIND).
-struct LinkCreate {
-    std::string name{};
-    std::string kind{};
-    int parent = 0;                  // IFLA_LINK (macvlan/ipvlan/vlan lower device), 0: none
-    std::optional<int> netns_fd{};     // create directly in another namespace
-    std::optional<MacAddress> mac{};
-    std::optional<std::uint32_t> mtu{};
-    std::optional<std::uint32_t> group{};
-    bool up = false;
-    // Writes the kind's attributes inside IFLA_INFO_DATA; omitted when empty.
-    std::function<void(nl::MessageBuilder&)> info_data{};
-};
-
-// iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, in that
-// command-line order) as it parses them, then IFLA_LINK and IFLA_IFNAME, which it adds after
-// parsing (tests/unit/golden/macvlan_netns.txt, veth_options.txt).
-inline void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
+NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
     if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
     if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
     if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
@@ -200,8 +234,7 @@ inline void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
     m.put_string(IFLA_IFNAME, c.name);
 }
 
-// ip link add ... type KIND. NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never reused.
-inline nl::MessageBuilder link_new(const LinkCreate& c) {
+NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c) {
     nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     ifinfomsg ifi{};
     if (c.up) {
@@ -221,17 +254,7 @@ inline nl::MessageBuilder link_new(const LinkCreate& c) {
     return m;
 }
 
-// The far end of a veth pair: its own name, namespace and settings.
-struct VethPeer {
-    std::string name{};
-    std::optional<int> netns_fd{};
-    std::optional<MacAddress> mac{};
-    std::optional<std::uint32_t> mtu{};
-    std::optional<std::uint32_t> group{};
-};
-
-// ip link add NAME [netns A] type veth peer name PEER [netns B]
-inline nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
+NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
     c.kind = "veth";
     c.info_data = [&peer](nl::MessageBuilder& m) {
         auto p = m.nest(VETH_INFO_PEER, false);
@@ -247,5 +270,7 @@ inline nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
     };
     return link_new(c);
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl
