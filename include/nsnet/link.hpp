@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
@@ -40,13 +41,7 @@ struct AddressOptions {
 // A link's own hardware address must be unicast and not all zeros (the kernel's
 // is_valid_ether_addr); anything else is an InvalidArgument naming it, before the kernel's bare
 // "Cannot assign requested address".
-inline void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
-    if (mac.is_zero())
-        invalid_argument(operation, object, "MAC address " + mac.to_string() + " is all zeros, not an interface address");
-    if (mac.is_multicast())
-        invalid_argument(operation, object,
-                         "MAC address " + mac.to_string() + " is a multicast address (odd first byte), not an interface address");
-}
+NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object);
 
 class Link {
 public:
@@ -55,31 +50,12 @@ public:
         : netns_(std::move(netns)), index_(index), name_(std::move(name)) {}
 
     // ip link show NAME. Throws Error(ENODEV) naming the link and namespace if there is none.
-    static Link get(const NetnsRef& netns, std::string_view name) {
-        validate_interface_name(name, "find link");
-        auto info = query(netns, rtnl::link_get(name), std::string(name));
-        return Link(netns, info.index, info.name);
-    }
-    static Link get(const NetnsRef& netns, int index) {
-        auto info = query(netns, rtnl::link_get(index), "#" + std::to_string(index));
-        return Link(netns, info.index, info.name);
-    }
+    static Link get(const NetnsRef& netns, std::string_view name);
+    static Link get(const NetnsRef& netns, int index);
     // Like get(), but an absent link is nullopt rather than an error.
-    static std::optional<Link> find(const NetnsRef& netns, std::string_view name) {
-        try {
-            return get(netns, name);
-        } catch (const Error& e) {
-            if (e.errnum() == ENODEV) return std::nullopt;
-            throw;
-        }
-    }
+    static std::optional<Link> find(const NetnsRef& netns, std::string_view name);
     // ip link show: every link of the namespace, as the kernel reports them.
-    static std::vector<LinkInfo> list(const NetnsRef& netns) {
-        return netns.with_rtnl([](nl::Socket& s) {
-            auto m = rtnl::link_dump();
-            return nl::dump_collect(s, m, "list links", rtnl::decode_link);
-        });
-    }
+    static std::vector<LinkInfo> list(const NetnsRef& netns);
     // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()).
     static Link loopback(const NetnsRef& netns) { return get(netns, "lo"); }
 
@@ -89,110 +65,51 @@ public:
     const std::string& name() const noexcept { return name_; }
 
     // A fresh read of the link's state (ip -d link show NAME).
-    LinkInfo info() const { return query(netns_, rtnl::link_get(index_), name_); }
+    LinkInfo info() const;
 
     // ip link set NAME up / down
-    void up() { change({.up = true}, "set link up"); }
-    void down() { change({.up = false}, "set link down"); }
+    void up();
+    void down();
     void set_up(bool on) { on ? up() : down(); }
     // ip link set NAME name NEW (kernels before 6.2 refuse while the link is up: EBUSY)
-    void rename(const std::string& new_name) {
-        validate_interface_name(new_name, "rename link");
-        change({.name = new_name}, "rename link");
-        name_ = new_name;
-    }
+    void rename(const std::string& new_name);
     // ip link set NAME mtu N
-    void set_mtu(std::uint32_t mtu) { change({.mtu = mtu}, "set link mtu " + std::to_string(mtu)); }
+    void set_mtu(std::uint32_t mtu);
     // ip link set NAME address MAC
-    void set_mac(const MacAddress& mac) {
-        validate_link_mac(mac, "set link address", name_);
-        change({.mac = mac}, "set link address " + mac.to_string());
-    }
+    void set_mac(const MacAddress& mac);
     void set_mac(std::string_view mac) { set_mac(MacAddress::parse(mac)); }
     // ip link set NAME group N
-    void set_group(std::uint32_t group) { change({.group = group}, "set link group"); }
+    void set_group(std::uint32_t group);
     // ip link set NAME alias TEXT
-    void set_alias(const std::string& alias) { change({.alias = alias}, "set link alias"); }
+    void set_alias(const std::string& alias);
     // ip link set NAME master BRIDGE (both must be in the same namespace)
-    void set_master(const Link& master) {
-        if (!(master.netns_ == netns_))
-            invalid_argument("set link master", name_,
-                             "master '" + master.name_ + "' is in another network namespace");
-        change({.master = master.index_}, "set link master");
-    }
+    void set_master(const Link& master);
     // ip link set NAME nomaster
-    void set_nomaster() { change({.master = 0}, "set link nomaster"); }
+    void set_nomaster();
     // ip link set NAME netns TARGET. The handle follows the link into its new namespace.
-    void set_netns(const NetnsRef& target) {
-        int fd = target.fd();
-        change({.netns_fd = fd}, "move link to namespace " + target.display_name());
-        netns_ = target;
-        // The ifindex is kept when free in the target, but not guaranteed: look it up again.
-        index_ = get(netns_, name_).index_;
-    }
+    void set_netns(const NetnsRef& target);
     // ip link set NAME netns NSNAME (an `ip netns` name; unknown names are reported as ENOENT).
     void set_netns(const std::string& netns_name) { set_netns(NetnsRef::open(netns_name)); }
     // ip link del NAME
-    void remove() {
-        run("delete link", rtnl::link_del(index_));
-        index_ = 0;
-    }
+    void remove();
 
     // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]
-    void add_address(const Prefix& prefix, const AddressOptions& o = {}) {
-        run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
-            rtnl::address_new(address_spec(prefix, o), o.replace));
-    }
+    void add_address(const Prefix& prefix, const AddressOptions& o = {});
     void add_address(std::string_view cidr, const AddressOptions& o = {}) { add_address(Prefix::parse(cidr), o); }
     // ip addr del CIDR dev NAME
-    void del_address(const Prefix& prefix) {
-        run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
-    }
+    void del_address(const Prefix& prefix);
     void del_address(std::string_view cidr) { del_address(Prefix::parse(cidr)); }
     // ip addr show dev NAME
-    std::vector<AddressInfo> addresses() const {
-        auto all = netns_.with_rtnl([](nl::Socket& s) {
-            auto m = rtnl::address_dump();
-            return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
-        });
-        std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
-        return all;
-    }
+    std::vector<AddressInfo> addresses() const;
 
     friend bool operator==(const Link& a, const Link& b) { return a.index_ == b.index_ && a.netns_ == b.netns_; }
 
 protected:
     // Runs one request in this link's namespace; errors name the link.
-    void run(const std::string& operation, nl::MessageBuilder msg) const {
-        if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
-        netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
-    }
-    void change(rtnl::LinkChange c, const std::string& operation) {
-        c.index = index_;
-        run(operation, rtnl::link_set(c));
-    }
-    rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const {
-        rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
-        if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
-        return s;
-    }
-    static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
-        return netns.with_rtnl([&](nl::Socket& s) {
-            std::optional<LinkInfo> found{};
-            try {
-                nl::request(s, msg, "find link", shown, [&](const nl::MessageView& m) {
-                    if (auto l = rtnl::decode_link(m)) found = std::move(l);
-                });
-            } catch (const Error& e) {
-                if (e.errnum() == ENODEV)
-                    throw Error(ENODEV, "find link", shown, e.kernel_message(),
-                                "no such interface in namespace " + netns.display_name());
-                throw;
-            }
-            if (!found) throw Error(ENODEV, "find link", shown, {}, "the kernel sent no link");
-            return *found;
-        });
-    }
+    void run(const std::string& operation, nl::MessageBuilder msg) const;
+    void change(rtnl::LinkChange c, const std::string& operation);
+    rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const;
+    static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown);
 
     NetnsRef netns_{};
     int index_ = 0;
@@ -205,56 +122,229 @@ public:
     OwnedLink() = default;
     explicit OwnedLink(Link link) : Link(std::move(link)), owned_(true) {}
     OwnedLink(OwnedLink&& o) noexcept : Link(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedLink& operator=(OwnedLink&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            Link::operator=(std::move(o));
-            owned_ = std::exchange(o.owned_, false);
-        }
-        return *this;
-    }
+    OwnedLink& operator=(OwnedLink&& o) noexcept;
     OwnedLink(const OwnedLink&) = delete;
     OwnedLink& operator=(const OwnedLink&) = delete;
-    ~OwnedLink() { destroy(); }
+    ~OwnedLink();
 
     // Keep the interface after this object is gone.
     void persist() noexcept { owned_ = false; }
     bool owned() const noexcept { return owned_; }
     // Gives up ownership and returns the plain handle.
-    Link release() noexcept {
-        owned_ = false;
-        return Link(*this);
-    }
+    Link release() noexcept;
     // Deletes the interface now; one already gone (ENODEV) counts as deleted.
-    void remove() {
-        if (!valid()) return;
-        try {
-            Link::remove();
-        } catch (const Error& e) {
-            if (e.errnum() != ENODEV && e.errnum() != ENOENT) throw;
-            index_ = 0;
-        }
-        owned_ = false;
-    }
+    void remove();
 
 protected:
-    void destroy() noexcept {
-        if (!owned_) return;
-        try {
-            remove();
-        } catch (...) {
-            // Destructors never throw. A link we cannot delete is reported nowhere; callers that
-            // care call remove() themselves.
-        }
-        owned_ = false;
-    }
+    void destroy() noexcept;
     bool owned_ = false;
 };
 
 namespace detail {
 
 // The IFLA_INFO_KIND of an RTM_NEWLINK request ("veth", "bridge", ...); "" when it has none.
-inline std::string requested_kind(const nl::MessageBuilder& msg) {
+NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg);
+
+// A create request failed after the kernel received it (e.outcome_unknown(): its answer was lost
+// or unreadable), so the link may exist. A link `name` of the requested kind found in `ns` now is
+// taken to be the request's (had that name been taken before, the kernel would have refused it)
+// and deleted, so that a failed create leaves nothing behind. Returns the Error to throw, saying
+// what was done; other errors are returned unchanged.
+NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind);
+
+}  // namespace detail
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
+    if (mac.is_zero())
+        invalid_argument(operation, object, "MAC address " + mac.to_string() + " is all zeros, not an interface address");
+    if (mac.is_multicast())
+        invalid_argument(operation, object,
+                         "MAC address " + mac.to_string() + " is a multicast address (odd first byte), not an interface address");
+}
+
+NSNET_DECL Link Link::get(const NetnsRef& netns, std::string_view name) {
+    validate_interface_name(name, "find link");
+    auto info = query(netns, rtnl::link_get(name), std::string(name));
+    return Link(netns, info.index, info.name);
+}
+
+NSNET_DECL Link Link::get(const NetnsRef& netns, int index) {
+    auto info = query(netns, rtnl::link_get(index), "#" + std::to_string(index));
+    return Link(netns, info.index, info.name);
+}
+
+NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_view name) {
+    try {
+        return get(netns, name);
+    } catch (const Error& e) {
+        if (e.errnum() == ENODEV) return std::nullopt;
+        throw;
+    }
+}
+
+NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
+    return netns.with_rtnl([](nl::Socket& s) {
+        auto m = rtnl::link_dump();
+        return nl::dump_collect(s, m, "list links", rtnl::decode_link);
+    });
+}
+
+NSNET_DECL LinkInfo Link::info() const {
+    return query(netns_, rtnl::link_get(index_), name_);
+}
+
+NSNET_DECL void Link::up() {
+    change({.up = true}, "set link up");
+}
+
+NSNET_DECL void Link::down() {
+    change({.up = false}, "set link down");
+}
+
+NSNET_DECL void Link::rename(const std::string& new_name) {
+    validate_interface_name(new_name, "rename link");
+    change({.name = new_name}, "rename link");
+    name_ = new_name;
+}
+
+NSNET_DECL void Link::set_mtu(std::uint32_t mtu) {
+    change({.mtu = mtu}, "set link mtu " + std::to_string(mtu));
+}
+
+NSNET_DECL void Link::set_mac(const MacAddress& mac) {
+    validate_link_mac(mac, "set link address", name_);
+    change({.mac = mac}, "set link address " + mac.to_string());
+}
+
+NSNET_DECL void Link::set_group(std::uint32_t group) {
+    change({.group = group}, "set link group");
+}
+
+NSNET_DECL void Link::set_alias(const std::string& alias) {
+    change({.alias = alias}, "set link alias");
+}
+
+NSNET_DECL void Link::set_master(const Link& master) {
+    if (!(master.netns_ == netns_))
+        invalid_argument("set link master", name_,
+                         "master '" + master.name_ + "' is in another network namespace");
+    change({.master = master.index_}, "set link master");
+}
+
+NSNET_DECL void Link::set_nomaster() {
+    change({.master = 0}, "set link nomaster");
+}
+
+NSNET_DECL void Link::set_netns(const NetnsRef& target) {
+    int fd = target.fd();
+    change({.netns_fd = fd}, "move link to namespace " + target.display_name());
+    netns_ = target;
+    // The ifindex is kept when free in the target, but not guaranteed: look it up again.
+    index_ = get(netns_, name_).index_;
+}
+
+NSNET_DECL void Link::remove() {
+    run("delete link", rtnl::link_del(index_));
+    index_ = 0;
+}
+
+NSNET_DECL void Link::add_address(const Prefix& prefix, const AddressOptions& o) {
+    run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
+        rtnl::address_new(address_spec(prefix, o), o.replace));
+}
+
+NSNET_DECL void Link::del_address(const Prefix& prefix) {
+    run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
+}
+
+NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
+    auto all = netns_.with_rtnl([](nl::Socket& s) {
+        auto m = rtnl::address_dump();
+        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
+    });
+    std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
+    return all;
+}
+
+NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) const {
+    if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
+    netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
+}
+
+NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) {
+    c.index = index_;
+    run(operation, rtnl::link_set(c));
+}
+
+NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
+    rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+    if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
+    return s;
+}
+
+NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
+    return netns.with_rtnl([&](nl::Socket& s) {
+        std::optional<LinkInfo> found{};
+        try {
+            nl::request(s, msg, "find link", shown, [&](const nl::MessageView& m) {
+                if (auto l = rtnl::decode_link(m)) found = std::move(l);
+            });
+        } catch (const Error& e) {
+            if (e.errnum() == ENODEV)
+                throw Error(ENODEV, "find link", shown, e.kernel_message(),
+                            "no such interface in namespace " + netns.display_name());
+            throw;
+        }
+        if (!found) throw Error(ENODEV, "find link", shown, {}, "the kernel sent no link");
+        return *found;
+    });
+}
+
+NSNET_DECL OwnedLink& OwnedLink::operator=(OwnedLink&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        Link::operator=(std::move(o));
+        owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+}
+
+NSNET_DECL OwnedLink::~OwnedLink() {
+    destroy();
+}
+
+NSNET_DECL Link OwnedLink::release() noexcept {
+    owned_ = false;
+    return Link(*this);
+}
+
+NSNET_DECL void OwnedLink::remove() {
+    if (!valid()) return;
+    try {
+        Link::remove();
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV && e.errnum() != ENOENT) throw;
+        index_ = 0;
+    }
+    owned_ = false;
+}
+
+NSNET_DECL void OwnedLink::destroy() noexcept {
+    if (!owned_) return;
+    try {
+        remove();
+    } catch (...) {
+        // Destructors never throw. A link we cannot delete is reported nowhere; callers that
+        // care call remove() themselves.
+    }
+    owned_ = false;
+}
+
+namespace detail {
+
+NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg) {
     try {
         nl::MessageView m(msg.bytes());
         if (auto info = m.attrs<ifinfomsg>().find(IFLA_LINKINFO))
@@ -264,12 +354,7 @@ inline std::string requested_kind(const nl::MessageBuilder& msg) {
     return {};
 }
 
-// A create request failed after the kernel received it (e.outcome_unknown(): its answer was lost
-// or unreadable), so the link may exist. A link `name` of the requested kind found in `ns` now is
-// taken to be the request's (had that name been taken before, the kernel would have refused it)
-// and deleted, so that a failed create leaves nothing behind. Returns the Error to throw, saying
-// what was done; other errors are returned unchanged.
-inline Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
+NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
     if (!e.outcome_unknown()) return e;
     std::string note;
     try {
@@ -293,5 +378,7 @@ inline Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const s
 }
 
 }  // namespace detail
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
