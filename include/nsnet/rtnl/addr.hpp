@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/message.hpp"
 
@@ -27,7 +28,31 @@ struct AddressInfo {
     std::string label{};
 };
 
-inline std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
+NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
+
+struct AddressSpec {
+    int index = 0;
+    Prefix prefix{};                      // 10.10.10.1/24
+    std::optional<IpAddress> peer{};      // ip addr add LOCAL peer PEER
+    std::optional<IpAddress> broadcast{}; // brd ADDR (use Prefix::broadcast() for `brd +`)
+    std::optional<Scope> scope{};
+    std::string label{};                  // IPv4 only: "eth0:1"
+};
+
+// ip addr add|replace|del PREFIX [peer P] [brd +] [scope S] [label L] dev DEV, byte for byte
+// (tests/unit/golden/addr_*.txt): IFA_LOCAL; then IFA_ADDRESS = the peer (parsed in place) or,
+// without one, the local address, which ip adds after the label; IFA_BROADCAST (ip computes
+// `brd +` last). Without a scope, 127.0.0.0/8 gets host scope as ip's default_scope() gives it.
+NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s);
+NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false);
+inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
+
+// ip addr show (dump), optionally one family.
+NSNET_DECL nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
     if (m.type() != RTM_NEWADDR && m.type() != RTM_DELADDR) return std::nullopt;
     auto ifa = m.family_header<ifaddrmsg>();
     AddressInfo a{};
@@ -56,20 +81,7 @@ inline std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
     return a;
 }
 
-struct AddressSpec {
-    int index = 0;
-    Prefix prefix{};                      // 10.10.10.1/24
-    std::optional<IpAddress> peer{};      // ip addr add LOCAL peer PEER
-    std::optional<IpAddress> broadcast{}; // brd ADDR (use Prefix::broadcast() for `brd +`)
-    std::optional<Scope> scope{};
-    std::string label{};                  // IPv4 only: "eth0:1"
-};
-
-// ip addr add|replace|del PREFIX [peer P] [brd +] [scope S] [label L] dev DEV, byte for byte
-// (tests/unit/golden/addr_*.txt): IFA_LOCAL; then IFA_ADDRESS = the peer (parsed in place) or,
-// without one, the local address, which ip adds after the label; IFA_BROADCAST (ip computes
-// `brd +` last). Without a scope, 127.0.0.0/8 gets host scope as ip's default_scope() gives it.
-inline nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
+NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
     nl::MessageBuilder m(type, flags);
     ifaddrmsg ifa{};
     ifa.ifa_family = static_cast<unsigned char>(s.prefix.address().af());
@@ -86,18 +98,19 @@ inline nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flag
     if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);
     return m;
 }
-inline nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false) {
+
+NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace) {
     return address_message(RTM_NEWADDR, replace ? (NLM_F_CREATE | NLM_F_REPLACE) : (NLM_F_CREATE | NLM_F_EXCL), s);
 }
-inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
 
-// ip addr show (dump), optionally one family.
-inline nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC) {
+NSNET_DECL nl::MessageBuilder address_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETADDR, NLM_F_DUMP);
     ifaddrmsg ifa{};
     ifa.ifa_family = family;
     m.put_header(ifa);
     return m;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

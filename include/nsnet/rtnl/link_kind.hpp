@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/function_ref.hpp"
 #include "nsnet/nl/message.hpp"
 #include "nsnet/rtnl/link.hpp"
@@ -31,7 +32,19 @@ namespace nsnet::rtnl {
 // ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] [group G] type KIND [DATA...]
 // c.parent is the lower device's ifindex in the namespace the request is sent from; c.netns_fd
 // places the new link in another namespace in the same request.
-inline nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
+NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c);
+
+// ip link set dev NAME type KIND [DATA...]: changes a kind's settings in place (RTM_NEWLINK with
+// ifi_index, flags REQUEST only; nl::request adds ACK). `slave` writes IFLA_INFO_SLAVE_DATA instead
+// of IFLA_INFO_DATA: that is `ip link set PORT type bridge_slave ...`, whose kind word is sent as
+// is ("bridge_slave") and which the kernel hands to the port's master.
+NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
+                                               nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
+                                               bool slave = false);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
     nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     ifinfomsg ifi{};
     if (c.up) {
@@ -56,13 +69,9 @@ inline nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
     return m;
 }
 
-// ip link set dev NAME type KIND [DATA...]: changes a kind's settings in place (RTM_NEWLINK with
-// ifi_index, flags REQUEST only; nl::request adds ACK). `slave` writes IFLA_INFO_SLAVE_DATA instead
-// of IFLA_INFO_DATA: that is `ip link set PORT type bridge_slave ...`, whose kind word is sent as
-// is ("bridge_slave") and which the kernel hands to the port's master.
-inline nl::MessageBuilder link_kind_change(int index, std::string_view kind,
-                                           nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
-                                           bool slave = false) {
+NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
+                                               nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
+                                               bool slave) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
@@ -75,5 +84,7 @@ inline nl::MessageBuilder link_kind_change(int index, std::string_view kind,
     }
     return m;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

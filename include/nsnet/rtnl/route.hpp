@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -108,26 +109,119 @@ namespace detail {
 
 inline bool is_local_type(std::uint8_t t) { return t == RTN_LOCAL || t == RTN_NAT; }
 
-inline void put_via(nl::MessageBuilder& m, const IpAddress& gw) {
+NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw);
+// RTA_GATEWAY when the gateway has the route's family, else RTA_VIA (as iproute2 chooses).
+NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw);
+NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw);
+
+}  // namespace detail
+
+// The RTM_NEWROUTE / RTM_DELROUTE body shared by route_new and route_del.
+NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s);
+
+// ip route add|replace|append ...
+NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteWrite::Add);
+
+// ip route del ... The kernel deletes the first route matching every field that is set.
+inline nl::MessageBuilder route_del(const RouteSpec& s) { return route_message(RTM_DELROUTE, 0, s); }
+
+// What `ip route get` asks: which route would a packet to dst take.
+struct RouteQuery {
+    IpAddress dst{};
+    std::optional<IpAddress> src{};          // `from ADDR`
+    int iif = 0;                             // `iif DEV`: as if received on DEV (needs src)
+    int oif = 0;                             // `oif DEV`: force the output device
+    std::optional<std::uint32_t> mark{};     // `mark N`
+    bool fib_match = false;                  // `fibmatch`: answer with the matching FIB entry itself
+};
+
+// ip route get ... : REQUEST only (the transport may add NLM_F_ACK); IPv4 asks for the table id
+// (RTM_F_LOOKUP_TABLE) as iproute2 does.
+NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q);
+
+// ip [-4|-6] route show [table T]: a dump of one family (AF_UNSPEC: all). With a table, RTA_TABLE
+// asks the kernel to filter (honoured only with NETLINK_GET_STRICT_CHK; callers filter too).
+NSNET_DECL nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint32_t table = RT_TABLE_UNSPEC);
+
+// A route as the kernel reports it (ip route show / ip route get). A new member must also be reset
+// in decode_route_into().
+struct RouteInfo {
+    Family family = Family::V4;
+    Prefix dst{};                           // 0.0.0.0/0 or ::/0 for a default route
+    std::optional<Prefix> src{};            // source prefix (from)
+    std::uint8_t tos = 0;
+    std::uint32_t table = 0;                // RTA_TABLE when present, else rtm_table
+    RouteProtocol protocol = RouteProtocol::Unspec;
+    Scope scope = Scope::Universe;
+    RouteType type = RouteType::Unicast;
+    std::uint32_t flags = 0;                // rtm_flags: RTM_F_CLONED, RTNH_F_ONLINK, RTNH_F_LINKDOWN, ...
+    std::optional<IpAddress> gateway{};     // RTA_GATEWAY or RTA_VIA
+    std::optional<IpAddress> prefsrc{};
+    int oif = 0;
+    int iif = 0;
+    std::uint32_t metric = 0;               // RTA_PRIORITY (IPv6 always has one; IPv4 0 when none)
+    std::uint32_t nh_id = 0;
+    std::optional<std::uint32_t> mtu{};     // RTA_METRICS RTAX_MTU
+    std::optional<std::uint8_t> pref{};     // IPv6 router preference (RTA_PREF)
+    std::vector<NextHop> nexthops{};        // multipath
+    std::string dev{};                      // name of oif, filled in by the typed layer
+
+    bool is_default() const noexcept { return dst.length() == 0; }
+};
+
+namespace detail {
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void route_ip_wrong_family(const nl::Attr& a) {
+    nl::malformed("route attribute " + std::to_string(a.type()) + " has " + std::to_string(a.size()) +
+                  " bytes, which is not an address of the route's family");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void route_prefix_too_long(unsigned dst_len, unsigned src_len, unsigned max_len) {
+    nl::malformed("route prefix length " + std::to_string(std::max(dst_len, src_len)) + " exceeds " + std::to_string(max_len));
+}
+NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family);
+NSNET_DECL IpAddress route_via(const nl::Attr& a);
+
+// Decodes RTA_MULTIPATH into `out` (cleared first; its storage is reused).
+NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out);
+NSNET_DECL std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family);
+
+}  // namespace detail
+
+// Decodes RTM_NEWROUTE / RTM_DELROUTE into `ri`, overwriting every field and reusing its storage
+// (nexthops, dev): a dump can decode each of its routes into the same RouteInfo instead of building,
+// moving and destroying one per message. Returns false, leaving `ri` untouched, for other message
+// types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG) (`ri` is then
+// partly overwritten). A member added to RouteInfo must be reset here too.
+NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri);
+
+// Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
+// other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
+NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
+
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw) {
     std::uint8_t buf[2 + 16] = {};
     std::uint16_t fam = static_cast<std::uint16_t>(gw.af());
     std::memcpy(buf, &fam, 2);
     std::memcpy(buf + 2, gw.data(), gw.size());
     m.put(RTA_VIA, buf, 2 + gw.size());
 }
-// RTA_GATEWAY when the gateway has the route's family, else RTA_VIA (as iproute2 chooses).
-inline void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw) {
+
+NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw) {
     if (gw.family() == family) m.put_ip(RTA_GATEWAY, gw);
     else put_via(m, gw);
 }
-inline std::size_t gateway_attr_size(Family family, const IpAddress& gw) {
+
+NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw) {
     return nl::align(sizeof(nlattr) + (gw.family() == family ? gw.size() : 2 + gw.size()));
 }
 
 }  // namespace detail
 
-// The RTM_NEWROUTE / RTM_DELROUTE body shared by route_new and route_del.
-inline nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s) {
+NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s) {
     const bool del = msg_type == RTM_DELROUTE;
     nl::MessageBuilder m(msg_type, msg_flags);
     rtmsg r{};
@@ -188,8 +282,7 @@ inline nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t ms
     return m;
 }
 
-// ip route add|replace|append ...
-inline nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteWrite::Add) {
+NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode) {
     std::uint16_t flags = NLM_F_CREATE;
     switch (mode) {
         case RouteWrite::Add: flags |= NLM_F_EXCL; break;
@@ -199,22 +292,7 @@ inline nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteW
     return route_message(RTM_NEWROUTE, flags, s);
 }
 
-// ip route del ... The kernel deletes the first route matching every field that is set.
-inline nl::MessageBuilder route_del(const RouteSpec& s) { return route_message(RTM_DELROUTE, 0, s); }
-
-// What `ip route get` asks: which route would a packet to dst take.
-struct RouteQuery {
-    IpAddress dst{};
-    std::optional<IpAddress> src{};          // `from ADDR`
-    int iif = 0;                             // `iif DEV`: as if received on DEV (needs src)
-    int oif = 0;                             // `oif DEV`: force the output device
-    std::optional<std::uint32_t> mark{};     // `mark N`
-    bool fib_match = false;                  // `fibmatch`: answer with the matching FIB entry itself
-};
-
-// ip route get ... : REQUEST only (the transport may add NLM_F_ACK); IPv4 asks for the table id
-// (RTM_F_LOOKUP_TABLE) as iproute2 does.
-inline nl::MessageBuilder route_get(const RouteQuery& q) {
+NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q) {
     nl::MessageBuilder m(RTM_GETROUTE, 0);
     rtmsg r{};
     r.rtm_family = static_cast<unsigned char>(q.dst.af());
@@ -231,9 +309,7 @@ inline nl::MessageBuilder route_get(const RouteQuery& q) {
     return m;
 }
 
-// ip [-4|-6] route show [table T]: a dump of one family (AF_UNSPEC: all). With a table, RTA_TABLE
-// asks the kernel to filter (honoured only with NETLINK_GET_STRICT_CHK; callers filter too).
-inline nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint32_t table = RT_TABLE_UNSPEC) {
+NSNET_DECL nl::MessageBuilder route_dump(unsigned char family, std::uint32_t table) {
     nl::MessageBuilder m(RTM_GETROUTE, NLM_F_DUMP);
     rtmsg r{};
     r.rtm_family = family;
@@ -242,48 +318,16 @@ inline nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint
     return m;
 }
 
-// A route as the kernel reports it (ip route show / ip route get). A new member must also be reset
-// in decode_route_into().
-struct RouteInfo {
-    Family family = Family::V4;
-    Prefix dst{};                           // 0.0.0.0/0 or ::/0 for a default route
-    std::optional<Prefix> src{};            // source prefix (from)
-    std::uint8_t tos = 0;
-    std::uint32_t table = 0;                // RTA_TABLE when present, else rtm_table
-    RouteProtocol protocol = RouteProtocol::Unspec;
-    Scope scope = Scope::Universe;
-    RouteType type = RouteType::Unicast;
-    std::uint32_t flags = 0;                // rtm_flags: RTM_F_CLONED, RTNH_F_ONLINK, RTNH_F_LINKDOWN, ...
-    std::optional<IpAddress> gateway{};     // RTA_GATEWAY or RTA_VIA
-    std::optional<IpAddress> prefsrc{};
-    int oif = 0;
-    int iif = 0;
-    std::uint32_t metric = 0;               // RTA_PRIORITY (IPv6 always has one; IPv4 0 when none)
-    std::uint32_t nh_id = 0;
-    std::optional<std::uint32_t> mtu{};     // RTA_METRICS RTAX_MTU
-    std::optional<std::uint8_t> pref{};     // IPv6 router preference (RTA_PREF)
-    std::vector<NextHop> nexthops{};        // multipath
-    std::string dev{};                      // name of oif, filled in by the typed layer
-
-    bool is_default() const noexcept { return dst.length() == 0; }
-};
-
 namespace detail {
 
-[[noreturn, gnu::cold, gnu::noinline]] inline void route_ip_wrong_family(const nl::Attr& a) {
-    nl::malformed("route attribute " + std::to_string(a.type()) + " has " + std::to_string(a.size()) +
-                  " bytes, which is not an address of the route's family");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void route_prefix_too_long(unsigned dst_len, unsigned src_len, unsigned max_len) {
-    nl::malformed("route prefix length " + std::to_string(std::max(dst_len, src_len)) + " exceeds " + std::to_string(max_len));
-}
-inline IpAddress route_ip(const nl::Attr& a, Family family) {
+NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family) {
     IpAddress ip = a.ip();
     if (ip.family() != family) [[unlikely]]
         route_ip_wrong_family(a);
     return ip;
 }
-inline IpAddress route_via(const nl::Attr& a) {
+
+NSNET_DECL IpAddress route_via(const nl::Attr& a) {
     if (a.size() < 2) nl::malformed("RTA_VIA shorter than its family field");
     std::uint16_t fam;
     std::memcpy(&fam, a.payload().data(), 2);
@@ -292,8 +336,7 @@ inline IpAddress route_via(const nl::Attr& a) {
     return *ip;
 }
 
-// Decodes RTA_MULTIPATH into `out` (cleared first; its storage is reused).
-inline void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out) {
+NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out) {
     out.clear();
     nl::Bytes rest = a.payload();
     while (!rest.empty()) {
@@ -316,7 +359,8 @@ inline void decode_multipath_into(const nl::Attr& a, Family family, std::vector<
         rest = step >= rest.size() ? nl::Bytes{} : rest.subspan(step);
     }
 }
-inline std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
+
+NSNET_DECL std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
     std::vector<NextHop> out;
     decode_multipath_into(a, family, out);
     return out;
@@ -324,12 +368,7 @@ inline std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
 
 }  // namespace detail
 
-// Decodes RTM_NEWROUTE / RTM_DELROUTE into `ri`, overwriting every field and reusing its storage
-// (nexthops, dev): a dump can decode each of its routes into the same RouteInfo instead of building,
-// moving and destroying one per message. Returns false, leaving `ri` untouched, for other message
-// types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG) (`ri` is then
-// partly overwritten). A member added to RouteInfo must be reset here too.
-inline bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
+NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
     if (m.type() != RTM_NEWROUTE && m.type() != RTM_DELROUTE) return false;
     auto r = m.family_header<rtmsg>();
     if (r.rtm_family != AF_INET && r.rtm_family != AF_INET6) return false;
@@ -381,12 +420,12 @@ inline bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
     return true;
 }
 
-// Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
-// other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
-inline std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
+NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
     std::optional<RouteInfo> out(std::in_place);
     if (!decode_route_into(m, *out)) return std::nullopt;
     return out;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl
