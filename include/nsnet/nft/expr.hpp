@@ -39,6 +39,7 @@
 #include <variant>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -162,12 +163,98 @@ using Exprs = std::vector<Expr>;
 
 namespace detail {
 
-inline void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d) {
+NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d);
+
+NSNET_DECL Data get_data(const nl::Attr& a);
+
+NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a);
+
+// The name sent in NFTA_EXPR_NAME. A string_view, not a C string: an Other keeps every byte it
+// was read with, a NUL inside included, so encode_expr re-emits exactly that name.
+NSNET_DECL std::string_view expr_name(const Expr& e);
+
+// libnftnl prints register data as host-order 32-bit words: bytes ac 11 -> 0x000011ac.
+NSNET_DECL std::string data_words(const Data& d);
+
+NSNET_DECL std::string verdict_name(Verdict v);
+
+}  // namespace detail
+
+// Appends one expression as an NFTA_LIST_ELEM (call inside an NFTA_RULE_EXPRESSIONS nest).
+NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e);
+
+// Appends NFTA_RULE_EXPRESSIONS { elem... }.
+NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs);
+
+// Decodes one NFTA_LIST_ELEM. Unknown expressions become Other; malformed ones throw EBADMSG.
+NSNET_DECL Expr decode_expr(const nl::Attr& elem);
+
+// Decodes the elements of an NFTA_RULE_EXPRESSIONS attribute.
+NSNET_DECL Exprs decode_exprs(const nl::Attr& list);
+
+// One expression in `nft --debug=netlink` notation, e.g. "[ cmp eq reg 1 0x000011ac ]".
+NSNET_DECL std::string to_debug_string(const Expr& e);
+
+// ---------------------------------------------------------------------------------------------
+// The expression sequences nft generates for common matches and statements (ip family tables).
+
+namespace detail {
+NSNET_DECL Data bytes_of(const void* p, std::size_t n);
+NSNET_DECL Data be16_data(std::uint16_t v);
+NSNET_DECL void append(Exprs& to, Exprs more);
+}  // namespace detail
+
+// `ip saddr P` / `ip daddr P` (ip6 saddr/daddr for IPv6 prefixes): network-header address match.
+// A /0 matches everything and generates nothing; a byte-aligned prefix loads only its bytes
+// (172.17.0.0/16 loads 2 bytes); any other length loads the whole address and masks it.
+NSNET_DECL Exprs match_address(bool source, const Prefix& prefix);
+inline Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
+inline Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
+
+// `iifname "X"` / `oifname != "X"`: the name compared as IFNAMSIZ bytes (exact match).
+NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate = false);
+inline Exprs match_iifname(std::string_view name, bool negate = false) { return match_ifname(true, name, negate); }
+inline Exprs match_oifname(std::string_view name, bool negate = false) { return match_ifname(false, name, negate); }
+
+// `meta l4proto N` (what nft emits before a transport-header match such as `tcp dport`).
+NSNET_DECL Exprs match_l4proto(std::uint8_t proto);
+
+// `tcp dport N` / `udp dport N` (proto IPPROTO_TCP / IPPROTO_UDP): l4proto, then 2 bytes at +2.
+NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port);
+// `tcp sport N` / `udp sport N`.
+NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port);
+
+// `counter`.
+NSNET_DECL Expr counter();
+
+// `accept` / `drop` / ...: the verdict register loaded with an immediate.
+NSNET_DECL Expr verdict(Verdict v);
+
+// `masquerade`.
+NSNET_DECL Exprs masquerade();
+
+// `snat to A[:P]` / `dnat to A[:P]`: the address in reg 1, the port in reg 2, then nat.
+NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
+inline Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+    return nat_to(NatType::Snat, addr, port);
+}
+inline Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+    return nat_to(NatType::Dnat, addr, port);
+}
+
+// The Counter expression of a rule, if it has one.
+NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs);
+
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d) {
     auto n = m.nest(type);
     m.put(NFTA_DATA_VALUE, d.data(), d.size());
 }
 
-inline Data get_data(const nl::Attr& a) {
+NSNET_DECL Data get_data(const nl::Attr& a) {
     for (nl::Attr d : a.nested())
         if (d.type() == NFTA_DATA_VALUE) {
             auto p = reinterpret_cast<const std::uint8_t*>(d.payload().data());
@@ -176,7 +263,7 @@ inline Data get_data(const nl::Attr& a) {
     return {};
 }
 
-inline std::optional<Verdict> get_verdict(const nl::Attr& a) {
+NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a) {
     for (nl::Attr d : a.nested())
         if (d.type() == NFTA_DATA_VERDICT)
             for (nl::Attr v : d.nested())
@@ -184,9 +271,7 @@ inline std::optional<Verdict> get_verdict(const nl::Attr& a) {
     return std::nullopt;
 }
 
-// The name sent in NFTA_EXPR_NAME. A string_view, not a C string: an Other keeps every byte it
-// was read with, a NUL inside included, so encode_expr re-emits exactly that name.
-inline std::string_view expr_name(const Expr& e) {
+NSNET_DECL std::string_view expr_name(const Expr& e) {
     struct V {
         std::string_view operator()(const Payload&) const { return "payload"; }
         std::string_view operator()(const Meta&) const { return "meta"; }
@@ -201,8 +286,7 @@ inline std::string_view expr_name(const Expr& e) {
     return std::visit(V{}, e);
 }
 
-// libnftnl prints register data as host-order 32-bit words: bytes ac 11 -> 0x000011ac.
-inline std::string data_words(const Data& d) {
+NSNET_DECL std::string data_words(const Data& d) {
     std::string s{};
     for (std::size_t i = 0; i < d.size(); i += 4) {
         std::uint32_t w = 0;
@@ -215,7 +299,7 @@ inline std::string data_words(const Data& d) {
     return s;
 }
 
-inline std::string verdict_name(Verdict v) {
+NSNET_DECL std::string verdict_name(Verdict v) {
     switch (v) {
         case Verdict::Drop: return "drop";
         case Verdict::Accept: return "accept";
@@ -227,8 +311,7 @@ inline std::string verdict_name(Verdict v) {
 
 }  // namespace detail
 
-// Appends one expression as an NFTA_LIST_ELEM (call inside an NFTA_RULE_EXPRESSIONS nest).
-inline void encode_expr(nl::MessageBuilder& m, const Expr& e) {
+NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
     auto elem = m.nest(NFTA_LIST_ELEM);
     m.put_string(NFTA_EXPR_NAME, detail::expr_name(e));
     if (auto* o = std::get_if<Other>(&e)) {
@@ -291,14 +374,12 @@ inline void encode_expr(nl::MessageBuilder& m, const Expr& e) {
         e);
 }
 
-// Appends NFTA_RULE_EXPRESSIONS { elem... }.
-inline void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
+NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
     auto list = m.nest(NFTA_RULE_EXPRESSIONS);
     for (const Expr& e : exprs) encode_expr(m, e);
 }
 
-// Decodes one NFTA_LIST_ELEM. Unknown expressions become Other; malformed ones throw EBADMSG.
-inline Expr decode_expr(const nl::Attr& elem) {
+NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
     std::string name{};
     std::optional<nl::Attr> data{};
     for (nl::Attr a : elem.nested()) {
@@ -401,16 +482,14 @@ inline Expr decode_expr(const nl::Attr& elem) {
     return o;
 }
 
-// Decodes the elements of an NFTA_RULE_EXPRESSIONS attribute.
-inline Exprs decode_exprs(const nl::Attr& list) {
+NSNET_DECL Exprs decode_exprs(const nl::Attr& list) {
     Exprs out{};
     for (nl::Attr elem : list.nested())
         if (elem.type() == NFTA_LIST_ELEM) out.push_back(decode_expr(elem));
     return out;
 }
 
-// One expression in `nft --debug=netlink` notation, e.g. "[ cmp eq reg 1 0x000011ac ]".
-inline std::string to_debug_string(const Expr& e) {
+NSNET_DECL std::string to_debug_string(const Expr& e) {
     auto base_name = [](PayloadBase b) -> std::string {
         switch (b) {
             case PayloadBase::Link: return "link";
@@ -483,27 +562,25 @@ inline std::string to_debug_string(const Expr& e) {
         e);
 }
 
-// ---------------------------------------------------------------------------------------------
-// The expression sequences nft generates for common matches and statements (ip family tables).
-
 namespace detail {
-inline Data bytes_of(const void* p, std::size_t n) {
+
+NSNET_DECL Data bytes_of(const void* p, std::size_t n) {
     auto b = static_cast<const std::uint8_t*>(p);
     return Data(b, b + n);
 }
-inline Data be16_data(std::uint16_t v) {
+
+NSNET_DECL Data be16_data(std::uint16_t v) {
     std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
     return Data(b, b + 2);
 }
-inline void append(Exprs& to, Exprs more) {
+
+NSNET_DECL void append(Exprs& to, Exprs more) {
     for (Expr& e : more) to.push_back(std::move(e));
 }
+
 }  // namespace detail
 
-// `ip saddr P` / `ip daddr P` (ip6 saddr/daddr for IPv6 prefixes): network-header address match.
-// A /0 matches everything and generates nothing; a byte-aligned prefix loads only its bytes
-// (172.17.0.0/16 loads 2 bytes); any other length loads the whole address and masks it.
-inline Exprs match_address(bool source, const Prefix& prefix) {
+NSNET_DECL Exprs match_address(bool source, const Prefix& prefix) {
     const bool v4 = prefix.address().is_v4();
     const std::uint32_t full = v4 ? 4 : 16;
     const std::uint32_t offset = v4 ? (source ? 12 : 16) : (source ? 8 : 24);
@@ -520,50 +597,39 @@ inline Exprs match_address(bool source, const Prefix& prefix) {
     return {Payload{PayloadBase::Network, offset, full, reg1}, Bitwise{reg1, reg1, full, mask, Data(full, 0)},
             Cmp{reg1, CmpOp::Eq, detail::bytes_of(a, full)}};
 }
-inline Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
-inline Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
 
-// `iifname "X"` / `oifname != "X"`: the name compared as IFNAMSIZ bytes (exact match).
-inline Exprs match_ifname(bool input, std::string_view name, bool negate = false) {
+NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate) {
     validate_interface_name(name, input ? "match iifname" : "match oifname");
     Data d(IFNAMSIZ, 0);
     std::memcpy(d.data(), name.data(), name.size());
     return {Meta{input ? MetaKey::Iifname : MetaKey::Oifname, reg1}, Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, d}};
 }
-inline Exprs match_iifname(std::string_view name, bool negate = false) { return match_ifname(true, name, negate); }
-inline Exprs match_oifname(std::string_view name, bool negate = false) { return match_ifname(false, name, negate); }
 
-// `meta l4proto N` (what nft emits before a transport-header match such as `tcp dport`).
-inline Exprs match_l4proto(std::uint8_t proto) {
+NSNET_DECL Exprs match_l4proto(std::uint8_t proto) {
     return {Meta{MetaKey::L4proto, reg1}, Cmp{reg1, CmpOp::Eq, Data{proto}}};
 }
 
-// `tcp dport N` / `udp dport N` (proto IPPROTO_TCP / IPPROTO_UDP): l4proto, then 2 bytes at +2.
-inline Exprs match_dport(std::uint8_t proto, std::uint16_t port) {
+NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port) {
     Exprs e = match_l4proto(proto);
     e.push_back(Payload{PayloadBase::Transport, 2, 2, reg1});
     e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
     return e;
 }
-// `tcp sport N` / `udp sport N`.
-inline Exprs match_sport(std::uint8_t proto, std::uint16_t port) {
+
+NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port) {
     Exprs e = match_l4proto(proto);
     e.push_back(Payload{PayloadBase::Transport, 0, 2, reg1});
     e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
     return e;
 }
 
-// `counter`.
-inline Expr counter() { return Counter{}; }
+NSNET_DECL Expr counter() { return Counter{}; }
 
-// `accept` / `drop` / ...: the verdict register loaded with an immediate.
-inline Expr verdict(Verdict v) { return Immediate{reg_verdict, {}, v}; }
+NSNET_DECL Expr verdict(Verdict v) { return Immediate{reg_verdict, {}, v}; }
 
-// `masquerade`.
-inline Exprs masquerade() { return {Masq{}}; }
+NSNET_DECL Exprs masquerade() { return {Masq{}}; }
 
-// `snat to A[:P]` / `dnat to A[:P]`: the address in reg 1, the port in reg 2, then nat.
-inline Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
+NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port) {
     Exprs e{};
     e.push_back(Immediate{reg1, detail::bytes_of(addr.data(), addr.size()), std::nullopt});
     Nat n;
@@ -578,18 +644,13 @@ inline Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint
     e.push_back(n);
     return e;
 }
-inline Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
-    return nat_to(NatType::Snat, addr, port);
-}
-inline Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
-    return nat_to(NatType::Dnat, addr, port);
-}
 
-// The Counter expression of a rule, if it has one.
-inline std::optional<Counter> find_counter(const Exprs& exprs) {
+NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs) {
     for (const Expr& e : exprs)
         if (auto* c = std::get_if<Counter>(&e)) return *c;
     return std::nullopt;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::nft
