@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 
 namespace nsnet {
@@ -27,33 +28,10 @@ class IpAddress {
 public:
     IpAddress() = default;  // 0.0.0.0
 
-    static std::optional<IpAddress> try_parse(std::string_view text) {
-        // inet_pton reads a C string: "10.0.0.1\0junk" would pass as 10.0.0.1.
-        if (text.find('\0') != std::string_view::npos) return std::nullopt;
-        std::string s(text);
-        IpAddress a;
-        if (s.find(':') != std::string::npos) {
-            a.family_ = Family::V6;
-            if (inet_pton(AF_INET6, s.c_str(), a.bytes_.data()) == 1) return a;
-        } else {
-            a.family_ = Family::V4;
-            if (inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) return a;
-        }
-        return std::nullopt;
-    }
+    static std::optional<IpAddress> try_parse(std::string_view text);
     // "10.0.0.1", "2001:db8::1". Throws InvalidArgument naming the text.
-    static IpAddress parse(std::string_view text) {
-        if (auto a = try_parse(text)) return *a;
-        invalid_argument("parse IP address", std::string(text),
-                         "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
-    }
-    static IpAddress v4(std::uint32_t host_order) {
-        IpAddress a;
-        a.family_ = Family::V4;
-        std::uint32_t be = htonl(host_order);
-        std::memcpy(a.bytes_.data(), &be, 4);
-        return a;
-    }
+    static IpAddress parse(std::string_view text);
+    static IpAddress v4(std::uint32_t host_order);
     // From raw network-order bytes (4 or 16), as netlink carries them.
     static std::optional<IpAddress> from_bytes(const void* data, std::size_t size) {
         // The 16 bytes are assembled in a register and stored at once, and copied by the caller the
@@ -80,22 +58,10 @@ public:
     bool is_v6() const noexcept { return family_ == Family::V6; }
     std::size_t size() const noexcept { return is_v4() ? 4 : 16; }
     const std::uint8_t* data() const noexcept { return bytes_.data(); }
-    std::uint32_t v4_host_order() const noexcept {
-        std::uint32_t be;
-        std::memcpy(&be, bytes_.data(), 4);
-        return ntohl(be);
-    }
-    bool is_unspecified() const noexcept {
-        for (std::size_t i = 0; i < size(); ++i)
-            if (bytes_[i]) return false;
-        return true;
-    }
+    std::uint32_t v4_host_order() const noexcept;
+    bool is_unspecified() const noexcept;
 
-    std::string to_string() const {
-        char buf[INET6_ADDRSTRLEN] = {};
-        inet_ntop(af(), bytes_.data(), buf, sizeof buf);
-        return buf;
-    }
+    std::string to_string() const;
 
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
     // IPv4 before IPv6, then by bytes.
@@ -123,69 +89,29 @@ public:
             bad_length(address, length, max, context);
     }
 
-    static std::optional<Prefix> try_parse(std::string_view text) {
-        try {
-            return parse(text);
-        } catch (const InvalidArgument&) {
-            return std::nullopt;
-        }
-    }
+    static std::optional<Prefix> try_parse(std::string_view text);
     // "10.0.0.0/8", "2001:db8::/32"; a bare address means a host prefix (/32 or /128).
     // Throws InvalidArgument naming the text ("10.0.0.1/33": prefix length 33 exceeds 32).
-    static Prefix parse(std::string_view text) {
-        std::string t(text);
-        auto slash = t.find('/');
-        auto addr = IpAddress::try_parse(t.substr(0, slash));
-        if (!addr)
-            invalid_argument("parse prefix", t, "'" + t.substr(0, slash) + "' is not an IPv4 or IPv6 address");
-        unsigned max = addr->is_v4() ? 32 : 128;
-        if (slash == std::string::npos) return Prefix(*addr, max);
-        std::string len = t.substr(slash + 1);
-        if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos)
-            invalid_argument("parse prefix", t, "'" + len + "' is not a prefix length");
-        unsigned n = static_cast<unsigned>(std::stoul(len));
-        if (n > max)
-            invalid_argument("parse prefix", t,
-                             "prefix length " + len + " exceeds " + std::to_string(max) + " in '" + t + "'");
-        return Prefix(*addr, n);
-    }
+    static Prefix parse(std::string_view text);
 
     const IpAddress& address() const noexcept { return address_; }
     unsigned length() const noexcept { return length_; }
     Family family() const noexcept { return address_.family(); }
 
     // The prefix with host bits cleared: 10.10.10.1/24 -> 10.10.10.0/24.
-    Prefix network() const {
-        std::array<std::uint8_t, 16> b{};
-        std::memcpy(b.data(), address_.data(), address_.size());
-        for (unsigned i = 0; i < address_.size(); ++i) {
-            unsigned bit = i * 8;
-            if (bit >= length_) b[i] = 0;
-            else if (bit + 8 > length_) b[i] &= static_cast<std::uint8_t>(0xff << (8 - (length_ - bit)));
-        }
-        return Prefix(*IpAddress::from_bytes(b.data(), address_.size()), length_);
-    }
+    Prefix network() const;
     // The IPv4 broadcast address (host bits set), as `ip addr add ... brd +` computes it.
-    IpAddress broadcast() const {
-        std::uint32_t host_mask = length_ >= 32 ? 0 : (0xffffffffu >> length_);
-        return IpAddress::v4(address_.v4_host_order() | host_mask);
-    }
-    bool contains(const IpAddress& a) const {
-        if (a.family() != family()) return false;
-        return Prefix(a, length_).network().address_ == network().address_;
-    }
+    IpAddress broadcast() const;
+    bool contains(const IpAddress& a) const;
     bool is_default() const noexcept { return length_ == 0; }
 
-    std::string to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
+    std::string to_string() const;
 
     friend bool operator==(const Prefix&, const Prefix&) = default;
 
 private:
-    [[noreturn, gnu::cold, gnu::noinline]] static void bad_length(const IpAddress& address, unsigned length, unsigned max,
-                                                                  std::string_view context) {
-        invalid_argument("parse " + std::string(context), address.to_string() + "/" + std::to_string(length),
-                         "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
-    }
+    [[noreturn, gnu::cold]] static void bad_length(const IpAddress& address, unsigned length, unsigned max,
+                                                   std::string_view context);
 
     IpAddress address_;
     std::uint8_t length_ = 0;
@@ -198,28 +124,7 @@ public:
     explicit MacAddress(const std::array<std::uint8_t, 6>& b) : bytes_(b) {}
 
     // "02:00:00:00:00:01" (also accepts '-' separators). Throws InvalidArgument naming the text.
-    static MacAddress parse(std::string_view text) {
-        MacAddress m;
-        auto bad = [&] {
-            invalid_argument("parse MAC address", std::string(text),
-                             "'" + std::string(text) + "' is not a MAC address like 02:00:00:00:00:01");
-        };
-        if (text.size() != 17) bad();
-        for (int i = 0; i < 6; ++i) {
-            unsigned v = 0;
-            for (int j = 0; j < 2; ++j) {
-                char c = text[i * 3 + j];
-                v <<= 4;
-                if (c >= '0' && c <= '9') v |= unsigned(c - '0');
-                else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
-                else bad();
-            }
-            if (i < 5 && text[i * 3 + 2] != ':' && text[i * 3 + 2] != '-') bad();
-            m.bytes_[i] = static_cast<std::uint8_t>(v);
-        }
-        return m;
-    }
+    static MacAddress parse(std::string_view text);
     static std::optional<MacAddress> from_bytes(const void* data, std::size_t size) {
         if (size != 6) return std::nullopt;
         MacAddress m;
@@ -232,12 +137,7 @@ public:
     bool is_zero() const noexcept { return bytes_ == std::array<std::uint8_t, 6>{}; }
     bool is_multicast() const noexcept { return bytes_[0] & 1; }
 
-    std::string to_string() const {
-        char buf[18];
-        std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0], bytes_[1], bytes_[2],
-                      bytes_[3], bytes_[4], bytes_[5]);
-        return buf;
-    }
+    std::string to_string() const;
 
     friend bool operator==(const MacAddress&, const MacAddress&) = default;
     friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
@@ -249,7 +149,144 @@ private:
 // Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",
 // no '/', ':' or whitespace — the kernel's isspace(), which also counts byte 0xa0 (Latin-1
 // no-break space). Throws InvalidArgument naming the value; `operation` says what it was for.
-inline void validate_interface_name(std::string_view name, std::string_view operation = "name interface") {
+NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation = "name interface");
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::optional<IpAddress> IpAddress::try_parse(std::string_view text) {
+    // inet_pton reads a C string: "10.0.0.1\0junk" would pass as 10.0.0.1.
+    if (text.find('\0') != std::string_view::npos) return std::nullopt;
+    std::string s(text);
+    IpAddress a;
+    if (s.find(':') != std::string::npos) {
+        a.family_ = Family::V6;
+        if (inet_pton(AF_INET6, s.c_str(), a.bytes_.data()) == 1) return a;
+    } else {
+        a.family_ = Family::V4;
+        if (inet_pton(AF_INET, s.c_str(), a.bytes_.data()) == 1) return a;
+    }
+    return std::nullopt;
+}
+
+NSNET_DECL IpAddress IpAddress::parse(std::string_view text) {
+    if (auto a = try_parse(text)) return *a;
+    invalid_argument("parse IP address", std::string(text),
+                     "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
+}
+
+NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {
+    IpAddress a;
+    a.family_ = Family::V4;
+    std::uint32_t be = htonl(host_order);
+    std::memcpy(a.bytes_.data(), &be, 4);
+    return a;
+}
+
+NSNET_DECL std::uint32_t IpAddress::v4_host_order() const noexcept {
+    std::uint32_t be;
+    std::memcpy(&be, bytes_.data(), 4);
+    return ntohl(be);
+}
+
+NSNET_DECL bool IpAddress::is_unspecified() const noexcept {
+    for (std::size_t i = 0; i < size(); ++i)
+        if (bytes_[i]) return false;
+    return true;
+}
+
+NSNET_DECL std::string IpAddress::to_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(af(), bytes_.data(), buf, sizeof buf);
+    return buf;
+}
+
+NSNET_DECL std::optional<Prefix> Prefix::try_parse(std::string_view text) {
+    try {
+        return parse(text);
+    } catch (const InvalidArgument&) {
+        return std::nullopt;
+    }
+}
+
+NSNET_DECL Prefix Prefix::parse(std::string_view text) {
+    std::string t(text);
+    auto slash = t.find('/');
+    auto addr = IpAddress::try_parse(t.substr(0, slash));
+    if (!addr)
+        invalid_argument("parse prefix", t, "'" + t.substr(0, slash) + "' is not an IPv4 or IPv6 address");
+    unsigned max = addr->is_v4() ? 32 : 128;
+    if (slash == std::string::npos) return Prefix(*addr, max);
+    std::string len = t.substr(slash + 1);
+    if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos)
+        invalid_argument("parse prefix", t, "'" + len + "' is not a prefix length");
+    unsigned n = static_cast<unsigned>(std::stoul(len));
+    if (n > max)
+        invalid_argument("parse prefix", t,
+                         "prefix length " + len + " exceeds " + std::to_string(max) + " in '" + t + "'");
+    return Prefix(*addr, n);
+}
+
+NSNET_DECL Prefix Prefix::network() const {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), address_.data(), address_.size());
+    for (unsigned i = 0; i < address_.size(); ++i) {
+        unsigned bit = i * 8;
+        if (bit >= length_) b[i] = 0;
+        else if (bit + 8 > length_) b[i] &= static_cast<std::uint8_t>(0xff << (8 - (length_ - bit)));
+    }
+    return Prefix(*IpAddress::from_bytes(b.data(), address_.size()), length_);
+}
+
+NSNET_DECL IpAddress Prefix::broadcast() const {
+    std::uint32_t host_mask = length_ >= 32 ? 0 : (0xffffffffu >> length_);
+    return IpAddress::v4(address_.v4_host_order() | host_mask);
+}
+
+NSNET_DECL bool Prefix::contains(const IpAddress& a) const {
+    if (a.family() != family()) return false;
+    return Prefix(a, length_).network().address_ == network().address_;
+}
+
+NSNET_DECL std::string Prefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
+
+// gnu::noinline is on the definition only: g++ rejects (-Wattributes) an inline definition after a
+// noinline declaration, and header-only mode defines it inline.
+[[gnu::noinline]] NSNET_DECL void Prefix::bad_length(const IpAddress& address, unsigned length, unsigned max, std::string_view context) {
+    invalid_argument("parse " + std::string(context), address.to_string() + "/" + std::to_string(length),
+                     "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
+}
+
+NSNET_DECL MacAddress MacAddress::parse(std::string_view text) {
+    MacAddress m;
+    auto bad = [&] {
+        invalid_argument("parse MAC address", std::string(text),
+                         "'" + std::string(text) + "' is not a MAC address like 02:00:00:00:00:01");
+    };
+    if (text.size() != 17) bad();
+    for (int i = 0; i < 6; ++i) {
+        unsigned v = 0;
+        for (int j = 0; j < 2; ++j) {
+            char c = text[i * 3 + j];
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= unsigned(c - '0');
+            else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
+            else bad();
+        }
+        if (i < 5 && text[i * 3 + 2] != ':' && text[i * 3 + 2] != '-') bad();
+        m.bytes_[i] = static_cast<std::uint8_t>(v);
+    }
+    return m;
+}
+
+NSNET_DECL std::string MacAddress::to_string() const {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0], bytes_[1], bytes_[2],
+                  bytes_[3], bytes_[4], bytes_[5]);
+    return buf;
+}
+
+NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation) {
     auto fail = [&](const std::string& why) {
         invalid_argument(std::string(operation), std::string(name), why);
     };
@@ -264,5 +301,7 @@ inline void validate_interface_name(std::string_view name, std::string_view oper
             fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : static_cast<unsigned char>(c) == 0xa0 ? std::string("\\xa0") : std::string(1, c)) +
                  "', which the kernel does not allow");
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
