@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -53,30 +54,7 @@ public:
 
     // {ifindex, name} in `ns`. A missing device is Error(ENODEV) of `operation`, naming it; a Link
     // from another namespace is an InvalidArgument.
-    std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const {
-        if (!set_) return {0, {}};
-        if (link_) {
-            if (!link_->valid())
-                invalid_argument(operation, object, "device '" + link_->name() + "' is an empty or removed link handle");
-            if (!(link_->netns() == ns))
-                invalid_argument(operation, object,
-                                 "device '" + link_->name() + "' is in namespace " + link_->netns().display_name() +
-                                     ", not in " + ns.display_name());
-            return {link_->index(), link_->name()};
-        }
-        if (!name_.empty()) validate_interface_name(name_, operation);
-        if (index_ < 0 || (name_.empty() && index_ == 0))
-            invalid_argument(operation, object, "device index " + std::to_string(index_) + " is not an ifindex");
-        try {
-            Link l = name_.empty() ? Link::get(ns, index_) : Link::get(ns, name_);
-            return {l.index(), l.name()};
-        } catch (const Error& e) {
-            if (e.errnum() != ENODEV) throw;
-            std::string shown = name_.empty() ? "#" + std::to_string(index_) : name_;
-            throw Error(ENODEV, operation, object, e.kernel_message(),
-                        "device " + shown + " does not exist in namespace " + ns.display_name());
-        }
-    }
+    std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
 
 private:
     std::optional<Link> link_{};
@@ -131,8 +109,191 @@ struct RouteLookup {
 };
 
 // "ip route"-style text of a route, e.g. "10.20.0.0/16 via 10.10.10.254 dev veth-n1 metric 50".
-inline std::string to_string(const Route& r);
-inline const char* to_string(RouteType t) noexcept {
+NSNET_DECL std::string to_string(const Route& r);
+NSNET_DECL const char* to_string(RouteType t) noexcept;
+NSNET_DECL std::string to_string(RouteProtocol p);
+
+namespace detail {
+
+NSNET_DECL const char* family_name(Family f);
+
+// A parsed, resolved route request and its `ip route` text for messages.
+struct ResolvedRoute {
+    rtnl::RouteSpec spec{};
+    std::string shown{};
+};
+
+NSNET_DECL IpAddress parse_route_address(const std::string& text, const char* what, const std::string& operation,
+                                         const std::string& object);
+
+// Parses and checks RouteOptions; resolves devices in `ns`. Nothing is sent.
+NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation);
+
+NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown);
+
+// Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(Route&)
+// for each, decoded in place from the receive buffer into `scratch`, which every route reuses (no
+// Route is built, moved and destroyed per message). Callers still check table and flags themselves.
+//
+// With a table given and route-cache exceptions not wanted, the request is strictly checked
+// (NETLINK_GET_STRICT_CHK, on for this dump only) so that the kernel honours RTA_TABLE and leaves
+// the exceptions out. Without it the kernel walks every table, and while a namespace has no policy
+// rules IPv4's main and local tables share one trie: a dump of table main walked all of it twice
+// (W4, 100,000 routes: ~0.1 us of CPU per route, a sixth of the process). A table that does not exist
+// is an empty dump, as without strict checking (strictly, the kernel refuses it with ENOENT).
+template <class OnRoute>
+void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_cloned, const std::string& operation,
+                 Route& scratch, OnRoute&& on_route, FunctionRef<void()> on_restart) {
+    auto m = rtnl::route_dump(static_cast<unsigned char>(f), table);
+    const bool strict = table != RT_TABLE_UNSPEC && !want_cloned && sock.set_strict_check(true);
+    struct Restore {
+        nl::Socket* s;
+        ~Restore() {
+            if (s) s->set_strict_check(false);
+        }
+    } restore{strict ? &sock : nullptr};
+    try {
+        dump_with(
+            sock, m, operation,
+            [&](const nl::MessageView& msg) {
+                // A kernel without this family answers with every family's routes: skip the others.
+                if (rtnl::decode_route_into(msg, scratch) && scratch.family == f) on_route(scratch);
+            },
+            on_restart, nl::DumpOptions::default_max_attempts);
+    } catch (const Error& e) {
+        if (!(strict && e.errnum() == ENOENT)) throw;
+    }
+}
+
+}  // namespace detail
+
+// ip route add ... in `ns`. An existing route with the same key is Error(EEXIST).
+NSNET_DECL void add_route(const NetnsRef& ns, const RouteOptions& options);
+// ip route replace ...: adds the route or replaces the one with the same key.
+NSNET_DECL void replace_route(const NetnsRef& ns, const RouteOptions& options);
+// ip route append ...: adds another route with the same key (IPv6: another path of it).
+NSNET_DECL void append_route(const NetnsRef& ns, const RouteOptions& options);
+// ip route del ...: deletes the first route that matches every field given (dst and table always;
+// gateway, dev, metric, type, protocol, scope when set). None is Error(ESRCH).
+NSNET_DECL void delete_route(const NetnsRef& ns, const RouteOptions& options);
+
+// ip route show [table N|all] [dev D] [type T] [proto P]: the routes of `ns`, IPv4 then IPv6, with
+// device names filled in (Route::dev and each nexthop's dev).
+NSNET_DECL std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& filter = {});
+
+// ip route get TO [from F] [iif D] [oif D] [mark M] [fibmatch]: the route the kernel picks, with its
+// gateway, device (oif and dev) and preferred source (prefsrc). No route is Error(ENETUNREACH),
+// a blackhole/unreachable/prohibit route the error the kernel reports for it (EINVAL,
+// EHOSTUNREACH, EACCES).
+NSNET_DECL Route get_route(const NetnsRef& ns, const RouteLookup& lookup);
+// ip route get ADDRESS
+inline Route get_route(const NetnsRef& ns, std::string_view to) { return get_route(ns, RouteLookup{.to = std::string(to)}); }
+
+// A route nsnet added that is deleted again on destruction unless persist()ed; a route already
+// gone (with its device or namespace, or deleted by someone else) counts as deleted. Move-only.
+class OwnedRoute {
+public:
+    OwnedRoute() = default;
+    // ip route add ... ; the returned object deletes exactly this route (same table, gateway,
+    // device, metric, type and protocol) when it goes out of scope.
+    static OwnedRoute add(const NetnsRef& ns, const RouteOptions& options);
+    // ip route replace ... ; on destruction the route is deleted (not restored to what it replaced).
+    static OwnedRoute replace(const NetnsRef& ns, const RouteOptions& options);
+
+    OwnedRoute(OwnedRoute&& o) noexcept
+        : ns_(std::move(o.ns_)), route_(std::move(o.route_)), owned_(std::exchange(o.owned_, false)) {}
+    OwnedRoute& operator=(OwnedRoute&& o) noexcept;
+    OwnedRoute(const OwnedRoute&) = delete;
+    OwnedRoute& operator=(const OwnedRoute&) = delete;
+    ~OwnedRoute();
+
+    // Keep the route after this object is gone.
+    void persist() noexcept { owned_ = false; }
+    bool owned() const noexcept { return owned_; }
+    const NetnsRef& netns() const noexcept { return ns_; }
+    // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254".
+    const std::string& description() const noexcept { return route_.shown; }
+
+    // ip route del ... now. A route that is already gone (ESRCH, ENOENT, ENODEV) counts as deleted.
+    void remove();
+
+private:
+    OwnedRoute(NetnsRef ns, detail::ResolvedRoute r) : ns_(std::move(ns)), route_(std::move(r)), owned_(true) {}
+    void destroy() noexcept;
+
+    NetnsRef ns_{};
+    detail::ResolvedRoute route_{};
+    bool owned_ = false;
+};
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
+                                                          const std::string& object) const {
+    if (!set_) return {0, {}};
+    if (link_) {
+        if (!link_->valid())
+            invalid_argument(operation, object, "device '" + link_->name() + "' is an empty or removed link handle");
+        if (!(link_->netns() == ns))
+            invalid_argument(operation, object,
+                             "device '" + link_->name() + "' is in namespace " + link_->netns().display_name() +
+                                 ", not in " + ns.display_name());
+        return {link_->index(), link_->name()};
+    }
+    if (!name_.empty()) validate_interface_name(name_, operation);
+    if (index_ < 0 || (name_.empty() && index_ == 0))
+        invalid_argument(operation, object, "device index " + std::to_string(index_) + " is not an ifindex");
+    try {
+        Link l = name_.empty() ? Link::get(ns, index_) : Link::get(ns, name_);
+        return {l.index(), l.name()};
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV) throw;
+        std::string shown = name_.empty() ? "#" + std::to_string(index_) : name_;
+        throw Error(ENODEV, operation, object, e.kernel_message(),
+                    "device " + shown + " does not exist in namespace " + ns.display_name());
+    }
+}
+
+NSNET_DECL std::string to_string(const Route& r) {
+    // As ip prints them: a host prefix (/32, /128) as the bare address.
+    auto prefix = [](const Prefix& p) {
+        return p.length() == p.address().size() * 8 ? p.address().to_string() : p.to_string();
+    };
+    std::string s;
+    if (r.type != RouteType::Unicast) s += std::string(to_string(r.type)) + " ";
+    s += r.is_default() ? std::string("default") : prefix(r.dst);
+    if (r.src) s += " from " + prefix(*r.src);
+    if (r.table != RT_TABLE_MAIN) s += " table " + (r.table == RT_TABLE_LOCAL ? std::string("local") : std::to_string(r.table));
+    if (r.nh_id) s += " nhid " + std::to_string(r.nh_id);
+    if (r.gateway) s += " via " + r.gateway->to_string();
+    if (r.oif) s += " dev " + (r.dev.empty() ? "#" + std::to_string(r.oif) : r.dev);
+    if (r.protocol != RouteProtocol::Boot && r.protocol != RouteProtocol::Unspec) s += " proto " + to_string(r.protocol);
+    if (r.scope != Scope::Universe) {
+        switch (r.scope) {
+            case Scope::Link: s += " scope link"; break;
+            case Scope::Host: s += " scope host"; break;
+            case Scope::Site: s += " scope site"; break;
+            case Scope::Nowhere: s += " scope nowhere"; break;
+            default: s += " scope " + std::to_string(static_cast<unsigned>(r.scope)); break;
+        }
+    }
+    if (r.prefsrc) s += " src " + r.prefsrc->to_string();
+    if (r.metric) s += " metric " + std::to_string(r.metric);
+    if (r.flags & RTNH_F_ONLINK) s += " onlink";
+    if (r.flags & RTNH_F_LINKDOWN) s += " linkdown";
+    for (const auto& h : r.nexthops) {
+        s += " nexthop";
+        if (h.gateway) s += " via " + h.gateway->to_string();
+        if (h.ifindex) s += " dev " + (h.dev.empty() ? "#" + std::to_string(h.ifindex) : h.dev);
+        s += " weight " + std::to_string(h.weight);
+        if (h.flags & RTNH_F_ONLINK) s += " onlink";
+        if (h.flags & RTNH_F_DEAD) s += " dead";
+        if (h.flags & RTNH_F_LINKDOWN) s += " linkdown";
+    }
+    return s;
+}
+
+NSNET_DECL const char* to_string(RouteType t) noexcept {
     switch (t) {
         case RouteType::Unspec: return "none";
         case RouteType::Unicast: return "unicast";
@@ -148,7 +309,8 @@ inline const char* to_string(RouteType t) noexcept {
     }
     return "?";
 }
-inline std::string to_string(RouteProtocol p) {
+
+NSNET_DECL std::string to_string(RouteProtocol p) {
     switch (p) {
         case RouteProtocol::Unspec: return "unspec";
         case RouteProtocol::Redirect: return "redirect";
@@ -170,23 +332,18 @@ inline std::string to_string(RouteProtocol p) {
 
 namespace detail {
 
-inline const char* family_name(Family f) { return f == Family::V4 ? "IPv4" : "IPv6"; }
+NSNET_DECL const char* family_name(Family f) {
+    return f == Family::V4 ? "IPv4" : "IPv6";
+}
 
-// A parsed, resolved route request and its `ip route` text for messages.
-struct ResolvedRoute {
-    rtnl::RouteSpec spec{};
-    std::string shown{};
-};
-
-inline IpAddress parse_route_address(const std::string& text, const char* what, const std::string& operation,
-                                     const std::string& object) {
+NSNET_DECL IpAddress parse_route_address(const std::string& text, const char* what, const std::string& operation,
+                                         const std::string& object) {
     auto a = IpAddress::try_parse(text);
     if (!a) invalid_argument(operation, object, std::string(what) + " '" + text + "' is not an IPv4 or IPv6 address");
     return *a;
 }
 
-// Parses and checks RouteOptions; resolves devices in `ns`. Nothing is sent.
-inline ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation) {
+NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation) {
     ResolvedRoute out;
     rtnl::RouteSpec& s = out.spec;
     // The text first, so that every message below can name the route.
@@ -287,71 +444,33 @@ inline ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, co
     return out;
 }
 
-inline void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown) {
+NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown) {
     ns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, operation, shown); });
-}
-
-// Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(Route&)
-// for each, decoded in place from the receive buffer into `scratch`, which every route reuses (no
-// Route is built, moved and destroyed per message). Callers still check table and flags themselves.
-//
-// With a table given and route-cache exceptions not wanted, the request is strictly checked
-// (NETLINK_GET_STRICT_CHK, on for this dump only) so that the kernel honours RTA_TABLE and leaves
-// the exceptions out. Without it the kernel walks every table, and while a namespace has no policy
-// rules IPv4's main and local tables share one trie: a dump of table main walked all of it twice
-// (W4, 100,000 routes: ~0.1 us of CPU per route, a sixth of the process). A table that does not exist
-// is an empty dump, as without strict checking (strictly, the kernel refuses it with ENOENT).
-template <class OnRoute>
-void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_cloned, const std::string& operation,
-                 Route& scratch, OnRoute&& on_route, FunctionRef<void()> on_restart) {
-    auto m = rtnl::route_dump(static_cast<unsigned char>(f), table);
-    const bool strict = table != RT_TABLE_UNSPEC && !want_cloned && sock.set_strict_check(true);
-    struct Restore {
-        nl::Socket* s;
-        ~Restore() {
-            if (s) s->set_strict_check(false);
-        }
-    } restore{strict ? &sock : nullptr};
-    try {
-        dump_with(
-            sock, m, operation,
-            [&](const nl::MessageView& msg) {
-                // A kernel without this family answers with every family's routes: skip the others.
-                if (rtnl::decode_route_into(msg, scratch) && scratch.family == f) on_route(scratch);
-            },
-            on_restart, nl::DumpOptions::default_max_attempts);
-    } catch (const Error& e) {
-        if (!(strict && e.errnum() == ENOENT)) throw;
-    }
 }
 
 }  // namespace detail
 
-// ip route add ... in `ns`. An existing route with the same key is Error(EEXIST).
-inline void add_route(const NetnsRef& ns, const RouteOptions& options) {
+NSNET_DECL void add_route(const NetnsRef& ns, const RouteOptions& options) {
     auto r = detail::resolve_route(ns, options, "add route");
     detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
 }
-// ip route replace ...: adds the route or replaces the one with the same key.
-inline void replace_route(const NetnsRef& ns, const RouteOptions& options) {
+
+NSNET_DECL void replace_route(const NetnsRef& ns, const RouteOptions& options) {
     auto r = detail::resolve_route(ns, options, "replace route");
     detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Replace), "replace route", r.shown);
 }
-// ip route append ...: adds another route with the same key (IPv6: another path of it).
-inline void append_route(const NetnsRef& ns, const RouteOptions& options) {
+
+NSNET_DECL void append_route(const NetnsRef& ns, const RouteOptions& options) {
     auto r = detail::resolve_route(ns, options, "append route");
     detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Append), "append route", r.shown);
 }
-// ip route del ...: deletes the first route that matches every field given (dst and table always;
-// gateway, dev, metric, type, protocol, scope when set). None is Error(ESRCH).
-inline void delete_route(const NetnsRef& ns, const RouteOptions& options) {
+
+NSNET_DECL void delete_route(const NetnsRef& ns, const RouteOptions& options) {
     auto r = detail::resolve_route(ns, options, "delete route");
     detail::route_request(ns, rtnl::route_del(r.spec), "delete route", r.shown);
 }
 
-// ip route show [table N|all] [dev D] [type T] [proto P]: the routes of `ns`, IPv4 then IPv6, with
-// device names filled in (Route::dev and each nexthop's dev).
-inline std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& filter = {}) {
+NSNET_DECL std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& filter) {
     const std::string op = "list routes";
     int dev = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     std::uint32_t table = filter.all_tables ? RT_TABLE_UNSPEC : filter.table;
@@ -391,11 +510,7 @@ inline std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& fil
     return routes;
 }
 
-// ip route get TO [from F] [iif D] [oif D] [mark M] [fibmatch]: the route the kernel picks, with its
-// gateway, device (oif and dev) and preferred source (prefsrc). No route is Error(ENETUNREACH),
-// a blackhole/unreachable/prohibit route the error the kernel reports for it (EINVAL,
-// EHOSTUNREACH, EACCES).
-inline Route get_route(const NetnsRef& ns, const RouteLookup& lookup) {
+NSNET_DECL Route get_route(const NetnsRef& ns, const RouteLookup& lookup) {
     const std::string op = "get route";
     const std::string& obj = lookup.to;
     if (lookup.to.empty()) invalid_argument(op, obj, "no destination address");
@@ -431,136 +546,74 @@ inline Route get_route(const NetnsRef& ns, const RouteLookup& lookup) {
     for (auto& h : found->nexthops) h.dev = fill(h.ifindex);
     return *found;
 }
-// ip route get ADDRESS
-inline Route get_route(const NetnsRef& ns, std::string_view to) { return get_route(ns, RouteLookup{.to = std::string(to)}); }
 
-// A route nsnet added that is deleted again on destruction unless persist()ed; a route already
-// gone (with its device or namespace, or deleted by someone else) counts as deleted. Move-only.
-class OwnedRoute {
-public:
-    OwnedRoute() = default;
-    // ip route add ... ; the returned object deletes exactly this route (same table, gateway,
-    // device, metric, type and protocol) when it goes out of scope.
-    static OwnedRoute add(const NetnsRef& ns, const RouteOptions& options) {
-        auto r = detail::resolve_route(ns, options, "add route");
+NSNET_DECL OwnedRoute OwnedRoute::add(const NetnsRef& ns, const RouteOptions& options) {
+    auto r = detail::resolve_route(ns, options, "add route");
+    try {
+        detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
+    } catch (const Error& e) {
+        if (!e.outcome_unknown()) throw;
+        // The kernel may have added the route before its answer was lost. Had it existed
+        // before, the add would have been refused (EEXIST): delete it, so nothing is left.
+        OwnedRoute maybe(ns, std::move(r));
+        std::string note = "the kernel's answer was lost; the route, if it was added, was deleted";
         try {
-            detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
-        } catch (const Error& e) {
-            if (!e.outcome_unknown()) throw;
-            // The kernel may have added the route before its answer was lost. Had it existed
-            // before, the add would have been refused (EEXIST): delete it, so nothing is left.
-            OwnedRoute maybe(ns, std::move(r));
-            std::string note = "the kernel's answer was lost; the route, if it was added, was deleted";
-            try {
-                maybe.remove();
-            } catch (const Error& cleanup) {
-                note = std::string("the kernel's answer was lost, and deleting the route failed too (") + cleanup.what() +
-                       "): it may exist";
-            }
-            Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
-                      e.detail().empty() ? note : e.detail() + "; " + note);
-            out.set_outcome_unknown();
-            throw out;
+            maybe.remove();
+        } catch (const Error& cleanup) {
+            note = std::string("the kernel's answer was lost, and deleting the route failed too (") + cleanup.what() +
+                   "): it may exist";
         }
-        return OwnedRoute(ns, std::move(r));
+        Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
+                  e.detail().empty() ? note : e.detail() + "; " + note);
+        out.set_outcome_unknown();
+        throw out;
     }
-    // ip route replace ... ; on destruction the route is deleted (not restored to what it replaced).
-    static OwnedRoute replace(const NetnsRef& ns, const RouteOptions& options) {
-        auto r = detail::resolve_route(ns, options, "replace route");
-        detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Replace), "replace route", r.shown);
-        return OwnedRoute(ns, std::move(r));
-    }
-
-    OwnedRoute(OwnedRoute&& o) noexcept
-        : ns_(std::move(o.ns_)), route_(std::move(o.route_)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedRoute& operator=(OwnedRoute&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            ns_ = std::move(o.ns_);
-            route_ = std::move(o.route_);
-            owned_ = std::exchange(o.owned_, false);
-        }
-        return *this;
-    }
-    OwnedRoute(const OwnedRoute&) = delete;
-    OwnedRoute& operator=(const OwnedRoute&) = delete;
-    ~OwnedRoute() { destroy(); }
-
-    // Keep the route after this object is gone.
-    void persist() noexcept { owned_ = false; }
-    bool owned() const noexcept { return owned_; }
-    const NetnsRef& netns() const noexcept { return ns_; }
-    // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254".
-    const std::string& description() const noexcept { return route_.shown; }
-
-    // ip route del ... now. A route that is already gone (ESRCH, ENOENT, ENODEV) counts as deleted.
-    void remove() {
-        if (!owned_) return;
-        owned_ = false;
-        rtnl::RouteSpec del = route_.spec;
-        // Delete exactly what was added: its type and protocol, any scope.
-        if (!del.type) del.type = RouteType::Unicast;
-        if (!del.protocol) del.protocol = RouteProtocol::Boot;
-        del.scope.reset();
-        try {
-            detail::route_request(ns_, rtnl::route_del(del), "delete route", route_.shown);
-        } catch (const Error& e) {
-            if (e.errnum() != ESRCH && e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
-        }
-    }
-
-private:
-    OwnedRoute(NetnsRef ns, detail::ResolvedRoute r) : ns_(std::move(ns)), route_(std::move(r)), owned_(true) {}
-    void destroy() noexcept {
-        try {
-            remove();
-        } catch (...) {
-            // Destructors never throw; callers who care call remove() themselves.
-        }
-    }
-
-    NetnsRef ns_{};
-    detail::ResolvedRoute route_{};
-    bool owned_ = false;
-};
-
-inline std::string to_string(const Route& r) {
-    // As ip prints them: a host prefix (/32, /128) as the bare address.
-    auto prefix = [](const Prefix& p) {
-        return p.length() == p.address().size() * 8 ? p.address().to_string() : p.to_string();
-    };
-    std::string s;
-    if (r.type != RouteType::Unicast) s += std::string(to_string(r.type)) + " ";
-    s += r.is_default() ? std::string("default") : prefix(r.dst);
-    if (r.src) s += " from " + prefix(*r.src);
-    if (r.table != RT_TABLE_MAIN) s += " table " + (r.table == RT_TABLE_LOCAL ? std::string("local") : std::to_string(r.table));
-    if (r.nh_id) s += " nhid " + std::to_string(r.nh_id);
-    if (r.gateway) s += " via " + r.gateway->to_string();
-    if (r.oif) s += " dev " + (r.dev.empty() ? "#" + std::to_string(r.oif) : r.dev);
-    if (r.protocol != RouteProtocol::Boot && r.protocol != RouteProtocol::Unspec) s += " proto " + to_string(r.protocol);
-    if (r.scope != Scope::Universe) {
-        switch (r.scope) {
-            case Scope::Link: s += " scope link"; break;
-            case Scope::Host: s += " scope host"; break;
-            case Scope::Site: s += " scope site"; break;
-            case Scope::Nowhere: s += " scope nowhere"; break;
-            default: s += " scope " + std::to_string(static_cast<unsigned>(r.scope)); break;
-        }
-    }
-    if (r.prefsrc) s += " src " + r.prefsrc->to_string();
-    if (r.metric) s += " metric " + std::to_string(r.metric);
-    if (r.flags & RTNH_F_ONLINK) s += " onlink";
-    if (r.flags & RTNH_F_LINKDOWN) s += " linkdown";
-    for (const auto& h : r.nexthops) {
-        s += " nexthop";
-        if (h.gateway) s += " via " + h.gateway->to_string();
-        if (h.ifindex) s += " dev " + (h.dev.empty() ? "#" + std::to_string(h.ifindex) : h.dev);
-        s += " weight " + std::to_string(h.weight);
-        if (h.flags & RTNH_F_ONLINK) s += " onlink";
-        if (h.flags & RTNH_F_DEAD) s += " dead";
-        if (h.flags & RTNH_F_LINKDOWN) s += " linkdown";
-    }
-    return s;
+    return OwnedRoute(ns, std::move(r));
 }
+
+NSNET_DECL OwnedRoute OwnedRoute::replace(const NetnsRef& ns, const RouteOptions& options) {
+    auto r = detail::resolve_route(ns, options, "replace route");
+    detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Replace), "replace route", r.shown);
+    return OwnedRoute(ns, std::move(r));
+}
+
+NSNET_DECL OwnedRoute& OwnedRoute::operator=(OwnedRoute&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        ns_ = std::move(o.ns_);
+        route_ = std::move(o.route_);
+        owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+}
+
+NSNET_DECL OwnedRoute::~OwnedRoute() {
+    destroy();
+}
+
+NSNET_DECL void OwnedRoute::remove() {
+    if (!owned_) return;
+    owned_ = false;
+    rtnl::RouteSpec del = route_.spec;
+    // Delete exactly what was added: its type and protocol, any scope.
+    if (!del.type) del.type = RouteType::Unicast;
+    if (!del.protocol) del.protocol = RouteProtocol::Boot;
+    del.scope.reset();
+    try {
+        detail::route_request(ns_, rtnl::route_del(del), "delete route", route_.shown);
+    } catch (const Error& e) {
+        if (e.errnum() != ESRCH && e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
+    }
+}
+
+NSNET_DECL void OwnedRoute::destroy() noexcept {
+    try {
+        remove();
+    } catch (...) {
+        // Destructors never throw; callers who care call remove() themselves.
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
