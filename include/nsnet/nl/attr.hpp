@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 
@@ -33,29 +34,18 @@ constexpr std::size_t align(std::size_t n) noexcept { return (n + 3) & ~std::siz
 
 using Bytes = std::span<const std::byte>;
 
-[[noreturn]] inline void malformed(std::string what) { throw Error(EBADMSG, "parse netlink message", {}, {}, std::move(what)); }
+[[noreturn]] NSNET_DECL void malformed(std::string what);
 
 }  // namespace nsnet::nl
 
 namespace nsnet::detail {
 // The error paths of the checks below, kept out of line (cold) so that the checks themselves are a
 // compare and a branch that inline into every decoder's loop.
-[[noreturn, gnu::cold, gnu::noinline]] inline void attr_size_mismatch(std::uint16_t type, std::size_t got, std::size_t want) {
-    nl::malformed("attribute " + std::to_string(type) + " has " + std::to_string(got) + " bytes, expected " + std::to_string(want));
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void attr_too_short(std::uint16_t type) {
-    nl::malformed("attribute " + std::to_string(type) + " is shorter than its structure");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void attr_not_ip(std::uint16_t type, std::size_t size) {
-    nl::malformed("attribute " + std::to_string(type) + " is not an IP address (" + std::to_string(size) + " bytes)");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void attr_header_truncated(std::size_t left) {
-    nl::malformed("attribute header truncated (" + std::to_string(left) + " bytes left)");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void attr_bad_length(std::uint16_t raw_type, std::size_t len, std::size_t left) {
-    nl::malformed("attribute " + std::to_string(raw_type & NLA_TYPE_MASK) + " claims length " + std::to_string(len) + " with " +
-                  std::to_string(left) + " bytes left");
-}
+[[noreturn, gnu::cold]] void attr_size_mismatch(std::uint16_t type, std::size_t got, std::size_t want);
+[[noreturn, gnu::cold]] void attr_too_short(std::uint16_t type);
+[[noreturn, gnu::cold]] void attr_not_ip(std::uint16_t type, std::size_t size);
+[[noreturn, gnu::cold]] void attr_header_truncated(std::size_t left);
+[[noreturn, gnu::cold]] void attr_bad_length(std::uint16_t raw_type, std::size_t len, std::size_t left);
 }  // namespace nsnet::detail
 
 namespace nsnet::nl {
@@ -173,11 +163,7 @@ public:
     iterator end() const { return iterator(); }
 
     // The first attribute of this type, if present.
-    std::optional<Attr> find(std::uint16_t type) const {
-        for (Attr a : *this)
-            if (a.type() == type) return a;
-        return std::nullopt;
-    }
+    std::optional<Attr> find(std::uint16_t type) const;
 
 private:
     Bytes bytes_{};
@@ -204,4 +190,48 @@ private:
     std::optional<Attr> slots_[MaxType + 1];
 };
 
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void malformed(std::string what) { throw Error(EBADMSG, "parse netlink message", {}, {}, std::move(what)); }
+
+NSNET_DECL std::optional<Attr> AttrRange::find(std::uint16_t type) const {
+    for (Attr a : *this)
+        if (a.type() == type) return a;
+    return std::nullopt;
+}
+
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace nsnet::nl
+
+namespace nsnet::detail {
+
+#if NSNET_DEFINITIONS
+
+// gnu::noinline is on the definitions only (the declarations above are neither inline nor noinline):
+// g++ rejects (-Wattributes) an inline definition after a noinline declaration, and a noinline
+// declaration after an inline one, and header-only mode defines these inline.
+[[gnu::noinline]] NSNET_DECL void attr_size_mismatch(std::uint16_t type, std::size_t got, std::size_t want) {
+    nl::malformed("attribute " + std::to_string(type) + " has " + std::to_string(got) + " bytes, expected " + std::to_string(want));
+}
+
+[[gnu::noinline]] NSNET_DECL void attr_too_short(std::uint16_t type) {
+    nl::malformed("attribute " + std::to_string(type) + " is shorter than its structure");
+}
+
+[[gnu::noinline]] NSNET_DECL void attr_not_ip(std::uint16_t type, std::size_t size) {
+    nl::malformed("attribute " + std::to_string(type) + " is not an IP address (" + std::to_string(size) + " bytes)");
+}
+
+[[gnu::noinline]] NSNET_DECL void attr_header_truncated(std::size_t left) {
+    nl::malformed("attribute header truncated (" + std::to_string(left) + " bytes left)");
+}
+
+[[gnu::noinline]] NSNET_DECL void attr_bad_length(std::uint16_t raw_type, std::size_t len, std::size_t left) {
+    nl::malformed("attribute " + std::to_string(raw_type & NLA_TYPE_MASK) + " claims length " + std::to_string(len) + " with " +
+                  std::to_string(left) + " bytes left");
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet::detail
