@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/nft/batch.hpp"
 
 namespace nsnet::nft {
@@ -36,31 +37,10 @@ enum class ChainType { Filter, Nat, Route };
 // A base chain's policy: `policy accept;` / `policy drop;`.
 enum class Policy : std::uint32_t { Drop = NF_DROP, Accept = NF_ACCEPT };
 
-inline std::string hook_name(Hook h) {
-    switch (h) {
-        case Hook::Prerouting: return "prerouting";
-        case Hook::Input: return "input";
-        case Hook::Forward: return "forward";
-        case Hook::Output: return "output";
-        case Hook::Postrouting: return "postrouting";
-    }
-    return "hook " + std::to_string(static_cast<std::uint32_t>(h));
-}
-inline std::string chain_type_name(ChainType t) {
-    switch (t) {
-        case ChainType::Filter: return "filter";
-        case ChainType::Nat: return "nat";
-        case ChainType::Route: return "route";
-    }
-    return "filter";
-}
-inline std::optional<ChainType> parse_chain_type(std::string_view s) {
-    if (s == "filter") return ChainType::Filter;
-    if (s == "nat") return ChainType::Nat;
-    if (s == "route") return ChainType::Route;
-    return std::nullopt;
-}
-inline std::string policy_name(Policy p) { return p == Policy::Accept ? "accept" : "drop"; }
+NSNET_DECL std::string hook_name(Hook h);
+NSNET_DECL std::string chain_type_name(ChainType t);
+NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s);
+NSNET_DECL std::string policy_name(Policy p);
 
 // What makes a chain a base chain: `type T hook H priority P;`.
 struct BaseChain {
@@ -83,7 +63,51 @@ struct Chain {
 
 // NFT_MSG_NEWCHAIN: `nft add chain ...` (NLM_F_CREATE: an existing chain is updated, e.g. its
 // policy, not refused). Pass NLM_F_CREATE | NLM_F_EXCL for `nft create chain`.
-inline nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags = NLM_F_CREATE) {
+NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags = NLM_F_CREATE);
+
+// NFT_MSG_DELCHAIN: `nft delete chain ip TABLE NAME`. With NLM_F_NONREC the kernel refuses
+// (EBUSY) to delete a chain that still holds rules instead of deleting them with it.
+NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
+                                        std::uint16_t flags = 0);
+
+// NFT_MSG_GETCHAIN for one chain (nl::request; ENOENT when missing).
+NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name);
+
+// Decodes an NFT_MSG_NEWCHAIN message.
+NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string hook_name(Hook h) {
+    switch (h) {
+        case Hook::Prerouting: return "prerouting";
+        case Hook::Input: return "input";
+        case Hook::Forward: return "forward";
+        case Hook::Output: return "output";
+        case Hook::Postrouting: return "postrouting";
+    }
+    return "hook " + std::to_string(static_cast<std::uint32_t>(h));
+}
+
+NSNET_DECL std::string chain_type_name(ChainType t) {
+    switch (t) {
+        case ChainType::Filter: return "filter";
+        case ChainType::Nat: return "nat";
+        case ChainType::Route: return "route";
+    }
+    return "filter";
+}
+
+NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s) {
+    if (s == "filter") return ChainType::Filter;
+    if (s == "nat") return ChainType::Nat;
+    if (s == "route") return ChainType::Route;
+    return std::nullopt;
+}
+
+NSNET_DECL std::string policy_name(Policy p) { return p == Policy::Accept ? "accept" : "drop"; }
+
+NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags) {
     validate_name(c.table, "table", "add chain");
     validate_name(c.name, "chain", "add chain");
     nl::MessageBuilder m = make_message(NFT_MSG_NEWCHAIN, flags, c.family);
@@ -99,10 +123,8 @@ inline nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags = NLM_F_
     return m;
 }
 
-// NFT_MSG_DELCHAIN: `nft delete chain ip TABLE NAME`. With NLM_F_NONREC the kernel refuses
-// (EBUSY) to delete a chain that still holds rules instead of deleting them with it.
-inline nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
-                                    std::uint16_t flags = 0) {
+NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
+                                        std::uint16_t flags) {
     validate_name(table, "table", "delete chain");
     validate_name(name, "chain", "delete chain");
     nl::MessageBuilder m = make_message(NFT_MSG_DELCHAIN, flags, family);
@@ -111,8 +133,7 @@ inline nl::MessageBuilder chain_del(TableFamily family, const std::string& table
     return m;
 }
 
-// NFT_MSG_GETCHAIN for one chain (nl::request; ENOENT when missing).
-inline nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name) {
+NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name) {
     validate_name(table, "table", "get chain");
     validate_name(name, "chain", "get chain");
     nl::MessageBuilder m = make_message(NFT_MSG_GETCHAIN, 0, family);
@@ -121,8 +142,7 @@ inline nl::MessageBuilder chain_get(TableFamily family, const std::string& table
     return m;
 }
 
-// Decodes an NFT_MSG_NEWCHAIN message.
-inline Chain decode_chain(const nl::MessageView& msg) {
+NSNET_DECL Chain decode_chain(const nl::MessageView& msg) {
     Chain c;
     c.family = message_family(msg);
     nl::AttrTable<NFTA_CHAIN_MAX> a(msg.attrs<nfgenmsg>());
@@ -143,5 +163,7 @@ inline Chain decode_chain(const nl::MessageView& msg) {
     }
     return c;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::nft

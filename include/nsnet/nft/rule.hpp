@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/nft/batch.hpp"
 #include "nsnet/nft/expr.hpp"
 #include "nsnet/nft/table.hpp"
@@ -42,7 +43,31 @@ inline constexpr std::uint8_t udata_rule_comment = 0;  // NFTNL_UDATA_RULE_COMME
 }
 
 // NFT_MSG_NEWRULE: `nft add rule FAMILY TABLE CHAIN <exprs>` (NLM_F_CREATE | NLM_F_APPEND).
-inline nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o = {}) {
+NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o = {});
+
+// NFT_MSG_DELRULE: `nft delete rule FAMILY TABLE CHAIN handle H`.
+NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
+                                       std::uint64_t handle);
+
+// NFT_MSG_GETRULE for the rule with this handle (nl::request; ENOENT when it is gone).
+NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
+                                       std::uint64_t handle);
+
+// NFT_MSG_GETRULE dump of one table (and one chain, if given): send with nl::dump.
+NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {});
+
+// Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
+NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
+
+// The rule in `nft --debug=netlink` notation:
+//   ip nsnet postrouting
+//     [ payload load 2b @ network header + 12 => reg 1 ]
+//     ...
+NSNET_DECL std::string to_debug_string(const Rule& r);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o) {
     validate_name(r.table, "table", "add rule");
     validate_name(r.chain, "chain", "add rule");
     std::uint16_t flags = NLM_F_CREATE;
@@ -60,9 +85,8 @@ inline nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o = {}) 
     return m;
 }
 
-// NFT_MSG_DELRULE: `nft delete rule FAMILY TABLE CHAIN handle H`.
-inline nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
-                                   std::uint64_t handle) {
+NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
+                                       std::uint64_t handle) {
     validate_name(table, "table", "delete rule");
     validate_name(chain, "chain", "delete rule");
     nl::MessageBuilder m = make_message(NFT_MSG_DELRULE, 0, family);
@@ -72,9 +96,8 @@ inline nl::MessageBuilder rule_del(TableFamily family, const std::string& table,
     return m;
 }
 
-// NFT_MSG_GETRULE for the rule with this handle (nl::request; ENOENT when it is gone).
-inline nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
-                                   std::uint64_t handle) {
+NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
+                                       std::uint64_t handle) {
     validate_name(table, "table", "get rule");
     validate_name(chain, "chain", "get rule");
     nl::MessageBuilder m = make_message(NFT_MSG_GETRULE, 0, family);
@@ -84,8 +107,7 @@ inline nl::MessageBuilder rule_get(TableFamily family, const std::string& table,
     return m;
 }
 
-// NFT_MSG_GETRULE dump of one table (and one chain, if given): send with nl::dump.
-inline nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {}) {
+NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain) {
     validate_name(table, "table", "list rules");
     nl::MessageBuilder m = make_message(NFT_MSG_GETRULE, 0, family);
     m.put_string(NFTA_RULE_TABLE, table);
@@ -96,8 +118,7 @@ inline nl::MessageBuilder rule_dump(TableFamily family, const std::string& table
     return m;
 }
 
-// Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
-inline Rule decode_rule(const nl::MessageView& msg) {
+NSNET_DECL Rule decode_rule(const nl::MessageView& msg) {
     Rule r;
     r.family = message_family(msg);
     nl::AttrTable<NFTA_RULE_MAX> a(msg.attrs<nfgenmsg>());
@@ -110,14 +131,12 @@ inline Rule decode_rule(const nl::MessageView& msg) {
     return r;
 }
 
-// The rule in `nft --debug=netlink` notation:
-//   ip nsnet postrouting
-//     [ payload load 2b @ network header + 12 => reg 1 ]
-//     ...
-inline std::string to_debug_string(const Rule& r) {
+NSNET_DECL std::string to_debug_string(const Rule& r) {
     std::string s = family_name(r.family) + " " + r.table + " " + r.chain + "\n";
     for (const Expr& e : r.exprs) s += "  " + to_debug_string(e) + "\n";
     return s;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::nft

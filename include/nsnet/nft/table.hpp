@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/nft/batch.hpp"
 
 namespace nsnet::nft {
@@ -30,13 +31,41 @@ struct Table {
 };
 
 // "ip nsnet": how nft names a table in messages.
-inline std::string table_id(TableFamily f, const std::string& name) { return family_name(f) + " " + name; }
+NSNET_DECL std::string table_id(TableFamily f, const std::string& name);
 
 namespace detail {
 // libnftnl's user-data TLVs: u8 type, u8 length, value (a comment includes its NUL).
 inline constexpr std::uint8_t udata_table_comment = 0;
 
-inline std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
+NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text);
+NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type);
+}  // namespace detail
+
+// NFT_MSG_NEWTABLE: `nft add table ip NAME` (flags 0: an existing table is left as it is);
+// pass NLM_F_EXCL for `nft create table` (EEXIST if it exists).
+NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0);
+
+// NFT_MSG_DELTABLE: `nft delete table ip NAME` (removes everything in it). With NLM_F_NONREC the
+// kernel refuses (EBUSY) to delete a table that still holds chains.
+NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags = 0);
+
+// NFT_MSG_DELTABLE by handle: `nft delete table ip handle H`. Deletes exactly the table that
+// had this handle: one deleted and re-created under the same name since is left alone (ENOENT).
+NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags = 0);
+
+// NFT_MSG_GETTABLE for one table (send with nl::request; ENOENT when there is none).
+NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name);
+
+// Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
+NSNET_DECL Table decode_table(const nl::MessageView& msg);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string table_id(TableFamily f, const std::string& name) { return family_name(f) + " " + name; }
+
+namespace detail {
+
+NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
     if (text.size() + 1 > 255) invalid_argument("set comment", text, "comment is longer than 254 bytes");
     std::vector<std::uint8_t> out(2 + text.size() + 1, 0);  // sized once: GCC 12 -O2 misreads insert()
     out[0] = type;
@@ -44,7 +73,8 @@ inline std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::str
     if (!text.empty()) std::memcpy(out.data() + 2, text.data(), text.size());
     return out;
 }
-inline std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
+
+NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
     std::size_t off = 0;
     while (off + 2 <= udata.size()) {
         auto t = static_cast<std::uint8_t>(udata[off]);
@@ -59,11 +89,10 @@ inline std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8
     }
     return std::nullopt;
 }
+
 }  // namespace detail
 
-// NFT_MSG_NEWTABLE: `nft add table ip NAME` (flags 0: an existing table is left as it is);
-// pass NLM_F_EXCL for `nft create table` (EEXIST if it exists).
-inline nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0) {
+NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags) {
     validate_name(t.name, "table", "add table");
     nl::MessageBuilder m = make_message(NFT_MSG_NEWTABLE, flags, t.family);
     m.put_string(NFTA_TABLE_NAME, t.name);
@@ -75,33 +104,27 @@ inline nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0) {
     return m;
 }
 
-// NFT_MSG_DELTABLE: `nft delete table ip NAME` (removes everything in it). With NLM_F_NONREC the
-// kernel refuses (EBUSY) to delete a table that still holds chains.
-inline nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags = 0) {
+NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags) {
     validate_name(name, "table", "delete table");
     nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
     m.put_string(NFTA_TABLE_NAME, name);
     return m;
 }
 
-// NFT_MSG_DELTABLE by handle: `nft delete table ip handle H`. Deletes exactly the table that
-// had this handle: one deleted and re-created under the same name since is left alone (ENOENT).
-inline nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags = 0) {
+NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags) {
     nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
     m.put(NFTA_TABLE_HANDLE, __builtin_bswap64(handle));
     return m;
 }
 
-// NFT_MSG_GETTABLE for one table (send with nl::request; ENOENT when there is none).
-inline nl::MessageBuilder table_get(TableFamily family, const std::string& name) {
+NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name) {
     validate_name(name, "table", "get table");
     nl::MessageBuilder m = make_message(NFT_MSG_GETTABLE, 0, family);
     m.put_string(NFTA_TABLE_NAME, name);
     return m;
 }
 
-// Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
-inline Table decode_table(const nl::MessageView& msg) {
+NSNET_DECL Table decode_table(const nl::MessageView& msg) {
     Table t;
     t.family = message_family(msg);
     nl::AttrTable<NFTA_TABLE_MAX> a(msg.attrs<nfgenmsg>());
@@ -113,5 +136,7 @@ inline Table decode_table(const nl::MessageView& msg) {
         t.comment = detail::udata_find_comment(a[NFTA_TABLE_USERDATA]->payload(), detail::udata_table_comment);
     return t;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::nft
