@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
 #include "nsnet/rtnl/link.hpp"
@@ -55,30 +56,14 @@ struct BridgeConfig {
 
 // Writes the IFLA_BR_* attributes in the order of their numbers (ip's order for a command line
 // written in that order, as in tests/unit/golden/bridge_options.txt).
-inline void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
-    if (c.forward_delay) m.put_u32(IFLA_BR_FORWARD_DELAY, c.forward_delay->count());
-    if (c.hello_time) m.put_u32(IFLA_BR_HELLO_TIME, c.hello_time->count());
-    if (c.max_age) m.put_u32(IFLA_BR_MAX_AGE, c.max_age->count());
-    if (c.ageing_time) m.put_u32(IFLA_BR_AGEING_TIME, c.ageing_time->count());
-    if (c.stp) m.put_u32(IFLA_BR_STP_STATE, *c.stp ? 1 : 0);
-    if (c.priority) m.put_u16(IFLA_BR_PRIORITY, *c.priority);
-    if (c.vlan_filtering) m.put_u8(IFLA_BR_VLAN_FILTERING, *c.vlan_filtering ? 1 : 0);
-    if (c.multicast_snooping) m.put_u8(IFLA_BR_MCAST_SNOOPING, *c.multicast_snooping ? 1 : 0);
-}
+NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c);
 
 // ip link add NAME type bridge [forward_delay ..] [stp_state ..] ... (IFLA_INFO_DATA only when
 // an option is set, like ip). link.kind and link.info_data are filled in here.
-inline nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c) {
-    link.kind = "bridge";
-    if (!c.empty()) link.info_data = [c](nl::MessageBuilder& m) { put_bridge_data(m, c); };
-    else link.info_data = nullptr;
-    return link_new(link);
-}
+NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c);
 
 // ip link set dev NAME type bridge [stp_state ..] ...
-inline nl::MessageBuilder bridge_change(int index, const BridgeConfig& c) {
-    return link_kind_change(index, "bridge", [&c](nl::MessageBuilder& m) { put_bridge_data(m, c); });
-}
+NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c);
 
 // A bridge's settings as the kernel reports them (the bridge part of `ip -d link show`).
 struct BridgeInfo {
@@ -95,46 +80,14 @@ struct BridgeInfo {
 
     // "forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768
     // vlan_filtering 0 ... mcast_snooping 1": the words `ip -d link show` prints, in its order.
-    std::string to_string() const {
-        std::string s = "forward_delay " + std::to_string(forward_delay.count()) + " hello_time " +
-                        std::to_string(hello_time.count()) + " max_age " + std::to_string(max_age.count()) +
-                        " ageing_time " + std::to_string(ageing_time.count()) + " stp_state " +
-                        std::to_string(stp_state) + " priority " + std::to_string(priority) + " vlan_filtering " +
-                        (vlan_filtering ? "1" : "0");
-        if (vlan_protocol) s += vlan_protocol == 0x88a8 ? " vlan_protocol 802.1ad" : " vlan_protocol 802.1Q";
-        s += std::string(" mcast_snooping ") + (multicast_snooping ? "1" : "0");
-        return s;
-    }
+    std::string to_string() const;
     friend bool operator==(const BridgeInfo&, const BridgeInfo&) = default;
 };
 
-inline BridgeInfo decode_bridge_data(nl::AttrRange data) {
-    BridgeInfo b{};
-    for (nl::Attr a : data) {
-        switch (a.type()) {
-            case IFLA_BR_FORWARD_DELAY: b.forward_delay = Centiseconds(a.u32()); break;
-            case IFLA_BR_HELLO_TIME: b.hello_time = Centiseconds(a.u32()); break;
-            case IFLA_BR_MAX_AGE: b.max_age = Centiseconds(a.u32()); break;
-            case IFLA_BR_AGEING_TIME: b.ageing_time = Centiseconds(a.u32()); break;
-            case IFLA_BR_STP_STATE:
-                b.stp_state = a.u32();
-                b.stp = b.stp_state != 0;
-                break;
-            case IFLA_BR_PRIORITY: b.priority = a.u16(); break;
-            case IFLA_BR_VLAN_FILTERING: b.vlan_filtering = a.u8() != 0; break;
-            case IFLA_BR_VLAN_PROTOCOL: b.vlan_protocol = a.be16(); break;
-            case IFLA_BR_MCAST_SNOOPING: b.multicast_snooping = a.u8() != 0; break;
-            default: break;
-        }
-    }
-    return b;
-}
+NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data);
 
 // The bridge settings of a link read from the kernel; nullopt when it is not a bridge.
-inline std::optional<BridgeInfo> decode_bridge(const LinkInfo& link) {
-    if (link.kind != "bridge") return std::nullopt;
-    return decode_bridge_data(link.data());
-}
+NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link);
 
 // ---------------------------------------------------------------------------------------------
 // Bridge ports
@@ -148,16 +101,7 @@ enum class BridgePortState : std::uint8_t {
     Blocking = BR_STATE_BLOCKING,
 };
 
-inline const char* to_string(BridgePortState s) noexcept {
-    switch (s) {
-        case BridgePortState::Disabled: return "disabled";
-        case BridgePortState::Listening: return "listening";
-        case BridgePortState::Learning: return "learning";
-        case BridgePortState::Forwarding: return "forwarding";
-        case BridgePortState::Blocking: return "blocking";
-    }
-    return "unknown";
-}
+NSNET_DECL const char* to_string(BridgePortState s) noexcept;
 
 // Options of a bridge port (IFLA_BRPORT_*). Unset members are not sent.
 struct BridgePortConfig {
@@ -179,54 +123,16 @@ struct BridgePortConfig {
 
 // The IFLA_BRPORT_* attributes in the order of their numbers (ip's order for a command line
 // written so: tests/unit/golden/brport_multi_ip.txt).
-inline void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c) {
-    auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
-        if (v) m.put_u8(type, *v ? 1 : 0);
-    };
-    if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
-    if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
-    flag(IFLA_BRPORT_MODE, c.hairpin);
-    flag(IFLA_BRPORT_LEARNING, c.learning);
-    flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
-    flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
-    flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
-    flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
-    flag(IFLA_BRPORT_ISOLATED, c.isolated);
-}
+NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c);
 
 // ip link set dev PORT type bridge_slave [hairpin on] [learning off] [flood off] ...
-inline nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c) {
-    return link_kind_change(port_index, "bridge_slave", [&c](nl::MessageBuilder& m) { put_bridge_port_data(m, c); },
-                            true);
-}
+NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c);
 
 // bridge link set dev PORT [hairpin on] [learning off] [flood off] ...: the same options as
 // RTM_SETLINK/AF_BRIDGE with IFLA_PROTINFO, in bridge(8)'s fixed order (MODE, UNICAST_FLOOD,
 // MCAST_FLOOD, BCAST_FLOOD, LEARNING, COST, PRIORITY, NEIGH_SUPPRESS, ISOLATED:
 // tests/unit/golden/brport_multi_bridge.txt).
-inline nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c) {
-    nl::MessageBuilder m(RTM_SETLINK, 0);
-    ifinfomsg ifi{};
-    ifi.ifi_family = AF_BRIDGE;
-    ifi.ifi_index = port_index;
-    m.put_header(ifi);
-    {
-        auto p = m.nest(IFLA_PROTINFO, true);
-        auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
-            if (v) m.put_u8(type, *v ? 1 : 0);
-        };
-        flag(IFLA_BRPORT_MODE, c.hairpin);
-        flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
-        flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
-        flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
-        flag(IFLA_BRPORT_LEARNING, c.learning);
-        if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
-        if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
-        flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
-        flag(IFLA_BRPORT_ISOLATED, c.isolated);
-    }
-    return m;
-}
+NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c);
 
 // A bridge port's settings as the kernel reports them (the bridge_slave part of `ip -d link show`).
 struct BridgePortInfo {
@@ -250,19 +156,145 @@ struct BridgePortInfo {
     // "state forwarding priority 32 cost 2 hairpin off guard off root_block off fastleave off
     // learning on flood on ... mcast_flood on bcast_flood on ... neigh_suppress off ... isolated off":
     // the words of `ip -d link show` for these options, in its order.
-    std::string to_string() const {
-        auto onoff = [](bool b) { return b ? std::string("on") : std::string("off"); };
-        return std::string("state ") + rtnl::to_string(state) + " priority " + std::to_string(priority) + " cost " +
-               std::to_string(cost) + " hairpin " + onoff(hairpin) + " guard " + onoff(guard) + " root_block " +
-               onoff(root_block) + " fastleave " + onoff(fast_leave) + " learning " + onoff(learning) + " flood " +
-               onoff(unicast_flood) + " proxy_arp " + onoff(proxy_arp) + " mcast_flood " + onoff(multicast_flood) +
-               " bcast_flood " + onoff(broadcast_flood) + " neigh_suppress " + onoff(neigh_suppress) + " isolated " +
-               onoff(isolated);
-    }
+    std::string to_string() const;
     friend bool operator==(const BridgePortInfo&, const BridgePortInfo&) = default;
 };
 
-inline BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
+NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data);
+
+// The port settings of a link read from the kernel: from IFLA_INFO_SLAVE_DATA when its master is
+// a bridge (ordinary link dumps and gets), else from IFLA_PROTINFO (AF_BRIDGE dumps); nullopt
+// when the link is not a bridge port.
+NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
+    if (c.forward_delay) m.put_u32(IFLA_BR_FORWARD_DELAY, c.forward_delay->count());
+    if (c.hello_time) m.put_u32(IFLA_BR_HELLO_TIME, c.hello_time->count());
+    if (c.max_age) m.put_u32(IFLA_BR_MAX_AGE, c.max_age->count());
+    if (c.ageing_time) m.put_u32(IFLA_BR_AGEING_TIME, c.ageing_time->count());
+    if (c.stp) m.put_u32(IFLA_BR_STP_STATE, *c.stp ? 1 : 0);
+    if (c.priority) m.put_u16(IFLA_BR_PRIORITY, *c.priority);
+    if (c.vlan_filtering) m.put_u8(IFLA_BR_VLAN_FILTERING, *c.vlan_filtering ? 1 : 0);
+    if (c.multicast_snooping) m.put_u8(IFLA_BR_MCAST_SNOOPING, *c.multicast_snooping ? 1 : 0);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c) {
+    link.kind = "bridge";
+    if (!c.empty()) link.info_data = [c](nl::MessageBuilder& m) { put_bridge_data(m, c); };
+    else link.info_data = nullptr;
+    return link_new(link);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c) {
+    return link_kind_change(index, "bridge", [&c](nl::MessageBuilder& m) { put_bridge_data(m, c); });
+}
+
+NSNET_DECL std::string BridgeInfo::to_string() const {
+    std::string s = "forward_delay " + std::to_string(forward_delay.count()) + " hello_time " +
+                    std::to_string(hello_time.count()) + " max_age " + std::to_string(max_age.count()) +
+                    " ageing_time " + std::to_string(ageing_time.count()) + " stp_state " +
+                    std::to_string(stp_state) + " priority " + std::to_string(priority) + " vlan_filtering " +
+                    (vlan_filtering ? "1" : "0");
+    if (vlan_protocol) s += vlan_protocol == 0x88a8 ? " vlan_protocol 802.1ad" : " vlan_protocol 802.1Q";
+    s += std::string(" mcast_snooping ") + (multicast_snooping ? "1" : "0");
+    return s;
+}
+
+NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data) {
+    BridgeInfo b{};
+    for (nl::Attr a : data) {
+        switch (a.type()) {
+            case IFLA_BR_FORWARD_DELAY: b.forward_delay = Centiseconds(a.u32()); break;
+            case IFLA_BR_HELLO_TIME: b.hello_time = Centiseconds(a.u32()); break;
+            case IFLA_BR_MAX_AGE: b.max_age = Centiseconds(a.u32()); break;
+            case IFLA_BR_AGEING_TIME: b.ageing_time = Centiseconds(a.u32()); break;
+            case IFLA_BR_STP_STATE:
+                b.stp_state = a.u32();
+                b.stp = b.stp_state != 0;
+                break;
+            case IFLA_BR_PRIORITY: b.priority = a.u16(); break;
+            case IFLA_BR_VLAN_FILTERING: b.vlan_filtering = a.u8() != 0; break;
+            case IFLA_BR_VLAN_PROTOCOL: b.vlan_protocol = a.be16(); break;
+            case IFLA_BR_MCAST_SNOOPING: b.multicast_snooping = a.u8() != 0; break;
+            default: break;
+        }
+    }
+    return b;
+}
+
+NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link) {
+    if (link.kind != "bridge") return std::nullopt;
+    return decode_bridge_data(link.data());
+}
+
+NSNET_DECL const char* to_string(BridgePortState s) noexcept {
+    switch (s) {
+        case BridgePortState::Disabled: return "disabled";
+        case BridgePortState::Listening: return "listening";
+        case BridgePortState::Learning: return "learning";
+        case BridgePortState::Forwarding: return "forwarding";
+        case BridgePortState::Blocking: return "blocking";
+    }
+    return "unknown";
+}
+
+NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c) {
+    auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
+        if (v) m.put_u8(type, *v ? 1 : 0);
+    };
+    if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
+    if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
+    flag(IFLA_BRPORT_MODE, c.hairpin);
+    flag(IFLA_BRPORT_LEARNING, c.learning);
+    flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
+    flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
+    flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
+    flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
+    flag(IFLA_BRPORT_ISOLATED, c.isolated);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c) {
+    return link_kind_change(port_index, "bridge_slave", [&c](nl::MessageBuilder& m) { put_bridge_port_data(m, c); },
+                            true);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c) {
+    nl::MessageBuilder m(RTM_SETLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = port_index;
+    m.put_header(ifi);
+    {
+        auto p = m.nest(IFLA_PROTINFO, true);
+        auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
+            if (v) m.put_u8(type, *v ? 1 : 0);
+        };
+        flag(IFLA_BRPORT_MODE, c.hairpin);
+        flag(IFLA_BRPORT_UNICAST_FLOOD, c.unicast_flood);
+        flag(IFLA_BRPORT_MCAST_FLOOD, c.multicast_flood);
+        flag(IFLA_BRPORT_BCAST_FLOOD, c.broadcast_flood);
+        flag(IFLA_BRPORT_LEARNING, c.learning);
+        if (c.cost) m.put_u32(IFLA_BRPORT_COST, *c.cost);
+        if (c.priority) m.put_u16(IFLA_BRPORT_PRIORITY, *c.priority);
+        flag(IFLA_BRPORT_NEIGH_SUPPRESS, c.neigh_suppress);
+        flag(IFLA_BRPORT_ISOLATED, c.isolated);
+    }
+    return m;
+}
+
+NSNET_DECL std::string BridgePortInfo::to_string() const {
+    auto onoff = [](bool b) { return b ? std::string("on") : std::string("off"); };
+    return std::string("state ") + rtnl::to_string(state) + " priority " + std::to_string(priority) + " cost " +
+           std::to_string(cost) + " hairpin " + onoff(hairpin) + " guard " + onoff(guard) + " root_block " +
+           onoff(root_block) + " fastleave " + onoff(fast_leave) + " learning " + onoff(learning) + " flood " +
+           onoff(unicast_flood) + " proxy_arp " + onoff(proxy_arp) + " mcast_flood " + onoff(multicast_flood) +
+           " bcast_flood " + onoff(broadcast_flood) + " neigh_suppress " + onoff(neigh_suppress) + " isolated " +
+           onoff(isolated);
+}
+
+NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
     BridgePortInfo p{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -288,15 +320,14 @@ inline BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
     return p;
 }
 
-// The port settings of a link read from the kernel: from IFLA_INFO_SLAVE_DATA when its master is
-// a bridge (ordinary link dumps and gets), else from IFLA_PROTINFO (AF_BRIDGE dumps); nullopt
-// when the link is not a bridge port.
-inline std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link) {
+NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link) {
     if (link.slave_kind == "bridge")
         return decode_bridge_port_data(link.slave_data());
     if (!link.protinfo.empty())
         return decode_bridge_port_data(nl::AttrRange(nl::Bytes(link.protinfo.data(), link.protinfo.size())));
     return std::nullopt;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
 #include "nsnet/rtnl/link.hpp"
@@ -34,44 +35,21 @@ enum class IpvlanFlag : std::uint16_t {
     Vepa = IPVLAN_F_VEPA,       // only through the external switch
 };
 
-inline const char* to_string(IpvlanMode m) noexcept {
-    switch (m) {
-        case IpvlanMode::L2: return "l2";
-        case IpvlanMode::L3: return "l3";
-        case IpvlanMode::L3S: return "l3s";
-    }
-    return "unknown";
-}
-inline const char* to_string(IpvlanFlag f) noexcept {
-    switch (f) {
-        case IpvlanFlag::Bridge: return "bridge";
-        case IpvlanFlag::Private: return "private";
-        case IpvlanFlag::Vepa: return "vepa";
-    }
-    return "unknown";
-}
+NSNET_DECL const char* to_string(IpvlanMode m) noexcept;
+NSNET_DECL const char* to_string(IpvlanFlag f) noexcept;
 
 struct IpvlanConfig {
     IpvlanMode mode = IpvlanMode::L2;
     IpvlanFlag flag = IpvlanFlag::Bridge;
 };
 
-inline void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c) {
-    m.put_u16(IFLA_IPVLAN_MODE, static_cast<std::uint16_t>(c.mode));
-    m.put_u16(IFLA_IPVLAN_FLAGS, static_cast<std::uint16_t>(c.flag));
-}
+NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c);
 
 // ip link add NAME link PARENT [netns NS] type ipvlan mode MODE [FLAG]
-inline nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c) {
-    link.kind = "ipvlan";
-    link.info_data = [c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); };
-    return stacked_link_new(link);
-}
+NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c);
 
 // ip link set dev NAME type ipvlan mode MODE [FLAG]
-inline nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c) {
-    return link_kind_change(index, "ipvlan", [&c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); });
-}
+NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c);
 
 // An ipvlan's settings as the kernel reports them.
 struct IpvlanInfo {
@@ -83,7 +61,47 @@ struct IpvlanInfo {
     friend bool operator==(const IpvlanInfo&, const IpvlanInfo&) = default;
 };
 
-inline IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
+NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data);
+
+// The ipvlan settings of a link read from the kernel (kind ipvlan or ipvtap); nullopt otherwise.
+NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL const char* to_string(IpvlanMode m) noexcept {
+    switch (m) {
+        case IpvlanMode::L2: return "l2";
+        case IpvlanMode::L3: return "l3";
+        case IpvlanMode::L3S: return "l3s";
+    }
+    return "unknown";
+}
+
+NSNET_DECL const char* to_string(IpvlanFlag f) noexcept {
+    switch (f) {
+        case IpvlanFlag::Bridge: return "bridge";
+        case IpvlanFlag::Private: return "private";
+        case IpvlanFlag::Vepa: return "vepa";
+    }
+    return "unknown";
+}
+
+NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c) {
+    m.put_u16(IFLA_IPVLAN_MODE, static_cast<std::uint16_t>(c.mode));
+    m.put_u16(IFLA_IPVLAN_FLAGS, static_cast<std::uint16_t>(c.flag));
+}
+
+NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c) {
+    link.kind = "ipvlan";
+    link.info_data = [c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); };
+    return stacked_link_new(link);
+}
+
+NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c) {
+    return link_kind_change(index, "ipvlan", [&c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); });
+}
+
+NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
     IpvlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -101,10 +119,11 @@ inline IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
     return v;
 }
 
-// The ipvlan settings of a link read from the kernel (kind ipvlan or ipvtap); nullopt otherwise.
-inline std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link) {
+NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link) {
     if (link.kind != "ipvlan" && link.kind != "ipvtap") return std::nullopt;
     return decode_ipvlan_data(link.data());
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

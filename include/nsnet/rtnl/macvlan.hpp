@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
@@ -33,16 +34,7 @@ enum class MacvlanMode : std::uint32_t {
     Source = MACVLAN_MODE_SOURCE,      // receive only frames from a list of source MACs
 };
 
-inline const char* to_string(MacvlanMode m) noexcept {
-    switch (m) {
-        case MacvlanMode::Private: return "private";
-        case MacvlanMode::Vepa: return "vepa";
-        case MacvlanMode::Bridge: return "bridge";
-        case MacvlanMode::Passthru: return "passthru";
-        case MacvlanMode::Source: return "source";
-    }
-    return "unknown";
-}
+NSNET_DECL const char* to_string(MacvlanMode m) noexcept;
 
 // Macvlan settings of a request. Unset members are not sent.
 struct MacvlanConfig {
@@ -52,32 +44,17 @@ struct MacvlanConfig {
 };
 
 // IFLA_INFO_DATA of macvlan/macvtap, in ip's order.
-inline void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c) {
-    if (!c.source_macs.empty()) {
-        m.put_u32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET);
-        auto list = m.nest(IFLA_MACVLAN_MACADDR_DATA, false);
-        for (const MacAddress& mac : c.source_macs) m.put_mac(IFLA_MACVLAN_MACADDR, mac);
-    }
-    if (c.mode) m.put_u32(IFLA_MACVLAN_MODE, static_cast<std::uint32_t>(*c.mode));
-    if (c.nopromisc) m.put_u16(IFLA_MACVLAN_FLAGS, MACVLAN_FLAG_NOPROMISC);
-}
+NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c);
 
 inline bool has_macvlan_data(const MacvlanConfig& c) { return c.mode || c.nopromisc || !c.source_macs.empty(); }
 
 // ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] type macvlan|macvtap [mode M] ...
 // link.parent is the parent's ifindex; `tap` makes a macvtap (same data, kind "macvtap").
-inline nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap = false) {
-    link.kind = tap ? "macvtap" : "macvlan";
-    if (has_macvlan_data(c)) link.info_data = [c](nl::MessageBuilder& m) { put_macvlan_data(m, c); };
-    else link.info_data = nullptr;
-    return stacked_link_new(link);
-}
+NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap = false);
 
 // ip link set dev NAME type macvlan|macvtap mode MODE (the kernel refuses to switch into or out of
 // passthru).
-inline nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap = false) {
-    return link_kind_change(index, tap ? "macvtap" : "macvlan", [&c](nl::MessageBuilder& m) { put_macvlan_data(m, c); });
-}
+NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap = false);
 
 // A macvlan's (or macvtap's) settings as the kernel reports them.
 struct MacvlanInfo {
@@ -89,20 +66,62 @@ struct MacvlanInfo {
 
     // "mode bridge", "mode passthru nopromisc", "mode source remotes (2) 02:..:0a 02:..:0b": the
     // words `ip -d link show` prints after "macvlan".
-    std::string to_string() const {
-        std::string s = std::string("mode ") + rtnl::to_string(mode);
-        if (nopromisc) s += " nopromisc";
-        if (nodst) s += " nodst";
-        if (mode == MacvlanMode::Source) {
-            s += " remotes (" + std::to_string(source_macs.size()) + ")";
-            for (const auto& m : source_macs) s += " " + m.to_string();
-        }
-        return s;
-    }
+    std::string to_string() const;
     friend bool operator==(const MacvlanInfo&, const MacvlanInfo&) = default;
 };
 
-inline MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
+NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data);
+
+// The macvlan settings of a link read from the kernel; nullopt when it is neither a macvlan nor a
+// macvtap.
+NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL const char* to_string(MacvlanMode m) noexcept {
+    switch (m) {
+        case MacvlanMode::Private: return "private";
+        case MacvlanMode::Vepa: return "vepa";
+        case MacvlanMode::Bridge: return "bridge";
+        case MacvlanMode::Passthru: return "passthru";
+        case MacvlanMode::Source: return "source";
+    }
+    return "unknown";
+}
+
+NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c) {
+    if (!c.source_macs.empty()) {
+        m.put_u32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET);
+        auto list = m.nest(IFLA_MACVLAN_MACADDR_DATA, false);
+        for (const MacAddress& mac : c.source_macs) m.put_mac(IFLA_MACVLAN_MACADDR, mac);
+    }
+    if (c.mode) m.put_u32(IFLA_MACVLAN_MODE, static_cast<std::uint32_t>(*c.mode));
+    if (c.nopromisc) m.put_u16(IFLA_MACVLAN_FLAGS, MACVLAN_FLAG_NOPROMISC);
+}
+
+NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap) {
+    link.kind = tap ? "macvtap" : "macvlan";
+    if (has_macvlan_data(c)) link.info_data = [c](nl::MessageBuilder& m) { put_macvlan_data(m, c); };
+    else link.info_data = nullptr;
+    return stacked_link_new(link);
+}
+
+NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap) {
+    return link_kind_change(index, tap ? "macvtap" : "macvlan", [&c](nl::MessageBuilder& m) { put_macvlan_data(m, c); });
+}
+
+NSNET_DECL std::string MacvlanInfo::to_string() const {
+    std::string s = std::string("mode ") + rtnl::to_string(mode);
+    if (nopromisc) s += " nopromisc";
+    if (nodst) s += " nodst";
+    if (mode == MacvlanMode::Source) {
+        s += " remotes (" + std::to_string(source_macs.size()) + ")";
+        for (const auto& m : source_macs) s += " " + m.to_string();
+    }
+    return s;
+}
+
+NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
     MacvlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -123,13 +142,13 @@ inline MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
     return v;
 }
 
-// The macvlan settings of a link read from the kernel; nullopt when it is neither a macvlan nor a
-// macvtap.
-inline std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link) {
+NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link) {
     if (link.kind != "macvlan" && link.kind != "macvtap") return std::nullopt;
     MacvlanInfo v = decode_macvlan_data(link.data());
     v.tap = link.kind == "macvtap";
     return v;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -41,17 +42,7 @@ struct TunRequest {
 };
 
 // The ifreq of ioctl(fd, TUNSETIFF, &ifr). Throws InvalidArgument for a bad name.
-inline ifreq tun_request(const TunRequest& r) {
-    if (!r.name.empty()) validate_interface_name(r.name, r.mode == TunMode::Tun ? "create tun" : "create tap");
-    ifreq ifr{};
-    std::memcpy(ifr.ifr_name, r.name.data(), r.name.size());
-    unsigned flags = static_cast<unsigned>(r.mode);
-    if (!r.packet_info) flags |= IFF_NO_PI;
-    if (r.vnet_hdr) flags |= IFF_VNET_HDR;
-    if (r.multi_queue) flags |= IFF_MULTI_QUEUE;
-    ifr.ifr_flags = static_cast<short>(flags);
-    return ifr;
-}
+NSNET_DECL ifreq tun_request(const TunRequest& r);
 
 // A TUN/TAP device's settings as the kernel reports them (IFLA_INFO_DATA of kind "tun").
 struct TunInfo {
@@ -66,21 +57,42 @@ struct TunInfo {
     std::optional<std::uint32_t> group{};  // gid allowed to attach (TUNSETGROUP), if set
 
     // `ip -d link show`'s words: "tun type tun pi off vnet_hdr off persist on".
-    std::string to_string() const {
-        std::string s = std::string("type ") + (mode == TunMode::Tap ? "tap" : "tun");
-        s += packet_info ? " pi on" : " pi off";
-        s += vnet_hdr ? " vnet_hdr on" : " vnet_hdr off";
-        if (multi_queue)
-            s += " multi_queue numqueues " + std::to_string(queues) + " numdisabled " + std::to_string(disabled_queues);
-        s += persist ? " persist on" : " persist off";
-        if (owner) s += " user " + std::to_string(*owner);
-        if (group) s += " group " + std::to_string(*group);
-        return s;
-    }
+    std::string to_string() const;
     friend bool operator==(const TunInfo&, const TunInfo&) = default;
 };
 
-inline TunInfo decode_tun_data(nl::AttrRange data) {
+NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data);
+
+// The tun settings of a link read from the kernel; nullopt when it is not a TUN/TAP device.
+NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL ifreq tun_request(const TunRequest& r) {
+    if (!r.name.empty()) validate_interface_name(r.name, r.mode == TunMode::Tun ? "create tun" : "create tap");
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, r.name.data(), r.name.size());
+    unsigned flags = static_cast<unsigned>(r.mode);
+    if (!r.packet_info) flags |= IFF_NO_PI;
+    if (r.vnet_hdr) flags |= IFF_VNET_HDR;
+    if (r.multi_queue) flags |= IFF_MULTI_QUEUE;
+    ifr.ifr_flags = static_cast<short>(flags);
+    return ifr;
+}
+
+NSNET_DECL std::string TunInfo::to_string() const {
+    std::string s = std::string("type ") + (mode == TunMode::Tap ? "tap" : "tun");
+    s += packet_info ? " pi on" : " pi off";
+    s += vnet_hdr ? " vnet_hdr on" : " vnet_hdr off";
+    if (multi_queue)
+        s += " multi_queue numqueues " + std::to_string(queues) + " numdisabled " + std::to_string(disabled_queues);
+    s += persist ? " persist on" : " persist off";
+    if (owner) s += " user " + std::to_string(*owner);
+    if (group) s += " group " + std::to_string(*group);
+    return s;
+}
+
+NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data) {
     TunInfo t{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -99,10 +111,11 @@ inline TunInfo decode_tun_data(nl::AttrRange data) {
     return t;
 }
 
-// The tun settings of a link read from the kernel; nullopt when it is not a TUN/TAP device.
-inline std::optional<TunInfo> decode_tun(const LinkInfo& link) {
+NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link) {
     if (link.kind != "tun") return std::nullopt;
     return decode_tun_data(link.data());
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

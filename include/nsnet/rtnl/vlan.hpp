@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
@@ -43,28 +44,12 @@ struct VlanConfig {
 };
 
 // Throws InvalidArgument naming the id unless it is in 1..4094.
-inline void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object) {
-    if (c.id < vlan_id_min || c.id > vlan_id_max)
-        invalid_argument(std::string(operation), std::string(object),
-                         "VLAN id " + std::to_string(c.id) + " is outside " + std::to_string(vlan_id_min) + ".." +
-                             std::to_string(vlan_id_max) +
-                             (c.id == 0 ? " (0 only marks priority-tagged frames)"
-                              : c.id == 4095 ? " (4095 is reserved)"
-                                             : ""));
-}
+NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object);
 
-inline void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c) {
-    if (c.protocol) m.put_be16(IFLA_VLAN_PROTOCOL, static_cast<std::uint16_t>(*c.protocol));
-    m.put_u16(IFLA_VLAN_ID, static_cast<std::uint16_t>(c.id));
-}
+NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c);
 
 // ip link add NAME link PARENT [netns NS] type vlan [protocol P] id ID. Validates the id first.
-inline nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c) {
-    validate_vlan(c, "create vlan", link.name);
-    link.kind = "vlan";
-    link.info_data = [c](nl::MessageBuilder& m) { put_vlan_data(m, c); };
-    return stacked_link_new(link);
-}
+NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c);
 
 // A vlan's settings as the kernel reports them.
 struct VlanInfo {
@@ -77,26 +62,57 @@ struct VlanInfo {
     bool bridge_binding = false;
 
     // "protocol 802.1Q id 100 <REORDER_HDR>": the words `ip -d link show` prints after "vlan ".
-    std::string to_string() const {
-        std::string s = std::string("protocol ") + rtnl::to_string(protocol) + " id " + std::to_string(id);
-        std::string f{};
-        auto add = [&](bool on, const char* name) {
-            if (!on) return;
-            if (!f.empty()) f += ",";
-            f += name;
-        };
-        add(reorder_hdr, "REORDER_HDR");
-        add(gvrp, "GVRP");
-        add(mvrp, "MVRP");
-        add(loose_binding, "LOOSE_BINDING");
-        add(bridge_binding, "BRIDGE_BINDING");
-        if (!f.empty()) s += " <" + f + ">";
-        return s;
-    }
+    std::string to_string() const;
     friend bool operator==(const VlanInfo&, const VlanInfo&) = default;
 };
 
-inline VlanInfo decode_vlan_data(nl::AttrRange data) {
+NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data);
+
+// The vlan settings of a link read from the kernel; nullopt when it is not a vlan.
+NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object) {
+    if (c.id < vlan_id_min || c.id > vlan_id_max)
+        invalid_argument(std::string(operation), std::string(object),
+                         "VLAN id " + std::to_string(c.id) + " is outside " + std::to_string(vlan_id_min) + ".." +
+                             std::to_string(vlan_id_max) +
+                             (c.id == 0 ? " (0 only marks priority-tagged frames)"
+                              : c.id == 4095 ? " (4095 is reserved)"
+                                             : ""));
+}
+
+NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c) {
+    if (c.protocol) m.put_be16(IFLA_VLAN_PROTOCOL, static_cast<std::uint16_t>(*c.protocol));
+    m.put_u16(IFLA_VLAN_ID, static_cast<std::uint16_t>(c.id));
+}
+
+NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c) {
+    validate_vlan(c, "create vlan", link.name);
+    link.kind = "vlan";
+    link.info_data = [c](nl::MessageBuilder& m) { put_vlan_data(m, c); };
+    return stacked_link_new(link);
+}
+
+NSNET_DECL std::string VlanInfo::to_string() const {
+    std::string s = std::string("protocol ") + rtnl::to_string(protocol) + " id " + std::to_string(id);
+    std::string f{};
+    auto add = [&](bool on, const char* name) {
+        if (!on) return;
+        if (!f.empty()) f += ",";
+        f += name;
+    };
+    add(reorder_hdr, "REORDER_HDR");
+    add(gvrp, "GVRP");
+    add(mvrp, "MVRP");
+    add(loose_binding, "LOOSE_BINDING");
+    add(bridge_binding, "BRIDGE_BINDING");
+    if (!f.empty()) s += " <" + f + ">";
+    return s;
+}
+
+NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data) {
     VlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -117,10 +133,11 @@ inline VlanInfo decode_vlan_data(nl::AttrRange data) {
     return v;
 }
 
-// The vlan settings of a link read from the kernel; nullopt when it is not a vlan.
-inline std::optional<VlanInfo> decode_vlan(const LinkInfo& link) {
+NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link) {
     if (link.kind != "vlan") return std::nullopt;
     return decode_vlan_data(link.data());
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl
