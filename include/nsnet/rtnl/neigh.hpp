@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -41,7 +42,53 @@ enum class NeighborState : std::uint16_t {
 };
 
 // "permanent", "reachable", ... ; combined bits are joined with '|' ("noarp|permanent").
-inline std::string to_string(NeighborState s) {
+NSNET_DECL std::string to_string(NeighborState s);
+
+// One ARP/NDP entry (`ip neigh show` line), or a proxy entry (`ip neigh show proxy`).
+struct Neighbor {
+    int index = 0;                        // interface (ndm_ifindex)
+    IpAddress address{};                  // NDA_DST; its family is the entry's family
+    std::optional<MacAddress> lladdr{};   // NDA_LLADDR (absent for proxy and incomplete entries)
+    NeighborState state = NeighborState::Permanent;
+    bool router = false;                  // NTF_ROUTER (IPv6: the neighbour is a router)
+    bool proxy = false;                   // NTF_PROXY: a proxy-ARP/NDP entry, not a cache entry
+    std::uint8_t flags = 0;               // decoded ndm_flags other than ROUTER and PROXY
+    std::uint8_t protocol = 0;            // NDA_PROTOCOL (who added it), 0 when not reported
+
+    Family family() const noexcept { return address.family(); }
+    friend bool operator==(const Neighbor&, const Neighbor&) = default;
+};
+
+// "10.0.0.2 lladdr 02:00:00:00:00:02 REACHABLE"-like text (the device shown as its index).
+NSNET_DECL std::string describe(const Neighbor& n);
+
+namespace detail {
+
+NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
+                                               const char* operation);
+
+}  // namespace detail
+
+// ip neigh add ADDR [lladdr MAC] dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV.
+// NLM_F_CREATE|NLM_F_EXCL: an existing entry is an error (EEXIST); replace=true is `ip neigh replace`.
+NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace = false);
+
+// ip neigh del ADDR dev DEV (the header keeps the entry's state, as ip's does). Only index, address
+// and proxy matter to the kernel.
+NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n);
+
+// ip neigh show [dev DEV] (dump). family AF_UNSPEC lists IPv4 and IPv6; ifindex > 0 asks the kernel
+// to list one device only (NDA_IFINDEX); proxy=true lists the proxy entries instead (`ip neigh show
+// proxy`), which a normal dump does not contain.
+NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int ifindex = 0, bool proxy = false);
+
+// Decodes RTM_NEWNEIGH / RTM_DELNEIGH of an IPv4/IPv6 neighbour; nullopt for other messages and for
+// bridge FDB entries (AF_BRIDGE). Throws Error(EBADMSG) on malformed input.
+NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string to_string(NeighborState s) {
     static constexpr std::pair<std::uint16_t, const char*> names[] = {
         {NUD_INCOMPLETE, "incomplete"}, {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
         {NUD_DELAY, "delay"},           {NUD_PROBE, "probe"},         {NUD_FAILED, "failed"},
@@ -60,23 +107,7 @@ inline std::string to_string(NeighborState s) {
     return out;
 }
 
-// One ARP/NDP entry (`ip neigh show` line), or a proxy entry (`ip neigh show proxy`).
-struct Neighbor {
-    int index = 0;                        // interface (ndm_ifindex)
-    IpAddress address{};                  // NDA_DST; its family is the entry's family
-    std::optional<MacAddress> lladdr{};   // NDA_LLADDR (absent for proxy and incomplete entries)
-    NeighborState state = NeighborState::Permanent;
-    bool router = false;                  // NTF_ROUTER (IPv6: the neighbour is a router)
-    bool proxy = false;                   // NTF_PROXY: a proxy-ARP/NDP entry, not a cache entry
-    std::uint8_t flags = 0;               // decoded ndm_flags other than ROUTER and PROXY
-    std::uint8_t protocol = 0;            // NDA_PROTOCOL (who added it), 0 when not reported
-
-    Family family() const noexcept { return address.family(); }
-    friend bool operator==(const Neighbor&, const Neighbor&) = default;
-};
-
-// "10.0.0.2 lladdr 02:00:00:00:00:02 REACHABLE"-like text (the device shown as its index).
-inline std::string describe(const Neighbor& n) {
+NSNET_DECL std::string describe(const Neighbor& n) {
     std::string s = n.address.to_string() + " dev #" + std::to_string(n.index);
     if (n.lladdr) s += " lladdr " + n.lladdr->to_string();
     if (n.router) s += " router";
@@ -87,8 +118,8 @@ inline std::string describe(const Neighbor& n) {
 
 namespace detail {
 
-inline nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
-                                           const char* operation) {
+NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
+                                               const char* operation) {
     if (n.index <= 0)
         invalid_argument(operation, n.address.to_string(), "no device: interface index " + std::to_string(n.index));
     if (n.proxy && n.lladdr)
@@ -111,17 +142,13 @@ inline nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t fla
 
 }  // namespace detail
 
-// ip neigh add ADDR [lladdr MAC] dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV.
-// NLM_F_CREATE|NLM_F_EXCL: an existing entry is an error (EEXIST); replace=true is `ip neigh replace`.
-inline nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace = false) {
+NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace) {
     return detail::neighbor_message(RTM_NEWNEIGH,
                                     replace ? (NLM_F_CREATE | NLM_F_REPLACE) : (NLM_F_CREATE | NLM_F_EXCL), n,
                                     replace ? "replace neighbor" : "add neighbor");
 }
 
-// ip neigh del ADDR dev DEV (the header keeps the entry's state, as ip's does). Only index, address
-// and proxy matter to the kernel.
-inline nl::MessageBuilder neighbor_del(const Neighbor& n) {
+NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n) {
     Neighbor k{};
     k.index = n.index;
     k.address = n.address;
@@ -131,10 +158,7 @@ inline nl::MessageBuilder neighbor_del(const Neighbor& n) {
     return detail::neighbor_message(RTM_DELNEIGH, 0, k, "delete neighbor");
 }
 
-// ip neigh show [dev DEV] (dump). family AF_UNSPEC lists IPv4 and IPv6; ifindex > 0 asks the kernel
-// to list one device only (NDA_IFINDEX); proxy=true lists the proxy entries instead (`ip neigh show
-// proxy`), which a normal dump does not contain.
-inline nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int ifindex = 0, bool proxy = false) {
+NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family, int ifindex, bool proxy) {
     nl::MessageBuilder m(RTM_GETNEIGH, NLM_F_DUMP);
     ndmsg nd{};
     nd.ndm_family = family;
@@ -144,9 +168,7 @@ inline nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int if
     return m;
 }
 
-// Decodes RTM_NEWNEIGH / RTM_DELNEIGH of an IPv4/IPv6 neighbour; nullopt for other messages and for
-// bridge FDB entries (AF_BRIDGE). Throws Error(EBADMSG) on malformed input.
-inline std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
+NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNEIGH && m.type() != RTM_DELNEIGH) return std::nullopt;
     auto nd = m.family_header<ndmsg>();
     if (nd.ndm_family != AF_INET && nd.ndm_family != AF_INET6) return std::nullopt;
@@ -178,5 +200,7 @@ inline std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
     if (!have_dst) nl::malformed("neighbour message without NDA_DST");
     return n;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -69,7 +70,29 @@ struct Nexthop {
 };
 
 // `id 1 via 10.0.0.1 dev #3`, `id 10 group 1/2,3`, `id 5 blackhole`.
-inline std::string describe(const Nexthop& n) {
+NSNET_DECL std::string describe(const Nexthop& n);
+
+// ip nexthop add|replace id N (via GW dev DEV | dev DEV | blackhole | group A[,W]/B[,W]...) [onlink] [fdb].
+// Throws InvalidArgument for a nexthop that mixes kinds (a group with a gateway, ...) or a weight
+// outside 1..65536.
+NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace = false);
+
+// ip nexthop del id N
+NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id);
+
+// ip nexthop get id N (a single RTM_GETNEXTHOP; the answer is one RTM_NEWNEXTHOP).
+NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id);
+
+// ip nexthop show (dump of every family).
+NSNET_DECL nl::MessageBuilder nexthop_dump();
+
+// Decodes RTM_NEWNEXTHOP / RTM_DELNEXTHOP; nullopt for other types. Throws Error(EBADMSG) on
+// malformed input (a group array whose size is not a multiple of 8, a bad gateway size, ...).
+NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string describe(const Nexthop& n) {
     std::string s = "id " + std::to_string(n.id);
     if (n.is_group()) {
         s += " group ";
@@ -88,10 +111,7 @@ inline std::string describe(const Nexthop& n) {
     return s;
 }
 
-// ip nexthop add|replace id N (via GW dev DEV | dev DEV | blackhole | group A[,W]/B[,W]...) [onlink] [fdb].
-// Throws InvalidArgument for a nexthop that mixes kinds (a group with a gateway, ...) or a weight
-// outside 1..65536.
-inline nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace = false) {
+NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace) {
     const char* op = replace ? "replace nexthop" : "add nexthop";
     const std::string shown = describe(n);
     if (n.is_group()) {
@@ -141,8 +161,7 @@ inline nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace = false) {
     return m;
 }
 
-// ip nexthop del id N
-inline nl::MessageBuilder nexthop_del(std::uint32_t id) {
+NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id) {
     if (id == 0) invalid_argument("delete nexthop", "id 0", "nexthop id 0 names no nexthop");
     nl::MessageBuilder m(RTM_DELNEXTHOP, 0);
     nhmsg h{};
@@ -151,8 +170,7 @@ inline nl::MessageBuilder nexthop_del(std::uint32_t id) {
     return m;
 }
 
-// ip nexthop get id N (a single RTM_GETNEXTHOP; the answer is one RTM_NEWNEXTHOP).
-inline nl::MessageBuilder nexthop_get(std::uint32_t id) {
+NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id) {
     nl::MessageBuilder m(RTM_GETNEXTHOP, 0);
     nhmsg h{};
     m.put_header(h);
@@ -160,17 +178,14 @@ inline nl::MessageBuilder nexthop_get(std::uint32_t id) {
     return m;
 }
 
-// ip nexthop show (dump of every family).
-inline nl::MessageBuilder nexthop_dump() {
+NSNET_DECL nl::MessageBuilder nexthop_dump() {
     nl::MessageBuilder m(RTM_GETNEXTHOP, NLM_F_DUMP);
     nhmsg h{};
     m.put_header(h);
     return m;
 }
 
-// Decodes RTM_NEWNEXTHOP / RTM_DELNEXTHOP; nullopt for other types. Throws Error(EBADMSG) on
-// malformed input (a group array whose size is not a multiple of 8, a bad gateway size, ...).
-inline std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
+NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNEXTHOP && m.type() != RTM_DELNEXTHOP) return std::nullopt;
     auto h = m.family_header<nhmsg>();
     Nexthop n{};
@@ -212,5 +227,7 @@ inline std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
     if (n.id == 0) nl::malformed("nexthop message without NHA_ID");
     return n;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl

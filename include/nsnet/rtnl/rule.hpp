@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -40,18 +41,7 @@ enum class RuleAction : std::uint8_t {
     Prohibit = FR_ACT_PROHIBIT,
 };
 
-inline const char* to_string(RuleAction a) noexcept {
-    switch (a) {
-        case RuleAction::Unspec: return "unspec";
-        case RuleAction::Lookup: return "lookup";
-        case RuleAction::Goto: return "goto";
-        case RuleAction::Nop: return "nop";
-        case RuleAction::Blackhole: return "blackhole";
-        case RuleAction::Unreachable: return "unreachable";
-        case RuleAction::Prohibit: return "prohibit";
-    }
-    return "?";
-}
+NSNET_DECL const char* to_string(RuleAction a) noexcept;
 
 // Well-known routing table ids (`ip route show table main`).
 inline constexpr std::uint32_t table_unspec = RT_TABLE_UNSPEC;   // 0
@@ -103,7 +93,48 @@ struct Rule {
 };
 
 // Human-readable, like a line of `ip rule show`: "1000: from 192.168.1.10 lookup 100".
-inline std::string describe(const Rule& r) {
+NSNET_DECL std::string describe(const Rule& r);
+
+namespace detail {
+
+// Checks a rule before anything is sent; throws InvalidArgument naming the bad value.
+NSNET_DECL void validate_rule(const Rule& r, const std::string& operation);
+
+NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r);
+
+}  // namespace detail
+
+// ip rule add ... (NLM_F_CREATE|NLM_F_EXCL: an identical rule is an error, EEXIST).
+// Throws InvalidArgument for an inconsistent rule (mixed families, mask without mark, ...).
+NSNET_DECL nl::MessageBuilder rule_new(const Rule& r);
+
+// ip rule del ... : the kernel deletes the first rule matching every selector given.
+NSNET_DECL nl::MessageBuilder rule_del(const Rule& r);
+
+// ip rule show (dump). AF_UNSPEC lists IPv4 and IPv6 rules (and multicast routing rules, which
+// decode_rule skips); `ip rule show` alone is AF_INET.
+NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC);
+
+// Decodes RTM_NEWRULE / RTM_DELRULE. Returns nullopt for other message types and for rule families
+// other than IPv4/IPv6 (ipmr/ip6mr). Throws Error(EBADMSG) on malformed input.
+NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL const char* to_string(RuleAction a) noexcept {
+    switch (a) {
+        case RuleAction::Unspec: return "unspec";
+        case RuleAction::Lookup: return "lookup";
+        case RuleAction::Goto: return "goto";
+        case RuleAction::Nop: return "nop";
+        case RuleAction::Blackhole: return "blackhole";
+        case RuleAction::Unreachable: return "unreachable";
+        case RuleAction::Prohibit: return "prohibit";
+    }
+    return "?";
+}
+
+NSNET_DECL std::string describe(const Rule& r) {
     std::string s;
     if (r.priority) s += std::to_string(*r.priority) + ":\t";
     if (r.invert) s += "not ";
@@ -141,8 +172,7 @@ inline std::string describe(const Rule& r) {
 
 namespace detail {
 
-// Checks a rule before anything is sent; throws InvalidArgument naming the bad value.
-inline void validate_rule(const Rule& r, const std::string& operation) {
+NSNET_DECL void validate_rule(const Rule& r, const std::string& operation) {
     const std::string shown = describe(r);
     if (r.from && r.to && r.from->family() != r.to->family())
         invalid_argument(operation, shown,
@@ -174,7 +204,7 @@ inline void validate_rule(const Rule& r, const std::string& operation) {
         invalid_argument(operation, shown, "a rule to add needs an action");
 }
 
-inline nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r) {
+NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r) {
     nl::MessageBuilder m(type, flags);
     fib_rule_hdr h{};
     Family fam = r.from ? r.from->family() : r.to ? r.to->family() : r.family;
@@ -223,22 +253,17 @@ inline nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, 
 
 }  // namespace detail
 
-// ip rule add ... (NLM_F_CREATE|NLM_F_EXCL: an identical rule is an error, EEXIST).
-// Throws InvalidArgument for an inconsistent rule (mixed families, mask without mark, ...).
-inline nl::MessageBuilder rule_new(const Rule& r) {
+NSNET_DECL nl::MessageBuilder rule_new(const Rule& r) {
     detail::validate_rule(r, "add rule");
     return detail::rule_message(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r);
 }
 
-// ip rule del ... : the kernel deletes the first rule matching every selector given.
-inline nl::MessageBuilder rule_del(const Rule& r) {
+NSNET_DECL nl::MessageBuilder rule_del(const Rule& r) {
     detail::validate_rule(r, "delete rule");
     return detail::rule_message(RTM_DELRULE, 0, r);
 }
 
-// ip rule show (dump). AF_UNSPEC lists IPv4 and IPv6 rules (and multicast routing rules, which
-// decode_rule skips); `ip rule show` alone is AF_INET.
-inline nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC) {
+NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETRULE, NLM_F_DUMP);
     fib_rule_hdr h{};
     h.family = family;
@@ -246,9 +271,7 @@ inline nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC) {
     return m;
 }
 
-// Decodes RTM_NEWRULE / RTM_DELRULE. Returns nullopt for other message types and for rule families
-// other than IPv4/IPv6 (ipmr/ip6mr). Throws Error(EBADMSG) on malformed input.
-inline std::optional<Rule> decode_rule(const nl::MessageView& m) {
+NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m) {
     if (m.type() != RTM_NEWRULE && m.type() != RTM_DELRULE) return std::nullopt;
     auto h = m.family_header<fib_rule_hdr>();
     if (h.family != AF_INET && h.family != AF_INET6) return std::nullopt;
@@ -313,5 +336,7 @@ inline std::optional<Rule> decode_rule(const nl::MessageView& m) {
     if (!r.to && h.dst_len) nl::malformed("rule has dst_len " + std::to_string(h.dst_len) + " but no FRA_DST");
     return r;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::rtnl
