@@ -24,21 +24,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
 
 namespace nsnet::detail {
 // Error paths of MessageView's checks, out of line (see attr.hpp).
-[[noreturn, gnu::cold, gnu::noinline]] inline void message_too_short() { nl::malformed("message shorter than its header"); }
-[[noreturn, gnu::cold, gnu::noinline]] inline void message_bad_length(std::uint32_t len, std::size_t size) {
-    nl::malformed("message length " + std::to_string(len) + " does not fit in " + std::to_string(size) + " bytes");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void message_no_family_header(std::uint16_t type) {
-    nl::malformed("message type " + std::to_string(type) + " too short for its family header");
-}
-[[noreturn, gnu::cold, gnu::noinline]] inline void message_no_attrs(std::uint16_t type) {
-    nl::malformed("message type " + std::to_string(type) + " too short");
-}
+[[noreturn, gnu::cold]] void message_too_short();
+[[noreturn, gnu::cold]] void message_bad_length(std::uint32_t len, std::size_t size);
+[[noreturn, gnu::cold]] void message_no_family_header(std::uint16_t type);
+[[noreturn, gnu::cold]] void message_no_attrs(std::uint16_t type);
 }  // namespace nsnet::detail
 
 namespace nsnet::nl {
@@ -47,14 +42,7 @@ class MessageBuilder {
 public:
     // Starts a message of `type` (RTM_NEWLINK, ...) with `flags` (NLM_F_REQUEST is always added).
     // seq and pid are filled in by the socket when the message is sent.
-    MessageBuilder(std::uint16_t type, std::uint16_t flags) {
-        buf_.reserve(256);
-        nlmsghdr h{};
-        h.nlmsg_len = sizeof h;
-        h.nlmsg_type = type;
-        h.nlmsg_flags = static_cast<std::uint16_t>(flags | NLM_F_REQUEST);
-        append(&h, sizeof h);
-    }
+    MessageBuilder(std::uint16_t type, std::uint16_t flags);
 
     // Appends the fixed family header (ifinfomsg, rtmsg, ...) padded to 4 bytes.
     template <class T>
@@ -64,19 +52,7 @@ public:
         pad();
     }
 
-    void put(std::uint16_t type, const void* data, std::size_t size) {
-        nlattr a{};
-        a.nla_len = static_cast<std::uint16_t>(sizeof a + size);
-        a.nla_type = type;
-        if (sizeof a + size > 0xffff) [[unlikely]]
-            malformed("attribute " + std::to_string(type) + " is too large");
-        // Header, payload and padding in one step (the padding is zeroed by resize).
-        const std::size_t at = buf_.size();
-        buf_.resize(at + align(sizeof a + size));
-        std::memcpy(buf_.data() + at, &a, sizeof a);
-        if (size) std::memcpy(buf_.data() + at + sizeof a, data, size);
-        sync_len();
-    }
+    void put(std::uint16_t type, const void* data, std::size_t size);
     template <class T>
         requires std::is_trivially_copyable_v<T>
     void put(std::uint16_t type, const T& value) { put(type, &value, sizeof value); }
@@ -89,16 +65,7 @@ public:
     void put_be32(std::uint16_t type, std::uint32_t v) { put(type, __builtin_bswap32(v)); }
     void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
     // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect.
-    void put_string(std::uint16_t type, std::string_view s) {
-        nlattr a{};
-        a.nla_len = static_cast<std::uint16_t>(sizeof a + s.size() + 1);
-        a.nla_type = type;
-        append(&a, sizeof a);
-        append(s.data(), s.size());
-        const char nul = 0;
-        append(&nul, 1);
-        pad();
-    }
+    void put_string(std::uint16_t type, std::string_view s);
     void put_ip(std::uint16_t type, const IpAddress& a) { put(type, a.data(), a.size()); }
     void put_mac(std::uint16_t type, const MacAddress& m) { put(type, m.data(), m.size()); }
 
@@ -106,20 +73,11 @@ public:
     class Nest {
     public:
         // raw_type is written as is (with or without NLA_F_NESTED).
-        Nest(MessageBuilder& b, std::uint16_t raw_type) : b_(&b), start_(b.buf_.size()) {
-            nlattr a{};
-            a.nla_type = raw_type;
-            b.append(&a, sizeof a);
-        }
+        Nest(MessageBuilder& b, std::uint16_t raw_type);
         Nest(const Nest&) = delete;
         Nest& operator=(const Nest&) = delete;
         ~Nest() { close(); }
-        void close() noexcept {
-            if (!b_) return;
-            auto len = static_cast<std::uint16_t>(b_->buf_.size() - start_);
-            std::memcpy(b_->buf_.data() + start_, &len, sizeof len);
-            b_ = nullptr;
-        }
+        void close() noexcept;
 
     private:
         MessageBuilder* b_;
@@ -144,22 +102,9 @@ public:
 
 private:
     friend class Nest;
-    void append(const void* data, std::size_t size) {
-        if (size) {
-            const std::size_t at = buf_.size();
-            buf_.resize(at + size);
-            std::memcpy(buf_.data() + at, data, size);
-        }
-        sync_len();
-    }
-    void pad() {
-        buf_.resize(align(buf_.size()));
-        sync_len();
-    }
-    void sync_len() noexcept {
-        auto len = static_cast<std::uint32_t>(buf_.size());
-        std::memcpy(buf_.data(), &len, sizeof len);
-    }
+    void append(const void* data, std::size_t size);
+    void pad();
+    void sync_len() noexcept;
 
     std::vector<std::byte> buf_;
 };
@@ -242,4 +187,97 @@ private:
     Bytes bytes_;
 };
 
+#if NSNET_DEFINITIONS
+
+NSNET_DECL MessageBuilder::MessageBuilder(std::uint16_t type, std::uint16_t flags) {
+    buf_.reserve(256);
+    nlmsghdr h{};
+    h.nlmsg_len = sizeof h;
+    h.nlmsg_type = type;
+    h.nlmsg_flags = static_cast<std::uint16_t>(flags | NLM_F_REQUEST);
+    append(&h, sizeof h);
+}
+
+NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::size_t size) {
+    nlattr a{};
+    a.nla_len = static_cast<std::uint16_t>(sizeof a + size);
+    a.nla_type = type;
+    if (sizeof a + size > 0xffff) [[unlikely]]
+        malformed("attribute " + std::to_string(type) + " is too large");
+    // Header, payload and padding in one step (the padding is zeroed by resize).
+    const std::size_t at = buf_.size();
+    buf_.resize(at + align(sizeof a + size));
+    std::memcpy(buf_.data() + at, &a, sizeof a);
+    if (size) std::memcpy(buf_.data() + at + sizeof a, data, size);
+    sync_len();
+}
+
+NSNET_DECL void MessageBuilder::put_string(std::uint16_t type, std::string_view s) {
+    nlattr a{};
+    a.nla_len = static_cast<std::uint16_t>(sizeof a + s.size() + 1);
+    a.nla_type = type;
+    append(&a, sizeof a);
+    append(s.data(), s.size());
+    const char nul = 0;
+    append(&nul, 1);
+    pad();
+}
+
+NSNET_DECL MessageBuilder::Nest::Nest(MessageBuilder& b, std::uint16_t raw_type) : b_(&b), start_(b.buf_.size()) {
+    nlattr a{};
+    a.nla_type = raw_type;
+    b.append(&a, sizeof a);
+}
+
+NSNET_DECL void MessageBuilder::Nest::close() noexcept {
+    if (!b_) return;
+    auto len = static_cast<std::uint16_t>(b_->buf_.size() - start_);
+    std::memcpy(b_->buf_.data() + start_, &len, sizeof len);
+    b_ = nullptr;
+}
+
+NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
+    if (size) {
+        const std::size_t at = buf_.size();
+        buf_.resize(at + size);
+        std::memcpy(buf_.data() + at, data, size);
+    }
+    sync_len();
+}
+
+NSNET_DECL void MessageBuilder::pad() {
+    buf_.resize(align(buf_.size()));
+    sync_len();
+}
+
+NSNET_DECL void MessageBuilder::sync_len() noexcept {
+    auto len = static_cast<std::uint32_t>(buf_.size());
+    std::memcpy(buf_.data(), &len, sizeof len);
+}
+
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace nsnet::nl
+
+namespace nsnet::detail {
+
+#if NSNET_DEFINITIONS
+
+// gnu::noinline is on the definitions only (see attr.hpp).
+[[gnu::noinline]] NSNET_DECL void message_too_short() { nl::malformed("message shorter than its header"); }
+
+[[gnu::noinline]] NSNET_DECL void message_bad_length(std::uint32_t len, std::size_t size) {
+    nl::malformed("message length " + std::to_string(len) + " does not fit in " + std::to_string(size) + " bytes");
+}
+
+[[gnu::noinline]] NSNET_DECL void message_no_family_header(std::uint16_t type) {
+    nl::malformed("message type " + std::to_string(type) + " too short for its family header");
+}
+
+[[gnu::noinline]] NSNET_DECL void message_no_attrs(std::uint16_t type) {
+    nl::malformed("message type " + std::to_string(type) + " too short");
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet::detail
