@@ -51,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
@@ -149,28 +150,9 @@ struct NftChainSpec {
     nft::BaseChain base{};
 };
 
-inline NftChainSpec nat_chain(nft::Hook hook) {
-    switch (hook) {
-        case nft::Hook::Prerouting: return {"prerouting", {nft::ChainType::Nat, hook, -100}};
-        case nft::Hook::Postrouting: return {"postrouting", {nft::ChainType::Nat, hook, 100}};
-        case nft::Hook::Output: return {"output", {nft::ChainType::Nat, hook, -100}};
-        case nft::Hook::Input: return {"input_nat", {nft::ChainType::Nat, hook, 100}};
-        default: break;
-    }
-    invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
-}
+NSNET_DECL NftChainSpec nat_chain(nft::Hook hook);
 
-inline NftChainSpec filter_chain(FilterHook hook) {
-    switch (hook) {
-        case FilterHook::Prerouting: return {"prerouting_filter", {nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
-        case FilterHook::Input: return {"input", {nft::ChainType::Filter, nft::Hook::Input, 0}};
-        case FilterHook::Forward: return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
-        case FilterHook::Output: return {"output_filter", {nft::ChainType::Filter, nft::Hook::Output, 0}};
-        case FilterHook::Postrouting:
-            return {"postrouting_filter", {nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
-    }
-    return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
-}
+NSNET_DECL NftChainSpec filter_chain(FilterHook hook);
 
 // The state one rule object and a NatBatch share until the batch is committed.
 struct NftRuleState {
@@ -184,7 +166,7 @@ struct NftRuleState {
     bool active = false;
     bool persisted = false;
 
-    std::string object() const { return "ip " + std::string(nft_table_name) + " " + chain.name + ": " + description; }
+    std::string object() const;
 };
 
 inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
@@ -205,239 +187,55 @@ auto nft_get(nl::Socket& s, nl::MessageBuilder msg, const std::string& operation
     return out;
 }
 
-inline std::optional<nft::Table> find_nsnet_table(nl::Socket& s) {
-    return nft_get(s, nft::table_get(nsnet_family, nft_table_name), "get table",
-                   nft::table_id(nsnet_family, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
-}
+NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s);
 
-inline bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
+NSNET_DECL bool is_nsnet_table(const nft::Table& t);
 
-inline void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
-    if (!is_nsnet_table(t))
-        throw Error(EEXIST, operation, nft::table_id(nsnet_family, nft_table_name), {},
-                    "namespace " + ns.display_name() + " has a table 'ip " + nft_table_name +
-                        "' that nsnet did not create (it lacks the comment \"" + nft_table_comment +
-                        "\"); nsnet never touches tables it did not create");
-}
+NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns);
 
-inline std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain) {
-    return nft_get(s, nft::chain_get(nsnet_family, nft_table_name, chain), "get chain",
-                   nft::table_id(nsnet_family, nft_table_name) + " " + chain,
-                   [](const nl::MessageView& m) { return nft::decode_chain(m); });
-}
+NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain);
 
-inline std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle) {
-    return nft_get(s, nft::rule_get(nsnet_family, nft_table_name, chain, handle), "get rule",
-                   nft::table_id(nsnet_family, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
-                   [](const nl::MessageView& m) { return nft::decode_rule(m); });
-}
+NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle);
 
 // Is the table that holds rules created under table_handle still there?
-inline bool same_table(nl::Socket& s, std::uint64_t table_handle) {
-    auto t = find_nsnet_table(s);
-    return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
-}
+NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle);
 
 // Runs a one-message batch; returns the errno (0 on success) instead of throwing.
-inline int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
-    nft::Batch b;
-    b.add(msg, op, obj);
-    nft::BatchResult r = b.run(s);
-    if (r.applied) return 0;
-    auto bad = r.failed();
-    if (!bad.empty()) return r.messages[bad.front()].ack.error;
-    return r.batch_error ? r.batch_error->error : EPROTO;
-}
+NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj);
 
 // After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
 // no chains left. Both deletions are NLM_F_NONREC, so the kernel refuses them (EBUSY) while
 // something is still in there — including rules another process added a moment ago.
-inline void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle) {
-    if (!same_table(s, table_handle)) return;
-    if (auto c = find_chain(s, chain)) {
-        bool default_policy = !c->policy || *c->policy == nft::Policy::Accept;
-        if (c->use == 0 && default_policy)
-            try_single(s, nft::chain_del(nsnet_family, nft_table_name, chain, NLM_F_NONREC), "delete chain",
-                       nft::table_id(nsnet_family, nft_table_name) + " " + chain);
-    }
-    // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
-    auto t = find_nsnet_table(s);
-    if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
-    try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
-               nft::table_id(nsnet_family, nft_table_name));
-}
+NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle);
 
-inline std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+NSNET_DECL std::string quoted(const std::string& s);
 
-inline void check_ifname(const std::string& name, const char* operation) {
-    if (!name.empty()) validate_interface_name(name, operation);
-}
+NSNET_DECL void check_ifname(const std::string& name, const char* operation);
 
-inline void check_v4(const Prefix& p, const char* operation, const char* what) {
-    if (!p.address().is_v4())
-        invalid_argument(operation, p.to_string(),
-                         std::string(what) + " " + p.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
-}
-inline void check_v4(const IpAddress& a, const char* operation, const char* what) {
-    if (!a.is_v4())
-        invalid_argument(operation, a.to_string(),
-                         std::string(what) + " " + a.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
-}
+NSNET_DECL void check_v4(const Prefix& p, const char* operation, const char* what);
+NSNET_DECL void check_v4(const IpAddress& a, const char* operation, const char* what);
 
-inline const char* proto_name(L4Protocol p) { return p == L4Protocol::Tcp ? "tcp" : "udp"; }
+NSNET_DECL const char* proto_name(L4Protocol p);
 
 // Appends the prefix match and its nft text ("ip saddr 172.17.0.0/16").
-inline void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
-    nft::detail::append(st.exprs, nft::match_address(source, p));
-    if (p.length() == 0) return;
-    if (!st.description.empty()) st.description += ' ';
-    Prefix net = p.network();
-    st.description += std::string(source ? "ip saddr " : "ip daddr ") +
-                      (net.length() == 32 ? net.address().to_string() : net.to_string());
-}
-inline void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate) {
-    if (name.empty()) return;
-    nft::detail::append(st.exprs, nft::match_ifname(input, name, negate));
-    if (!st.description.empty()) st.description += ' ';
-    st.description += std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + quoted(name);
-}
+NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p);
+NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate);
 // A port number 1..65535; InvalidArgument naming it ("port 65536") otherwise.
-inline void check_port(int port, const char* op, const char* what) {
-    if (port < 1 || port > 65535)
-        invalid_argument(op, "port " + std::to_string(port),
-                         std::string(what) + " " + std::to_string(port) + " is outside 1..65535");
-}
+NSNET_DECL void check_port(int port, const char* op, const char* what);
 
-inline void add_dport(NftRuleState& st, L4Protocol proto, std::uint16_t port) {
-    nft::detail::append(st.exprs, nft::match_dport(static_cast<std::uint8_t>(proto), port));
-    if (!st.description.empty()) st.description += ' ';
-    st.description += std::string(proto_name(proto)) + " dport " + std::to_string(port);
-}
-inline void add_words(NftRuleState& st, const std::string& words) {
-    if (!st.description.empty()) st.description += ' ';
-    st.description += words;
-}
-inline void add_counter(NftRuleState& st, bool counter) {
-    if (!counter) return;
-    st.exprs.push_back(nft::counter());
-    st.has_counter = true;
-    add_words(st, "counter");
-}
+NSNET_DECL void add_dport(NftRuleState& st, L4Protocol proto, std::uint16_t port);
+NSNET_DECL void add_words(NftRuleState& st, const std::string& words);
+NSNET_DECL void add_counter(NftRuleState& st, bool counter);
 
-inline std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const MasqueradeOptions& o) {
-    const char* op = "add masquerade rule";
-    check_v4(o.source, op, "source");
-    check_ifname(o.out_interface, op);
-    check_ifname(o.not_out_interface, op);
-    if (!o.out_interface.empty() && !o.not_out_interface.empty())
-        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both ('" + o.out_interface +
-                                                  "' and '" + o.not_out_interface + "')");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->chain = nat_chain(nft::Hook::Postrouting);
-    add_prefix(*st, true, o.source);
-    add_ifname(*st, false, o.out_interface, false);
-    add_ifname(*st, false, o.not_out_interface, true);
-    add_counter(*st, o.counter);
-    nft::detail::append(st->exprs, nft::masquerade());
-    add_words(*st, "masquerade");
-    return st;
-}
+NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const MasqueradeOptions& o);
 
-inline std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOptions& o) {
-    const char* op = "add snat rule";
-    check_v4(o.source, op, "source");
-    check_v4(o.to, op, "SNAT address");
-    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "SNAT to 0.0.0.0 is not an address");
-    check_ifname(o.out_interface, op);
-    check_ifname(o.not_out_interface, op);
-    if (!o.out_interface.empty() && !o.not_out_interface.empty())
-        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->chain = nat_chain(nft::Hook::Postrouting);
-    add_prefix(*st, true, o.source);
-    add_ifname(*st, false, o.out_interface, false);
-    add_ifname(*st, false, o.not_out_interface, true);
-    add_counter(*st, o.counter);
-    nft::detail::append(st->exprs, nft::snat_to(o.to));
-    add_words(*st, "snat to " + o.to.to_string());
-    return st;
-}
+NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOptions& o);
 
-inline std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOptions& o) {
-    const char* op = "add dnat rule";
-    check_port(o.port, op, "the matched destination port");
-    if (o.to_port) check_port(*o.to_port, op, "the new destination port");
-    check_v4(o.to, op, "DNAT address");
-    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "DNAT to 0.0.0.0 is not an address");
-    if (o.destination) check_v4(*o.destination, op, "destination");
-    check_ifname(o.in_interface, op);
-    if (o.hook == DnatHook::Output && !o.in_interface.empty())
-        invalid_argument(op, o.in_interface,
-                         "in_interface '" + o.in_interface + "' cannot match in the output hook: locally originated "
-                         "packets have no input interface");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->chain = nat_chain(o.hook == DnatHook::Output ? nft::Hook::Output : nft::Hook::Prerouting);
-    add_ifname(*st, true, o.in_interface, false);
-    if (o.destination) add_prefix(*st, false, *o.destination);
-    add_dport(*st, o.protocol, static_cast<std::uint16_t>(o.port));
-    add_counter(*st, o.counter);
-    std::optional<std::uint16_t> to_port{};
-    if (o.to_port) to_port = static_cast<std::uint16_t>(*o.to_port);
-    nft::detail::append(st->exprs, nft::dnat_to(o.to, to_port));
-    add_words(*st, "dnat to " + o.to.to_string() + (o.to_port ? ":" + std::to_string(*o.to_port) : std::string()));
-    return st;
-}
+NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOptions& o);
 
-inline std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const FilterRuleOptions& o) {
-    const char* op = "add filter rule";
-    check_ifname(o.in_interface, op);
-    check_ifname(o.out_interface, op);
-    if (o.source) check_v4(*o.source, op, "source");
-    if (o.destination) check_v4(*o.destination, op, "destination");
-    if (o.port && !o.protocol)
-        invalid_argument(op, "port " + std::to_string(*o.port), "a port match needs a protocol (tcp or udp)");
-    if (o.port) check_port(*o.port, op, "the destination port");
-    if (!o.in_interface.empty() && (o.hook == FilterHook::Output || o.hook == FilterHook::Postrouting))
-        invalid_argument(op, o.in_interface, "in_interface cannot match in the output/postrouting hooks");
-    if (!o.out_interface.empty() && (o.hook == FilterHook::Input || o.hook == FilterHook::Prerouting))
-        invalid_argument(op, o.out_interface, "out_interface cannot match in the input/prerouting hooks");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->chain = filter_chain(o.hook);
-    add_ifname(*st, true, o.in_interface, false);
-    add_ifname(*st, false, o.out_interface, false);
-    if (o.source) add_prefix(*st, true, *o.source);
-    if (o.destination) add_prefix(*st, false, *o.destination);
-    if (o.protocol) {
-        if (o.port) {
-            add_dport(*st, *o.protocol, static_cast<std::uint16_t>(*o.port));
-        } else {
-            nft::detail::append(st->exprs, nft::match_l4proto(static_cast<std::uint8_t>(*o.protocol)));
-            add_words(*st, std::string("meta l4proto ") + proto_name(*o.protocol));
-        }
-    }
-    add_counter(*st, o.counter);
-    if (o.verdict != Verdict::Continue) {
-        st->exprs.push_back(nft::verdict(o.verdict == Verdict::Accept ? nft::Verdict::Accept : nft::Verdict::Drop));
-        add_words(*st, o.verdict == Verdict::Accept ? "accept" : "drop");
-    }
-    if (st->description.empty()) st->description = "(matches every packet)";
-    return st;
-}
+NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const FilterRuleOptions& o);
 
-inline std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const RawRuleOptions& o) {
-    if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "a raw rule needs at least one expression");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->chain = filter_chain(o.hook);
-    st->exprs = o.exprs;
-    st->has_counter = nft::find_counter(o.exprs).has_value();
-    st->description = o.description.empty() ? std::string("(raw rule)") : o.description;
-    return st;
-}
+NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const RawRuleOptions& o);
 
 // The forward chain's policy, shared between a ForwardPolicy object and a NatBatch.
 struct NftPolicyState {
@@ -457,16 +255,10 @@ class NftRule {
 public:
     NftRule() = default;
     NftRule(NftRule&&) noexcept = default;
-    NftRule& operator=(NftRule&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            state_ = std::move(o.state_);
-        }
-        return *this;
-    }
+    NftRule& operator=(NftRule&& o) noexcept;
     NftRule(const NftRule&) = delete;
     NftRule& operator=(const NftRule&) = delete;
-    ~NftRule() { destroy(); }
+    ~NftRule();
 
     // True once the rule is in the kernel (after add(), or after its NatBatch committed).
     bool active() const noexcept { return state_ && state_->active; }
@@ -481,19 +273,7 @@ public:
 
     // Reads the rule's counter back from the kernel (`nft list ruleset` shows
     // `counter packets N bytes M`). Only for rules created with .counter = true.
-    RuleCounters counters() const {
-        const auto& st = state();
-        if (!st.has_counter)
-            invalid_argument("read rule counters", st.object(), "the rule was created without a counter (.counter = true)");
-        if (!st.active) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is not in the kernel");
-        nl::Socket s = detail::nft_socket(st.netns);
-        std::optional<nft::Rule> r;
-        if (detail::same_table(s, st.table_handle)) r = detail::find_rule(s, st.chain.name, st.handle);
-        if (!r) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is gone (deleted by someone else?)");
-        auto c = nft::find_counter(r->exprs);
-        if (!c) throw Error(EPROTO, "read rule counters", st.object(), {}, "the kernel's copy of the rule has no counter");
-        return RuleCounters{c->packets, c->bytes};
-    }
+    RuleCounters counters() const;
 
     // Keep the rule in the kernel after this object is gone.
     void persist() noexcept {
@@ -501,40 +281,13 @@ public:
     }
     // Deletes the rule now (`nft delete rule ip nsnet CHAIN handle N`), then its chain and the
     // table if nothing else is left in them. A rule already gone counts as deleted.
-    void remove() {
-        if (!state_ || !state_->active) return;
-        auto& st = *state_;
-        nl::Socket s = detail::nft_socket(st.netns);
-        if (detail::same_table(s, st.table_handle)) {
-            nft::Batch b;
-            b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st.chain.name, st.handle), "delete rule",
-                  st.object());
-            auto r = b.run(s);
-            if (!r.applied && !(r.messages[0].answered && r.messages[0].ack.error == ENOENT)) throw r.error();
-            st.active = false;
-            detail::collect_garbage(s, st.chain.name, st.table_handle);
-        }
-        st.active = false;
-    }
+    void remove();
 
 protected:
     friend class NatBatch;
     explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : state_(std::move(st)) {}
-    const detail::NftRuleState& state() const {
-        if (!state_) throw Error(EBADF, "use nft rule", {}, {}, "empty rule object (moved from?)");
-        return *state_;
-    }
-    void destroy() noexcept {
-        if (!state_) return;
-        if (state_->active && !state_->persisted) {
-            try {
-                remove();
-            } catch (...) {
-                // Destructors never throw; call remove() to learn about failures.
-            }
-        }
-        state_.reset();
-    }
+    const detail::NftRuleState& state() const;
+    void destroy() noexcept;
     std::shared_ptr<detail::NftRuleState> state_{};
 };
 
@@ -596,16 +349,10 @@ public:
     static ForwardPolicy set(const NetnsRef& netns, Verdict policy);
 
     ForwardPolicy(ForwardPolicy&&) noexcept = default;
-    ForwardPolicy& operator=(ForwardPolicy&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            state_ = std::move(o.state_);
-        }
-        return *this;
-    }
+    ForwardPolicy& operator=(ForwardPolicy&& o) noexcept;
     ForwardPolicy(const ForwardPolicy&) = delete;
     ForwardPolicy& operator=(const ForwardPolicy&) = delete;
-    ~ForwardPolicy() { destroy(); }
+    ~ForwardPolicy();
 
     bool active() const noexcept { return state_ && state_->active; }
     Verdict policy() const noexcept {
@@ -615,38 +362,12 @@ public:
         if (state_) state_->persisted = true;
     }
     // Sets the policy back to accept now, and removes the forward chain (and table) if empty.
-    void reset() {
-        if (!state_ || !state_->active) return;
-        auto& st = *state_;
-        nl::Socket s = detail::nft_socket(st.netns);
-        auto spec = detail::filter_chain(FilterHook::Forward);
-        if (detail::same_table(s, st.table_handle) && detail::find_chain(s, spec.name)) {
-            nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name, .base = spec.base,
-                         .policy = nft::Policy::Accept};
-            nft::Batch b;
-            b.add(nft::chain_new(c), "set chain policy", "ip nsnet forward: policy accept");
-            auto r = b.run(s);
-            if (!r.applied && !(r.failed().size() == 1 && r.messages[r.failed()[0]].ack.error == ENOENT))
-                throw r.error();
-            st.active = false;
-            detail::collect_garbage(s, spec.name, st.table_handle);
-        }
-        st.active = false;
-    }
+    void reset();
 
 private:
     friend class NatBatch;
     explicit ForwardPolicy(std::shared_ptr<detail::NftPolicyState> st) : state_(std::move(st)) {}
-    void destroy() noexcept {
-        if (!state_) return;
-        if (state_->active && !state_->persisted) {
-            try {
-                reset();
-            } catch (...) {
-            }
-        }
-        state_.reset();
-    }
+    void destroy() noexcept;
     std::shared_ptr<detail::NftPolicyState> state_{};
 };
 
@@ -660,9 +381,7 @@ private:
 //   b.commit();   // throws Error naming the rule the kernel refused, with its explanation
 class NatBatch {
 public:
-    explicit NatBatch(NetnsRef netns) : netns_(std::move(netns)) {
-        if (!netns_.valid()) netns_ = NetnsRef::current();
-    }
+    explicit NatBatch(NetnsRef netns);
 
     Masquerade add(const MasqueradeOptions& o) { return Masquerade(queue(detail::masquerade_state(netns_, o))); }
     Snat add(const SnatOptions& o) { return Snat(queue(detail::snat_state(netns_, o))); }
@@ -670,92 +389,20 @@ public:
     FilterRule add(const FilterRuleOptions& o) { return FilterRule(queue(detail::filter_state(netns_, o))); }
     FilterRule add(const RawRuleOptions& o) { return FilterRule(queue(detail::raw_state(netns_, o))); }
     // iptables -P FORWARD ACCEPT|DROP, in this batch.
-    ForwardPolicy set_forward_policy(Verdict policy) {
-        if (policy == Verdict::Continue)
-            invalid_argument("set forward policy", "continue", "a chain policy is accept or drop");
-        auto st = std::make_shared<detail::NftPolicyState>();
-        st->netns = netns_;
-        st->policy = policy == Verdict::Drop ? nft::Policy::Drop : nft::Policy::Accept;
-        policy_ = st;
-        return ForwardPolicy(st);
-    }
+    ForwardPolicy set_forward_policy(Verdict policy);
     // Deletes an active rule of this namespace in this batch.
-    void remove(NftRule& rule) {
-        if (!rule.state_ || !rule.state_->active) return;
-        if (!(rule.state_->netns == netns_))
-            invalid_argument("remove rule", rule.state_->object(), "the rule belongs to another namespace");
-        removals_.push_back(rule.state_);
-    }
+    void remove(NftRule& rule);
 
     std::size_t size() const noexcept { return additions_.size() + removals_.size() + (policy_ ? 1 : 0); }
 
     // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
     // with "nothing was applied" in its detail); nothing changes then.
-    void commit() {
-        if (committed_) throw Error(EALREADY, "commit nat batch", netns_.display_name(), {}, "already committed");
-        nl::Socket s = detail::nft_socket(netns_);
-        const bool creates = !additions_.empty() || policy_;
-        for (int attempt = 1;; ++attempt) {
-            auto table = detail::find_nsnet_table(s);
-            if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
-
-            // Removals whose rule is already gone are dropped (deleting them would fail the batch).
-            std::vector<std::shared_ptr<detail::NftRuleState>> removals;
-            for (auto& r : removals_) {
-                if (table && table->handle && *table->handle == r->table_handle &&
-                    detail::find_rule(s, r->chain.name, r->handle))
-                    removals.push_back(r);
-                else
-                    r->active = false;
-            }
-
-            std::vector<std::size_t> rule_index;
-            nft::Batch b = build(table.has_value(), removals, rule_index);
-            if (b.empty()) break;
-
-            nft::BatchResult res = b.run(s);
-            if (!res.applied) {
-                // The table appeared between our look and our batch (EXCL refused it): look again.
-                if (attempt == 1 && creates && !table && res.messages[0].ack.error == EEXIST) continue;
-                throw res.error();
-            }
-
-            std::uint64_t table_handle = 0;
-            if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
-            for (std::size_t i = 0; i < additions_.size(); ++i) {
-                auto& st = *additions_[i];
-                for (auto& reply : res.messages[rule_index[i]].replies) {
-                    nl::MessageView m(nl::Bytes(reply.data(), reply.size()));
-                    if (nft::nft_message(m) == NFT_MSG_NEWRULE) {
-                        nft::Rule r = nft::decode_rule(m);
-                        if (r.handle) st.handle = *r.handle;
-                    }
-                }
-                st.table_handle = table_handle;
-                st.active = st.handle != 0;
-            }
-            if (policy_) {
-                policy_->table_handle = table_handle;
-                policy_->active = true;
-            }
-            for (auto& st : removals) st->active = false;
-            for (auto& st : removals) detail::collect_garbage(s, st->chain.name, st->table_handle);
-            for (auto& st : additions_)
-                if (!st->active)
-                    throw Error(EPROTO, "add rule", st->object(), {},
-                                "the kernel applied the rule but echoed no handle; it cannot be removed by nsnet");
-            break;
-        }
-        committed_ = true;
-    }
+    void commit();
 
     // The nf_tables batch commit() would send if the kernel held no rules of this batch yet and
     // `table ip nsnet` did (table_exists) or did not exist: `nft --check --debug=netlink` for
     // nsnet. Its messages are exactly commit()'s; Batch::run adds sequence numbers and NLM_F_ACK.
-    nft::Batch preview(bool table_exists = true) const {
-        std::vector<std::size_t> rule_index;
-        return build(table_exists, removals_, rule_index);
-    }
+    nft::Batch preview(bool table_exists = true) const;
 
 private:
     // table ip nsnet (NLM_F_EXCL when it is absent, so a table someone else creates meanwhile
@@ -763,42 +410,9 @@ private:
     // chain keeps its own), the forward policy, the new rules (NLM_F_ECHO: the kernel returns their
     // handles), the removals.
     nft::Batch build(bool table_exists, const std::vector<std::shared_ptr<detail::NftRuleState>>& removals,
-                     std::vector<std::size_t>& rule_index) const {
-        nft::Batch b;
-        if (!additions_.empty() || policy_) {
-            nft::Table t{.family = detail::nsnet_family, .name = nft_table_name, .comment = std::string(nft_table_comment)};
-            b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));
-            std::vector<std::string> declared;
-            auto declare = [&](const detail::NftChainSpec& spec, std::optional<nft::Policy> policy) {
-                if (!policy)
-                    for (auto& d : declared)
-                        if (d == spec.name) return;
-                declared.push_back(spec.name);
-                nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name,
-                             .base = spec.base, .policy = policy};
-                b.add(nft::chain_new(c), policy ? "set chain policy" : "add chain",
-                      "ip " + std::string(nft_table_name) + " " + spec.name +
-                          (policy ? ": policy " + nft::policy_name(*policy) : std::string()));
-            };
-            if (policy_) declare(detail::filter_chain(FilterHook::Forward), policy_->policy);
-            for (auto& st : additions_) declare(st->chain, std::nullopt);
-            for (auto& st : additions_) {
-                nft::Rule r{.family = detail::nsnet_family, .table = nft_table_name, .chain = st->chain.name,
-                            .exprs = st->exprs};
-                rule_index.push_back(b.add(nft::rule_new(r, {.echo = true}), "add rule", st->object()));
-            }
-        }
-        for (auto& st : removals)
-            b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, st->handle), "delete rule",
-                  st->object());
-        return b;
-    }
+                     std::vector<std::size_t>& rule_index) const;
 
-    std::shared_ptr<detail::NftRuleState> queue(std::shared_ptr<detail::NftRuleState> st) {
-        if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
-        additions_.push_back(st);
-        return st;
-    }
+    std::shared_ptr<detail::NftRuleState> queue(std::shared_ptr<detail::NftRuleState> st);
 
     NetnsRef netns_{};
     std::vector<std::shared_ptr<detail::NftRuleState>> additions_{};
@@ -807,41 +421,530 @@ private:
     bool committed_ = false;
 };
 
-inline Masquerade Masquerade::add(const NetnsRef& netns, const MasqueradeOptions& options) {
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
+    switch (hook) {
+        case nft::Hook::Prerouting: return {"prerouting", {nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Postrouting: return {"postrouting", {nft::ChainType::Nat, hook, 100}};
+        case nft::Hook::Output: return {"output", {nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Input: return {"input_nat", {nft::ChainType::Nat, hook, 100}};
+        default: break;
+    }
+    invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
+}
+
+NSNET_DECL NftChainSpec filter_chain(FilterHook hook) {
+    switch (hook) {
+        case FilterHook::Prerouting: return {"prerouting_filter", {nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
+        case FilterHook::Input: return {"input", {nft::ChainType::Filter, nft::Hook::Input, 0}};
+        case FilterHook::Forward: return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
+        case FilterHook::Output: return {"output_filter", {nft::ChainType::Filter, nft::Hook::Output, 0}};
+        case FilterHook::Postrouting:
+            return {"postrouting_filter", {nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
+    }
+    return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
+}
+
+NSNET_DECL std::string NftRuleState::object() const { return "ip " + std::string(nft_table_name) + " " + chain.name + ": " + description; }
+
+NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s) {
+    return nft_get(s, nft::table_get(nsnet_family, nft_table_name), "get table",
+                   nft::table_id(nsnet_family, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
+}
+
+NSNET_DECL bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
+
+NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
+    if (!is_nsnet_table(t))
+        throw Error(EEXIST, operation, nft::table_id(nsnet_family, nft_table_name), {},
+                    "namespace " + ns.display_name() + " has a table 'ip " + nft_table_name +
+                        "' that nsnet did not create (it lacks the comment \"" + nft_table_comment +
+                        "\"); nsnet never touches tables it did not create");
+}
+
+NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain) {
+    return nft_get(s, nft::chain_get(nsnet_family, nft_table_name, chain), "get chain",
+                   nft::table_id(nsnet_family, nft_table_name) + " " + chain,
+                   [](const nl::MessageView& m) { return nft::decode_chain(m); });
+}
+
+NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle) {
+    return nft_get(s, nft::rule_get(nsnet_family, nft_table_name, chain, handle), "get rule",
+                   nft::table_id(nsnet_family, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
+                   [](const nl::MessageView& m) { return nft::decode_rule(m); });
+}
+
+NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle) {
+    auto t = find_nsnet_table(s);
+    return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
+}
+
+NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
+    nft::Batch b;
+    b.add(msg, op, obj);
+    nft::BatchResult r = b.run(s);
+    if (r.applied) return 0;
+    auto bad = r.failed();
+    if (!bad.empty()) return r.messages[bad.front()].ack.error;
+    return r.batch_error ? r.batch_error->error : EPROTO;
+}
+
+NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle) {
+    if (!same_table(s, table_handle)) return;
+    if (auto c = find_chain(s, chain)) {
+        bool default_policy = !c->policy || *c->policy == nft::Policy::Accept;
+        if (c->use == 0 && default_policy)
+            try_single(s, nft::chain_del(nsnet_family, nft_table_name, chain, NLM_F_NONREC), "delete chain",
+                       nft::table_id(nsnet_family, nft_table_name) + " " + chain);
+    }
+    // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
+    auto t = find_nsnet_table(s);
+    if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
+    try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
+               nft::table_id(nsnet_family, nft_table_name));
+}
+
+NSNET_DECL std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+NSNET_DECL void check_ifname(const std::string& name, const char* operation) {
+    if (!name.empty()) validate_interface_name(name, operation);
+}
+
+NSNET_DECL void check_v4(const Prefix& p, const char* operation, const char* what) {
+    if (!p.address().is_v4())
+        invalid_argument(operation, p.to_string(),
+                         std::string(what) + " " + p.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
+}
+
+NSNET_DECL void check_v4(const IpAddress& a, const char* operation, const char* what) {
+    if (!a.is_v4())
+        invalid_argument(operation, a.to_string(),
+                         std::string(what) + " " + a.to_string() + " is IPv6; nsnet's nat table is IPv4 (ip family)");
+}
+
+NSNET_DECL const char* proto_name(L4Protocol p) { return p == L4Protocol::Tcp ? "tcp" : "udp"; }
+
+NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
+    nft::detail::append(st.exprs, nft::match_address(source, p));
+    if (p.length() == 0) return;
+    if (!st.description.empty()) st.description += ' ';
+    Prefix net = p.network();
+    st.description += std::string(source ? "ip saddr " : "ip daddr ") +
+                      (net.length() == 32 ? net.address().to_string() : net.to_string());
+}
+
+NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate) {
+    if (name.empty()) return;
+    nft::detail::append(st.exprs, nft::match_ifname(input, name, negate));
+    if (!st.description.empty()) st.description += ' ';
+    st.description += std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + quoted(name);
+}
+
+NSNET_DECL void check_port(int port, const char* op, const char* what) {
+    if (port < 1 || port > 65535)
+        invalid_argument(op, "port " + std::to_string(port),
+                         std::string(what) + " " + std::to_string(port) + " is outside 1..65535");
+}
+
+NSNET_DECL void add_dport(NftRuleState& st, L4Protocol proto, std::uint16_t port) {
+    nft::detail::append(st.exprs, nft::match_dport(static_cast<std::uint8_t>(proto), port));
+    if (!st.description.empty()) st.description += ' ';
+    st.description += std::string(proto_name(proto)) + " dport " + std::to_string(port);
+}
+
+NSNET_DECL void add_words(NftRuleState& st, const std::string& words) {
+    if (!st.description.empty()) st.description += ' ';
+    st.description += words;
+}
+
+NSNET_DECL void add_counter(NftRuleState& st, bool counter) {
+    if (!counter) return;
+    st.exprs.push_back(nft::counter());
+    st.has_counter = true;
+    add_words(st, "counter");
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const MasqueradeOptions& o) {
+    const char* op = "add masquerade rule";
+    check_v4(o.source, op, "source");
+    check_ifname(o.out_interface, op);
+    check_ifname(o.not_out_interface, op);
+    if (!o.out_interface.empty() && !o.not_out_interface.empty())
+        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both ('" + o.out_interface +
+                                                  "' and '" + o.not_out_interface + "')");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(nft::Hook::Postrouting);
+    add_prefix(*st, true, o.source);
+    add_ifname(*st, false, o.out_interface, false);
+    add_ifname(*st, false, o.not_out_interface, true);
+    add_counter(*st, o.counter);
+    nft::detail::append(st->exprs, nft::masquerade());
+    add_words(*st, "masquerade");
+    return st;
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOptions& o) {
+    const char* op = "add snat rule";
+    check_v4(o.source, op, "source");
+    check_v4(o.to, op, "SNAT address");
+    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "SNAT to 0.0.0.0 is not an address");
+    check_ifname(o.out_interface, op);
+    check_ifname(o.not_out_interface, op);
+    if (!o.out_interface.empty() && !o.not_out_interface.empty())
+        invalid_argument(op, o.out_interface, "give out_interface or not_out_interface, not both");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(nft::Hook::Postrouting);
+    add_prefix(*st, true, o.source);
+    add_ifname(*st, false, o.out_interface, false);
+    add_ifname(*st, false, o.not_out_interface, true);
+    add_counter(*st, o.counter);
+    nft::detail::append(st->exprs, nft::snat_to(o.to));
+    add_words(*st, "snat to " + o.to.to_string());
+    return st;
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const DnatOptions& o) {
+    const char* op = "add dnat rule";
+    check_port(o.port, op, "the matched destination port");
+    if (o.to_port) check_port(*o.to_port, op, "the new destination port");
+    check_v4(o.to, op, "DNAT address");
+    if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "DNAT to 0.0.0.0 is not an address");
+    if (o.destination) check_v4(*o.destination, op, "destination");
+    check_ifname(o.in_interface, op);
+    if (o.hook == DnatHook::Output && !o.in_interface.empty())
+        invalid_argument(op, o.in_interface,
+                         "in_interface '" + o.in_interface + "' cannot match in the output hook: locally originated "
+                         "packets have no input interface");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = nat_chain(o.hook == DnatHook::Output ? nft::Hook::Output : nft::Hook::Prerouting);
+    add_ifname(*st, true, o.in_interface, false);
+    if (o.destination) add_prefix(*st, false, *o.destination);
+    add_dport(*st, o.protocol, static_cast<std::uint16_t>(o.port));
+    add_counter(*st, o.counter);
+    std::optional<std::uint16_t> to_port{};
+    if (o.to_port) to_port = static_cast<std::uint16_t>(*o.to_port);
+    nft::detail::append(st->exprs, nft::dnat_to(o.to, to_port));
+    add_words(*st, "dnat to " + o.to.to_string() + (o.to_port ? ":" + std::to_string(*o.to_port) : std::string()));
+    return st;
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const FilterRuleOptions& o) {
+    const char* op = "add filter rule";
+    check_ifname(o.in_interface, op);
+    check_ifname(o.out_interface, op);
+    if (o.source) check_v4(*o.source, op, "source");
+    if (o.destination) check_v4(*o.destination, op, "destination");
+    if (o.port && !o.protocol)
+        invalid_argument(op, "port " + std::to_string(*o.port), "a port match needs a protocol (tcp or udp)");
+    if (o.port) check_port(*o.port, op, "the destination port");
+    if (!o.in_interface.empty() && (o.hook == FilterHook::Output || o.hook == FilterHook::Postrouting))
+        invalid_argument(op, o.in_interface, "in_interface cannot match in the output/postrouting hooks");
+    if (!o.out_interface.empty() && (o.hook == FilterHook::Input || o.hook == FilterHook::Prerouting))
+        invalid_argument(op, o.out_interface, "out_interface cannot match in the input/prerouting hooks");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = filter_chain(o.hook);
+    add_ifname(*st, true, o.in_interface, false);
+    add_ifname(*st, false, o.out_interface, false);
+    if (o.source) add_prefix(*st, true, *o.source);
+    if (o.destination) add_prefix(*st, false, *o.destination);
+    if (o.protocol) {
+        if (o.port) {
+            add_dport(*st, *o.protocol, static_cast<std::uint16_t>(*o.port));
+        } else {
+            nft::detail::append(st->exprs, nft::match_l4proto(static_cast<std::uint8_t>(*o.protocol)));
+            add_words(*st, std::string("meta l4proto ") + proto_name(*o.protocol));
+        }
+    }
+    add_counter(*st, o.counter);
+    if (o.verdict != Verdict::Continue) {
+        st->exprs.push_back(nft::verdict(o.verdict == Verdict::Accept ? nft::Verdict::Accept : nft::Verdict::Drop));
+        add_words(*st, o.verdict == Verdict::Accept ? "accept" : "drop");
+    }
+    if (st->description.empty()) st->description = "(matches every packet)";
+    return st;
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const RawRuleOptions& o) {
+    if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "a raw rule needs at least one expression");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->chain = filter_chain(o.hook);
+    st->exprs = o.exprs;
+    st->has_counter = nft::find_counter(o.exprs).has_value();
+    st->description = o.description.empty() ? std::string("(raw rule)") : o.description;
+    return st;
+}
+
+}  // namespace detail
+
+NSNET_DECL NftRule& NftRule::operator=(NftRule&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        state_ = std::move(o.state_);
+    }
+    return *this;
+}
+
+NSNET_DECL NftRule::~NftRule() { destroy(); }
+
+NSNET_DECL RuleCounters NftRule::counters() const {
+    const auto& st = state();
+    if (!st.has_counter)
+        invalid_argument("read rule counters", st.object(), "the rule was created without a counter (.counter = true)");
+    if (!st.active) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is not in the kernel");
+    nl::Socket s = detail::nft_socket(st.netns);
+    std::optional<nft::Rule> r;
+    if (detail::same_table(s, st.table_handle)) r = detail::find_rule(s, st.chain.name, st.handle);
+    if (!r) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is gone (deleted by someone else?)");
+    auto c = nft::find_counter(r->exprs);
+    if (!c) throw Error(EPROTO, "read rule counters", st.object(), {}, "the kernel's copy of the rule has no counter");
+    return RuleCounters{c->packets, c->bytes};
+}
+
+NSNET_DECL void NftRule::remove() {
+    if (!state_ || !state_->active) return;
+    auto& st = *state_;
+    nl::Socket s = detail::nft_socket(st.netns);
+    if (detail::same_table(s, st.table_handle)) {
+        nft::Batch b;
+        b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st.chain.name, st.handle), "delete rule",
+              st.object());
+        auto r = b.run(s);
+        if (!r.applied && !(r.messages[0].answered && r.messages[0].ack.error == ENOENT)) throw r.error();
+        st.active = false;
+        detail::collect_garbage(s, st.chain.name, st.table_handle);
+    }
+    st.active = false;
+}
+
+NSNET_DECL const detail::NftRuleState& NftRule::state() const {
+    if (!state_) throw Error(EBADF, "use nft rule", {}, {}, "empty rule object (moved from?)");
+    return *state_;
+}
+
+NSNET_DECL void NftRule::destroy() noexcept {
+    if (!state_) return;
+    if (state_->active && !state_->persisted) {
+        try {
+            remove();
+        } catch (...) {
+            // Destructors never throw; call remove() to learn about failures.
+        }
+    }
+    state_.reset();
+}
+
+NSNET_DECL ForwardPolicy& ForwardPolicy::operator=(ForwardPolicy&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        state_ = std::move(o.state_);
+    }
+    return *this;
+}
+
+NSNET_DECL ForwardPolicy::~ForwardPolicy() { destroy(); }
+
+NSNET_DECL void ForwardPolicy::reset() {
+    if (!state_ || !state_->active) return;
+    auto& st = *state_;
+    nl::Socket s = detail::nft_socket(st.netns);
+    auto spec = detail::filter_chain(FilterHook::Forward);
+    if (detail::same_table(s, st.table_handle) && detail::find_chain(s, spec.name)) {
+        nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name, .base = spec.base,
+                     .policy = nft::Policy::Accept};
+        nft::Batch b;
+        b.add(nft::chain_new(c), "set chain policy", "ip nsnet forward: policy accept");
+        auto r = b.run(s);
+        if (!r.applied && !(r.failed().size() == 1 && r.messages[r.failed()[0]].ack.error == ENOENT))
+            throw r.error();
+        st.active = false;
+        detail::collect_garbage(s, spec.name, st.table_handle);
+    }
+    st.active = false;
+}
+
+NSNET_DECL void ForwardPolicy::destroy() noexcept {
+    if (!state_) return;
+    if (state_->active && !state_->persisted) {
+        try {
+            reset();
+        } catch (...) {
+        }
+    }
+    state_.reset();
+}
+
+NSNET_DECL NatBatch::NatBatch(NetnsRef netns) : netns_(std::move(netns)) {
+    if (!netns_.valid()) netns_ = NetnsRef::current();
+}
+
+NSNET_DECL ForwardPolicy NatBatch::set_forward_policy(Verdict policy) {
+    if (policy == Verdict::Continue)
+        invalid_argument("set forward policy", "continue", "a chain policy is accept or drop");
+    auto st = std::make_shared<detail::NftPolicyState>();
+    st->netns = netns_;
+    st->policy = policy == Verdict::Drop ? nft::Policy::Drop : nft::Policy::Accept;
+    policy_ = st;
+    return ForwardPolicy(st);
+}
+
+NSNET_DECL void NatBatch::remove(NftRule& rule) {
+    if (!rule.state_ || !rule.state_->active) return;
+    if (!(rule.state_->netns == netns_))
+        invalid_argument("remove rule", rule.state_->object(), "the rule belongs to another namespace");
+    removals_.push_back(rule.state_);
+}
+
+NSNET_DECL void NatBatch::commit() {
+    if (committed_) throw Error(EALREADY, "commit nat batch", netns_.display_name(), {}, "already committed");
+    nl::Socket s = detail::nft_socket(netns_);
+    const bool creates = !additions_.empty() || policy_;
+    for (int attempt = 1;; ++attempt) {
+        auto table = detail::find_nsnet_table(s);
+        if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
+
+        // Removals whose rule is already gone are dropped (deleting them would fail the batch).
+        std::vector<std::shared_ptr<detail::NftRuleState>> removals;
+        for (auto& r : removals_) {
+            if (table && table->handle && *table->handle == r->table_handle &&
+                detail::find_rule(s, r->chain.name, r->handle))
+                removals.push_back(r);
+            else
+                r->active = false;
+        }
+
+        std::vector<std::size_t> rule_index;
+        nft::Batch b = build(table.has_value(), removals, rule_index);
+        if (b.empty()) break;
+
+        nft::BatchResult res = b.run(s);
+        if (!res.applied) {
+            // The table appeared between our look and our batch (EXCL refused it): look again.
+            if (attempt == 1 && creates && !table && res.messages[0].ack.error == EEXIST) continue;
+            throw res.error();
+        }
+
+        std::uint64_t table_handle = 0;
+        if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
+        for (std::size_t i = 0; i < additions_.size(); ++i) {
+            auto& st = *additions_[i];
+            for (auto& reply : res.messages[rule_index[i]].replies) {
+                nl::MessageView m(nl::Bytes(reply.data(), reply.size()));
+                if (nft::nft_message(m) == NFT_MSG_NEWRULE) {
+                    nft::Rule r = nft::decode_rule(m);
+                    if (r.handle) st.handle = *r.handle;
+                }
+            }
+            st.table_handle = table_handle;
+            st.active = st.handle != 0;
+        }
+        if (policy_) {
+            policy_->table_handle = table_handle;
+            policy_->active = true;
+        }
+        for (auto& st : removals) st->active = false;
+        for (auto& st : removals) detail::collect_garbage(s, st->chain.name, st->table_handle);
+        for (auto& st : additions_)
+            if (!st->active)
+                throw Error(EPROTO, "add rule", st->object(), {},
+                            "the kernel applied the rule but echoed no handle; it cannot be removed by nsnet");
+        break;
+    }
+    committed_ = true;
+}
+
+NSNET_DECL nft::Batch NatBatch::preview(bool table_exists) const {
+    std::vector<std::size_t> rule_index;
+    return build(table_exists, removals_, rule_index);
+}
+
+NSNET_DECL nft::Batch NatBatch::build(bool table_exists, const std::vector<std::shared_ptr<detail::NftRuleState>>& removals,
+                                      std::vector<std::size_t>& rule_index) const {
+    nft::Batch b;
+    if (!additions_.empty() || policy_) {
+        nft::Table t{.family = detail::nsnet_family, .name = nft_table_name, .comment = std::string(nft_table_comment)};
+        b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));
+        std::vector<std::string> declared;
+        auto declare = [&](const detail::NftChainSpec& spec, std::optional<nft::Policy> policy) {
+            if (!policy)
+                for (auto& d : declared)
+                    if (d == spec.name) return;
+            declared.push_back(spec.name);
+            nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name,
+                         .base = spec.base, .policy = policy};
+            b.add(nft::chain_new(c), policy ? "set chain policy" : "add chain",
+                  "ip " + std::string(nft_table_name) + " " + spec.name +
+                      (policy ? ": policy " + nft::policy_name(*policy) : std::string()));
+        };
+        if (policy_) declare(detail::filter_chain(FilterHook::Forward), policy_->policy);
+        for (auto& st : additions_) declare(st->chain, std::nullopt);
+        for (auto& st : additions_) {
+            nft::Rule r{.family = detail::nsnet_family, .table = nft_table_name, .chain = st->chain.name,
+                        .exprs = st->exprs};
+            rule_index.push_back(b.add(nft::rule_new(r, {.echo = true}), "add rule", st->object()));
+        }
+    }
+    for (auto& st : removals)
+        b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, st->handle), "delete rule",
+              st->object());
+    return b;
+}
+
+NSNET_DECL std::shared_ptr<detail::NftRuleState> NatBatch::queue(std::shared_ptr<detail::NftRuleState> st) {
+    if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
+    additions_.push_back(st);
+    return st;
+}
+
+NSNET_DECL Masquerade Masquerade::add(const NetnsRef& netns, const MasqueradeOptions& options) {
     NatBatch b(netns);
     Masquerade m = b.add(options);
     b.commit();
     return m;
 }
-inline Snat Snat::add(const NetnsRef& netns, const SnatOptions& options) {
+
+NSNET_DECL Snat Snat::add(const NetnsRef& netns, const SnatOptions& options) {
     NatBatch b(netns);
     Snat r = b.add(options);
     b.commit();
     return r;
 }
-inline Dnat Dnat::add(const NetnsRef& netns, const DnatOptions& options) {
+
+NSNET_DECL Dnat Dnat::add(const NetnsRef& netns, const DnatOptions& options) {
     NatBatch b(netns);
     Dnat r = b.add(options);
     b.commit();
     return r;
 }
-inline FilterRule FilterRule::add(const NetnsRef& netns, const FilterRuleOptions& options) {
+
+NSNET_DECL FilterRule FilterRule::add(const NetnsRef& netns, const FilterRuleOptions& options) {
     NatBatch b(netns);
     FilterRule r = b.add(options);
     b.commit();
     return r;
 }
-inline FilterRule FilterRule::add(const NetnsRef& netns, const RawRuleOptions& options) {
+
+NSNET_DECL FilterRule FilterRule::add(const NetnsRef& netns, const RawRuleOptions& options) {
     NatBatch b(netns);
     FilterRule r = b.add(options);
     b.commit();
     return r;
 }
-inline ForwardPolicy ForwardPolicy::set(const NetnsRef& netns, Verdict policy) {
+
+NSNET_DECL ForwardPolicy ForwardPolicy::set(const NetnsRef& netns, Verdict policy) {
     NatBatch b(netns);
     ForwardPolicy p = b.set_forward_policy(policy);
     b.commit();
     return p;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
