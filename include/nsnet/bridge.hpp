@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -56,7 +57,55 @@ inline std::optional<BridgePortInfo> bridge_port_info(const LinkInfo& link) { re
 // ip link set dev PORT type bridge_slave [hairpin on|off] [learning on|off] [flood on|off]
 // [mcast_flood on|off] [bcast_flood on|off] [neigh_suppress on|off] [isolated on|off] [cost N]
 // [priority N]. The port must be enslaved to a bridge already (else the kernel answers EOPNOTSUPP).
-inline void set_bridge_port(const Link& port, const BridgePortOptions& options) {
+NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options);
+
+class Bridge : public OwnedLink {
+public:
+    Bridge() = default;
+
+    // ip -n NS link add NAME type bridge [stp_state 0|1] [vlan_filtering 0|1] [forward_delay ..] ...
+    static Bridge create(const NetnsRef& netns, const BridgeOptions& o);
+    // Takes ownership of an existing bridge (checked), e.g. one a previous run persisted.
+    static Bridge adopt(Link link);
+
+    // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the bridge
+    // settings given (name, mac and mtu are not bridge settings: rename(), set_mac(), set_mtu()).
+    void change(const BridgeOptions& o);
+    // ip link set dev NAME type bridge stp_state 0|1
+    void set_stp(bool on);
+
+    // The bridge's settings as the kernel holds them now (ip -d link show NAME).
+    BridgeInfo settings() const;
+    // The settings in `ip -d link show`'s words: "bridge forward_delay 1500 ... stp_state 0 ...".
+    std::string describe() const;
+
+    // ip link set PORT master NAME [+ ip link set PORT type bridge_slave OPTIONS]. The port must be
+    // in the bridge's namespace.
+    void add_port(Link& port, const BridgePortOptions& options = {});
+    // ip link set PORT nomaster (the port must belong to this bridge).
+    void remove_port(Link& port);
+    // ip link set PORT type bridge_slave OPTIONS, for a port of this bridge.
+    void set_port(const Link& port, const BridgePortOptions& options);
+    // "bridge_slave state forwarding priority 32 cost 2 hairpin off ...": as ip -d link show PORT.
+    std::string describe_port(const Link& port) const;
+    // A port's options as the kernel holds them (ip -d link show PORT: the bridge_slave part).
+    BridgePortInfo port_info(const Link& port) const;
+    // The links enslaved to this bridge (ip link show master NAME).
+    std::vector<Link> ports() const;
+
+private:
+    explicit Bridge(OwnedLink link) : OwnedLink(std::move(link)) {}
+
+    LinkInfo require_port(const Link& port, const char* operation) const;
+
+    static rtnl::BridgeConfig config(const BridgeOptions& o, const char* operation);
+
+    static std::string explain(const Error& e, const rtnl::BridgeConfig& c);
+};
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options) {
     if (!port.valid()) throw Error(ENODEV, "set bridge port options", port.name(), {}, "link handle is empty or was removed");
     if (options.empty()) return;
     auto msg = rtnl::bridge_port_change(port.index(), options);
@@ -70,134 +119,128 @@ inline void set_bridge_port(const Link& port, const BridgePortOptions& options) 
     }
 }
 
-class Bridge : public OwnedLink {
-public:
-    Bridge() = default;
+NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
+    validate_interface_name(o.name, "create bridge");
+    if (!netns.valid()) invalid_argument("create bridge", o.name, "no namespace given (an empty NetnsRef)");
+    rtnl::BridgeConfig cfg = config(o, "create bridge");
+    rtnl::LinkCreate c{.name = o.name, .mac = o.mac, .mtu = o.mtu};
+    auto msg = rtnl::bridge_new(c, cfg);
+    return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
+        return explain(e, cfg);
+    })));
+}
 
-    // ip -n NS link add NAME type bridge [stp_state 0|1] [vlan_filtering 0|1] [forward_delay ..] ...
-    static Bridge create(const NetnsRef& netns, const BridgeOptions& o) {
-        validate_interface_name(o.name, "create bridge");
-        if (!netns.valid()) invalid_argument("create bridge", o.name, "no namespace given (an empty NetnsRef)");
-        rtnl::BridgeConfig cfg = config(o, "create bridge");
-        rtnl::LinkCreate c{.name = o.name, .mac = o.mac, .mtu = o.mtu};
-        auto msg = rtnl::bridge_new(c, cfg);
-        return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
-            return explain(e, cfg);
-        })));
-    }
-    // Takes ownership of an existing bridge (checked), e.g. one a previous run persisted.
-    static Bridge adopt(Link link) {
-        if (!bridge_info(link.info())) invalid_argument("adopt bridge", link.name(), "link '" + link.name() + "' is not a bridge");
-        return Bridge(OwnedLink(std::move(link)));
-    }
+NSNET_DECL Bridge Bridge::adopt(Link link) {
+    if (!bridge_info(link.info())) invalid_argument("adopt bridge", link.name(), "link '" + link.name() + "' is not a bridge");
+    return Bridge(OwnedLink(std::move(link)));
+}
 
-    // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the bridge
-    // settings given (name, mac and mtu are not bridge settings: rename(), set_mac(), set_mtu()).
-    void change(const BridgeOptions& o) {
-        if (!o.name.empty() || o.mac || o.mtu)
-            invalid_argument("change bridge", name_,
-                             "name, mac and mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
-        rtnl::BridgeConfig cfg = config(o, "change bridge");
-        if (cfg.empty()) return;
-        try {
-            run("change bridge", rtnl::bridge_change(index_, cfg));
-        } catch (const Error& e) {
-            std::string why = explain(e, cfg);
-            if (why.empty()) throw;
-            throw detail::with_detail(e, why);
-        }
+NSNET_DECL void Bridge::change(const BridgeOptions& o) {
+    if (!o.name.empty() || o.mac || o.mtu)
+        invalid_argument("change bridge", name_,
+                         "name, mac and mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
+    rtnl::BridgeConfig cfg = config(o, "change bridge");
+    if (cfg.empty()) return;
+    try {
+        run("change bridge", rtnl::bridge_change(index_, cfg));
+    } catch (const Error& e) {
+        std::string why = explain(e, cfg);
+        if (why.empty()) throw;
+        throw detail::with_detail(e, why);
     }
-    // ip link set dev NAME type bridge stp_state 0|1
-    void set_stp(bool on) { change({.stp = on}); }
+}
 
-    // The bridge's settings as the kernel holds them now (ip -d link show NAME).
-    BridgeInfo settings() const {
-        auto b = bridge_info(info());
-        if (!b) throw Error(EINVAL, "read bridge settings", name_, {}, "the link is not a bridge");
-        return *b;
-    }
-    // The settings in `ip -d link show`'s words: "bridge forward_delay 1500 ... stp_state 0 ...".
-    std::string describe() const { return "bridge " + settings().to_string(); }
+NSNET_DECL void Bridge::set_stp(bool on) {
+    change({.stp = on});
+}
 
-    // ip link set PORT master NAME [+ ip link set PORT type bridge_slave OPTIONS]. The port must be
-    // in the bridge's namespace.
-    void add_port(Link& port, const BridgePortOptions& options = {}) {
-        port.set_master(*this);
-        set_bridge_port(port, options);
-    }
-    // ip link set PORT nomaster (the port must belong to this bridge).
-    void remove_port(Link& port) {
-        require_port(port, "remove bridge port");
-        port.set_nomaster();
-    }
-    // ip link set PORT type bridge_slave OPTIONS, for a port of this bridge.
-    void set_port(const Link& port, const BridgePortOptions& options) {
-        require_port(port, "set bridge port options");
-        set_bridge_port(port, options);
-    }
-    // "bridge_slave state forwarding priority 32 cost 2 hairpin off ...": as ip -d link show PORT.
-    std::string describe_port(const Link& port) const { return "bridge_slave " + port_info(port).to_string(); }
-    // A port's options as the kernel holds them (ip -d link show PORT: the bridge_slave part).
-    BridgePortInfo port_info(const Link& port) const {
-        LinkInfo l = require_port(port, "read bridge port options");
-        auto p = bridge_port_info(l);
-        if (!p) throw Error(EINVAL, "read bridge port options", port.name(), {}, "the kernel reported no bridge port data");
-        return *p;
-    }
-    // The links enslaved to this bridge (ip link show master NAME).
-    std::vector<Link> ports() const {
-        std::vector<Link> out{};
-        for (const LinkInfo& l : Link::list(netns_))
-            if (l.master == index_) out.emplace_back(netns_, l.index, l.name);
-        return out;
-    }
+NSNET_DECL BridgeInfo Bridge::settings() const {
+    auto b = bridge_info(info());
+    if (!b) throw Error(EINVAL, "read bridge settings", name_, {}, "the link is not a bridge");
+    return *b;
+}
 
-private:
-    explicit Bridge(OwnedLink link) : OwnedLink(std::move(link)) {}
+NSNET_DECL std::string Bridge::describe() const {
+    return "bridge " + settings().to_string();
+}
 
-    LinkInfo require_port(const Link& port, const char* operation) const {
-        if (!(port.netns() == netns_))
-            invalid_argument(operation, port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name_ + "'");
-        LinkInfo l = port.info();
-        if (l.master != index_)
-            invalid_argument(operation, port.name(), "'" + port.name() + "' is not a port of bridge '" + name_ + "'");
-        return l;
-    }
+NSNET_DECL void Bridge::add_port(Link& port, const BridgePortOptions& options) {
+    port.set_master(*this);
+    set_bridge_port(port, options);
+}
 
-    static rtnl::BridgeConfig config(const BridgeOptions& o, const char* operation) {
-        auto cs = [&](const std::optional<std::chrono::milliseconds>& t, const char* what) -> std::optional<rtnl::Centiseconds> {
-            if (!t) return std::nullopt;
-            auto ms = t->count();
-            if (ms < 0 || ms / 10 > 0xffffffffLL)
-                invalid_argument(operation, o.name, std::string(what) + " " + std::to_string(ms) + " ms is out of range");
-            if (ms % 10 != 0)
-                invalid_argument(operation, o.name,
-                                 std::string(what) + " " + std::to_string(ms) +
-                                     " ms is not a multiple of 10 ms (the kernel counts in centiseconds)");
-            return rtnl::Centiseconds(static_cast<std::uint32_t>(ms / 10));
-        };
-        rtnl::BridgeConfig c{};
-        c.forward_delay = cs(o.forward_delay, "forward_delay");
-        c.hello_time = cs(o.hello_time, "hello_time");
-        c.max_age = cs(o.max_age, "max_age");
-        c.ageing_time = cs(o.ageing_time, "ageing_time");
-        c.stp = o.stp;
-        c.priority = o.priority;
-        c.vlan_filtering = o.vlan_filtering;
-        c.multicast_snooping = o.multicast_snooping;
-        return c;
-    }
+NSNET_DECL void Bridge::remove_port(Link& port) {
+    require_port(port, "remove bridge port");
+    port.set_nomaster();
+}
 
-    static std::string explain(const Error& e, const rtnl::BridgeConfig& c) {
-        // Without an extended-ack text, EOPNOTSUPP with vlan_filtering asked for is the option, not the kind.
-        bool unknown_kind = e.kernel_message().find("Unknown device type") != std::string::npos;
-        if (!unknown_kind && e.errnum() == EOPNOTSUPP && c.vlan_filtering && *c.vlan_filtering)
-            return "this kernel's bridge has no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)";
-        if (is_unknown_link_kind(e)) return "this kernel has no bridge support (CONFIG_BRIDGE / module bridge)";
-        if (e.errnum() == ERANGE && (c.forward_delay || c.hello_time || c.max_age))
-            return "while STP is on the kernel wants forward_delay in 2..30 s, hello_time 1..10 s, max_age 6..40 s";
-        return {};
-    }
-};
+NSNET_DECL void Bridge::set_port(const Link& port, const BridgePortOptions& options) {
+    require_port(port, "set bridge port options");
+    set_bridge_port(port, options);
+}
+
+NSNET_DECL std::string Bridge::describe_port(const Link& port) const {
+    return "bridge_slave " + port_info(port).to_string();
+}
+
+NSNET_DECL BridgePortInfo Bridge::port_info(const Link& port) const {
+    LinkInfo l = require_port(port, "read bridge port options");
+    auto p = bridge_port_info(l);
+    if (!p) throw Error(EINVAL, "read bridge port options", port.name(), {}, "the kernel reported no bridge port data");
+    return *p;
+}
+
+NSNET_DECL std::vector<Link> Bridge::ports() const {
+    std::vector<Link> out{};
+    for (const LinkInfo& l : Link::list(netns_))
+        if (l.master == index_) out.emplace_back(netns_, l.index, l.name);
+    return out;
+}
+
+NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation) const {
+    if (!(port.netns() == netns_))
+        invalid_argument(operation, port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name_ + "'");
+    LinkInfo l = port.info();
+    if (l.master != index_)
+        invalid_argument(operation, port.name(), "'" + port.name() + "' is not a port of bridge '" + name_ + "'");
+    return l;
+}
+
+NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char* operation) {
+    auto cs = [&](const std::optional<std::chrono::milliseconds>& t, const char* what) -> std::optional<rtnl::Centiseconds> {
+        if (!t) return std::nullopt;
+        auto ms = t->count();
+        if (ms < 0 || ms / 10 > 0xffffffffLL)
+            invalid_argument(operation, o.name, std::string(what) + " " + std::to_string(ms) + " ms is out of range");
+        if (ms % 10 != 0)
+            invalid_argument(operation, o.name,
+                             std::string(what) + " " + std::to_string(ms) +
+                                 " ms is not a multiple of 10 ms (the kernel counts in centiseconds)");
+        return rtnl::Centiseconds(static_cast<std::uint32_t>(ms / 10));
+    };
+    rtnl::BridgeConfig c{};
+    c.forward_delay = cs(o.forward_delay, "forward_delay");
+    c.hello_time = cs(o.hello_time, "hello_time");
+    c.max_age = cs(o.max_age, "max_age");
+    c.ageing_time = cs(o.ageing_time, "ageing_time");
+    c.stp = o.stp;
+    c.priority = o.priority;
+    c.vlan_filtering = o.vlan_filtering;
+    c.multicast_snooping = o.multicast_snooping;
+    return c;
+}
+
+NSNET_DECL std::string Bridge::explain(const Error& e, const rtnl::BridgeConfig& c) {
+    // Without an extended-ack text, EOPNOTSUPP with vlan_filtering asked for is the option, not the kind.
+    bool unknown_kind = e.kernel_message().find("Unknown device type") != std::string::npos;
+    if (!unknown_kind && e.errnum() == EOPNOTSUPP && c.vlan_filtering && *c.vlan_filtering)
+        return "this kernel's bridge has no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)";
+    if (is_unknown_link_kind(e)) return "this kernel has no bridge support (CONFIG_BRIDGE / module bridge)";
+    if (e.errnum() == ERANGE && (c.forward_delay || c.hello_time || c.max_age))
+        return "while STP is on the kernel wants forward_delay in 2..30 s, hello_time 1..10 s, max_age 6..40 s";
+    return {};
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/nl/transact.hpp"
 #include "nsnet/rtnl/fdb.hpp"
@@ -49,84 +50,122 @@ public:
     const Link& device() const noexcept { return device_; }
 
     // bridge fdb add MAC dev DEV ...: an existing entry for the MAC is an error (EEXIST).
-    void add(const FdbEntry& e) { modify(e, rtnl::FdbMode::Add, "add"); }
+    void add(const FdbEntry& e);
     // bridge fdb append MAC dev DEV dst IP: one more remote for the MAC (vxlan).
-    void append(const FdbEntry& e) { modify(e, rtnl::FdbMode::Append, "append"); }
+    void append(const FdbEntry& e);
     // bridge fdb replace MAC dev DEV ...: create or overwrite.
-    void replace(const FdbEntry& e) { modify(e, rtnl::FdbMode::Replace, "replace"); }
+    void replace(const FdbEntry& e);
     // bridge fdb del MAC dev DEV [dst IP]: with a dst, only that remote of the MAC goes.
-    void remove(const FdbEntry& e) {
-        auto spec = to_spec(e, "delete");
-        request("delete fdb entry " + describe(e), rtnl::fdb_del(spec));
-    }
+    void remove(const FdbEntry& e);
 
     // bridge fdb show dev DEV: the device's entries, permanent and learned.
-    std::vector<FdbInfo> list() const {
-        auto all = list_all(device_.netns());
-        std::erase_if(all, [&](const FdbInfo& f) { return f.index != device_.index(); });
-        return all;
-    }
+    std::vector<FdbInfo> list() const;
     // The entries for one MAC (a vxlan's all-zeros entry gives one FdbInfo per remote).
-    std::vector<FdbInfo> find(const MacAddress& mac) const {
-        auto l = list();
-        std::erase_if(l, [&](const FdbInfo& f) { return f.mac != mac; });
-        return l;
-    }
+    std::vector<FdbInfo> find(const MacAddress& mac) const;
     // `bridge fdb show dev DEV` as text, one entry per line, devices named.
-    std::string show() const { return format(device_.netns(), list(), false); }
+    std::string show() const;
 
     // bridge fdb show: every AF_BRIDGE entry of the namespace (all devices and bridge ports).
-    static std::vector<FdbInfo> list_all(const NetnsRef& netns) {
-        return netns.with_rtnl([](nl::Socket& s) {
-            auto m = rtnl::fdb_dump();
-            return nl::dump_collect(s, m, "list fdb entries", rtnl::decode_fdb);
-        });
-    }
+    static std::vector<FdbInfo> list_all(const NetnsRef& netns);
     // Entries as `bridge fdb show` prints them, ifindexes resolved to names in `netns`, one per line.
-    static std::string format(const NetnsRef& netns, const std::vector<FdbInfo>& entries, bool show_dev = true) {
-        std::vector<LinkInfo> links = Link::list(netns);
-        auto name = [&](int index) -> std::string {
-            for (const auto& l : links)
-                if (l.index == index) return l.name;
-            return {};
-        };
-        std::string out{};
-        for (const auto& e : entries) out += e.to_string(name, show_dev) + "\n";
-        return out;
-    }
+    static std::string format(const NetnsRef& netns, const std::vector<FdbInfo>& entries, bool show_dev = true);
 
 private:
-    static std::string describe(const FdbEntry& e) {
-        std::string s = e.mac.to_string();
-        if (e.dst) s += " dst " + e.dst->to_string();
-        if (e.vlan) s += " vlan " + std::to_string(*e.vlan);
-        return s;
-    }
-    rtnl::FdbSpec to_spec(const FdbEntry& e, const std::string& verb) const {
-        const std::string op = verb + " fdb entry " + describe(e);
-        if (!device_.valid()) throw Error(ENODEV, op, device_.name(), {}, "device handle is empty or was removed");
-        rtnl::FdbSpec s{.index = device_.index(), .mac = e.mac, .dst = e.dst, .vlan = e.vlan, .port = e.port,
-                        .vni = e.vni, .via = 0, .state = e.state, .table = e.table};
-        rtnl::validate_fdb(s, op, device_.name());
-        if (!e.via.empty()) {
-            validate_interface_name(e.via, op + ": via");
-            auto via = Link::find(device_.netns(), e.via);
-            if (!via)
-                throw Error(ENODEV, op, device_.name(), {},
-                            "via device '" + e.via + "' does not exist in namespace " + device_.netns().display_name());
-            s.via = via->index();
-        }
-        return s;
-    }
-    void modify(const FdbEntry& e, rtnl::FdbMode mode, const std::string& verb) {
-        auto spec = to_spec(e, verb);
-        request(verb + " fdb entry " + describe(e), rtnl::fdb_new(spec, mode));
-    }
-    void request(const std::string& op, nl::MessageBuilder msg) const {
-        device_.netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, device_.name()); });
-    }
+    static std::string describe(const FdbEntry& e);
+    rtnl::FdbSpec to_spec(const FdbEntry& e, const std::string& verb) const;
+    void modify(const FdbEntry& e, rtnl::FdbMode mode, const std::string& verb);
+    void request(const std::string& op, nl::MessageBuilder msg) const;
 
     Link device_;
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void Fdb::add(const FdbEntry& e) {
+    modify(e, rtnl::FdbMode::Add, "add");
+}
+
+NSNET_DECL void Fdb::append(const FdbEntry& e) {
+    modify(e, rtnl::FdbMode::Append, "append");
+}
+
+NSNET_DECL void Fdb::replace(const FdbEntry& e) {
+    modify(e, rtnl::FdbMode::Replace, "replace");
+}
+
+NSNET_DECL void Fdb::remove(const FdbEntry& e) {
+    auto spec = to_spec(e, "delete");
+    request("delete fdb entry " + describe(e), rtnl::fdb_del(spec));
+}
+
+NSNET_DECL std::vector<FdbInfo> Fdb::list() const {
+    auto all = list_all(device_.netns());
+    std::erase_if(all, [&](const FdbInfo& f) { return f.index != device_.index(); });
+    return all;
+}
+
+NSNET_DECL std::vector<FdbInfo> Fdb::find(const MacAddress& mac) const {
+    auto l = list();
+    std::erase_if(l, [&](const FdbInfo& f) { return f.mac != mac; });
+    return l;
+}
+
+NSNET_DECL std::string Fdb::show() const {
+    return format(device_.netns(), list(), false);
+}
+
+NSNET_DECL std::vector<FdbInfo> Fdb::list_all(const NetnsRef& netns) {
+    return netns.with_rtnl([](nl::Socket& s) {
+        auto m = rtnl::fdb_dump();
+        return nl::dump_collect(s, m, "list fdb entries", rtnl::decode_fdb);
+    });
+}
+
+NSNET_DECL std::string Fdb::format(const NetnsRef& netns, const std::vector<FdbInfo>& entries, bool show_dev) {
+    std::vector<LinkInfo> links = Link::list(netns);
+    auto name = [&](int index) -> std::string {
+        for (const auto& l : links)
+            if (l.index == index) return l.name;
+        return {};
+    };
+    std::string out{};
+    for (const auto& e : entries) out += e.to_string(name, show_dev) + "\n";
+    return out;
+}
+
+NSNET_DECL std::string Fdb::describe(const FdbEntry& e) {
+    std::string s = e.mac.to_string();
+    if (e.dst) s += " dst " + e.dst->to_string();
+    if (e.vlan) s += " vlan " + std::to_string(*e.vlan);
+    return s;
+}
+
+NSNET_DECL rtnl::FdbSpec Fdb::to_spec(const FdbEntry& e, const std::string& verb) const {
+    const std::string op = verb + " fdb entry " + describe(e);
+    if (!device_.valid()) throw Error(ENODEV, op, device_.name(), {}, "device handle is empty or was removed");
+    rtnl::FdbSpec s{.index = device_.index(), .mac = e.mac, .dst = e.dst, .vlan = e.vlan, .port = e.port,
+                    .vni = e.vni, .via = 0, .state = e.state, .table = e.table};
+    rtnl::validate_fdb(s, op, device_.name());
+    if (!e.via.empty()) {
+        validate_interface_name(e.via, op + ": via");
+        auto via = Link::find(device_.netns(), e.via);
+        if (!via)
+            throw Error(ENODEV, op, device_.name(), {},
+                        "via device '" + e.via + "' does not exist in namespace " + device_.netns().display_name());
+        s.via = via->index();
+    }
+    return s;
+}
+
+NSNET_DECL void Fdb::modify(const FdbEntry& e, rtnl::FdbMode mode, const std::string& verb) {
+    auto spec = to_spec(e, verb);
+    request(verb + " fdb entry " + describe(e), rtnl::fdb_new(spec, mode));
+}
+
+NSNET_DECL void Fdb::request(const std::string& op, nl::MessageBuilder msg) const {
+    device_.netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, device_.name()); });
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
