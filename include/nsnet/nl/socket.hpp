@@ -21,6 +21,7 @@
 #include <span>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/error.hpp"
@@ -47,25 +48,13 @@ public:
     Socket() = default;
 
     // Opens a socket in the calling thread's current network namespace.
-    static Socket open(int protocol = NETLINK_ROUTE) {
-        int fd = detail::sys_call(detail::Call::socket,
-                                  [&] { return ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol); });
-        if (fd < 0) throw_errno("open netlink socket", protocol_name(protocol));
-        return Socket(detail::UniqueFd(fd), protocol);
-    }
+    static Socket open(int protocol = NETLINK_ROUTE);
     // Adopts a netlink socket created elsewhere (e.g. inside another namespace) and sets it up.
     static Socket adopt(detail::UniqueFd fd, int protocol) { return Socket(std::move(fd), protocol); }
 
     // For tests: wraps one end of a socketpair that plays the kernel. No bind, no options; sends
     // go to the connected peer, and everything received counts as coming from the kernel.
-    static Socket for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol = NETLINK_ROUTE) {
-        Socket s;
-        s.fd_ = std::move(fd);
-        s.protocol_ = protocol;
-        s.port_id_ = port_id;
-        s.connected_ = true;
-        return s;
-    }
+    static Socket for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol = NETLINK_ROUTE);
 
     int fd() const noexcept { return fd_.get(); }
     int protocol() const noexcept { return protocol_; }
@@ -73,33 +62,15 @@ public:
     bool valid() const noexcept { return static_cast<bool>(fd_); }
     explicit operator bool() const noexcept { return valid(); }
     // Sequence numbers are per socket and only ever increase; 0 is never used (events carry 0).
-    std::uint32_t next_seq() noexcept {
-        if (++seq_ == 0) ++seq_;
-        return seq_;
-    }
+    std::uint32_t next_seq() noexcept;
 
     // Reserves n consecutive sequence numbers (no wrap, no 0 inside) and returns the first.
-    std::uint32_t reserve_seqs(std::uint32_t n) noexcept {
-        if (seq_ > UINT32_MAX - n - 1) seq_ = 0;
-        std::uint32_t first = seq_ + 1;
-        seq_ += n;
-        return first;
-    }
+    std::uint32_t reserve_seqs(std::uint32_t n) noexcept;
 
-    void set_option(int level, int name, int value, const char* what) {
-        int r = detail::sys_call(detail::Call::setsockopt,
-                                 [&] { return ::setsockopt(fd(), level, name, &value, sizeof value); });
-        if (r < 0) throw_errno(std::string("set netlink socket option ") + what);
-    }
+    void set_option(int level, int name, int value, const char* what);
     // Grows the kernel receive queue (SO_RCVBUFFORCE when privileged, else SO_RCVBUF).
-    void set_receive_buffer(int bytes) {
-        if (::setsockopt(fd(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
-            set_option(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
-    }
-    void set_send_buffer(int bytes) {
-        if (::setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
-            set_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
-    }
+    void set_receive_buffer(int bytes);
+    void set_send_buffer(int bytes);
     // The kernel's effective queue sizes (SO_RCVBUF / SO_SNDBUF read back: the kernel doubles what
     // was asked and caps it at net.core.[rw]mem_max without privileges). 0 if they cannot be read.
     int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
@@ -108,72 +79,22 @@ public:
     // dump's filters (a route dump's RTA_TABLE, ...) instead of sending everything. Returns false
     // when it could not be set (an older kernel, a test socket): callers filter what they receive
     // anyway. Off by default: a strictly checked request must leave every unused header field zero.
-    bool set_strict_check(bool on) noexcept {
-        int v = on ? 1 : 0;
-        return ::setsockopt(fd(), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v, sizeof v) == 0;
-    }
+    bool set_strict_check(bool on) noexcept;
     // Joins a multicast group (RTNLGRP_LINK, ...) to receive events.
     void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
     void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }
 
     // Stamps `msg` with the next sequence number and sends it. Returns the sequence number.
-    std::uint32_t send(MessageBuilder& msg) {
-        std::uint32_t seq = next_seq();
-        msg.set_seq(seq);
-        send_bytes(msg.bytes());
-        return seq;
-    }
+    std::uint32_t send(MessageBuilder& msg);
     // Sends bytes holding one or more complete messages in one sendmsg (batching).
-    void send_bytes(Bytes bytes) {
-        sockaddr_nl kernel{};
-        kernel.nl_family = AF_NETLINK;
-        iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
-        msghdr mh{};
-        if (!connected_) {
-            mh.msg_name = &kernel;
-            mh.msg_namelen = sizeof kernel;
-        }
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        ssize_t n = detail::sys_call(detail::Call::sendmsg, [&] { return ::sendmsg(fd(), &mh, 0); });
-        if (n < 0) throw_errno("send netlink request", protocol_name(protocol_));
-        if (static_cast<std::size_t>(n) != bytes.size())
-            throw Error(EMSGSIZE, "send netlink request", protocol_name(protocol_), {}, "short send");
-    }
+    void send_bytes(Bytes bytes);
 
     // Receives one datagram from the kernel into an internal buffer and returns a view of it,
     // valid until the next receive. Datagrams from anything but the kernel are dropped.
     // ENOBUFS (the kernel dropped messages because the queue was full) is thrown as an Error:
     // a caller that cares (a monitor) must resynchronise. With nonblocking=true, returns an empty
     // span when nothing is queued.
-    Bytes receive(bool nonblocking = false) {
-        if (buf_.size() < default_receive_size) buf_.resize(default_receive_size);
-        for (;;) {
-            sockaddr_nl from{};
-            iovec iov{buf_.data(), buf_.size()};
-            msghdr mh{};
-            mh.msg_name = &from;
-            mh.msg_namelen = sizeof from;
-            mh.msg_iov = &iov;
-            mh.msg_iovlen = 1;
-            ssize_t n = detail::sys_call(detail::Call::recvmsg, [&] {
-                return ::recvmsg(fd(), &mh, MSG_TRUNC | (nonblocking ? MSG_DONTWAIT : 0));
-            });
-            if (n < 0) {
-                if (nonblocking && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};
-                throw_errno("receive netlink reply", protocol_name(protocol_));
-            }
-            if (static_cast<std::size_t>(n) > buf_.size() || (mh.msg_flags & MSG_TRUNC)) {
-                std::size_t need = static_cast<std::size_t>(n);
-                buf_.resize(std::max(need, buf_.size() * 2));
-                throw Error(EMSGSIZE, "receive netlink reply", protocol_name(protocol_), {},
-                            "a " + std::to_string(need) + "-byte datagram was truncated; buffer grown");
-            }
-            apply_receive_fault(n);
-            if (!connected_ && (from.nl_family != AF_NETLINK || from.nl_pid != 0)) continue;  // not from the kernel
-            return Bytes(buf_.data(), static_cast<std::size_t>(n));
-        }
-    }
+    Bytes receive(bool nonblocking = false);
 
     // Receives up to `max` queued datagrams with one recvmmsg (blocking only for the first) and
     // calls on_datagram(Bytes, bool truncated) for each, in order; returns how many. Each datagram
@@ -215,48 +136,15 @@ public:
         return delivered;
     }
 
-    static std::string protocol_name(int protocol) {
-        switch (protocol) {
-            case NETLINK_ROUTE: return "rtnetlink";
-            case NETLINK_NETFILTER: return "nfnetlink";
-            case NETLINK_GENERIC: return "genetlink";
-            default: return "netlink protocol " + std::to_string(protocol);
-        }
-    }
+    static std::string protocol_name(int protocol);
 
 private:
-    Socket(detail::UniqueFd fd, int protocol) : fd_(std::move(fd)), protocol_(protocol) {
-        sockaddr_nl local{};
-        local.nl_family = AF_NETLINK;
-        int r = detail::sys_call(detail::Call::bind,
-                                 [&] { return ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local); });
-        if (r < 0) throw_errno("bind netlink socket", protocol_name(protocol));
-        socklen_t len = sizeof local;
-        r = detail::sys_call(detail::Call::getsockname, [&] {
-            return ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&local), &len);
-        });
-        if (r < 0) throw_errno("read netlink port id", protocol_name(protocol));
-        port_id_ = local.nl_pid;
-        // Extended acks give us the kernel's reason for a refusal; capped acks keep error replies
-        // small. Both exist since Linux 4.12/4.3; older kernels simply refuse the option.
-        int one = 1;
-        ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
-        ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-        // Seeding from the clock makes a stale reply to an earlier socket's request easy to tell apart.
-        seq_ = static_cast<std::uint32_t>(::time(nullptr));
-    }
+    Socket(detail::UniqueFd fd, int protocol);
 
-    int get_int_option(int name) const noexcept {
-        int v = 0;
-        socklen_t len = sizeof v;
-        return ::getsockopt(fd_.get(), SOL_SOCKET, name, &v, &len) == 0 ? v : 0;
-    }
+    int get_int_option(int name) const noexcept;
 
     // Lets a test's fault injector shorten or corrupt what the kernel sent.
-    void apply_receive_fault(ssize_t& n) {
-        if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
-            n = inj->after_receive(buf_.data(), n, buf_.size());
-    }
+    void apply_receive_fault(ssize_t& n);
 
     detail::UniqueFd fd_;
     int protocol_ = NETLINK_ROUTE;
@@ -265,5 +153,152 @@ private:
     bool connected_ = false;  // for_testing(): peer is a socketpair, not the kernel
     std::vector<std::byte> buf_;
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Socket Socket::open(int protocol) {
+    int fd = detail::sys_call(detail::Call::socket,
+                              [&] { return ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol); });
+    if (fd < 0) throw_errno("open netlink socket", protocol_name(protocol));
+    return Socket(detail::UniqueFd(fd), protocol);
+}
+
+NSNET_DECL Socket Socket::for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol) {
+    Socket s;
+    s.fd_ = std::move(fd);
+    s.protocol_ = protocol;
+    s.port_id_ = port_id;
+    s.connected_ = true;
+    return s;
+}
+
+NSNET_DECL std::uint32_t Socket::next_seq() noexcept {
+    if (++seq_ == 0) ++seq_;
+    return seq_;
+}
+
+NSNET_DECL std::uint32_t Socket::reserve_seqs(std::uint32_t n) noexcept {
+    if (seq_ > UINT32_MAX - n - 1) seq_ = 0;
+    std::uint32_t first = seq_ + 1;
+    seq_ += n;
+    return first;
+}
+
+NSNET_DECL void Socket::set_option(int level, int name, int value, const char* what) {
+    int r = detail::sys_call(detail::Call::setsockopt,
+                             [&] { return ::setsockopt(fd(), level, name, &value, sizeof value); });
+    if (r < 0) throw_errno(std::string("set netlink socket option ") + what);
+}
+
+NSNET_DECL void Socket::set_receive_buffer(int bytes) {
+    if (::setsockopt(fd(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+        set_option(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+}
+
+NSNET_DECL void Socket::set_send_buffer(int bytes) {
+    if (::setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+        set_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
+}
+
+NSNET_DECL bool Socket::set_strict_check(bool on) noexcept {
+    int v = on ? 1 : 0;
+    return ::setsockopt(fd(), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v, sizeof v) == 0;
+}
+
+NSNET_DECL std::uint32_t Socket::send(MessageBuilder& msg) {
+    std::uint32_t seq = next_seq();
+    msg.set_seq(seq);
+    send_bytes(msg.bytes());
+    return seq;
+}
+
+NSNET_DECL void Socket::send_bytes(Bytes bytes) {
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
+    msghdr mh{};
+    if (!connected_) {
+        mh.msg_name = &kernel;
+        mh.msg_namelen = sizeof kernel;
+    }
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    ssize_t n = detail::sys_call(detail::Call::sendmsg, [&] { return ::sendmsg(fd(), &mh, 0); });
+    if (n < 0) throw_errno("send netlink request", protocol_name(protocol_));
+    if (static_cast<std::size_t>(n) != bytes.size())
+        throw Error(EMSGSIZE, "send netlink request", protocol_name(protocol_), {}, "short send");
+}
+
+NSNET_DECL Bytes Socket::receive(bool nonblocking) {
+    if (buf_.size() < default_receive_size) buf_.resize(default_receive_size);
+    for (;;) {
+        sockaddr_nl from{};
+        iovec iov{buf_.data(), buf_.size()};
+        msghdr mh{};
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof from;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        ssize_t n = detail::sys_call(detail::Call::recvmsg, [&] {
+            return ::recvmsg(fd(), &mh, MSG_TRUNC | (nonblocking ? MSG_DONTWAIT : 0));
+        });
+        if (n < 0) {
+            if (nonblocking && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};
+            throw_errno("receive netlink reply", protocol_name(protocol_));
+        }
+        if (static_cast<std::size_t>(n) > buf_.size() || (mh.msg_flags & MSG_TRUNC)) {
+            std::size_t need = static_cast<std::size_t>(n);
+            buf_.resize(std::max(need, buf_.size() * 2));
+            throw Error(EMSGSIZE, "receive netlink reply", protocol_name(protocol_), {},
+                        "a " + std::to_string(need) + "-byte datagram was truncated; buffer grown");
+        }
+        apply_receive_fault(n);
+        if (!connected_ && (from.nl_family != AF_NETLINK || from.nl_pid != 0)) continue;  // not from the kernel
+        return Bytes(buf_.data(), static_cast<std::size_t>(n));
+    }
+}
+
+NSNET_DECL std::string Socket::protocol_name(int protocol) {
+    switch (protocol) {
+        case NETLINK_ROUTE: return "rtnetlink";
+        case NETLINK_NETFILTER: return "nfnetlink";
+        case NETLINK_GENERIC: return "genetlink";
+        default: return "netlink protocol " + std::to_string(protocol);
+    }
+}
+
+NSNET_DECL Socket::Socket(detail::UniqueFd fd, int protocol) : fd_(std::move(fd)), protocol_(protocol) {
+    sockaddr_nl local{};
+    local.nl_family = AF_NETLINK;
+    int r = detail::sys_call(detail::Call::bind,
+                             [&] { return ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local); });
+    if (r < 0) throw_errno("bind netlink socket", protocol_name(protocol));
+    socklen_t len = sizeof local;
+    r = detail::sys_call(detail::Call::getsockname, [&] {
+        return ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&local), &len);
+    });
+    if (r < 0) throw_errno("read netlink port id", protocol_name(protocol));
+    port_id_ = local.nl_pid;
+    // Extended acks give us the kernel's reason for a refusal; capped acks keep error replies
+    // small. Both exist since Linux 4.12/4.3; older kernels simply refuse the option.
+    int one = 1;
+    ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    // Seeding from the clock makes a stale reply to an earlier socket's request easy to tell apart.
+    seq_ = static_cast<std::uint32_t>(::time(nullptr));
+}
+
+NSNET_DECL int Socket::get_int_option(int name) const noexcept {
+    int v = 0;
+    socklen_t len = sizeof v;
+    return ::getsockopt(fd_.get(), SOL_SOCKET, name, &v, &len) == 0 ? v : 0;
+}
+
+NSNET_DECL void Socket::apply_receive_fault(ssize_t& n) {
+    if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
+        n = inj->after_receive(buf_.data(), n, buf_.size());
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::nl
