@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -50,63 +51,17 @@ struct AckInfo {
     long bad_attribute_offset = -1;    // NLMSGERR_ATTR_OFFS: offset of the offending attribute in the request
     std::uint32_t missing_attribute = 0;  // NLMSGERR_ATTR_MISS_TYPE, 0 when none
 
-    Error to_error(std::string operation, std::string object) const {
-        std::string detail;
-        if (missing_attribute) detail = "kernel says attribute " + std::to_string(missing_attribute) + " is missing";
-        Error e(error, std::move(operation), std::move(object), kernel_message, std::move(detail));
-        if (bad_attribute_offset >= 0) e.set_bad_attribute_offset(bad_attribute_offset);
-        return e;
-    }
+    Error to_error(std::string operation, std::string object) const;
 };
 
 // The kernel's error codes are 0 or -1..-4095 (-MAX_ERRNO); anything else is not an answer.
-inline int ack_errno(int code, const char* what) {
-    if (code > 0 || code < -4095) malformed(std::string(what) + " carries error code " + std::to_string(code));
-    return -code;
-}
+NSNET_DECL int ack_errno(int code, const char* what);
 
 // Decodes an NLMSG_ERROR message, including extended-ack TLVs. Throws on malformed input.
-inline AckInfo parse_ack(const MessageView& m) {
-    auto err = m.family_header<nlmsgerr>();
-    AckInfo info;
-    info.error = ack_errno(err.error, "NLMSG_ERROR");
-    info.seq = err.msg.nlmsg_seq;
-    if (m.flags() & NLM_F_ACK_TLVS) {
-        // Without NLM_F_CAPPED the kernel echoes the whole request before the TLVs.
-        std::size_t echoed = (m.flags() & NLM_F_CAPPED) ? sizeof(nlmsghdr) : err.msg.nlmsg_len;
-        std::size_t off = sizeof(int) + echoed;
-        if (off > m.payload().size()) malformed("error message shorter than the request it echoes");
-        // The TLVs start at the next 4-byte boundary; an echo that ends within the last 3 bytes
-        // leaves none (subspan past the end would be undefined).
-        for (Attr a : AttrRange(m.payload().subspan(std::min(align(off), m.payload().size())))) {
-            switch (a.type()) {
-                case NLMSGERR_ATTR_MSG: info.kernel_message = std::string(a.str()); break;
-                case NLMSGERR_ATTR_OFFS: info.bad_attribute_offset = static_cast<long>(a.u32()); break;
-#ifdef NLMSGERR_ATTR_MISS_TYPE
-                case NLMSGERR_ATTR_MISS_TYPE: info.missing_attribute = a.u32(); break;
-#endif
-                default: break;  // cookies, policies: not used
-            }
-        }
-    }
-    return info;
-}
+NSNET_DECL AckInfo parse_ack(const MessageView& m);
 
 // NLMSG_DONE may carry a status (and, since 4.20-ish, ext-ack TLVs) when a dump failed midway.
-inline AckInfo parse_done(const MessageView& m) {
-    AckInfo info;
-    info.seq = m.seq();
-    if (m.payload().size() >= sizeof(int)) {
-        int status;
-        std::memcpy(&status, m.payload().data(), sizeof status);
-        info.error = status < 0 ? ack_errno(status, "NLMSG_DONE") : 0;
-        if ((m.flags() & NLM_F_ACK_TLVS) && m.payload().size() > sizeof(int)) {
-            for (Attr a : AttrRange(m.payload().subspan(align(sizeof(int)))))
-                if (a.type() == NLMSGERR_ATTR_MSG) info.kernel_message = std::string(a.str());
-        }
-    }
-    return info;
-}
+NSNET_DECL AckInfo parse_done(const MessageView& m);
 
 // A callback to keep (e.g. in an options struct).
 using MessageCallback = std::function<void(const MessageView&)>;
@@ -118,31 +73,8 @@ using MessageHandler = detail::FunctionRef<void(const MessageView&)>;
 // ack (a GET's answer, an NLM_F_ECHO) is passed to on_reply. Throws Error(operation, object) with
 // the kernel's explanation if it refused. A failure after the send (a receive error, a malformed
 // reply) is thrown with outcome_unknown() set: the kernel may have applied the request.
-inline void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
-                    MessageHandler on_reply = {}) {
-    msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
-    std::uint32_t seq = sock.send(msg);
-    AckInfo ack;
-    try {
-        for (bool acked = false; !acked;) {
-            Bytes data = sock.receive();
-            for (MessageView m : MessageRange(data)) {
-                if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;  // stale
-                if (m.type() == NLMSG_ERROR) {
-                    ack = parse_ack(m);
-                    acked = true;
-                    break;
-                }
-                if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
-                if (on_reply) on_reply(m);
-            }
-        }
-    } catch (Error& e) {
-        e.set_outcome_unknown();
-        throw;
-    }
-    if (ack.error) throw ack.to_error(operation, object);
-}
+NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
+                        MessageHandler on_reply = {});
 
 struct DumpOptions {
     // Called when the kernel marked the dump inconsistent and it is about to be restarted: drop
@@ -156,41 +88,8 @@ struct DumpOptions {
 
 namespace nsnet::detail {
 // nl::dump() with on_restart as a FunctionRef (empty: an interrupted dump throws EINTR).
-inline void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
-                      nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts) {
-    using namespace nsnet::nl;
-    msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_DUMP));
-    for (int attempt = 1;; ++attempt) {
-        std::uint32_t seq = sock.send(msg);
-        bool interrupted = false, done = false;
-        while (!done) {
-            Bytes data = sock.receive();
-            for (MessageView m : MessageRange(data)) {
-                if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;
-                if (m.flags() & NLM_F_DUMP_INTR) interrupted = true;
-                if (m.type() == NLMSG_DONE) {
-                    AckInfo st = parse_done(m);
-                    if (st.error) throw st.to_error(operation, {});
-                    done = true;
-                    break;
-                }
-                if (m.type() == NLMSG_ERROR) {
-                    AckInfo ack = parse_ack(m);
-                    if (ack.error) throw ack.to_error(operation, {});
-                    continue;  // an ack inside a dump (NLM_F_ACK set by the caller): ignore
-                }
-                if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
-                on_message(m);
-            }
-        }
-        if (!interrupted) return;
-        if (!on_restart || attempt >= max_attempts)
-            throw Error(EINTR, operation, {}, {},
-                        "the kernel marked the dump inconsistent (NLM_F_DUMP_INTR) " + std::to_string(attempt) +
-                            " time(s): the table changed while it was read");
-        on_restart();
-    }
-}
+NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
+                          nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts);
 }  // namespace nsnet::detail
 
 namespace nsnet::nl {
@@ -254,22 +153,11 @@ public:
     static constexpr std::size_t ack_room = 1024;
 
     // Appends a finished request; operation/object name it in errors.
-    std::size_t add(const MessageBuilder& msg, std::string operation, std::string object) {
-        Entry e{bytes_.size(), msg.size(), std::move(operation), std::move(object)};
-        bytes_.insert(bytes_.end(), msg.bytes().begin(), msg.bytes().end());
-        entries_.push_back(std::move(e));
-        return entries_.size() - 1;
-    }
+    std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
-    void clear() noexcept {
-        bytes_.clear();
-        entries_.clear();
-    }
-    void reserve(std::size_t requests, std::size_t bytes) {
-        entries_.reserve(requests);
-        bytes_.reserve(bytes);
-    }
+    void clear() noexcept;
+    void reserve(std::size_t requests, std::size_t bytes);
     const std::string& operation(std::size_t i) const { return entries_.at(i).operation; }
     const std::string& object(std::size_t i) const { return entries_.at(i).object; }
 
@@ -279,24 +167,10 @@ public:
 
     // Sends everything and returns one Outcome per request (in order). Throws only when the socket
     // itself fails; refusals are in the outcomes. Requests after a refused one are still sent.
-    std::vector<Outcome> run(Socket& sock, AckMode mode = AckMode::Each) {
-        std::vector<Outcome> out(entries_.size());
-        for (std::size_t i = 0; i < out.size(); ++i) out[i].index = i;
-        run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
-            out[i].ack = ack;
-            out[i].answered = true;
-        });
-        return out;
-    }
+    std::vector<Outcome> run(Socket& sock, AckMode mode = AckMode::Each);
     // Like run(), but returns only the refused requests' outcomes (memory: one per refusal, not
     // one per request).
-    std::vector<Outcome> run_failures(Socket& sock, AckMode mode = AckMode::ErrorsOnly) {
-        std::vector<Outcome> out;
-        run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
-            if (ack.error) out.push_back(Outcome{i, ack, true});
-        });
-        return out;
-    }
+    std::vector<Outcome> run_failures(Socket& sock, AckMode mode = AckMode::ErrorsOnly);
     // Sends everything; on_ack(index, const AckInfo&) is called for every answer (every request in
     // Each mode; refusals and window ends in ErrorsOnly mode), in the order they arrive.
     template <class OnAck>
@@ -316,10 +190,7 @@ public:
     }
 
     // run(), then throws the first refusal as an Error naming its request's operation and object.
-    void run_or_throw(Socket& sock, AckMode mode = AckMode::Each) {
-        for (const Outcome& o : run(sock, mode))
-            if (o.ack.error) throw o.ack.to_error(entries_[o.index].operation, entries_[o.index].object);
-    }
+    void run_or_throw(Socket& sock, AckMode mode = AckMode::Each);
 
 private:
     struct Entry {
@@ -330,22 +201,7 @@ private:
         std::size_t requests, bytes;
     };
 
-    Limits limits(Socket& sock) {
-        if (sock.fd() != tuned_fd_) {
-            // Room for a full window of acks, and a send buffer that takes a window in one sendmsg.
-            try { sock.set_receive_buffer(static_cast<int>(window_ * ack_room)); } catch (const Error&) {}
-            if (sock.send_buffer() < 256 * 1024)
-                try { sock.set_send_buffer(256 * 1024); } catch (const Error&) {}
-            tuned_fd_ = sock.fd();
-        }
-        // The kernel reports the doubled value it accounts against (truesize); our estimate is of truesize.
-        const int rcv = sock.receive_buffer(), snd = sock.send_buffer();
-        Limits lim{window_, SIZE_MAX};
-        if (rcv > 0) lim.requests = std::clamp<std::size_t>(static_cast<std::size_t>(rcv) / ack_room, 1, window_);
-        // netlink_sendmsg refuses a datagram larger than the send buffer minus 32 bytes.
-        if (snd > 64) lim.bytes = static_cast<std::size_t>(snd) - 64;
-        return lim;
-    }
+    Limits limits(Socket& sock);
 
     template <class OnAck>
     void run_window(Socket& sock, AckMode mode, std::size_t first, std::size_t last, OnAck& deliver) {
@@ -414,4 +270,189 @@ private:
     int tuned_fd_ = -1;
 };
 
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Error AckInfo::to_error(std::string operation, std::string object) const {
+    std::string detail;
+    if (missing_attribute) detail = "kernel says attribute " + std::to_string(missing_attribute) + " is missing";
+    Error e(error, std::move(operation), std::move(object), kernel_message, std::move(detail));
+    if (bad_attribute_offset >= 0) e.set_bad_attribute_offset(bad_attribute_offset);
+    return e;
+}
+
+NSNET_DECL int ack_errno(int code, const char* what) {
+    if (code > 0 || code < -4095) malformed(std::string(what) + " carries error code " + std::to_string(code));
+    return -code;
+}
+
+NSNET_DECL AckInfo parse_ack(const MessageView& m) {
+    auto err = m.family_header<nlmsgerr>();
+    AckInfo info;
+    info.error = ack_errno(err.error, "NLMSG_ERROR");
+    info.seq = err.msg.nlmsg_seq;
+    if (m.flags() & NLM_F_ACK_TLVS) {
+        // Without NLM_F_CAPPED the kernel echoes the whole request before the TLVs.
+        std::size_t echoed = (m.flags() & NLM_F_CAPPED) ? sizeof(nlmsghdr) : err.msg.nlmsg_len;
+        std::size_t off = sizeof(int) + echoed;
+        if (off > m.payload().size()) malformed("error message shorter than the request it echoes");
+        // The TLVs start at the next 4-byte boundary; an echo that ends within the last 3 bytes
+        // leaves none (subspan past the end would be undefined).
+        for (Attr a : AttrRange(m.payload().subspan(std::min(align(off), m.payload().size())))) {
+            switch (a.type()) {
+                case NLMSGERR_ATTR_MSG: info.kernel_message = std::string(a.str()); break;
+                case NLMSGERR_ATTR_OFFS: info.bad_attribute_offset = static_cast<long>(a.u32()); break;
+#ifdef NLMSGERR_ATTR_MISS_TYPE
+                case NLMSGERR_ATTR_MISS_TYPE: info.missing_attribute = a.u32(); break;
+#endif
+                default: break;  // cookies, policies: not used
+            }
+        }
+    }
+    return info;
+}
+
+NSNET_DECL AckInfo parse_done(const MessageView& m) {
+    AckInfo info;
+    info.seq = m.seq();
+    if (m.payload().size() >= sizeof(int)) {
+        int status;
+        std::memcpy(&status, m.payload().data(), sizeof status);
+        info.error = status < 0 ? ack_errno(status, "NLMSG_DONE") : 0;
+        if ((m.flags() & NLM_F_ACK_TLVS) && m.payload().size() > sizeof(int)) {
+            for (Attr a : AttrRange(m.payload().subspan(align(sizeof(int)))))
+                if (a.type() == NLMSGERR_ATTR_MSG) info.kernel_message = std::string(a.str());
+        }
+    }
+    return info;
+}
+
+NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
+                        MessageHandler on_reply) {
+    msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
+    std::uint32_t seq = sock.send(msg);
+    AckInfo ack;
+    try {
+        for (bool acked = false; !acked;) {
+            Bytes data = sock.receive();
+            for (MessageView m : MessageRange(data)) {
+                if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;  // stale
+                if (m.type() == NLMSG_ERROR) {
+                    ack = parse_ack(m);
+                    acked = true;
+                    break;
+                }
+                if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
+                if (on_reply) on_reply(m);
+            }
+        }
+    } catch (Error& e) {
+        e.set_outcome_unknown();
+        throw;
+    }
+    if (ack.error) throw ack.to_error(operation, object);
+}
+
+NSNET_DECL std::size_t Batch::add(const MessageBuilder& msg, std::string operation, std::string object) {
+    Entry e{bytes_.size(), msg.size(), std::move(operation), std::move(object)};
+    bytes_.insert(bytes_.end(), msg.bytes().begin(), msg.bytes().end());
+    entries_.push_back(std::move(e));
+    return entries_.size() - 1;
+}
+
+NSNET_DECL void Batch::clear() noexcept {
+    bytes_.clear();
+    entries_.clear();
+}
+
+NSNET_DECL void Batch::reserve(std::size_t requests, std::size_t bytes) {
+    entries_.reserve(requests);
+    bytes_.reserve(bytes);
+}
+
+NSNET_DECL std::vector<Batch::Outcome> Batch::run(Socket& sock, AckMode mode) {
+    std::vector<Outcome> out(entries_.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].index = i;
+    run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
+        out[i].ack = ack;
+        out[i].answered = true;
+    });
+    return out;
+}
+
+NSNET_DECL std::vector<Batch::Outcome> Batch::run_failures(Socket& sock, AckMode mode) {
+    std::vector<Outcome> out;
+    run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
+        if (ack.error) out.push_back(Outcome{i, ack, true});
+    });
+    return out;
+}
+
+NSNET_DECL void Batch::run_or_throw(Socket& sock, AckMode mode) {
+    for (const Outcome& o : run(sock, mode))
+        if (o.ack.error) throw o.ack.to_error(entries_[o.index].operation, entries_[o.index].object);
+}
+
+NSNET_DECL Batch::Limits Batch::limits(Socket& sock) {
+    if (sock.fd() != tuned_fd_) {
+        // Room for a full window of acks, and a send buffer that takes a window in one sendmsg.
+        try { sock.set_receive_buffer(static_cast<int>(window_ * ack_room)); } catch (const Error&) {}
+        if (sock.send_buffer() < 256 * 1024)
+            try { sock.set_send_buffer(256 * 1024); } catch (const Error&) {}
+        tuned_fd_ = sock.fd();
+    }
+    // The kernel reports the doubled value it accounts against (truesize); our estimate is of truesize.
+    const int rcv = sock.receive_buffer(), snd = sock.send_buffer();
+    Limits lim{window_, SIZE_MAX};
+    if (rcv > 0) lim.requests = std::clamp<std::size_t>(static_cast<std::size_t>(rcv) / ack_room, 1, window_);
+    // netlink_sendmsg refuses a datagram larger than the send buffer minus 32 bytes.
+    if (snd > 64) lim.bytes = static_cast<std::size_t>(snd) - 64;
+    return lim;
+}
+
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace nsnet::nl
+
+namespace nsnet::detail {
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
+                          nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts) {
+    using namespace nsnet::nl;
+    msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_DUMP));
+    for (int attempt = 1;; ++attempt) {
+        std::uint32_t seq = sock.send(msg);
+        bool interrupted = false, done = false;
+        while (!done) {
+            Bytes data = sock.receive();
+            for (MessageView m : MessageRange(data)) {
+                if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;
+                if (m.flags() & NLM_F_DUMP_INTR) interrupted = true;
+                if (m.type() == NLMSG_DONE) {
+                    AckInfo st = parse_done(m);
+                    if (st.error) throw st.to_error(operation, {});
+                    done = true;
+                    break;
+                }
+                if (m.type() == NLMSG_ERROR) {
+                    AckInfo ack = parse_ack(m);
+                    if (ack.error) throw ack.to_error(operation, {});
+                    continue;  // an ack inside a dump (NLM_F_ACK set by the caller): ignore
+                }
+                if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
+                on_message(m);
+            }
+        }
+        if (!interrupted) return;
+        if (!on_restart || attempt >= max_attempts)
+            throw Error(EINTR, operation, {}, {},
+                        "the kernel marked the dump inconsistent (NLM_F_DUMP_INTR) " + std::to_string(attempt) +
+                            " time(s): the table changed while it was read");
+        on_restart();
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet::detail
