@@ -53,6 +53,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -75,24 +76,7 @@ struct RollbackFailure {
 class TransactionError : public Error {
 public:
     TransactionError(const Error& cause, std::exception_ptr original, std::string step, std::size_t step_number,
-                     std::size_t rolled_back, std::vector<RollbackFailure> rollback_failures)
-        : Error(cause.errnum(), cause.operation(), cause.object(), cause.kernel_message(), cause.detail()),
-          original_(std::move(original)),
-          step_(std::move(step)),
-          step_number_(step_number),
-          rolled_back_(rolled_back),
-          rollback_failures_(std::move(rollback_failures)) {
-        if (cause.bad_attribute_offset() >= 0) set_bad_attribute_offset(cause.bad_attribute_offset());
-        if (cause.outcome_unknown()) set_outcome_unknown();
-        text_ = "step " + std::to_string(step_number_) + " '" + step_ + "' failed: " + cause.what();
-        text_ += " (rolled back " + std::to_string(rolled_back_) + " earlier step" + (rolled_back_ == 1 ? "" : "s");
-        if (!rollback_failures_.empty()) {
-            text_ += "; could not undo:";
-            for (const auto& f : rollback_failures_) text_ += " step '" + f.step + "': " + f.error + ";";
-            text_.pop_back();
-        }
-        text_ += ")";
-    }
+                     std::size_t rolled_back, std::vector<RollbackFailure> rollback_failures);
 
     // The step's name, as given to add()/step().
     const std::string& step() const noexcept { return step_; }
@@ -105,15 +89,7 @@ public:
     // The exception the step threw (an InvalidArgument, an Error, a nested TransactionError).
     std::exception_ptr cause() const noexcept { return original_; }
     // True when the step's own input was refused before anything reached the kernel.
-    bool invalid_argument() const noexcept {
-        try {
-            if (original_) std::rethrow_exception(original_);
-        } catch (const InvalidArgument&) {
-            return true;
-        } catch (...) {
-        }
-        return false;
-    }
+    bool invalid_argument() const noexcept;
 
     const char* what() const noexcept override { return text_.c_str(); }
 
@@ -132,20 +108,11 @@ public:
     Transaction(Transaction&& o) noexcept
         : entries_(std::move(o.entries_)), committed_(std::exchange(o.committed_, false)),
           failed_(std::exchange(o.failed_, false)), steps_(std::exchange(o.steps_, 0)) {}
-    Transaction& operator=(Transaction&& o) noexcept {
-        if (this != &o) {
-            (void)rollback();
-            entries_ = std::move(o.entries_);
-            committed_ = std::exchange(o.committed_, false);
-            failed_ = std::exchange(o.failed_, false);
-            steps_ = std::exchange(o.steps_, 0);
-        }
-        return *this;
-    }
+    Transaction& operator=(Transaction&& o) noexcept;
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     // Undoes everything not committed or persisted, newest first (see the file comment).
-    ~Transaction() { (void)rollback(); }
+    ~Transaction();
 
     // Owns an object. With a callable, creates it now: add("create veth", [&] { return VethPair::create(...); });
     // a failure rolls the transaction back and throws TransactionError naming the step. With an
@@ -196,114 +163,33 @@ public:
         entries_.push_back(std::move(e));
     }
     // Records an undo for something done already (outside the transaction).
-    void on_rollback(std::string name, std::function<void()> undo) {
-        check_open(name);
-        ++steps_;
-        Entry e;
-        e.step = std::move(name);
-        e.undo = std::move(undo);
-        entries_.push_back(std::move(e));
-    }
+    void on_rollback(std::string name, std::function<void()> undo);
 
     // ip addr add PREFIX dev LINK; undone by ip addr del (an address already gone, with its link or
     // namespace, counts as undone).
-    void add_address(const Link& link, const Prefix& prefix, const AddressOptions& options = {}) {
-        Link l = link;
-        step(
-            "add address " + prefix.to_string() + " to " + link.name(), [&] { l.add_address(prefix, options); },
-            [l, prefix]() mutable {
-                try {
-                    l.del_address(prefix);
-                } catch (const Error& e) {
-                    if (!already_gone(e.errnum())) throw;
-                }
-            });
-    }
-    void add_address(const Link& link, std::string_view cidr, const AddressOptions& options = {}) {
-        Prefix p = parse_in_step("add address " + std::string(cidr) + " to " + link.name(), [&] { return Prefix::parse(cidr); });
-        add_address(link, p, options);
-    }
+    void add_address(const Link& link, const Prefix& prefix, const AddressOptions& options = {});
+    void add_address(const Link& link, std::string_view cidr, const AddressOptions& options = {});
 
     // ip route add ... as an OwnedRoute: removed on rollback, and with the Transaction unless persisted.
-    OwnedRoute& add_route(const NetnsRef& netns, const RouteOptions& options) {
-        std::string name = "add route " + (options.dst.empty() ? std::string("(no destination)") : options.dst);
-        if (!options.gateway.empty()) name += " via " + options.gateway;
-        if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
-        return add(std::move(name), [&] { return OwnedRoute::add(netns, options); });
-    }
+    OwnedRoute& add_route(const NetnsRef& netns, const RouteOptions& options);
 
     // sysctl -w KEY=VALUE in the namespace; undone by writing back the value it had.
-    void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
-        std::string k(key);
-        std::string name = "sysctl -w " + k + "=" + value;
-        if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
-        auto old = std::make_shared<std::string>();  // read by the action, written back by the undo
-        NetnsRef ns = netns;
-        step(
-            std::move(name),
-            [&] {
-                *old = sysctl_get(ns, k);
-                sysctl_set(ns, k, value);
-            },
-            [ns, k, old]() {
-                if (old->empty()) return;  // the action failed before it read anything
-                try {
-                    sysctl_set(ns, k, *old);
-                } catch (const Error& e) {
-                    if (!already_gone(e.errnum())) throw;
-                }
-            });
-    }
+    void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
 
     // Ends the setup: step()s' undos are dropped (their effects stay), owned objects stay owned.
     // No steps may be added afterwards.
-    void commit() {
-        if (failed_) throw Error(ECANCELED, "commit transaction", {}, {}, "a step failed and everything was rolled back");
-        for (auto& e : entries_)
-            if (!e.object) e.undo = nullptr;  // frees what the undo held (a NetnsRef keeps a namespace alive)
-        std::erase_if(entries_, [](const Entry& e) { return !e.object; });
-        committed_ = true;
-    }
+    void commit();
     bool committed() const noexcept { return committed_; }
     // True after a step failed (the transaction was rolled back and takes no more steps).
     bool failed() const noexcept { return failed_; }
 
     // Keeps everything past the Transaction: persist() on each object that has one, undos dropped.
     // Objects without persist() (a server thread, a plain handle) are destroyed, newest first.
-    void persist_all() noexcept {
-        while (!entries_.empty()) {
-            Entry e = std::move(entries_.back());
-            entries_.pop_back();
-            if (e.persist) {
-                try {
-                    e.persist();
-                } catch (...) {
-                }
-            }
-        }
-    }
+    void persist_all() noexcept;
 
     // Undoes everything now, newest first: objects are remove()d and destroyed, uncommitted
     // actions undone. Never throws; returns the undos that failed (the rest still ran).
-    std::vector<RollbackFailure> rollback() noexcept {
-        std::vector<RollbackFailure> failures;
-        while (!entries_.empty()) {
-            Entry e = std::move(entries_.back());
-            entries_.pop_back();
-            try {
-                if (e.undo) e.undo();
-            } catch (const std::exception& ex) {
-                note(failures, e.step, ex.what());
-            } catch (...) {
-                note(failures, e.step, "an exception that is not a std::exception");
-            }
-            try {
-                e.object.reset();  // the object's own destructor (quiet by design)
-            } catch (...) {
-            }
-        }
-        return failures;
-    }
+    std::vector<RollbackFailure> rollback() noexcept;
 
     // Hands an owned object over to the caller (it is no longer undone or removed by the Transaction).
     template <class T>
@@ -322,16 +208,10 @@ public:
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
     // The names of the live entries, oldest first.
-    std::vector<std::string> steps() const {
-        std::vector<std::string> out;
-        for (const auto& e : entries_) out.push_back(e.step);
-        return out;
-    }
+    std::vector<std::string> steps() const;
 
     // For errors that mean "the thing to undo is gone already" (with its link or namespace).
-    static bool already_gone(int err) noexcept {
-        return err == ENODEV || err == ENOENT || err == ESRCH || err == EADDRNOTAVAIL;
-    }
+    static bool already_gone(int err) noexcept;
 
 private:
     struct Entry {
@@ -353,11 +233,7 @@ private:
         return *p;
     }
 
-    void check_open(const std::string& step) const {
-        if (failed_)
-            throw Error(ECANCELED, "add step to transaction", step, {}, "an earlier step failed and everything was rolled back");
-        if (committed_) throw Error(EINVAL, "add step to transaction", step, {}, "the transaction is committed");
-    }
+    void check_open(const std::string& step) const;
 
     template <class Fn>
     auto parse_in_step(const std::string& step, Fn&& fn) -> std::invoke_result_t<Fn&> {
@@ -372,47 +248,212 @@ private:
 
     // Called from a catch block: rolls back (running the failed action's undo first when its outcome
     // is unknown), then throws TransactionError for an nsnet::Error, or rethrows anything else.
-    [[noreturn]] void fail(const std::string& step, const std::function<void()>& own_undo) {
-        std::exception_ptr original = std::current_exception();
-        std::size_t done = entries_.size();
-        std::vector<RollbackFailure> failures;
-        if (own_undo) {
-            bool unknown = false;
-            try {
-                std::rethrow_exception(original);
-            } catch (const Error& e) {
-                unknown = e.outcome_unknown();
-            } catch (...) {
-            }
-            if (unknown) {
-                try {
-                    own_undo();
-                } catch (const std::exception& ex) {
-                    note(failures, step, ex.what());
-                } catch (...) {
-                }
-            }
-        }
-        for (auto& f : rollback()) failures.push_back(std::move(f));
-        failed_ = true;
-        try {
-            std::rethrow_exception(original);
-        } catch (const Error& e) {
-            throw TransactionError(e, original, step, steps_, done, std::move(failures));
-        }
-    }
+    [[noreturn]] void fail(const std::string& step, const std::function<void()>& own_undo);
 
-    static void note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept {
-        try {
-            failures.push_back({step, what});
-        } catch (...) {
-        }
-    }
+    static void note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept;
 
     std::vector<Entry> entries_{};
     bool committed_ = false;
     bool failed_ = false;
     std::size_t steps_ = 0;  // steps attempted (for the failing step's number)
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL TransactionError::TransactionError(const Error& cause, std::exception_ptr original, std::string step,
+                                              std::size_t step_number, std::size_t rolled_back,
+                                              std::vector<RollbackFailure> rollback_failures)
+    : Error(cause.errnum(), cause.operation(), cause.object(), cause.kernel_message(), cause.detail()),
+      original_(std::move(original)),
+      step_(std::move(step)),
+      step_number_(step_number),
+      rolled_back_(rolled_back),
+      rollback_failures_(std::move(rollback_failures)) {
+    if (cause.bad_attribute_offset() >= 0) set_bad_attribute_offset(cause.bad_attribute_offset());
+    if (cause.outcome_unknown()) set_outcome_unknown();
+    text_ = "step " + std::to_string(step_number_) + " '" + step_ + "' failed: " + cause.what();
+    text_ += " (rolled back " + std::to_string(rolled_back_) + " earlier step" + (rolled_back_ == 1 ? "" : "s");
+    if (!rollback_failures_.empty()) {
+        text_ += "; could not undo:";
+        for (const auto& f : rollback_failures_) text_ += " step '" + f.step + "': " + f.error + ";";
+        text_.pop_back();
+    }
+    text_ += ")";
+}
+
+NSNET_DECL bool TransactionError::invalid_argument() const noexcept {
+    try {
+        if (original_) std::rethrow_exception(original_);
+    } catch (const InvalidArgument&) {
+        return true;
+    } catch (...) {
+    }
+    return false;
+}
+
+NSNET_DECL Transaction& Transaction::operator=(Transaction&& o) noexcept {
+    if (this != &o) {
+        (void)rollback();
+        entries_ = std::move(o.entries_);
+        committed_ = std::exchange(o.committed_, false);
+        failed_ = std::exchange(o.failed_, false);
+        steps_ = std::exchange(o.steps_, 0);
+    }
+    return *this;
+}
+
+NSNET_DECL Transaction::~Transaction() { (void)rollback(); }
+
+NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()> undo) {
+    check_open(name);
+    ++steps_;
+    Entry e;
+    e.step = std::move(name);
+    e.undo = std::move(undo);
+    entries_.push_back(std::move(e));
+}
+
+NSNET_DECL void Transaction::add_address(const Link& link, const Prefix& prefix, const AddressOptions& options) {
+    Link l = link;
+    step(
+        "add address " + prefix.to_string() + " to " + link.name(), [&] { l.add_address(prefix, options); },
+        [l, prefix]() mutable {
+            try {
+                l.del_address(prefix);
+            } catch (const Error& e) {
+                if (!already_gone(e.errnum())) throw;
+            }
+        });
+}
+
+NSNET_DECL void Transaction::add_address(const Link& link, std::string_view cidr, const AddressOptions& options) {
+    Prefix p = parse_in_step("add address " + std::string(cidr) + " to " + link.name(), [&] { return Prefix::parse(cidr); });
+    add_address(link, p, options);
+}
+
+NSNET_DECL OwnedRoute& Transaction::add_route(const NetnsRef& netns, const RouteOptions& options) {
+    std::string name = "add route " + (options.dst.empty() ? std::string("(no destination)") : options.dst);
+    if (!options.gateway.empty()) name += " via " + options.gateway;
+    if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
+    return add(std::move(name), [&] { return OwnedRoute::add(netns, options); });
+}
+
+NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
+    std::string k(key);
+    std::string name = "sysctl -w " + k + "=" + value;
+    if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
+    auto old = std::make_shared<std::string>();  // read by the action, written back by the undo
+    NetnsRef ns = netns;
+    step(
+        std::move(name),
+        [&] {
+            *old = sysctl_get(ns, k);
+            sysctl_set(ns, k, value);
+        },
+        [ns, k, old]() {
+            if (old->empty()) return;  // the action failed before it read anything
+            try {
+                sysctl_set(ns, k, *old);
+            } catch (const Error& e) {
+                if (!already_gone(e.errnum())) throw;
+            }
+        });
+}
+
+NSNET_DECL void Transaction::commit() {
+    if (failed_) throw Error(ECANCELED, "commit transaction", {}, {}, "a step failed and everything was rolled back");
+    for (auto& e : entries_)
+        if (!e.object) e.undo = nullptr;  // frees what the undo held (a NetnsRef keeps a namespace alive)
+    std::erase_if(entries_, [](const Entry& e) { return !e.object; });
+    committed_ = true;
+}
+
+NSNET_DECL void Transaction::persist_all() noexcept {
+    while (!entries_.empty()) {
+        Entry e = std::move(entries_.back());
+        entries_.pop_back();
+        if (e.persist) {
+            try {
+                e.persist();
+            } catch (...) {
+            }
+        }
+    }
+}
+
+NSNET_DECL std::vector<RollbackFailure> Transaction::rollback() noexcept {
+    std::vector<RollbackFailure> failures;
+    while (!entries_.empty()) {
+        Entry e = std::move(entries_.back());
+        entries_.pop_back();
+        try {
+            if (e.undo) e.undo();
+        } catch (const std::exception& ex) {
+            note(failures, e.step, ex.what());
+        } catch (...) {
+            note(failures, e.step, "an exception that is not a std::exception");
+        }
+        try {
+            e.object.reset();  // the object's own destructor (quiet by design)
+        } catch (...) {
+        }
+    }
+    return failures;
+}
+
+NSNET_DECL std::vector<std::string> Transaction::steps() const {
+    std::vector<std::string> out;
+    for (const auto& e : entries_) out.push_back(e.step);
+    return out;
+}
+
+NSNET_DECL bool Transaction::already_gone(int err) noexcept {
+    return err == ENODEV || err == ENOENT || err == ESRCH || err == EADDRNOTAVAIL;
+}
+
+NSNET_DECL void Transaction::check_open(const std::string& step) const {
+    if (failed_)
+        throw Error(ECANCELED, "add step to transaction", step, {}, "an earlier step failed and everything was rolled back");
+    if (committed_) throw Error(EINVAL, "add step to transaction", step, {}, "the transaction is committed");
+}
+
+NSNET_DECL void Transaction::fail(const std::string& step, const std::function<void()>& own_undo) {
+    std::exception_ptr original = std::current_exception();
+    std::size_t done = entries_.size();
+    std::vector<RollbackFailure> failures;
+    if (own_undo) {
+        bool unknown = false;
+        try {
+            std::rethrow_exception(original);
+        } catch (const Error& e) {
+            unknown = e.outcome_unknown();
+        } catch (...) {
+        }
+        if (unknown) {
+            try {
+                own_undo();
+            } catch (const std::exception& ex) {
+                note(failures, step, ex.what());
+            } catch (...) {
+            }
+        }
+    }
+    for (auto& f : rollback()) failures.push_back(std::move(f));
+    failed_ = true;
+    try {
+        std::rethrow_exception(original);
+    } catch (const Error& e) {
+        throw TransactionError(e, original, step, steps_, done, std::move(failures));
+    }
+}
+
+NSNET_DECL void Transaction::note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept {
+    try {
+        failures.push_back({step, what});
+    } catch (...) {
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
