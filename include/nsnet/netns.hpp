@@ -10,6 +10,7 @@
 // processes enter the namespace between fork and exec.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -27,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/detail/thread_netns.hpp"
@@ -49,45 +51,14 @@ struct NetnsContext {
     std::optional<nl::Socket> rtnl{};
 };
 
-inline void validate_netns_name(const std::string& name, const char* operation) {
-    if (name.empty()) invalid_argument(operation, name, "a namespace name must not be empty");
-    if (name.size() > 255) invalid_argument(operation, name, "namespace name is longer than 255 bytes");
-    if (name == "." || name == "..")
-        invalid_argument(operation, name, "'" + name + "' cannot name a namespace");
-    for (char c : name)
-        if (c == '/' || c == '\0' || c == '\n' || c == ' ' || c == '\t')
-            invalid_argument(operation, name,
-                             "namespace name '" + name + "' contains a character ('/', whitespace) that `ip netns` cannot use");
-}
+NSNET_DECL void validate_netns_name(const std::string& name, const char* operation);
 
 // Opens an nsfs file and checks that it really is a network namespace.
-inline UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
-    int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
-    if (fd < 0) {
-        int err = errno;
-        if (err == ENOENT)
-            throw Error(err, "open network namespace", shown_name, {}, "no such namespace: " + path + " does not exist");
-        throw Error(err, "open network namespace", shown_name, {}, path);
-    }
-    UniqueFd owned(fd);
-    int type = ::ioctl(fd, NS_GET_NSTYPE);
-    if (type != CLONE_NEWNET)
-        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
-    return owned;
-}
+NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name);
 
 // ip netns does this once: /run/netns must be a shared mount so that namespaces mounted there are
 // visible to processes in other mount namespaces.
-inline void prepare_netns_run_dir() {
-    if (::mkdir(netns_run_dir, 0755) != 0 && errno != EEXIST) throw_errno("create directory", netns_run_dir);
-    bool bound = false;
-    while (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) != 0) {
-        if (errno != EINVAL || bound) throw_errno("make mount shared", netns_run_dir);
-        if (::mount(netns_run_dir, netns_run_dir, "none", MS_BIND | MS_REC, nullptr) != 0)
-            throw_errno("bind mount", netns_run_dir);
-        bound = true;
-    }
-}
+NSNET_DECL void prepare_netns_run_dir();
 
 }  // namespace detail
 
@@ -98,51 +69,19 @@ public:
     Process() = default;
     Process(pid_t pid, detail::UniqueFd out) : pid_(pid), out_(std::move(out)) {}
     Process(Process&& o) noexcept : pid_(std::exchange(o.pid_, -1)), out_(std::move(o.out_)) {}
-    Process& operator=(Process&& o) noexcept {
-        if (this != &o) {
-            kill_and_reap();
-            pid_ = std::exchange(o.pid_, -1);
-            out_ = std::move(o.out_);
-        }
-        return *this;
-    }
+    Process& operator=(Process&& o) noexcept;
     ~Process() { kill_and_reap(); }
 
     pid_t pid() const noexcept { return pid_; }
     // Reads the child's captured stdout until it closes (only with capture_output).
-    std::string read_output() {
-        std::string s{};
-        char buf[4096];
-        for (;;) {
-            ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(out_.get(), buf, sizeof buf); });
-            if (n <= 0) break;
-            s.append(buf, static_cast<std::size_t>(n));
-        }
-        return s;
-    }
+    std::string read_output();
     // Waits for the child and returns its exit status (128+signal if it was killed).
-    int wait() {
-        if (pid_ < 0) throw Error(ECHILD, "wait for process");
-        int status = 0;
-        if (detail::sys_call(detail::Call::other, [&] { return ::waitpid(pid_, &status, 0); }) < 0)
-            throw_errno("wait for process", std::to_string(pid_));
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    void signal(int sig) const {
-        if (pid_ > 0 && ::kill(pid_, sig) != 0) throw_errno("signal process", std::to_string(pid_));
-    }
+    int wait();
+    void signal(int sig) const;
     void detach() noexcept { pid_ = -1; }
 
 private:
-    void kill_and_reap() noexcept {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            int st{};
-            while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
-        }
-        pid_ = -1;
-    }
+    void kill_and_reap() noexcept;
     pid_t pid_ = -1;
     detail::UniqueFd out_;
 };
@@ -159,41 +98,23 @@ public:
     NetnsRef() = default;
 
     // The namespace of the calling thread right now (on a host: the host's namespace).
-    static NetnsRef current() {
-        return NetnsRef(detail::open_netns_file("/proc/thread-self/ns/net", "current"), "");
-    }
+    static NetnsRef current();
     // `ip netns` name: /run/netns/NAME. Throws Error(ENOENT) naming it when there is none.
-    static NetnsRef open(const std::string& name) {
-        detail::validate_netns_name(name, "open network namespace");
-        return NetnsRef(detail::open_netns_file(std::string(netns_run_dir) + "/" + name, name), name);
-    }
+    static NetnsRef open(const std::string& name);
     // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere.
-    static NetnsRef open_path(const std::string& path) {
-        return NetnsRef(detail::open_netns_file(path, path), path);
-    }
-    static NetnsRef open_pid(pid_t pid) {
-        return NetnsRef(detail::open_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
-                        "pid:" + std::to_string(pid));
-    }
+    static NetnsRef open_path(const std::string& path);
+    static NetnsRef open_pid(pid_t pid);
     // Takes ownership of an nsfs fd (checked).
-    static NetnsRef adopt(detail::UniqueFd fd, std::string name) {
-        if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
-            invalid_argument("adopt network namespace", name, "file descriptor is not a network namespace");
-        return NetnsRef(std::move(fd), std::move(name));
-    }
+    static NetnsRef adopt(detail::UniqueFd fd, std::string name);
 
     bool valid() const noexcept { return static_cast<bool>(ctx_); }
     // "" for an anonymous or the current namespace.
     const std::string& name() const { return ctx().name; }
     // A printable name for messages: the name, or "current"/"anonymous".
-    std::string display_name() const { return ctx().name.empty() ? std::string("(unnamed)") : ctx().name; }
+    std::string display_name() const;
     int fd() const { return ctx().fd.get(); }
     // Namespaces are equal when their nsfs inodes are.
-    std::uint64_t inode() const {
-        struct stat st {};
-        if (::fstat(fd(), &st) != 0) throw_errno("stat network namespace", display_name());
-        return st.st_ino;
-    }
+    std::uint64_t inode() const;
     friend bool operator==(const NetnsRef& a, const NetnsRef& b) {
         if (a.ctx_ == b.ctx_) return true;
         if (!a.ctx_ || !b.ctx_) return false;
@@ -206,17 +127,9 @@ public:
         return detail::run_in_netns(fd(), std::forward<Fn>(fn), display_name());
     }
     // A socket (any family) that lives in this namespace, e.g. socket(AF_INET, SOCK_DGRAM, 0).
-    detail::UniqueFd socket(int domain, int type, int protocol = 0) const {
-        return run([&] {
-            int s = detail::sys_call(detail::Call::socket, [&] { return ::socket(domain, type | SOCK_CLOEXEC, protocol); });
-            if (s < 0) throw_errno("open socket in namespace", display_name());
-            return detail::UniqueFd(s);
-        });
-    }
+    detail::UniqueFd socket(int domain, int type, int protocol = 0) const;
     // A new netlink socket that lives in this namespace (for batches, monitors, nf_tables).
-    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const {
-        return run([&] { return nl::Socket::open(protocol); });
-    }
+    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const;
     // Runs fn(nl::Socket&) with this namespace's shared rtnetlink socket, one caller at a time.
     template <class Fn>
     auto with_rtnl(Fn&& fn) const {
@@ -227,63 +140,11 @@ public:
     }
 
     // Starts argv[0] (searched in PATH) inside this namespace, like `ip netns exec NAME argv...`.
-    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const {
-        if (argv.empty()) invalid_argument("start process in namespace", display_name(), "empty command line");
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        int pipefd[2] = {-1, -1};
-        if (options.capture_output && ::pipe2(pipefd, O_CLOEXEC) != 0) throw_errno("create pipe");
-        int errpipe[2];
-        if (::pipe2(errpipe, O_CLOEXEC) != 0) throw_errno("create pipe");
-        pid_t pid = ::fork();
-        if (pid < 0) throw_errno("fork");
-        if (pid == 0) {
-            // Child: only async-signal-safe calls from here on. A program that blocks signals
-            // (to read them from a signalfd, as the lab driver does) must not pass that mask on:
-            // the command would then ignore Ctrl-C.
-            sigset_t none;
-            sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            int err = 0;
-            if (::setns(fd(), CLONE_NEWNET) != 0) err = errno;
-            if (!err && options.remount_sys) {
-                if (::unshare(CLONE_NEWNS) == 0 && ::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) == 0) {
-                    ::umount2("/sys", MNT_DETACH);
-                    ::mount("sysfs", "/sys", "sysfs", 0, nullptr);
-                }
-            }
-            if (!err && options.capture_output) ::dup2(pipefd[1], STDOUT_FILENO);
-            if (!err) {
-                ::execvp(args[0], args.data());
-                err = errno;
-            }
-            (void)!::write(errpipe[1], &err, sizeof err);
-            ::_exit(127);
-        }
-        ::close(errpipe[1]);
-        if (options.capture_output) ::close(pipefd[1]);
-        detail::UniqueFd out(options.capture_output ? pipefd[0] : -1);
-        int child_err = 0;
-        ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(errpipe[0], &child_err, sizeof child_err); });
-        ::close(errpipe[0]);
-        Process p(pid, std::move(out));
-        if (n == sizeof child_err && child_err) {
-            p.wait();
-            throw Error(child_err, "start process in namespace", display_name(), {}, argv[0]);
-        }
-        return p;
-    }
+    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const;
 
 protected:
-    NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std::make_shared<detail::NetnsContext>()) {
-        ctx_->fd = std::move(fd);
-        ctx_->name = std::move(name);
-    }
-    detail::NetnsContext& ctx() const {
-        if (!ctx_) throw Error(EBADF, "use network namespace", {}, {}, "empty NetnsRef (moved from?)");
-        return *ctx_;
-    }
+    NetnsRef(detail::UniqueFd fd, std::string name);
+    detail::NetnsContext& ctx() const;
     std::shared_ptr<detail::NetnsContext> ctx_{};
 };
 
@@ -294,55 +155,12 @@ public:
     Netns() = default;
 
     // ip netns add NAME. Throws Error(EEXIST) naming it if it exists already.
-    static Netns create(const std::string& name) {
-        detail::validate_netns_name(name, "create network namespace");
-        detail::prepare_netns_run_dir();
-        std::string path = std::string(netns_run_dir) + "/" + name;
-        int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-        if (f < 0) {
-            int err = errno;
-            throw Error(err, "create network namespace", name, {},
-                        err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
-        }
-        ::close(f);
-        try {
-            detail::run_in_netns(-1, [&] {
-                if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
-                    throw_errno("create network namespace", name);
-                // The thread's own namespace file: /proc/self would name the main thread's.
-                if (detail::sys_call(detail::Call::mount, [&] {
-                        return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
-                    }) != 0)
-                    throw_errno("bind mount network namespace", name);
-            });
-            Netns ns(detail::open_netns_file(path, name), name);
-            ns.owned_ = true;
-            return ns;
-        } catch (...) {
-            ::umount2(path.c_str(), MNT_DETACH);
-            ::unlink(path.c_str());
-            throw;
-        }
-    }
+    static Netns create(const std::string& name);
     // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
-    static Netns create_anonymous() {
-        auto fd = detail::run_in_netns(-1, [] {
-            if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
-                throw_errno("create anonymous network namespace");
-            return detail::open_netns_file("/proc/thread-self/ns/net", "anonymous");
-        });
-        return Netns(std::move(fd), "");
-    }
+    static Netns create_anonymous();
 
     Netns(Netns&& o) noexcept : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
-    Netns& operator=(Netns&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            NetnsRef::operator=(std::move(o));
-            owned_ = std::exchange(o.owned_, false);
-        }
-        return *this;
-    }
+    Netns& operator=(Netns&& o) noexcept;
     Netns(const Netns&) = delete;
     Netns& operator=(const Netns&) = delete;
     ~Netns() { destroy(); }
@@ -351,41 +169,274 @@ public:
     void persist() noexcept { owned_ = false; }
     bool owned() const noexcept { return owned_; }
     // Deletes the namespace's name now (ip netns del); the kernel frees it once nothing refers to it.
-    void remove() {
-        if (!ctx_ || !owned_) return;
-        owned_ = false;
-        if (!ctx_->name.empty()) remove_named(ctx_->name);
-        ctx_.reset();
-    }
+    void remove();
     // ip netns del NAME, for a namespace nsnet did not create (or one a crashed run left).
-    static void remove_named(const std::string& name) {
-        detail::validate_netns_name(name, "delete network namespace");
-        std::string path = std::string(netns_run_dir) + "/" + name;
-        if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-            throw_errno("delete network namespace", name);
-        if (::unlink(path.c_str()) != 0) throw_errno("delete network namespace", name);
-    }
+    static void remove_named(const std::string& name);
     // Names of all namespaces in /run/netns (ip netns list).
     static std::vector<std::string> list_named();
 
 private:
     Netns(detail::UniqueFd fd, std::string name) : NetnsRef(std::move(fd), std::move(name)) {}
-    void destroy() noexcept {
-        try {
-            remove();
-        } catch (...) {
-            // Destructors never throw; a namespace already deleted by someone else is fine.
-        }
-        ctx_.reset();
-    }
+    void destroy() noexcept;
     bool owned_ = false;
 };
 
-}  // namespace nsnet
+namespace detail {
 
-#include <dirent.h>
+#if NSNET_DEFINITIONS
 
-inline std::vector<std::string> nsnet::Netns::list_named() {
+NSNET_DECL void validate_netns_name(const std::string& name, const char* operation) {
+    if (name.empty()) invalid_argument(operation, name, "a namespace name must not be empty");
+    if (name.size() > 255) invalid_argument(operation, name, "namespace name is longer than 255 bytes");
+    if (name == "." || name == "..")
+        invalid_argument(operation, name, "'" + name + "' cannot name a namespace");
+    for (char c : name)
+        if (c == '/' || c == '\0' || c == '\n' || c == ' ' || c == '\t')
+            invalid_argument(operation, name,
+                             "namespace name '" + name + "' contains a character ('/', whitespace) that `ip netns` cannot use");
+}
+
+NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
+    int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            throw Error(err, "open network namespace", shown_name, {}, "no such namespace: " + path + " does not exist");
+        throw Error(err, "open network namespace", shown_name, {}, path);
+    }
+    UniqueFd owned(fd);
+    int type = ::ioctl(fd, NS_GET_NSTYPE);
+    if (type != CLONE_NEWNET)
+        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    return owned;
+}
+
+NSNET_DECL void prepare_netns_run_dir() {
+    if (::mkdir(netns_run_dir, 0755) != 0 && errno != EEXIST) throw_errno("create directory", netns_run_dir);
+    bool bound = false;
+    while (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) != 0) {
+        if (errno != EINVAL || bound) throw_errno("make mount shared", netns_run_dir);
+        if (::mount(netns_run_dir, netns_run_dir, "none", MS_BIND | MS_REC, nullptr) != 0)
+            throw_errno("bind mount", netns_run_dir);
+        bound = true;
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace detail
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Process& Process::operator=(Process&& o) noexcept {
+    if (this != &o) {
+        kill_and_reap();
+        pid_ = std::exchange(o.pid_, -1);
+        out_ = std::move(o.out_);
+    }
+    return *this;
+}
+
+NSNET_DECL std::string Process::read_output() {
+    std::string s{};
+    char buf[4096];
+    for (;;) {
+        ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(out_.get(), buf, sizeof buf); });
+        if (n <= 0) break;
+        s.append(buf, static_cast<std::size_t>(n));
+    }
+    return s;
+}
+
+NSNET_DECL int Process::wait() {
+    if (pid_ < 0) throw Error(ECHILD, "wait for process");
+    int status = 0;
+    if (detail::sys_call(detail::Call::other, [&] { return ::waitpid(pid_, &status, 0); }) < 0)
+        throw_errno("wait for process", std::to_string(pid_));
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+NSNET_DECL void Process::signal(int sig) const {
+    if (pid_ > 0 && ::kill(pid_, sig) != 0) throw_errno("signal process", std::to_string(pid_));
+}
+
+NSNET_DECL void Process::kill_and_reap() noexcept {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        int st{};
+        while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
+    }
+    pid_ = -1;
+}
+
+NSNET_DECL NetnsRef NetnsRef::current() {
+    return NetnsRef(detail::open_netns_file("/proc/thread-self/ns/net", "current"), "");
+}
+
+NSNET_DECL NetnsRef NetnsRef::open(const std::string& name) {
+    detail::validate_netns_name(name, "open network namespace");
+    return NetnsRef(detail::open_netns_file(std::string(netns_run_dir) + "/" + name, name), name);
+}
+
+NSNET_DECL NetnsRef NetnsRef::open_path(const std::string& path) {
+    return NetnsRef(detail::open_netns_file(path, path), path);
+}
+
+NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
+    return NetnsRef(detail::open_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
+                    "pid:" + std::to_string(pid));
+}
+
+NSNET_DECL NetnsRef NetnsRef::adopt(detail::UniqueFd fd, std::string name) {
+    if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
+        invalid_argument("adopt network namespace", name, "file descriptor is not a network namespace");
+    return NetnsRef(std::move(fd), std::move(name));
+}
+
+NSNET_DECL std::string NetnsRef::display_name() const { return ctx().name.empty() ? std::string("(unnamed)") : ctx().name; }
+
+NSNET_DECL std::uint64_t NetnsRef::inode() const {
+    struct stat st {};
+    if (::fstat(fd(), &st) != 0) throw_errno("stat network namespace", display_name());
+    return st.st_ino;
+}
+
+NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol) const {
+    return run([&] {
+        int s = detail::sys_call(detail::Call::socket, [&] { return ::socket(domain, type | SOCK_CLOEXEC, protocol); });
+        if (s < 0) throw_errno("open socket in namespace", display_name());
+        return detail::UniqueFd(s);
+    });
+}
+
+NSNET_DECL nl::Socket NetnsRef::netlink_socket(int protocol) const {
+    return run([&] { return nl::Socket::open(protocol); });
+}
+
+NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) const {
+    if (argv.empty()) invalid_argument("start process in namespace", display_name(), "empty command line");
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int pipefd[2] = {-1, -1};
+    if (options.capture_output && ::pipe2(pipefd, O_CLOEXEC) != 0) throw_errno("create pipe");
+    int errpipe[2];
+    if (::pipe2(errpipe, O_CLOEXEC) != 0) throw_errno("create pipe");
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        // Child: only async-signal-safe calls from here on. A program that blocks signals
+        // (to read them from a signalfd, as the lab driver does) must not pass that mask on:
+        // the command would then ignore Ctrl-C.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        int err = 0;
+        if (::setns(fd(), CLONE_NEWNET) != 0) err = errno;
+        if (!err && options.remount_sys) {
+            if (::unshare(CLONE_NEWNS) == 0 && ::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) == 0) {
+                ::umount2("/sys", MNT_DETACH);
+                ::mount("sysfs", "/sys", "sysfs", 0, nullptr);
+            }
+        }
+        if (!err && options.capture_output) ::dup2(pipefd[1], STDOUT_FILENO);
+        if (!err) {
+            ::execvp(args[0], args.data());
+            err = errno;
+        }
+        (void)!::write(errpipe[1], &err, sizeof err);
+        ::_exit(127);
+    }
+    ::close(errpipe[1]);
+    if (options.capture_output) ::close(pipefd[1]);
+    detail::UniqueFd out(options.capture_output ? pipefd[0] : -1);
+    int child_err = 0;
+    ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(errpipe[0], &child_err, sizeof child_err); });
+    ::close(errpipe[0]);
+    Process p(pid, std::move(out));
+    if (n == sizeof child_err && child_err) {
+        p.wait();
+        throw Error(child_err, "start process in namespace", display_name(), {}, argv[0]);
+    }
+    return p;
+}
+
+NSNET_DECL NetnsRef::NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std::make_shared<detail::NetnsContext>()) {
+    ctx_->fd = std::move(fd);
+    ctx_->name = std::move(name);
+}
+
+NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
+    if (!ctx_) throw Error(EBADF, "use network namespace", {}, {}, "empty NetnsRef (moved from?)");
+    return *ctx_;
+}
+
+NSNET_DECL Netns Netns::create(const std::string& name) {
+    detail::validate_netns_name(name, "create network namespace");
+    detail::prepare_netns_run_dir();
+    std::string path = std::string(netns_run_dir) + "/" + name;
+    int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (f < 0) {
+        int err = errno;
+        throw Error(err, "create network namespace", name, {},
+                    err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
+    }
+    ::close(f);
+    try {
+        detail::run_in_netns(-1, [&] {
+            if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+                throw_errno("create network namespace", name);
+            // The thread's own namespace file: /proc/self would name the main thread's.
+            if (detail::sys_call(detail::Call::mount, [&] {
+                    return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
+                }) != 0)
+                throw_errno("bind mount network namespace", name);
+        });
+        Netns ns(detail::open_netns_file(path, name), name);
+        ns.owned_ = true;
+        return ns;
+    } catch (...) {
+        ::umount2(path.c_str(), MNT_DETACH);
+        ::unlink(path.c_str());
+        throw;
+    }
+}
+
+NSNET_DECL Netns Netns::create_anonymous() {
+    auto fd = detail::run_in_netns(-1, [] {
+        if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+            throw_errno("create anonymous network namespace");
+        return detail::open_netns_file("/proc/thread-self/ns/net", "anonymous");
+    });
+    return Netns(std::move(fd), "");
+}
+
+NSNET_DECL Netns& Netns::operator=(Netns&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        NetnsRef::operator=(std::move(o));
+        owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+}
+
+NSNET_DECL void Netns::remove() {
+    if (!ctx_ || !owned_) return;
+    owned_ = false;
+    if (!ctx_->name.empty()) remove_named(ctx_->name);
+    ctx_.reset();
+}
+
+NSNET_DECL void Netns::remove_named(const std::string& name) {
+    detail::validate_netns_name(name, "delete network namespace");
+    std::string path = std::string(netns_run_dir) + "/" + name;
+    if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+        throw_errno("delete network namespace", name);
+    if (::unlink(path.c_str()) != 0) throw_errno("delete network namespace", name);
+}
+
+NSNET_DECL std::vector<std::string> Netns::list_named() {
     std::vector<std::string> names{};
     DIR* d = ::opendir(netns_run_dir);
     if (!d) return names;
@@ -396,3 +447,16 @@ inline std::vector<std::string> nsnet::Netns::list_named() {
     ::closedir(d);
     return names;
 }
+
+NSNET_DECL void Netns::destroy() noexcept {
+    try {
+        remove();
+    } catch (...) {
+        // Destructors never throw; a namespace already deleted by someone else is fine.
+    }
+    ctx_.reset();
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet
