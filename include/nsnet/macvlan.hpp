@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -47,109 +48,127 @@ public:
     Macvlan() = default;
 
     // ip [-n PARENT_NS] link add NAME link PARENT [netns NS] type macvlan|macvtap [mode MODE] ...
-    static Macvlan create(const MacvlanOptions& o) {
-        const char* op = o.tap ? "create macvtap" : "create macvlan";
-        validate_interface_name(o.name, op);
-        if (!o.parent.valid()) invalid_argument(op, o.name, "no parent link given (.parent)");
-        bool source = o.mode && *o.mode == MacvlanMode::Source;
-        if (!o.source_macs.empty() && !source)
-            invalid_argument(op, o.name, "source MACs are only used in mode source");
-        if (o.nopromisc && !(o.mode && *o.mode == MacvlanMode::Passthru))
-            invalid_argument(op, o.name, "nopromisc is only used in mode passthru");
-        const NetnsRef& home = o.parent.netns();
-        if (o.mtu) {
-            LinkInfo p = o.parent.info();
-            if (*o.mtu > p.mtu)
-                invalid_argument(op, o.name, "mtu " + std::to_string(*o.mtu) + " exceeds the mtu of parent '" + p.name +
-                                                 "' (" + std::to_string(p.mtu) + ")");
-        }
-        rtnl::LinkCreate c{.name = o.name, .parent = o.parent.index(), .mac = o.mac, .mtu = o.mtu};
-        NetnsRef target = home;
-        if (o.netns.valid() && !(o.netns == home)) {
-            c.netns_fd = o.netns.fd();
-            target = o.netns;
-        }
-        rtnl::MacvlanConfig cfg{.mode = o.mode, .nopromisc = o.nopromisc, .source_macs = o.source_macs};
-        auto msg = rtnl::macvlan_new(c, cfg, o.tap);
-        Link made = detail::create_link(home, msg, op, o.name, target, [&](const Error& e) {
-            return explain(e, o.parent, o.mode.value_or(MacvlanMode::Vepa));
-        });
-        Macvlan m{OwnedLink(std::move(made))};
-        m.parent_ = o.parent;
-        m.tap_ = o.tap;
-        return m;
-    }
+    static Macvlan create(const MacvlanOptions& o);
 
     // Takes ownership of an existing macvlan/macvtap (checked), e.g. one a previous run persisted.
-    static Macvlan adopt(Link link) {
-        auto m = macvlan_info(link.info());
-        if (!m) invalid_argument("adopt macvlan", link.name(), "link '" + link.name() + "' is not a macvlan");
-        Macvlan v{OwnedLink(std::move(link))};
-        v.tap_ = m->tap;
-        return v;
-    }
+    static Macvlan adopt(Link link);
 
     // The parent link as given at creation (a handle in the parent's namespace; empty after adopt()).
     const Link& parent() const noexcept { return parent_; }
 
     // The macvlan's settings as the kernel holds them now (the macvlan part of ip -d link show).
-    MacvlanInfo settings() const {
-        auto m = macvlan_info(info());
-        if (!m) throw Error(EINVAL, "read macvlan settings", name_, {}, "the link is not a macvlan");
-        return *m;
-    }
+    MacvlanInfo settings() const;
     MacvlanMode mode() const { return settings().mode; }
 
     // The settings in `ip -d link show`'s words: "macvlan mode bridge" (macvtap: "macvtap mode ...").
-    std::string describe() const { return std::string(tap_ ? "macvtap " : "macvlan ") + settings().to_string(); }
+    std::string describe() const;
 
     // ip link set dev NAME type macvlan mode MODE. The kernel refuses to switch into or out of
     // passthru (EINVAL).
-    void set_mode(MacvlanMode mode) {
-        try {
-            run("set macvlan mode", rtnl::macvlan_change(index_, {.mode = mode}, tap_));
-        } catch (const Error& e) {
-            if (e.errnum() == EINVAL && (mode == MacvlanMode::Passthru || settings().mode == MacvlanMode::Passthru))
-                throw detail::with_detail(e, "a macvlan cannot be switched into or out of passthru mode; delete and create it");
-            throw;
-        }
-    }
+    void set_mode(MacvlanMode mode);
 
 private:
     explicit Macvlan(OwnedLink link) : OwnedLink(std::move(link)) {}
 
     // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL; EBUSY means the
     // parent's receive hook belongs to another upper device.
-    static std::string explain(const Error& e, const Link& parent, MacvlanMode mode) {
-        if (is_unknown_link_kind(e)) return "this kernel has no macvlan support (CONFIG_MACVLAN / module macvlan)";
-        if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
-        if (e.errnum() == EBUSY)
-            return "parent '" + parent.name() +
-                   "' is already claimed by another upper device (a bridge or bond port, or a parent of ipvlans)";
-        if (e.errnum() != EINVAL) return {};
-        std::vector<std::pair<std::string, MacvlanMode>> siblings{};
-        try {
-            for (const LinkInfo& l : Link::list(parent.netns()))
-                if (l.parent == parent.index() && !l.link_netnsid)
-                    if (auto m = macvlan_info(l)) siblings.emplace_back(l.name, m->mode);
-        } catch (...) {
-        }
-        const std::string p = "'" + parent.name() + "'";
-        for (const auto& [name, m] : siblings)
-            if (m == MacvlanMode::Passthru)
-                return "parent " + p + " already has a passthru macvlan ('" + name +
-                       "'): passthru takes the parent for itself, no other macvlan can share it";
-        if (mode == MacvlanMode::Passthru && !siblings.empty())
-            return "passthru needs parent " + p + " for itself, but it already has macvlan '" + siblings.front().first + "'";
-        if (mode == MacvlanMode::Passthru)
-            return "passthru needs parent " + p +
-                   " for itself: it must carry no other macvlan (one moved to another namespace still counts)";
-        return "likely cause: parent " + p +
-               " already has a passthru macvlan, perhaps moved to another namespace (passthru takes the parent for itself)";
-    }
+    static std::string explain(const Error& e, const Link& parent, MacvlanMode mode);
 
     Link parent_{};
     bool tap_ = false;
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Macvlan Macvlan::create(const MacvlanOptions& o) {
+    const char* op = o.tap ? "create macvtap" : "create macvlan";
+    validate_interface_name(o.name, op);
+    if (!o.parent.valid()) invalid_argument(op, o.name, "no parent link given (.parent)");
+    bool source = o.mode && *o.mode == MacvlanMode::Source;
+    if (!o.source_macs.empty() && !source)
+        invalid_argument(op, o.name, "source MACs are only used in mode source");
+    if (o.nopromisc && !(o.mode && *o.mode == MacvlanMode::Passthru))
+        invalid_argument(op, o.name, "nopromisc is only used in mode passthru");
+    const NetnsRef& home = o.parent.netns();
+    if (o.mtu) {
+        LinkInfo p = o.parent.info();
+        if (*o.mtu > p.mtu)
+            invalid_argument(op, o.name, "mtu " + std::to_string(*o.mtu) + " exceeds the mtu of parent '" + p.name +
+                                             "' (" + std::to_string(p.mtu) + ")");
+    }
+    rtnl::LinkCreate c{.name = o.name, .parent = o.parent.index(), .mac = o.mac, .mtu = o.mtu};
+    NetnsRef target = home;
+    if (o.netns.valid() && !(o.netns == home)) {
+        c.netns_fd = o.netns.fd();
+        target = o.netns;
+    }
+    rtnl::MacvlanConfig cfg{.mode = o.mode, .nopromisc = o.nopromisc, .source_macs = o.source_macs};
+    auto msg = rtnl::macvlan_new(c, cfg, o.tap);
+    Link made = detail::create_link(home, msg, op, o.name, target, [&](const Error& e) {
+        return explain(e, o.parent, o.mode.value_or(MacvlanMode::Vepa));
+    });
+    Macvlan m{OwnedLink(std::move(made))};
+    m.parent_ = o.parent;
+    m.tap_ = o.tap;
+    return m;
+}
+
+NSNET_DECL Macvlan Macvlan::adopt(Link link) {
+    auto m = macvlan_info(link.info());
+    if (!m) invalid_argument("adopt macvlan", link.name(), "link '" + link.name() + "' is not a macvlan");
+    Macvlan v{OwnedLink(std::move(link))};
+    v.tap_ = m->tap;
+    return v;
+}
+
+NSNET_DECL MacvlanInfo Macvlan::settings() const {
+    auto m = macvlan_info(info());
+    if (!m) throw Error(EINVAL, "read macvlan settings", name_, {}, "the link is not a macvlan");
+    return *m;
+}
+
+NSNET_DECL std::string Macvlan::describe() const {
+    return std::string(tap_ ? "macvtap " : "macvlan ") + settings().to_string();
+}
+
+NSNET_DECL void Macvlan::set_mode(MacvlanMode mode) {
+    try {
+        run("set macvlan mode", rtnl::macvlan_change(index_, {.mode = mode}, tap_));
+    } catch (const Error& e) {
+        if (e.errnum() == EINVAL && (mode == MacvlanMode::Passthru || settings().mode == MacvlanMode::Passthru))
+            throw detail::with_detail(e, "a macvlan cannot be switched into or out of passthru mode; delete and create it");
+        throw;
+    }
+}
+
+NSNET_DECL std::string Macvlan::explain(const Error& e, const Link& parent, MacvlanMode mode) {
+    if (is_unknown_link_kind(e)) return "this kernel has no macvlan support (CONFIG_MACVLAN / module macvlan)";
+    if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
+    if (e.errnum() == EBUSY)
+        return "parent '" + parent.name() +
+               "' is already claimed by another upper device (a bridge or bond port, or a parent of ipvlans)";
+    if (e.errnum() != EINVAL) return {};
+    std::vector<std::pair<std::string, MacvlanMode>> siblings{};
+    try {
+        for (const LinkInfo& l : Link::list(parent.netns()))
+            if (l.parent == parent.index() && !l.link_netnsid)
+                if (auto m = macvlan_info(l)) siblings.emplace_back(l.name, m->mode);
+    } catch (...) {
+    }
+    const std::string p = "'" + parent.name() + "'";
+    for (const auto& [name, m] : siblings)
+        if (m == MacvlanMode::Passthru)
+            return "parent " + p + " already has a passthru macvlan ('" + name +
+                   "'): passthru takes the parent for itself, no other macvlan can share it";
+    if (mode == MacvlanMode::Passthru && !siblings.empty())
+        return "passthru needs parent " + p + " for itself, but it already has macvlan '" + siblings.front().first + "'";
+    if (mode == MacvlanMode::Passthru)
+        return "passthru needs parent " + p +
+               " for itself: it must carry no other macvlan (one moved to another namespace still counts)";
+    return "likely cause: parent " + p +
+           " already has a passthru macvlan, perhaps moved to another namespace (passthru takes the parent for itself)";
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/fdb.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/rtnl/vxlan.hpp"
@@ -67,64 +68,17 @@ public:
     Vxlan() = default;
 
     // ip -n NS link add NAME type vxlan ... (created in `netns`, the underlay device must be there).
-    static Vxlan create(const NetnsRef& netns, const VxlanOptions& o) {
-        const std::string op = "create vxlan";
-        validate_interface_name(o.name, op);
-        if (!o.device.empty()) validate_interface_name(o.device, op + " '" + o.name + "': underlay device");
-        rtnl::VxlanConfig c = config(o);
-        c.device = o.device.empty() ? 0 : 1;  // placeholder: "has a device", resolved below
-        rtnl::validate_vxlan(c, op, o.name, true);
-        if (!netns.valid()) invalid_argument(op, o.name, "no namespace given (an empty NetnsRef)");
-        if (!o.device.empty()) {
-            auto dev = Link::find(netns, o.device);
-            if (!dev)
-                throw Error(ENODEV, op, o.name, {},
-                            "underlay device '" + o.device + "' does not exist in namespace " + netns.display_name());
-            c.device = dev->index();
-        }
-        rtnl::LinkCreate lc{.name = o.name, .mac = o.mac, .mtu = o.mtu, .up = o.up};
-        auto msg = rtnl::vxlan_new(lc, c);
-        try {
-            netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, o.name); });
-        } catch (const Error& e) {
-            if (!e.outcome_unknown()) throw;
-            throw detail::clean_up_unknown_create(e, netns, o.name, "vxlan");  // do not leak a half-known create
-        }
-        try {
-            return Vxlan(OwnedLink(Link::get(netns, o.name)));
-        } catch (...) {
-            if (auto l = Link::find(netns, o.name)) try { l->remove(); } catch (...) {}
-            throw;
-        }
-    }
+    static Vxlan create(const NetnsRef& netns, const VxlanOptions& o);
     // Takes ownership of an existing vxlan link (checked), e.g. one a previous run persisted.
-    static Vxlan adopt(Link link) {
-        if (!vxlan_info(link.info()))
-            invalid_argument("adopt vxlan", link.name(), "link '" + link.name() + "' is not a vxlan");
-        return Vxlan(OwnedLink(std::move(link)));
-    }
+    static Vxlan adopt(Link link);
 
     // ip -d link show NAME: the kernel's current vxlan settings.
-    VxlanInfo settings() const {
-        auto v = vxlan_info(info());
-        if (!v) throw Error(EINVAL, "read vxlan settings", name_, {}, "the link is no longer a vxlan");
-        return *v;
-    }
+    VxlanInfo settings() const;
     // The settings in `ip -d link show`'s words, with the underlay device named.
-    std::string describe() const {
-        VxlanInfo v = settings();
-        std::string dev{};
-        if (v.device) try { dev = Link::get(netns_, v.device).name(); } catch (const Error&) {}
-        return "vxlan " + v.to_string(dev);
-    }
+    std::string describe() const;
 
     // ip link set NAME type vxlan [remote B] [local A] [ttl N] [[no]learning] [ageing S]
-    void change(const VxlanChange& c) {
-        rtnl::VxlanConfig cfg{.local = c.local, .remote = c.remote, .group = c.group, .ttl = c.ttl,
-                              .ageing = c.ageing, .learning = c.learning};
-        rtnl::validate_vxlan(cfg, "change vxlan", name_, false);
-        run("change vxlan", rtnl::vxlan_change(index_, cfg));
-    }
+    void change(const VxlanChange& c);
 
     // This vxlan's forwarding database (bridge fdb ... dev NAME).
     Fdb fdb() const { return Fdb(*this); }
@@ -132,11 +86,74 @@ public:
 private:
     explicit Vxlan(OwnedLink link) : OwnedLink(std::move(link)) {}
 
-    static rtnl::VxlanConfig config(const VxlanOptions& o) {
-        return rtnl::VxlanConfig{.vni = o.vni, .device = 0, .local = o.local, .remote = o.remote, .group = o.group,
-                                 .ttl = o.ttl, .source_ports = o.source_ports, .ageing = o.ageing,
-                                 .learning = o.learning, .port = o.destination_port};
-    }
+    static rtnl::VxlanConfig config(const VxlanOptions& o);
 };
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
+    const std::string op = "create vxlan";
+    validate_interface_name(o.name, op);
+    if (!o.device.empty()) validate_interface_name(o.device, op + " '" + o.name + "': underlay device");
+    rtnl::VxlanConfig c = config(o);
+    c.device = o.device.empty() ? 0 : 1;  // placeholder: "has a device", resolved below
+    rtnl::validate_vxlan(c, op, o.name, true);
+    if (!netns.valid()) invalid_argument(op, o.name, "no namespace given (an empty NetnsRef)");
+    if (!o.device.empty()) {
+        auto dev = Link::find(netns, o.device);
+        if (!dev)
+            throw Error(ENODEV, op, o.name, {},
+                        "underlay device '" + o.device + "' does not exist in namespace " + netns.display_name());
+        c.device = dev->index();
+    }
+    rtnl::LinkCreate lc{.name = o.name, .mac = o.mac, .mtu = o.mtu, .up = o.up};
+    auto msg = rtnl::vxlan_new(lc, c);
+    try {
+        netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, o.name); });
+    } catch (const Error& e) {
+        if (!e.outcome_unknown()) throw;
+        throw detail::clean_up_unknown_create(e, netns, o.name, "vxlan");  // do not leak a half-known create
+    }
+    try {
+        return Vxlan(OwnedLink(Link::get(netns, o.name)));
+    } catch (...) {
+        if (auto l = Link::find(netns, o.name)) try { l->remove(); } catch (...) {}
+        throw;
+    }
+}
+
+NSNET_DECL Vxlan Vxlan::adopt(Link link) {
+    if (!vxlan_info(link.info()))
+        invalid_argument("adopt vxlan", link.name(), "link '" + link.name() + "' is not a vxlan");
+    return Vxlan(OwnedLink(std::move(link)));
+}
+
+NSNET_DECL VxlanInfo Vxlan::settings() const {
+    auto v = vxlan_info(info());
+    if (!v) throw Error(EINVAL, "read vxlan settings", name_, {}, "the link is no longer a vxlan");
+    return *v;
+}
+
+NSNET_DECL std::string Vxlan::describe() const {
+    VxlanInfo v = settings();
+    std::string dev{};
+    if (v.device) try { dev = Link::get(netns_, v.device).name(); } catch (const Error&) {}
+    return "vxlan " + v.to_string(dev);
+}
+
+NSNET_DECL void Vxlan::change(const VxlanChange& c) {
+    rtnl::VxlanConfig cfg{.local = c.local, .remote = c.remote, .group = c.group, .ttl = c.ttl,
+                          .ageing = c.ageing, .learning = c.learning};
+    rtnl::validate_vxlan(cfg, "change vxlan", name_, false);
+    run("change vxlan", rtnl::vxlan_change(index_, cfg));
+}
+
+NSNET_DECL rtnl::VxlanConfig Vxlan::config(const VxlanOptions& o) {
+    return rtnl::VxlanConfig{.vni = o.vni, .device = 0, .local = o.local, .remote = o.remote, .group = o.group,
+                             .ttl = o.ttl, .source_ports = o.source_ports, .ageing = o.ageing,
+                             .learning = o.learning, .port = o.destination_port};
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
