@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/error.hpp"
@@ -35,7 +36,45 @@ enum class SysctlFamily { V4, V6 };
 
 namespace detail {
 
-inline bool sysctl_component_ok(std::string_view c) {
+NSNET_DECL bool sysctl_component_ok(std::string_view c);
+
+// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; throws InvalidArgument naming the key.
+NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation);
+
+NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
+                                             const char* operation);
+
+NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown);
+
+NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value);
+
+}  // namespace detail
+
+// sysctl -n KEY (inside the namespace): "net.ipv4.ip_forward" -> "0". Trailing newline removed.
+NSNET_DECL std::string sysctl_get(const NetnsRef& netns, std::string_view key);
+
+// sysctl -w KEY=VALUE (inside the namespace).
+NSNET_DECL void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value);
+
+// sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
+NSNET_DECL std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                            SysctlFamily family = SysctlFamily::V4);
+
+// sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet).
+NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                     const std::string& value, SysctlFamily family = SysctlFamily::V4);
+
+// sysctl net.ipv4.ip_forward: is the namespace a router?
+NSNET_DECL bool ip_forward(const NetnsRef& netns);
+
+// sysctl -w net.ipv4.ip_forward=1|0 (the tutorial's "echo 1 > /proc/sys/net/ipv4/ip_forward").
+NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on);
+
+namespace detail {
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL bool sysctl_component_ok(std::string_view c) {
     if (c.empty()) return false;
     for (char ch : c)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
@@ -43,8 +82,7 @@ inline bool sysctl_component_ok(std::string_view c) {
     return true;
 }
 
-// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; throws InvalidArgument naming the key.
-inline std::string sysctl_path(std::string_view key, const char* operation) {
+NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation) {
     std::string k(key);
     if (k.rfind("net.", 0) != 0)
         invalid_argument(operation, k, "sysctl key '" + k + "' is not a net.* key (only those are per network namespace)");
@@ -65,8 +103,8 @@ inline std::string sysctl_path(std::string_view key, const char* operation) {
     return path;
 }
 
-inline std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
-                                         const char* operation) {
+NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
+                                             const char* operation) {
     // "all" and "default" are the kernel's own entries beside the interfaces.
     if (ifname != "all" && ifname != "default") validate_interface_name(ifname, operation);
     if (!sysctl_component_ok(key))
@@ -75,7 +113,7 @@ inline std::string interface_sysctl_path(SysctlFamily family, std::string_view i
            "/" + std::string(key);
 }
 
-inline std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
+NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
     return ns.run([&] {
         int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
         if (fd < 0) {
@@ -96,7 +134,7 @@ inline std::string read_proc_file(const NetnsRef& ns, const std::string& path, c
     });
 }
 
-inline void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
+NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
     if (value.find('\n') != std::string::npos || value.find('\0') != std::string::npos)
         invalid_argument("write sysctl", shown, "value '" + value + "' contains a newline or NUL");
     ns.run([&] {
@@ -118,42 +156,42 @@ inline void write_proc_file(const NetnsRef& ns, const std::string& path, const s
     });
 }
 
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace detail
 
-// sysctl -n KEY (inside the namespace): "net.ipv4.ip_forward" -> "0". Trailing newline removed.
-inline std::string sysctl_get(const NetnsRef& netns, std::string_view key) {
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string sysctl_get(const NetnsRef& netns, std::string_view key) {
     std::string path = detail::sysctl_path(key, "read sysctl");
     return detail::read_proc_file(netns, path, std::string(key));
 }
 
-// sysctl -w KEY=VALUE (inside the namespace).
-inline void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value) {
+NSNET_DECL void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value) {
     std::string path = detail::sysctl_path(key, "write sysctl");
     detail::write_proc_file(netns, path, std::string(key), value);
 }
 
-// sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
-inline std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
-                                        SysctlFamily family = SysctlFamily::V4) {
+NSNET_DECL std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                            SysctlFamily family) {
     std::string path = detail::interface_sysctl_path(family, ifname, key, "read sysctl");
     std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
                         std::string(ifname) + "." + std::string(key);
     return detail::read_proc_file(netns, path, shown);
 }
 
-// sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet).
-inline void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
-                                 const std::string& value, SysctlFamily family = SysctlFamily::V4) {
+NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+                                     const std::string& value, SysctlFamily family) {
     std::string path = detail::interface_sysctl_path(family, ifname, key, "write sysctl");
     std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
                         std::string(ifname) + "." + std::string(key);
     detail::write_proc_file(netns, path, shown, value);
 }
 
-// sysctl net.ipv4.ip_forward: is the namespace a router?
-inline bool ip_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv4.ip_forward") == "1"; }
+NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv4.ip_forward") == "1"; }
 
-// sysctl -w net.ipv4.ip_forward=1|0 (the tutorial's "echo 1 > /proc/sys/net/ipv4/ip_forward").
-inline void set_ip_forward(const NetnsRef& netns, bool on) { sysctl_set(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { sysctl_set(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
