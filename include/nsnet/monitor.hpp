@@ -53,6 +53,7 @@
 #include <variant>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
@@ -77,25 +78,8 @@ enum class ObjectKind : std::uint8_t { Link, Address, Route, Neighbor, Rule };
 // What happened. Resync marks the end of a full re-dump after an overrun (or resync()).
 enum class EventType : std::uint8_t { New, Changed, Deleted, Resync };
 
-inline const char* to_string(ObjectKind k) noexcept {
-    switch (k) {
-        case ObjectKind::Link: return "link";
-        case ObjectKind::Address: return "address";
-        case ObjectKind::Route: return "route";
-        case ObjectKind::Neighbor: return "neighbor";
-        case ObjectKind::Rule: return "rule";
-    }
-    return "?";
-}
-inline const char* to_string(EventType t) noexcept {
-    switch (t) {
-        case EventType::New: return "new";
-        case EventType::Changed: return "changed";
-        case EventType::Deleted: return "deleted";
-        case EventType::Resync: return "resync";
-    }
-    return "?";
-}
+NSNET_DECL const char* to_string(ObjectKind k) noexcept;
+NSNET_DECL const char* to_string(EventType t) noexcept;
 
 // Carried by a Resync event: why, and how many synthetic events the re-dump produced.
 struct ResyncInfo {
@@ -164,21 +148,185 @@ struct MonitorView {
     // Applies an event as a consumer would (New/Changed: store, Deleted: erase, Resync: nothing).
     void apply(const MonitorEvent& e);
     // The name of a link in this view ("" if unknown).
-    std::string link_name(int index) const {
-        auto it = links.find(index);
-        return it == links.end() ? std::string() : it->second.name;
-    }
+    std::string link_name(int index) const;
 };
 
 // Identity keys and value comparison (exposed for consumers and tests).
 namespace monitor_detail {
 
-inline std::string ip_text(const std::optional<IpAddress>& a) { return a ? a->to_string() : std::string("-"); }
+NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a);
 
-inline std::string key_of(const rtnl::AddressInfo& a) {
+NSNET_DECL std::string key_of(const rtnl::AddressInfo& a);
+NSNET_DECL std::string key_of(const rtnl::RouteInfo& r);
+NSNET_DECL std::string key_of(const rtnl::Neighbor& n);
+NSNET_DECL std::string key_of(const rtnl::Rule& r);
+
+// Bridges and bridge ports report running timers inside their kind data: ignore those bytes.
+NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b);
+NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b);
+NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b);
+inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
+inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
+
+// The kernel's entries for multicast destinations (NUD_NOARP, e.g. ff02::16 and 224.0.0.22 for
+// MLD/IGMP reports) come and go on timers without any event: they are not tracked.
+NSNET_DECL bool tracked(const rtnl::Neighbor& n);
+
+NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index);
+
+// Text of an object, naming devices from `view` when it knows them.
+NSNET_DECL std::string dev_name(const MonitorView* view, int index);
+NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view);
+
+// A burst of changes (the very thing that overruns a monitor) can interrupt every attempt of a
+// dump that dump_collect makes back to back. Rather than fail the resync, wait for a pause in the
+// churn: retry with a growing delay, for a few seconds at most.
+template <class Fn>
+auto until_consistent(Fn&& dump) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return dump();
+        } catch (const Error& e) {
+            if (e.errnum() != EINTR || attempt >= 60) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + 2 * attempt));
+        }
+    }
+}
+
+// Dumps the selected tables of `sock`'s namespace into a view (NLM_F_DUMP_INTR restarts).
+NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o);
+
+}  // namespace monitor_detail
+
+// One line per difference between two views ("+ address ...", "- route ...", "~ link ..."): what
+// `b` has that `a` lacks (+), the reverse (-), and objects that differ (~). Empty when they agree.
+NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b);
+
+// A fresh dump of a namespace's tables, keyed like a Monitor's view (`ip -d link; ip addr; ip route
+// show table all; ip neigh; ip rule` in one value).
+NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds = {});
+
+// "new link 4: veth0 (veth) UP LOWER_UP", "deleted address inet 10.0.0.1/24 dev veth0", ...;
+// synthetic events end in " (synthetic)".
+NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names = nullptr);
+
+class Monitor {
+public:
+    using Callback = std::function<void(const MonitorEvent&)>;
+
+    Monitor() = default;
+
+    // ip monitor link address route neigh rule, in `ns`. Subscribes first, then dumps the current
+    // state (the view); with options.initial_events that state is delivered as New events.
+    static Monitor open(const NetnsRef& ns, const MonitorOptions& options = {});
+
+    // The event socket's descriptor: poll it for POLLIN, then call poll_events().
+    int fd() const noexcept { return events_.fd(); }
+    const NetnsRef& netns() const noexcept { return ns_; }
+    // The Monitor's current picture of the kernel's tables (what a consumer applying every
+    // delivered event has).
+    const MonitorView& view() const noexcept { return view_; }
+    const MonitorStats& stats() const noexcept { return stats_; }
+    const MonitorOptions& options() const noexcept { return options_; }
+
+    // The next event; waits up to `timeout` (negative: forever). nullopt on timeout.
+    std::optional<MonitorEvent> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
+
+    // Handles everything queued without blocking and calls `callback` for each event; returns
+    // how many were delivered.
+    std::size_t poll_events(const Callback& callback);
+
+    // Delivers events to `callback` until `stop` is requested (checked between events; a stop
+    // request wakes the wait at once).
+    void run(const Callback& callback, std::stop_token stop);
+
+    // Re-dumps every table now and queues the differences (synthetic) and a Resync event.
+    void resync(const std::string& reason = "requested") { full_resync(reason, 0); }
+
+private:
+    MonitorEvent pop();
+
+    void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev = {});
+
+    // Reads what is queued (never blocks; at most a batch of datagrams, so a flood of events
+    // cannot keep it from delivering) and turns it into pending events; then runs the refreshes
+    // that silent-change triggers asked for.
+    void pump();
+
+    int current_receive_buffer() const;
+
+    void overrun(const std::string& reason);
+
+    void full_resync(const std::string& reason, std::size_t discarded);
+
+    bool any_dirty() const noexcept {
+        return dirty_links_ || dirty_addresses_ || dirty_routes_ || dirty_neighbors_ || dirty_rules_;
+    }
+
+    // Re-dumps the tables marked dirty and queues the differences (synthetic, no Resync marker).
+    void refresh();
+
+    // Queues synthetic events turning `from` into `to`: removals first (dependents before links),
+    // then additions and changes (links first).
+    void emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts);
+
+    // Stores a reported object; queues New or Changed unless nothing changed.
+    template <class Map, class Key, class T>
+    void upsert(Map& map, const Key& key, ObjectKind kind, T obj) {
+        auto it = map.find(key);
+        if (it == map.end()) {
+            map.emplace(key, obj);
+            queue(EventType::New, kind, false, std::move(obj));
+        } else if (!monitor_detail::same(it->second, obj)) {
+            T prev = std::move(it->second);
+            it->second = obj;
+            queue(EventType::Changed, kind, false, std::move(obj), std::move(prev));
+        }
+    }
+    // Removes a reported object; queues Deleted (with the view's copy) if the view had it.
+    template <class Map, class Key>
+    bool erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
+        auto it = map.find(key);
+        if (it == map.end()) return false;
+        queue(EventType::Deleted, kind, synthetic, std::move(it->second));
+        map.erase(it);
+        return true;
+    }
+
+    bool rules_name_links() const;
+
+    void handle(nl::Bytes data);
+
+    void mark_dirty_for(std::uint16_t type);
+
+    void handle_message(const nl::MessageView& m);
+
+    // A link is gone: its addresses, neighbours and routes are gone with it (deleted first, as
+    // synthetic events where the kernel did not report them), then the link itself.
+    void link_deleted(const rtnl::LinkInfo& l, bool refresh);
+
+    NetnsRef ns_{};
+    MonitorOptions options_{};
+    nl::Socket events_{};
+    nl::Socket dumps_{};
+    MonitorView view_{};
+    std::deque<MonitorEvent> pending_{};
+    MonitorStats stats_{};
+    bool dirty_links_ = false, dirty_addresses_ = false, dirty_routes_ = false, dirty_neighbors_ = false,
+         dirty_rules_ = false;
+};
+
+namespace monitor_detail {
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a) { return a ? a->to_string() : std::string("-"); }
+
+NSNET_DECL std::string key_of(const rtnl::AddressInfo& a) {
     return std::to_string(a.index) + " " + a.prefix.to_string() + " peer " + ip_text(a.peer);
 }
-inline std::string key_of(const rtnl::RouteInfo& r) {
+
+NSNET_DECL std::string key_of(const rtnl::RouteInfo& r) {
     std::string k = std::string(r.family == Family::V4 ? "4" : "6") + " t" + std::to_string(r.table) + " " +
                     r.dst.to_string() + " from " + (r.src ? r.src->to_string() : std::string("-")) + " tos " +
                     std::to_string(r.tos) + " m" + std::to_string(r.metric) + " type " +
@@ -190,10 +338,12 @@ inline std::string key_of(const rtnl::RouteInfo& r) {
     }
     return k;
 }
-inline std::string key_of(const rtnl::Neighbor& n) {
+
+NSNET_DECL std::string key_of(const rtnl::Neighbor& n) {
     return std::to_string(n.index) + " " + n.address.to_string() + (n.proxy ? " proxy" : "");
 }
-inline std::string key_of(const rtnl::Rule& r) {
+
+NSNET_DECL std::string key_of(const rtnl::Rule& r) {
     auto opt = [](const auto& o) { return o ? std::to_string(*o) : std::string("-"); };
     auto range = [](const auto& o) { return o ? std::to_string(o->start) + "-" + std::to_string(o->end) : std::string("-"); };
     return std::string(r.family == Family::V4 ? "4" : "6") + " pref " + opt(r.priority) + " from " +
@@ -205,8 +355,7 @@ inline std::string key_of(const rtnl::Rule& r) {
            std::to_string(r.table) + " goto " + opt(r.goto_target);
 }
 
-// Bridges and bridge ports report running timers inside their kind data: ignore those bytes.
-inline bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
+NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
     return a.index == b.index && a.name == b.name && a.flags == b.flags && a.type == b.type && a.mtu == b.mtu &&
            a.mac == b.mac && a.broadcast == b.broadcast && a.master == b.master && a.parent == b.parent &&
            a.link_netnsid == b.link_netnsid && a.group == b.group && a.operstate == b.operstate &&
@@ -214,11 +363,13 @@ inline bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
            (a.kind == "bridge" || a.info_data == b.info_data) &&
            (a.slave_kind == "bridge" || a.slave_info_data == b.slave_info_data);
 }
-inline bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b) {
+
+NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b) {
     return a.index == b.index && a.prefix == b.prefix && a.peer == b.peer && a.broadcast == b.broadcast &&
            a.scope == b.scope && a.flags == b.flags && a.label == b.label;
 }
-inline bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
+
+NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
     if (a.nexthops.size() != b.nexthops.size()) return false;
     for (std::size_t i = 0; i < a.nexthops.size(); ++i) {
         const auto &x = a.nexthops[i], &y = b.nexthops[i];
@@ -229,30 +380,26 @@ inline bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
            a.gateway == b.gateway && a.prefsrc == b.prefsrc && a.oif == b.oif && a.iif == b.iif &&
            a.metric == b.metric && a.nh_id == b.nh_id && a.mtu == b.mtu && a.pref == b.pref;
 }
-inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
-inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
 
-// The kernel's entries for multicast destinations (NUD_NOARP, e.g. ff02::16 and 224.0.0.22 for
-// MLD/IGMP reports) come and go on timers without any event: they are not tracked.
-inline bool tracked(const rtnl::Neighbor& n) {
+NSNET_DECL bool tracked(const rtnl::Neighbor& n) {
     const std::uint8_t first = n.address.data()[0];
     const bool multicast = n.address.is_v4() ? (first >= 224 && first <= 239) : first == 0xff;
     return !n.proxy && !multicast;
 }
 
-inline bool route_uses(const rtnl::RouteInfo& r, int index) {
+NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index) {
     if (r.oif == index) return true;
     for (const auto& h : r.nexthops)
         if (h.ifindex == index) return true;
     return false;
 }
 
-// Text of an object, naming devices from `view` when it knows them.
-inline std::string dev_name(const MonitorView* view, int index) {
+NSNET_DECL std::string dev_name(const MonitorView* view, int index) {
     std::string n = view ? view->link_name(index) : std::string();
     return n.empty() ? "#" + std::to_string(index) : n;
 }
-inline std::string describe_object(const MonitorObject& o, const MonitorView* view) {
+
+NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view) {
     if (auto* l = std::get_if<rtnl::LinkInfo>(&o)) {
         std::string s = std::to_string(l->index) + ": " + l->name;
         if (!l->kind.empty()) s += " (" + l->kind + ")";
@@ -290,23 +437,7 @@ inline std::string describe_object(const MonitorObject& o, const MonitorView* vi
     return "";
 }
 
-// A burst of changes (the very thing that overruns a monitor) can interrupt every attempt of a
-// dump that dump_collect makes back to back. Rather than fail the resync, wait for a pause in the
-// churn: retry with a growing delay, for a few seconds at most.
-template <class Fn>
-auto until_consistent(Fn&& dump) {
-    for (int attempt = 0;; ++attempt) {
-        try {
-            return dump();
-        } catch (const Error& e) {
-            if (e.errnum() != EINTR || attempt >= 60) throw;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5 + 2 * attempt));
-        }
-    }
-}
-
-// Dumps the selected tables of `sock`'s namespace into a view (NLM_F_DUMP_INTR restarts).
-inline MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
+NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
     MonitorView v;
     if (o.links) {
         auto m = rtnl::link_dump();
@@ -338,9 +469,34 @@ inline MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
     return v;
 }
 
+#endif  // NSNET_DEFINITIONS
+
 }  // namespace monitor_detail
 
-inline void MonitorView::apply(const MonitorEvent& e) {
+#if NSNET_DEFINITIONS
+
+NSNET_DECL const char* to_string(ObjectKind k) noexcept {
+    switch (k) {
+        case ObjectKind::Link: return "link";
+        case ObjectKind::Address: return "address";
+        case ObjectKind::Route: return "route";
+        case ObjectKind::Neighbor: return "neighbor";
+        case ObjectKind::Rule: return "rule";
+    }
+    return "?";
+}
+
+NSNET_DECL const char* to_string(EventType t) noexcept {
+    switch (t) {
+        case EventType::New: return "new";
+        case EventType::Changed: return "changed";
+        case EventType::Deleted: return "deleted";
+        case EventType::Resync: return "resync";
+    }
+    return "?";
+}
+
+NSNET_DECL void MonitorView::apply(const MonitorEvent& e) {
     auto store = [&](auto& map, const auto& key, const auto& obj) {
         if (e.type == EventType::Deleted) map.erase(key);
         else map[key] = obj;
@@ -353,9 +509,12 @@ inline void MonitorView::apply(const MonitorEvent& e) {
     else if (auto* u = e.rule()) store(rules, monitor_detail::key_of(*u), *u);
 }
 
-// One line per difference between two views ("+ address ...", "- route ...", "~ link ..."): what
-// `b` has that `a` lacks (+), the reverse (-), and objects that differ (~). Empty when they agree.
-inline std::vector<std::string> differences(const MonitorView& a, const MonitorView& b) {
+NSNET_DECL std::string MonitorView::link_name(int index) const {
+    auto it = links.find(index);
+    return it == links.end() ? std::string() : it->second.name;
+}
+
+NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b) {
     std::vector<std::string> out;
     auto cmp = [&](const char* what, const auto& ma, const auto& mb) {
         for (const auto& [k, v] : mb) {
@@ -376,16 +535,12 @@ inline std::vector<std::string> differences(const MonitorView& a, const MonitorV
     return out;
 }
 
-// A fresh dump of a namespace's tables, keyed like a Monitor's view (`ip -d link; ip addr; ip route
-// show table all; ip neigh; ip rule` in one value).
-inline MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds = {}) {
+NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds) {
     nl::Socket s = ns.netlink_socket(NETLINK_ROUTE);
     return monitor_detail::dump_view(s, kinds);
 }
 
-// "new link 4: veth0 (veth) UP LOWER_UP", "deleted address inet 10.0.0.1/24 dev veth0", ...;
-// synthetic events end in " (synthetic)".
-inline std::string to_string(const MonitorEvent& e, const MonitorView* names = nullptr) {
+NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names) {
     if (e.type == EventType::Resync) return "resync " + monitor_detail::describe_object(e.object, names);
     std::string s = std::string(to_string(e.type)) + " " + to_string(e.kind) + " " +
                     monitor_detail::describe_object(e.object, names);
@@ -393,459 +548,389 @@ inline std::string to_string(const MonitorEvent& e, const MonitorView* names = n
     return s;
 }
 
-class Monitor {
-public:
-    using Callback = std::function<void(const MonitorEvent&)>;
-
-    Monitor() = default;
-
-    // ip monitor link address route neigh rule, in `ns`. Subscribes first, then dumps the current
-    // state (the view); with options.initial_events that state is delivered as New events.
-    static Monitor open(const NetnsRef& ns, const MonitorOptions& options = {}) {
-        Monitor m;
-        m.ns_ = ns;
-        m.options_ = options;
-        m.events_ = ns.netlink_socket(NETLINK_ROUTE);
-        if (options.receive_buffer) m.events_.set_receive_buffer(*options.receive_buffer);
-        auto join = [&](unsigned group) { m.events_.subscribe(group); };
-        if (options.links) join(RTNLGRP_LINK);
-        if (options.addresses) {
-            join(RTNLGRP_IPV4_IFADDR);
-            join(RTNLGRP_IPV6_IFADDR);
+NSNET_DECL Monitor Monitor::open(const NetnsRef& ns, const MonitorOptions& options) {
+    Monitor m;
+    m.ns_ = ns;
+    m.options_ = options;
+    m.events_ = ns.netlink_socket(NETLINK_ROUTE);
+    if (options.receive_buffer) m.events_.set_receive_buffer(*options.receive_buffer);
+    auto join = [&](unsigned group) { m.events_.subscribe(group); };
+    if (options.links) join(RTNLGRP_LINK);
+    if (options.addresses) {
+        join(RTNLGRP_IPV4_IFADDR);
+        join(RTNLGRP_IPV6_IFADDR);
+    }
+    if (options.routes) {
+        join(RTNLGRP_IPV4_ROUTE);
+        join(RTNLGRP_IPV6_ROUTE);
+        try {
+            join(RTNLGRP_NEXTHOP);  // a trigger only; kernels before 5.3 have no such group
+        } catch (const Error&) {
         }
-        if (options.routes) {
-            join(RTNLGRP_IPV4_ROUTE);
-            join(RTNLGRP_IPV6_ROUTE);
+    }
+    if (options.neighbors) join(RTNLGRP_NEIGH);
+    if (options.rules) {
+        join(RTNLGRP_IPV4_RULE);
+        join(RTNLGRP_IPV6_RULE);
+    }
+    m.stats_.receive_buffer = m.current_receive_buffer();
+    m.dumps_ = ns.netlink_socket(NETLINK_ROUTE);
+    MonitorView initial = monitor_detail::dump_view(m.dumps_, options);
+    if (options.initial_events) m.emit_diff(MonitorView{}, initial, nullptr);
+    m.view_ = std::move(initial);
+    return m;
+}
+
+NSNET_DECL std::optional<MonitorEvent> Monitor::next(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (!pending_.empty()) return pop();
+        pump();
+        if (!pending_.empty()) continue;
+        int wait_ms = -1;
+        if (timeout.count() >= 0) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+        }
+        pollfd p{fd(), POLLIN, 0};
+        int r = ::poll(&p, 1, wait_ms);
+        if (r < 0 && errno != EINTR) throw_errno("wait for netlink events", ns_.display_name());
+    }
+}
+
+NSNET_DECL std::size_t Monitor::poll_events(const Callback& callback) {
+    pump();
+    std::size_t n = 0;
+    while (!pending_.empty()) {
+        MonitorEvent e = pop();
+        ++n;
+        callback(e);
+    }
+    return n;
+}
+
+NSNET_DECL void Monitor::run(const Callback& callback, std::stop_token stop) {
+    detail::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake) throw_errno("create eventfd");
+    std::stop_callback on_stop(stop, [&] {
+        std::uint64_t one = 1;
+        (void)!::write(wake.get(), &one, sizeof one);
+    });
+    while (!stop.stop_requested()) {
+        poll_events(callback);
+        if (stop.stop_requested()) break;
+        pollfd p[2] = {{fd(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+        int r = ::poll(p, 2, -1);
+        if (r < 0 && errno != EINTR) throw_errno("wait for netlink events", ns_.display_name());
+    }
+}
+
+NSNET_DECL MonitorEvent Monitor::pop() {
+    MonitorEvent e = std::move(pending_.front());
+    pending_.pop_front();
+    ++stats_.events;
+    if (e.synthetic) ++stats_.synthetic;
+    return e;
+}
+
+NSNET_DECL void Monitor::queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev) {
+    pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
+}
+
+NSNET_DECL void Monitor::pump() {
+    for (int n = 0; n < 256; ++n) {
+        nl::Bytes data;
+        try {
+            data = events_.receive(true);
+        } catch (const Error& e) {
+            if (e.errnum() == ENOBUFS || e.errnum() == EMSGSIZE) {
+                overrun(e.errnum() == ENOBUFS ? "receive queue overrun (ENOBUFS)"
+                                              : "an event datagram was truncated");
+                continue;
+            }
+            throw;
+        }
+        if (data.empty()) break;
+        ++stats_.datagrams;
+        handle(data);
+    }
+    if (any_dirty()) refresh();
+}
+
+NSNET_DECL int Monitor::current_receive_buffer() const {
+    int v = 0;
+    socklen_t len = sizeof v;
+    ::getsockopt(events_.fd(), SOL_SOCKET, SO_RCVBUF, &v, &len);
+    return v;
+}
+
+NSNET_DECL void Monitor::overrun(const std::string& reason) {
+    ++stats_.overruns;
+    // Events come faster than they are read: give the kernel more room for next time.
+    if (options_.max_receive_buffer > 0) {
+        int now = current_receive_buffer();
+        if (now < options_.max_receive_buffer) {
+            int want = std::min(options_.max_receive_buffer, now > 0 ? now * 2 : 1 << 20);
             try {
-                join(RTNLGRP_NEXTHOP);  // a trigger only; kernels before 5.3 have no such group
+                events_.set_receive_buffer(want / 2);  // the kernel doubles what it is given
             } catch (const Error&) {
             }
+            stats_.receive_buffer = current_receive_buffer();
         }
-        if (options.neighbors) join(RTNLGRP_NEIGH);
-        if (options.rules) {
-            join(RTNLGRP_IPV4_RULE);
-            join(RTNLGRP_IPV6_RULE);
-        }
-        m.stats_.receive_buffer = m.current_receive_buffer();
-        m.dumps_ = ns.netlink_socket(NETLINK_ROUTE);
-        MonitorView initial = monitor_detail::dump_view(m.dumps_, options);
-        if (options.initial_events) m.emit_diff(MonitorView{}, initial, nullptr);
-        m.view_ = std::move(initial);
-        return m;
     }
+    // What is still queued is older than the dump about to be taken: drop it.
+    std::size_t discarded = 0;
+    for (int spins = 0; spins < 100000; ++spins) {
+        try {
+            if (events_.receive(true).empty()) break;
+            ++discarded;
+        } catch (const Error& e) {
+            if (e.errnum() != ENOBUFS && e.errnum() != EMSGSIZE) throw;
+        }
+    }
+    full_resync(reason, discarded);
+}
 
-    // The event socket's descriptor: poll it for POLLIN, then call poll_events().
-    int fd() const noexcept { return events_.fd(); }
-    const NetnsRef& netns() const noexcept { return ns_; }
-    // The Monitor's current picture of the kernel's tables (what a consumer applying every
-    // delivered event has).
-    const MonitorView& view() const noexcept { return view_; }
-    const MonitorStats& stats() const noexcept { return stats_; }
-    const MonitorOptions& options() const noexcept { return options_; }
+NSNET_DECL void Monitor::full_resync(const std::string& reason, std::size_t discarded) {
+    ++stats_.resyncs;
+    MonitorView fresh = monitor_detail::dump_view(dumps_, options_);
+    ResyncInfo info{reason, 0, 0, 0, discarded};
+    emit_diff(view_, fresh, &info);
+    view_ = std::move(fresh);
+    dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
+    queue(EventType::Resync, ObjectKind::Link, true, info);
+}
 
-    // The next event; waits up to `timeout` (negative: forever). nullopt on timeout.
-    std::optional<MonitorEvent> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            if (!pending_.empty()) return pop();
-            pump();
-            if (!pending_.empty()) continue;
-            int wait_ms = -1;
-            if (timeout.count() >= 0) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0) return std::nullopt;
-                wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+NSNET_DECL void Monitor::refresh() {
+    ++stats_.refreshes;
+    MonitorOptions only = options_;
+    only.links = options_.links && dirty_links_;
+    only.addresses = options_.addresses && dirty_addresses_;
+    only.routes = options_.routes && dirty_routes_;
+    only.neighbors = options_.neighbors && dirty_neighbors_;
+    only.rules = options_.rules && dirty_rules_;
+    dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
+    MonitorView fresh;
+    if (only.links) {
+        MonitorOptions links_only{.links = true, .addresses = false, .routes = false, .neighbors = false, .rules = false};
+        fresh.links = monitor_detail::dump_view(dumps_, links_only).links;
+        // A link that vanished before its RTM_DELLINK was read takes its addresses, routes and
+        // neighbours with it: re-read those too.
+        for (const auto& [idx, l] : view_.links)
+            if (!fresh.links.count(idx)) {
+                only.addresses = options_.addresses;
+                only.routes = options_.routes;
+                only.neighbors = options_.neighbors;
+                only.rules = options_.rules && (only.rules || rules_name_links());
+                break;
             }
-            pollfd p{fd(), POLLIN, 0};
-            int r = ::poll(&p, 1, wait_ms);
-            if (r < 0 && errno != EINTR) throw_errno("wait for netlink events", ns_.display_name());
-        }
     }
+    MonitorOptions rest = only;
+    rest.links = false;
+    MonitorView others = monitor_detail::dump_view(dumps_, rest);
+    fresh.addresses = std::move(others.addresses);
+    fresh.routes = std::move(others.routes);
+    fresh.neighbors = std::move(others.neighbors);
+    fresh.rules = std::move(others.rules);
+    MonitorView old;
+    if (only.links) old.links = std::move(view_.links);
+    if (only.addresses) old.addresses = std::move(view_.addresses);
+    if (only.routes) old.routes = std::move(view_.routes);
+    if (only.neighbors) old.neighbors = std::move(view_.neighbors);
+    if (only.rules) old.rules = std::move(view_.rules);
+    emit_diff(old, fresh, nullptr);
+    if (only.links) view_.links = std::move(fresh.links);
+    if (only.addresses) view_.addresses = std::move(fresh.addresses);
+    if (only.routes) view_.routes = std::move(fresh.routes);
+    if (only.neighbors) view_.neighbors = std::move(fresh.neighbors);
+    if (only.rules) view_.rules = std::move(fresh.rules);
+}
 
-    // Handles everything queued without blocking and calls `callback` for each event; returns
-    // how many were delivered.
-    std::size_t poll_events(const Callback& callback) {
-        pump();
-        std::size_t n = 0;
-        while (!pending_.empty()) {
-            MonitorEvent e = pop();
-            ++n;
-            callback(e);
-        }
-        return n;
-    }
-
-    // Delivers events to `callback` until `stop` is requested (checked between events; a stop
-    // request wakes the wait at once).
-    void run(const Callback& callback, std::stop_token stop) {
-        detail::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-        if (!wake) throw_errno("create eventfd");
-        std::stop_callback on_stop(stop, [&] {
-            std::uint64_t one = 1;
-            (void)!::write(wake.get(), &one, sizeof one);
-        });
-        while (!stop.stop_requested()) {
-            poll_events(callback);
-            if (stop.stop_requested()) break;
-            pollfd p[2] = {{fd(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
-            int r = ::poll(p, 2, -1);
-            if (r < 0 && errno != EINTR) throw_errno("wait for netlink events", ns_.display_name());
-        }
-    }
-
-    // Re-dumps every table now and queues the differences (synthetic) and a Resync event.
-    void resync(const std::string& reason = "requested") { full_resync(reason, 0); }
-
-private:
-    MonitorEvent pop() {
-        MonitorEvent e = std::move(pending_.front());
-        pending_.pop_front();
-        ++stats_.events;
-        if (e.synthetic) ++stats_.synthetic;
-        return e;
-    }
-
-    void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev = {}) {
-        pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
-    }
-
-    // Reads what is queued (never blocks; at most a batch of datagrams, so a flood of events
-    // cannot keep it from delivering) and turns it into pending events; then runs the refreshes
-    // that silent-change triggers asked for.
-    void pump() {
-        for (int n = 0; n < 256; ++n) {
-            nl::Bytes data;
-            try {
-                data = events_.receive(true);
-            } catch (const Error& e) {
-                if (e.errnum() == ENOBUFS || e.errnum() == EMSGSIZE) {
-                    overrun(e.errnum() == ENOBUFS ? "receive queue overrun (ENOBUFS)"
-                                                  : "an event datagram was truncated");
-                    continue;
-                }
-                throw;
+NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts) {
+    auto removed = [&](ObjectKind kind, const auto& mf, const auto& mt) {
+        for (const auto& [k, v] : mf)
+            if (!mt.count(k)) {
+                queue(EventType::Deleted, kind, true, v);
+                if (counts) ++counts->removed;
             }
-            if (data.empty()) break;
-            ++stats_.datagrams;
-            handle(data);
-        }
-        if (any_dirty()) refresh();
-    }
-
-    int current_receive_buffer() const {
-        int v = 0;
-        socklen_t len = sizeof v;
-        ::getsockopt(events_.fd(), SOL_SOCKET, SO_RCVBUF, &v, &len);
-        return v;
-    }
-
-    void overrun(const std::string& reason) {
-        ++stats_.overruns;
-        // Events come faster than they are read: give the kernel more room for next time.
-        if (options_.max_receive_buffer > 0) {
-            int now = current_receive_buffer();
-            if (now < options_.max_receive_buffer) {
-                int want = std::min(options_.max_receive_buffer, now > 0 ? now * 2 : 1 << 20);
-                try {
-                    events_.set_receive_buffer(want / 2);  // the kernel doubles what it is given
-                } catch (const Error&) {
-                }
-                stats_.receive_buffer = current_receive_buffer();
+    };
+    auto added = [&](ObjectKind kind, const auto& mf, const auto& mt) {
+        for (const auto& [k, v] : mt) {
+            auto it = mf.find(k);
+            if (it == mf.end()) {
+                queue(EventType::New, kind, true, v);
+                if (counts) ++counts->added;
+            } else if (!monitor_detail::same(it->second, v)) {
+                queue(EventType::Changed, kind, true, v, it->second);
+                if (counts) ++counts->changed;
             }
         }
-        // What is still queued is older than the dump about to be taken: drop it.
-        std::size_t discarded = 0;
-        for (int spins = 0; spins < 100000; ++spins) {
-            try {
-                if (events_.receive(true).empty()) break;
-                ++discarded;
-            } catch (const Error& e) {
-                if (e.errnum() != ENOBUFS && e.errnum() != EMSGSIZE) throw;
+    };
+    removed(ObjectKind::Rule, from.rules, to.rules);
+    removed(ObjectKind::Neighbor, from.neighbors, to.neighbors);
+    removed(ObjectKind::Route, from.routes, to.routes);
+    removed(ObjectKind::Address, from.addresses, to.addresses);
+    removed(ObjectKind::Link, from.links, to.links);
+    added(ObjectKind::Link, from.links, to.links);
+    added(ObjectKind::Address, from.addresses, to.addresses);
+    added(ObjectKind::Route, from.routes, to.routes);
+    added(ObjectKind::Neighbor, from.neighbors, to.neighbors);
+    added(ObjectKind::Rule, from.rules, to.rules);
+}
+
+NSNET_DECL bool Monitor::rules_name_links() const {
+    for (const auto& [k, r] : view_.rules)
+        if (!r.iif.empty() || !r.oif.empty()) return true;
+    return false;
+}
+
+NSNET_DECL void Monitor::handle(nl::Bytes data) {
+    for (nl::MessageView m : nl::MessageRange(data)) {
+        ++stats_.messages;
+        try {
+            handle_message(m);
+        } catch (const Error& e) {
+            if (e.errnum() != EBADMSG) throw;
+            ++stats_.malformed;
+            mark_dirty_for(m.type());
+        }
+    }
+}
+
+NSNET_DECL void Monitor::mark_dirty_for(std::uint16_t type) {
+    switch (type) {
+        case RTM_NEWLINK: case RTM_DELLINK: dirty_links_ = true; break;
+        case RTM_NEWADDR: case RTM_DELADDR: dirty_addresses_ = true; break;
+        case RTM_NEWROUTE: case RTM_DELROUTE: dirty_routes_ = true; break;
+        case RTM_NEWNEIGH: case RTM_DELNEIGH: dirty_neighbors_ = true; break;
+        case RTM_NEWRULE: case RTM_DELRULE: dirty_rules_ = true; break;
+        default: break;
+    }
+}
+
+NSNET_DECL void Monitor::handle_message(const nl::MessageView& m) {
+    const bool refresh = options_.refresh_on_silent_changes;
+    switch (m.type()) {
+        case RTM_NEWLINK:
+        case RTM_DELLINK: {
+            if (!options_.links) return;
+            // Bridge port notifications (AF_BRIDGE) also travel on RTNLGRP_LINK; an AF_BRIDGE
+            // RTM_DELLINK means "no longer a bridge port", not "deleted".
+            if (m.family_header<ifinfomsg>().ifi_family == AF_BRIDGE) return;
+            auto l = rtnl::decode_link(m);
+            if (!l) return;
+            if (m.type() == RTM_DELLINK) {
+                link_deleted(*l, refresh);
+                return;
             }
-        }
-        full_resync(reason, discarded);
-    }
-
-    void full_resync(const std::string& reason, std::size_t discarded) {
-        ++stats_.resyncs;
-        MonitorView fresh = monitor_detail::dump_view(dumps_, options_);
-        ResyncInfo info{reason, 0, 0, 0, discarded};
-        emit_diff(view_, fresh, &info);
-        view_ = std::move(fresh);
-        dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
-        queue(EventType::Resync, ObjectKind::Link, true, info);
-    }
-
-    bool any_dirty() const noexcept {
-        return dirty_links_ || dirty_addresses_ || dirty_routes_ || dirty_neighbors_ || dirty_rules_;
-    }
-
-    // Re-dumps the tables marked dirty and queues the differences (synthetic, no Resync marker).
-    void refresh() {
-        ++stats_.refreshes;
-        MonitorOptions only = options_;
-        only.links = options_.links && dirty_links_;
-        only.addresses = options_.addresses && dirty_addresses_;
-        only.routes = options_.routes && dirty_routes_;
-        only.neighbors = options_.neighbors && dirty_neighbors_;
-        only.rules = options_.rules && dirty_rules_;
-        dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
-        MonitorView fresh;
-        if (only.links) {
-            MonitorOptions links_only{.links = true, .addresses = false, .routes = false, .neighbors = false, .rules = false};
-            fresh.links = monitor_detail::dump_view(dumps_, links_only).links;
-            // A link that vanished before its RTM_DELLINK was read takes its addresses, routes and
-            // neighbours with it: re-read those too.
-            for (const auto& [idx, l] : view_.links)
-                if (!fresh.links.count(idx)) {
-                    only.addresses = options_.addresses;
-                    only.routes = options_.routes;
-                    only.neighbors = options_.neighbors;
-                    only.rules = options_.rules && (only.rules || rules_name_links());
-                    break;
-                }
-        }
-        MonitorOptions rest = only;
-        rest.links = false;
-        MonitorView others = monitor_detail::dump_view(dumps_, rest);
-        fresh.addresses = std::move(others.addresses);
-        fresh.routes = std::move(others.routes);
-        fresh.neighbors = std::move(others.neighbors);
-        fresh.rules = std::move(others.rules);
-        MonitorView old;
-        if (only.links) old.links = std::move(view_.links);
-        if (only.addresses) old.addresses = std::move(view_.addresses);
-        if (only.routes) old.routes = std::move(view_.routes);
-        if (only.neighbors) old.neighbors = std::move(view_.neighbors);
-        if (only.rules) old.rules = std::move(view_.rules);
-        emit_diff(old, fresh, nullptr);
-        if (only.links) view_.links = std::move(fresh.links);
-        if (only.addresses) view_.addresses = std::move(fresh.addresses);
-        if (only.routes) view_.routes = std::move(fresh.routes);
-        if (only.neighbors) view_.neighbors = std::move(fresh.neighbors);
-        if (only.rules) view_.rules = std::move(fresh.rules);
-    }
-
-    // Queues synthetic events turning `from` into `to`: removals first (dependents before links),
-    // then additions and changes (links first).
-    void emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts) {
-        auto removed = [&](ObjectKind kind, const auto& mf, const auto& mt) {
-            for (const auto& [k, v] : mf)
-                if (!mt.count(k)) {
-                    queue(EventType::Deleted, kind, true, v);
-                    if (counts) ++counts->removed;
-                }
-        };
-        auto added = [&](ObjectKind kind, const auto& mf, const auto& mt) {
-            for (const auto& [k, v] : mt) {
-                auto it = mf.find(k);
-                if (it == mf.end()) {
-                    queue(EventType::New, kind, true, v);
-                    if (counts) ++counts->added;
-                } else if (!monitor_detail::same(it->second, v)) {
-                    queue(EventType::Changed, kind, true, v, it->second);
-                    if (counts) ++counts->changed;
+            auto it = view_.links.find(l->index);
+            if (refresh) {
+                if (it == view_.links.end()) {
+                    // A new link's first message can be incomplete (the first end of a veth pair
+                    // is announced before its peer exists: IFLA_LINK 0, completed silently).
+                    dirty_links_ = true;
+                    if (rules_name_links()) dirty_rules_ = true;
+                } else {
+                    unsigned changed = it->second.flags ^ l->flags;
+                    if (changed & (unsigned{IFF_UP} | unsigned{IFF_LOWER_UP} | unsigned{IFF_RUNNING})) {
+                        dirty_routes_ = dirty_neighbors_ = dirty_addresses_ = true;
+                    }
+                    if (it->second.name != l->name && rules_name_links()) dirty_rules_ = true;
                 }
             }
-        };
-        removed(ObjectKind::Rule, from.rules, to.rules);
-        removed(ObjectKind::Neighbor, from.neighbors, to.neighbors);
-        removed(ObjectKind::Route, from.routes, to.routes);
-        removed(ObjectKind::Address, from.addresses, to.addresses);
-        removed(ObjectKind::Link, from.links, to.links);
-        added(ObjectKind::Link, from.links, to.links);
-        added(ObjectKind::Address, from.addresses, to.addresses);
-        added(ObjectKind::Route, from.routes, to.routes);
-        added(ObjectKind::Neighbor, from.neighbors, to.neighbors);
-        added(ObjectKind::Rule, from.rules, to.rules);
-    }
-
-    // Stores a reported object; queues New or Changed unless nothing changed.
-    template <class Map, class Key, class T>
-    void upsert(Map& map, const Key& key, ObjectKind kind, T obj) {
-        auto it = map.find(key);
-        if (it == map.end()) {
-            map.emplace(key, obj);
-            queue(EventType::New, kind, false, std::move(obj));
-        } else if (!monitor_detail::same(it->second, obj)) {
-            T prev = std::move(it->second);
-            it->second = obj;
-            queue(EventType::Changed, kind, false, std::move(obj), std::move(prev));
+            upsert(view_.links, l->index, ObjectKind::Link, std::move(*l));
+            return;
         }
-    }
-    // Removes a reported object; queues Deleted (with the view's copy) if the view had it.
-    template <class Map, class Key>
-    bool erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
-        auto it = map.find(key);
-        if (it == map.end()) return false;
-        queue(EventType::Deleted, kind, synthetic, std::move(it->second));
-        map.erase(it);
-        return true;
-    }
-
-    bool rules_name_links() const {
-        for (const auto& [k, r] : view_.rules)
-            if (!r.iif.empty() || !r.oif.empty()) return true;
-        return false;
-    }
-
-    void handle(nl::Bytes data) {
-        for (nl::MessageView m : nl::MessageRange(data)) {
-            ++stats_.messages;
-            try {
-                handle_message(m);
-            } catch (const Error& e) {
-                if (e.errnum() != EBADMSG) throw;
-                ++stats_.malformed;
-                mark_dirty_for(m.type());
+        case RTM_NEWADDR:
+        case RTM_DELADDR: {
+            if (!options_.addresses) return;
+            auto a = rtnl::decode_address(m);
+            if (!a) return;
+            auto key = monitor_detail::key_of(*a);
+            if (m.type() == RTM_DELADDR) {
+                erase(view_.addresses, key, ObjectKind::Address, false);
+                // IPv4 routes preferring this source address are flushed without a message.
+                if (refresh && a->prefix.address().is_v4()) dirty_routes_ = true;
+            } else {
+                upsert(view_.addresses, key, ObjectKind::Address, std::move(*a));
             }
+            return;
         }
-    }
-
-    void mark_dirty_for(std::uint16_t type) {
-        switch (type) {
-            case RTM_NEWLINK: case RTM_DELLINK: dirty_links_ = true; break;
-            case RTM_NEWADDR: case RTM_DELADDR: dirty_addresses_ = true; break;
-            case RTM_NEWROUTE: case RTM_DELROUTE: dirty_routes_ = true; break;
-            case RTM_NEWNEIGH: case RTM_DELNEIGH: dirty_neighbors_ = true; break;
-            case RTM_NEWRULE: case RTM_DELRULE: dirty_rules_ = true; break;
-            default: break;
-        }
-    }
-
-    void handle_message(const nl::MessageView& m) {
-        const bool refresh = options_.refresh_on_silent_changes;
-        switch (m.type()) {
-            case RTM_NEWLINK:
-            case RTM_DELLINK: {
-                if (!options_.links) return;
-                // Bridge port notifications (AF_BRIDGE) also travel on RTNLGRP_LINK; an AF_BRIDGE
-                // RTM_DELLINK means "no longer a bridge port", not "deleted".
-                if (m.family_header<ifinfomsg>().ifi_family == AF_BRIDGE) return;
-                auto l = rtnl::decode_link(m);
-                if (!l) return;
-                if (m.type() == RTM_DELLINK) {
-                    link_deleted(*l, refresh);
+        case RTM_NEWROUTE:
+        case RTM_DELROUTE: {
+            if (!options_.routes) return;
+            auto r = rtnl::decode_route(m);
+            if (!r || (r->flags & RTM_F_CLONED)) return;
+            auto key = monitor_detail::key_of(*r);
+            if (m.type() == RTM_DELROUTE) {
+                auto it = view_.routes.find(key);
+                // One path of an IPv6 multipath route deleted: the rest stays; re-read it.
+                if (it != view_.routes.end() && !monitor_detail::same(it->second, *r) && !it->second.nexthops.empty() &&
+                    refresh) {
+                    dirty_routes_ = true;
                     return;
                 }
-                auto it = view_.links.find(l->index);
-                if (refresh) {
-                    if (it == view_.links.end()) {
-                        // A new link's first message can be incomplete (the first end of a veth pair
-                        // is announced before its peer exists: IFLA_LINK 0, completed silently).
-                        dirty_links_ = true;
-                        if (rules_name_links()) dirty_rules_ = true;
-                    } else {
-                        unsigned changed = it->second.flags ^ l->flags;
-                        if (changed & (unsigned{IFF_UP} | unsigned{IFF_LOWER_UP} | unsigned{IFF_RUNNING})) {
-                            dirty_routes_ = dirty_neighbors_ = dirty_addresses_ = true;
-                        }
-                        if (it->second.name != l->name && rules_name_links()) dirty_rules_ = true;
-                    }
-                }
-                upsert(view_.links, l->index, ObjectKind::Link, std::move(*l));
-                return;
+                erase(view_.routes, key, ObjectKind::Route, false);
+            } else {
+                // A replace may have changed a route kept under another key (IPv4 nexthop).
+                if (refresh && (m.flags() & NLM_F_REPLACE)) dirty_routes_ = true;
+                upsert(view_.routes, key, ObjectKind::Route, std::move(*r));
             }
-            case RTM_NEWADDR:
-            case RTM_DELADDR: {
-                if (!options_.addresses) return;
-                auto a = rtnl::decode_address(m);
-                if (!a) return;
-                auto key = monitor_detail::key_of(*a);
-                if (m.type() == RTM_DELADDR) {
-                    erase(view_.addresses, key, ObjectKind::Address, false);
-                    // IPv4 routes preferring this source address are flushed without a message.
-                    if (refresh && a->prefix.address().is_v4()) dirty_routes_ = true;
-                } else {
-                    upsert(view_.addresses, key, ObjectKind::Address, std::move(*a));
-                }
-                return;
-            }
-            case RTM_NEWROUTE:
-            case RTM_DELROUTE: {
-                if (!options_.routes) return;
-                auto r = rtnl::decode_route(m);
-                if (!r || (r->flags & RTM_F_CLONED)) return;
-                auto key = monitor_detail::key_of(*r);
-                if (m.type() == RTM_DELROUTE) {
-                    auto it = view_.routes.find(key);
-                    // One path of an IPv6 multipath route deleted: the rest stays; re-read it.
-                    if (it != view_.routes.end() && !monitor_detail::same(it->second, *r) && !it->second.nexthops.empty() &&
-                        refresh) {
-                        dirty_routes_ = true;
-                        return;
-                    }
-                    erase(view_.routes, key, ObjectKind::Route, false);
-                } else {
-                    // A replace may have changed a route kept under another key (IPv4 nexthop).
-                    if (refresh && (m.flags() & NLM_F_REPLACE)) dirty_routes_ = true;
-                    upsert(view_.routes, key, ObjectKind::Route, std::move(*r));
-                }
-                return;
-            }
-            case RTM_NEWNEIGH:
-            case RTM_DELNEIGH: {
-                if (!options_.neighbors) return;
-                auto n = rtnl::decode_neighbor(m);
-                if (!n || !monitor_detail::tracked(*n)) return;
-                auto key = monitor_detail::key_of(*n);
-                if (m.type() == RTM_DELNEIGH) erase(view_.neighbors, key, ObjectKind::Neighbor, false);
-                else upsert(view_.neighbors, key, ObjectKind::Neighbor, std::move(*n));
-                return;
-            }
-            case RTM_NEWRULE:
-            case RTM_DELRULE: {
-                if (!options_.rules) return;
-                auto r = rtnl::decode_rule(m);
-                if (!r) return;
-                auto key = monitor_detail::key_of(*r);
-                if (m.type() == RTM_DELRULE) erase(view_.rules, key, ObjectKind::Rule, false);
-                else upsert(view_.rules, key, ObjectKind::Rule, std::move(*r));
-                return;
-            }
-            case RTM_NEWNEXTHOP:
-            case RTM_DELNEXTHOP:
-                // Routes using a nexthop object change or vanish with it, not always with a message.
-                if (options_.routes && refresh) dirty_routes_ = true;
-                return;
-            default:
-                return;  // NLMSG_NOOP, NLMSG_DONE, ... nothing for a monitor
+            return;
         }
-    }
-
-    // A link is gone: its addresses, neighbours and routes are gone with it (deleted first, as
-    // synthetic events where the kernel did not report them), then the link itself.
-    void link_deleted(const rtnl::LinkInfo& l, bool refresh) {
-        const int idx = l.index;
-        if (!view_.links.count(idx)) return;
-        std::vector<std::string> gone;
-        for (const auto& [k, n] : view_.neighbors)
-            if (n.index == idx) gone.push_back(k);
-        for (const auto& k : gone) erase(view_.neighbors, k, ObjectKind::Neighbor, true);
-        gone.clear();
-        for (const auto& [k, r] : view_.routes)
-            if (monitor_detail::route_uses(r, idx)) gone.push_back(k);
-        for (const auto& k : gone) erase(view_.routes, k, ObjectKind::Route, true);
-        gone.clear();
-        for (const auto& [k, a] : view_.addresses)
-            if (a.index == idx) gone.push_back(k);
-        for (const auto& k : gone) erase(view_.addresses, k, ObjectKind::Address, true);
-        erase(view_.links, idx, ObjectKind::Link, false);
-        if (refresh) {
-            dirty_routes_ = true;  // multipath routes lose a path; prefsrc routes go silently
-            if (rules_name_links()) dirty_rules_ = true;
+        case RTM_NEWNEIGH:
+        case RTM_DELNEIGH: {
+            if (!options_.neighbors) return;
+            auto n = rtnl::decode_neighbor(m);
+            if (!n || !monitor_detail::tracked(*n)) return;
+            auto key = monitor_detail::key_of(*n);
+            if (m.type() == RTM_DELNEIGH) erase(view_.neighbors, key, ObjectKind::Neighbor, false);
+            else upsert(view_.neighbors, key, ObjectKind::Neighbor, std::move(*n));
+            return;
         }
+        case RTM_NEWRULE:
+        case RTM_DELRULE: {
+            if (!options_.rules) return;
+            auto r = rtnl::decode_rule(m);
+            if (!r) return;
+            auto key = monitor_detail::key_of(*r);
+            if (m.type() == RTM_DELRULE) erase(view_.rules, key, ObjectKind::Rule, false);
+            else upsert(view_.rules, key, ObjectKind::Rule, std::move(*r));
+            return;
+        }
+        case RTM_NEWNEXTHOP:
+        case RTM_DELNEXTHOP:
+            // Routes using a nexthop object change or vanish with it, not always with a message.
+            if (options_.routes && refresh) dirty_routes_ = true;
+            return;
+        default:
+            return;  // NLMSG_NOOP, NLMSG_DONE, ... nothing for a monitor
     }
+}
 
-    NetnsRef ns_{};
-    MonitorOptions options_{};
-    nl::Socket events_{};
-    nl::Socket dumps_{};
-    MonitorView view_{};
-    std::deque<MonitorEvent> pending_{};
-    MonitorStats stats_{};
-    bool dirty_links_ = false, dirty_addresses_ = false, dirty_routes_ = false, dirty_neighbors_ = false,
-         dirty_rules_ = false;
-};
+NSNET_DECL void Monitor::link_deleted(const rtnl::LinkInfo& l, bool refresh) {
+    const int idx = l.index;
+    if (!view_.links.count(idx)) return;
+    std::vector<std::string> gone;
+    for (const auto& [k, n] : view_.neighbors)
+        if (n.index == idx) gone.push_back(k);
+    for (const auto& k : gone) erase(view_.neighbors, k, ObjectKind::Neighbor, true);
+    gone.clear();
+    for (const auto& [k, r] : view_.routes)
+        if (monitor_detail::route_uses(r, idx)) gone.push_back(k);
+    for (const auto& k : gone) erase(view_.routes, k, ObjectKind::Route, true);
+    gone.clear();
+    for (const auto& [k, a] : view_.addresses)
+        if (a.index == idx) gone.push_back(k);
+    for (const auto& k : gone) erase(view_.addresses, k, ObjectKind::Address, true);
+    erase(view_.links, idx, ObjectKind::Link, false);
+    if (refresh) {
+        dirty_routes_ = true;  // multipath routes lose a path; prefsrc routes go silently
+        if (rules_name_links()) dirty_rules_ = true;
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
