@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -40,7 +41,60 @@ struct NeighborOptions {
 
 namespace detail {
 
-inline rtnl::Neighbor to_neighbor(const Link& dev, const NeighborOptions& o, const char* operation) {
+NSNET_DECL rtnl::Neighbor to_neighbor(const Link& dev, const NeighborOptions& o, const char* operation);
+
+NSNET_DECL void neighbor_request(const Link& dev, nl::MessageBuilder msg, const std::string& operation,
+                                 const std::string& object);
+
+}  // namespace detail
+
+namespace detail {
+
+// A valid state (permanent, noarp, reachable, stale, ...) without a link-layer address is refused by
+// the kernel on devices that have one (Ethernet) *after* it created an empty entry; refuse it first.
+NSNET_DECL void check_lladdr_needed(const Link& dev, const rtnl::Neighbor& n, const char* operation);
+
+}  // namespace detail
+
+// ip neigh add ADDR lladdr MAC dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV.
+// An existing entry is Error(EEXIST); use replace_neighbor() to overwrite.
+NSNET_DECL void add_neighbor(const Link& dev, const NeighborOptions& options);
+
+// ip neigh replace ...: creates or overwrites the entry.
+NSNET_DECL void replace_neighbor(const Link& dev, const NeighborOptions& options);
+
+// ip neigh del ADDR dev DEV (proxy=true: ip neigh del proxy ADDR dev DEV). None is Error(ENOENT).
+NSNET_DECL void delete_neighbor(const Link& dev, std::string_view address, bool proxy = false);
+
+// Which entries list_neighbors() returns.
+struct NeighborFilter {
+    std::optional<Family> family{};  // both when unset
+    int index = 0;                   // one device (ifindex), 0: all
+    bool proxy = false;              // the proxy entries instead of the cache (`ip neigh show proxy`)
+};
+
+// ip neigh show [dev DEV] [proxy]
+NSNET_DECL std::vector<Neighbor> list_neighbors(const NetnsRef& ns, const NeighborFilter& filter = {});
+// ip neigh show dev DEV
+inline std::vector<Neighbor> list_neighbors(const Link& dev, bool proxy = false) {
+    return list_neighbors(dev.netns(), NeighborFilter{.family = {}, .index = dev.index(), .proxy = proxy});
+}
+
+struct FlushOptions {
+    std::optional<Family> family{};
+    bool include_permanent = false;   // also permanent and noarp entries (`ip neigh flush ... nud all`)
+};
+
+// ip neigh flush dev DEV: deletes the device's dynamic entries (not permanent/noarp ones unless
+// asked, never proxy entries) and returns how many it deleted. Entries that vanish meanwhile are
+// not counted and not an error. Repeats the dump until nothing flushable is left (max 10 rounds).
+NSNET_DECL std::size_t flush_neighbors(const Link& dev, const FlushOptions& options = {});
+
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL rtnl::Neighbor to_neighbor(const Link& dev, const NeighborOptions& o, const char* operation) {
     if (!dev.valid()) throw Error(ENODEV, operation, dev.name(), {}, "link handle is empty or was removed");
     if (o.address.empty()) invalid_argument(operation, dev.name(), "no neighbour address given");
     auto addr = IpAddress::try_parse(o.address);
@@ -62,18 +116,12 @@ inline rtnl::Neighbor to_neighbor(const Link& dev, const NeighborOptions& o, con
     return n;
 }
 
-inline void neighbor_request(const Link& dev, nl::MessageBuilder msg, const std::string& operation,
-                             const std::string& object) {
+NSNET_DECL void neighbor_request(const Link& dev, nl::MessageBuilder msg, const std::string& operation,
+                                 const std::string& object) {
     dev.netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, object + " dev " + dev.name()); });
 }
 
-}  // namespace detail
-
-namespace detail {
-
-// A valid state (permanent, noarp, reachable, stale, ...) without a link-layer address is refused by
-// the kernel on devices that have one (Ethernet) *after* it created an empty entry; refuse it first.
-inline void check_lladdr_needed(const Link& dev, const rtnl::Neighbor& n, const char* operation) {
+NSNET_DECL void check_lladdr_needed(const Link& dev, const rtnl::Neighbor& n, const char* operation) {
     constexpr std::uint16_t valid = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE;
     if (n.proxy || n.lladdr || !(static_cast<std::uint16_t>(n.state) & valid)) return;
     if (dev.info().mac)
@@ -83,37 +131,25 @@ inline void check_lladdr_needed(const Link& dev, const rtnl::Neighbor& n, const 
 
 }  // namespace detail
 
-// ip neigh add ADDR lladdr MAC dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV.
-// An existing entry is Error(EEXIST); use replace_neighbor() to overwrite.
-inline void add_neighbor(const Link& dev, const NeighborOptions& options) {
+NSNET_DECL void add_neighbor(const Link& dev, const NeighborOptions& options) {
     auto n = detail::to_neighbor(dev, options, "add neighbor");
     detail::check_lladdr_needed(dev, n, "add neighbor");
     detail::neighbor_request(dev, rtnl::neighbor_new(n), "add neighbor", options.address);
 }
 
-// ip neigh replace ...: creates or overwrites the entry.
-inline void replace_neighbor(const Link& dev, const NeighborOptions& options) {
+NSNET_DECL void replace_neighbor(const Link& dev, const NeighborOptions& options) {
     auto n = detail::to_neighbor(dev, options, "replace neighbor");
     detail::check_lladdr_needed(dev, n, "replace neighbor");
     detail::neighbor_request(dev, rtnl::neighbor_new(n, true), "replace neighbor", options.address);
 }
 
-// ip neigh del ADDR dev DEV (proxy=true: ip neigh del proxy ADDR dev DEV). None is Error(ENOENT).
-inline void delete_neighbor(const Link& dev, std::string_view address, bool proxy = false) {
+NSNET_DECL void delete_neighbor(const Link& dev, std::string_view address, bool proxy) {
     NeighborOptions o{.address = std::string(address), .lladdr = {}, .state = NeighborState::Permanent, .router = false, .proxy = proxy};
     auto n = detail::to_neighbor(dev, o, "delete neighbor");
     detail::neighbor_request(dev, rtnl::neighbor_del(n), "delete neighbor", o.address);
 }
 
-// Which entries list_neighbors() returns.
-struct NeighborFilter {
-    std::optional<Family> family{};  // both when unset
-    int index = 0;                   // one device (ifindex), 0: all
-    bool proxy = false;              // the proxy entries instead of the cache (`ip neigh show proxy`)
-};
-
-// ip neigh show [dev DEV] [proxy]
-inline std::vector<Neighbor> list_neighbors(const NetnsRef& ns, const NeighborFilter& filter = {}) {
+NSNET_DECL std::vector<Neighbor> list_neighbors(const NetnsRef& ns, const NeighborFilter& filter) {
     auto all = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::neighbor_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC,
                                      filter.index, filter.proxy);
@@ -126,20 +162,8 @@ inline std::vector<Neighbor> list_neighbors(const NetnsRef& ns, const NeighborFi
     });
     return all;
 }
-// ip neigh show dev DEV
-inline std::vector<Neighbor> list_neighbors(const Link& dev, bool proxy = false) {
-    return list_neighbors(dev.netns(), NeighborFilter{.family = {}, .index = dev.index(), .proxy = proxy});
-}
 
-struct FlushOptions {
-    std::optional<Family> family{};
-    bool include_permanent = false;   // also permanent and noarp entries (`ip neigh flush ... nud all`)
-};
-
-// ip neigh flush dev DEV: deletes the device's dynamic entries (not permanent/noarp ones unless
-// asked, never proxy entries) and returns how many it deleted. Entries that vanish meanwhile are
-// not counted and not an error. Repeats the dump until nothing flushable is left (max 10 rounds).
-inline std::size_t flush_neighbors(const Link& dev, const FlushOptions& options = {}) {
+NSNET_DECL std::size_t flush_neighbors(const Link& dev, const FlushOptions& options) {
     if (!dev.valid()) throw Error(ENODEV, "flush neighbors", dev.name(), {}, "link handle is empty or was removed");
     std::size_t deleted = 0;
     for (int round = 0; round < 10; ++round) {
@@ -163,5 +187,7 @@ inline std::size_t flush_neighbors(const Link& dev, const FlushOptions& options 
     }
     return deleted;
 }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet

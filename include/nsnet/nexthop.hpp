@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -44,7 +45,58 @@ struct NexthopOptions {
 
 namespace detail {
 
-inline Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
+NSNET_DECL Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation);
+
+NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool replace);
+
+}  // namespace detail
+
+// True when the kernel has nexthop objects (Linux 5.3+): a dump is answered rather than refused.
+NSNET_DECL bool nexthops_supported(const NetnsRef& ns);
+
+// ip nexthop add id N via GW dev DEV | dev DEV | blackhole | group ... ; returns the id (the
+// kernel's choice when id was 0). An existing id is Error(EEXIST).
+NSNET_DECL std::uint32_t add_nexthop(const NetnsRef& ns, const NexthopOptions& options);
+// ip nexthop replace ...: every route using the id follows the new definition.
+NSNET_DECL std::uint32_t replace_nexthop(const NetnsRef& ns, const NexthopOptions& options);
+// ip nexthop del id N (routes using it are deleted by the kernel). None is Error(ENOENT).
+NSNET_DECL void delete_nexthop(const NetnsRef& ns, std::uint32_t id);
+// ip nexthop show
+NSNET_DECL std::vector<Nexthop> list_nexthops(const NetnsRef& ns);
+// ip nexthop get id N; nullopt when there is none.
+NSNET_DECL std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id);
+
+// A nexthop nsnet added; deleted on destruction unless persist()ed. Move-only.
+class OwnedNexthop {
+public:
+    OwnedNexthop() = default;
+    static OwnedNexthop add(const NetnsRef& ns, const NexthopOptions& options);
+    OwnedNexthop(OwnedNexthop&& o) noexcept
+        : ns_(std::move(o.ns_)), id_(std::exchange(o.id_, 0)), owned_(std::exchange(o.owned_, false)) {}
+    OwnedNexthop& operator=(OwnedNexthop&& o) noexcept;
+    OwnedNexthop(const OwnedNexthop&) = delete;
+    OwnedNexthop& operator=(const OwnedNexthop&) = delete;
+    ~OwnedNexthop();
+
+    std::uint32_t id() const noexcept { return id_; }
+    const NetnsRef& netns() const noexcept { return ns_; }
+    bool owned() const noexcept { return owned_; }
+    void persist() noexcept { owned_ = false; }
+    // ip nexthop del id N now; one already gone counts as deleted.
+    void remove();
+
+private:
+    void destroy() noexcept;
+    NetnsRef ns_{};
+    std::uint32_t id_ = 0;
+    bool owned_ = false;
+};
+
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
     Nexthop n{};
     n.id = o.id;
     n.blackhole = o.blackhole;
@@ -68,7 +120,7 @@ inline Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const cha
     return n;
 }
 
-inline std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool replace) {
+NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool replace) {
     const char* op = replace ? "replace nexthop" : "add nexthop";
     auto msg = rtnl::nexthop_new(n, replace);
     if (n.id == 0) msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ECHO));
@@ -83,8 +135,7 @@ inline std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool 
 
 }  // namespace detail
 
-// True when the kernel has nexthop objects (Linux 5.3+): a dump is answered rather than refused.
-inline bool nexthops_supported(const NetnsRef& ns) {
+NSNET_DECL bool nexthops_supported(const NetnsRef& ns) {
     try {
         ns.with_rtnl([](nl::Socket& s) {
             auto m = rtnl::nexthop_dump();
@@ -97,29 +148,27 @@ inline bool nexthops_supported(const NetnsRef& ns) {
     }
 }
 
-// ip nexthop add id N via GW dev DEV | dev DEV | blackhole | group ... ; returns the id (the
-// kernel's choice when id was 0). An existing id is Error(EEXIST).
-inline std::uint32_t add_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
+NSNET_DECL std::uint32_t add_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
     return detail::nexthop_request(ns, detail::to_nexthop(ns, options, "add nexthop"), false);
 }
-// ip nexthop replace ...: every route using the id follows the new definition.
-inline std::uint32_t replace_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
+
+NSNET_DECL std::uint32_t replace_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
     return detail::nexthop_request(ns, detail::to_nexthop(ns, options, "replace nexthop"), true);
 }
-// ip nexthop del id N (routes using it are deleted by the kernel). None is Error(ENOENT).
-inline void delete_nexthop(const NetnsRef& ns, std::uint32_t id) {
+
+NSNET_DECL void delete_nexthop(const NetnsRef& ns, std::uint32_t id) {
     auto msg = rtnl::nexthop_del(id);
     ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "delete nexthop", "id " + std::to_string(id)); });
 }
-// ip nexthop show
-inline std::vector<Nexthop> list_nexthops(const NetnsRef& ns) {
+
+NSNET_DECL std::vector<Nexthop> list_nexthops(const NetnsRef& ns) {
     return ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::nexthop_dump();
         return nl::dump_collect(s, m, "list nexthops", rtnl::decode_nexthop);
     });
 }
-// ip nexthop get id N; nullopt when there is none.
-inline std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id) {
+
+NSNET_DECL std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id) {
     std::optional<Nexthop> found{};
     auto msg = rtnl::nexthop_get(id);
     try {
@@ -134,57 +183,45 @@ inline std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id) 
     return found;
 }
 
-// A nexthop nsnet added; deleted on destruction unless persist()ed. Move-only.
-class OwnedNexthop {
-public:
-    OwnedNexthop() = default;
-    static OwnedNexthop add(const NetnsRef& ns, const NexthopOptions& options) {
-        OwnedNexthop n;
-        n.id_ = add_nexthop(ns, options);
-        n.ns_ = ns;
-        n.owned_ = true;
-        return n;
-    }
-    OwnedNexthop(OwnedNexthop&& o) noexcept
-        : ns_(std::move(o.ns_)), id_(std::exchange(o.id_, 0)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedNexthop& operator=(OwnedNexthop&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            ns_ = std::move(o.ns_);
-            id_ = std::exchange(o.id_, 0);
-            owned_ = std::exchange(o.owned_, false);
-        }
-        return *this;
-    }
-    OwnedNexthop(const OwnedNexthop&) = delete;
-    OwnedNexthop& operator=(const OwnedNexthop&) = delete;
-    ~OwnedNexthop() { destroy(); }
+NSNET_DECL OwnedNexthop OwnedNexthop::add(const NetnsRef& ns, const NexthopOptions& options) {
+    OwnedNexthop n;
+    n.id_ = add_nexthop(ns, options);
+    n.ns_ = ns;
+    n.owned_ = true;
+    return n;
+}
 
-    std::uint32_t id() const noexcept { return id_; }
-    const NetnsRef& netns() const noexcept { return ns_; }
-    bool owned() const noexcept { return owned_; }
-    void persist() noexcept { owned_ = false; }
-    // ip nexthop del id N now; one already gone counts as deleted.
-    void remove() {
-        if (!owned_) return;
-        owned_ = false;
-        try {
-            delete_nexthop(ns_, id_);
-        } catch (const Error& e) {
-            if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
-        }
+NSNET_DECL OwnedNexthop& OwnedNexthop::operator=(OwnedNexthop&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        ns_ = std::move(o.ns_);
+        id_ = std::exchange(o.id_, 0);
+        owned_ = std::exchange(o.owned_, false);
     }
+    return *this;
+}
 
-private:
-    void destroy() noexcept {
-        try {
-            remove();
-        } catch (...) {
-        }
+NSNET_DECL OwnedNexthop::~OwnedNexthop() {
+    destroy();
+}
+
+NSNET_DECL void OwnedNexthop::remove() {
+    if (!owned_) return;
+    owned_ = false;
+    try {
+        delete_nexthop(ns_, id_);
+    } catch (const Error& e) {
+        if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
     }
-    NetnsRef ns_{};
-    std::uint32_t id_ = 0;
-    bool owned_ = false;
-};
+}
+
+NSNET_DECL void OwnedNexthop::destroy() noexcept {
+    try {
+        remove();
+    } catch (...) {
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
@@ -53,7 +54,83 @@ struct RuleOptions {
 
 namespace detail {
 
-inline std::optional<Prefix> parse_rule_prefix(const std::string& text, const char* which, const char* operation) {
+NSNET_DECL std::optional<Prefix> parse_rule_prefix(const std::string& text, const char* which, const char* operation);
+
+}  // namespace detail
+
+// Turns options into the typed rule (parses from/to). Throws InvalidArgument naming a bad value.
+NSNET_DECL Rule to_rule(const RuleOptions& o, const char* operation = "add rule");
+
+// ip rule add ... in `ns` (typed form, e.g. a rule from list_rules() of another namespace).
+// Template only so that a braced list `{.from = ...}` always means RuleOptions.
+template <class R>
+    requires std::is_same_v<R, Rule>
+void add_rule(const NetnsRef& ns, const R& rule) {
+    auto msg = rtnl::rule_new(rule);
+    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "add rule", rtnl::describe(rule)); });
+}
+
+// ip rule add FROM/TO/... lookup T | blackhole | unreachable | prohibit in `ns`.
+// An identical rule is an error (EEXIST). Bad input throws InvalidArgument before anything is sent.
+NSNET_DECL void add_rule(const NetnsRef& ns, const RuleOptions& options);
+
+// ip rule del ...: removes the first rule (lowest priority) that matches every selector given.
+// No matching rule is Error(ENOENT).
+template <class R>
+    requires std::is_same_v<R, Rule>
+void delete_rule(const NetnsRef& ns, const R& rule) {
+    auto msg = rtnl::rule_del(rule);
+    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "delete rule", rtnl::describe(rule)); });
+}
+NSNET_DECL void delete_rule(const NetnsRef& ns, const RuleOptions& options);
+
+// ip rule show (IPv4 and IPv6, or one family), in the kernel's order (by priority).
+NSNET_DECL std::vector<Rule> list_rules(const NetnsRef& ns, std::optional<Family> family = std::nullopt);
+
+// A rule nsnet added; deleted on destruction unless persist()ed (a rule already gone, or gone with
+// its namespace, is fine). Move-only.
+class OwnedRule {
+public:
+    OwnedRule() = default;
+    // ip rule add ... ; the returned object deletes it again.
+    static OwnedRule add(const NetnsRef& ns, const RuleOptions& options);
+    template <class R>
+        requires std::is_same_v<R, Rule>
+    static OwnedRule add(const NetnsRef& ns, const R& rule) {
+        add_rule(ns, rule);
+        OwnedRule r;
+        r.ns_ = ns;
+        r.rule_ = rule;
+        r.owned_ = true;
+        return r;
+    }
+    OwnedRule(OwnedRule&& o) noexcept
+        : ns_(std::move(o.ns_)), rule_(std::move(o.rule_)), owned_(std::exchange(o.owned_, false)) {}
+    OwnedRule& operator=(OwnedRule&& o) noexcept;
+    OwnedRule(const OwnedRule&) = delete;
+    OwnedRule& operator=(const OwnedRule&) = delete;
+    ~OwnedRule();
+
+    const Rule& rule() const noexcept { return rule_; }
+    const NetnsRef& netns() const noexcept { return ns_; }
+    bool owned() const noexcept { return owned_; }
+    // Keep the rule after this object is gone.
+    void persist() noexcept { owned_ = false; }
+    // ip rule del ... now; a rule already gone (ENOENT) counts as deleted.
+    void remove();
+
+private:
+    void destroy() noexcept;
+    NetnsRef ns_{};
+    Rule rule_{};
+    bool owned_ = false;
+};
+
+#if NSNET_DEFINITIONS
+
+namespace detail {
+
+NSNET_DECL std::optional<Prefix> parse_rule_prefix(const std::string& text, const char* which, const char* operation) {
     if (text.empty() || text == "all") return std::nullopt;
     auto p = Prefix::try_parse(text);
     if (!p)
@@ -64,8 +141,7 @@ inline std::optional<Prefix> parse_rule_prefix(const std::string& text, const ch
 
 }  // namespace detail
 
-// Turns options into the typed rule (parses from/to). Throws InvalidArgument naming a bad value.
-inline Rule to_rule(const RuleOptions& o, const char* operation = "add rule") {
+NSNET_DECL Rule to_rule(const RuleOptions& o, const char* operation) {
     Rule r{};
     r.from = detail::parse_rule_prefix(o.from, "from", operation);
     r.to = detail::parse_rule_prefix(o.to, "to", operation);
@@ -95,97 +171,56 @@ inline Rule to_rule(const RuleOptions& o, const char* operation = "add rule") {
     return r;
 }
 
-// ip rule add ... in `ns` (typed form, e.g. a rule from list_rules() of another namespace).
-// Template only so that a braced list `{.from = ...}` always means RuleOptions.
-template <class R>
-    requires std::is_same_v<R, Rule>
-void add_rule(const NetnsRef& ns, const R& rule) {
-    auto msg = rtnl::rule_new(rule);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "add rule", rtnl::describe(rule)); });
+NSNET_DECL void add_rule(const NetnsRef& ns, const RuleOptions& options) {
+    add_rule(ns, to_rule(options, "add rule"));
 }
 
-// ip rule add FROM/TO/... lookup T | blackhole | unreachable | prohibit in `ns`.
-// An identical rule is an error (EEXIST). Bad input throws InvalidArgument before anything is sent.
-inline void add_rule(const NetnsRef& ns, const RuleOptions& options) { add_rule(ns, to_rule(options, "add rule")); }
-
-// ip rule del ...: removes the first rule (lowest priority) that matches every selector given.
-// No matching rule is Error(ENOENT).
-template <class R>
-    requires std::is_same_v<R, Rule>
-void delete_rule(const NetnsRef& ns, const R& rule) {
-    auto msg = rtnl::rule_del(rule);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "delete rule", rtnl::describe(rule)); });
-}
-inline void delete_rule(const NetnsRef& ns, const RuleOptions& options) {
+NSNET_DECL void delete_rule(const NetnsRef& ns, const RuleOptions& options) {
     delete_rule(ns, to_rule(options, "delete rule"));
 }
 
-// ip rule show (IPv4 and IPv6, or one family), in the kernel's order (by priority).
-inline std::vector<Rule> list_rules(const NetnsRef& ns, std::optional<Family> family = std::nullopt) {
+NSNET_DECL std::vector<Rule> list_rules(const NetnsRef& ns, std::optional<Family> family) {
     return ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::rule_dump(family ? static_cast<unsigned char>(*family) : AF_UNSPEC);
         return nl::dump_collect(s, m, "list rules", rtnl::decode_rule);
     });
 }
 
-// A rule nsnet added; deleted on destruction unless persist()ed (a rule already gone, or gone with
-// its namespace, is fine). Move-only.
-class OwnedRule {
-public:
-    OwnedRule() = default;
-    // ip rule add ... ; the returned object deletes it again.
-    static OwnedRule add(const NetnsRef& ns, const RuleOptions& options) { return add(ns, to_rule(options, "add rule")); }
-    template <class R>
-        requires std::is_same_v<R, Rule>
-    static OwnedRule add(const NetnsRef& ns, const R& rule) {
-        add_rule(ns, rule);
-        OwnedRule r;
-        r.ns_ = ns;
-        r.rule_ = rule;
-        r.owned_ = true;
-        return r;
-    }
-    OwnedRule(OwnedRule&& o) noexcept
-        : ns_(std::move(o.ns_)), rule_(std::move(o.rule_)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedRule& operator=(OwnedRule&& o) noexcept {
-        if (this != &o) {
-            destroy();
-            ns_ = std::move(o.ns_);
-            rule_ = std::move(o.rule_);
-            owned_ = std::exchange(o.owned_, false);
-        }
-        return *this;
-    }
-    OwnedRule(const OwnedRule&) = delete;
-    OwnedRule& operator=(const OwnedRule&) = delete;
-    ~OwnedRule() { destroy(); }
+NSNET_DECL OwnedRule OwnedRule::add(const NetnsRef& ns, const RuleOptions& options) {
+    return add(ns, to_rule(options, "add rule"));
+}
 
-    const Rule& rule() const noexcept { return rule_; }
-    const NetnsRef& netns() const noexcept { return ns_; }
-    bool owned() const noexcept { return owned_; }
-    // Keep the rule after this object is gone.
-    void persist() noexcept { owned_ = false; }
-    // ip rule del ... now; a rule already gone (ENOENT) counts as deleted.
-    void remove() {
-        if (!owned_) return;
-        owned_ = false;
-        try {
-            delete_rule(ns_, rule_);
-        } catch (const Error& e) {
-            if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
-        }
+NSNET_DECL OwnedRule& OwnedRule::operator=(OwnedRule&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        ns_ = std::move(o.ns_);
+        rule_ = std::move(o.rule_);
+        owned_ = std::exchange(o.owned_, false);
     }
+    return *this;
+}
 
-private:
-    void destroy() noexcept {
-        try {
-            remove();
-        } catch (...) {
-        }
+NSNET_DECL OwnedRule::~OwnedRule() {
+    destroy();
+}
+
+NSNET_DECL void OwnedRule::remove() {
+    if (!owned_) return;
+    owned_ = false;
+    try {
+        delete_rule(ns_, rule_);
+    } catch (const Error& e) {
+        if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
     }
-    NetnsRef ns_{};
-    Rule rule_{};
-    bool owned_ = false;
-};
+}
+
+NSNET_DECL void OwnedRule::destroy() noexcept {
+    try {
+        remove();
+    } catch (...) {
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet
