@@ -1,8 +1,12 @@
 // C — compile time and peak memory of a translation unit that includes <nsnet/nsnet.hpp> and
 // creates one veth pair (compile/with_nsnet.cpp), against one that includes only <string> and
 // <vector> (compile/baseline.cpp). `g++ -std=c++20 -O0 -c FILE -o /dev/null` (and -O2, for
-// information), alternating the two files, each run a fresh compiler process: wall time, CPU time
+// information), alternating the files, each run a fresh compiler process: wall time, CPU time
 // (user+sys of g++ and cc1plus) and peak RSS (cc1plus's).
+//
+// Both ways of building nsnet are measured (include/nsnet/detail/config.hpp): header-only, the
+// default, and separately compiled (-DNSNET_SEPARATE_COMPILATION: the same file, and once per
+// program the implementation unit <nsnet/implementation.hpp>, reported on its own row).
 //
 // It also reports, for the umbrella's headers in its order, what each one adds to parsing
 // (-fsyntax-only of a file including the headers up to it): where the time goes.
@@ -25,20 +29,37 @@ int main(int argc, char** argv) try {
     const std::string inc = "-I" + src + "/include";
     const std::string with = src + "/benchmarks/compile/with_nsnet.cpp", base = src + "/benchmarks/compile/baseline.cpp";
 
+    // The implementation unit is compiled from a copy with a .cpp name (it is a header in include/).
+    char impl_template[] = "/tmp/nsbench-impl-XXXXXX";
+    const std::string impl_dir = ::mkdtemp(impl_template);
+    const std::string impl = impl_dir + "/nsnet_implementation.cpp";
+    bench::write_file(impl, "#include <nsnet/implementation.hpp>\n");
+
+    const std::string B = "<string> + <vector>", N = "<nsnet/nsnet.hpp> + one VethPair (header-only)",
+                      S = "<nsnet/nsnet.hpp> + one VethPair (NSNET_SEPARATE_COMPILATION)",
+                      I = "nsnet's implementation unit (separate compilation, once per program)";
+    const std::string sep = "-DNSNET_SEPARATE_COMPILATION";
     bench::Table t("C", "compile time and peak memory of one translation unit (" + cxx + " -std=c++20 -c)");
-    for (const char* o : {"-O0", "-O2"}) t.reference(o, "<string> + <vector>");
+    for (const char* o : {"-O0", "-O2"}) t.reference(o, B);
     for (int rep = 0; rep < cli.reps; ++rep) {
         for (const char* o : {"-O0", "-O2"}) {
-            for (int k = 0; k < 2; ++k) {
-                bool nsnet = (k + rep) % 2 == 0;
-                auto r = bench::run_ok({cxx, "-std=c++20", o, inc, "-c", nsnet ? with : base, "-o", "/dev/null"});
-                t.add(o, nsnet ? "<nsnet/nsnet.hpp> + one VethPair" : "<string> + <vector>", r);
+            // Rotate the order from one repetition to the next, so drift in machine load spreads evenly.
+            for (int k = 0; k < 4; ++k) {
+                switch ((k + rep) % 4) {
+                    case 0: t.add(o, B, bench::run_ok({cxx, "-std=c++20", o, inc, "-c", base, "-o", "/dev/null"})); break;
+                    case 1: t.add(o, N, bench::run_ok({cxx, "-std=c++20", o, inc, "-c", with, "-o", "/dev/null"})); break;
+                    case 2: t.add(o, S, bench::run_ok({cxx, "-std=c++20", o, sep, inc, "-c", with, "-o", "/dev/null"})); break;
+                    case 3: t.add(o, I, bench::run_ok({cxx, "-std=c++20", o, sep, inc, "-c", impl, "-o", "/dev/null"})); break;
+                }
             }
         }
     }
-    const std::string N = "<nsnet/nsnet.hpp> + one VethPair", B = "<string> + <vector>";
-    double dw = t.wall("-O0", N) - t.wall("-O0", B), dc = t.cpu("-O0", N) - t.cpu("-O0", B);
-    t.target("C: compile time nsnet adds at -O0 (s)", dw, dc, 1.5, false, " s");
+    std::remove(impl.c_str());
+    ::rmdir(impl_dir.c_str());
+    t.target("C: compile time nsnet adds at -O0, header-only (s)", t.wall("-O0", N) - t.wall("-O0", B),
+             t.cpu("-O0", N) - t.cpu("-O0", B), 1.5, false, " s");
+    t.target("C: compile time nsnet adds at -O0, separately compiled (s)", t.wall("-O0", S) - t.wall("-O0", B),
+             t.cpu("-O0", S) - t.cpu("-O0", B), 1.5, false, " s");
 
     // Where the time goes: the umbrella's headers one after the other, -fsyntax-only.
     std::string breakdown;
