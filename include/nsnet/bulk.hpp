@@ -617,20 +617,9 @@ NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) 
         detail::run_in_netns(-1, [&] {
             for (const auto& name : names) {
                 const std::string path = std::string(netns_run_dir) + "/" + name;
-                int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-                if (f < 0) {
-                    int err = errno;
-                    throw Error(err, "create network namespace", name, {},
-                                err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
-                }
-                ::close(f);
+                detail::create_netns_mount_point(path, name);
                 g.names_.push_back(name);  // from here on, remove() cleans it up
-                if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
-                    throw_errno("create network namespace", name);
-                if (detail::sys_call(detail::Call::mount, [&] {
-                        return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
-                    }) != 0)
-                    throw_errno("bind mount network namespace", name);
+                detail::unshare_and_mount_netns(path, name);
                 made.emplace_back(detail::open_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
             }
         });

@@ -60,6 +60,14 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
 // visible to processes in other mount namespaces.
 NSNET_DECL void prepare_netns_run_dir();
 
+// Creates /run/netns/NAME (`path`), the empty file a named namespace is mounted on. O_EXCL: an
+// existing namespace of that name is an error naming it, never reused.
+NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name);
+
+// Moves the calling thread into a new network namespace and bind-mounts it on `path`. Only for a
+// thread of run_in_netns: the caller's own thread never changes namespace.
+NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name);
+
 }  // namespace detail
 
 // A child process started inside a namespace (`ip netns exec NAME argv...`). Killed (SIGKILL) and
@@ -222,6 +230,26 @@ NSNET_DECL void prepare_netns_run_dir() {
     }
 }
 
+NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name) {
+    int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (f < 0) {
+        int err = errno;
+        throw Error(err, "create network namespace", name, {},
+                    err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
+    }
+    ::close(f);
+}
+
+NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name) {
+    if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
+        throw_errno("create network namespace", name);
+    // The thread's own namespace file: /proc/self would name the main thread's.
+    if (detail::sys_call(detail::Call::mount, [&] {
+            return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
+        }) != 0)
+        throw_errno("bind mount network namespace", name);
+}
+
 #endif  // NSNET_DEFINITIONS
 
 }  // namespace detail
@@ -376,23 +404,9 @@ NSNET_DECL Netns Netns::create(const std::string& name) {
     detail::validate_netns_name(name, "create network namespace");
     detail::prepare_netns_run_dir();
     std::string path = std::string(netns_run_dir) + "/" + name;
-    int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-    if (f < 0) {
-        int err = errno;
-        throw Error(err, "create network namespace", name, {},
-                    err == EEXIST ? "a namespace of that name exists already (" + path + ")" : path);
-    }
-    ::close(f);
+    detail::create_netns_mount_point(path, name);
     try {
-        detail::run_in_netns(-1, [&] {
-            if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
-                throw_errno("create network namespace", name);
-            // The thread's own namespace file: /proc/self would name the main thread's.
-            if (detail::sys_call(detail::Call::mount, [&] {
-                    return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
-                }) != 0)
-                throw_errno("bind mount network namespace", name);
-        });
+        detail::run_in_netns(-1, [&] { detail::unshare_and_mount_netns(path, name); });
         Netns ns(detail::open_netns_file(path, name), name);
         ns.owned_ = true;
         return ns;
