@@ -1,0 +1,242 @@
+// nsnet/ctnl/conntrack.hpp — ctnetlink (NETLINK_NETFILTER, subsystem NFNL_SUBSYS_CTNETLINK)
+// messages for the connection tracking table, encoded and decoded.
+//
+// Layer: nfnetlink messages, no I/O. A message is nlmsghdr + nfgenmsg (family, version 0, res_id 0)
+// + CTA_* attributes. Nests carry NLA_F_NESTED and numbers are big-endian (as the kernel and
+// libnetfilter_conntrack write them); a tuple is
+//
+//   CTA_TUPLE_ORIG|REPLY { CTA_TUPLE_IP { CTA_IP_V4_SRC/DST | CTA_IP_V6_SRC/DST }
+//                          CTA_TUPLE_PROTO { CTA_PROTO_NUM u8, CTA_PROTO_SRC_PORT/DST_PORT be16 |
+//                                            CTA_PROTO_ICMP(V6)_ID be16, _TYPE u8, _CODE u8 }
+//                          [CTA_TUPLE_ZONE be16] }
+//
+//   conntrack -L                 ct_dump()          (IPCTNL_MSG_CT_GET, NLM_F_DUMP)
+//   conntrack -D <one entry>     ct_delete(entry)   (IPCTNL_MSG_CT_DELETE with the entry's tuples)
+//
+// Checked against bytes captured from conntrack-tools 1.4.7 (tests/unit/golden/ct_*.txt,
+// capture_conntrack.py). Not covered: creating or updating entries (IPCTNL_MSG_CT_NEW), NAT
+// sequence adjustment, labels, helpers, expectations, counters, the kernel's CTA_FILTER dump filter;
+// decode_entry() skips attributes it does not know. See nsnet/conntrack.hpp for the objects.
+#pragma once
+
+#include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede uapi headers
+
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "nsnet/detail/config.hpp"
+#include "nsnet/nl/message.hpp"
+
+namespace nsnet::ctnl {
+
+// The nlmsg_type of a ctnetlink message: subsystem NFNL_SUBSYS_CTNETLINK in the high byte.
+constexpr std::uint16_t message_type(std::uint8_t msg) noexcept {
+    return static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | msg);
+}
+
+// One direction of a connection: addresses, layer-4 protocol and its ports (or ICMP id/type/code).
+struct Tuple {
+    IpAddress src{};
+    IpAddress dst{};
+    std::uint8_t protocol = 0;                  // IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP, ...
+    std::optional<std::uint16_t> src_port{};    // TCP, UDP, SCTP, DCCP, UDP-Lite
+    std::optional<std::uint16_t> dst_port{};
+    std::optional<std::uint16_t> icmp_id{};     // ICMP / ICMPv6
+    std::optional<std::uint8_t> icmp_type{};
+    std::optional<std::uint8_t> icmp_code{};
+    std::optional<std::uint16_t> zone{};        // CTA_TUPLE_ZONE (directional zones only)
+
+    // "udp src=10.0.0.1 dst=10.0.0.2 sport=1234 dport=53", as conntrack -L words it.
+    std::string to_string() const;
+    friend bool operator==(const Tuple&, const Tuple&) = default;
+};
+
+// One conntrack entry as the kernel reports it (conntrack -L), or what ct_delete() should send.
+struct Entry {
+    int family = 0;                         // AF_INET or AF_INET6 (nfgenmsg.nfgen_family)
+    Tuple orig{};                           // CTA_TUPLE_ORIG
+    std::optional<Tuple> reply{};           // CTA_TUPLE_REPLY
+    std::optional<std::uint32_t> status{};  // CTA_STATUS: IPS_* bits
+    std::optional<std::uint32_t> timeout{}; // CTA_TIMEOUT: seconds left
+    std::optional<std::uint32_t> mark{};    // CTA_MARK
+    std::optional<std::uint16_t> zone{};    // CTA_ZONE (absent means zone 0)
+    std::optional<std::uint32_t> use{};     // CTA_USE: reference count
+    std::optional<std::uint32_t> id{};      // CTA_ID: tells a recycled entry with the same tuple apart
+
+    // conntrack -L's line: "udp 17 29 src=... dst=... sport=... dport=... [UNREPLIED] src=... mark=0 zone=0".
+    std::string to_string() const;
+    friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+// Decodes an IPCTNL_MSG_CT_NEW (dump reply or event) or IPCTNL_MSG_CT_DELETE (event) message;
+// nullopt for any other message or one without an original tuple. Throws Error(EBADMSG) on
+// malformed attributes.
+NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
+
+// conntrack -L [-f ipv4|ipv6]: IPCTNL_MSG_CT_GET with NLM_F_DUMP (AF_UNSPEC: every family).
+NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family = AF_UNSPEC);
+
+// conntrack -D for one entry: IPCTNL_MSG_CT_DELETE with the entry's attributes that are set, in
+// conntrack's order (CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_STATUS, CTA_TIMEOUT, CTA_MARK), then
+// CTA_ZONE and CTA_ID. The kernel finds the entry by the original tuple and zone, and refuses
+// (ENOENT) when CTA_ID is given and names another entry. Family and tuple addresses must agree.
+NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e);
+
+// Appends one tuple nest (CTA_TUPLE_ORIG or CTA_TUPLE_REPLY).
+NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t);
+NSNET_DECL Tuple decode_tuple(const nl::Attr& a);
+
+#if NSNET_DEFINITIONS
+
+namespace detail_ct {
+inline const char* proto_name(std::uint8_t p) {
+    switch (p) {
+        case IPPROTO_TCP: return "tcp";
+        case IPPROTO_UDP: return "udp";
+        case IPPROTO_ICMP: return "icmp";
+        case IPPROTO_ICMPV6: return "icmpv6";
+        case IPPROTO_SCTP: return "sctp";
+        case IPPROTO_UDPLITE: return "udplite";
+        case IPPROTO_DCCP: return "dccp";
+        case IPPROTO_GRE: return "gre";
+        default: return "unknown";
+    }
+}
+}  // namespace detail_ct
+
+NSNET_DECL std::string Tuple::to_string() const {
+    std::string s = "src=" + src.to_string() + " dst=" + dst.to_string();
+    if (src_port) s += " sport=" + std::to_string(*src_port);
+    if (dst_port) s += " dport=" + std::to_string(*dst_port);
+    if (icmp_type) s += " type=" + std::to_string(*icmp_type);
+    if (icmp_code) s += " code=" + std::to_string(*icmp_code);
+    if (icmp_id) s += " id=" + std::to_string(*icmp_id);
+    return s;
+}
+
+NSNET_DECL std::string Entry::to_string() const {
+    std::string s = std::string(detail_ct::proto_name(orig.protocol)) + " " + std::to_string(orig.protocol);
+    if (timeout) s += " " + std::to_string(*timeout);
+    s += " " + orig.to_string();
+    if (status && !(*status & IPS_SEEN_REPLY)) s += " [UNREPLIED]";
+    if (reply) s += " " + reply->to_string();
+    if (status && (*status & IPS_ASSURED)) s += " [ASSURED]";
+    if (mark) s += " mark=" + std::to_string(*mark);
+    if (zone && *zone) s += " zone=" + std::to_string(*zone);
+    if (use) s += " use=" + std::to_string(*use);
+    return s;
+}
+
+NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t) {
+    if (t.src.is_v4() != t.dst.is_v4())
+        nl::malformed("conntrack tuple mixes IPv4 and IPv6 addresses: " + t.to_string());
+    auto tuple = m.nest(type);
+    {
+        auto ip = m.nest(CTA_TUPLE_IP);
+        m.put_ip(t.src.is_v4() ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, t.src);
+        m.put_ip(t.dst.is_v4() ? CTA_IP_V4_DST : CTA_IP_V6_DST, t.dst);
+    }
+    {
+        auto proto = m.nest(CTA_TUPLE_PROTO);
+        m.put_u8(CTA_PROTO_NUM, t.protocol);
+        if (t.src_port) m.put_be16(CTA_PROTO_SRC_PORT, *t.src_port);
+        if (t.dst_port) m.put_be16(CTA_PROTO_DST_PORT, *t.dst_port);
+        const bool v6 = t.protocol == IPPROTO_ICMPV6;
+        if (t.icmp_id) m.put_be16(v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, *t.icmp_id);
+        if (t.icmp_type) m.put_u8(v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, *t.icmp_type);
+        if (t.icmp_code) m.put_u8(v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, *t.icmp_code);
+    }
+    if (t.zone) m.put_be16(CTA_TUPLE_ZONE, *t.zone);
+}
+
+NSNET_DECL Tuple decode_tuple(const nl::Attr& a) {
+    Tuple t{};
+    for (nl::Attr x : a.nested()) {
+        switch (x.type()) {
+            case CTA_TUPLE_IP:
+                for (nl::Attr ip : x.nested()) {
+                    switch (ip.type()) {
+                        case CTA_IP_V4_SRC: case CTA_IP_V6_SRC: t.src = ip.ip(); break;
+                        case CTA_IP_V4_DST: case CTA_IP_V6_DST: t.dst = ip.ip(); break;
+                        default: break;
+                    }
+                }
+                break;
+            case CTA_TUPLE_PROTO:
+                for (nl::Attr p : x.nested()) {
+                    switch (p.type()) {
+                        case CTA_PROTO_NUM: t.protocol = p.u8(); break;
+                        case CTA_PROTO_SRC_PORT: t.src_port = p.be16(); break;
+                        case CTA_PROTO_DST_PORT: t.dst_port = p.be16(); break;
+                        case CTA_PROTO_ICMP_ID: case CTA_PROTO_ICMPV6_ID: t.icmp_id = p.be16(); break;
+                        case CTA_PROTO_ICMP_TYPE: case CTA_PROTO_ICMPV6_TYPE: t.icmp_type = p.u8(); break;
+                        case CTA_PROTO_ICMP_CODE: case CTA_PROTO_ICMPV6_CODE: t.icmp_code = p.u8(); break;
+                        default: break;
+                    }
+                }
+                break;
+            case CTA_TUPLE_ZONE: t.zone = x.be16(); break;
+            default: break;
+        }
+    }
+    return t;
+}
+
+NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m) {
+    if (m.type() != message_type(IPCTNL_MSG_CT_NEW) && m.type() != message_type(IPCTNL_MSG_CT_DELETE)) return std::nullopt;
+    Entry e{};
+    e.family = m.family_header<nfgenmsg>().nfgen_family;
+    bool have_orig = false;
+    for (nl::Attr a : m.attrs<nfgenmsg>()) {
+        switch (a.type()) {
+            case CTA_TUPLE_ORIG: e.orig = decode_tuple(a); have_orig = true; break;
+            case CTA_TUPLE_REPLY: e.reply = decode_tuple(a); break;
+            case CTA_STATUS: e.status = a.be32(); break;
+            case CTA_TIMEOUT: e.timeout = a.be32(); break;
+            case CTA_MARK: e.mark = a.be32(); break;
+            case CTA_ZONE: e.zone = a.be16(); break;
+            case CTA_USE: e.use = a.be32(); break;
+            case CTA_ID: e.id = a.be32(); break;
+            default: break;
+        }
+    }
+    if (!have_orig) return std::nullopt;
+    return e;
+}
+
+NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family) {
+    nl::MessageBuilder m(message_type(IPCTNL_MSG_CT_GET), NLM_F_DUMP);
+    nfgenmsg g{};
+    g.nfgen_family = family;
+    g.version = NFNETLINK_V0;
+    m.put_header(g);
+    return m;
+}
+
+NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e) {
+    const int af = e.orig.src.af();
+    if (e.family != af)
+        nl::malformed("conntrack entry family " + std::to_string(e.family) + " does not match its tuple " + e.orig.to_string());
+    nl::MessageBuilder m(message_type(IPCTNL_MSG_CT_DELETE), 0);
+    nfgenmsg g{};
+    g.nfgen_family = static_cast<std::uint8_t>(e.family);
+    g.version = NFNETLINK_V0;
+    m.put_header(g);
+    put_tuple(m, CTA_TUPLE_ORIG, e.orig);
+    if (e.reply) put_tuple(m, CTA_TUPLE_REPLY, *e.reply);
+    if (e.status) m.put_be32(CTA_STATUS, *e.status);
+    if (e.timeout) m.put_be32(CTA_TIMEOUT, *e.timeout);
+    if (e.mark) m.put_be32(CTA_MARK, *e.mark);
+    if (e.zone) m.put_be16(CTA_ZONE, *e.zone);
+    if (e.id) m.put_be32(CTA_ID, *e.id);
+    return m;
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet::ctnl
