@@ -31,4 +31,4 @@
 #include "nsnet/sysctl.hpp"
 #include "nsnet/bulk.hpp"
 #include "nsnet/transaction.hpp"
-#include "nsnet/ctnl/conntrack.hpp"
+#include "nsnet/conntrack.hpp"

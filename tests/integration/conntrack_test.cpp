@@ -1,0 +1,102 @@
+// Integration tests of include/nsnet/conntrack.hpp (root): UDP datagrams between two throwaway
+// namespaces create conntrack entries; Conntrack::list shows them with the right tuples and filters
+// them; Conntrack::remove by destination port deletes exactly those, and what is gone already is
+// not an error.
+#include "nsnet/conntrack.hpp"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <string>
+
+#include "nsnet/nat.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/veth.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::unique_name;
+
+namespace {
+
+IpAddress ip(const char* s) { return IpAddress::parse(s); }
+
+// One datagram from a fresh socket (a fresh source port: a new conntrack entry) inside `from`.
+void send_udp(const NetnsRef& from, const char* to, std::uint16_t port) {
+    auto fd = from.socket(AF_INET, SOCK_DGRAM);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    REQUIRE(::inet_pton(AF_INET, to, &sa.sin_addr) == 1);
+    REQUIRE(::sendto(fd.get(), "x", 1, 0, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 1);
+}
+
+}  // namespace
+
+TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered and deleted by port") {
+    Netns a = Netns::create(unique_name("cta"));
+    Netns b = Netns::create(unique_name("ctb"));
+    auto veth = VethPair::create({.name = "ct0", .netns = a}, {.name = "ct1", .netns = b});
+    veth.first().add_address("10.77.0.1/24");
+    veth.second().add_address("10.77.0.2/24");
+    veth.first().up();
+    veth.second().up();
+    // Connection tracking runs in a namespace once something needs it: a NAT rule (that matches none
+    // of this traffic) registers the hooks.
+    Masquerade nat = Masquerade::add(a, {.source = Prefix::parse("10.99.0.0/16")});
+
+    CHECK(Conntrack::list(a).empty());
+    send_udp(a, "10.77.0.2", 5353);
+    send_udp(a, "10.77.0.2", 5353);
+    send_udp(a, "10.77.0.2", 5354);
+
+    auto all = Conntrack::list(a, {.protocol = IPPROTO_UDP});
+    if (all.empty()) NSNET_SKIP("no conntrack entries appeared (nf_conntrack_netlink missing?)");
+    REQUIRE(all.size() == 3);
+    for (const auto& e : all) {
+        INFO(e.to_string());
+        CHECK(e.family == AF_INET);
+        CHECK(e.orig.src == ip("10.77.0.1"));
+        CHECK(e.orig.dst == ip("10.77.0.2"));
+        REQUIRE(e.reply);
+        CHECK(e.reply->src == ip("10.77.0.2"));
+        CHECK(e.reply->dst_port == e.orig.src_port);
+        CHECK(e.id.has_value());
+    }
+    CHECK(Conntrack::list(a, {.orig_dst_port = 5353}).size() == 2);
+    CHECK(Conntrack::list(a, {.orig_dst = ip("10.77.0.2"), .orig_dst_port = 5354}).size() == 1);
+    CHECK(Conntrack::list(a, {.orig_dst = ip("10.77.0.3")}).empty());
+    CHECK(Conntrack::list(a, {.family = Family::V6}).empty());
+    CHECK(Conntrack::list(a, {.protocol = IPPROTO_TCP}).empty());
+    CHECK(Conntrack::list(a, {.zone = 0, .mark = 0}).size() == 3);
+    CHECK(Conntrack::list(a, {.zone = 3}).empty());
+    CHECK(Conntrack::list(a, {.mark = 1}).empty());
+    CHECK(Conntrack::list(b).empty());  // b tracks nothing: each namespace has its own table
+
+    // conntrack -D -p udp --orig-port-dst 5353: exactly the two entries to 5353 go.
+    CHECK(Conntrack::remove(a, {.family = Family::V4, .protocol = IPPROTO_UDP, .orig_dst_port = 5353}) == 2);
+    auto left = Conntrack::list(a);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].orig.dst_port == 5354);
+    CHECK(Conntrack::remove(a, {.protocol = IPPROTO_UDP, .orig_dst_port = 5353}) == 0);
+
+    // One entry by value; a second delete finds it gone, which is not an error.
+    CHECK(Conntrack::remove(a, left[0]));
+    CHECK_FALSE(Conntrack::remove(a, left[0]));
+    CHECK(Conntrack::list(a).empty());
+
+    // Traffic again after the delete makes a new entry (a moved port mapping is reached anew).
+    send_udp(a, "10.77.0.2", 5353);
+    CHECK(Conntrack::list(a, {.orig_dst_port = 5353}).size() == 1);
+}
+
+TEST_CASE("conntrack: bad input is rejected before anything is sent") {
+    Netns a = Netns::create(unique_name("ctx"));
+    ConntrackEntry mixed{.family = AF_INET, .orig = {.src = ip("10.0.0.1"), .dst = ip("::1"), .protocol = IPPROTO_UDP}};
+    CHECK_THROWS_AS(Conntrack::remove(a, mixed), InvalidArgument);
+    ConntrackEntry nofamily{.family = 0, .orig = {.src = ip("10.0.0.1"), .dst = ip("10.0.0.2"), .protocol = IPPROTO_UDP}};
+    CHECK_THROWS_AS(Conntrack::remove(a, nofamily), InvalidArgument);
+    CHECK_THROWS_AS(Conntrack::list(NetnsRef{}), InvalidArgument);
+}
