@@ -37,12 +37,15 @@ struct AddressSpec {
     std::optional<IpAddress> broadcast{}; // brd ADDR (use Prefix::broadcast() for `brd +`)
     std::optional<Scope> scope{};
     std::string label{};                  // IPv4 only: "eth0:1"
+    std::uint32_t flags = 0;              // IFA_F_NODAD, IFA_F_NOPREFIXROUTE, ... (`nodad`, `noprefixroute`)
 };
 
 // ip addr add|replace|del PREFIX [peer P] [brd +] [scope S] [label L] dev DEV, byte for byte
 // (tests/unit/golden/addr_*.txt): IFA_LOCAL; then IFA_ADDRESS = the peer (parsed in place) or,
 // without one, the local address, which ip adds after the label; IFA_BROADCAST (ip computes
 // `brd +` last). Without a scope, 127.0.0.0/8 gets host scope as ip's default_scope() gives it.
+// Flags that fit in a byte go in ifa_flags; larger ones (IFA_F_NOPREFIXROUTE, ...) in an IFA_FLAGS
+// u32 before the implicit IFA_ADDRESS, as ip does (golden/addr_add_v6_nodad*.txt).
 NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s);
 NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false);
 inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
@@ -87,6 +90,7 @@ NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t 
     ifa.ifa_family = static_cast<unsigned char>(s.prefix.address().af());
     ifa.ifa_prefixlen = static_cast<unsigned char>(s.prefix.length());
     ifa.ifa_index = static_cast<unsigned>(s.index);
+    if (s.flags <= 0xff) ifa.ifa_flags = static_cast<unsigned char>(s.flags);
     if (s.scope) ifa.ifa_scope = static_cast<unsigned char>(*s.scope);
     else if (type != RTM_DELADDR && s.prefix.address().is_v4() && s.prefix.address().data()[0] == 127)
         ifa.ifa_scope = RT_SCOPE_HOST;
@@ -94,6 +98,7 @@ NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t 
     m.put_ip(IFA_LOCAL, s.prefix.address());
     if (s.peer) m.put_ip(IFA_ADDRESS, *s.peer);
     if (!s.label.empty()) m.put_string(IFA_LABEL, s.label);
+    if (s.flags > 0xff) m.put_u32(IFA_FLAGS, s.flags);
     if (!s.peer) m.put_ip(IFA_ADDRESS, s.prefix.address());
     if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);
     return m;

@@ -67,6 +67,20 @@ TEST_CASE("address requests equal ip addr add|replace|del") {
                        golden::load("addr_add_loopback"));
 }
 
+TEST_CASE("address flags: nodad in ifa_flags, larger flags in IFA_FLAGS, as ip addr add ... nodad [noprefixroute]") {
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::address_new({.index = 3, .prefix = pfx("2001:db8::1/64"), .flags = IFA_F_NODAD})),
+                       golden::load("addr_add_v6_nodad"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::address_new(
+                           {.index = 3, .prefix = pfx("2001:db8::2/64"), .flags = IFA_F_NODAD | IFA_F_NOPREFIXROUTE})),
+                       golden::load("addr_add_v6_nodad_noprefixroute"));
+    // Both decode back with their flags (a request has the same layout as the kernel's report).
+    auto m = rtnl::address_new({.index = 3, .prefix = pfx("2001:db8::2/64"), .flags = IFA_F_NODAD | IFA_F_NOPREFIXROUTE});
+    auto a = rtnl::decode_address(nl::MessageView(m.bytes()));
+    REQUIRE(a);
+    CHECK(a->flags == (IFA_F_NODAD | IFA_F_NOPREFIXROUTE));
+    CHECK(a->prefix == pfx("2001:db8::2/64"));
+}
+
 TEST_CASE("address dump request equals ip addr show's") {
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::address_dump()), golden::load("dump_addr").block(2));
 }
