@@ -295,7 +295,8 @@ public:
     static NetnsGroup adopt(const std::vector<std::string>& names);
 
     NetnsGroup(NetnsGroup&& o) noexcept
-        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)) {}
+        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)),
+          generation_(o.generation_) {}
     NetnsGroup& operator=(NetnsGroup&& o) noexcept;
     NetnsGroup(const NetnsGroup&) = delete;
     NetnsGroup& operator=(const NetnsGroup&) = delete;
@@ -305,12 +306,15 @@ public:
     const NetnsRef& operator[](std::size_t i) const { return refs_.at(i); }
     const std::vector<NetnsRef>& namespaces() const noexcept { return refs_; }
     const std::vector<std::string>& names() const noexcept { return names_; }
-    bool owned() const noexcept { return owned_; }
+    // False in a child process (fork): the child's copy never deletes the parent's namespaces.
+    bool owned() const noexcept { return owned_ && detail::made_in_this_process(generation_); }
     // Keep the namespaces after this object is gone (`ip netns del` removes them later).
     void persist() noexcept { owned_ = false; }
 
     // ip netns del NAME for every name, now (names already gone are fine). The kernel frees each
     // namespace once nothing refers to it any more (this object's references are dropped here).
+    // A name that now holds another namespace than the group's (someone replaced it) is left alone
+    // and reported (Error EEXIST, after the others are removed), as by Netns::remove().
     void remove();
 
 private:
@@ -320,12 +324,14 @@ private:
     };
 
     // Unmounts and unlinks every name, from up to 8 threads; throws the first failure at the end.
-    void remove_names();
+    // With `mine` (one namespace fd per name), only names that still hold that namespace.
+    void remove_names(const std::vector<NetnsRef>* mine = nullptr);
     void destroy() noexcept;
 
     std::vector<std::string> names_{};  // created (or being created): what remove() deletes
     std::vector<NetnsRef> refs_{};
     bool owned_ = false;
+    std::uint64_t generation_ = detail::fork_generation();  // the process that owns the names
 };
 
 #if NSNET_DEFINITIONS
@@ -646,6 +652,7 @@ NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
         names_ = std::move(o.names_);
         refs_ = std::move(o.refs_);
         owned_ = std::exchange(o.owned_, false);
+        generation_ = o.generation_;
     }
     return *this;
 }
@@ -653,17 +660,21 @@ NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
 NSNET_DECL NetnsGroup::~NetnsGroup() { destroy(); }
 
 NSNET_DECL void NetnsGroup::remove() {
-    if (!owned_) return;
+    if (!owned()) return;
     owned_ = false;
+    std::vector<NetnsRef> refs = std::move(refs_);
     refs_.clear();
-    remove_names();
+    // refs[i] is names_[i]'s namespace (create and adopt make them in order).
+    remove_names(refs.size() == names_.size() ? &refs : nullptr);
 }
 
 NSNET_DECL NetnsGroup::Prepared::Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl) : NetnsRef(std::move(fd), std::move(name)) {
-    ctx_->rtnl.emplace(std::move(rtnl));
+    auto& cache = ctx_->rtnl_cache();
+    std::lock_guard lock(cache.mutex);
+    cache.set(std::move(rtnl));
 }
 
-NSNET_DECL void NetnsGroup::remove_names() {
+NSNET_DECL void NetnsGroup::remove_names(const std::vector<NetnsRef>* mine) {
     std::vector<std::string> names = std::move(names_);
     names_.clear();
     if (names.empty()) return;
@@ -674,6 +685,7 @@ NSNET_DECL void NetnsGroup::remove_names() {
         for (std::size_t i; (i = next++) < names.size();) {
             const std::string path = std::string(netns_run_dir) + "/" + names[i];
             try {
+                if (mine && !detail::netns_name_holds(names[i], (*mine)[i].fd())) continue;  // gone already
                 if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
                     throw_errno("delete network namespace", names[i]);
                 if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", names[i]);

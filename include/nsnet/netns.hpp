@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,13 +43,46 @@ inline constexpr const char* netns_run_dir = "/run/netns";
 
 namespace detail {
 
-// Shared state of one referenced namespace: its fd, its name (if any) and a lazily opened
-// rtnetlink socket living inside it. The mutex serialises use of that socket between threads.
+// Shared state of one referenced namespace: its fd, its name (if any) and, per process, a lazily
+// opened rtnetlink socket living inside it (with_rtnl).
+//
+// fork safety: after fork() the child has a copy of this object, but the socket it caches is the
+// parent's (same port id: both would read each other's acks and hang), its mutex may be locked by
+// a parent thread that does not exist in the child, and its buffer may be half-updated. So the
+// socket, its mutex and its sequence counter live in an RtnlCache stamped with the fork generation
+// (detail/thread_netns.hpp) of the process that made it. rtnl_cache() returns this process's cache;
+// one inherited from a parent is replaced by a fresh one (the child's socket, opened on first use,
+// gets its own port id and sequence numbers) and abandoned: never locked, used or destroyed, only
+// its descriptor closed if it is still the inherited socket. The parent's copy keeps working.
+// The fast path is one atomic load and a compare; the replacement runs under fork_safe_mutex().
 struct NetnsContext {
+    struct RtnlCache {
+        explicit RtnlCache(std::uint64_t g) noexcept : generation(g) {}
+        const std::uint64_t generation;
+        std::mutex mutex{};                // serialises use of the socket between threads
+        std::optional<nl::Socket> socket{};
+        dev_t socket_dev = 0;              // the socket's identity (fstat), to close only it when abandoned
+        ino_t socket_ino = 0;
+        // Caches `s` (opened in the namespace) and records its identity. Call with mutex held.
+        nl::Socket& set(nl::Socket s);
+    };
+
+    NetnsContext() = default;
+    NetnsContext(const NetnsContext&) = delete;
+    NetnsContext& operator=(const NetnsContext&) = delete;
+    ~NetnsContext();
+
+    // This process's cache, made on first use (or on the first use after a fork).
+    RtnlCache& rtnl_cache();
+
     UniqueFd fd{};
     std::string name{};  // "ns1" for /run/netns/ns1, "" for the caller's, "pid:123", or a path
-    std::mutex mutex{};
-    std::optional<nl::Socket> rtnl{};
+
+private:
+    // Leaves a cache inherited through fork behind: closes its descriptor if it still is the
+    // inherited socket (a child may have closed it and reused the number), frees nothing.
+    static void abandon(RtnlCache* c) noexcept;
+    std::atomic<RtnlCache*> rtnl_{nullptr};
 };
 
 NSNET_DECL void validate_netns_name(const std::string& name, const char* operation);
@@ -63,6 +97,13 @@ NSNET_DECL void prepare_netns_run_dir();
 // Creates /run/netns/NAME (`path`), the empty file a named namespace is mounted on. O_EXCL: an
 // existing namespace of that name is an error naming it, never reused.
 NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name);
+
+// Before deleting /run/netns/NAME for an owner: true when the name still holds the namespace the
+// owner's `fd` refers to (same nsfs st_dev/st_ino), false when the name is gone already. Throws
+// Error(EEXIST) saying so when it now holds anything else (someone deleted ours and made another
+// of that name): an owner removes only what it created. (stat then umount is not atomic: a swap
+// in between is not detected; /run/netns offers no way to unmount by identity.)
+NSNET_DECL bool netns_name_holds(const std::string& name, int fd);
 
 // Moves the calling thread into a new network namespace and bind-mounts it on `path`. Only for a
 // thread of run_in_netns: the caller's own thread never changes namespace.
@@ -139,12 +180,13 @@ public:
     // A new netlink socket that lives in this namespace (for batches, monitors, nf_tables).
     nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const;
     // Runs fn(nl::Socket&) with this namespace's shared rtnetlink socket, one caller at a time.
+    // In a child process (after fork) this is a socket of the child's own, opened on first use.
     template <class Fn>
     auto with_rtnl(Fn&& fn) const {
-        detail::NetnsContext& c = ctx();
+        detail::NetnsContext::RtnlCache& c = ctx().rtnl_cache();
         std::lock_guard lock(c.mutex);
-        if (!c.rtnl) c.rtnl.emplace(netlink_socket(NETLINK_ROUTE));
-        return fn(*c.rtnl);
+        if (!c.socket) c.set(netlink_socket(NETLINK_ROUTE));
+        return fn(*c.socket);
     }
 
     // Starts argv[0] (searched in PATH) inside this namespace, like `ip netns exec NAME argv...`.
@@ -167,7 +209,8 @@ public:
     // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
     static Netns create_anonymous();
 
-    Netns(Netns&& o) noexcept : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
+    Netns(Netns&& o) noexcept
+        : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)), generation_(o.generation_) {}
     Netns& operator=(Netns&& o) noexcept;
     Netns(const Netns&) = delete;
     Netns& operator=(const Netns&) = delete;
@@ -175,8 +218,13 @@ public:
 
     // Keep the namespace after this object is gone (`ip netns del NAME` removes it later).
     void persist() noexcept { owned_ = false; }
-    bool owned() const noexcept { return owned_; }
+    // True in the process that created the namespace, until persist() or remove(). In a child
+    // process (fork) it is false: the child's copy never deletes the parent's namespace.
+    bool owned() const noexcept { return owned_ && detail::made_in_this_process(generation_); }
     // Deletes the namespace's name now (ip netns del); the kernel frees it once nothing refers to it.
+    // Only the namespace this object created: if /run/netns/NAME now holds another one (someone
+    // deleted ours and reused the name), it is left alone and Error(EEXIST) says so. A name
+    // already gone is success. Does nothing when not owned() (persisted, or in a child process).
     void remove();
     // ip netns del NAME, for a namespace nsnet did not create (or one a crashed run left).
     static void remove_named(const std::string& name);
@@ -187,6 +235,7 @@ private:
     Netns(detail::UniqueFd fd, std::string name) : NetnsRef(std::move(fd), std::move(name)) {}
     void destroy() noexcept;
     bool owned_ = false;
+    std::uint64_t generation_ = detail::fork_generation();  // the process it was created in
 };
 
 namespace detail {
@@ -240,6 +289,21 @@ NSNET_DECL void create_netns_mount_point(const std::string& path, const std::str
     ::close(f);
 }
 
+NSNET_DECL bool netns_name_holds(const std::string& name, int fd) {
+    const std::string path = std::string(netns_run_dir) + "/" + name;
+    struct stat mine {}, there {};
+    if (::fstat(fd, &mine) != 0) throw_errno("delete network namespace", name);
+    if (::stat(path.c_str(), &there) != 0) {
+        if (errno == ENOENT) return false;
+        throw_errno("delete network namespace", name);
+    }
+    if (there.st_dev == mine.st_dev && there.st_ino == mine.st_ino) return true;
+    throw Error(EEXIST, "delete network namespace", name, {},
+                path + " no longer holds the namespace this object created (nsfs inode " + std::to_string(mine.st_ino) +
+                    ") but " + (there.st_ino ? "inode " + std::to_string(there.st_ino) : std::string("something else")) +
+                    ": someone replaced it; left alone");
+}
+
 NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name) {
     if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
         throw_errno("create network namespace", name);
@@ -248,6 +312,44 @@ NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::stri
             return ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
         }) != 0)
         throw_errno("bind mount network namespace", name);
+}
+
+NSNET_DECL nl::Socket& NetnsContext::RtnlCache::set(nl::Socket s) {
+    nl::Socket& cached = socket.emplace(std::move(s));
+    struct stat st {};  // recorded after the socket is in place: abandon() reads it only then
+    if (::fstat(cached.fd(), &st) == 0) {
+        socket_dev = st.st_dev;
+        socket_ino = st.st_ino;
+    }
+    return cached;
+}
+
+NSNET_DECL NetnsContext::~NetnsContext() {
+    RtnlCache* c = rtnl_.load(std::memory_order_acquire);
+    if (!c) return;
+    if (made_in_this_process(c->generation)) delete c;
+    else abandon(c);
+}
+
+NSNET_DECL NetnsContext::RtnlCache& NetnsContext::rtnl_cache() {
+    RtnlCache* c = rtnl_.load(std::memory_order_acquire);
+    if (c && made_in_this_process(c->generation)) return *c;
+    std::lock_guard lock(fork_safe_mutex());  // no fork completes while it is held
+    c = rtnl_.load(std::memory_order_acquire);
+    const std::uint64_t generation = fork_generation();
+    if (c && c->generation == generation) return *c;  // another thread was first
+    auto* fresh = new RtnlCache(generation);
+    if (c) abandon(c);
+    rtnl_.store(fresh, std::memory_order_release);
+    return *fresh;
+}
+
+NSNET_DECL void NetnsContext::abandon(RtnlCache* c) noexcept {
+    // Read without the (possibly forever locked) mutex: the fields were written before the fork.
+    if (c->socket_ino == 0) return;
+    const int fd = c->socket->fd();
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_dev == c->socket_dev && st.st_ino == c->socket_ino) ::close(fd);
 }
 
 #endif  // NSNET_DEFINITIONS
@@ -431,14 +533,15 @@ NSNET_DECL Netns& Netns::operator=(Netns&& o) noexcept {
         destroy();
         NetnsRef::operator=(std::move(o));
         owned_ = std::exchange(o.owned_, false);
+        generation_ = o.generation_;
     }
     return *this;
 }
 
 NSNET_DECL void Netns::remove() {
-    if (!ctx_ || !owned_) return;
+    if (!ctx_ || !owned()) return;
     owned_ = false;
-    if (!ctx_->name.empty()) remove_named(ctx_->name);
+    if (!ctx_->name.empty() && detail::netns_name_holds(ctx_->name, ctx_->fd.get())) remove_named(ctx_->name);
     ctx_.reset();
 }
 
@@ -466,7 +569,8 @@ NSNET_DECL void Netns::destroy() noexcept {
     try {
         remove();
     } catch (...) {
-        // Destructors never throw; a namespace already deleted by someone else is fine.
+        // Destructors never throw (callers who care call remove() themselves): a namespace already
+        // deleted by someone else is fine, one of our name that is not ours is left alone.
     }
     ctx_.reset();
 }

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <net/if.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "nsnet/bulk.hpp"
 #include "support.hpp"
 
 using nsnet::Netns;
@@ -306,4 +308,88 @@ TEST_CASE("moving a Netns moves ownership; remove() deletes at once") {
     b.remove();
     CHECK_FALSE(exists(path));
     CHECK_FALSE(has_mount_for(path));
+}
+
+TEST_CASE("Netns removes only the namespace it created, never another one made under its name") {
+    const std::string name = unique_name("ns");
+    const std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
+    RemoveOnExit guard{name};
+    ino_t foreign_inode = 0;
+    bool by_remove = false;
+    SUBCASE("the destructor leaves it alone") {}
+    SUBCASE("remove() leaves it alone and says why") { by_remove = true; }
+    {
+        Netns mine = Netns::create(name);
+        // Someone else runs `ip netns del NAME; ip netns add NAME` while `mine` owns NAME.
+        Netns::remove_named(name);
+        Netns foreign = Netns::create(name);
+        foreign.persist();
+        foreign_inode = foreign.inode();
+        REQUIRE(foreign_inode != mine.inode());
+        if (by_remove) {
+            try {
+                mine.remove();
+                FAIL("remove() succeeded although " << path << " is not its namespace");
+            } catch (const nsnet::Error& e) {
+                CHECK(e.code() == std::errc::file_exists);
+                CHECK(e.object() == name);
+                CHECK(std::string(e.what()).find(path) != std::string::npos);
+                CHECK(std::string(e.what()).find("left alone") != std::string::npos);
+            }
+            CHECK_FALSE(mine.owned());
+        }
+    }
+    REQUIRE(exists(path));
+    CHECK(has_mount_for(path));
+    CHECK(NetnsRef::open(name).inode() == foreign_inode);
+    Netns::remove_named(name);  // the test cleans up the foreign one
+    CHECK_FALSE(exists(path));
+}
+
+TEST_CASE("Netns::remove() of a name someone else deleted already is success, and touches nothing") {
+    const std::string name = unique_name("ns");
+    const std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
+    RemoveOnExit guard{name};
+    Netns mine = Netns::create(name);
+    Netns::remove_named(name);
+    CHECK_NOTHROW(mine.remove());
+    CHECK_FALSE(exists(path));
+    // A bare mount point (someone's `ip netns add` half-way, not yet mounted) is not ours either.
+    Netns again = Netns::create(name);
+    REQUIRE(::umount2(path.c_str(), MNT_DETACH) == 0);
+    CHECK_THROWS_AS(again.remove(), nsnet::Error);
+    CHECK(exists(path));
+    REQUIRE(::unlink(path.c_str()) == 0);
+}
+
+TEST_CASE("NetnsGroup removes only its own namespaces; a replaced name is left alone and reported") {
+    const std::string a = unique_name("ga");
+    const std::string b = unique_name("gb");
+    const std::string path_a = std::string(nsnet::netns_run_dir) + "/" + a;
+    const std::string path_b = std::string(nsnet::netns_run_dir) + "/" + b;
+    RemoveOnExit guard_a{a}, guard_b{b};
+    ino_t foreign_inode = 0;
+    bool by_remove = false;
+    SUBCASE("the destructor") {}
+    SUBCASE("remove()") { by_remove = true; }
+    {
+        nsnet::NetnsGroup group = nsnet::NetnsGroup::create({a, b});
+        Netns::remove_named(a);
+        Netns foreign = Netns::create(a);
+        foreign.persist();
+        foreign_inode = foreign.inode();
+        if (by_remove) {
+            try {
+                group.remove();
+                FAIL("remove() succeeded although " << path_a << " is not the group's");
+            } catch (const nsnet::Error& e) {
+                CHECK(e.code() == std::errc::file_exists);
+                CHECK(e.object() == a);
+            }
+        }
+    }
+    CHECK_FALSE(exists(path_b));  // the group's own is removed either way
+    REQUIRE(exists(path_a));
+    CHECK(NetnsRef::open(a).inode() == foreign_inode);
+    Netns::remove_named(a);
 }

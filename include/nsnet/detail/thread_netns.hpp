@@ -5,11 +5,20 @@
 // short-lived thread that enters the namespace, does its work and ends: sockets it opened keep
 // their namespace, the caller's thread never changes. The cost (~30-50 µs) is paid once per socket,
 // not per request.
+//
+// It also holds what makes nsnet fork-safe: a fork generation (a counter a pthread_atfork child
+// handler increments) that state cached per process (a namespace's rtnetlink socket, an owner's
+// right to delete what it made) is stamped with, and one short lock that stays usable in a child.
+// A child has none of the parent's threads; run_in_netns needs none, it starts a fresh one per call.
 #pragma once
 
+#include <pthread.h>
 #include <sched.h>
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -20,6 +29,23 @@
 #include "nsnet/error.hpp"
 
 namespace nsnet::detail {
+
+// fork() copies memory, not threads: a child sees whatever the parent's other threads were doing at
+// that instant, frozen (a std::mutex held, a socket shared with the parent, a buffer half-resized).
+// So per-process state is stamped with fork_generation(): 1 in a process that never forked from one
+// using nsnet, and every child runs with its parent's generation + 1 (a pthread_atfork child handler,
+// installed before main). State stamped with another generation was inherited and must be neither
+// used nor destroyed (only abandoned); the child makes its own on first use. Unlike getpid(), a
+// generation cannot be recycled: a stale stamp is always smaller than the current generation.
+NSNET_DECL std::uint64_t fork_generation() noexcept;
+
+// A process-wide lock for short, non-blocking work only (never held across I/O or a callback): the
+// atfork handlers take it before fork() and release it after it, in parent and child, so a child
+// never inherits it locked. It guards replacing inherited per-process state (NetnsContext).
+NSNET_DECL std::mutex& fork_safe_mutex() noexcept;
+
+// True when state stamped with `generation` was made in this process (not inherited through fork).
+inline bool made_in_this_process(std::uint64_t generation) noexcept { return generation == fork_generation(); }
 
 // Runs fn() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace when
 // netns_fd < 0); returns its result or rethrows its exception on the caller's thread.
@@ -43,5 +69,38 @@ auto run_in_netns(int netns_fd, Fn&& fn, const std::string& netns_name = {}) -> 
     if (error) std::rethrow_exception(error);
     if constexpr (!std::is_void_v<R>) return std::move(*result);
 }
+
+#if NSNET_DEFINITIONS
+
+struct ForkState {
+    std::atomic<std::uint64_t> generation{1};
+    std::mutex mutex{};
+};
+
+NSNET_DECL ForkState& fork_state() noexcept {
+    // Never destroyed: a fork after exit() began (from an atexit handler) still runs the handlers.
+    static ForkState& state = []() -> ForkState& {
+        auto* st = new ForkState;
+        ::pthread_atfork([] { fork_state().mutex.lock(); },
+                         [] { fork_state().mutex.unlock(); },
+                         [] {
+                             // The child's only thread: nothing can race with this.
+                             fork_state().generation.fetch_add(1, std::memory_order_relaxed);
+                             fork_state().mutex.unlock();  // locked by the prepare handler (POSIX allows this)
+                         });
+        return *st;
+    }();
+    return state;
+}
+
+// Installs the handlers while the program is still single-threaded (static initialisation), so
+// that no fork can come before them (nor during the first call of fork_state()).
+[[maybe_unused]] NSNET_DECL const bool fork_handlers_installed = (fork_state(), true);
+
+NSNET_DECL std::uint64_t fork_generation() noexcept { return fork_state().generation.load(std::memory_order_relaxed); }
+
+NSNET_DECL std::mutex& fork_safe_mutex() noexcept { return fork_state().mutex; }
+
+#endif  // NSNET_DEFINITIONS
 
 }  // namespace nsnet::detail

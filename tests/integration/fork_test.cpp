@@ -1,0 +1,239 @@
+// Integration tests of fork safety (root): a namespace's cached rtnetlink socket and its lock are
+// per process, owners do nothing in a child, every descriptor nsnet opens is close-on-exec.
+//
+// Each scenario that could hang (two processes sharing one netlink socket wait for each other's
+// acks; a child inherits a mutex locked by a thread it does not have) runs in a subprocess with its
+// own process group under a watchdog: a hang is killed and fails the test instead of hanging CI.
+// Children report through their exit status and leave with _exit (never through doctest).
+#include <doctest/doctest.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nsnet/bulk.hpp"
+#include "nsnet/link.hpp"
+#include "nsnet/netns.hpp"
+#include "support.hpp"
+
+using nsnet::Link;
+using nsnet::Netns;
+using nsnet::NetnsRef;
+using nsnet::test::unique_name;
+
+namespace {
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string netns_path(const std::string& name) { return std::string(nsnet::netns_run_dir) + "/" + name; }
+
+constexpr int timed_out = -1;
+
+// Waits up to `limit` for `pid`; returns its exit status (128+signal if killed), or timed_out
+// after killing its whole process group.
+int wait_for(pid_t pid, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (r < 0 && errno != EINTR) return 255;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(-pid, SIGKILL);
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            return timed_out;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+// Runs body() in a subprocess (its own process group, so that its children die with it on a
+// timeout) and returns body()'s result as exit status, 100 if it threw, or timed_out.
+int run_watched(std::chrono::milliseconds limit, const std::function<int()>& body) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        int code = 100;
+        try {
+            code = body();
+        } catch (...) {
+        }
+        ::_exit(code);
+    }
+    ::setpgid(pid, pid);  // also from here: no race with a kill before the child ran setpgid
+    return wait_for(pid, limit);
+}
+
+// A request through the namespace's shared (cached) rtnetlink socket: a dump and a get.
+bool one_request(const NetnsRef& ns) {
+    auto links = Link::list(ns);
+    return !links.empty() && Link::get(ns, "lo").index() == links.front().index;
+}
+
+}  // namespace
+
+TEST_CASE("fork: parent and child both use a namespace whose socket was cached before the fork") {
+    Netns ns = Netns::create(unique_name("fk"));
+    REQUIRE(one_request(ns));  // caches the socket in this process too
+    constexpr int rounds = 8;
+    constexpr int requests = 200;
+    for (int round = 0; round < rounds; ++round) {
+        CAPTURE(round);
+        int result = run_watched(std::chrono::seconds(20), [&] {
+            if (!one_request(ns)) return 2;  // the subprocess's own socket, cached before its fork
+            pid_t child = ::fork();
+            if (child < 0) return 3;
+            if (child == 0) {
+                int code = 0;
+                try {
+                    for (int i = 0; i < requests && code == 0; ++i)
+                        if (!one_request(ns)) code = 4;
+                } catch (...) {
+                    code = 5;
+                }
+                ::_exit(code);
+            }
+            int code = 0;
+            try {
+                for (int i = 0; i < requests && code == 0; ++i)
+                    if (!one_request(ns)) code = 6;
+            } catch (...) {
+                code = 7;
+            }
+            int child_code = wait_for(child, std::chrono::seconds(15));
+            return code ? code : (child_code == timed_out ? 8 : child_code);
+        });
+        INFO("0 = ok, -1 = hung (killed by the watchdog), 8 = the child hung, other = a failed request");
+        REQUIRE(result == 0);
+    }
+    // This process's socket still works after all those forks.
+    CHECK(one_request(ns));
+}
+
+TEST_CASE("fork: while another thread is inside a request, the child can still use the library") {
+    Netns ns = Netns::create(unique_name("fk"));
+    REQUIRE(one_request(ns));
+    int result = run_watched(std::chrono::seconds(60), [&] {
+        std::atomic<bool> stop{false};
+        std::atomic<long> done{0};
+        int busy_code = 0;
+        std::thread busy([&] {
+            try {
+                while (!stop) {
+                    if (!one_request(ns)) busy_code = 9;
+                    ++done;
+                }
+            } catch (...) {
+                busy_code = 10;
+            }
+        });
+        int code = 0;
+        for (int i = 0; i < 20 && code == 0; ++i) {
+            // Fork at varying moments of the busy thread's requests.
+            std::this_thread::sleep_for(std::chrono::microseconds(100 + 137 * i));
+            pid_t child = ::fork();
+            if (child < 0) {
+                code = 3;
+                break;
+            }
+            if (child == 0) {
+                int c = 0;
+                try {
+                    for (int k = 0; k < 5 && c == 0; ++k)
+                        if (!one_request(ns)) c = 4;
+                } catch (...) {
+                    c = 5;
+                }
+                ::_exit(c);
+            }
+            int child_code = wait_for(child, std::chrono::seconds(5));
+            if (child_code != 0) code = child_code == timed_out ? 20 + i : child_code;
+        }
+        stop = true;
+        busy.join();
+        if (done == 0) return 11;
+        return code ? code : busy_code;
+    });
+    INFO("0 = ok, -1 = hung, 20+i = the i-th forked child hung, other = a failed request");
+    CHECK(result == 0);
+    CHECK(one_request(ns));
+}
+
+TEST_CASE("fork: owners made by the parent do nothing in the child; the child's own owners remove") {
+    const std::string name = unique_name("fk");
+    const std::string group_name = unique_name("fg");
+    Netns ns = Netns::create(name);
+    nsnet::NetnsGroup group = nsnet::NetnsGroup::create({group_name});
+    REQUIRE(one_request(ns));
+    const std::string own = unique_name("fc");  // made by the child, removed by the child
+    int result = run_watched(std::chrono::seconds(20), [&] {
+        if (ns.owned() || group.owned()) return 2;
+        // Everything a child that unwinds its stack would do: remove() and the destructors.
+        ns.remove();
+        group.remove();
+        { Netns gone = std::move(ns); }
+        { nsnet::NetnsGroup gone = std::move(group); }
+        if (!exists(netns_path(name)) || !exists(netns_path(group_name))) return 3;
+        {
+            Netns mine = Netns::create(own);
+            if (!mine.owned() || !one_request(mine)) return 4;
+        }
+        return exists(netns_path(own)) ? 5 : 0;
+    });
+    INFO("2 = the child's copy says it owns, 3 = the child deleted the parent's namespace, 4/5 = the child's own");
+    CHECK(result == 0);
+    CHECK(ns.owned());
+    CHECK(group.owned());
+    CHECK(exists(netns_path(name)));
+    CHECK(exists(netns_path(group_name)));
+    CHECK_FALSE(exists(netns_path(own)));
+    CHECK(one_request(ns));
+    CHECK(one_request(group[0]));
+}
+
+TEST_CASE("every descriptor nsnet opens is close-on-exec") {
+    auto open_fds = [] {
+        std::set<int> fds;
+        if (DIR* d = ::opendir("/proc/self/fd")) {
+            while (dirent* e = ::readdir(d))
+                if (e->d_name[0] != '.') fds.insert(std::atoi(e->d_name));
+            ::closedir(d);
+        }
+        return fds;
+    };
+    std::set<int> before = open_fds();
+    std::erase_if(before, [](int fd) { return ::fcntl(fd, F_GETFD) < 0; });  // the listing's own
+    Netns ns = Netns::create(unique_name("fk"));
+    NetnsRef again = NetnsRef::open(ns.name());
+    NetnsRef cur = NetnsRef::current();
+    REQUIRE(one_request(ns));
+    nsnet::nl::Socket nft = ns.netlink_socket(NETLINK_NETFILTER);
+    nsnet::detail::UniqueFd udp = ns.socket(AF_INET, SOCK_DGRAM);
+    nsnet::detail::UniqueFd dup = udp.dup();
+    int checked = 0;
+    for (int fd : open_fds()) {
+        if (before.count(fd)) continue;
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags < 0) continue;  // the directory stream used to list them, closed by now
+        CAPTURE(fd);
+        CHECK((flags & FD_CLOEXEC) != 0);
+        ++checked;
+    }
+    CHECK(checked >= 7);  // ns, again, cur, the cached socket, nft, udp, dup
+}
