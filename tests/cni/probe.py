@@ -103,7 +103,7 @@ def udpstream(host, port, seconds):
                 except (OSError, socket.timeout):
                     break
                 n = data.decode().split()[0]
-                        if not names or names[-1] != n:
+                if not names or names[-1] != n:
                     names.append(n)
     return " ".join(names) if names else "no-answer"
 

@@ -1,0 +1,494 @@
+// nsnet-bridge — a CNI plugin (spec 1.0.0) doing what the reference `bridge` plugin followed by
+// `portmap` does, in one process, on nsnet: a bridge with the gateway addresses, a veth pair per
+// container, addresses and routes from the IPAM plugin (delegated through CNI_PATH, as the spec
+// says), IPv4 and IPv6 masquerade, and host port mappings (runtimeConfig.portMappings).
+//
+//   CNI_COMMAND=ADD|DEL|CHECK|VERSION CNI_CONTAINERID=ID CNI_NETNS=/proc/PID/ns/net
+//   CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni nsnet-bridge < network.json
+//
+// Thin on purpose: the networking is nsnet's (links, addresses, routes, sysctls, firewall rules,
+// conntrack); this file reads the CNI protocol, checks the input, and maps it onto the library.
+// What differs from the reference plugins, and why: examples/cni/README.md.
+#include <nsnet/nsnet.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+using json = nlohmann::json;
+using nsnet::IpAddress;
+using nsnet::Prefix;
+
+constexpr const char* cni_version = "1.0.0";
+
+// CNI error codes (spec: "Error"): 1-99 are the spec's, 100+ the plugin's.
+enum Code {
+    IncompatibleVersion = 1,
+    UnsupportedField = 2,
+    UnknownContainer = 3,
+    InvalidEnvironment = 4,
+    IoFailure = 5,
+    DecodeFailure = 6,
+    InvalidConfig = 7,
+    Kernel = 100,       // the kernel refused a change (the message is nsnet's Error text)
+    Ipam = 101,         // the IPAM plugin failed (its own error is passed on when it gave one)
+    CheckFailed = 102,  // CHECK found the container's networking differs from the result
+};
+
+struct CniError {
+    int code;
+    std::string msg;
+    std::string details{};
+};
+
+[[noreturn]] void fail(int code, std::string msg, std::string details = {}) {
+    throw CniError{code, std::move(msg), std::move(details)};
+}
+
+// ---- input ---------------------------------------------------------------------------------------
+
+struct PortMapping {
+    std::uint16_t host_port = 0;
+    std::uint16_t container_port = 0;
+    nsnet::L4Protocol protocol = nsnet::L4Protocol::Tcp;
+    std::optional<IpAddress> host_ip{};
+
+    std::string text() const {
+        return (host_ip ? host_ip->to_string() + ":" : "") + std::to_string(host_port) + "->" +
+               std::to_string(container_port) + "/" + (protocol == nsnet::L4Protocol::Tcp ? "tcp" : "udp");
+    }
+};
+
+struct Config {
+    json raw;  // as read, passed on to the IPAM plugin unchanged
+    std::string name;
+    std::string bridge = "cni0";
+    bool is_gateway = false;
+    bool is_default_gateway = false;
+    bool ip_masq = false;
+    bool hairpin = false;
+    std::optional<std::uint32_t> mtu{};
+    std::string ipam_type;
+    std::vector<PortMapping> ports;
+    std::optional<json> prev_result{};
+};
+
+struct Env {
+    std::string command, container_id, netns, ifname, path;
+};
+
+std::string getenv_str(const char* n) {
+    const char* v = std::getenv(n);
+    return v ? v : "";
+}
+
+// The keys a network configuration may carry: the spec's, the reference bridge plugin's that
+// nsnet-bridge implements, and the portmap capability's. Anything else is refused by name (the
+// reference plugins ignore unknown keys, so a typo such as "isGatway" silently changes the setup).
+const std::set<std::string> known_keys = {
+    // CNI spec: network configuration and the keys a runtime adds
+    "cniVersion", "cniVersions", "name", "type", "args", "ipMasq", "ipam", "dns", "capabilities",
+    "runtimeConfig", "prevResult",
+    // reference bridge plugin
+    "bridge", "isGateway", "isDefaultGateway", "hairpinMode", "mtu"};
+
+bool get_bool(const json& c, const char* key, bool def) {
+    if (!c.contains(key)) return def;
+    if (!c[key].is_boolean()) fail(InvalidConfig, std::string("'") + key + "' must be true or false, not " + c[key].dump());
+    return c[key].get<bool>();
+}
+
+std::uint16_t get_port(const json& m, const char* key, std::size_t i) {
+    const std::string where = "runtimeConfig.portMappings[" + std::to_string(i) + "]." + key;
+    if (!m.contains(key)) fail(InvalidConfig, where + " is missing");
+    if (!m[key].is_number_integer() || m[key].get<long long>() < 1 || m[key].get<long long>() > 65535)
+        fail(InvalidConfig, where + ": " + m[key].dump() + " is not a port (1..65535)");
+    return static_cast<std::uint16_t>(m[key].get<long long>());
+}
+
+Config parse_config(const std::string& text) {
+    Config c;
+    try {
+        c.raw = json::parse(text);
+    } catch (const json::parse_error& e) {
+        fail(DecodeFailure, std::string("network configuration is not valid JSON: ") + e.what());
+    }
+    const json& j = c.raw;
+    if (!j.is_object()) fail(DecodeFailure, "network configuration is not a JSON object: " + j.dump().substr(0, 80));
+    for (auto& [k, _] : j.items())
+        if (!known_keys.count(k))
+            fail(InvalidConfig, "unknown key '" + k + "' in the network configuration (nsnet-bridge refuses keys it does not implement)");
+    if (!j.contains("cniVersion") || !j["cniVersion"].is_string()) fail(InvalidConfig, "'cniVersion' is missing");
+    if (j["cniVersion"] != cni_version)
+        fail(IncompatibleVersion, "cniVersion " + j["cniVersion"].dump() + " is not supported (nsnet-bridge speaks 1.0.0)");
+    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
+        fail(InvalidConfig, "'name' (the network's name) is missing");
+    c.name = j["name"];
+    if (j.contains("bridge")) {
+        if (!j["bridge"].is_string()) fail(InvalidConfig, "'bridge' must be a string, not " + j["bridge"].dump());
+        c.bridge = j["bridge"];
+    }
+    try {
+        nsnet::validate_interface_name(c.bridge, "bridge");
+    } catch (const nsnet::Error& e) {
+        fail(InvalidConfig, std::string("'bridge': ") + e.what());
+    }
+    c.is_default_gateway = get_bool(j, "isDefaultGateway", false);
+    c.is_gateway = get_bool(j, "isGateway", false) || c.is_default_gateway;
+    c.ip_masq = get_bool(j, "ipMasq", false);
+    c.hairpin = get_bool(j, "hairpinMode", false);
+    if (j.contains("mtu")) {
+        if (!j["mtu"].is_number_integer() || j["mtu"].get<long long>() < 68 || j["mtu"].get<long long>() > 65535)
+            fail(InvalidConfig, "'mtu': " + j["mtu"].dump() + " is not an MTU (68..65535)");
+        c.mtu = static_cast<std::uint32_t>(j["mtu"].get<long long>());
+    }
+    if (!j.contains("ipam") || !j["ipam"].is_object() || !j["ipam"].contains("type") || !j["ipam"]["type"].is_string())
+        fail(InvalidConfig, "'ipam.type' is missing: nsnet-bridge needs an IPAM plugin (e.g. host-local)");
+    c.ipam_type = j["ipam"]["type"];
+    if (c.ipam_type.find('/') != std::string::npos) fail(InvalidConfig, "'ipam.type' '" + c.ipam_type + "' must be a plugin name, not a path");
+    if (j.contains("prevResult")) c.prev_result = j["prevResult"];
+
+    if (j.contains("runtimeConfig") && j["runtimeConfig"].contains("portMappings")) {
+        const json& pm = j["runtimeConfig"]["portMappings"];
+        if (!pm.is_array()) fail(InvalidConfig, "runtimeConfig.portMappings must be a list");
+        for (std::size_t i = 0; i < pm.size(); ++i) {
+            const json& m = pm[i];
+            if (!m.is_object()) fail(InvalidConfig, "runtimeConfig.portMappings[" + std::to_string(i) + "] is not an object");
+            PortMapping p;
+            p.host_port = get_port(m, "hostPort", i);
+            p.container_port = get_port(m, "containerPort", i);
+            std::string proto = m.value("protocol", "tcp");
+            if (proto == "tcp" || proto == "TCP") p.protocol = nsnet::L4Protocol::Tcp;
+            else if (proto == "udp" || proto == "UDP") p.protocol = nsnet::L4Protocol::Udp;
+            else fail(InvalidConfig, "runtimeConfig.portMappings[" + std::to_string(i) + "].protocol: '" + proto + "' is not tcp or udp");
+            if (m.contains("hostIP") && m["hostIP"].is_string() && !m["hostIP"].get<std::string>().empty()) {
+                p.host_ip = IpAddress::try_parse(m["hostIP"].get<std::string>());
+                if (!p.host_ip)
+                    fail(InvalidConfig, "runtimeConfig.portMappings[" + std::to_string(i) + "].hostIP: '" +
+                                            m["hostIP"].get<std::string>() + "' is not an address");
+            }
+            for (const auto& q : c.ports)
+                if (q.host_port == p.host_port && q.protocol == p.protocol &&
+                    (!q.host_ip || !p.host_ip || *q.host_ip == *p.host_ip))
+                    fail(InvalidConfig, "runtimeConfig.portMappings: " + p.text() + " overlaps " + q.text() +
+                                            " (the same host port twice)");
+            c.ports.push_back(p);
+        }
+    }
+    return c;
+}
+
+Env read_env() {
+    Env e{getenv_str("CNI_COMMAND"), getenv_str("CNI_CONTAINERID"), getenv_str("CNI_NETNS"), getenv_str("CNI_IFNAME"),
+          getenv_str("CNI_PATH")};
+    if (e.command == "VERSION") return e;
+    if (e.command != "ADD" && e.command != "DEL" && e.command != "CHECK")
+        fail(InvalidEnvironment, "CNI_COMMAND '" + e.command + "' is not ADD, DEL, CHECK or VERSION");
+    if (e.container_id.empty()) fail(InvalidEnvironment, "CNI_CONTAINERID is missing");
+    for (char ch : e.container_id)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
+            fail(InvalidEnvironment, "CNI_CONTAINERID '" + e.container_id + "' may hold only letters, digits, '-', '_' and '.'");
+    if (e.ifname.empty()) fail(InvalidEnvironment, "CNI_IFNAME is missing");
+    try {
+        nsnet::validate_interface_name(e.ifname, "CNI_IFNAME");
+    } catch (const nsnet::Error& x) {
+        fail(InvalidEnvironment, std::string("CNI_IFNAME: ") + x.what());
+    }
+    if (e.command != "DEL" && e.netns.empty()) fail(InvalidEnvironment, "CNI_NETNS is missing");
+    if (e.path.empty()) fail(InvalidEnvironment, "CNI_PATH is missing (nsnet-bridge runs the IPAM plugin from it)");
+    return e;
+}
+
+// ---- the IPAM plugin ------------------------------------------------------------------------------
+
+// Runs CNI_PATH's `type` with the same configuration on stdin and the same environment but
+// CNI_COMMAND; returns its stdout, or fails with the plugin's own CNI error.
+json run_ipam(const Env& env, const Config& c, const std::string& command, const std::string& stdin_text) {
+    std::string bin;
+    std::stringstream dirs(env.path);
+    for (std::string d; std::getline(dirs, d, ':');)
+        if (!d.empty() && ::access((d + "/" + c.ipam_type).c_str(), X_OK) == 0) {
+            bin = d + "/" + c.ipam_type;
+            break;
+        }
+    if (bin.empty()) fail(InvalidConfig, "IPAM plugin '" + c.ipam_type + "' not found in CNI_PATH " + env.path);
+
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) fail(IoFailure, "pipe for the IPAM plugin failed");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    std::vector<std::string> envs;
+    for (char** e = environ; *e; ++e)
+        if (std::string_view(*e).substr(0, 12) != "CNI_COMMAND=") envs.emplace_back(*e);
+    envs.push_back("CNI_COMMAND=" + command);
+    std::vector<char*> envp, argv{bin.data(), nullptr};
+    for (auto& s : envs) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in[0]);
+    ::close(out[1]);
+    if (rc != 0) {
+        ::close(in[1]);
+        ::close(out[0]);
+        fail(IoFailure, "cannot run IPAM plugin " + bin + ": " + std::strerror(rc));
+    }
+    for (std::size_t off = 0; off < stdin_text.size();) {  // small: fits the pipe, no deadlock
+        ssize_t n = ::write(in[1], stdin_text.data() + off, stdin_text.size() - off);
+        if (n <= 0) break;
+        off += static_cast<std::size_t>(n);
+    }
+    ::close(in[1]);
+    std::string output;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    json result;
+    if (!output.empty()) {
+        try {
+            result = json::parse(output);
+        } catch (const json::parse_error&) {
+            fail(Ipam, "IPAM plugin " + bin + " " + command + " printed no JSON: " + output.substr(0, 200));
+        }
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (result.is_object() && result.contains("msg"))
+            throw CniError{result.value("code", static_cast<int>(Ipam)), "IPAM " + c.ipam_type + ": " + result["msg"].get<std::string>(),
+                           result.value("details", std::string{})};
+        fail(Ipam, "IPAM plugin " + bin + " " + command + " failed");
+    }
+    return result;
+}
+
+// ---- names found again by a later process ---------------------------------------------------------
+
+// The host end of the container's veth: "veth" + 8 hex digits of a hash of (container id, ifname),
+// so DEL and CHECK find it from the container id alone. The alias records the pair in full.
+std::string host_veth_name(const Env& env) {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (unsigned char ch : env.container_id + "/" + env.ifname) h = (h ^ ch) * 16777619u;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "veth%08x", h);
+    return buf;
+}
+
+// ---- ADD ------------------------------------------------------------------------------------------
+
+struct IpamIp {
+    Prefix address;                  // 10.88.0.2/24
+    std::optional<IpAddress> gateway{};
+};
+
+std::vector<IpamIp> ipam_ips(const json& r) {
+    std::vector<IpamIp> out;
+    if (!r.contains("ips")) return out;
+    for (const auto& ip : r["ips"]) {
+        IpamIp x{Prefix::parse(ip.at("address").get<std::string>())};
+        if (ip.contains("gateway")) x.gateway = IpAddress::parse(ip["gateway"].get<std::string>());
+        out.push_back(x);
+    }
+    return out;
+}
+
+nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (auto l = nsnet::Link::find(host, c.bridge)) {
+            auto info = l->info();
+            if (info.kind != "bridge") fail(InvalidConfig, "'bridge': link '" + c.bridge + "' exists and is a " + (info.kind.empty() ? "device" : info.kind) + ", not a bridge");
+            if (!info.is_up()) l->up();
+            return *l;
+        }
+        try {
+            auto b = nsnet::Bridge::create(host, {.name = c.bridge, .mtu = c.mtu});
+            b.up();
+            return b.release();  // not owned: the bridge is shared by every container of the network
+        } catch (const nsnet::Error& e) {
+            if (e.errnum() != EEXIST) throw;  // another ADD made it meanwhile: use that one
+        }
+    }
+    fail(Kernel, "bridge '" + c.bridge + "' could not be created or found");
+}
+
+void add_missing_address(nsnet::Link& l, const Prefix& p, bool broadcast) {
+    for (const auto& a : l.addresses())
+        if (a.prefix.address() == p.address()) return;
+    try {
+        l.add_address(p, {.broadcast = broadcast});
+    } catch (const nsnet::Error& e) {
+        if (e.errnum() != EEXIST) throw;
+    }
+}
+
+json do_add(const Env& env, Config& c, const std::string& stdin_text) {
+    nsnet::NetnsRef host = nsnet::NetnsRef::current();
+    nsnet::NetnsRef cont;
+    try {
+        cont = nsnet::NetnsRef::open_path(env.netns);
+    } catch (const nsnet::Error& e) {
+        fail(InvalidEnvironment, "CNI_NETNS '" + env.netns + "': " + e.what());
+    }
+    if (nsnet::Link::find(cont, env.ifname))
+        fail(InvalidEnvironment, "CNI_IFNAME '" + env.ifname + "' exists already in " + env.netns);
+    const std::string veth = host_veth_name(env);
+    if (nsnet::Link::find(host, veth))
+        fail(InvalidEnvironment, "container " + env.container_id + " (" + env.ifname + ") is set up already: host link " + veth + " exists");
+
+    json ipam = run_ipam(env, c, "ADD", stdin_text);
+    try {
+        auto ips = ipam_ips(ipam);
+        if (ips.empty()) fail(Ipam, "IPAM " + c.ipam_type + " returned no address");
+        auto br = ensure_bridge(host, c);
+        bool v4 = false, v6 = false;
+        for (const auto& ip : ips) (ip.address.address().is_v4() ? v4 : v6) = true;
+        if (c.is_gateway)
+            for (const auto& ip : ips)
+                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()), ip.address.address().is_v4());
+
+        auto pair = nsnet::VethPair::create({.name = veth, .netns = host, .mtu = c.mtu},
+                                            {.name = env.ifname, .netns = cont, .mtu = c.mtu});
+        auto& hv = pair.first();
+        auto& cv = pair.second();
+        hv.set_alias("cni " + env.container_id + " " + env.ifname);
+        hv.set_master(br);
+        if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
+        hv.up();
+        // The container's IPv6 addresses are usable at once: no duplicate can exist on a bridge
+        // whose addresses IPAM hands out (the reference waits for DAD instead).
+        if (v6) nsnet::interface_sysctl_set(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
+        for (const auto& ip : ips) cv.add_address(ip.address, {.broadcast = ip.address.address().is_v4()});
+        cv.up();
+        if (ipam.contains("routes"))
+            for (const auto& r : ipam["routes"]) {
+                auto dst = Prefix::parse(r.at("dst").get<std::string>());
+                std::string gw = r.value("gw", "");
+                if (gw.empty())
+                    for (const auto& ip : ips)
+                        if (ip.gateway && ip.address.address().is_v4() == dst.address().is_v4()) gw = ip.gateway->to_string();
+                nsnet::add_route(cont, {.dst = dst.network().to_string(), .gateway = gw, .dev = env.ifname});
+            }
+        if (c.is_gateway) {
+            if (v4) nsnet::sysctl_set(host, "net.ipv4.ip_forward", "1");
+            if (v6) nsnet::sysctl_set(host, "net.ipv6.conf.all.forwarding", "1");
+        }
+
+        // The result (spec 1.0.0): interfaces, then ips pointing at the container's interface.
+        json out = {{"cniVersion", cni_version}};
+        out["interfaces"] = json::array({
+            {{"name", c.bridge}, {"mac", br.info().mac ? br.info().mac->to_string() : ""}},
+            {{"name", veth}, {"mac", hv.info().mac ? hv.info().mac->to_string() : ""}},
+            {{"name", env.ifname}, {"mac", cv.info().mac ? cv.info().mac->to_string() : ""}, {"sandbox", env.netns}},
+        });
+        out["ips"] = json::array();
+        for (const auto& ip : ipam["ips"]) {
+            json x = ip;
+            x["interface"] = 2;
+            out["ips"].push_back(x);
+        }
+        if (ipam.contains("routes")) out["routes"] = ipam["routes"];
+        out["dns"] = ipam.contains("dns") ? ipam["dns"] : json::object();
+        pair.persist();
+        return out;
+    } catch (...) {
+        // Nothing half-done stays: the veth (pair's destructor) is gone already; rules by owner.
+        try {
+            run_ipam(env, c, "DEL", stdin_text);
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+// ---- DEL ------------------------------------------------------------------------------------------
+
+void do_del(const Env& env, Config& c, const std::string& stdin_text) {
+    nsnet::NetnsRef host = nsnet::NetnsRef::current();
+    run_ipam(env, c, "DEL", stdin_text);
+    // The host end by its deterministic name; deleting it deletes the container end too. Gone
+    // already (the namespace was deleted, or DEL ran before) is success.
+    if (auto l = nsnet::Link::find(host, host_veth_name(env))) {
+        try {
+            l->remove();
+        } catch (const nsnet::Error& e) {
+            if (e.errnum() != ENODEV) throw;
+        }
+    }
+}
+
+// ---- CHECK ----------------------------------------------------------------------------------------
+
+void do_check(const Env& env, Config& c) {
+    if (!c.prev_result) fail(InvalidConfig, "CHECK needs 'prevResult' (the result of ADD)");
+    nsnet::NetnsRef host = nsnet::NetnsRef::current();
+    nsnet::NetnsRef cont;
+    try {
+        cont = nsnet::NetnsRef::open_path(env.netns);
+    } catch (const nsnet::Error& e) {
+        fail(InvalidEnvironment, "CNI_NETNS '" + env.netns + "': " + e.what());
+    }
+    auto br = nsnet::Link::find(host, c.bridge);
+    if (!br) fail(CheckFailed, "bridge '" + c.bridge + "' is missing");
+    auto hv = nsnet::Link::find(host, host_veth_name(env));
+    if (!hv) fail(CheckFailed, "host link " + host_veth_name(env) + " of container " + env.container_id + " is missing");
+    if (hv->info().master != br->index()) fail(CheckFailed, "host link " + hv->name() + " is not a port of bridge " + c.bridge);
+    auto cv = nsnet::Link::find(cont, env.ifname);
+    if (!cv) fail(CheckFailed, "interface " + env.ifname + " is missing in " + env.netns);
+    auto have = cv->addresses();
+    for (const auto& ip : ipam_ips(*c.prev_result)) {
+        bool found = false;
+        for (const auto& a : have) found = found || a.prefix == ip.address;
+        if (!found) fail(CheckFailed, "address " + ip.address.to_string() + " is missing on " + env.ifname + " in " + env.netns);
+    }
+}
+
+void print(const json& j) { std::cout << j.dump(4) << std::endl; }
+
+}  // namespace
+
+int main() {
+    Env env;
+    try {
+        env = read_env();
+        if (env.command == "VERSION") {
+            print({{"cniVersion", cni_version}, {"supportedVersions", json::array({cni_version})}});
+            return 0;
+        }
+        std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+        Config c = parse_config(text);
+        if (env.command == "ADD") print(do_add(env, c, text));
+        else if (env.command == "DEL") do_del(env, c, text);
+        else do_check(env, c);
+        return 0;
+    } catch (const CniError& e) {
+        json out = {{"cniVersion", cni_version}, {"code", e.code}, {"msg", e.msg}};
+        if (!e.details.empty()) out["details"] = e.details;
+        print(out);
+    } catch (const nsnet::Error& e) {
+        print({{"cniVersion", cni_version}, {"code", Kernel}, {"msg", e.what()}});
+    } catch (const std::exception& e) {
+        print({{"cniVersion", cni_version}, {"code", Kernel}, {"msg", e.what()}});
+    }
+    return 1;
+}
