@@ -9,7 +9,10 @@
 
 #include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
 #include <linux/if.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +39,7 @@ struct AddressOptions {
     std::optional<Scope> scope{};
     std::string label{};
     bool replace = false;                // `ip addr replace`
+    bool nodad = false;                  // `nodad` (IFA_F_NODAD): IPv6 only, usable at once, no DAD
 };
 
 // A link's own hardware address must be unicast and not all zeros (the kernel's
@@ -101,6 +105,20 @@ public:
     void del_address(std::string_view cidr) { del_address(Prefix::parse(cidr)); }
     // ip addr show dev NAME
     std::vector<AddressInfo> addresses() const;
+    // Waits until no IPv6 address of this link is tentative (duplicate address detection done), as
+    // CNI's ip.SettleAddresses does after configuring an interface; like it, link-local (fe80::/10)
+    // addresses are not waited for (the kernel's own). Driven by RTNLGRP_IPV6_IFADDR
+    // events (subscribed before the addresses are read, so no change is missed), not by polling.
+    // Throws Error(EADDRNOTAVAIL) naming the address when DAD failed (IFA_F_DADFAILED: another
+    // host uses it) and Error(ETIMEDOUT) naming the address still tentative after `timeout` (DAD
+    // runs only while the link is up and has carrier: the message says so when it is down).
+    // Addresses added with {.nodad = true} are never tentative.
+    //   veth.first().add_address("2001:db8::1/64"); veth.first().up(); veth.first().wait_dad();
+    void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    // ip link set NAME txqueuelen N
+    void set_txqlen(std::uint32_t txqlen);
+    // ip link set NAME promisc on|off (LinkInfo::flags & IFF_PROMISC reads it back)
+    void set_promisc(bool on);
 
     friend bool operator==(const Link& a, const Link& b) { return a.index_ == b.index_ && a.netns_ == b.netns_; }
 
@@ -268,6 +286,62 @@ NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
     return all;
 }
 
+NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
+    const std::string op = "wait for IPv6 duplicate address detection";
+    if (!valid()) throw Error(ENODEV, op, name_, {}, "link handle is empty or was removed");
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    nl::Socket events = netns_.netlink_socket(NETLINK_ROUTE);
+    events.subscribe(RTNLGRP_IPV6_IFADDR);
+    std::vector<std::pair<IpAddress, std::uint32_t>> state;  // this link's IPv6 addresses, their flags
+    auto note = [&](const AddressInfo& a, bool gone) {
+        if (a.index != index_ || a.prefix.address().is_v4()) return;
+        if (a.prefix.address().data()[0] == 0xfe && (a.prefix.address().data()[1] & 0xc0) == 0x80) return;  // fe80::/10
+        std::erase_if(state, [&](const auto& p) { return p.first == a.prefix.address(); });
+        if (!gone) state.emplace_back(a.prefix.address(), a.flags);
+    };
+    auto snapshot = [&] {
+        state.clear();
+        for (const auto& a : addresses()) note(a, false);
+    };
+    snapshot();  // after subscribing: every later change is queued as an event
+    for (;;) {
+        // Apply every queued event before judging, so an old event cannot end the wait early.
+        try {
+            for (nl::Bytes b = events.receive(true); !b.empty(); b = events.receive(true))
+                for (nl::MessageView m : nl::MessageRange(b))
+                    if (auto a = rtnl::decode_address(m)) note(*a, m.type() == RTM_DELADDR);
+        } catch (const Error& e) {
+            if (e.errnum() != ENOBUFS) throw;
+            snapshot();  // events were dropped: read the state afresh
+        }
+        const IpAddress* pending = nullptr;
+        for (const auto& [addr, flags] : state) {
+            if (flags & IFA_F_DADFAILED)
+                throw Error(EADDRNOTAVAIL, op, name_, {},
+                            "address " + addr.to_string() + " failed duplicate address detection (IFA_F_DADFAILED): another host on the link uses it");
+            if (flags & IFA_F_TENTATIVE) pending = &addr;
+        }
+        if (!pending) return;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            std::string why = "address " + pending->to_string() + " is still tentative after " + std::to_string(timeout.count()) + " ms";
+            if (!info().is_up()) why += " (the link is down: DAD starts when it is up)";
+            throw Error(ETIMEDOUT, op, name_, {}, why);
+        }
+        pollfd p{events.fd(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000))) < 0 && errno != EINTR)
+            throw_errno(op, name_);
+    }
+}
+
+NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) {
+    change({.txqlen = txqlen}, "set txqueuelen " + std::to_string(txqlen));
+}
+
+NSNET_DECL void Link::set_promisc(bool on) {
+    change({.promisc = on}, on ? "set promisc on" : "set promisc off");
+}
+
 NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) const {
     if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
     netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
@@ -281,6 +355,7 @@ NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) {
 NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
     rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
     if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
+    if (o.nodad && !prefix.address().is_v4()) s.flags |= IFA_F_NODAD;
     return s;
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,28 @@ NSNET_DECL bool ip_forward(const NetnsRef& netns);
 
 // sysctl -w net.ipv4.ip_forward=1|0 (the tutorial's "echo 1 > /proc/sys/net/ipv4/ip_forward").
 NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on);
+
+// sysctl net.ipv6.conf.all.forwarding: does the namespace route IPv6?
+NSNET_DECL bool ipv6_forward(const NetnsRef& netns);
+
+// sysctl -w net.ipv6.conf.all.forwarding=1|0. The kernel copies `all` to every interface's
+// forwarding (and a router ignores router advertisements unless accept_ra is 2).
+NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on);
+
+// The per-interface IPv6 settings a container network sets (net.ipv6.conf.IF.*); unset members are
+// left alone. CNI's bridge plugin writes accept_dad=0 on the container side when asked not to
+// wait for DAD, and disable_ipv6=0 before adding IPv6 addresses.
+struct Ipv6InterfaceSettings {
+    std::optional<bool> disable_ipv6{};  // disable_ipv6: 1 removes every IPv6 address of IF
+    std::optional<int> accept_dad{};     // 0 no DAD, 1 DAD, 2 DAD and disable IPv6 on a MAC-based duplicate
+    std::optional<int> accept_ra{};      // 0 ignore RAs, 1 accept unless forwarding, 2 accept even when forwarding
+    std::optional<bool> forwarding{};    // forwarding (this interface only)
+};
+
+// sysctl -w net.ipv6.conf.IF.KEY=VALUE for each set member, inside the namespace, in the order
+// disable_ipv6, accept_dad, accept_ra, forwarding; IF may be "all" or "default". Values out of
+// range are rejected (InvalidArgument naming the field) before anything is written.
+NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifname, const Ipv6InterfaceSettings& s);
 
 namespace detail {
 
@@ -191,6 +214,29 @@ NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifn
 NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv4.ip_forward") == "1"; }
 
 NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { sysctl_set(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+
+NSNET_DECL bool ipv6_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv6.conf.all.forwarding") == "1"; }
+
+NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on) {
+    sysctl_set(netns, "net.ipv6.conf.all.forwarding", on ? "1" : "0");
+}
+
+NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifname, const Ipv6InterfaceSettings& s) {
+    const std::string shown = "net.ipv6.conf." + std::string(ifname);
+    if (s.accept_dad && (*s.accept_dad < 0 || *s.accept_dad > 2))
+        invalid_argument("write sysctl", shown + ".accept_dad",
+                         "Ipv6InterfaceSettings.accept_dad: " + std::to_string(*s.accept_dad) + " is not 0, 1 or 2");
+    if (s.accept_ra && (*s.accept_ra < 0 || *s.accept_ra > 2))
+        invalid_argument("write sysctl", shown + ".accept_ra",
+                         "Ipv6InterfaceSettings.accept_ra: " + std::to_string(*s.accept_ra) + " is not 0, 1 or 2");
+    // Validates the interface name before anything is written.
+    (void)detail::interface_sysctl_path(SysctlFamily::V6, ifname, "forwarding", "write sysctl");
+    auto set = [&](const char* key, const std::string& v) { interface_sysctl_set(netns, ifname, key, v, SysctlFamily::V6); };
+    if (s.disable_ipv6) set("disable_ipv6", *s.disable_ipv6 ? "1" : "0");
+    if (s.accept_dad) set("accept_dad", std::to_string(*s.accept_dad));
+    if (s.accept_ra) set("accept_ra", std::to_string(*s.accept_ra));
+    if (s.forwarding) set("forwarding", *s.forwarding ? "1" : "0");
+}
 
 #endif  // NSNET_DEFINITIONS
 

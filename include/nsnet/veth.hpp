@@ -22,6 +22,7 @@ struct VethEnd {
     std::optional<MacAddress> mac{};
     std::optional<std::uint32_t> mtu{};
     std::optional<std::uint32_t> group{};  // IFLA_GROUP, for bulk deletion by group
+    std::optional<std::uint32_t> txqlen{}; // txqueuelen N (IFLA_TXQLEN; veth defaults to 1000)
 };
 
 class VethPair {
@@ -68,8 +69,8 @@ NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
     if (second.mac) validate_link_mac(*second.mac, "create veth", shown);
 
     // Sent from the first end's namespace: the first end is born there, the peer is placed by fd.
-    rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group};
-    rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group};
+    rtnl::LinkCreate c{.name = first.name, .mac = first.mac, .mtu = first.mtu, .group = first.group, .txqlen = first.txqlen};
+    rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group, .txqlen = second.txqlen};
     if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
     auto msg = rtnl::veth_new(c, p);
     try {

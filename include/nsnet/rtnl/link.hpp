@@ -78,6 +78,7 @@ struct LinkChange {
     std::optional<std::uint32_t> group{};
     std::optional<std::uint32_t> txqlen{};
     std::optional<std::string> alias{};
+    std::optional<bool> promisc{};           // ip link set X promisc on|off (IFF_PROMISC in ifi_change)
 };
 
 NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c);
@@ -96,12 +97,13 @@ struct LinkCreate {
     std::optional<MacAddress> mac{};
     std::optional<std::uint32_t> mtu{};
     std::optional<std::uint32_t> group{};
+    std::optional<std::uint32_t> txqlen{};   // ip link add NAME txqueuelen N (IFLA_TXQLEN)
     bool up = false;
     // Writes the kind's attributes inside IFLA_INFO_DATA; omitted when empty.
     std::function<void(nl::MessageBuilder&)> info_data{};
 };
 
-// iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, in that
+// iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, `txqueuelen`, in that
 // command-line order) as it parses them, then IFLA_LINK and IFLA_IFNAME, which it adds after
 // parsing (tests/unit/golden/macvlan_netns.txt, veth_options.txt).
 NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c);
@@ -116,6 +118,7 @@ struct VethPeer {
     std::optional<MacAddress> mac{};
     std::optional<std::uint32_t> mtu{};
     std::optional<std::uint32_t> group{};
+    std::optional<std::uint32_t> txqlen{};
 };
 
 // ip link add NAME [netns A] type veth peer name PEER [netns B]
@@ -197,6 +200,10 @@ NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
         ifi.ifi_change = IFF_UP;
         ifi.ifi_flags = *c.up ? IFF_UP : 0;
     }
+    if (c.promisc) {
+        ifi.ifi_change |= IFF_PROMISC;
+        if (*c.promisc) ifi.ifi_flags |= IFF_PROMISC;
+    }
     m.put_header(ifi);
     if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
     if (c.name) m.put_string(IFLA_IFNAME, *c.name);
@@ -230,6 +237,7 @@ NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
     if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
     if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
     if (c.group) m.put_u32(IFLA_GROUP, *c.group);
+    if (c.txqlen) m.put_u32(IFLA_TXQLEN, *c.txqlen);
     if (c.parent) m.put_u32(IFLA_LINK, static_cast<std::uint32_t>(c.parent));
     m.put_string(IFLA_IFNAME, c.name);
 }
@@ -266,6 +274,7 @@ NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
         pc.mac = peer.mac;
         pc.mtu = peer.mtu;
         pc.group = peer.group;
+        pc.txqlen = peer.txqlen;
         put_link_common(m, pc);
     };
     return link_new(c);

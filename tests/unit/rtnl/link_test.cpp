@@ -80,6 +80,19 @@ TEST_CASE("ip link set / del requests") {
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_del(3)), golden::load("link_del"));
 }
 
+TEST_CASE("txqueuelen and promisc requests equal ip link add|set's (golden/capture_cni.py)") {
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_set({.index = 3, .txqlen = 2000})), golden::load("link_set_txqlen"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_set({.index = 3, .promisc = true})), golden::load("link_set_promisc_on"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_set({.index = 3, .promisc = false})), golden::load("link_set_promisc_off"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::veth_new(LinkCreate{.name = "vt0", .txqlen = 500}, VethPeer{.name = "vt1"})),
+                       golden::load("veth_txqlen"));
+    // up and promisc together: both bits in ifi_change, only the ones turned on in ifi_flags.
+    auto m = rtnl::link_set({.index = 3, .up = true, .promisc = false});
+    auto ifi = nl::MessageView(m.bytes()).family_header<ifinfomsg>();
+    CHECK(ifi.ifi_change == (IFF_UP | IFF_PROMISC));
+    CHECK(ifi.ifi_flags == IFF_UP);
+}
+
 TEST_CASE("RTM_GETLINK requests") {
     // The name lookup ip makes (ll_link_get): REQUEST only; nl::request() adds NLM_F_ACK.
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_get("veth-n1"), false), golden::load("link_get_name"));
