@@ -10,8 +10,10 @@
 // decode_bridge() / decode_bridge_port() read the kernel's settings back from a LinkInfo
 // (`ip -d link show`: the bridge's IFLA_INFO_DATA, a port's IFLA_INFO_SLAVE_DATA or, in AF_BRIDGE
 // dumps, its IFLA_PROTINFO). Times are the kernel's clock_t units, i.e. centiseconds (USER_HZ 100):
-// `ip link add br0 type bridge forward_delay 400` means 4 s. No VLAN table (`bridge vlan`), no FDB
-// (rtnl/fdb.hpp), no multicast router options.
+// `ip link add br0 type bridge forward_delay 400` means 4 s. A port's VLANs (`bridge vlan add|del`:
+// bridge_vlan_add/del, one VID per request, no ranges) are read back from an AF_BRIDGE dump with
+// RTEXT_FILTER_BRVLAN (bridge_vlan_dump, decode_bridge_vlans). No FDB (rtnl/fdb.hpp), no multicast
+// router options, no per-VLAN options (`bridge vlan set`).
 #pragma once
 
 #include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
@@ -24,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/nl/attr.hpp"
@@ -167,7 +170,106 @@ NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data);
 // when the link is not a bridge port.
 NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link);
 
+// ---------------------------------------------------------------------------------------------
+// Bridge VLANs (the bridge must have vlan_filtering on for them to filter anything)
+
+// One VLAN of a bridge port (struct bridge_vlan_info): `vid N [pvid] [untagged]`.
+struct BridgeVlan {
+    std::uint16_t vid = 0;   // 1..4094
+    bool pvid = false;       // untagged frames received on the port are put in this VLAN
+    bool untagged = false;   // frames of this VLAN leave the port untagged
+    friend bool operator==(const BridgeVlan&, const BridgeVlan&) = default;
+};
+
+// bridge vlan add dev PORT vid N [pvid] [untagged] [self]: RTM_SETLINK, family AF_BRIDGE,
+// IFLA_AF_SPEC (no NLA_F_NESTED, as bridge(8)) {[IFLA_BRIDGE_FLAGS BRIDGE_FLAGS_SELF]
+// IFLA_BRIDGE_VLAN_INFO} (tests/unit/golden/bridge_vlan_add*.txt). `self` is for the bridge
+// device itself (its own port towards the host).
+NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self = false);
+// bridge vlan del dev PORT vid N [self]: the same as RTM_DELLINK (golden/bridge_vlan_del.txt).
+NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self = false);
+// bridge vlan show: RTM_GETLINK dump, family AF_BRIDGE, IFLA_EXT_MASK RTEXT_FILTER_BRVLAN.
+NSNET_DECL nl::MessageBuilder bridge_vlan_dump();
+// The VLANs of one link in an AF_BRIDGE dump message (IFLA_BRIDGE_VLAN_INFO entries inside
+// IFLA_AF_SPEC; a range is expanded); nullopt for a message of another type or family.
+struct BridgeVlanList {
+    int index = 0;
+    std::vector<BridgeVlan> vlans{};
+};
+NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
+
 #if NSNET_DEFINITIONS
+
+namespace detail_br {
+inline nl::MessageBuilder vlan_message(std::uint16_t type, int port_index, const bridge_vlan_info& info, bool self) {
+    nl::MessageBuilder m(type, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = port_index;
+    m.put_header(ifi);
+    auto spec = m.nest(IFLA_AF_SPEC, false);
+    if (self) m.put_u16(IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+    m.put(IFLA_BRIDGE_VLAN_INFO, info);
+    return m;
+}
+inline void check_vid(std::uint16_t vid) {
+    if (vid < 1 || vid > 4094) nl::malformed("bridge VLAN id " + std::to_string(vid) + " is not in 1..4094");
+}
+}  // namespace detail_br
+
+NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self) {
+    detail_br::check_vid(v.vid);
+    bridge_vlan_info info{};
+    info.vid = v.vid;
+    if (v.pvid) info.flags |= BRIDGE_VLAN_INFO_PVID;
+    if (v.untagged) info.flags |= BRIDGE_VLAN_INFO_UNTAGGED;
+    return detail_br::vlan_message(RTM_SETLINK, port_index, info, self);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self) {
+    detail_br::check_vid(vid);
+    bridge_vlan_info info{};
+    info.vid = vid;
+    return detail_br::vlan_message(RTM_DELLINK, port_index, info, self);
+}
+
+NSNET_DECL nl::MessageBuilder bridge_vlan_dump() {
+    nl::MessageBuilder m(RTM_GETLINK, NLM_F_DUMP);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    m.put_header(ifi);
+    m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+    return m;
+}
+
+NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m) {
+    if (m.type() != RTM_NEWLINK) return std::nullopt;
+    auto ifi = m.family_header<ifinfomsg>();
+    if (ifi.ifi_family != AF_BRIDGE) return std::nullopt;
+    BridgeVlanList out{.index = ifi.ifi_index, .vlans = {}};
+    std::optional<std::uint16_t> range_begin{};
+    for (nl::Attr a : m.attrs<ifinfomsg>()) {
+        if (a.type() != IFLA_AF_SPEC) continue;
+        for (nl::Attr v : a.nested()) {
+            if (v.type() != IFLA_BRIDGE_VLAN_INFO) continue;
+            auto info = v.as<bridge_vlan_info>();
+            BridgeVlan b{.vid = info.vid, .pvid = (info.flags & BRIDGE_VLAN_INFO_PVID) != 0,
+                         .untagged = (info.flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0};
+            if (info.flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+                range_begin = info.vid;
+            } else if ((info.flags & BRIDGE_VLAN_INFO_RANGE_END) && range_begin && *range_begin <= info.vid) {
+                for (unsigned vid = *range_begin; vid <= info.vid; ++vid) {
+                    b.vid = static_cast<std::uint16_t>(vid);
+                    out.vlans.push_back(b);
+                }
+                range_begin.reset();
+            } else {
+                out.vlans.push_back(b);
+            }
+        }
+    }
+    return out;
+}
 
 NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
     if (c.forward_delay) m.put_u32(IFLA_BR_FORWARD_DELAY, c.forward_delay->count());

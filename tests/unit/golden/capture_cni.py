@@ -9,10 +9,11 @@
 # is EOPNOTSUPP); the bytes sent are still iproute2's and valid references. The namespace is deleted
 # on exit; the starting namespace is never touched.
 #
-# Usage: sudo tests/unit/golden/capture_cni.py [OUTDIR]
+# Usage: sudo tests/unit/golden/capture_cni.py [OUTDIR [NAME...]]   (NAMEs: only those cases)
 import os, re, subprocess, sys
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+ONLY = set(sys.argv[2:])
 NS = f"nsgoldcni-{os.getpid()}"
 RTM = {16: "RTM_NEWLINK", 17: "RTM_DELLINK", 19: "RTM_SETLINK", 20: "RTM_NEWADDR", 18: "RTM_GETLINK", 24: "RTM_NEWROUTE"}
 IP_SEQ = "iproute2 sets nlmsg_seq to time(NULL) and increments it per request; nlmsg_pid 0"
@@ -37,6 +38,8 @@ CASES = [
      "RTM_SETLINK AF_BRIDGE ifi_index 3, IFLA_AF_SPEC {IFLA_BRIDGE_VLAN_INFO {flags 0, vid 20}}"),
     ("bridge_vlan_del", "bridge -n {ns} vlan del dev v0 vid 1", 17,
      "RTM_DELLINK AF_BRIDGE ifi_index 3, IFLA_AF_SPEC {IFLA_BRIDGE_VLAN_INFO {flags 0, vid 1}}"),
+    ("bridge_vlan_show", "bridge -n {ns} vlan show", 18,
+     "RTM_GETLINK dump, family AF_BRIDGE, IFLA_EXT_MASK RTEXT_FILTER_BRVLAN"),
 ]
 
 
@@ -64,6 +67,7 @@ def main():
         sh(f"ip -n {NS} link add v0 type veth peer name v1 && ip -n {NS} link add br0 type bridge && "
            f"ip -n {NS} link set v0 master br0")
         for name, cmd, typ, note in CASES:
+            if ONLY and name not in ONLY: continue
             cmd = cmd.format(ns=NS)
             log = f"/tmp/{NS}.{name}.strace"
             r = sh(f"strace -f -qq -e trace=sendmsg,sendto -xx -s 65535 -e write=all -o {log} -- {cmd}", check=False)

@@ -170,3 +170,53 @@ TEST_CASE("BridgePortInfo::to_string uses ip -d link show's words") {
           "proxy_arp off mcast_flood on bcast_flood on neigh_suppress off isolated off");
     CHECK(std::string(rtnl::to_string(rtnl::BridgePortState::Blocking)) == "blocking");
 }
+
+TEST_CASE("bridge vlan add|del|show requests equal bridge(8)'s (golden/capture_cni.py)") {
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::bridge_vlan_add(3, {.vid = 10, .pvid = true, .untagged = true})),
+                       golden::load("bridge_vlan_add_pvid_untagged"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::bridge_vlan_add(3, {.vid = 20})), golden::load("bridge_vlan_add"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::bridge_vlan_del(3, 1)), golden::load("bridge_vlan_del"));
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::bridge_vlan_dump()), golden::load("bridge_vlan_show"));
+    // `self` (the bridge device's own VLANs): IFLA_BRIDGE_FLAGS before the VLAN info.
+    auto self = rtnl::bridge_vlan_add(4, {.vid = 10}, true);
+    nl::MessageView v(self.bytes());
+    auto spec = v.attrs<ifinfomsg>().find(IFLA_AF_SPEC);
+    REQUIRE(spec);
+    auto it = spec->nested().begin();
+    CHECK((*it).type() == IFLA_BRIDGE_FLAGS);
+    CHECK((*it).u16() == BRIDGE_FLAGS_SELF);
+    ++it;
+    CHECK((*it).type() == IFLA_BRIDGE_VLAN_INFO);
+    CHECK_THROWS_AS(rtnl::bridge_vlan_add(3, {.vid = 0}), Error);
+    CHECK_THROWS_AS(rtnl::bridge_vlan_add(3, {.vid = 4095}), Error);
+    CHECK_THROWS_AS(rtnl::bridge_vlan_del(3, 5000), Error);
+}
+
+TEST_CASE("decode_bridge_vlans reads IFLA_AF_SPEC of an AF_BRIDGE dump, ranges expanded") {
+    // A message shaped as the kernel's reply to bridge_vlan_dump(): what the requests above carry,
+    // plus a compressed range 100-102.
+    nl::MessageBuilder m(RTM_NEWLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = 3;
+    m.put_header(ifi);
+    m.put_string(IFLA_IFNAME, "v0");
+    {
+        auto spec = m.nest(IFLA_AF_SPEC);
+        bridge_vlan_info a{BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1};
+        bridge_vlan_info b{0, 10};
+        bridge_vlan_info r1{BRIDGE_VLAN_INFO_RANGE_BEGIN, 100};
+        bridge_vlan_info r2{BRIDGE_VLAN_INFO_RANGE_END, 102};
+        for (const auto& i : {a, b, r1, r2}) m.put(IFLA_BRIDGE_VLAN_INFO, i);
+    }
+    auto got = rtnl::decode_bridge_vlans(nl::MessageView(m.bytes()));
+    REQUIRE(got);
+    CHECK(got->index == 3);
+    using V = rtnl::BridgeVlan;
+    std::vector<V> want{{.vid = 1, .pvid = true, .untagged = true}, {.vid = 10}, {.vid = 100}, {.vid = 101}, {.vid = 102}};
+    CHECK(got->vlans == want);
+    // Not AF_BRIDGE: not a VLAN list.
+    nl::MessageBuilder other(RTM_NEWLINK, 0);
+    other.put_header(ifinfomsg{});
+    CHECK_FALSE(rtnl::decode_bridge_vlans(nl::MessageView(other.bytes())));
+}
