@@ -5,10 +5,13 @@
 // learning, flooding, isolation, STP cost/priority) are set as `ip link set PORT type bridge_slave
 // ...` does and read back from what the kernel holds (bridge_port_info). Addresses, up/down, MTU:
 // the Link interface. The destructor deletes the bridge (its ports are released, not deleted)
-// unless persisted. Not covered: the bridge's VLAN table (`bridge vlan`), multicast router options;
-// FDB entries are fdb.hpp's.
+// unless persisted; Bridge::ensure() is the create-or-reuse of a shared bridge and owns nothing.
+// Per-port VLANs (`bridge vlan add|del|show`, PVID/untagged) are add_vlan/remove_vlan/vlans.
+// Not covered: per-VLAN options (`bridge vlan set`), multicast router options; FDB entries are
+// fdb.hpp's.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,6 +31,8 @@ namespace nsnet {
 using BridgeInfo = rtnl::BridgeInfo;
 using BridgePortInfo = rtnl::BridgePortInfo;
 using BridgePortState = rtnl::BridgePortState;
+// One VLAN of a port: {.vid = 10, .pvid = true, .untagged = true} is `vid 10 pvid untagged`.
+using BridgeVlan = rtnl::BridgeVlan;
 // Options of a bridge port (`ip link set PORT type bridge_slave ...`); unset members are left alone:
 // {.hairpin = true}, {.learning = false, .unicast_flood = false}, {.isolated = true}.
 using BridgePortOptions = rtnl::BridgePortConfig;
@@ -67,6 +72,14 @@ public:
     static Bridge create(const NetnsRef& netns, const BridgeOptions& o);
     // Takes ownership of an existing bridge (checked), e.g. one a previous run persisted.
     static Bridge adopt(Link link);
+    // The shared bridge of a network (what CNI's bridge plugin does on every ADD): the bridge named
+    // o.name if there is one (checked to be a bridge, taken as it is: options are not re-applied),
+    // else a new one made with `o`. Returns a plain handle that owns nothing: no destructor ever
+    // deletes the bridge; remove it with Link::remove() when the network goes. Two processes
+    // ensuring the same name at once both get the one bridge. A MAC given in o.mac stays the
+    // bridge's MAC (IFLA_ADDRESS at creation: the kernel then no longer takes the lowest port MAC).
+    //   Link br = Bridge::ensure(host, {.name = "cni0", .mac = MacAddress::parse("02:42:0a:58:00:01")});
+    static Link ensure(const NetnsRef& netns, const BridgeOptions& o);
 
     // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the bridge
     // settings given (name, mac and mtu are not bridge settings: rename(), set_mac(), set_mtu()).
@@ -92,6 +105,15 @@ public:
     BridgePortInfo port_info(const Link& port) const;
     // The links enslaved to this bridge (ip link show master NAME).
     std::vector<Link> ports() const;
+
+    // bridge vlan add dev PORT vid N [pvid] [untagged]; PORT may be the bridge itself (`self`: its
+    // own port towards the host). Filters only with vlan_filtering on; a kernel without
+    // CONFIG_BRIDGE_VLAN_FILTERING answers EOPNOTSUPP (the message says so).
+    void add_vlan(const Link& port, const BridgeVlan& vlan);
+    // bridge vlan del dev PORT vid N
+    void remove_vlan(const Link& port, std::uint16_t vid);
+    // bridge vlan show dev PORT: the VLANs of a port (or of the bridge itself), ascending.
+    std::vector<BridgeVlan> vlans(const Link& port) const;
 
 private:
     explicit Bridge(OwnedLink link) : OwnedLink(std::move(link)) {}
@@ -128,6 +150,65 @@ NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) 
     return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
         return explain(e, cfg);
     })));
+}
+
+NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
+    validate_interface_name(o.name, "ensure bridge");
+    if (!netns.valid()) invalid_argument("ensure bridge", o.name, "no namespace given (an empty NetnsRef)");
+    auto existing = [&]() -> std::optional<Link> {
+        auto l = Link::find(netns, o.name);
+        if (l && !bridge_info(l->info()))
+            throw Error(EEXIST, "ensure bridge", o.name, {},
+                        "a link named '" + o.name + "' exists in namespace " + netns.display_name() + " and is not a bridge");
+        return l;
+    };
+    if (auto l = existing()) return *l;
+    try {
+        return create(netns, o).release();
+    } catch (const Error& e) {
+        if (e.errnum() != EEXIST) throw;
+        if (auto l = existing()) return *l;  // another process made it meanwhile
+        throw;
+    }
+}
+
+NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
+    const std::string op = "add bridge vlan " + std::to_string(vlan.vid);
+    if (vlan.vid < 1 || vlan.vid > 4094)
+        invalid_argument(op, port.name(), "BridgeVlan.vid: " + std::to_string(vlan.vid) + " is not in 1..4094");
+    const bool self = port == *this;
+    if (!self) require_port(port, op.c_str());
+    auto msg = rtnl::bridge_vlan_add(port.index(), vlan, self);
+    try {
+        netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
+    } catch (const Error& e) {
+        if (e.errnum() == EOPNOTSUPP)
+            throw detail::with_detail(e, "this kernel's bridge has no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)");
+        throw;
+    }
+}
+
+NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
+    const std::string op = "delete bridge vlan " + std::to_string(vid);
+    if (vid < 1 || vid > 4094) invalid_argument(op, port.name(), "vid " + std::to_string(vid) + " is not in 1..4094");
+    const bool self = port == *this;
+    if (!self) require_port(port, op.c_str());
+    auto msg = rtnl::bridge_vlan_del(port.index(), vid, self);
+    netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
+}
+
+NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
+    if (!(port.netns() == netns_))
+        invalid_argument("list bridge vlans", port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name_ + "'");
+    std::vector<BridgeVlan> out{};
+    netns_.with_rtnl([&](nl::Socket& s) {
+        auto msg = rtnl::bridge_vlan_dump();
+        auto lists = nl::dump_collect(s, msg, "list bridge vlans", rtnl::decode_bridge_vlans);
+        for (auto& l : lists)
+            if (l.index == port.index()) out = std::move(l.vlans);
+    });
+    std::sort(out.begin(), out.end(), [](const BridgeVlan& a, const BridgeVlan& b) { return a.vid < b.vid; });
+    return out;
 }
 
 NSNET_DECL Bridge Bridge::adopt(Link link) {

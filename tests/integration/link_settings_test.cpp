@@ -1,0 +1,117 @@
+// Integration tests (root) of the link settings a CNI bridge plugin uses, each read back through
+// nsnet's own dumps: txqueuelen at creation and set, promisc, a bridge MAC pinned at creation (it
+// does not follow the lowest port MAC), bridge port flags (hairpin, isolated, learning, flood),
+// per-port VLANs with PVID/untagged, and Bridge::ensure (create-or-reuse, owns nothing).
+#include <doctest/doctest.h>
+#include <net/if.h>
+
+#include <string>
+
+#include "nsnet/bridge.hpp"
+#include "nsnet/link.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/veth.hpp"
+#include "support.hpp"
+
+using namespace nsnet;
+using nsnet::test::unique_name;
+
+TEST_CASE("link settings: txqueuelen at creation and set, promisc on and off") {
+    Netns ns = Netns::create(unique_name("ls"));
+    auto veth = VethPair::create({.name = "t0", .netns = ns, .txqlen = 500}, {.name = "t1", .netns = ns, .txqlen = 2000});
+    CHECK(veth.first().info().txqlen == 500);
+    CHECK(veth.second().info().txqlen == 2000);
+    veth.first().set_txqlen(0);  // what CNI's plain veths have is 1000; 0 is allowed too
+    CHECK(veth.first().info().txqlen == 0);
+    veth.first().set_txqlen(1234);
+    CHECK(veth.first().info().txqlen == 1234);
+
+    CHECK((veth.first().info().flags & IFF_PROMISC) == 0);
+    veth.first().set_promisc(true);
+    CHECK((veth.first().info().flags & IFF_PROMISC) != 0);
+    CHECK((veth.second().info().flags & IFF_PROMISC) == 0);
+    veth.first().set_promisc(false);
+    CHECK((veth.first().info().flags & IFF_PROMISC) == 0);
+}
+
+TEST_CASE("link settings: a bridge MAC given at creation stays; without one it follows the lowest port MAC") {
+    Netns ns = Netns::create(unique_name("lm"));
+    const auto pinned = MacAddress::parse("02:00:00:00:00:99");
+    const auto low = MacAddress::parse("02:00:00:00:00:01");
+    Bridge fixed = Bridge::create(ns, {.name = "brfix", .mac = pinned});
+    Bridge floating = Bridge::create(ns, {.name = "brfloat"});
+    auto a = VethPair::create({.name = "pa", .netns = ns, .mac = low}, {.name = "qa", .netns = ns});
+    auto b = VethPair::create({.name = "pb", .netns = ns, .mac = low}, {.name = "qb", .netns = ns});
+    fixed.add_port(a.first());
+    floating.add_port(b.first());
+    CHECK(fixed.info().mac == pinned);
+    CHECK(floating.info().mac == low);
+}
+
+TEST_CASE("link settings: bridge port flags hairpin, isolated, learning, flood read back") {
+    Netns ns = Netns::create(unique_name("lp"));
+    Bridge br = Bridge::create(ns, {.name = "br0"});
+    auto veth = VethPair::create({.name = "p0", .netns = ns}, {.name = "q0", .netns = ns});
+    br.add_port(veth.first(), {.hairpin = true, .learning = false, .unicast_flood = false, .isolated = true});
+    auto p = br.port_info(veth.first());
+    CHECK(p.hairpin);
+    CHECK(p.isolated);
+    CHECK_FALSE(p.learning);
+    CHECK_FALSE(p.unicast_flood);
+    br.set_port(veth.first(), {.hairpin = false, .learning = true, .unicast_flood = true, .isolated = false});
+    p = br.port_info(veth.first());
+    CHECK_FALSE(p.hairpin);
+    CHECK_FALSE(p.isolated);
+    CHECK(p.learning);
+    CHECK(p.unicast_flood);
+}
+
+TEST_CASE("link settings: per-port VLAN with PVID and untagged") {
+    Netns ns = Netns::create(unique_name("lv"));
+    Bridge br;
+    try {
+        br = Bridge::create(ns, {.name = "brv", .vlan_filtering = true});
+    } catch (const Error& e) {
+        if (e.errnum() == EOPNOTSUPP) NSNET_SKIP("no bridge VLAN filtering in this kernel (CONFIG_BRIDGE_VLAN_FILTERING)");
+        throw;
+    }
+    REQUIRE(br.settings().vlan_filtering);
+    auto veth = VethPair::create({.name = "v0", .netns = ns}, {.name = "w0", .netns = ns});
+    br.add_port(veth.first());
+    br.add_vlan(veth.first(), {.vid = 10, .pvid = true, .untagged = true});
+    br.add_vlan(veth.first(), {.vid = 20});
+    br.remove_vlan(veth.first(), 1);  // the default VLAN 1 the kernel gives every port
+    auto v = br.vlans(veth.first());
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == BridgeVlan{.vid = 10, .pvid = true, .untagged = true});
+    CHECK(v[1] == BridgeVlan{.vid = 20});
+    br.add_vlan(br, {.vid = 10});  // the bridge's own port (self)
+    bool has10 = false;
+    for (const auto& x : br.vlans(br)) has10 |= x.vid == 10;
+    CHECK(has10);
+}
+
+TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never deletes it") {
+    Netns ns = Netns::create(unique_name("le"));
+    int index = 0;
+    {
+        Link first = Bridge::ensure(ns, {.name = "cni0", .mac = MacAddress::parse("02:42:0a:58:00:01")});
+        index = first.index();
+        Link again = Bridge::ensure(ns, {.name = "cni0"});
+        CHECK(again.index() == index);
+    }
+    auto still = Link::find(ns, "cni0");  // no destructor removed it
+    REQUIRE(still);
+    CHECK(still->index() == index);
+    CHECK(still->info().mac == MacAddress::parse("02:42:0a:58:00:01"));
+    auto veth = VethPair::create({.name = "notbr", .netns = ns}, {.name = "notbr1", .netns = ns});
+    try {
+        (void)Bridge::ensure(ns, {.name = "notbr"});
+        FAIL("ensure accepted a veth as a bridge");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == EEXIST);
+        CHECK(std::string(e.what()).find("not a bridge") != std::string::npos);
+    }
+    still->remove();
+    CHECK_FALSE(Link::find(ns, "cni0"));
+}
