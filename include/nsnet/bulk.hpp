@@ -269,7 +269,7 @@ private:
 
     NetnsRef ns_{};
     std::uint32_t id_ = 0;
-    bool owned_ = false;
+    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
 };
 
 // Named namespaces created together and removed together (`ip netns add|del` for each name).
@@ -295,8 +295,7 @@ public:
     static NetnsGroup adopt(const std::vector<std::string>& names);
 
     NetnsGroup(NetnsGroup&& o) noexcept
-        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)),
-          generation_(o.generation_) {}
+        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)) {}
     NetnsGroup& operator=(NetnsGroup&& o) noexcept;
     NetnsGroup(const NetnsGroup&) = delete;
     NetnsGroup& operator=(const NetnsGroup&) = delete;
@@ -307,7 +306,7 @@ public:
     const std::vector<NetnsRef>& namespaces() const noexcept { return refs_; }
     const std::vector<std::string>& names() const noexcept { return names_; }
     // False in a child process (fork): the child's copy never deletes the parent's namespaces.
-    bool owned() const noexcept { return owned_ && detail::made_in_this_process(generation_); }
+    bool owned() const noexcept { return owned_; }
     // Keep the namespaces after this object is gone (`ip netns del` removes them later).
     void persist() noexcept { owned_ = false; }
 
@@ -330,8 +329,7 @@ private:
 
     std::vector<std::string> names_{};  // created (or being created): what remove() deletes
     std::vector<NetnsRef> refs_{};
-    bool owned_ = false;
-    std::uint64_t generation_ = detail::fork_generation();  // the process that owns the names
+    detail::ProcessOwned owned_{};  // true only in the process that made or adopted the names
 };
 
 #if NSNET_DEFINITIONS
@@ -652,7 +650,6 @@ NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
         names_ = std::move(o.names_);
         refs_ = std::move(o.refs_);
         owned_ = std::exchange(o.owned_, false);
-        generation_ = o.generation_;
     }
     return *this;
 }
@@ -660,7 +657,7 @@ NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
 NSNET_DECL NetnsGroup::~NetnsGroup() { destroy(); }
 
 NSNET_DECL void NetnsGroup::remove() {
-    if (!owned()) return;
+    if (!owned_) return;
     owned_ = false;
     std::vector<NetnsRef> refs = std::move(refs_);
     refs_.clear();

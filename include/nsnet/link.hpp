@@ -155,7 +155,7 @@ public:
 
 protected:
     void destroy() noexcept;
-    bool owned_ = false;
+    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
 };
 
 namespace detail {

@@ -209,8 +209,7 @@ public:
     // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
     static Netns create_anonymous();
 
-    Netns(Netns&& o) noexcept
-        : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)), generation_(o.generation_) {}
+    Netns(Netns&& o) noexcept : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
     Netns& operator=(Netns&& o) noexcept;
     Netns(const Netns&) = delete;
     Netns& operator=(const Netns&) = delete;
@@ -220,7 +219,7 @@ public:
     void persist() noexcept { owned_ = false; }
     // True in the process that created the namespace, until persist() or remove(). In a child
     // process (fork) it is false: the child's copy never deletes the parent's namespace.
-    bool owned() const noexcept { return owned_ && detail::made_in_this_process(generation_); }
+    bool owned() const noexcept { return owned_; }
     // Deletes the namespace's name now (ip netns del); the kernel frees it once nothing refers to it.
     // Only the namespace this object created: if /run/netns/NAME now holds another one (someone
     // deleted ours and reused the name), it is left alone and Error(EEXIST) says so. A name
@@ -234,8 +233,7 @@ public:
 private:
     Netns(detail::UniqueFd fd, std::string name) : NetnsRef(std::move(fd), std::move(name)) {}
     void destroy() noexcept;
-    bool owned_ = false;
-    std::uint64_t generation_ = detail::fork_generation();  // the process it was created in
+    detail::ProcessOwned owned_{};  // true only in the process that created it
 };
 
 namespace detail {
@@ -508,9 +506,19 @@ NSNET_DECL Netns Netns::create(const std::string& name) {
     std::string path = std::string(netns_run_dir) + "/" + name;
     detail::create_netns_mount_point(path, name);
     try {
-        detail::run_in_netns(-1, [&] { detail::unshare_and_mount_netns(path, name); });
+        // The namespace's rtnetlink socket is opened on the thread that is inside it anyway: the
+        // first request then needs no second thread to open it (NetnsGroup::create does the same).
+        nl::Socket rtnl = detail::run_in_netns(-1, [&] {
+            detail::unshare_and_mount_netns(path, name);
+            return nl::Socket::open(NETLINK_ROUTE);
+        });
         Netns ns(detail::open_netns_file(path, name), name);
         ns.owned_ = true;
+        {
+            auto& cache = ns.ctx_->rtnl_cache();
+            std::lock_guard lock(cache.mutex);
+            cache.set(std::move(rtnl));
+        }
         return ns;
     } catch (...) {
         ::umount2(path.c_str(), MNT_DETACH);
@@ -533,13 +541,12 @@ NSNET_DECL Netns& Netns::operator=(Netns&& o) noexcept {
         destroy();
         NetnsRef::operator=(std::move(o));
         owned_ = std::exchange(o.owned_, false);
-        generation_ = o.generation_;
     }
     return *this;
 }
 
 NSNET_DECL void Netns::remove() {
-    if (!ctx_ || !owned()) return;
+    if (!ctx_ || !owned_) return;
     owned_ = false;
     if (!ctx_->name.empty() && detail::netns_name_holds(ctx_->name, ctx_->fd.get())) remove_named(ctx_->name);
     ctx_.reset();

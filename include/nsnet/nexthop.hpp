@@ -89,7 +89,7 @@ private:
     void destroy() noexcept;
     NetnsRef ns_{};
     std::uint32_t id_ = 0;
-    bool owned_ = false;
+    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
 };
 
 #if NSNET_DEFINITIONS

@@ -223,7 +223,7 @@ private:
 
     NetnsRef ns_{};
     detail::ResolvedRoute route_{};
-    bool owned_ = false;
+    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
 };
 
 #if NSNET_DEFINITIONS

@@ -123,7 +123,7 @@ private:
     void destroy() noexcept;
     NetnsRef ns_{};
     Rule rule_{};
-    bool owned_ = false;
+    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
 };
 
 #if NSNET_DEFINITIONS

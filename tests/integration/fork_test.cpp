@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "nsnet/bridge.hpp"
 #include "nsnet/bulk.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
@@ -180,26 +181,32 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
     const std::string group_name = unique_name("fg");
     Netns ns = Netns::create(name);
     nsnet::NetnsGroup group = nsnet::NetnsGroup::create({group_name});
+    nsnet::Bridge bridge = nsnet::Bridge::create(ns, {.name = "fkbr0"});
     REQUIRE(one_request(ns));
     const std::string own = unique_name("fc");  // made by the child, removed by the child
     int result = run_watched(std::chrono::seconds(20), [&] {
-        if (ns.owned() || group.owned()) return 2;
-        // Everything a child that unwinds its stack would do: remove() and the destructors.
+        if (ns.owned() || group.owned() || bridge.owned()) return 2;
+        // Everything a child that unwinds its stack would do: the destructors. (Netns::remove()
+        // does nothing when not owned; Link::remove() is an explicit request and would delete.)
         ns.remove();
         group.remove();
+        { nsnet::Bridge gone = std::move(bridge); }
         { Netns gone = std::move(ns); }
         { nsnet::NetnsGroup gone = std::move(group); }
         if (!exists(netns_path(name)) || !exists(netns_path(group_name))) return 3;
+        if (!Link::find(NetnsRef::open(name), "fkbr0")) return 6;
         {
             Netns mine = Netns::create(own);
             if (!mine.owned() || !one_request(mine)) return 4;
         }
         return exists(netns_path(own)) ? 5 : 0;
     });
-    INFO("2 = the child's copy says it owns, 3 = the child deleted the parent's namespace, 4/5 = the child's own");
+    INFO("2 = the child's copy says it owns, 3/6 = the child deleted the parent's namespace/link, 4/5 = the child's own");
     CHECK(result == 0);
     CHECK(ns.owned());
     CHECK(group.owned());
+    CHECK(bridge.owned());
+    CHECK(Link::find(ns, "fkbr0").has_value());
     CHECK(exists(netns_path(name)));
     CHECK(exists(netns_path(group_name)));
     CHECK_FALSE(exists(netns_path(own)));

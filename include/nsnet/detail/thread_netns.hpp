@@ -47,6 +47,25 @@ NSNET_DECL std::mutex& fork_safe_mutex() noexcept;
 // True when state stamped with `generation` was made in this process (not inherited through fork).
 inline bool made_in_this_process(std::uint64_t generation) noexcept { return generation == fork_generation(); }
 
+// An owner's "delete it on destruction" flag that is true only in the process that set it: a child
+// that unwinds through the destructors of objects it inherited (a container runtime forks all the
+// time) must not delete the parent's namespaces, links, routes or rules. Drop-in for `bool owned_`:
+// `owned_ = true`, `if (!owned_)`, `std::exchange(o.owned_, false)` keep working (a copy keeps the
+// process it was set in).
+class ProcessOwned {
+public:
+    ProcessOwned() noexcept = default;
+    ProcessOwned(bool on) noexcept : generation_(on ? fork_generation() : 0) {}  // NOLINT: implicit on purpose
+    ProcessOwned& operator=(bool on) noexcept {
+        generation_ = on ? fork_generation() : 0;
+        return *this;
+    }
+    operator bool() const noexcept { return generation_ != 0 && made_in_this_process(generation_); }  // NOLINT
+
+private:
+    std::uint64_t generation_ = 0;  // 0: not owned; generations start at 1
+};
+
 // Runs fn() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace when
 // netns_fd < 0); returns its result or rethrows its exception on the caller's thread.
 template <class Fn>
