@@ -13,9 +13,11 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -322,7 +324,14 @@ nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
             return *l;
         }
         try {
-            auto b = nsnet::Bridge::create(host, {.name = c.bridge, .mtu = c.mtu});
+            // A MAC of its own (random, locally administered), as the reference gives it: otherwise
+            // the kernel gives the bridge the lowest port MAC, which changes as containers come and go.
+            std::array<std::uint8_t, 6> mac{};
+            if (::getrandom(mac.data(), mac.size(), 0) != static_cast<ssize_t>(mac.size())) fail(IoFailure, "getrandom failed");
+            mac[0] = static_cast<std::uint8_t>((mac[0] & 0xfe) | 0x02);
+            char text[18];
+            std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+            auto b = nsnet::Bridge::create(host, {.name = c.bridge, .mac = nsnet::MacAddress::parse(text), .mtu = c.mtu});
             b.up();
             return b.release();  // not owned: the bridge is shared by every container of the network
         } catch (const nsnet::Error& e) {
@@ -332,11 +341,13 @@ nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
     fail(Kernel, "bridge '" + c.bridge + "' could not be created or found");
 }
 
-void add_missing_address(nsnet::Link& l, const Prefix& p, bool broadcast) {
+// The gateway address on the bridge; an IPv6 one without DAD (nodad), so the containers' default
+// route works at once (the reference leaves it tentative for DAD's ~1-2 s).
+void add_missing_address(nsnet::Link& l, const Prefix& p) {
     for (const auto& a : l.addresses())
         if (a.prefix.address() == p.address()) return;
     try {
-        l.add_address(p, {.broadcast = broadcast});
+        l.add_address(p, {.broadcast = p.address().is_v4(), .nodad = !p.address().is_v4()});
     } catch (const nsnet::Error& e) {
         if (e.errnum() != EEXIST) throw;
     }
@@ -365,10 +376,11 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         for (const auto& ip : ips) (ip.address.address().is_v4() ? v4 : v6) = true;
         if (c.is_gateway)
             for (const auto& ip : ips)
-                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()), ip.address.address().is_v4());
+                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()));
 
-        auto pair = nsnet::VethPair::create({.name = veth, .netns = host, .mtu = c.mtu},
-                                            {.name = env.ifname, .netns = cont, .mtu = c.mtu});
+        // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
+        auto pair = nsnet::VethPair::create({.name = veth, .netns = host, .mtu = c.mtu, .txqlen = 0},
+                                            {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0});
         auto& hv = pair.first();
         auto& cv = pair.second();
         hv.set_alias("cni " + env.container_id + " " + env.ifname);
@@ -378,6 +390,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // The container's IPv6 addresses are usable at once: no duplicate can exist on a bridge
         // whose addresses IPAM hands out (the reference waits for DAD instead).
         if (v6) nsnet::interface_sysctl_set(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
+        // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
+        // reference sets it.
+        if (v4) nsnet::interface_sysctl_set(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
         for (const auto& ip : ips) cv.add_address(ip.address, {.broadcast = ip.address.address().is_v4()});
         cv.up();
         if (ipam.contains("routes"))
@@ -393,6 +408,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
             if (v4) nsnet::sysctl_set(host, "net.ipv4.ip_forward", "1");
             if (v6) nsnet::sysctl_set(host, "net.ipv6.conf.all.forwarding", "1");
         }
+        // host -> 127.0.0.1:PORT is DNATed to a container behind the bridge: the kernel routes a
+        // 127/8 source out of it only with route_localnet (the reference portmap sets it too).
+        if (v4 && !c.ports.empty()) nsnet::interface_sysctl_set(host, c.bridge, "route_localnet", "1", nsnet::SysctlFamily::V4);
 
         // The result (spec 1.0.0): interfaces, then ips pointing at the container's interface.
         json out = {{"cniVersion", cni_version}};
