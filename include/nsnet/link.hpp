@@ -34,7 +34,10 @@ using Scope = rtnl::Scope;
 
 // Options of `ip addr add`.
 struct AddressOptions {
-    bool broadcast = false;              // `brd +`: compute the IPv4 broadcast address
+    // `brd +`: set the IPv4 broadcast address (prefixes /30 and shorter, as ip and RFC 3021 do).
+    // Off by default, as `ip addr add`; CNI's plugins (vishvananda/netlink AddrAdd) always set it
+    // that way for IPv4, so pass {.broadcast = true} to configure an interface as they do.
+    bool broadcast = false;
     std::optional<IpAddress> peer{};       // `peer ADDR` (point-to-point)
     std::optional<Scope> scope{};
     std::string label{};
@@ -60,6 +63,21 @@ public:
     static std::optional<Link> find(const NetnsRef& netns, std::string_view name);
     // ip link show: every link of the namespace, as the kernel reports them.
     static std::vector<LinkInfo> list(const NetnsRef& netns);
+
+    // Owner tags (API 1.0): a link records its owner (e.g. a container id) in its alias,
+    // IFLA_IFALIAS "nsnet:owner=<id>" (`ip link show` prints "alias nsnet:owner=<id>"), so that a
+    // later process finds and removes exactly the links of that owner:
+    //   veth.first().set_owner(container_id);          // CNI ADD
+    //   Link::remove_owned(host, container_id);        // CNI DEL, in another process
+    // An owner is 1..200 bytes of printable ASCII without spaces; set_owner replaces any alias.
+    void set_owner(std::string_view owner);
+    // The owner recorded in a link's alias; nullopt when the alias is not an owner tag.
+    static std::optional<std::string> owner_of(const LinkInfo& info);
+    // ip link show | grep "alias nsnet:owner=OWNER": the links tagged with this owner.
+    static std::vector<Link> list_owned(const NetnsRef& netns, std::string_view owner);
+    // Deletes every link tagged with this owner and returns how many this call deleted; a link
+    // gone meanwhile (a veth's peer goes with it) is not an error.
+    static std::size_t remove_owned(const NetnsRef& netns, std::string_view owner);
     // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()).
     static Link loopback(const NetnsRef& netns) { return get(netns, "lo"); }
 
@@ -200,6 +218,50 @@ NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_vie
         if (e.errnum() == ENODEV) return std::nullopt;
         throw;
     }
+}
+
+namespace detail {
+inline constexpr std::string_view link_owner_prefix = "nsnet:owner=";
+inline std::string link_owner_alias(std::string_view owner, const char* operation) {
+    if (owner.empty() || owner.size() > 200)
+        invalid_argument(operation, std::string(owner), "owner '" + std::string(owner) + "' must be 1..200 bytes");
+    for (char c : owner)
+        if (c <= ' ' || c > '~')
+            invalid_argument(operation, std::string(owner),
+                             "owner '" + std::string(owner) + "' holds a space or a non-printable byte");
+    return std::string(link_owner_prefix) + std::string(owner);
+}
+}  // namespace detail
+
+NSNET_DECL void Link::set_owner(std::string_view owner) {
+    std::string alias = detail::link_owner_alias(owner, "set link owner");
+    change({.alias = alias}, "set link owner " + std::string(owner));
+}
+
+NSNET_DECL std::optional<std::string> Link::owner_of(const LinkInfo& info) {
+    if (info.alias.rfind(detail::link_owner_prefix, 0) != 0) return std::nullopt;
+    return info.alias.substr(detail::link_owner_prefix.size());
+}
+
+NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string_view owner) {
+    (void)detail::link_owner_alias(owner, "list links of owner");
+    std::vector<Link> out{};
+    for (const LinkInfo& l : list(netns))
+        if (auto o = owner_of(l); o && *o == owner) out.emplace_back(netns, l.index, l.name);
+    return out;
+}
+
+NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_view owner) {
+    std::size_t removed = 0;
+    for (Link& l : list_owned(netns, owner)) {
+        try {
+            l.remove();
+            ++removed;
+        } catch (const Error& e) {
+            if (e.errnum() != ENODEV) throw;
+        }
+    }
+    return removed;
 }
 
 NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
@@ -354,7 +416,7 @@ NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) {
 
 NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
     rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
-    if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
+    if (o.broadcast && prefix.address().is_v4() && prefix.length() <= 30) s.broadcast = prefix.broadcast();
     if (o.nodad && !prefix.address().is_v4()) s.flags |= IFA_F_NODAD;
     return s;
 }

@@ -115,3 +115,54 @@ TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never de
     still->remove();
     CHECK_FALSE(Link::find(ns, "cni0"));
 }
+
+TEST_CASE("link settings: IPv4 broadcast as CNI sets it ({.broadcast = true}: /30 and shorter only)") {
+    Netns ns = Netns::create(unique_name("lb"));
+    auto veth = VethPair::create({.name = "b0", .netns = ns}, {.name = "b1", .netns = ns});
+    Link& l = veth.first();
+    l.add_address("10.88.0.5/16", {.broadcast = true});
+    l.add_address("10.89.0.1/31", {.broadcast = true});
+    l.add_address("10.90.0.1/32", {.broadcast = true});
+    l.add_address("10.91.0.1/24");  // ip addr add without brd: none
+    int seen = 0;
+    for (const auto& a : l.addresses()) {
+        INFO(a.prefix.to_string());
+        if (a.prefix == Prefix::parse("10.88.0.5/16")) {
+            ++seen;
+            CHECK(a.broadcast == IpAddress::parse("10.88.255.255"));
+        } else if (a.prefix.address().is_v4()) {
+            ++seen;
+            CHECK_FALSE(a.broadcast.has_value());
+        }
+    }
+    CHECK(seen == 4);
+}
+
+TEST_CASE("link settings: owner tags find and remove a container's links from a later lookup") {
+    Netns ns = Netns::create(unique_name("lo"));
+    auto mine = VethPair::create({.name = "vethA", .netns = ns}, {.name = "ethA", .netns = ns});
+    auto other = VethPair::create({.name = "vethB", .netns = ns}, {.name = "ethB", .netns = ns});
+    Bridge br = Bridge::create(ns, {.name = "brA"});
+    mine.first().set_owner("c0ffee01");
+    mine.second().set_owner("c0ffee01");  // both ends tagged: removing one takes the other along
+    br.set_owner("c0ffee01");
+    other.first().set_owner("c0ffee02");
+    CHECK(Link::owner_of(mine.first().info()) == std::optional<std::string>("c0ffee01"));
+    CHECK_FALSE(Link::owner_of(br.info()) == std::optional<std::string>("c0ffee02"));
+    CHECK(mine.first().info().alias == "nsnet:owner=c0ffee01");
+    CHECK(Link::list_owned(ns, "c0ffee01").size() == 3);
+    CHECK(Link::list_owned(ns, "c0ffee02").size() == 1);
+    CHECK(Link::list_owned(ns, "c0ffee0").empty());  // a prefix of an owner is another owner
+
+    // What a DEL in another process does: only the names of the namespace and the owner are known.
+    CHECK(Link::remove_owned(NetnsRef::open_path("/proc/self/fd/" + std::to_string(ns.fd())), "c0ffee01") == 2);
+    CHECK(Link::list_owned(ns, "c0ffee01").empty());
+    CHECK_FALSE(Link::find(ns, "ethA"));
+    CHECK_FALSE(Link::find(ns, "brA"));
+    CHECK(Link::find(ns, "vethB"));
+    CHECK(Link::remove_owned(ns, "c0ffee01") == 0);  // DEL twice: nothing left, no error
+
+    CHECK_THROWS_AS(other.first().set_owner("has space"), InvalidArgument);
+    CHECK_THROWS_AS(other.first().set_owner(""), InvalidArgument);
+    CHECK_THROWS_AS(Link::list_owned(ns, std::string(201, 'x')), InvalidArgument);
+}
