@@ -44,10 +44,18 @@
 
 #include <netinet/in.h>
 
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -163,11 +171,36 @@ struct NftRuleState {
     bool has_counter = false;
     std::uint64_t table_handle = 0;
     std::uint64_t handle = 0;
+    // A token unique to this rule, written into the kernel with it (NFTA_RULE_USERDATA, the rule's
+    // comment: `comment "nsnet:0123456789abcdef"`), so the rule can be found again when the
+    // kernel's answer to the batch that added it was lost (see NatBatch::commit).
+    std::string tag{};
+    std::string owner{};
     bool active = false;
     bool persisted = false;
 
     std::string object() const;
 };
+
+// A fresh random 16-hex-digit rule tag.
+NSNET_DECL std::string new_rule_tag();
+// The comment nsnet writes on a rule: "nsnet:TAG", or "owner:OWNER nsnet:TAG".
+NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner);
+// The tag and owner of a comment rule_comment() wrote; nullopt for any other comment.
+struct ParsedRuleComment {
+    std::string tag{};
+    std::string owner{};
+};
+NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view comment);
+
+// Every rule of table ip nsnet (all chains); empty when the table is absent.
+NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s);
+
+// collect_garbage() that tolerates a failure: it is retried once on a fresh socket (the first
+// one may hold the lost answer of the failed attempt), and a second failure is ignored (the
+// removal it follows succeeded; the next removal in this namespace collects what is left).
+NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
+                                         std::uint64_t table_handle) noexcept;
 
 inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
 
@@ -200,7 +233,8 @@ NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& 
 // Is the table that holds rules created under table_handle still there?
 NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle);
 
-// Runs a one-message batch; returns the errno (0 on success) instead of throwing.
+// Runs a one-message batch; returns the errno of a refusal (0 on success) instead of throwing.
+// When the kernel's answer is missing (the outcome is unknown) it throws an outcome_unknown Error.
 NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj);
 
 // After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
@@ -414,6 +448,16 @@ private:
 
     std::shared_ptr<detail::NftRuleState> queue(std::shared_ptr<detail::NftRuleState> st);
 
+    // After the batch was applied: the table's handle, each new rule's handle (from its echo), the
+    // policy and removals marked done, empty chains collected.
+    void finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
+                const std::vector<std::shared_ptr<detail::NftRuleState>>& removals);
+    // The batch may or may not have been applied (its answer was lost, cut short or unreadable, or
+    // a look-up after it failed): looks at the kernel on a fresh socket. Applied (the new rules are
+    // found by their tags): recovers their handles and returns normally. Not applied: throws
+    // `cause`. Cannot tell (the look-up failed too): throws `cause` with outcome_unknown() set.
+    void settle_unknown(const Error& cause, const std::vector<std::shared_ptr<detail::NftRuleState>>& removals);
+
     NetnsRef netns_{};
     std::vector<std::shared_ptr<detail::NftRuleState>> additions_{};
     std::vector<std::shared_ptr<detail::NftRuleState>> removals_{};
@@ -489,7 +533,10 @@ NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const st
     if (r.applied) return 0;
     auto bad = r.failed();
     if (!bad.empty()) return r.messages[bad.front()].ack.error;
-    return r.batch_error ? r.batch_error->error : EPROTO;
+    if (r.batch_error) return r.batch_error->error;
+    Error e = r.error();
+    e.set_outcome_unknown();
+    throw e;
 }
 
 NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle) {
@@ -505,6 +552,67 @@ NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::ui
     if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
     try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
                nft::table_id(nsnet_family, nft_table_name));
+}
+
+NSNET_DECL std::string new_rule_tag() {
+    static std::atomic<std::uint64_t> counter{0};
+    std::uint64_t r = 0;
+    if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r))
+        r = (static_cast<std::uint64_t>(::getpid()) << 40) ^ static_cast<std::uint64_t>(::time(nullptr));
+    r ^= (counter.fetch_add(1) + 1) * 0x9e3779b97f4a7c15ULL;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r));
+    return buf;
+}
+
+NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner) {
+    return owner.empty() ? "nsnet:" + tag : "owner:" + owner + " nsnet:" + tag;
+}
+
+NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view c) {
+    constexpr std::size_t tag_len = 16;
+    constexpr std::string_view mark = "nsnet:";
+    if (c.size() < mark.size() + tag_len) return std::nullopt;
+    std::string_view tail = c.substr(c.size() - mark.size() - tag_len);
+    if (tail.substr(0, mark.size()) != mark) return std::nullopt;
+    for (char ch : tail.substr(mark.size()))
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return std::nullopt;
+    ParsedRuleComment out;
+    out.tag = std::string(tail.substr(mark.size()));
+    std::string_view head = c.substr(0, c.size() - tail.size());
+    if (head.empty()) return out;
+    constexpr std::string_view owner_mark = "owner:";
+    if (head.size() < owner_mark.size() + 2 || head.substr(0, owner_mark.size()) != owner_mark || head.back() != ' ')
+        return std::nullopt;
+    out.owner = std::string(head.substr(owner_mark.size(), head.size() - owner_mark.size() - 1));
+    return out;
+}
+
+NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s) {
+    try {
+        nl::MessageBuilder msg = nft::rule_dump(nsnet_family, nft_table_name);
+        return nl::dump_collect(s, msg, "list rules", [](const nl::MessageView& m) -> std::optional<nft::Rule> {
+            if (nft::nft_message(m) != NFT_MSG_NEWRULE) return std::nullopt;
+            return nft::decode_rule(m);
+        });
+    } catch (const Error& e) {
+        if (e.errnum() == ENOENT) return {};
+        throw;
+    }
+}
+
+NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
+                                         std::uint64_t table_handle) noexcept {
+    try {
+        collect_garbage(s, chain, table_handle);
+        return;
+    } catch (...) {
+    }
+    try {
+        nl::Socket fresh = nft_socket(ns);
+        collect_garbage(fresh, chain, table_handle);
+    } catch (...) {
+    }
 }
 
 NSNET_DECL std::string quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -712,14 +820,50 @@ NSNET_DECL void NftRule::remove() {
     if (!state_ || !state_->active) return;
     auto& st = *state_;
     nl::Socket s = detail::nft_socket(st.netns);
-    if (detail::same_table(s, st.table_handle)) {
+    bool present = false;
+    try {
+        present = detail::same_table(s, st.table_handle);
+    } catch (Error& e) {
+        e.set_outcome_unknown(false);  // only a look-up so far: nothing changed
+        throw;
+    }
+    if (present) {
         nft::Batch b;
         b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st.chain.name, st.handle), "delete rule",
               st.object());
-        auto r = b.run(s);
-        if (!r.applied && !(r.messages[0].answered && r.messages[0].ack.error == ENOENT)) throw r.error();
+        std::optional<Error> unknown;
+        try {
+            auto r = b.run(s);
+            if (!r.applied) {
+                const auto& m = r.messages[0];
+                const bool refused = r.batch_error || (m.answered && m.ack.error);
+                if (!refused) unknown = r.error();
+                else if (!(m.answered && m.ack.error == ENOENT)) throw r.error();
+            }
+        } catch (const Error& e) {
+            // A refusal thrown above is rethrown below, as the rule is still there.
+            if (!unknown) unknown = e;
+        }
+        if (unknown) {
+            // The answer was lost: look again (fresh socket) whether the rule is still there.
+            bool still_there = true;
+            try {
+                nl::Socket fresh = detail::nft_socket(st.netns);
+                still_there = detail::same_table(fresh, st.table_handle) &&
+                              detail::find_rule(fresh, st.chain.name, st.handle).has_value();
+            } catch (const Error&) {
+                Error out = *unknown;
+                out.set_outcome_unknown();
+                throw out;
+            }
+            if (still_there) {
+                Error out = *unknown;
+                out.set_outcome_unknown(false);
+                throw out;
+            }
+        }
         st.active = false;
-        detail::collect_garbage(s, st.chain.name, st.table_handle);
+        detail::collect_garbage_retrying(st.netns, s, st.chain.name, st.table_handle);
     }
     st.active = false;
 }
@@ -756,16 +900,53 @@ NSNET_DECL void ForwardPolicy::reset() {
     auto& st = *state_;
     nl::Socket s = detail::nft_socket(st.netns);
     auto spec = detail::filter_chain(FilterHook::Forward);
-    if (detail::same_table(s, st.table_handle) && detail::find_chain(s, spec.name)) {
+    auto accepts = [&](nl::Socket& sock) {
+        if (!detail::same_table(sock, st.table_handle)) return true;
+        auto c = detail::find_chain(sock, spec.name);
+        return !c || !c->policy || *c->policy == nft::Policy::Accept;
+    };
+    bool present = false;
+    try {
+        present = detail::same_table(s, st.table_handle) && detail::find_chain(s, spec.name);
+    } catch (Error& e) {
+        e.set_outcome_unknown(false);  // only look-ups so far: nothing changed
+        throw;
+    }
+    if (present) {
         nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name, .base = spec.base,
                      .policy = nft::Policy::Accept};
         nft::Batch b;
         b.add(nft::chain_new(c), "set chain policy", "ip nsnet forward: policy accept");
-        auto r = b.run(s);
-        if (!r.applied && !(r.failed().size() == 1 && r.messages[r.failed()[0]].ack.error == ENOENT))
-            throw r.error();
+        std::optional<Error> unknown;
+        try {
+            auto r = b.run(s);
+            if (!r.applied) {
+                const bool refused = r.batch_error || !r.failed().empty();
+                if (!refused) unknown = r.error();
+                else if (!(r.failed().size() == 1 && r.messages[r.failed()[0]].ack.error == ENOENT)) throw r.error();
+            }
+        } catch (const Error& e) {
+            if (!unknown) unknown = e;
+        }
+        if (unknown) {
+            // The answer was lost: look again whether the chain accepts now.
+            bool done = false;
+            try {
+                nl::Socket fresh = detail::nft_socket(st.netns);
+                done = accepts(fresh);
+            } catch (const Error&) {
+                Error out = *unknown;
+                out.set_outcome_unknown();
+                throw out;
+            }
+            if (!done) {
+                Error out = *unknown;
+                out.set_outcome_unknown(false);
+                throw out;
+            }
+        }
         st.active = false;
-        detail::collect_garbage(s, spec.name, st.table_handle);
+        detail::collect_garbage_retrying(st.netns, s, spec.name, st.table_handle);
     }
     st.active = false;
 }
@@ -807,57 +988,155 @@ NSNET_DECL void NatBatch::commit() {
     nl::Socket s = detail::nft_socket(netns_);
     const bool creates = !additions_.empty() || policy_;
     for (int attempt = 1;; ++attempt) {
-        auto table = detail::find_nsnet_table(s);
-        if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
-
+        std::optional<nft::Table> table;
         // Removals whose rule is already gone are dropped (deleting them would fail the batch).
         std::vector<std::shared_ptr<detail::NftRuleState>> removals;
-        for (auto& r : removals_) {
-            if (table && table->handle && *table->handle == r->table_handle &&
-                detail::find_rule(s, r->chain.name, r->handle))
-                removals.push_back(r);
-            else
-                r->active = false;
+        try {
+            table = detail::find_nsnet_table(s);
+            if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
+            for (auto& r : removals_) {
+                if (table && table->handle && *table->handle == r->table_handle &&
+                    detail::find_rule(s, r->chain.name, r->handle))
+                    removals.push_back(r);
+                else
+                    r->active = false;
+            }
+        } catch (Error& e) {
+            e.set_outcome_unknown(false);  // only look-ups so far: nothing changed
+            throw;
         }
 
         std::vector<std::size_t> rule_index;
         nft::Batch b = build(table.has_value(), removals, rule_index);
         if (b.empty()) break;
 
-        nft::BatchResult res = b.run(s);
+        // From the sendmsg on, the batch may have been applied: any failure that is not the
+        // kernel's refusal is settled by looking at the kernel (settle_unknown).
+        nft::BatchResult res;
+        try {
+            res = b.run(s);
+        } catch (const Error& e) {
+            settle_unknown(e, removals);
+            break;
+        }
         if (!res.applied) {
+            const bool refused = res.batch_error || !res.failed().empty();  // the batch was rolled back
+            if (!refused) {
+                settle_unknown(res.error(), removals);  // answers missing
+                break;
+            }
             // The table appeared between our look and our batch (EXCL refused it): look again.
             if (attempt == 1 && creates && !table && res.messages[0].ack.error == EEXIST) continue;
             throw res.error();
         }
-
-        std::uint64_t table_handle = 0;
-        if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
-        for (std::size_t i = 0; i < additions_.size(); ++i) {
-            auto& st = *additions_[i];
-            for (auto& reply : res.messages[rule_index[i]].replies) {
-                nl::MessageView m(nl::Bytes(reply.data(), reply.size()));
-                if (nft::nft_message(m) == NFT_MSG_NEWRULE) {
-                    nft::Rule r = nft::decode_rule(m);
-                    if (r.handle) st.handle = *r.handle;
-                }
-            }
-            st.table_handle = table_handle;
-            st.active = st.handle != 0;
+        try {
+            finish(s, res, rule_index, removals);
+        } catch (const Error& e) {
+            settle_unknown(e, removals);
         }
-        if (policy_) {
-            policy_->table_handle = table_handle;
-            policy_->active = true;
-        }
-        for (auto& st : removals) st->active = false;
-        for (auto& st : removals) detail::collect_garbage(s, st->chain.name, st->table_handle);
-        for (auto& st : additions_)
-            if (!st->active)
-                throw Error(EPROTO, "add rule", st->object(), {},
-                            "the kernel applied the rule but echoed no handle; it cannot be removed by nsnet");
         break;
     }
     committed_ = true;
+}
+
+NSNET_DECL void NatBatch::finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
+                                 const std::vector<std::shared_ptr<detail::NftRuleState>>& removals) {
+    std::uint64_t table_handle = 0;
+    if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
+    for (std::size_t i = 0; i < additions_.size(); ++i) {
+        auto& st = *additions_[i];
+        for (auto& reply : res.messages[rule_index[i]].replies) {
+            nl::MessageView m(nl::Bytes(reply.data(), reply.size()));
+            if (nft::nft_message(m) == NFT_MSG_NEWRULE) {
+                nft::Rule r = nft::decode_rule(m);
+                if (r.handle) st.handle = *r.handle;
+            }
+        }
+        st.table_handle = table_handle;
+    }
+    for (auto& st : additions_)
+        if (!st->handle)
+            throw Error(EPROTO, "add rule", st->object(), {},
+                        "the kernel applied the rule but its echo (with the rule's handle) did not arrive");
+    for (auto& st : additions_) st->active = true;
+    if (policy_) {
+        policy_->table_handle = table_handle;
+        policy_->active = true;
+    }
+    for (auto& st : removals) st->active = false;
+    for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle);
+}
+
+NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
+                                         const std::vector<std::shared_ptr<detail::NftRuleState>>& removals) {
+    enum class Seen { Applied, NotApplied, Partly };
+    Seen seen = Seen::NotApplied;
+    std::uint64_t table_handle = 0;
+    std::map<std::string, std::uint64_t> found;  // tag -> handle, of this batch's new rules
+    try {
+        nl::Socket s = detail::nft_socket(netns_);  // fresh: the old one may still hold stray answers
+        auto table = detail::find_nsnet_table(s);
+        const bool ours = table && table->handle && detail::is_nsnet_table(*table);
+        if (ours) table_handle = *table->handle;
+        std::vector<nft::Rule> rules;
+        if (ours) rules = detail::list_nsnet_rules(s);
+        for (const auto& r : rules)
+            if (r.comment && r.handle)
+                if (auto c = detail::parse_rule_comment(*r.comment))
+                    for (const auto& st : additions_)
+                        if (st->tag == c->tag) found[st->tag] = *r.handle;
+        if (!additions_.empty()) {
+            seen = found.empty() ? Seen::NotApplied : found.size() == additions_.size() ? Seen::Applied : Seen::Partly;
+        } else if (!removals.empty()) {
+            // Applied when none of the removed rules is left (the batch is all or nothing).
+            bool any_left = false;
+            for (const auto& st : removals)
+                for (const auto& r : rules)
+                    if (st->table_handle == table_handle && r.chain == st->chain.name && r.handle == st->handle)
+                        any_left = true;
+            seen = any_left ? Seen::NotApplied : Seen::Applied;
+        } else if (policy_) {
+            auto c = ours ? detail::find_chain(s, detail::filter_chain(FilterHook::Forward).name) : std::nullopt;
+            seen = c && c->policy && *c->policy == policy_->policy ? Seen::Applied : Seen::NotApplied;
+        }
+        if (seen == Seen::Applied) {
+            for (auto& st : additions_) {
+                st->handle = found[st->tag];
+                st->table_handle = table_handle;
+                st->active = true;
+            }
+            if (policy_) {
+                policy_->table_handle = table_handle;
+                policy_->active = true;
+            }
+            for (auto& st : removals) st->active = false;
+            for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle);
+            return;
+        }
+        if (seen == Seen::Partly) {
+            // Not what one atomic batch does; remove what is there so that nothing is left half-done.
+            nft::Batch undo;
+            for (auto& st : additions_)
+                if (auto it = found.find(st->tag); it != found.end())
+                    undo.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, it->second),
+                             "delete rule", st->object());
+            undo.run_or_throw(s);
+            for (auto& st : additions_) detail::collect_garbage_retrying(netns_, s, st->chain.name, table_handle);
+        }
+    } catch (const Error& e) {
+        Error out(cause.errnum(), cause.operation(), cause.object(), cause.kernel_message(),
+                  (cause.detail().empty() ? std::string() : cause.detail() + "; ") +
+                      "the nf_tables batch may have been applied and looking at the kernel afterwards failed (" +
+                      e.what() + "): its outcome is unknown");
+        out.set_outcome_unknown();
+        throw out;
+    }
+    Error out(cause.errnum(), cause.operation(), cause.object(), cause.kernel_message(),
+              (cause.detail().empty() ? std::string() : cause.detail() + "; ") +
+                  (seen == Seen::Partly ? "looked at the kernel afterwards: part of the batch was there and was removed"
+                                        : "looked at the kernel afterwards: nothing of the batch is there"));
+    out.set_outcome_unknown(false);
+    throw out;
 }
 
 NSNET_DECL nft::Batch NatBatch::preview(bool table_exists) const {
@@ -887,7 +1166,7 @@ NSNET_DECL nft::Batch NatBatch::build(bool table_exists, const std::vector<std::
         for (auto& st : additions_) declare(st->chain, std::nullopt);
         for (auto& st : additions_) {
             nft::Rule r{.family = detail::nsnet_family, .table = nft_table_name, .chain = st->chain.name,
-                        .exprs = st->exprs};
+                        .exprs = st->exprs, .comment = detail::rule_comment(st->tag, st->owner)};
             rule_index.push_back(b.add(nft::rule_new(r, {.echo = true}), "add rule", st->object()));
         }
     }
@@ -899,6 +1178,7 @@ NSNET_DECL nft::Batch NatBatch::build(bool table_exists, const std::vector<std::
 
 NSNET_DECL std::shared_ptr<detail::NftRuleState> NatBatch::queue(std::shared_ptr<detail::NftRuleState> st) {
     if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
+    if (st->tag.empty()) st->tag = detail::new_rule_tag();
     additions_.push_back(st);
     return st;
 }

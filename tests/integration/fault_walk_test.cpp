@@ -18,7 +18,14 @@
 //  - the docker-bridge lab's setup (examples/labs/docker_bridge.hpp: six namespaces, bridges,
 //    five veth pairs, addresses, routes, sysctls, the forward policy, masquerade and a DNAT batch),
 //    run through the lab's Context as `labs` runs it: at every call one fault kind, rotating;
-//    NSNET_FAULT_WALK=full tries every kind at every call (a long run).
+//    NSNET_FAULT_WALK=full tries every kind at every call (a long run);
+//  - every nftables step on its own, in a long-lived namespace (so nothing a failure leaves can
+//    hide inside a namespace that is deleted with it): Masquerade, Snat, Dnat, FilterRule (options
+//    and raw), ForwardPolicy, a NatBatch of all of them, a NatBatch that removes one rule and adds
+//    another, a rule's removal, and a Transaction whose steps are a veth pair and nftables rules.
+//    Every kind of fault at every call: lost answers (recvmsg failing), truncated and garbled
+//    answers, failed sendmsg. After each run the namespace must hold no nftables table at all
+//    (the setup either succeeded and was torn down, or failed and cleaned up after itself).
 #include <doctest/doctest.h>
 
 #include <cerrno>
@@ -32,6 +39,9 @@
 
 #include "../../examples/labs/docker_bridge.hpp"
 #include "nsnet/detail/sys.hpp"
+#include "nsnet/nat.hpp"
+#include "nsnet/nft/rule.hpp"
+#include "nsnet/nft/table.hpp"
 #include "nsnet/route.hpp"
 #include "nsnet/transaction.hpp"
 #include "nsnet/veth.hpp"
@@ -158,6 +168,7 @@ struct Tally {
     long steps = 0;                         // calls counted in the fault-free run
     std::map<std::string, int> calls{};     // of those, by kind
     long runs = 0, failed_cleanly = 0, retried_ok = 0, absorbed = 0, not_applicable = 0;
+    long leaked = 0;                        // runs after which something was left behind
     std::vector<std::string> absorbed_at{};  // "call 12 (setsockopt) ENOMEM"
     std::map<std::string, int> by_fault{};  // failures seen per fault kind
     std::string summary() const {
@@ -167,7 +178,8 @@ struct Tally {
         s += "); " + std::to_string(runs) + " runs: " + std::to_string(failed_cleanly) + " failed cleanly, " +
              std::to_string(retried_ok) + " EINTR retried and succeeded, " + std::to_string(absorbed) +
              " faults absorbed (setup succeeded), " + std::to_string(not_applicable) +
-             " reply faults on a non-receive call skipped; failures by fault:";
+             " reply faults on a non-receive call skipped, " + std::to_string(leaked) +
+             " left something behind; failures by fault:";
         for (const auto& [k, v] : by_fault) s += " " + k + " " + std::to_string(v);
         if (!absorbed_at.empty()) {
             s += "; absorbed:";
@@ -269,6 +281,7 @@ Tally walk(Setup&& setup, Teardown&& teardown, Leftovers&& leftovers, FaultsAt&&
                 CHECK(ok);
             }
             if (!left.empty()) {
+                ++t.leaked;
                 // Do not let one leak cascade into every later run.
                 teardown();
             }
@@ -389,4 +402,230 @@ TEST_CASE("fault walk: the docker-bridge lab's setup (through the lab's Context)
     CHECK(t.steps > 100);
     CHECK(t.failed_cleanly > 0);
     CHECK(leftovers().empty());
+}
+
+// --- Every nftables step, in a long-lived namespace --------------------------------------------
+
+namespace {
+
+// Every nftables table in `ns` with its rule count ("ip nsnet (2 rules); "), "" when there is none.
+std::string nft_leftovers(const NetnsRef& ns) {
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    nl::MessageBuilder msg = nft::make_message(NFT_MSG_GETTABLE, 0, static_cast<nft::TableFamily>(NFPROTO_UNSPEC));
+    auto tables = nl::dump_collect(s, msg, "list tables", [](const nl::MessageView& m) -> std::optional<nft::Table> {
+        if (nft::nft_message(m) != NFT_MSG_NEWTABLE) return std::nullopt;
+        return nft::decode_table(m);
+    });
+    std::string out;
+    for (const auto& t : tables) {
+        nl::MessageBuilder rd = nft::rule_dump(t.family, t.name);
+        std::size_t rules = 0;
+        nl::dump(s, rd, "list rules", [&](const nl::MessageView& m) {
+            if (nft::nft_message(m) == NFT_MSG_NEWRULE) ++rules;
+        });
+        out += "nft table " + nft::table_id(t.family, t.name) + " (" + std::to_string(t.use) + " chains, " +
+               std::to_string(rules) + " rules); ";
+    }
+    return out;
+}
+
+// Removes whatever nsnet left in `ns` after a leak, so that one leak does not cascade.
+void flush_nsnet_table(const NetnsRef& ns) {
+    try {
+        nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+        nft::Batch b;
+        b.add(nft::table_del(nft::TableFamily::Ip, nft_table_name), "delete table", "ip nsnet");
+        b.run(s);
+    } catch (const Error&) {
+    }
+}
+
+struct NftWalk {
+    const char* name;
+    // Runs the setup; returns what must be torn down afterwards (owned by `keep`).
+    std::function<void(const NetnsRef&, std::vector<std::function<void()>>& keep)> setup;
+};
+
+// Runs one nftables setup through walk() with every fault at every call, in namespace `host`.
+Tally nft_walk(const NetnsRef& host, const NftWalk& w) {
+    std::vector<std::function<void()>> keep;  // teardowns of a successful run, newest last
+    auto setup = [&] { w.setup(host, keep); };
+    auto teardown = [&] {
+        for (auto it = keep.rbegin(); it != keep.rend(); ++it) (*it)();
+        keep.clear();
+    };
+    auto leftovers = [&] {
+        std::string out = nft_leftovers(host);
+        if (!out.empty()) flush_nsnet_table(host);
+        return out;
+    };
+    auto faults = [](long, detail::Call) { return std::vector<Fault>(std::begin(all_faults), std::end(all_faults)); };
+    return walk(setup, teardown, leftovers, faults);
+}
+
+// Keeps an object alive in `keep` until teardown, which removes it (and reports a failure).
+template <class T>
+void hold(std::vector<std::function<void()>>& keep, T&& obj) {
+    auto p = std::make_shared<std::decay_t<T>>(std::forward<T>(obj));
+    keep.push_back([p] {
+        try {
+            if constexpr (requires { p->remove(); }) p->remove();
+            else p->reset();
+        } catch (const Error& e) {
+            CHECK_MESSAGE(false, "teardown failed: " << e.what());
+        }
+    });
+}
+
+Prefix pfx(const char* s) { return Prefix::parse(s); }
+IpAddress addr(const char* s) { return IpAddress::parse(s); }
+
+const NftWalk nft_walks[] = {
+    {"Masquerade::add",
+     [](const NetnsRef& ns, auto& keep) {
+         hold(keep, Masquerade::add(ns, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"}));
+     }},
+    {"Snat::add",
+     [](const NetnsRef& ns, auto& keep) {
+         hold(keep, Snat::add(ns, {.source = pfx("10.0.0.0/8"), .to = addr("198.51.100.7"), .counter = true}));
+     }},
+    {"Dnat::add",
+     [](const NetnsRef& ns, auto& keep) {
+         hold(keep, Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80}));
+     }},
+    {"FilterRule::add",
+     [](const NetnsRef& ns, auto& keep) {
+         hold(keep, FilterRule::add(ns, {.in_interface = "docker0", .protocol = L4Protocol::Udp, .port = 53,
+                                         .verdict = Verdict::Drop, .counter = true}));
+     }},
+    {"FilterRule::add (raw)",
+     [](const NetnsRef& ns, auto& keep) {
+         nft::Exprs e = nft::match_sport(IPPROTO_UDP, 53);
+         e.push_back(nft::counter());
+         hold(keep, FilterRule::add(ns, RawRuleOptions{.hook = FilterHook::Input, .exprs = e,
+                                                       .description = "udp sport 53 counter"}));
+     }},
+    {"ForwardPolicy::set",
+     [](const NetnsRef& ns, auto& keep) { hold(keep, ForwardPolicy::set(ns, Verdict::Drop)); }},
+    {"NatBatch (policy, masquerade, snat, dnat, filter)",
+     [](const NetnsRef& ns, auto& keep) {
+         NatBatch b(ns);
+         auto p = b.set_forward_policy(Verdict::Drop);
+         auto m = b.add(MasqueradeOptions{.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+         auto sn = b.add(SnatOptions{.source = pfx("10.1.0.0/16"), .to = addr("198.51.100.8")});
+         auto d = b.add(DnatOptions{.protocol = L4Protocol::Udp, .port = 5353, .to = addr("172.17.10.10"), .to_port = 53});
+         auto f = b.add(FilterRuleOptions{.out_interface = "docker0", .verdict = Verdict::Accept});
+         b.commit();
+         hold(keep, std::move(m));
+         hold(keep, std::move(sn));
+         hold(keep, std::move(d));
+         hold(keep, std::move(f));
+         hold(keep, std::move(p));
+     }},
+    {"NatBatch (remove one rule, add another)",
+     [](const NetnsRef& ns, auto& keep) {
+         auto old = Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80});
+         NatBatch b(ns);
+         b.remove(old);
+         auto moved = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.20"), .to_port = 80});
+         b.commit();
+         CHECK_FALSE(old.active());
+         hold(keep, std::move(moved));
+     }},
+    {"NftRule::remove",
+     [](const NetnsRef& ns, auto&) {
+         auto f = FilterRule::add(ns, {.hook = FilterHook::Input, .protocol = L4Protocol::Tcp, .port = 22,
+                                       .verdict = Verdict::Accept});
+         auto m = Masquerade::add(ns, {.source = pfx("172.18.0.0/16")});
+         m.remove();
+         f.remove();  // the last rule: its chain and the table go too
+     }},
+    {"ForwardPolicy::reset",
+     [](const NetnsRef& ns, auto&) {
+         auto p = ForwardPolicy::set(ns, Verdict::Drop);
+         p.reset();
+     }},
+};
+
+}  // namespace
+
+TEST_CASE("fault walk: every nftables step (NAT, filter, forward policy, NatBatch, removal) leaves no rule, chain or table at any failing call") {
+    Netns host = Netns::create(unique_name("fn"));
+    REQUIRE(nft_leftovers(host).empty());
+    long runs = 0, failed = 0, absorbed = 0, leaked = 0;
+    for (const NftWalk& w : nft_walks) {
+        CAPTURE(w.name);
+        Tally t = nft_walk(host, w);
+        MESSAGE(std::string(w.name) << " walk: " << t.summary());
+        CHECK(t.steps > 5);
+        runs += t.runs;
+        failed += t.failed_cleanly;
+        absorbed += t.absorbed;
+        leaked += t.leaked;
+        CHECK(nft_leftovers(host).empty());
+    }
+    MESSAGE("nftables walks: " << runs << " faults injected, " << failed << " failed cleanly, " << absorbed
+                               << " absorbed (the rule was found again by its tag, or the fault was not reached), "
+                               << leaked << " left something behind");
+    CHECK(leaked == 0);
+    CHECK(runs > 500);
+}
+
+TEST_CASE("fault walk: a Transaction of a veth pair and nftables rules leaves nothing at any failing call") {
+    Netns host = Netns::create(unique_name("ft"));
+    Link::loopback(host).up();
+    const test::NetnsState before = test::NetnsState::of(host);
+    std::optional<Transaction> live;
+    auto setup = [&] {
+        Transaction tx;
+        auto& veth = tx.add("create veth", [&] {
+            return VethPair::create({.name = "ftv0", .netns = host}, {.name = "ftv1", .netns = host});
+        });
+        tx.add_address(veth.first(), "172.17.0.1/16");
+        tx.add("forward policy drop", [&] { return ForwardPolicy::set(host, Verdict::Drop); });
+        tx.add("masquerade", [&] {
+            return Masquerade::add(host, {.source = pfx("172.17.0.0/16"), .not_out_interface = "ftv0"});
+        });
+        tx.add("snat", [&] { return Snat::add(host, {.source = pfx("10.2.0.0/16"), .to = addr("198.51.100.9")}); });
+        tx.add("dnat 8080", [&] {
+            return Dnat::add(host, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80});
+        });
+        tx.add("dnat udp 5353", [&] {
+            return Dnat::add(host, {.protocol = L4Protocol::Udp, .port = 5353, .to = addr("172.17.10.10"), .to_port = 53});
+        });
+        tx.add("accept out of the bridge", [&] {
+            return FilterRule::add(host, {.in_interface = "ftv0", .verdict = Verdict::Accept});
+        });
+        tx.add("accept into the bridge", [&] {
+            return FilterRule::add(host, {.out_interface = "ftv0", .verdict = Verdict::Accept, .counter = true});
+        });
+        tx.add("count input udp", [&] {
+            return FilterRule::add(host, {.hook = FilterHook::Input, .protocol = L4Protocol::Udp,
+                                          .verdict = Verdict::Continue, .counter = true});
+        });
+        live.emplace(std::move(tx));
+    };
+    auto teardown = [&] {
+        if (live) {
+            auto failures = live->rollback();
+            CHECK_MESSAGE(failures.empty(), "rollback failed: " << failures.front().step << ": " << failures.front().error);
+            live.reset();
+        }
+    };
+    auto leftovers = [&] {
+        std::string out = nft_leftovers(host);
+        if (!out.empty()) flush_nsnet_table(host);
+        out += before.diff(test::NetnsState::of(host));
+        if (auto l = Link::find(host, "ftv0")) {
+            out += "link ftv0; ";
+            try { l->remove(); } catch (const Error&) {}
+        }
+        return out;
+    };
+    auto faults = [](long, detail::Call) { return std::vector<Fault>(std::begin(all_faults), std::end(all_faults)); };
+    Tally t = walk(setup, teardown, leftovers, faults);
+    MESSAGE("Transaction with nftables steps walk: " << t.summary());
+    CHECK(t.steps > 50);
+    CHECK(t.failed_cleanly > 0);
+    CHECK(nft_leftovers(host).empty());
 }

@@ -2,9 +2,11 @@
 // preview), compared with what `nft -f` sends for the same tutorial setup; the nft text of each rule
 // kind; and input validation, which must reject bad options before any kernel call.
 //
-// Masked in the comparison with nft: nlmsg_seq (framed from 0 like nft's) and the NLM_F_ECHO bit
-// nsnet sets on NEWRULE so the kernel returns the handle. Batch::run also adds NLM_F_ACK to every
-// message (see nft/batch_test.cpp).
+// Masked in the comparison with nft: nlmsg_seq (framed from 0 like nft's), the NLM_F_ECHO bit
+// nsnet sets on NEWRULE so the kernel returns the handle, and each rule's NFTA_RULE_USERDATA (its
+// comment "nsnet:TAG", a random tag per rule: checked here for its form; the comment's encoding
+// is nft's, see nft/rule_test.cpp). Batch::run also adds NLM_F_ACK to every message (see
+// nft/batch_test.cpp).
 #include "nsnet/nat.hpp"
 
 #include <doctest/doctest.h>
@@ -36,6 +38,37 @@ void clear_echo(ByteVec& w) {
     }
 }
 
+// Removes NFTA_RULE_USERDATA from every NFT_MSG_NEWRULE of a framed batch, returning the comments.
+std::vector<std::string> strip_comments(ByteVec& w) {
+    std::vector<std::string> comments;
+    std::size_t off = 0;
+    while (off + 16 <= w.size()) {
+        nlmsghdr h;
+        std::memcpy(&h, w.data() + off, sizeof h);
+        if (h.nlmsg_type == nft::message_type(NFT_MSG_NEWRULE)) {
+            std::size_t a = off + sizeof(nlmsghdr) + sizeof(nfgenmsg);
+            while (a + 4 <= off + h.nlmsg_len) {
+                nlattr at;
+                std::memcpy(&at, w.data() + a, sizeof at);
+                std::size_t len = nl::align(at.nla_len);
+                if ((at.nla_type & NLA_TYPE_MASK) == NFTA_RULE_USERDATA) {
+                    auto c = nft::detail::udata_find_comment(
+                        nl::Bytes(reinterpret_cast<const std::byte*>(w.data() + a + 4), at.nla_len - 4u),
+                        nft::detail::udata_rule_comment);
+                    comments.push_back(c.value_or("(no comment TLV)"));
+                    w.erase(w.begin() + static_cast<std::ptrdiff_t>(a), w.begin() + static_cast<std::ptrdiff_t>(a + len));
+                    h.nlmsg_len = static_cast<std::uint32_t>(h.nlmsg_len - len);
+                    std::memcpy(w.data() + off, &h, sizeof h);
+                    continue;
+                }
+                a += len;
+            }
+        }
+        off += nl::align(h.nlmsg_len);
+    }
+    return comments;
+}
+
 }  // namespace
 
 TEST_CASE("the tutorial's NAT setup as one NatBatch equals `nft -f` of the same, byte for byte") {
@@ -49,6 +82,17 @@ TEST_CASE("the tutorial's NAT setup as one NatBatch equals `nft -f` of the same,
     CHECK(nb.object(3) == "ip nsnet postrouting: ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade");
     ByteVec got = to_vec(nb.encode(0, /*ack=*/false));
     clear_echo(got);
+    // Every rule carries its own tag, so a rule whose answer was lost can be found again.
+    auto comments = strip_comments(got);
+    REQUIRE(comments.size() == 3);
+    for (const auto& c : comments) {
+        auto parsed = detail::parse_rule_comment(c);
+        REQUIRE_MESSAGE(parsed, c);
+        CHECK(parsed->tag.size() == 16);
+        CHECK(parsed->owner.empty());
+    }
+    CHECK(comments[0] != comments[1]);
+    CHECK(comments[1] != comments[2]);
     ByteVec want = golden_bytes("nft_tutorial_batch");
     CHECK_MESSAGE(got == want, first_difference(got, want));
 
@@ -164,4 +208,24 @@ TEST_CASE("empty and moved-from objects are harmless") {
     CHECK(moved.to_string() == "tcp dport 1 dnat to 10.0.0.1");
     // A rule without a counter has none to read.
     CHECK_THROWS_AS((void)moved.counters(), InvalidArgument);
+}
+
+TEST_CASE("rule comments: the tag and owner nsnet writes are read back; other comments are not nsnet's") {
+    auto t = detail::new_rule_tag();
+    CHECK(t.size() == 16);
+    CHECK(t != detail::new_rule_tag());
+    auto c = detail::parse_rule_comment(detail::rule_comment(t, ""));
+    REQUIRE(c);
+    CHECK(c->tag == t);
+    CHECK(c->owner.empty());
+    c = detail::parse_rule_comment(detail::rule_comment(t, "ctr-0a1b2c"));
+    REQUIRE(c);
+    CHECK(c->tag == t);
+    CHECK(c->owner == "ctr-0a1b2c");
+    CHECK(detail::rule_comment("0123456789abcdef", "x y") == "owner:x y nsnet:0123456789abcdef");
+    CHECK(detail::parse_rule_comment("owner:x y nsnet:0123456789abcdef")->owner == "x y");
+    CHECK_FALSE(detail::parse_rule_comment("hello"));
+    CHECK_FALSE(detail::parse_rule_comment("nsnet:0123456789abcdeg"));
+    CHECK_FALSE(detail::parse_rule_comment("nsnet:0123456789abcde"));
+    CHECK_FALSE(detail::parse_rule_comment("someone nsnet:0123456789abcdef"));
 }
