@@ -107,11 +107,12 @@ public:
     Transaction() = default;
     Transaction(Transaction&& o) noexcept
         : entries_(std::move(o.entries_)), committed_(std::exchange(o.committed_, false)),
-          failed_(std::exchange(o.failed_, false)), steps_(std::exchange(o.steps_, 0)) {}
+          failed_(std::exchange(o.failed_, false)), generation_(o.generation_), steps_(std::exchange(o.steps_, 0)) {}
     Transaction& operator=(Transaction&& o) noexcept;
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
-    // Undoes everything not committed or persisted, newest first (see the file comment).
+    // Undoes everything not committed or persisted, newest first (see the file comment). Not in a
+    // child process (fork): a child's copy leaves the parent's uncommitted steps alone.
     ~Transaction();
 
     // Owns an object. With a callable, creates it now: add("create veth", [&] { return VethPair::create(...); });
@@ -255,6 +256,7 @@ private:
     std::vector<Entry> entries_{};
     bool committed_ = false;
     bool failed_ = false;
+    std::uint64_t generation_ = detail::fork_generation();  // the process whose steps these are
     std::size_t steps_ = 0;  // steps attempted (for the failing step's number)
 };
 
@@ -293,16 +295,19 @@ NSNET_DECL bool TransactionError::invalid_argument() const noexcept {
 
 NSNET_DECL Transaction& Transaction::operator=(Transaction&& o) noexcept {
     if (this != &o) {
-        (void)rollback();
+        if (detail::made_in_this_process(generation_)) (void)rollback();
         entries_ = std::move(o.entries_);
         committed_ = std::exchange(o.committed_, false);
         failed_ = std::exchange(o.failed_, false);
+        generation_ = o.generation_;
         steps_ = std::exchange(o.steps_, 0);
     }
     return *this;
 }
 
-NSNET_DECL Transaction::~Transaction() { (void)rollback(); }
+NSNET_DECL Transaction::~Transaction() {
+    if (detail::made_in_this_process(generation_)) (void)rollback();
+}
 
 NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()> undo) {
     check_open(name);

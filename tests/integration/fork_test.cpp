@@ -26,6 +26,7 @@
 #include "nsnet/bulk.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
+#include "nsnet/transaction.hpp"
 #include "support.hpp"
 
 using nsnet::Link;
@@ -182,6 +183,13 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
     Netns ns = Netns::create(name);
     nsnet::NetnsGroup group = nsnet::NetnsGroup::create({group_name});
     nsnet::Bridge bridge = nsnet::Bridge::create(ns, {.name = "fkbr0"});
+    // An uncommitted step whose undo would be visible: it deletes a marker file.
+    char marker[] = "/tmp/nsnet-fork-XXXXXX";
+    int marker_fd = ::mkstemp(marker);
+    REQUIRE(marker_fd >= 0);
+    ::close(marker_fd);
+    nsnet::Transaction tx;
+    tx.on_rollback("delete the marker", [m = std::string(marker)] { ::unlink(m.c_str()); });
     REQUIRE(one_request(ns));
     const std::string own = unique_name("fc");  // made by the child, removed by the child
     int result = run_watched(std::chrono::seconds(20), [&] {
@@ -191,6 +199,8 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
         ns.remove();
         group.remove();
         { nsnet::Bridge gone = std::move(bridge); }
+        { nsnet::Transaction gone = std::move(tx); }
+        if (!exists(marker)) return 7;
         { Netns gone = std::move(ns); }
         { nsnet::NetnsGroup gone = std::move(group); }
         if (!exists(netns_path(name)) || !exists(netns_path(group_name))) return 3;
@@ -201,12 +211,15 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
         }
         return exists(netns_path(own)) ? 5 : 0;
     });
-    INFO("2 = the child's copy says it owns, 3/6 = the child deleted the parent's namespace/link, 4/5 = the child's own");
+    INFO("2 = the child's copy says it owns, 3/6/7 = the child deleted the parent's namespace/link/rolled back its transaction, 4/5 = the child's own");
     CHECK(result == 0);
     CHECK(ns.owned());
     CHECK(group.owned());
     CHECK(bridge.owned());
     CHECK(Link::find(ns, "fkbr0").has_value());
+    CHECK(exists(marker));
+    CHECK(tx.rollback().empty());  // the parent's own rollback still works
+    CHECK_FALSE(exists(marker));
     CHECK(exists(netns_path(name)));
     CHECK(exists(netns_path(group_name)));
     CHECK_FALSE(exists(netns_path(own)));
