@@ -247,7 +247,7 @@ NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageVi
     auto ifi = m.family_header<ifinfomsg>();
     if (ifi.ifi_family != AF_BRIDGE) return std::nullopt;
     BridgeVlanList out{.index = ifi.ifi_index, .vlans = {}};
-    std::optional<std::uint16_t> range_begin{};
+    int range_begin = -1;  // a plain int: GCC 12 -O1 warns maybe-uninitialized on an optional here
     for (nl::Attr a : m.attrs<ifinfomsg>()) {
         if (a.type() != IFLA_AF_SPEC) continue;
         for (nl::Attr v : a.nested()) {
@@ -257,12 +257,12 @@ NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageVi
                          .untagged = (info.flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0};
             if (info.flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
                 range_begin = info.vid;
-            } else if ((info.flags & BRIDGE_VLAN_INFO_RANGE_END) && range_begin && *range_begin <= info.vid) {
-                for (unsigned vid = *range_begin; vid <= info.vid; ++vid) {
+            } else if ((info.flags & BRIDGE_VLAN_INFO_RANGE_END) && range_begin >= 0 && range_begin <= info.vid) {
+                for (int vid = range_begin; vid <= info.vid; ++vid) {
                     b.vid = static_cast<std::uint16_t>(vid);
                     out.vlans.push_back(b);
                 }
-                range_begin.reset();
+                range_begin = -1;
             } else {
                 out.vlans.push_back(b);
             }
