@@ -19,9 +19,9 @@ namespace nsnet::detail {
 
 enum class Call { socket, bind, setsockopt, getsockname, sendmsg, recvmsg, open, setns, unshare, mount, other };
 
-// Installed by tests (see tests/unit/detail/sys_test.cpp). before() returns 0 to let the call
-// happen, or an errno value to make it fail with that error instead (EINTR included: the wrapper
-// then retries, as it would for a real signal). after_receive() may rewrite or shorten a reply
+// Installed by tests (tests/unit/nl/transact_test.cpp, tests/integration/fault_walk_test.cpp).
+// before() returns 0 to let the call happen, or an errno value to make it fail with that error
+// instead (EINTR included: the wrapper then retries, as it would for a real signal). after_receive() may rewrite or shorten a reply
 // the kernel sent (to simulate truncated or malformed messages); it returns the new length.
 struct FaultInjector {
     virtual ~FaultInjector() = default;
