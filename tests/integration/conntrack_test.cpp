@@ -45,9 +45,15 @@ TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered an
     veth.second().up();
     // Connection tracking runs in a namespace once something needs it: a NAT rule (that matches none
     // of this traffic) registers the hooks.
-    Masquerade nat = Masquerade::add(a, {.source = Prefix::parse("10.99.0.0/16")});
-
-    CHECK(Conntrack::list(a).empty());
+    Masquerade nat;
+    try {
+        nat = Masquerade::add(a, {.source = Prefix::parse("10.99.0.0/16")});
+        CHECK(Conntrack::list(a).empty());
+    } catch (const Error& e) {
+        if (e.errnum() == EINVAL || e.errnum() == EOPNOTSUPP || e.errnum() == ENOENT || e.errnum() == EPROTONOSUPPORT)
+            NSNET_SKIP("no nf_tables NAT or no ctnetlink (nf_conntrack_netlink) in this kernel: " << e.what());
+        throw;
+    }
     send_udp(a, "10.77.0.2", 5353);
     send_udp(a, "10.77.0.2", 5353);
     send_udp(a, "10.77.0.2", 5354);
