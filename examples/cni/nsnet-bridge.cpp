@@ -297,6 +297,10 @@ std::string host_veth_name(const Env& env) {
     return buf;
 }
 
+// The owner tag of everything made for one container interface (the host veth's alias, the
+// firewall rules): "ID/IFNAME", found again by DEL in a later process.
+std::string owner_tag(const Env& env) { return env.container_id + "/" + env.ifname; }
+
 // ---- ADD ------------------------------------------------------------------------------------------
 
 struct IpamIp {
@@ -315,30 +319,24 @@ std::vector<IpamIp> ipam_ips(const json& r) {
     return out;
 }
 
+// The network's bridge, created or reused (shared: never deleted by a container's DEL).
 nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        if (auto l = nsnet::Link::find(host, c.bridge)) {
-            auto info = l->info();
-            if (info.kind != "bridge") fail(InvalidConfig, "'bridge': link '" + c.bridge + "' exists and is a " + (info.kind.empty() ? "device" : info.kind) + ", not a bridge");
-            if (!info.is_up()) l->up();
-            return *l;
-        }
-        try {
-            // A MAC of its own (random, locally administered), as the reference gives it: otherwise
-            // the kernel gives the bridge the lowest port MAC, which changes as containers come and go.
-            std::array<std::uint8_t, 6> mac{};
-            if (::getrandom(mac.data(), mac.size(), 0) != static_cast<ssize_t>(mac.size())) fail(IoFailure, "getrandom failed");
-            mac[0] = static_cast<std::uint8_t>((mac[0] & 0xfe) | 0x02);
-            char text[18];
-            std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-            auto b = nsnet::Bridge::create(host, {.name = c.bridge, .mac = nsnet::MacAddress::parse(text), .mtu = c.mtu});
-            b.up();
-            return b.release();  // not owned: the bridge is shared by every container of the network
-        } catch (const nsnet::Error& e) {
-            if (e.errnum() != EEXIST) throw;  // another ADD made it meanwhile: use that one
-        }
+    // A MAC of its own (random, locally administered), as the reference gives it: otherwise the
+    // kernel gives the bridge the lowest port MAC, which changes as containers come and go.
+    std::array<std::uint8_t, 6> mac{};
+    if (::getrandom(mac.data(), mac.size(), 0) != static_cast<ssize_t>(mac.size())) fail(IoFailure, "getrandom failed");
+    mac[0] = static_cast<std::uint8_t>((mac[0] & 0xfe) | 0x02);
+    char text[18];
+    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    nsnet::Link br;
+    try {
+        br = nsnet::Bridge::ensure(host, {.name = c.bridge, .mac = nsnet::MacAddress::parse(text), .mtu = c.mtu});
+    } catch (const nsnet::Error& e) {
+        if (e.errnum() == EEXIST) fail(InvalidConfig, std::string("'bridge': ") + e.what());
+        throw;
     }
-    fail(Kernel, "bridge '" + c.bridge + "' could not be created or found");
+    if (!br.info().is_up()) br.up();
+    return br;
 }
 
 // The gateway address on the bridge; an IPv6 one without DAD (nodad), so the containers' default
@@ -383,7 +381,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
                                             {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0});
         auto& hv = pair.first();
         auto& cv = pair.second();
-        hv.set_alias("cni " + env.container_id + " " + env.ifname);
+        hv.set_owner(owner_tag(env));
         hv.set_master(br);
         if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
         hv.up();
@@ -444,15 +442,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
 void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
     run_ipam(env, c, "DEL", stdin_text);
-    // The host end by its deterministic name; deleting it deletes the container end too. Gone
-    // already (the namespace was deleted, or DEL ran before) is success.
-    if (auto l = nsnet::Link::find(host, host_veth_name(env))) {
-        try {
-            l->remove();
-        } catch (const nsnet::Error& e) {
-            if (e.errnum() != ENODEV) throw;
-        }
-    }
+    // The host end by its owner tag; deleting it deletes the container end too. Gone already
+    // (the namespace was deleted, or DEL ran before) is success.
+    nsnet::Link::remove_owned(host, owner_tag(env));
 }
 
 // ---- CHECK ----------------------------------------------------------------------------------------
