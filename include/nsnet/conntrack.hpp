@@ -11,7 +11,8 @@
 //                                          .orig_dst_port = 5353});
 //
 // remove() dumps the table, then deletes each matching entry by its original tuple, zone and
-// CTA_ID (so an entry recycled for the same tuple meanwhile is not hit), as conntrack -D does; an
+// CTA_ID (so an entry recycled for the same tuple meanwhile is not hit), as conntrack -D does but
+// in one batch of requests acked only on failure (nl::Batch); an
 // entry that vanished in between (timed out, deleted by someone else) is not an error and is not
 // counted. Entries are read-only values (ctnl::Entry): nsnet creates none, so there is no owner.
 // A namespace tracks connections only once something registered conntrack hooks there (a NAT rule,
@@ -109,8 +110,18 @@ NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackF
     if (entries.empty()) return 0;
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
     const std::string ns_name = netns.display_name();
-    std::size_t deleted = 0;
-    for (const auto& e : entries) deleted += detail::conntrack_delete_one(sock, e, ns_name);
+    if (entries.size() == 1) return detail::conntrack_delete_one(sock, entries[0], ns_name) ? 1 : 0;
+    // Many: one batch of deletes, acked only on failure (2,000 UDP entries, dump included: 46-66 ms
+    // instead of 77-112 ms with a request/ack round trip each, on a busy 2-core machine).
+    nl::Batch batch;
+    for (const auto& e : entries)
+        batch.add(ctnl::ct_delete({.family = e.family, .orig = e.orig, .zone = e.zone, .id = e.id}), "delete conntrack entry",
+                  e.orig.to_string() + " in " + ns_name);
+    std::size_t deleted = entries.size();
+    for (const auto& f : batch.run_failures(sock, nl::Batch::AckMode::ErrorsOnly)) {
+        if (f.ack.error != ENOENT) throw f.ack.to_error(batch.operation(f.index), batch.object(f.index));
+        --deleted;  // timed out or deleted meanwhile
+    }
     return deleted;
 }
 
