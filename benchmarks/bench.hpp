@@ -464,6 +464,7 @@ public:
                         r.note.empty() ? "" : (" (" + r.note + ")").c_str(), fmt_time(w).c_str(), per.c_str(),
                         fmt_time(c).c_str(), rw.c_str(), rc.c_str(), rss / 1024.0, r.wall.size());
         }
+        append_csv();
         if (!targets_.empty()) {
             std::printf("\nTargets (wall; CPU in parentheses):\n\n```\n");
             for (auto& t : targets_) std::printf("%s\n", t.c_str());
@@ -483,6 +484,25 @@ public:
         char b[32];
         std::snprintf(b, sizeof b, "%.2f×", r);
         return b;
+    }
+
+    // With NSNET_BENCH_CSV=FILE in the environment, print() also appends one line per measured row
+    // to FILE: workload,items,phase,tool,wall_s,cpu_s,rss_mb,runs (medians; items = the phase's
+    // operation count). benchmarks/run --scaling collects these into its scaling table and plot.
+    void append_csv() const {
+        const char* path = std::getenv("NSNET_BENCH_CSV");
+        if (!path || !*path) return;
+        std::FILE* f = std::fopen(path, "a");
+        if (!f) return;
+        for (const Row& r : rows_) {
+            if (r.wall.empty()) continue;
+            auto it = ops_.find(r.phase);
+            double items = it == ops_.end() ? 0 : it->second.first;
+            std::vector<double> rs(r.rss.begin(), r.rss.end());
+            std::fprintf(f, "%s,%.0f,%s,%s,%.6f,%.6f,%.2f,%zu\n", workload_.c_str(), items, r.phase.c_str(), r.tool.c_str(),
+                         median(r.wall), median(r.cpu), median(rs) / 1024.0, r.wall.size());
+        }
+        std::fclose(f);
     }
 
 private:

@@ -5,6 +5,8 @@
 //   nsnet (acks: each) the same with an acknowledgement per route (BatchAcks::Each)
 //   ip -batch          `ip -n NS -batch FILE`, FILE holding `route add 10.0.0.1/32 via 192.0.2.2 dev va` lines
 //   libnl              benchmarks/libnl/w1_routes.c: rtnl_route_add()/rtnl_route_delete() per route
+//   floor (acklast)    benchmarks/floor/floor.c: raw rtnetlink by hand, every request built first,
+//                      sent in 64 KiB sendmsg calls, NLM_F_ACK only on the last one
 // plus a "start-up" phase: the same programs with nothing to do (what every run pays before its work).
 //
 // Everything happens in one namespace (nsb<pid>-w1) holding a veth pair va/vb, va = 192.0.2.1/24.
@@ -79,6 +81,8 @@ int main(int argc, char** argv) try {
 
     const std::string libnl = cli.libnl_dir + "/libnl_w1_routes";
     const bool have_libnl = bench::executable(libnl);
+    const std::string floor = cli.libnl_dir + "/floor";
+    if (!bench::executable(floor)) throw std::runtime_error("the floor program is not built: " + floor);
     const std::string N = std::to_string(n);
 
     bench::Table t("W1", std::to_string(n) + " IPv4 /32 routes via a gateway on a veth, add then delete");
@@ -92,6 +96,7 @@ int main(int argc, char** argv) try {
         bool in_ns;  // started inside the namespace (libnl), else it enters it itself
     };
     std::vector<Tool> tools = {
+        {"floor (acklast)", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{floor, "w1", op, c, gateway, "va"}; }, true},
         {"nsnet", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{cli.self, "--worker", op, name, c, "va"}; }, false},
         {"nsnet (acks: each)", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{cli.self, "--worker", op, name, c, "va", "each"}; }, false},
         {"ip -batch", [&](const std::string& op, const std::string& c) {
@@ -123,6 +128,9 @@ int main(int argc, char** argv) try {
             bench::settle(0.1);
         }
     }
+    for (const char* ph : {"add", "delete"})
+        t.target(std::string("W1 ") + ph + ": nsnet within 1.25x of the floor (acklast)", t.wall(ph, "nsnet") / t.wall(ph, "floor (acklast)"),
+                 t.cpu(ph, "nsnet") / t.cpu(ph, "floor (acklast)"), 1.25, false, "×");
     for (const char* ph : {"add", "delete"}) {
         for (const char* peer : {"ip -batch", "libnl"}) {
             double need = std::string(peer) == "ip -batch" ? 3.0 : 2.5;

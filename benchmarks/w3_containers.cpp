@@ -13,9 +13,14 @@
 //           ip -batch             `ip -batch` (netns add x50), `ip -n HOST -batch` (bridge, link add ...
 //                                 netns cI), then `ip -n cI -batch` per container: 52 processes
 //           libnl                 benchmarks/libnl/w3_containers.c: one synchronous request per step
+//           floor (pipelined)     benchmarks/floor/floor.c: raw rtnetlink by hand; namespaces made as
+//                                 `ip netns add` does, every host request in one sendmsg (the bridge
+//                                 with an assigned ifindex), then per container one look-up and one
+//                                 sendmsg of its four requests; every answer collected at the end
 // Teardown: nsnet (LinkGroup + netns)   one RTM_DELLINK for the group (bridge and 50 pairs, whose
 //                                       container ends go with them), then NetnsGroup::remove()
 //           ip -batch (group + netns)   the same with ip: `link del group 4343`, `netns del cI` x50
+//           floor (group + netns)       the same by hand: one RTM_DELLINK, then umount + unlink x50
 //           per object (nsnet, libnl, ip -batch): `link del vhI` x50, `link del br0`, `netns del` x50
 // Deleting a namespace is immediate (its name goes); the kernel frees it later in the background,
 // the same way for every tool, and the driver pauses between runs so that this work lands in none.
@@ -142,6 +147,8 @@ int main(int argc, char** argv) try {
     }
     const std::string libnl = cli.libnl_dir + "/libnl_w3_containers";
     const bool have_libnl = bench::executable(libnl);
+    const std::string floor = cli.libnl_dir + "/floor";
+    if (!bench::executable(floor)) throw std::runtime_error("the floor program is not built: " + floor);
 
     bench::Table t("W3", std::to_string(n) + " containers on a bridge in a host namespace, setup then teardown");
     t.ops("setup", n, "container");
@@ -199,6 +206,8 @@ int main(int argc, char** argv) try {
         std::function<bench::Run()> teardown;
     };
     std::vector<Pair> pairs = {
+        {"floor (pipelined)", [&] { return bench::run_ok({floor, "w3", "setup", prefix, N, G}, in_host); }, "floor (group + netns)",
+         [&] { return bench::run_ok({floor, "w3", "teardown", prefix, N, G}, in_host); }},
         {"nsnet (RequestBatch)", [&] { return nsnet("setup-batch"); }, "nsnet (LinkGroup + netns)", [&] { return nsnet("teardown-group"); }},
         {"nsnet (objects)", [&] { return nsnet("setup-objects"); }, "nsnet (per object)", [&] { return nsnet("teardown-each"); }},
         {"ip -batch", ip_setup, "ip -batch (per object)", [&] { return ip_teardown("/teardown-each.batch"); }},
@@ -222,6 +231,13 @@ int main(int argc, char** argv) try {
         }
     }
 
+    t.target("W3 setup: nsnet (RequestBatch) within 1.15x of the floor", t.wall("setup", "nsnet (RequestBatch)") / t.wall("setup", "floor (pipelined)"),
+             t.cpu("setup", "nsnet (RequestBatch)") / t.cpu("setup", "floor (pipelined)"), 1.15, false, "×");
+    t.target("W3 setup: nsnet (objects) within 1.5x of the floor", t.wall("setup", "nsnet (objects)") / t.wall("setup", "floor (pipelined)"),
+             t.cpu("setup", "nsnet (objects)") / t.cpu("setup", "floor (pipelined)"), 1.5, false, "×");
+    if (have_libnl)
+        t.target("W3 setup: nsnet (RequestBatch) faster than libnl by", t.wall("setup", "libnl") / t.wall("setup", "nsnet (RequestBatch)"),
+                 t.cpu("setup", "libnl") / t.cpu("setup", "nsnet (RequestBatch)"), 1.0, true, "×");
     t.target("W3 setup: nsnet (RequestBatch) faster than ip -batch by", t.wall("setup", "ip -batch") / t.wall("setup", "nsnet (RequestBatch)"),
              t.cpu("setup", "ip -batch") / t.cpu("setup", "nsnet (RequestBatch)"), 2.0, true, "×");
     for (const char* each : {"nsnet (per object)", "ip -batch (per object)", "libnl (per object)"}) {
