@@ -221,68 +221,104 @@ Env read_env() {
 
 // ---- the IPAM plugin ------------------------------------------------------------------------------
 
-// Runs CNI_PATH's `type` with the same configuration on stdin and the same environment but
-// CNI_COMMAND; returns its stdout, or fails with the plugin's own CNI error.
-json run_ipam(const Env& env, const Config& c, const std::string& command, const std::string& stdin_text) {
-    std::string bin;
-    std::stringstream dirs(env.path);
-    for (std::string d; std::getline(dirs, d, ':');)
-        if (!d.empty() && ::access((d + "/" + c.ipam_type).c_str(), X_OK) == 0) {
-            bin = d + "/" + c.ipam_type;
-            break;
+// One run of CNI_PATH's `type` with the same configuration on stdin and the same environment but
+// CNI_COMMAND. start() returns at once, so that the plugin (a separate program, host-local is a Go
+// binary) starts up while nsnet-bridge makes the links; wait() returns its result, or fails with
+// the plugin's own CNI error.
+class IpamCall {
+public:
+    IpamCall(const Env& env, const Config& c, std::string command, const std::string& stdin_text)
+        : type_(c.ipam_type), command_(std::move(command)) {
+        std::stringstream dirs(env.path);
+        for (std::string d; std::getline(dirs, d, ':');)
+            if (!d.empty() && ::access((d + "/" + c.ipam_type).c_str(), X_OK) == 0) {
+                bin_ = d + "/" + c.ipam_type;
+                break;
+            }
+        if (bin_.empty()) fail(InvalidConfig, "IPAM plugin '" + c.ipam_type + "' not found in CNI_PATH " + env.path);
+        int in[2], out[2];
+        if (::pipe2(in, O_CLOEXEC) != 0) fail(IoFailure, "pipe for the IPAM plugin failed");
+        if (::pipe2(out, O_CLOEXEC) != 0) {
+            ::close(in[0]);
+            ::close(in[1]);
+            fail(IoFailure, "pipe for the IPAM plugin failed");
         }
-    if (bin.empty()) fail(InvalidConfig, "IPAM plugin '" + c.ipam_type + "' not found in CNI_PATH " + env.path);
-
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) fail(IoFailure, "pipe for the IPAM plugin failed");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    std::vector<std::string> envs;
-    for (char** e = environ; *e; ++e)
-        if (std::string_view(*e).substr(0, 12) != "CNI_COMMAND=") envs.emplace_back(*e);
-    envs.push_back("CNI_COMMAND=" + command);
-    std::vector<char*> envp, argv{bin.data(), nullptr};
-    for (auto& s : envs) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    ::close(out[1]);
-    if (rc != 0) {
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        std::vector<std::string> envs;
+        for (char** e = environ; *e; ++e)
+            if (std::string_view(*e).substr(0, 12) != "CNI_COMMAND=") envs.emplace_back(*e);
+        envs.push_back("CNI_COMMAND=" + command_);
+        std::vector<char*> envp, argv{bin_.data(), nullptr};
+        for (auto& e : envs) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        int rc = ::posix_spawn(&pid_, bin_.c_str(), &fa, nullptr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(in[0]);
+        ::close(out[1]);
+        out_ = out[0];
+        if (rc == 0)  // the configuration is small: it fits the pipe, so this never blocks
+            for (std::size_t off = 0; off < stdin_text.size();) {
+                ssize_t n = ::write(in[1], stdin_text.data() + off, stdin_text.size() - off);
+                if (n <= 0) break;
+                off += static_cast<std::size_t>(n);
+            }
         ::close(in[1]);
-        ::close(out[0]);
-        fail(IoFailure, "cannot run IPAM plugin " + bin + ": " + std::strerror(rc));
-    }
-    for (std::size_t off = 0; off < stdin_text.size();) {  // small: fits the pipe, no deadlock
-        ssize_t n = ::write(in[1], stdin_text.data() + off, stdin_text.size() - off);
-        if (n <= 0) break;
-        off += static_cast<std::size_t>(n);
-    }
-    ::close(in[1]);
-    std::string output;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    json result;
-    if (!output.empty()) {
-        try {
-            result = json::parse(output);
-        } catch (const json::parse_error&) {
-            fail(Ipam, "IPAM plugin " + bin + " " + command + " printed no JSON: " + output.substr(0, 200));
+        if (rc != 0) {
+            ::close(out_);
+            pid_ = -1;
+            fail(IoFailure, "cannot run IPAM plugin " + bin_ + ": " + std::strerror(rc));
         }
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (result.is_object() && result.contains("msg"))
-            throw CniError{result.value("code", static_cast<int>(Ipam)), "IPAM " + c.ipam_type + ": " + result["msg"].get<std::string>(),
-                           result.value("details", std::string{})};
-        fail(Ipam, "IPAM plugin " + bin + " " + command + " failed");
+    IpamCall(const IpamCall&) = delete;
+    IpamCall& operator=(const IpamCall&) = delete;
+    ~IpamCall() { reap(); }
+    // Waits for the plugin without reading its result (after an exception).
+    void reap() noexcept {
+        if (pid_ > 0) {
+            ::close(out_);
+            int st = 0;
+            while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
+            pid_ = -1;
+        }
     }
-    return result;
+
+    json wait() {
+        std::string output;
+        char buf[4096];
+        for (ssize_t n; (n = ::read(out_, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR);)
+            if (n > 0) output.append(buf, static_cast<std::size_t>(n));
+        ::close(out_);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+        pid_ = -1;
+        json result;
+        if (!output.empty()) {
+            try {
+                result = json::parse(output);
+            } catch (const json::parse_error&) {
+                fail(Ipam, "IPAM plugin " + bin_ + " " + command_ + " printed no JSON: " + output.substr(0, 200));
+            }
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            if (result.is_object() && result.contains("msg"))
+                throw CniError{result.value("code", static_cast<int>(Ipam)), "IPAM " + type_ + ": " + result["msg"].get<std::string>(),
+                               result.value("details", std::string{})};
+            fail(Ipam, "IPAM plugin " + bin_ + " " + command_ + " failed");
+        }
+        return result;
+    }
+
+private:
+    std::string type_, command_, bin_;
+    pid_t pid_ = -1;
+    int out_ = -1;
+};
+
+json run_ipam(const Env& env, const Config& c, const std::string& command, const std::string& stdin_text) {
+    return IpamCall(env, c, command, stdin_text).wait();
 }
 
 // ---- names found again by a later process ---------------------------------------------------------
@@ -300,6 +336,16 @@ std::string host_veth_name(const Env& env) {
 // The owner tag of everything made for one container interface (the host veth's alias, the
 // firewall rules): "ID/IFNAME", found again by DEL in a later process.
 std::string owner_tag(const Env& env) { return env.container_id + "/" + env.ifname; }
+
+// Deletes the conntrack entries of the container's UDP host ports (both families): a client that
+// keeps sending to a host port keeps its entry, and with it the old DNAT target, until the entry
+// times out; deleting it makes the next datagram go through the current rules. Done after a
+// mapping appears (ADD) and after it goes away (DEL). TCP connections end by themselves.
+void forget_udp_flows(const nsnet::NetnsRef& host, const std::vector<PortMapping>& ports) {
+    for (const auto& p : ports)
+        if (p.protocol == nsnet::L4Protocol::Udp)
+            nsnet::Conntrack::remove(host, {.protocol = IPPROTO_UDP, .orig_dst = p.host_ip, .orig_dst_port = p.host_port});
+}
 
 // ---- ADD ------------------------------------------------------------------------------------------
 
@@ -365,17 +411,10 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
     if (nsnet::Link::find(host, veth))
         fail(InvalidEnvironment, "container " + env.container_id + " (" + env.ifname + ") is set up already: host link " + veth + " exists");
 
-    json ipam = run_ipam(env, c, "ADD", stdin_text);
+    // The IPAM plugin runs while the links are made; its addresses are needed only after that.
+    IpamCall ipam_call(env, c, "ADD", stdin_text);
     try {
-        auto ips = ipam_ips(ipam);
-        if (ips.empty()) fail(Ipam, "IPAM " + c.ipam_type + " returned no address");
         auto br = ensure_bridge(host, c);
-        bool v4 = false, v6 = false;
-        for (const auto& ip : ips) (ip.address.address().is_v4() ? v4 : v6) = true;
-        if (c.is_gateway)
-            for (const auto& ip : ips)
-                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()));
-
         // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
         auto pair = nsnet::VethPair::create({.name = veth, .netns = host, .mtu = c.mtu, .txqlen = 0},
                                             {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0});
@@ -385,12 +424,20 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         hv.set_master(br);
         if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
         hv.up();
-        // The container's IPv6 addresses are usable at once: no duplicate can exist on a bridge
-        // whose addresses IPAM hands out (the reference waits for DAD instead).
-        if (v6) nsnet::interface_sysctl_set(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
         // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
         // reference sets it.
-        if (v4) nsnet::interface_sysctl_set(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
+        nsnet::interface_sysctl_set(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
+
+        json ipam = ipam_call.wait();
+        auto ips = ipam_ips(ipam);
+        if (ips.empty()) fail(Ipam, "IPAM " + c.ipam_type + " returned no address");
+        bool v4 = false, v6 = false;
+        for (const auto& ip : ips) (ip.address.address().is_v4() ? v4 : v6) = true;
+        if (c.is_gateway)
+            for (const auto& ip : ips)
+                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()));
+        // The container's IPv6 addresses are usable at once (accept_dad 0, as the reference sets).
+        if (v6) nsnet::interface_sysctl_set(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
         for (const auto& ip : ips) cv.add_address(ip.address, {.broadcast = ip.address.address().is_v4()});
         cv.up();
         if (ipam.contains("routes"))
@@ -409,6 +456,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // host -> 127.0.0.1:PORT is DNATed to a container behind the bridge: the kernel routes a
         // 127/8 source out of it only with route_localnet (the reference portmap sets it too).
         if (v4 && !c.ports.empty()) nsnet::interface_sysctl_set(host, c.bridge, "route_localnet", "1", nsnet::SysctlFamily::V4);
+        forget_udp_flows(host, c.ports);
 
         // The result (spec 1.0.0): interfaces, then ips pointing at the container's interface.
         json out = {{"cniVersion", cni_version}};
@@ -428,7 +476,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         pair.persist();
         return out;
     } catch (...) {
-        // Nothing half-done stays: the veth (pair's destructor) is gone already; rules by owner.
+        // Nothing half-done stays: the veth pair (its owner object) is gone already; the address
+        // IPAM handed out is given back (once the ADD call has ended, so the DEL comes after it).
+        ipam_call.reap();
         try {
             run_ipam(env, c, "DEL", stdin_text);
         } catch (...) {
@@ -441,10 +491,12 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
 
 void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    run_ipam(env, c, "DEL", stdin_text);
+    IpamCall ipam_call(env, c, "DEL", stdin_text);  // runs while the links go
     // The host end by its owner tag; deleting it deletes the container end too. Gone already
     // (the namespace was deleted, or DEL ran before) is success.
     nsnet::Link::remove_owned(host, owner_tag(env));
+    forget_udp_flows(host, c.ports);
+    ipam_call.wait();
 }
 
 // ---- CHECK ----------------------------------------------------------------------------------------
