@@ -73,8 +73,21 @@ NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
     rtnl::VethPeer p{.name = second.name, .mac = second.mac, .mtu = second.mtu, .group = second.group, .txqlen = second.txqlen};
     if (!(second.netns == first.netns)) p.netns_fd = second.netns.fd();
     auto msg = rtnl::veth_new(c, p);
+    // NLM_F_ECHO (honoured for a new link since Linux 6.3): the kernel sends the new first end back,
+    // ifindex and peer's ifindex (IFLA_LINK) included, so neither end needs a look-up afterwards
+    // (two round trips, and the peer namespace's socket, saved). Older kernels ignore the flag.
+    msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ECHO));
+    int first_index = 0, second_index = 0;
     try {
-        first.netns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create veth", shown); });
+        first.netns.with_rtnl([&](nl::Socket& s) {
+            nl::request(s, msg, "create veth", shown, [&](const nl::MessageView& m) {
+                if (m.type() != RTM_NEWLINK || first_index) return;
+                if (auto l = rtnl::decode_link(m); l && l->name == first.name && l->index > 0) {
+                    first_index = l->index;
+                    second_index = l->parent;
+                }
+            });
+        });
     } catch (const Error& e) {
         if (!e.outcome_unknown()) throw;
         // The kernel may have created the pair before its answer was lost: do not leak it.
@@ -83,8 +96,8 @@ NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
 
     VethPair pair;
     try {
-        pair.first_ = OwnedLink(Link::get(first.netns, first.name));
-        pair.second_ = Link::get(second.netns, second.name);
+        pair.first_ = OwnedLink(first_index ? Link(first.netns, first_index, first.name) : Link::get(first.netns, first.name));
+        pair.second_ = second_index > 0 ? Link(second.netns, second_index, second.name) : Link::get(second.netns, second.name);
     } catch (...) {
         // The pair exists but cannot be looked up: remove it rather than leak it.
         if (!pair.first_.valid()) {

@@ -25,6 +25,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -158,8 +159,8 @@ public:
     bool empty() const noexcept { return entries_.empty(); }
     void clear() noexcept;
     void reserve(std::size_t requests, std::size_t bytes);
-    const std::string& operation(std::size_t i) const { return entries_.at(i).operation; }
-    const std::string& object(std::size_t i) const { return entries_.at(i).object; }
+    const std::string& operation(std::size_t i) const { return labels_.at(entries_.at(i).label).first; }
+    const std::string& object(std::size_t i) const { return labels_.at(entries_.at(i).label).second; }
 
     // Maximum requests in flight at once (it is lowered further if the receive queue cannot hold
     // that many acks).
@@ -193,9 +194,11 @@ public:
     void run_or_throw(Socket& sock, AckMode mode = AckMode::Each);
 
 private:
+    // 16 bytes per request: the names for errors live once in labels_, shared by consecutive
+    // requests that have the same ones (apply_routes: 10,000 routes, one label).
     struct Entry {
-        std::size_t offset, size;
-        std::string operation, object;
+        std::size_t offset;
+        std::uint32_t size, label;
     };
     struct Limits {
         std::size_t requests, bytes;
@@ -256,7 +259,7 @@ private:
                 try {
                     while (!sock.receive(true).empty()) {}
                 } catch (const Error&) {}
-                throw Error(ENOBUFS, entries_[first].operation, entries_[first].object, {},
+                throw Error(ENOBUFS, operation(first), object(first), {},
                             "the kernel dropped acknowledgements of a batch window (requests " + std::to_string(first) +
                                 ".." + std::to_string(last - 1) + "): their outcome is unknown");
             }
@@ -265,6 +268,7 @@ private:
 
     std::vector<std::byte> bytes_;
     std::vector<Entry> entries_;
+    std::vector<std::pair<std::string, std::string>> labels_;  // (operation, object)
     std::vector<bool> answered_;  // per request of the window in flight
     std::size_t window_ = 512;
     int tuned_fd_ = -1;
@@ -353,15 +357,18 @@ NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& op
 }
 
 NSNET_DECL std::size_t Batch::add(const MessageBuilder& msg, std::string operation, std::string object) {
-    Entry e{bytes_.size(), msg.size(), std::move(operation), std::move(object)};
+    if (labels_.empty() || labels_.back().first != operation || labels_.back().second != object)
+        labels_.emplace_back(std::move(operation), std::move(object));
+    Entry e{bytes_.size(), static_cast<std::uint32_t>(msg.size()), static_cast<std::uint32_t>(labels_.size() - 1)};
     bytes_.insert(bytes_.end(), msg.bytes().begin(), msg.bytes().end());
-    entries_.push_back(std::move(e));
+    entries_.push_back(e);
     return entries_.size() - 1;
 }
 
 NSNET_DECL void Batch::clear() noexcept {
     bytes_.clear();
     entries_.clear();
+    labels_.clear();
 }
 
 NSNET_DECL void Batch::reserve(std::size_t requests, std::size_t bytes) {
@@ -389,7 +396,7 @@ NSNET_DECL std::vector<Batch::Outcome> Batch::run_failures(Socket& sock, AckMode
 
 NSNET_DECL void Batch::run_or_throw(Socket& sock, AckMode mode) {
     for (const Outcome& o : run(sock, mode))
-        if (o.ack.error) throw o.ack.to_error(entries_[o.index].operation, entries_[o.index].object);
+        if (o.ack.error) throw o.ack.to_error(operation(o.index), object(o.index));
 }
 
 NSNET_DECL Batch::Limits Batch::limits(Socket& sock) {
