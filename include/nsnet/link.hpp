@@ -78,8 +78,12 @@ public:
     // Deletes every link tagged with this owner and returns how many this call deleted; a link
     // gone meanwhile (a veth's peer goes with it) is not an error.
     static std::size_t remove_owned(const NetnsRef& netns, std::string_view owner);
-    // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()).
-    static Link loopback(const NetnsRef& netns) { return get(netns, "lo"); }
+    // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()). No look-up:
+    // lo is ifindex 1 (LOOPBACK_IFINDEX) in every network namespace.
+    static Link loopback(const NetnsRef& netns) {
+        if (!netns.valid()) return get(netns, "lo");  // throws, naming the empty reference
+        return Link(netns, 1, "lo");
+    }
 
     bool valid() const noexcept { return index_ > 0; }
     const NetnsRef& netns() const noexcept { return netns_; }

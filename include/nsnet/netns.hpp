@@ -267,6 +267,10 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
 }
 
 NSNET_DECL void prepare_netns_run_dir() {
+    // Once per process: making the mount shared again costs a mount(MS_REC) that walks every
+    // namespace mounted below /run/netns, which made creating N namespaces one by one O(N^2).
+    static std::atomic<bool> prepared{false};
+    if (prepared.load(std::memory_order_acquire)) return;
     if (::mkdir(netns_run_dir, 0755) != 0 && errno != EEXIST) throw_errno("create directory", netns_run_dir);
     bool bound = false;
     while (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) != 0) {
@@ -275,6 +279,7 @@ NSNET_DECL void prepare_netns_run_dir() {
             throw_errno("bind mount", netns_run_dir);
         bound = true;
     }
+    prepared.store(true, std::memory_order_release);
 }
 
 NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name) {

@@ -17,8 +17,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <memory>
+#include <new>
 #include <string>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -36,6 +40,32 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+
+namespace nsnet::detail {
+
+// An allocator whose resize() leaves new bytes uninitialised: a receive buffer is written by the
+// kernel before it is read, and zeroing it would touch (fault in) every page of every socket's
+// buffer up front (64 KiB per socket, most of it never used by small replies).
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = UninitAllocator<U>;
+    };
+    UninitAllocator() = default;
+    template <class U>
+    UninitAllocator(const UninitAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+}  // namespace nsnet::detail
 
 namespace nsnet::nl {
 
@@ -151,7 +181,7 @@ private:
     std::uint32_t port_id_ = 0;
     std::uint32_t seq_ = 0;
     bool connected_ = false;  // for_testing(): peer is a socketpair, not the kernel
-    std::vector<std::byte> buf_;
+    std::vector<std::byte, detail::UninitAllocator<std::byte>> buf_;  // not zeroed: see UninitAllocator
 };
 
 #if NSNET_DEFINITIONS
