@@ -44,3 +44,25 @@ TEST_CASE("interface keys take the interface name apart (it may contain dots)") 
 TEST_CASE("values with a newline are rejected") {
     CHECK_THROWS_AS(detail::write_proc_file(NetnsRef{}, "/proc/sys/net/ipv4/ip_forward", "k", "1\n0"), InvalidArgument);
 }
+
+TEST_CASE("set_ipv6_interface rejects bad values and names before anything is written") {
+    // An empty NetnsRef: any write would fail differently, so these can only be the validation.
+    auto why = [](auto&& fn) {
+        try {
+            fn();
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no InvalidArgument");
+    };
+    CHECK(why([] { set_ipv6_interface(NetnsRef{}, "eth0", {.accept_dad = 3}); }).find("Ipv6InterfaceSettings.accept_dad: 3") !=
+          std::string::npos);
+    CHECK(why([] { set_ipv6_interface(NetnsRef{}, "eth0", {.accept_ra = -1}); }).find("Ipv6InterfaceSettings.accept_ra: -1") !=
+          std::string::npos);
+    CHECK_THROWS_AS(set_ipv6_interface(NetnsRef{}, "a/b", {.forwarding = true}), InvalidArgument);
+    CHECK_THROWS_AS(set_ipv6_interface(NetnsRef{}, "sixteen-bytes-xx", {.disable_ipv6 = false}), InvalidArgument);
+    // The path the settings go to: net.ipv6.conf.IF.KEY, "all" and "default" included.
+    CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "all", "forwarding", "t") == "/proc/sys/net/ipv6/conf/all/forwarding");
+    CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "veth.10", "accept_dad", "t") ==
+          "/proc/sys/net/ipv6/conf/veth.10/accept_dad");
+}
