@@ -301,10 +301,10 @@ NSNET_DECL bool netns_name_holds(const std::string& name, int fd) {
         throw_errno("delete network namespace", name);
     }
     if (there.st_dev == mine.st_dev && there.st_ino == mine.st_ino) return true;
+    // A different namespace, or a bare mount point (someone's `ip netns add` not yet mounted).
     throw Error(EEXIST, "delete network namespace", name, {},
-                path + " no longer holds the namespace this object created (nsfs inode " + std::to_string(mine.st_ino) +
-                    ") but " + (there.st_ino ? "inode " + std::to_string(there.st_ino) : std::string("something else")) +
-                    ": someone replaced it; left alone");
+                path + " is not the namespace this object created (nsfs inode " + std::to_string(mine.st_ino) +
+                    ") but inode " + std::to_string(there.st_ino) + ": someone replaced it; left alone");
 }
 
 NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name) {
