@@ -134,7 +134,7 @@ public:
     // Throws Error(EADDRNOTAVAIL) naming the address when DAD failed (IFA_F_DADFAILED: another
     // host uses it) and Error(ETIMEDOUT) naming the address still tentative after `timeout` (DAD
     // runs only while the link is up and has carrier: the message says so when it is down).
-    // Addresses added with {.nodad = true} are never tentative.
+    // Addresses added with {.nodad = true} are never tentative. A link that is gone is Error(ENODEV).
     //   veth.first().add_address("2001:db8::1/64"); veth.first().up(); veth.first().wait_dad();
     void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     // ip link set NAME txqueuelen N
@@ -369,6 +369,7 @@ NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
         state.clear();
         for (const auto& a : addresses()) note(a, false);
     };
+    (void)info();  // Error(ENODEV) naming the link if it is gone: no addresses is not "DAD done"
     snapshot();  // after subscribing: every later change is queued as an event
     for (;;) {
         // Apply every queued event before judging, so an old event cannot end the wait early.
