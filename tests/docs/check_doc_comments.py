@@ -70,7 +70,17 @@ def decl_name(text):
     m = re.match(r"\s*using\s+(\w+)", t)
     if m:
         return m.group(1)
-    m = re.search(r"(operator\s*\S+?|~?\w+)\s*\(", t)
+    m = re.search(r"operator\s*\S+?\s*\(", t)
+    if m:
+        return m.group(0)[:-1].strip()
+    # Without template arguments (std::function<void()>), cut at an initializer's '='.
+    while True:
+        u = re.sub(r"<[^<>]*>", "", t)
+        if u == t:
+            break
+        t = u
+    t = re.split(r"(?<![=!<>])=(?!=)", t, 1)[0]
+    m = re.search(r"(~?\w+)\s*\(", t)
     if m:
         return m.group(1)
     m = re.search(r"(\w+)\s*(\[[^\]]*\])?\s*(=|\{|;|$)", t)
