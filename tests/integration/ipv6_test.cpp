@@ -93,6 +93,16 @@ TEST_CASE("ipv6: wait_dad times out on a link that is down, saying so") {
     const auto took = std::chrono::steady_clock::now() - t0;
     CHECK(took >= 300ms);
     CHECK(took < 2s);
+
+    // A link that is gone has no addresses, which is not "DAD done".
+    Link gone = veth.first();
+    veth.remove();
+    try {
+        gone.wait_dad(1s);
+        FAIL("wait_dad returned for a deleted link");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == ENODEV);
+    }
 }
 
 TEST_CASE("ipv6: a default route via a gateway through a forwarding namespace") {
