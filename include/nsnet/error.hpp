@@ -88,6 +88,10 @@ NSNET_DECL void Error::compose() {
     what_ += code().message();
     if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
     if (!detail_.empty()) what_ += " [" + detail_ + "]";
+    // what() is a C string: a NUL inside a bad value ("eth0\0x") would cut the message short
+    // right where it names the value. Show it as \0.
+    for (std::size_t at = what_.find('\0'); at != std::string::npos; at = what_.find('\0', at + 2))
+        what_.replace(at, 1, "\\0");
 }
 
 NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why) {

@@ -151,6 +151,23 @@ private:
 // no-break space). Throws InvalidArgument naming the value; `operation` says what it was for.
 NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation = "name interface");
 
+// The kernel's limits on text it stores for an interface (checked before sending, so that a value
+// is never cut short or refused half-way): an alias (`ip link set NAME alias TEXT`) has at most
+// IFALIASZ-1 = 255 bytes (empty clears it); an IPv4 address label (`ip addr add ... label L`) at
+// most IFNAMSIZ-1 = 15. Neither may hold a NUL byte (the kernel would keep only what precedes it).
+inline constexpr std::size_t max_link_alias = 255;
+inline constexpr std::size_t max_address_label = IFNAMSIZ - 1;
+NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object);
+NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object);
+// Refuses a NUL byte in a name or text field sent as a netlink string; `field` names it in the
+// message ("table name", "RuleOptions.iif").
+NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
+                                std::string_view object);
+namespace detail {
+// A value as shown in an error message: NUL bytes visible as \0, cut after 64 bytes.
+NSNET_DECL std::string shown_text(std::string_view v);
+}  // namespace detail
+
 #if NSNET_DEFINITIONS
 
 NSNET_DECL std::optional<IpAddress> IpAddress::try_parse(std::string_view text) {
@@ -300,6 +317,37 @@ NSNET_DECL void validate_interface_name(std::string_view name, std::string_view 
             c == '\0' || static_cast<unsigned char>(c) == 0xa0)
             fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : static_cast<unsigned char>(c) == 0xa0 ? std::string("\\xa0") : std::string(1, c)) +
                  "', which the kernel does not allow");
+}
+
+NSNET_DECL std::string detail::shown_text(std::string_view v) {
+    std::string out;
+    for (char c : v.substr(0, 64)) out += c == '\0' ? std::string("\\0") : std::string(1, c);
+    if (v.size() > 64) out += "...";
+    return out;
+}
+
+NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
+                                std::string_view object) {
+    if (auto at = value.find('\0'); at != std::string_view::npos)
+        invalid_argument(std::string(operation), std::string(object),
+                         std::string(field) + " '" + detail::shown_text(value) + "' contains a NUL byte at offset " +
+                             std::to_string(at));
+}
+
+NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object) {
+    if (alias.size() > max_link_alias)
+        invalid_argument(std::string(operation), std::string(object),
+                         "alias '" + detail::shown_text(alias) + "' is " + std::to_string(alias.size()) +
+                             " bytes; the kernel allows at most " + std::to_string(max_link_alias) + " (IFALIASZ-1)");
+    validate_no_nul(alias, "alias", operation, object);
+}
+
+NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object) {
+    if (label.size() > max_address_label)
+        invalid_argument(std::string(operation), std::string(object),
+                         "address label '" + detail::shown_text(label) + "' is " + std::to_string(label.size()) +
+                             " bytes; the kernel allows at most " + std::to_string(max_address_label) + " (IFNAMSIZ-1)");
+    validate_no_nul(label, "address label", operation, object);
 }
 
 #endif  // NSNET_DEFINITIONS

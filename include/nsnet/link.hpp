@@ -289,7 +289,15 @@ NSNET_DECL void Link::down() {
 
 NSNET_DECL void Link::rename(const std::string& new_name) {
     validate_interface_name(new_name, "rename link");
-    change({.name = new_name}, "rename link");
+    try {
+        change({.name = new_name}, "rename link");
+    } catch (const Error& e) {
+        if (e.errnum() != EEXIST) throw;
+        Error named(EEXIST, "rename link", name_, e.kernel_message(),
+                    "an interface named '" + new_name + "' already exists in namespace " + netns_.display_name());
+        named.set_bad_attribute_offset(e.bad_attribute_offset());
+        throw named;
+    }
     name_ = new_name;
 }
 
@@ -307,6 +315,7 @@ NSNET_DECL void Link::set_group(std::uint32_t group) {
 }
 
 NSNET_DECL void Link::set_alias(const std::string& alias) {
+    validate_link_alias(alias, "set link alias", name_);
     change({.alias = alias}, "set link alias");
 }
 

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "link_support.hpp"
@@ -284,4 +285,72 @@ TEST_CASE("OwnedLink: deleted on destruction, persist() keeps it, a link already
         CHECK_NOTHROW(br.remove());
     }
     CHECK(link_names(ns) == std::set<std::string>{"lo"});
+}
+
+// Issue 12 items 1-2: an alias longer than the 16-bit nla_len used to wrap (65,536 bytes stored a
+// 1-byte alias; a crafted 65,539-byte one made the kernel read its tail as IFLA_IFNAME, IFLA_MTU and
+// IFLA_NET_NS_FD, renaming the link, changing its MTU, moving it). Now every such request, and any
+// alias over IFALIASZ-1 or with a NUL byte, is refused before it is sent, and the link is unchanged.
+TEST_CASE("set_alias: over-long and crafted aliases are refused and change nothing; kernel limits are checked first") {
+    Netns ns = Netns::create(unique_name("lk"));
+    Netns elsewhere = Netns::create(unique_name("lk2"));
+    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    Link& v0 = pair.first();
+    v0.set_alias("before");
+    const auto before = v0.info();
+
+    auto attr = [](std::uint16_t type, const std::string& payload) {
+        std::string a(4, '\0');
+        auto len = static_cast<std::uint16_t>(4 + payload.size());
+        std::memcpy(a.data(), &len, 2);
+        std::memcpy(a.data() + 2, &type, 2);
+        return a + payload + std::string((4 - payload.size() % 4) % 4, '\0');
+    };
+    auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+    // put_string adds one NUL: 4 + 65,539 + 1 = 65,544 wraps to nla_len 8, so the kernel would take
+    // "ab\0\0" as the alias and parse the rest as attributes, up to a filler that ends the message.
+    std::string crafted = std::string("ab\0\0", 4) + attr(IFLA_IFNAME, std::string("pwn\0", 4)) + attr(IFLA_MTU, u32(1280)) +
+                          attr(IFLA_NET_NS_FD, u32(static_cast<std::uint32_t>(elsewhere.fd())));
+    // The filler runs to the end of the 65,544-byte attribute; its last byte is the NUL put_string adds.
+    const std::size_t filler = 65544 - 4 - crafted.size();
+    crafted += attr(IFLA_UNSPEC, std::string(filler - 4, 'A')).substr(0, filler - 1);
+    REQUIRE(crafted.size() == 65539);
+    REQUIRE(static_cast<std::uint16_t>(4 + crafted.size() + 1) == 8);
+
+    for (const std::string& alias : {std::string(65536, 'x'), crafted, std::string(256, 'y'), std::string("up\0link", 7)}) {
+        CAPTURE(alias.size());
+        auto r = caught([&] { v0.set_alias(alias); });
+        CHECK(r.invalid_argument);
+        CHECK(contains(r.what, "v0"));
+        CHECK(contains(r.what, "alias"));
+        CHECK(contains(r.what, alias.size() > 255 ? std::to_string(alias.size()) + " bytes" : std::string("NUL")));
+        const auto now = v0.info();
+        CHECK(now.name == "v0");
+        CHECK(now.mtu == before.mtu);
+        CHECK(now.alias == "before");
+        CHECK(Link::find(ns, "v0"));
+        CHECK_FALSE(Link::find(elsewhere, "v0"));
+        CHECK_FALSE(Link::find(ns, "pwn"));
+    }
+    // The limit itself is accepted and read back whole.
+    v0.set_alias(std::string(255, 'z'));
+    CHECK(v0.info().alias == std::string(255, 'z'));
+
+    // Address labels: at most 15 bytes, no NUL; refused before the kernel sees them.
+    auto label = caught([&] { v0.add_address("10.9.0.1/24", {.label = "v0:this-is-too-long"}); });
+    CHECK(label.invalid_argument);
+    CHECK(contains(label.what, "v0:this-is-too-long"));
+    auto nul = caught([&] { v0.add_address("10.9.0.1/24", {.label = std::string("v0:a\0b", 6)}); });
+    CHECK(nul.invalid_argument);
+    CHECK(contains(nul.what, "NUL"));
+    CHECK(v0.addresses().empty());
+    v0.add_address("10.9.0.1/24", {.label = "v0:fifteen-byte"});
+    REQUIRE(v0.addresses().size() == 1);
+    CHECK(v0.addresses()[0].label == "v0:fifteen-byte");
+
+    // A rename onto a taken name names the name that is taken.
+    auto lo = caught([&] { v0.rename("lo"); });
+    CHECK(lo.errnum == EEXIST);
+    CHECK(contains(lo.what, "'lo'"));
+    CHECK(v0.name() == "v0");
 }

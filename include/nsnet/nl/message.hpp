@@ -10,16 +10,21 @@
 //   <------------------------------ nlmsg_len --------------------------------->
 //
 // MessageBuilder writes one message into a growable buffer (no fixed 4 KiB limit); nests are RAII
-// objects that patch their length when they close. MessageView and MessageRange read messages
-// out of a received buffer and never read past it.
+// objects that patch their length when they close. Lengths never wrap: an attribute or an open nest
+// that would outgrow the 16-bit nla_len, a string with a NUL inside, or a message that would outgrow
+// max_message_size is refused with InvalidArgument (naming the attribute type and the size) before
+// it is written, so a message that was built is exactly what the caller put. MessageView and
+// MessageRange read messages out of a received buffer and never read past it.
 #pragma once
 
 #include <linux/netlink.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -40,6 +45,11 @@ namespace nsnet::nl {
 
 class MessageBuilder {
 public:
+    // nla_len is 16 bits and counts the 4-byte header: the largest payload one attribute can carry.
+    static constexpr std::size_t max_attr_payload = 0xffff - sizeof(nlattr);
+    // A sane cap on one message (nlmsg_len is 32 bits; no kernel socket buffer takes anywhere near this).
+    static constexpr std::size_t max_message_size = std::size_t{64} << 20;
+
     // Starts a message of `type` (RTM_NEWLINK, ...) with `flags` (NLM_F_REQUEST is always added).
     // seq and pid are filled in by the socket when the message is sent.
     MessageBuilder(std::uint16_t type, std::uint16_t flags);
@@ -64,7 +74,8 @@ public:
     void put_be16(std::uint16_t type, std::uint16_t v) { put(type, static_cast<std::uint16_t>(__builtin_bswap16(v))); }
     void put_be32(std::uint16_t type, std::uint32_t v) { put(type, __builtin_bswap32(v)); }
     void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
-    // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect.
+    // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect. A NUL byte
+    // inside `s` is refused (the kernel would read a shorter string than the caller meant).
     void put_string(std::uint16_t type, std::string_view s);
     void put_ip(std::uint16_t type, const IpAddress& a) { put(type, a.data(), a.size()); }
     void put_mac(std::uint16_t type, const MacAddress& m) { put(type, m.data(), m.size()); }
@@ -105,8 +116,16 @@ private:
     void append(const void* data, std::size_t size);
     void pad();
     void sync_len() noexcept;
+    // Throws InvalidArgument unless `extra` more bytes (for attribute `type`, or -1: a header or
+    // padding) keep the message within max_message_size and the outermost open nest within nla_len.
+    // Called before every write.
+    void check_growth(std::size_t extra, int type) const;
+    [[noreturn]] void refuse(std::string why) const;
 
     std::vector<std::byte> buf_;
+    // The outermost open nest (it contains all the others, so it is the one that can overflow).
+    std::size_t outer_start_ = 0;
+    std::size_t open_nests_ = 0;
 };
 
 // A view of one received message; the buffer must outlive it.
@@ -199,11 +218,13 @@ NSNET_DECL MessageBuilder::MessageBuilder(std::uint16_t type, std::uint16_t flag
 }
 
 NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::size_t size) {
+    if (size > max_attr_payload) [[unlikely]]
+        refuse("attribute type " + std::to_string(type & NLA_TYPE_MASK) + " has a " + std::to_string(size) +
+               "-byte payload; nla_len (16 bits) allows at most " + std::to_string(max_attr_payload));
+    check_growth(align(sizeof(nlattr) + size), type);
     nlattr a{};
     a.nla_len = static_cast<std::uint16_t>(sizeof a + size);
     a.nla_type = type;
-    if (sizeof a + size > 0xffff) [[unlikely]]
-        malformed("attribute " + std::to_string(type) + " is too large");
     // Header, payload and padding in one step (the padding is zeroed by resize).
     const std::size_t at = buf_.size();
     buf_.resize(at + align(sizeof a + size));
@@ -213,6 +234,14 @@ NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::s
 }
 
 NSNET_DECL void MessageBuilder::put_string(std::uint16_t type, std::string_view s) {
+    if (s.size() + 1 > max_attr_payload) [[unlikely]]
+        refuse("string attribute type " + std::to_string(type & NLA_TYPE_MASK) + " has " + std::to_string(s.size()) +
+               " bytes (+1 NUL); nla_len (16 bits) allows at most " + std::to_string(max_attr_payload - 1));
+    if (auto at = s.find('\0'); at != std::string_view::npos) [[unlikely]]
+        refuse("string attribute type " + std::to_string(type & NLA_TYPE_MASK) + " '" +
+               std::string(s.substr(0, std::min<std::size_t>(at, 64))) + "\\0...' (" + std::to_string(s.size()) +
+               " bytes) contains a NUL byte at offset " + std::to_string(at));
+    check_growth(align(sizeof(nlattr) + s.size() + 1), type);
     nlattr a{};
     a.nla_len = static_cast<std::uint16_t>(sizeof a + s.size() + 1);
     a.nla_type = type;
@@ -226,17 +255,44 @@ NSNET_DECL void MessageBuilder::put_string(std::uint16_t type, std::string_view 
 NSNET_DECL MessageBuilder::Nest::Nest(MessageBuilder& b, std::uint16_t raw_type) : b_(&b), start_(b.buf_.size()) {
     nlattr a{};
     a.nla_type = raw_type;
+    b.check_growth(sizeof a, raw_type);  // throws before anything is written or counted as open
     b.append(&a, sizeof a);
+    if (b.open_nests_++ == 0) b.outer_start_ = start_;
 }
 
 NSNET_DECL void MessageBuilder::Nest::close() noexcept {
     if (!b_) return;
+    // Every write into an open nest was checked against nla_len (check_growth), so this fits.
     auto len = static_cast<std::uint16_t>(b_->buf_.size() - start_);
     std::memcpy(b_->buf_.data() + start_, &len, sizeof len);
+    if (b_->open_nests_ > 0) --b_->open_nests_;
     b_ = nullptr;
 }
 
+NSNET_DECL void MessageBuilder::check_growth(std::size_t extra, int type) const {
+    const std::size_t after = buf_.size() + extra;
+    auto what = [&] {
+        return (type < 0 ? std::string("a header") : "attribute type " + std::to_string(type & NLA_TYPE_MASK)) + " (" +
+               std::to_string(extra) + " bytes)";
+    };
+    if (after > max_message_size || after < buf_.size()) [[unlikely]]
+        refuse(what() + " would grow the message to " + std::to_string(after) + " bytes; at most " +
+               std::to_string(max_message_size) + " are allowed");
+    if (open_nests_ > 0 && after - outer_start_ > 0xffff) [[unlikely]] {
+        nlattr outer;
+        std::memcpy(&outer, buf_.data() + outer_start_, sizeof outer);
+        refuse("nested attribute type " + std::to_string(outer.nla_type & NLA_TYPE_MASK) + " would grow to " +
+               std::to_string(after - outer_start_) + " bytes with " + what() +
+               "; nla_len (16 bits) allows at most 65535");
+    }
+}
+
+NSNET_DECL void MessageBuilder::refuse(std::string why) const {
+    invalid_argument("build netlink message", "message type " + std::to_string(type()), std::move(why));
+}
+
 NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
+    check_growth(size, -1);
     if (size) {
         const std::size_t at = buf_.size();
         buf_.resize(at + size);
@@ -246,6 +302,7 @@ NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
 }
 
 NSNET_DECL void MessageBuilder::pad() {
+    check_growth(align(buf_.size()) - buf_.size(), -1);
     buf_.resize(align(buf_.size()));
     sync_len();
 }

@@ -97,7 +97,10 @@ NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t 
     m.put_header(ifa);
     m.put_ip(IFA_LOCAL, s.prefix.address());
     if (s.peer) m.put_ip(IFA_ADDRESS, *s.peer);
-    if (!s.label.empty()) m.put_string(IFA_LABEL, s.label);
+    if (!s.label.empty()) {
+        validate_address_label(s.label, type == RTM_DELADDR ? "delete address" : "add address", s.prefix.to_string());
+        m.put_string(IFA_LABEL, s.label);
+    }
     if (s.flags > 0xff) m.put_u32(IFA_FLAGS, s.flags);
     if (!s.peer) m.put_ip(IFA_ADDRESS, s.prefix.address());
     if (s.broadcast) m.put_ip(IFA_BROADCAST, *s.broadcast);

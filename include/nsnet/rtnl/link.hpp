@@ -212,7 +212,14 @@ NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
     if (c.txqlen) m.put_u32(IFLA_TXQLEN, *c.txqlen);
     if (c.master) m.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(*c.master));
     if (c.group) m.put_u32(IFLA_GROUP, *c.group);
-    if (c.alias) m.put_string(IFLA_IFALIAS, *c.alias);
+    if (c.alias) {
+        // As ip sends it: no NUL, so the kernel's limit (IFALIASZ-1 = 255 bytes) is the caller's
+        // (Linux 6.18 counts a trailing NUL against it: 255 bytes + NUL is ERANGE). An empty alias
+        // (clearing it) is one NUL byte: the kernel refuses an empty string attribute.
+        validate_link_alias(*c.alias, "set link alias", "#" + std::to_string(c.index));
+        if (c.alias->empty()) m.put_string(IFLA_IFALIAS, "");
+        else m.put(IFLA_IFALIAS, c.alias->data(), c.alias->size());
+    }
     return m;
 }
 
