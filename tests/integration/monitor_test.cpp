@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -448,4 +449,50 @@ TEST_CASE("overruns while reading concurrently with a burst are recovered every 
     CHECK_MESSAGE(diff.empty(), joined(diff));
     if (mon.stats().overruns == 0) MESSAGE("note: no overrun happened on this machine (the readers kept up)");
     CHECK(mon.stats().resyncs == mon.stats().overruns);
+}
+
+// Issue 12 item 4: five 100 KiB datagrams sent by another process to the event socket's port id
+// made the monitor overrun (the truncation was seen before the sender), re-dump and emit a Resync,
+// discarding real queued events. The socket is connected to the kernel (the kernel refuses such
+// unicasts); with that undone, receive() still drops them before anything else.
+TEST_CASE("forged datagrams from another socket neither fail a request nor make the monitor resync") {
+    Netns ns = Netns::create(unique_name("mf"));
+    no_dad(ns);
+    Monitor mon = Monitor::open(ns, {.receive_buffer = 1 << 20});
+    MonitorView consumer = mon.view();
+    drain(mon, consumer);
+    sockaddr_nl self{};
+    socklen_t len = sizeof self;
+    REQUIRE(::getsockname(mon.fd(), reinterpret_cast<sockaddr*>(&self), &len) == 0);
+    nl::Socket forger = ns.netlink_socket(NETLINK_ROUTE);
+    std::vector<std::byte> big(100 * 1024);
+    nlmsghdr h{};
+    h.nlmsg_len = static_cast<std::uint32_t>(big.size());
+    h.nlmsg_type = RTM_NEWLINK;
+    std::memcpy(big.data(), &h, sizeof h);
+    auto forge = [&] {
+        sockaddr_nl to{};
+        to.nl_family = AF_NETLINK;
+        to.nl_pid = self.nl_pid;
+        ssize_t n = ::sendto(forger.fd(), big.data(), big.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        return n == static_cast<ssize_t>(big.size()) ? 0 : errno;
+    };
+    CHECK(forge() == ECONNREFUSED);
+
+    sockaddr_nl unspec{};
+    unspec.nl_family = AF_UNSPEC;
+    REQUIRE(::connect(mon.fd(), reinterpret_cast<sockaddr*>(&unspec), sizeof unspec) == 0);
+    for (int i = 0; i < 5; ++i) REQUIRE(forge() == 0);
+    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});  // a request: succeeds
+    veth.first().set_mtu(1400);
+    for (int i = 0; i < 5; ++i) REQUIRE(forge() == 0);
+    std::vector<MonitorEvent> log;
+    auto diff = converge(mon, consumer, &log);
+    CHECK_MESSAGE(diff.empty(), joined(diff));
+    for (const auto& e : log) CHECK_FALSE(e.type == EventType::Resync);
+    CHECK(mon.stats().overruns == 0);
+    CHECK(mon.stats().resyncs == 0);
+    CHECK(has_event(log, EventType::New, ObjectKind::Link, [](auto& e) { return e.link()->name == "a"; }));
+    CHECK(has_event(log, EventType::Changed, ObjectKind::Link,
+                    [](auto& e) { return e.link()->name == "a" && e.link()->mtu == 1400; }));
 }

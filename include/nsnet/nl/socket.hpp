@@ -155,11 +155,14 @@ public:
         if (n < 0) throw_errno("receive netlink reply", protocol_name(protocol_));
         std::size_t delivered = 0;
         for (int i = 0; i < n; ++i) {
+            // Not from the kernel: dropped before anything looks at it (see receive()).
+            if (!connected_ && (mh[i].msg_hdr.msg_namelen < sizeof from[i] || from[i].nl_family != AF_NETLINK ||
+                                from[i].nl_pid != 0))
+                continue;
             ssize_t len = std::min<ssize_t>(static_cast<ssize_t>(mh[i].msg_len), static_cast<ssize_t>(slot_size));
             bool truncated = (mh[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
             if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
                 len = inj->after_receive(slots + static_cast<std::size_t>(i) * slot_size, len, slot_size);
-            if (!connected_ && (from[i].nl_family != AF_NETLINK || from[i].nl_pid != 0)) continue;  // not from the kernel
             on_datagram(Bytes(slots + static_cast<std::size_t>(i) * slot_size, static_cast<std::size_t>(len)), truncated);
             ++delivered;
         }
@@ -276,6 +279,11 @@ NSNET_DECL Bytes Socket::receive(bool nonblocking) {
             if (nonblocking && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};
             throw_errno("receive netlink reply", protocol_name(protocol_));
         }
+        // The sender before anything else: a datagram from another process (any socket that knows
+        // our port id can send one; only the kernel has port id 0, also for its multicasts) is
+        // dropped here, whatever its size, with no error, no buffer growth and no other effect.
+        // recvmsg has already taken it off the queue (MSG_TRUNC only reports its real length).
+        if (!connected_ && (mh.msg_namelen < sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0)) continue;
         if (static_cast<std::size_t>(n) > buf_.size() || (mh.msg_flags & MSG_TRUNC)) {
             std::size_t need = static_cast<std::size_t>(n);
             buf_.resize(std::max(need, buf_.size() * 2));
@@ -283,7 +291,6 @@ NSNET_DECL Bytes Socket::receive(bool nonblocking) {
                         "a " + std::to_string(need) + "-byte datagram was truncated; buffer grown");
         }
         apply_receive_fault(n);
-        if (!connected_ && (from.nl_family != AF_NETLINK || from.nl_pid != 0)) continue;  // not from the kernel
         return Bytes(buf_.data(), static_cast<std::size_t>(n));
     }
 }
@@ -314,6 +321,13 @@ NSNET_DECL Socket::Socket(detail::UniqueFd fd, int protocol) : fd_(std::move(fd)
     int one = 1;
     ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
     ::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    // Connected to the kernel (port 0): the kernel then refuses (ECONNREFUSED) a unicast from any
+    // other socket, so another process cannot fill our receive queue and make the kernel drop its
+    // own answers and events (ENOBUFS). Multicast from the kernel is unaffected. receive() still
+    // drops whatever does not come from the kernel (e.g. where connect is refused).
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    (void)::connect(fd_.get(), reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
     // Seeding from the clock makes a stale reply to an earlier socket's request easy to tell apart.
     seq_ = static_cast<std::uint32_t>(::time(nullptr));
 }
