@@ -81,6 +81,7 @@ def main():
     gp = [
         "set terminal pngcairo size 1200,%d font ',9'" % (330 * rows),
         "set output '%s'" % os.path.join(out, "scaling.png"),
+        "set termoption noenhanced",
         "set multiplot layout %d,%d" % (rows, cols),
         "set logscale xy",
         "set grid",
