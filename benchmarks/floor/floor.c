@@ -19,7 +19,9 @@
  *   floor w3 teardown PREFIX N GROUP    one RTM_DELLINK for the group, then umount + unlink each name.
  *
  * Any refusal is printed and the program exits 1 (the benchmark driver stops). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
