@@ -5,9 +5,9 @@
                                              "NAME PEER" (PEER: the source address seen)
   probe.py tcp HOST PORT                     print the answer, or "no-answer"
   probe.py udp HOST PORT                     one datagram; print the answer, or "no-answer"
-  probe.py udpstream HOST PORT SECONDS       one socket (fixed source port) sending every 100 ms;
-                                             print the answering names in order, e.g. "c1 c3"
-                                             (repeats collapsed)
+  probe.py udpstream HOST PORT STOPFILE      one socket (fixed source port) sending every 100 ms
+                                             until 3 s after STOPFILE exists; print the answering
+                                             names in order, e.g. "c1 c3" (repeats collapsed)
   probe.py json FILE EXPR                    print a value from a JSON file (a tiny jq)
   probe.py conf KIND NAME BRIDGE DATADIR PORTS [PREV]
                                              print a network config: KIND bridge (reference
@@ -16,6 +16,7 @@
                                              "-"; PREV a result file (prevResult)
 """
 import json
+import os
 import socket
 import sys
 import threading
@@ -86,12 +87,16 @@ def udp(host, port):
     return "no-answer"
 
 
-def udpstream(host, port, seconds):
+def udpstream(host, port, stopfile):
     names = []
-    end = time.monotonic() + float(seconds)
+    end = time.monotonic() + 60  # at most; normally until 3 s after STOPFILE appears
+    stop_at = None
     with socket.socket(family(host), socket.SOCK_DGRAM) as s:
         s.settimeout(0.1)
         while time.monotonic() < end:
+            if stop_at is None and os.path.exists(stopfile):
+                stop_at = time.monotonic() + 3
+                end = min(end, stop_at)
             try:
                 s.sendto(b"x", (host, int(port)))
             except OSError:
