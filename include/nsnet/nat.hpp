@@ -99,7 +99,10 @@ inline constexpr const char* nft_table_comment = "managed by nsnet";
 
 // -s SOURCE [! -o IF | -o IF] -j MASQUERADE  (postrouting)
 struct MasqueradeOptions {
-    Prefix source{};                     // 172.17.0.0/16; a /0 matches every source
+    // 172.17.0.0/16. Required: masquerading every source must be asked for with all_sources
+    // (issue 13: `Masquerade::add(ns, {})` used to rewrite every packet leaving the namespace).
+    std::optional<Prefix> source{};
+    bool all_sources = false;            // no source match (-s 0.0.0.0/0)
     std::string not_out_interface{};     // ! -o docker0: leaving through any interface but this one
     std::string out_interface{};         // -o ens41: leaving through this interface only
     bool counter = false;                // count matching packets (RuleCounters)
@@ -107,7 +110,8 @@ struct MasqueradeOptions {
 
 // -s SOURCE [-o IF | ! -o IF] -j SNAT --to-source TO  (postrouting)
 struct SnatOptions {
-    Prefix source{};
+    std::optional<Prefix> source{};      // required, as for MasqueradeOptions
+    bool all_sources = false;
     IpAddress to{};
     std::string out_interface{};
     std::string not_out_interface{};
@@ -155,7 +159,7 @@ inline const nft::TableFamily nsnet_family = nft::TableFamily::Ip;
 
 struct NftChainSpec {
     std::string name{};
-    nft::BaseChain base{};
+    std::optional<nft::BaseChain> base{};  // nullopt: a regular chain (a jump target)
 };
 
 NSNET_DECL NftChainSpec nat_chain(nft::Hook hook);
@@ -165,6 +169,7 @@ NSNET_DECL NftChainSpec filter_chain(FilterHook hook);
 // The state one rule object and a NatBatch share until the batch is committed.
 struct NftRuleState {
     NetnsRef netns{};
+    nft::TableFamily family = nft::TableFamily::Ip;  // the table: `FAMILY nsnet`
     NftChainSpec chain{};
     nft::Exprs exprs{};
     std::string description{};  // nft syntax: ip saddr 172.17.0.0/16 oifname != "docker0" masquerade
@@ -194,13 +199,13 @@ struct ParsedRuleComment {
 NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view comment);
 
 // Every rule of table ip nsnet (all chains); empty when the table is absent.
-NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s);
+NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f = nsnet_family);
 
 // collect_garbage() that tolerates a failure: it is retried once on a fresh socket (the first
 // one may hold the lost answer of the failed attempt), and a second failure is ignored (the
 // removal it follows succeeded; the next removal in this namespace collects what is left).
 NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
-                                         std::uint64_t table_handle) noexcept;
+                                         std::uint64_t table_handle, nft::TableFamily f = nsnet_family) noexcept;
 
 inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
 
@@ -220,18 +225,20 @@ auto nft_get(nl::Socket& s, nl::MessageBuilder msg, const std::string& operation
     return out;
 }
 
-NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s);
+NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f = nsnet_family);
 
 NSNET_DECL bool is_nsnet_table(const nft::Table& t);
 
 NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns);
 
-NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain);
 
-NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle);
+NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f = nsnet_family);
+
+NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
+                                            nft::TableFamily f = nsnet_family);
 
 // Is the table that holds rules created under table_handle still there?
-NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle);
+NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f = nsnet_family);
 
 // Runs a one-message batch; returns the errno of a refusal (0 on success) instead of throwing.
 // When the kernel's answer is missing (the outcome is unknown) it throws an outcome_unknown Error.
@@ -240,7 +247,10 @@ NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const st
 // After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
 // no chains left. Both deletions are NLM_F_NONREC, so the kernel refuses them (EBUSY) while
 // something is still in there — including rules another process added a moment ago.
-NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle);
+NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
+                                nft::TableFamily f = nsnet_family);
+// collect_garbage for every chain of the table (regular chains left empty by a jump's removal too).
+NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f);
 
 NSNET_DECL std::string quoted(const std::string& s);
 
@@ -250,6 +260,11 @@ NSNET_DECL void check_v4(const Prefix& p, const char* operation, const char* wha
 NSNET_DECL void check_v4(const IpAddress& a, const char* operation, const char* what);
 
 NSNET_DECL const char* proto_name(L4Protocol p);
+
+// The source of a masquerade/SNAT: given (IPv4), or all_sources (0.0.0.0/0); neither or both is
+// an InvalidArgument naming the field.
+NSNET_DECL Prefix require_source(const std::optional<Prefix>& source, bool all_sources, const char* op,
+                                 const char* options);
 
 // Appends the prefix match and its nft text ("ip saddr 172.17.0.0/16").
 NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p);
@@ -283,6 +298,9 @@ struct NftPolicyState {
 }  // namespace detail
 
 class NatBatch;
+namespace firewall {
+class Rule;
+}
 
 // One rule nsnet added to its table. Removed on destruction unless persist()ed. Move-only.
 class NftRule {
@@ -319,6 +337,7 @@ public:
 
 protected:
     friend class NatBatch;
+    friend class firewall::Rule;
     explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : state_(std::move(st)) {}
     const detail::NftRuleState& state() const;
     void destroy() noexcept;
@@ -414,6 +433,8 @@ private:
 //   auto web  = b.add(DnatOptions{.port = 8080, .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
 //   b.commit();   // throws Error naming the rule the kernel refused, with its explanation
 class NatBatch {
+    friend class firewall::Rule;
+
 public:
     explicit NatBatch(NetnsRef netns);
 
@@ -459,6 +480,7 @@ private:
     void settle_unknown(const Error& cause, const std::vector<std::shared_ptr<detail::NftRuleState>>& removals);
 
     NetnsRef netns_{};
+    nft::TableFamily family_ = detail::nsnet_family;  // one table per batch: the first rule's family
     std::vector<std::shared_ptr<detail::NftRuleState>> additions_{};
     std::vector<std::shared_ptr<detail::NftRuleState>> removals_{};
     std::shared_ptr<detail::NftPolicyState> policy_{};
@@ -471,10 +493,10 @@ namespace detail {
 
 NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
     switch (hook) {
-        case nft::Hook::Prerouting: return {"prerouting", {nft::ChainType::Nat, hook, -100}};
-        case nft::Hook::Postrouting: return {"postrouting", {nft::ChainType::Nat, hook, 100}};
-        case nft::Hook::Output: return {"output", {nft::ChainType::Nat, hook, -100}};
-        case nft::Hook::Input: return {"input_nat", {nft::ChainType::Nat, hook, 100}};
+        case nft::Hook::Prerouting: return {"prerouting", nft::BaseChain{nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Postrouting: return {"postrouting", nft::BaseChain{nft::ChainType::Nat, hook, 100}};
+        case nft::Hook::Output: return {"output", nft::BaseChain{nft::ChainType::Nat, hook, -100}};
+        case nft::Hook::Input: return {"input_nat", nft::BaseChain{nft::ChainType::Nat, hook, 100}};
         default: break;
     }
     invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
@@ -482,47 +504,50 @@ NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
 
 NSNET_DECL NftChainSpec filter_chain(FilterHook hook) {
     switch (hook) {
-        case FilterHook::Prerouting: return {"prerouting_filter", {nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
-        case FilterHook::Input: return {"input", {nft::ChainType::Filter, nft::Hook::Input, 0}};
-        case FilterHook::Forward: return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
-        case FilterHook::Output: return {"output_filter", {nft::ChainType::Filter, nft::Hook::Output, 0}};
+        case FilterHook::Prerouting: return {"prerouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
+        case FilterHook::Input: return {"input", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Input, 0}};
+        case FilterHook::Forward: return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
+        case FilterHook::Output: return {"output_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Output, 0}};
         case FilterHook::Postrouting:
-            return {"postrouting_filter", {nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
+            return {"postrouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
     }
-    return {"forward", {nft::ChainType::Filter, nft::Hook::Forward, 0}};
+    return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
 }
 
-NSNET_DECL std::string NftRuleState::object() const { return "ip " + std::string(nft_table_name) + " " + chain.name + ": " + description; }
+NSNET_DECL std::string NftRuleState::object() const {
+    return nft::family_name(family) + " " + std::string(nft_table_name) + " " + chain.name + ": " + description;
+}
 
-NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s) {
-    return nft_get(s, nft::table_get(nsnet_family, nft_table_name), "get table",
-                   nft::table_id(nsnet_family, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
+NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f) {
+    return nft_get(s, nft::table_get(f, nft_table_name), "get table",
+                   nft::table_id(f, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
 }
 
 NSNET_DECL bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
 
 NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
     if (!is_nsnet_table(t))
-        throw Error(EEXIST, operation, nft::table_id(nsnet_family, nft_table_name), {},
-                    "namespace " + ns.display_name() + " has a table 'ip " + nft_table_name +
+        throw Error(EEXIST, operation, nft::table_id(t.family, nft_table_name), {},
+                    "namespace " + ns.display_name() + " has a table '" + nft::family_name(t.family) + " " + nft_table_name +
                         "' that nsnet did not create (it lacks the comment \"" + nft_table_comment +
                         "\"); nsnet never touches tables it did not create");
 }
 
-NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain) {
-    return nft_get(s, nft::chain_get(nsnet_family, nft_table_name, chain), "get chain",
-                   nft::table_id(nsnet_family, nft_table_name) + " " + chain,
+NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f) {
+    return nft_get(s, nft::chain_get(f, nft_table_name, chain), "get chain",
+                   nft::table_id(f, nft_table_name) + " " + chain,
                    [](const nl::MessageView& m) { return nft::decode_chain(m); });
 }
 
-NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle) {
-    return nft_get(s, nft::rule_get(nsnet_family, nft_table_name, chain, handle), "get rule",
-                   nft::table_id(nsnet_family, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
+NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
+                                            nft::TableFamily f) {
+    return nft_get(s, nft::rule_get(f, nft_table_name, chain, handle), "get rule",
+                   nft::table_id(f, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
                    [](const nl::MessageView& m) { return nft::decode_rule(m); });
 }
 
-NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle) {
-    auto t = find_nsnet_table(s);
+NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
+    auto t = find_nsnet_table(s, f);
     return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
 }
 
@@ -539,19 +564,47 @@ NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const st
     throw e;
 }
 
-NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle) {
-    if (!same_table(s, table_handle)) return;
-    if (auto c = find_chain(s, chain)) {
+NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
+                                nft::TableFamily f) {
+    if (!same_table(s, table_handle, f)) return;
+    if (auto c = find_chain(s, chain, f)) {
         bool default_policy = !c->policy || *c->policy == nft::Policy::Accept;
         if (c->use == 0 && default_policy)
-            try_single(s, nft::chain_del(nsnet_family, nft_table_name, chain, NLM_F_NONREC), "delete chain",
-                       nft::table_id(nsnet_family, nft_table_name) + " " + chain);
+            try_single(s, nft::chain_del(f, nft_table_name, chain, NLM_F_NONREC), "delete chain",
+                       nft::table_id(f, nft_table_name) + " " + chain);
     }
     // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
-    auto t = find_nsnet_table(s);
+    auto t = find_nsnet_table(s, f);
     if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
-    try_single(s, nft::table_del_handle(nsnet_family, table_handle, NLM_F_NONREC), "delete table",
-               nft::table_id(nsnet_family, nft_table_name));
+    try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
+}
+
+NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
+    if (!same_table(s, table_handle, f)) return;
+    nl::MessageBuilder msg = nft::make_message(NFT_MSG_GETCHAIN, 0, f);
+    msg.put_string(NFTA_CHAIN_TABLE, nft_table_name);
+    std::vector<nft::Chain> chains;
+    try {
+        chains = nl::dump_collect(s, msg, "list chains", [](const nl::MessageView& m) -> std::optional<nft::Chain> {
+            if (nft::nft_message(m) != NFT_MSG_NEWCHAIN) return std::nullopt;
+            return nft::decode_chain(m);
+        });
+    } catch (const Error& e) {
+        if (e.errnum() != ENOENT) throw;
+    }
+    // Regular chains first (a jump's target is only free once the jumping rule is gone), twice:
+    // deleting one chain can free another.
+    for (int pass = 0; pass < 2; ++pass)
+        for (const auto& c : chains) {
+            if (c.table != nft_table_name) continue;
+            bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
+            if (default_policy)
+                try_single(s, nft::chain_del(f, nft_table_name, c.name, NLM_F_NONREC), "delete chain",
+                           nft::table_id(f, nft_table_name) + " " + c.name);
+        }
+    auto t = find_nsnet_table(s, f);
+    if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
+    try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
 }
 
 NSNET_DECL std::string new_rule_tag() {
@@ -588,9 +641,9 @@ NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view 
     return out;
 }
 
-NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s) {
+NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f) {
     try {
-        nl::MessageBuilder msg = nft::rule_dump(nsnet_family, nft_table_name);
+        nl::MessageBuilder msg = nft::rule_dump(f, nft_table_name);
         return nl::dump_collect(s, msg, "list rules", [](const nl::MessageView& m) -> std::optional<nft::Rule> {
             if (nft::nft_message(m) != NFT_MSG_NEWRULE) return std::nullopt;
             return nft::decode_rule(m);
@@ -602,15 +655,15 @@ NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s) {
 }
 
 NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
-                                         std::uint64_t table_handle) noexcept {
+                                         std::uint64_t table_handle, nft::TableFamily f) noexcept {
     try {
-        collect_garbage(s, chain, table_handle);
+        collect_garbage(s, chain, table_handle, f);
         return;
     } catch (...) {
     }
     try {
         nl::Socket fresh = nft_socket(ns);
-        collect_garbage(fresh, chain, table_handle);
+        collect_garbage(fresh, chain, table_handle, f);
     } catch (...) {
     }
 }
@@ -634,6 +687,20 @@ NSNET_DECL void check_v4(const IpAddress& a, const char* operation, const char* 
 }
 
 NSNET_DECL const char* proto_name(L4Protocol p) { return p == L4Protocol::Tcp ? "tcp" : "udp"; }
+
+NSNET_DECL Prefix require_source(const std::optional<Prefix>& source, bool all_sources, const char* op,
+                                 const char* options) {
+    if (!source && !all_sources)
+        invalid_argument(op, "(no source)",
+                         std::string(options) + ".source is missing: give the source prefix (e.g. 172.17.0.0/16), "
+                                                "or all_sources = true to rewrite every source");
+    if (source && all_sources)
+        invalid_argument(op, source->to_string(),
+                         std::string(options) + ".source " + source->to_string() + " and all_sources = true contradict each other");
+    if (!source) return Prefix::parse("0.0.0.0/0");
+    check_v4(*source, op, (std::string(options) + ".source").c_str());
+    return *source;
+}
 
 NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
     nft::detail::append(st.exprs, nft::match_address(source, p));
@@ -677,7 +744,7 @@ NSNET_DECL void add_counter(NftRuleState& st, bool counter) {
 
 NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const MasqueradeOptions& o) {
     const char* op = "add masquerade rule";
-    check_v4(o.source, op, "source");
+    const Prefix source = require_source(o.source, o.all_sources, op, "MasqueradeOptions");
     check_ifname(o.out_interface, op);
     check_ifname(o.not_out_interface, op);
     if (!o.out_interface.empty() && !o.not_out_interface.empty())
@@ -686,7 +753,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, co
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->chain = nat_chain(nft::Hook::Postrouting);
-    add_prefix(*st, true, o.source);
+    add_prefix(*st, true, source);
     add_ifname(*st, false, o.out_interface, false);
     add_ifname(*st, false, o.not_out_interface, true);
     add_counter(*st, o.counter);
@@ -697,7 +764,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, co
 
 NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const SnatOptions& o) {
     const char* op = "add snat rule";
-    check_v4(o.source, op, "source");
+    const Prefix source = require_source(o.source, o.all_sources, op, "SnatOptions");
     check_v4(o.to, op, "SNAT address");
     if (o.to.is_unspecified()) invalid_argument(op, o.to.to_string(), "SNAT to 0.0.0.0 is not an address");
     check_ifname(o.out_interface, op);
@@ -707,7 +774,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const Sn
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->chain = nat_chain(nft::Hook::Postrouting);
-    add_prefix(*st, true, o.source);
+    add_prefix(*st, true, source);
     add_ifname(*st, false, o.out_interface, false);
     add_ifname(*st, false, o.not_out_interface, true);
     add_counter(*st, o.counter);
@@ -809,7 +876,7 @@ NSNET_DECL RuleCounters NftRule::counters() const {
     if (!st.active) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is not in the kernel");
     nl::Socket s = detail::nft_socket(st.netns);
     std::optional<nft::Rule> r;
-    if (detail::same_table(s, st.table_handle)) r = detail::find_rule(s, st.chain.name, st.handle);
+    if (detail::same_table(s, st.table_handle, st.family)) r = detail::find_rule(s, st.chain.name, st.handle, st.family);
     if (!r) throw Error(ENOENT, "read rule counters", st.object(), {}, "the rule is gone (deleted by someone else?)");
     auto c = nft::find_counter(r->exprs);
     if (!c) throw Error(EPROTO, "read rule counters", st.object(), {}, "the kernel's copy of the rule has no counter");
@@ -822,15 +889,14 @@ NSNET_DECL void NftRule::remove() {
     nl::Socket s = detail::nft_socket(st.netns);
     bool present = false;
     try {
-        present = detail::same_table(s, st.table_handle);
+        present = detail::same_table(s, st.table_handle, st.family);
     } catch (Error& e) {
         e.set_outcome_unknown(false);  // only a look-up so far: nothing changed
         throw;
     }
     if (present) {
         nft::Batch b;
-        b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st.chain.name, st.handle), "delete rule",
-              st.object());
+        b.add(nft::rule_del(st.family, nft_table_name, st.chain.name, st.handle), "delete rule", st.object());
         std::optional<Error> unknown;
         try {
             auto r = b.run(s);
@@ -849,8 +915,8 @@ NSNET_DECL void NftRule::remove() {
             bool still_there = true;
             try {
                 nl::Socket fresh = detail::nft_socket(st.netns);
-                still_there = detail::same_table(fresh, st.table_handle) &&
-                              detail::find_rule(fresh, st.chain.name, st.handle).has_value();
+                still_there = detail::same_table(fresh, st.table_handle, st.family) &&
+                              detail::find_rule(fresh, st.chain.name, st.handle, st.family).has_value();
             } catch (const Error&) {
                 Error out = *unknown;
                 out.set_outcome_unknown();
@@ -863,7 +929,7 @@ NSNET_DECL void NftRule::remove() {
             }
         }
         st.active = false;
-        detail::collect_garbage_retrying(st.netns, s, st.chain.name, st.table_handle);
+        detail::collect_garbage_retrying(st.netns, s, st.chain.name, st.table_handle, st.family);
     }
     st.active = false;
 }
@@ -980,6 +1046,9 @@ NSNET_DECL void NatBatch::remove(NftRule& rule) {
     if (!rule.state_ || !rule.state_->active) return;
     if (!(rule.state_->netns == netns_))
         invalid_argument("remove rule", rule.state_->object(), "the rule belongs to another namespace");
+    if (additions_.empty() && removals_.empty() && !policy_) family_ = rule.state_->family;
+    else if (rule.state_->family != family_)
+        invalid_argument("remove rule", rule.state_->object(), "a batch changes one table; this rule is in another");
     removals_.push_back(rule.state_);
 }
 
@@ -992,11 +1061,11 @@ NSNET_DECL void NatBatch::commit() {
         // Removals whose rule is already gone are dropped (deleting them would fail the batch).
         std::vector<std::shared_ptr<detail::NftRuleState>> removals;
         try {
-            table = detail::find_nsnet_table(s);
+            table = detail::find_nsnet_table(s, family_);
             if (table) detail::require_nsnet_table(*table, "commit nat batch", netns_);
             for (auto& r : removals_) {
                 if (table && table->handle && *table->handle == r->table_handle &&
-                    detail::find_rule(s, r->chain.name, r->handle))
+                    detail::find_rule(s, r->chain.name, r->handle, family_))
                     removals.push_back(r);
                 else
                     r->active = false;
@@ -1042,7 +1111,7 @@ NSNET_DECL void NatBatch::commit() {
 NSNET_DECL void NatBatch::finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
                                  const std::vector<std::shared_ptr<detail::NftRuleState>>& removals) {
     std::uint64_t table_handle = 0;
-    if (auto t = detail::find_nsnet_table(s); t && t->handle) table_handle = *t->handle;
+    if (auto t = detail::find_nsnet_table(s, family_); t && t->handle) table_handle = *t->handle;
     for (std::size_t i = 0; i < additions_.size(); ++i) {
         auto& st = *additions_[i];
         for (auto& reply : res.messages[rule_index[i]].replies) {
@@ -1064,7 +1133,7 @@ NSNET_DECL void NatBatch::finish(nl::Socket& s, const nft::BatchResult& res, con
         policy_->active = true;
     }
     for (auto& st : removals) st->active = false;
-    for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle);
+    for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle, family_);
 }
 
 NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
@@ -1075,11 +1144,11 @@ NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
     std::map<std::string, std::uint64_t> found;  // tag -> handle, of this batch's new rules
     try {
         nl::Socket s = detail::nft_socket(netns_);  // fresh: the old one may still hold stray answers
-        auto table = detail::find_nsnet_table(s);
+        auto table = detail::find_nsnet_table(s, family_);
         const bool ours = table && table->handle && detail::is_nsnet_table(*table);
         if (ours) table_handle = *table->handle;
         std::vector<nft::Rule> rules;
-        if (ours) rules = detail::list_nsnet_rules(s);
+        if (ours) rules = detail::list_nsnet_rules(s, family_);
         for (const auto& r : rules)
             if (r.comment && r.handle)
                 if (auto c = detail::parse_rule_comment(*r.comment))
@@ -1096,7 +1165,7 @@ NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
                         any_left = true;
             seen = any_left ? Seen::NotApplied : Seen::Applied;
         } else if (policy_) {
-            auto c = ours ? detail::find_chain(s, detail::filter_chain(FilterHook::Forward).name) : std::nullopt;
+            auto c = ours ? detail::find_chain(s, detail::filter_chain(FilterHook::Forward).name, family_) : std::nullopt;
             seen = c && c->policy && *c->policy == policy_->policy ? Seen::Applied : Seen::NotApplied;
         }
         if (seen == Seen::Applied) {
@@ -1110,7 +1179,7 @@ NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
                 policy_->active = true;
             }
             for (auto& st : removals) st->active = false;
-            for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle);
+            for (auto& st : removals) detail::collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle, family_);
             return;
         }
         if (seen == Seen::Partly) {
@@ -1118,10 +1187,10 @@ NSNET_DECL void NatBatch::settle_unknown(const Error& cause,
             nft::Batch undo;
             for (auto& st : additions_)
                 if (auto it = found.find(st->tag); it != found.end())
-                    undo.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, it->second),
+                    undo.add(nft::rule_del(family_, nft_table_name, st->chain.name, it->second),
                              "delete rule", st->object());
             undo.run_or_throw(s);
-            for (auto& st : additions_) detail::collect_garbage_retrying(netns_, s, st->chain.name, table_handle);
+            for (auto& st : additions_) detail::collect_garbage_retrying(netns_, s, st->chain.name, table_handle, family_);
         }
     } catch (const Error& e) {
         Error out(cause.errnum(), cause.operation(), cause.object(), cause.kernel_message(),
@@ -1148,7 +1217,7 @@ NSNET_DECL nft::Batch NatBatch::build(bool table_exists, const std::vector<std::
                                       std::vector<std::size_t>& rule_index) const {
     nft::Batch b;
     if (!additions_.empty() || policy_) {
-        nft::Table t{.family = detail::nsnet_family, .name = nft_table_name, .comment = std::string(nft_table_comment)};
+        nft::Table t{.family = family_, .name = nft_table_name, .comment = std::string(nft_table_comment)};
         b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));
         std::vector<std::string> declared;
         auto declare = [&](const detail::NftChainSpec& spec, std::optional<nft::Policy> policy) {
@@ -1156,28 +1225,33 @@ NSNET_DECL nft::Batch NatBatch::build(bool table_exists, const std::vector<std::
                 for (auto& d : declared)
                     if (d == spec.name) return;
             declared.push_back(spec.name);
-            nft::Chain c{.family = detail::nsnet_family, .table = nft_table_name, .name = spec.name,
+            nft::Chain c{.family = family_, .table = nft_table_name, .name = spec.name,
                          .base = spec.base, .policy = policy};
             b.add(nft::chain_new(c), policy ? "set chain policy" : "add chain",
-                  "ip " + std::string(nft_table_name) + " " + spec.name +
+                  nft::table_id(family_, nft_table_name) + " " + spec.name +
                       (policy ? ": policy " + nft::policy_name(*policy) : std::string()));
         };
         if (policy_) declare(detail::filter_chain(FilterHook::Forward), policy_->policy);
         for (auto& st : additions_) declare(st->chain, std::nullopt);
         for (auto& st : additions_) {
-            nft::Rule r{.family = detail::nsnet_family, .table = nft_table_name, .chain = st->chain.name,
+            nft::Rule r{.family = family_, .table = nft_table_name, .chain = st->chain.name,
                         .exprs = st->exprs, .comment = detail::rule_comment(st->tag, st->owner)};
             rule_index.push_back(b.add(nft::rule_new(r, {.echo = true}), "add rule", st->object()));
         }
     }
     for (auto& st : removals)
-        b.add(nft::rule_del(detail::nsnet_family, nft_table_name, st->chain.name, st->handle), "delete rule",
+        b.add(nft::rule_del(family_, nft_table_name, st->chain.name, st->handle), "delete rule",
               st->object());
     return b;
 }
 
 NSNET_DECL std::shared_ptr<detail::NftRuleState> NatBatch::queue(std::shared_ptr<detail::NftRuleState> st) {
     if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
+    if (additions_.empty() && removals_.empty() && !policy_) family_ = st->family;
+    else if (st->family != family_)
+        invalid_argument("add rule to nat batch", st->object(),
+                         "a batch changes one table; this rule is for table " + nft::table_id(st->family, nft_table_name) +
+                             ", the batch's is " + nft::table_id(family_, nft_table_name));
     if (st->tag.empty()) st->tag = detail::new_rule_tag();
     additions_.push_back(st);
     return st;

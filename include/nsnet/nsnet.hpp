@@ -28,6 +28,7 @@
 #include "nsnet/nexthop.hpp"
 #include "nsnet/monitor.hpp"
 #include "nsnet/nat.hpp"
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/sysctl.hpp"
 #include "nsnet/bulk.hpp"
 #include "nsnet/transaction.hpp"

@@ -13,13 +13,17 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/batch.hpp"
 #include "nsnet/nft/rule.hpp"
@@ -409,4 +413,153 @@ TEST_CASE("a table `ip nsnet` nsnet did not create is never touched") {
         Masquerade m = Masquerade::add(ns, {.source = pfx("10.0.0.0/8")});
     }
     check_ruleset(ns, {"table ip mine"}, {"table ip nsnet"});
+}
+
+// --- firewall::Rule (nsnet/firewall/rule.hpp): portmap as a CNI plugin writes it ---------------
+
+TEST_CASE("firewall: portmap rules (fib daddr type local, hairpin mark, shared masquerade), found and removed by owner from another process") {
+    using namespace nsnet::firewall;
+    World w;
+    add_route(w.outside, {.dst = "172.17.0.0/16", .gateway = "198.51.100.1"});  // so a non-NATed reply can return
+    const std::string id = "ctr-" + unique_name("c");
+    // Mark hairpin traffic (from the containers' network), then the port forward, only to local addresses.
+    Rule mark = Rule::create(w.router, {.hook = Hook::Prerouting, .type = ChainType::Nat,
+                                        .match = {.saddr = "172.17.0.0/16", .daddr_local = true,
+                                                  .protocol = Protocol::Tcp, .dport = 8080},
+                                        .set_meta_mark = MarkSet{.value = 0x2000, .mask = 0x2000},
+                                        .owner = id});
+    Rule dnat = Rule::create(w.router, {.hook = Hook::Prerouting,
+                                        .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                                        .action = Action::Dnat, .to = "172.17.0.2", .to_ports = 80, .owner = id});
+    RuleRef masq = Rule::ensure(w.router, {.hook = Hook::Postrouting,
+                                           .match = {.meta_mark = MarkMatch{.value = 0x2000, .mask = 0x2000}},
+                                           .action = Action::Masquerade});
+    RuleRef again = Rule::ensure(w.router, {.hook = Hook::Postrouting,
+                                            .match = {.meta_mark = MarkMatch{.value = 0x2000, .mask = 0x2000}},
+                                            .action = Action::Masquerade});
+    CHECK(again.handle == masq.handle);  // reused, not duplicated
+    CHECK(dnat.to_string() == "meta nfproto ipv4 fib daddr type local tcp dport 8080 counter dnat ip to 172.17.0.2:80");
+    CHECK(mark.to_string() ==
+          "ip saddr 172.17.0.0/16 fib daddr type local tcp dport 8080 counter meta mark set meta mark | 0x00002000");
+    check_ruleset(w.router, {"table inet nsnet",
+                             "ip saddr 172.17.0.0/16 fib daddr type local tcp dport 8080 counter packets",
+                             "meta mark set meta mark | 0x00002000 comment \"owner:" + id + " nsnet:",
+                             "fib daddr type local tcp dport 8080 counter packets",
+                             "dnat ip to 172.17.0.2:80 comment \"owner:" + id,
+                             "meta mark & 0x00002000 == 0x00002000 counter packets"});
+
+    // Outside -> the router's address:8080 -> the container:80, source preserved.
+    CHECK(tcp_peer(w.outside, w.inner, "198.51.100.1", 80, 8080) == "198.51.100.8");
+    // The container -> a remote host's port 8080: not redirected (not a local address).
+    CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 8080, 8080) == "172.17.0.2");
+    // Hairpin: the container -> the gateway's address:8080 -> itself, masqueraded (marked).
+    CHECK(tcp_peer(w.inner, w.inner, "172.17.0.1", 80, 8080) == "172.17.0.1");
+
+    // Listed by owner, with nft's text read back from the kernel.
+    auto mine = Rule::list(w.router, {.owner = id});
+    REQUIRE(mine.size() == 2);
+    CAPTURE(mine[0].text);
+    CAPTURE(mine[1].text);
+    CHECK(mine[0].text.find("ip saddr 172.17.0.0/16 fib daddr type local tcp dport 8080 counter packets") == 0);
+    CHECK(mine[1].text.find("dnat ip to 172.17.0.2:80 comment \"owner:" + id + " nsnet:" + mine[1].tag + "\"") !=
+          std::string::npos);
+    CHECK(Rule::list(w.router, {}).size() == 3);
+    mark.persist();
+    dnat.persist();
+    mark = Rule();
+    dnat = Rule();
+
+    // DEL in another process: every rule of that owner, nothing else.
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int code = 100;
+        try {
+            code = static_cast<int>(Rule::remove_owned(w.router, id));
+        } catch (...) {
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(Rule::list(w.router, {.owner = id}).empty());
+    CHECK(Rule::remove_owned(w.router, id) == 0);  // twice: already gone is success
+    auto left = Rule::list(w.router);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].ref.handle == masq.handle);
+    CHECK(tcp_peer(w.outside, w.inner, "198.51.100.1", 80, 8080).empty());  // the forward is gone
+    // The shared rule goes only when asked; then the chains and the table go too.
+    Rule::remove(w.router, masq);
+    Rule::remove(w.router, masq);  // already gone: success
+    CHECK(Rule::list(w.router).empty());
+    nl::Socket s = w.router.netlink_socket(NETLINK_NETFILTER);
+    CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Inet).has_value());
+}
+
+TEST_CASE("firewall: IPv6 and the other statements are accepted by the kernel and read back as nft shows them") {
+    using namespace nsnet::firewall;
+    Netns ns = Netns::create(unique_name("f6"));
+    const std::string id = "ctr-" + unique_name("6");
+    std::vector<Rule> rules;
+    rules.push_back(Rule::create(ns, {.hook = Hook::Prerouting,
+                                      .match = {.daddr = "fd00::1", .protocol = Protocol::Udp, .dport = PortRange{5000, 5010}},
+                                      .action = Action::Dnat, .to = "fd00::2", .to_ports = PortRange{6000, 6010}, .owner = id}));
+    rules.push_back(Rule::create(ns, {.family = firewall::Family::Ip6, .hook = Hook::Postrouting,
+                                      .match = {.oif = "eth0", .saddr = "fd00::/64"},
+                                      .action = Action::Snat, .to = "fd00::9", .owner = id}));
+    rules.push_back(Rule::create(ns, {.chain = "cni-ctr", .match = {.meta_mark = MarkMatch{.value = 7}},
+                                      .set_meta_mark = MarkSet{.value = 7}, .action = Action::Return, .owner = id}));
+    rules.push_back(Rule::create(ns, {.hook = Hook::Forward, .match = {.iif = "cni0", .iif_negate = true,
+                                                                       .ct_mark = MarkMatch{.value = 0x10}},
+                                      .set_ct_mark = MarkSet{.value = 5}, .action = Action::Jump, .target = "cni-ctr",
+                                      .owner = id}));
+    rules.push_back(Rule::create(ns, {.hook = Hook::Forward, .match = {.ct_state = CtState::Established | CtState::Related},
+                                      .action = Action::Accept, .owner = id}));
+    rules.push_back(Rule::create(ns, {.hook = Hook::Prerouting, .match = {.protocol = Protocol::Tcp, .dport = 80},
+                                      .action = Action::Redirect, .to_ports = 8080, .owner = id}));
+    rules.push_back(Rule::create(ns, {.family = firewall::Family::Ip, .hook = Hook::Postrouting,
+                                      .match = {.saddr = "10.88.0.0/16", .daddr = "10.88.0.0/16", .daddr_negate = true,
+                                                .protocol = Protocol::Tcp},
+                                      .action = Action::Masquerade, .to_ports = PortRange{1024, 65535}, .owner = id}));
+    std::vector<std::string> texts;
+    for (const auto& r : rules) texts.push_back(r.to_string());
+    CHECK(texts[0] == "ip6 daddr fd00::1 udp dport 5000-5010 counter dnat ip6 to [fd00::2]:6000-6010");
+    CHECK(texts[1] == "oifname \"eth0\" ip6 saddr fd00::/64 counter snat to fd00::9");
+    CHECK(texts[3] == "iifname != \"cni0\" ct mark 0x00000010 counter ct mark set 0x00000005 jump cni-ctr");
+    CHECK(texts[4] == "ct state established,related counter accept");
+    CHECK(texts[6] == "ip saddr 10.88.0.0/16 ip daddr != 10.88.0.0/16 meta l4proto tcp counter masquerade to :1024-65535");
+    // What the kernel holds reads back as the same text (plus counter values and the comment).
+    auto listed = Rule::list(ns, {.owner = id});
+    REQUIRE(listed.size() == rules.size());
+    for (const auto& want : texts) {
+        bool found = false;
+        for (const auto& l : listed) {
+            std::string t = l.text;
+            auto c = t.find(" comment \"");
+            if (c != std::string::npos) t.resize(c);
+            t = std::regex_replace(t, std::regex("counter packets [0-9]+ bytes [0-9]+"), "counter");
+            if (t == want) found = true;
+        }
+        std::string all;
+        for (const auto& l : listed) all += l.text + "\n";
+        CHECK_MESSAGE(found, "not read back: " << want << " in:\n" << all);
+    }
+    check_ruleset(ns, {"dnat ip6 to [fd00::2]:6000-6010", "ct state established,related", "jump cni-ctr",
+                       "redirect to :8080", "masquerade to :1024-65535", "comment \"owner:" + id});
+    // Bad input names the field and changes nothing.
+    CHECK_THROWS_WITH_AS(Rule::create(ns, {.hook = Hook::Postrouting, .action = Action::Masquerade}),
+                         doctest::Contains("match_all"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(Rule::create(ns, {.family = firewall::Family::Ip, .match = {.saddr = "fd00::/64"}, .action = Action::Drop}),
+                         doctest::Contains("Match.saddr"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(Rule::create(ns, {.match = {.daddr = "1.2.3.400"}, .action = Action::Drop}),
+                         doctest::Contains("Match.daddr"), InvalidArgument);
+    CHECK_THROWS_AS(Masquerade::add(ns, {}), InvalidArgument);
+    for (auto& r : rules) r.persist();
+    CHECK(Rule::remove_owned(ns, id) == rules.size());
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Inet).has_value());
+    CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Ip6).has_value());
+    CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Ip).has_value());
 }

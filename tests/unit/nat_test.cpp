@@ -137,7 +137,11 @@ TEST_CASE("the nft text of every rule kind is what `nft list ruleset` shows") {
                                                .verdict = Verdict::Continue, .counter = true});
     CHECK(count.to_string() == "meta l4proto udp counter");
     CHECK(count.chain() == "input");
-    CHECK(b.add(MasqueradeOptions{}).to_string() == "masquerade");
+    CHECK(b.add(MasqueradeOptions{.all_sources = true}).to_string() == "masquerade");
+    // Masquerading every source must be asked for (issue 13): a forgotten source is refused.
+    CHECK_THROWS_WITH_AS(b.add(MasqueradeOptions{}), doctest::Contains("MasqueradeOptions.source is missing"),
+                         InvalidArgument);
+    CHECK_THROWS_AS(b.add(SnatOptions{.to = ip("192.168.54.230")}), InvalidArgument);
     // Chains declared once each, in order of first use; table first.
     nft::Batch nb = b.preview();
     CHECK(nb.operation(0) == "add table");
@@ -181,7 +185,7 @@ TEST_CASE("bad options are rejected before anything is sent, naming the bad valu
     };
     rejects(MasqueradeOptions{.source = pfx("2001:db8::/32")}, "2001:db8::/32");
     rejects(MasqueradeOptions{.source = pfx("10.0.0.0/8"), .not_out_interface = "a", .out_interface = "b"}, "not both");
-    rejects(MasqueradeOptions{.not_out_interface = "bad/name"}, "bad/name");
+    rejects(MasqueradeOptions{.all_sources = true, .not_out_interface = "bad/name"}, "bad/name");
     rejects(SnatOptions{.source = pfx("10.0.0.0/8")}, "0.0.0.0");
     rejects(DnatOptions{.port = 0, .to = ip("10.0.0.1")}, "port 0");
     rejects(DnatOptions{.port = 80, .to = ip("10.0.0.1"), .to_port = 0}, "port 0");

@@ -17,7 +17,8 @@
 // `tcp dport N`, `dnat to A:P`, `masquerade`, `counter`, `accept`), nft's optimisations included
 // (a byte-aligned prefix loads only its bytes; any other prefix is masked with bitwise).
 //
-// Deliberately covered: payload, meta, cmp, bitwise, immediate, nat, masq, counter. Any other
+// Deliberately covered: payload, meta (load and set), cmp, bitwise, immediate (data and verdicts,
+// jump/goto included), nat, masq, redir, counter, fib, ct (load and set). Any other
 // expression decodes as Other (name and raw attributes kept) so reading a foreign rule never fails.
 #pragma once
 
@@ -53,6 +54,7 @@ using Reg = std::uint32_t;
 inline constexpr Reg reg_verdict = NFT_REG_VERDICT;
 inline constexpr Reg reg1 = NFT_REG_1;
 inline constexpr Reg reg2 = NFT_REG_2;
+inline constexpr Reg reg3 = NFT_REG_3;
 
 // Raw register data (network byte order, as packets carry it).
 using Data = std::vector<std::uint8_t>;
@@ -75,6 +77,9 @@ enum class MetaKey : std::uint32_t {
     L4proto = NFT_META_L4PROTO,
 };
 
+// The conntrack keys nsnet reads or sets (`ct state`, `ct mark`).
+enum class CtKey : std::uint32_t { State = NFT_CT_STATE, Mark = NFT_CT_MARK, Status = NFT_CT_STATUS };
+
 enum class CmpOp : std::uint32_t {
     Eq = NFT_CMP_EQ,
     Neq = NFT_CMP_NEQ,
@@ -92,6 +97,8 @@ enum class Verdict : std::int32_t {
     Accept = NF_ACCEPT,
     Continue = NFT_CONTINUE,
     Return = NFT_RETURN,
+    Jump = NFT_JUMP,
+    Goto = NFT_GOTO,
 };
 
 // [ payload load <len>b @ <base> header + <offset> => reg <dreg> ]
@@ -129,7 +136,40 @@ struct Immediate {
     Reg dreg = reg1;
     Data data{};                      // when !verdict
     std::optional<Verdict> verdict{};  // when loading the verdict register
+    std::string chain{};               // the target of a Jump / Goto verdict
     friend bool operator==(const Immediate&, const Immediate&) = default;
+};
+// [ meta set <key> with reg <sreg> ]
+struct MetaSet {
+    MetaKey key = MetaKey::Mark;
+    Reg sreg = reg1;
+    friend bool operator==(const MetaSet&, const MetaSet&) = default;
+};
+// [ ct load <key> => reg <dreg> ]
+struct Ct {
+    CtKey key = CtKey::State;
+    Reg dreg = reg1;
+    friend bool operator==(const Ct&, const Ct&) = default;
+};
+// [ ct set <key> with reg <sreg> ]
+struct CtSet {
+    CtKey key = CtKey::Mark;
+    Reg sreg = reg1;
+    friend bool operator==(const CtSet&, const CtSet&) = default;
+};
+// [ fib daddr type => reg 1 ]: the route lookup's result for an address of the packet
+// (`fib daddr type local`: NFT_FIB_RESULT_ADDRTYPE with NFTA_FIB_F_DADDR, compared with RTN_LOCAL).
+struct Fib {
+    std::uint32_t flags = NFTA_FIB_F_DADDR;
+    std::uint32_t result = NFT_FIB_RESULT_ADDRTYPE;
+    Reg dreg = reg1;
+    friend bool operator==(const Fib&, const Fib&) = default;
+};
+// [ redir proto_min reg 1 flags 0x2 ]: `redirect to :PORT`.
+struct Redir {
+    std::uint32_t flags = 0;
+    std::optional<Reg> reg_proto_min{}, reg_proto_max{};
+    friend bool operator==(const Redir&, const Redir&) = default;
 };
 // [ nat dnat ip addr_min reg 1 proto_min reg 2 flags 0x2 ]
 struct Nat {
@@ -158,7 +198,8 @@ struct Other {
     friend bool operator==(const Other&, const Other&) = default;
 };
 
-using Expr = std::variant<Payload, Meta, Cmp, Bitwise, Immediate, Nat, Masq, Counter, Other>;
+using Expr = std::variant<Payload, Meta, Cmp, Bitwise, Immediate, Nat, Masq, Counter, MetaSet, Ct, CtSet, Fib, Redir,
+                          Other>;
 using Exprs = std::vector<Expr>;
 
 namespace detail {
@@ -168,6 +209,7 @@ NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& 
 NSNET_DECL Data get_data(const nl::Attr& a);
 
 NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a);
+NSNET_DECL std::string get_verdict_chain(const nl::Attr& a);
 
 // The name sent in NFTA_EXPR_NAME. A string_view, not a C string: an Other keeps every byte it
 // was read with, a NUL inside included, so encode_expr re-emits exactly that name.
@@ -245,6 +287,34 @@ inline Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = 
 // The Counter expression of a rule, if it has one.
 NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs);
 
+// --- More of nft's sequences (container networking: CNI bridge + portmap), as nft 1.0.6 emits them.
+
+// `meta nfproto ipv4|ipv6` (what an inet table's `ip saddr` / `ip6 daddr` match starts with).
+NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto);
+// `ip saddr != P` etc.: match_address with the comparison negated (a /0 still generates nothing).
+NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate);
+// `tcp dport 8000-8100` / `udp sport 53`: l4proto, the port, then cmp eq (one port) or gte + lte.
+NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last);
+// `fib daddr type local`: the destination is an address of this host.
+NSNET_DECL Exprs match_fib_daddr_local();
+// `ct state established,related` (bits NF_CT_STATE_BIT(...), see nsnet::firewall::CtState).
+NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits);
+// `meta mark 0x10` / `ct mark & 0x2000 == 0x2000` / `... != ...`: host-order u32, masked unless
+// the mask is all ones.
+NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff, bool negate = false);
+// `meta mark set 0x7` (mask all ones) or `meta mark set meta mark | 0x2000` style updates:
+// mark = (mark & ~mask) ^ value, so value 0x2000 with mask 0x2000 sets that bit and keeps the rest.
+NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff);
+// `dnat ip to A:P1-P2` / `snat ip6 to [A]:P`: addresses in reg 1, ports in reg 2 (and 3 for a range).
+NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
+                              std::optional<std::uint16_t> port_max);
+// `masquerade [to :P1-P2]`.
+NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
+// `redirect [to :P1[-P2]]`.
+NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
+// `jump CHAIN` / `goto CHAIN`.
+NSNET_DECL Expr jump(const std::string& chain, bool go_to = false);
+
 #if NSNET_DEFINITIONS
 
 namespace detail {
@@ -271,6 +341,14 @@ NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a) {
     return std::nullopt;
 }
 
+NSNET_DECL std::string get_verdict_chain(const nl::Attr& a) {
+    for (nl::Attr d : a.nested())
+        if (d.type() == NFTA_DATA_VERDICT)
+            for (nl::Attr v : d.nested())
+                if (v.type() == NFTA_VERDICT_CHAIN) return std::string(v.str());
+    return {};
+}
+
 NSNET_DECL std::string_view expr_name(const Expr& e) {
     struct V {
         std::string_view operator()(const Payload&) const { return "payload"; }
@@ -281,6 +359,11 @@ NSNET_DECL std::string_view expr_name(const Expr& e) {
         std::string_view operator()(const Nat&) const { return "nat"; }
         std::string_view operator()(const Masq&) const { return "masq"; }
         std::string_view operator()(const Counter&) const { return "counter"; }
+        std::string_view operator()(const MetaSet&) const { return "meta"; }
+        std::string_view operator()(const Ct&) const { return "ct"; }
+        std::string_view operator()(const CtSet&) const { return "ct"; }
+        std::string_view operator()(const Fib&) const { return "fib"; }
+        std::string_view operator()(const Redir&) const { return "redir"; }
         std::string_view operator()(const Other& o) const { return o.name; }
     };
     return std::visit(V{}, e);
@@ -305,6 +388,8 @@ NSNET_DECL std::string verdict_name(Verdict v) {
         case Verdict::Accept: return "accept";
         case Verdict::Continue: return "continue";
         case Verdict::Return: return "return";
+        case Verdict::Jump: return "jump";
+        case Verdict::Goto: return "goto";
     }
     return "verdict " + std::to_string(static_cast<std::int32_t>(v));
 }
@@ -348,6 +433,7 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
                 if (x.verdict) {
                     auto v = m.nest(NFTA_DATA_VERDICT);
                     m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*x.verdict)));
+                    if (!x.chain.empty()) m.put_string(NFTA_VERDICT_CHAIN, x.chain);
                 } else {
                     m.put(NFTA_DATA_VALUE, x.data.data(), x.data.size());
                 }
@@ -363,6 +449,23 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
                 if (x.flags) m.put_be32(NFTA_MASQ_FLAGS, x.flags);
                 if (x.reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *x.reg_proto_min);
                 if (x.reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *x.reg_proto_max);
+            } else if constexpr (std::is_same_v<T, MetaSet>) {
+                m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x.key));
+                m.put_be32(NFTA_META_SREG, x.sreg);
+            } else if constexpr (std::is_same_v<T, Ct>) {
+                m.put_be32(NFTA_CT_DREG, x.dreg);
+                m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
+            } else if constexpr (std::is_same_v<T, CtSet>) {
+                m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
+                m.put_be32(NFTA_CT_SREG, x.sreg);
+            } else if constexpr (std::is_same_v<T, Fib>) {
+                m.put_be32(NFTA_FIB_DREG, x.dreg);
+                m.put_be32(NFTA_FIB_RESULT, x.result);
+                m.put_be32(NFTA_FIB_FLAGS, x.flags);
+            } else if constexpr (std::is_same_v<T, Redir>) {
+                if (x.reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *x.reg_proto_min);
+                if (x.reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *x.reg_proto_max);
+                if (x.flags) m.put_be32(NFTA_REDIR_FLAGS, x.flags);
             } else if constexpr (std::is_same_v<T, Counter>) {
                 // nft sends a new counter empty; non-zero values are sent (the kernel accepts them).
                 if (x.packets || x.bytes) {
@@ -401,9 +504,44 @@ NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
     }
     if (name == "meta") {
         Meta x;
+        std::optional<Reg> sreg{};
         for (nl::Attr a : attrs) switch (a.type()) {
                 case NFTA_META_KEY: x.key = static_cast<MetaKey>(a.be32()); break;
                 case NFTA_META_DREG: x.dreg = reg(a); break;
+                case NFTA_META_SREG: sreg = reg(a); break;
+                default: break;
+            }
+        if (sreg) return MetaSet{x.key, *sreg};
+        return x;
+    }
+    if (name == "ct") {
+        Ct x;
+        std::optional<Reg> sreg{};
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_CT_KEY: x.key = static_cast<CtKey>(a.be32()); break;
+                case NFTA_CT_DREG: x.dreg = reg(a); break;
+                case NFTA_CT_SREG: sreg = reg(a); break;
+                default: break;
+            }
+        if (sreg) return CtSet{x.key, *sreg};
+        return x;
+    }
+    if (name == "fib") {
+        Fib x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_FIB_DREG: x.dreg = reg(a); break;
+                case NFTA_FIB_RESULT: x.result = a.be32(); break;
+                case NFTA_FIB_FLAGS: x.flags = a.be32(); break;
+                default: break;
+            }
+        return x;
+    }
+    if (name == "redir") {
+        Redir x;
+        for (nl::Attr a : attrs) switch (a.type()) {
+                case NFTA_REDIR_REG_PROTO_MIN: x.reg_proto_min = reg(a); break;
+                case NFTA_REDIR_REG_PROTO_MAX: x.reg_proto_max = reg(a); break;
+                case NFTA_REDIR_FLAGS: x.flags = a.be32(); break;
                 default: break;
             }
         return x;
@@ -437,6 +575,7 @@ NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
                 case NFTA_IMMEDIATE_DATA:
                     x.verdict = detail::get_verdict(a);
                     if (!x.verdict) x.data = detail::get_data(a);
+                    else x.chain = detail::get_verdict_chain(a);
                     break;
                 default: break;
             }
@@ -512,6 +651,14 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
         }
         return "key " + std::to_string(static_cast<std::uint32_t>(k));
     };
+    auto ct_name = [](CtKey k) -> std::string {
+        switch (k) {
+            case CtKey::State: return "state";
+            case CtKey::Mark: return "mark";
+            case CtKey::Status: return "status";
+        }
+        return "key " + std::to_string(static_cast<std::uint32_t>(k));
+    };
     auto op_name = [](CmpOp o) -> std::string {
         static const char* names[] = {"eq", "neq", "lt", "lte", "gt", "gte"};
         auto i = static_cast<std::uint32_t>(o);
@@ -539,6 +686,7 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
             } else if constexpr (std::is_same_v<T, Immediate>) {
                 s += "immediate reg " + std::to_string(x.dreg) + " " +
                      (x.verdict ? detail::verdict_name(*x.verdict) : detail::data_words(x.data));
+                if (x.verdict && !x.chain.empty()) s += " -> " + x.chain;
             } else if constexpr (std::is_same_v<T, Nat>) {
                 s += std::string("nat ") + (x.type == NatType::Snat ? "snat" : "dnat") + " " +
                      (x.family == NFPROTO_IPV4 ? "ip" : x.family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(x.family));
@@ -549,9 +697,24 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
                 if (x.flags) s += " flags " + hex(x.flags);
             } else if constexpr (std::is_same_v<T, Masq>) {
                 s += "masq";
-                if (x.flags) s += " flags " + hex(x.flags);
                 if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
                 if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
+                if (x.flags) s += " flags " + hex(x.flags);
+            } else if constexpr (std::is_same_v<T, Redir>) {
+                s += "redir";
+                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
+                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
+                if (x.flags) s += " flags " + hex(x.flags);
+            } else if constexpr (std::is_same_v<T, MetaSet>) {
+                s += "meta set " + meta_name(x.key) + " with reg " + std::to_string(x.sreg);
+            } else if constexpr (std::is_same_v<T, Ct>) {
+                s += "ct load " + ct_name(x.key) + " => reg " + std::to_string(x.dreg);
+            } else if constexpr (std::is_same_v<T, CtSet>) {
+                s += "ct set " + ct_name(x.key) + " with reg " + std::to_string(x.sreg);
+            } else if constexpr (std::is_same_v<T, Fib>) {
+                s += std::string("fib ") + ((x.flags & NFTA_FIB_F_SADDR) ? "saddr" : "daddr") +
+                     (x.result == NFT_FIB_RESULT_ADDRTYPE ? " type" : x.result == NFT_FIB_RESULT_OIF ? " oif" : " result " + std::to_string(x.result)) +
+                     " => reg " + std::to_string(x.dreg);
             } else if constexpr (std::is_same_v<T, Counter>) {
                 s += "counter pkts " + std::to_string(x.packets) + " bytes " + std::to_string(x.bytes);
             } else {
@@ -649,6 +812,113 @@ NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs) {
     for (const Expr& e : exprs)
         if (auto* c = std::get_if<Counter>(&e)) return *c;
     return std::nullopt;
+}
+
+namespace detail {
+inline Data u32_host(std::uint32_t v) { return bytes_of(&v, sizeof v); }
+}  // namespace detail
+
+NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto) {
+    return {Meta{MetaKey::Nfproto, reg1}, Cmp{reg1, CmpOp::Eq, Data{nfproto}}};
+}
+
+NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate) {
+    Exprs e = match_address(source, prefix);
+    if (negate && !e.empty()) std::get<Cmp>(e.back()).op = CmpOp::Neq;
+    return e;
+}
+
+NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last) {
+    Exprs e = match_l4proto(proto);
+    e.push_back(Payload{PayloadBase::Transport, destination ? 2u : 0u, 2, reg1});
+    if (first == last) {
+        e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(first)});
+    } else {
+        e.push_back(Cmp{reg1, CmpOp::Gte, detail::be16_data(first)});
+        e.push_back(Cmp{reg1, CmpOp::Lte, detail::be16_data(last)});
+    }
+    return e;
+}
+
+NSNET_DECL Exprs match_fib_daddr_local() {
+    return {Fib{NFTA_FIB_F_DADDR, NFT_FIB_RESULT_ADDRTYPE, reg1}, Cmp{reg1, CmpOp::Eq, detail::u32_host(2 /* RTN_LOCAL */)}};
+}
+
+NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits) {
+    return {Ct{CtKey::State, reg1}, Bitwise{reg1, reg1, 4, detail::u32_host(state_bits), detail::u32_host(0)},
+            Cmp{reg1, CmpOp::Neq, detail::u32_host(0)}};
+}
+
+NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask, bool negate) {
+    Exprs e{};
+    if (ct) e.push_back(Ct{CtKey::Mark, reg1});
+    else e.push_back(Meta{MetaKey::Mark, reg1});
+    if (mask != 0xffffffffU) e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(mask), detail::u32_host(0)});
+    e.push_back(Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, detail::u32_host(value & mask)});
+    return e;
+}
+
+NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask) {
+    Exprs e{};
+    if (mask == 0xffffffffU) {
+        e.push_back(Immediate{reg1, detail::u32_host(value), std::nullopt, {}});
+    } else {
+        if (ct) e.push_back(Ct{CtKey::Mark, reg1});
+        else e.push_back(Meta{MetaKey::Mark, reg1});
+        e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(~mask), detail::u32_host(value)});
+    }
+    if (ct) e.push_back(CtSet{CtKey::Mark, reg1});
+    else e.push_back(MetaSet{MetaKey::Mark, reg1});
+    return e;
+}
+
+NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
+                              std::optional<std::uint16_t> port_max) {
+    if (!port_max || (port_min && *port_max == *port_min)) return nat_to(type, addr, port_min);
+    Exprs e = nat_to(type, addr, port_min);
+    Nat n = std::get<Nat>(e.back());
+    e.pop_back();
+    e.push_back(Immediate{reg3, detail::be16_data(*port_max), std::nullopt, {}});
+    n.reg_proto_max = reg3;
+    e.push_back(n);
+    return e;
+}
+
+NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
+    if (!port_min) return masquerade();
+    Masq m;
+    Exprs e{};
+    e.push_back(Immediate{reg1, detail::be16_data(*port_min), std::nullopt, {}});
+    m.reg_proto_min = reg1;
+    if (port_max && *port_max != *port_min) {
+        e.push_back(Immediate{reg2, detail::be16_data(*port_max), std::nullopt, {}});
+        m.reg_proto_max = reg2;
+    }
+    m.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
+    e.push_back(m);
+    return e;
+}
+
+NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
+    Redir r;
+    Exprs e{};
+    if (port_min) {
+        e.push_back(Immediate{reg1, detail::be16_data(*port_min), std::nullopt, {}});
+        r.reg_proto_min = reg1;
+        if (port_max && *port_max != *port_min) {
+            e.push_back(Immediate{reg2, detail::be16_data(*port_max), std::nullopt, {}});
+            r.reg_proto_max = reg2;
+        }
+        r.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
+    }
+    e.push_back(r);
+    return e;
+}
+
+NSNET_DECL Expr jump(const std::string& chain, bool go_to) {
+    if (chain.empty() || chain.size() >= NFT_NAME_MAXLEN || chain.find('\0') != std::string::npos)
+        invalid_argument(go_to ? "goto" : "jump", chain, "chain name '" + chain + "' is empty, has a NUL or is too long");
+    return Immediate{reg_verdict, {}, go_to ? Verdict::Goto : Verdict::Jump, chain};
 }
 
 #endif  // NSNET_DEFINITIONS
