@@ -347,8 +347,6 @@ void forget_udp_flows(const nsnet::NetnsRef& host, const std::vector<PortMapping
             nsnet::Conntrack::remove(host, {.protocol = IPPROTO_UDP, .orig_dst = p.host_ip, .orig_dst_port = p.host_port});
 }
 
-// ---- ADD ------------------------------------------------------------------------------------------
-
 struct IpamIp {
     Prefix address;                  // 10.88.0.2/24
     std::optional<IpAddress> gateway{};
@@ -364,6 +362,71 @@ std::vector<IpamIp> ipam_ips(const json& r) {
     }
     return out;
 }
+
+// ---- the firewall (bridge's ipMasq, portmap) ------------------------------------------------------
+
+namespace fw = nsnet::firewall;
+
+// The mark a DNATed packet gets when it must also be masqueraded (hairpin: a container reaching a
+// host port that leads back into the bridge; localhost), as portmap's default markMasqBit 13.
+constexpr std::uint32_t masq_mark = 0x2000;
+
+// The container's rules, in nsnet's `inet nsnet` table, all with the owner tag (DEL removes them
+// with Rule::remove_owned from its own process). Per container address (IPv4 and IPv6):
+//  - ipMasq: postrouting `ip saddr CIP ip daddr != SUBNET masquerade` (the reference bridge
+//    plugin jumps to a chain of its own that also leaves 224.0.0.0/4 alone: the host forwards no
+//    multicast without a multicast router, so one rule does the same);
+//  - each port mapping, in prerouting (from outside) and output (from the host itself), only to
+//    addresses of this host (`fib daddr type local`, so a container's connection to a remote
+//    host's port is left alone): `dnat to CIP:PORT`, preceded by the same DNAT that also sets the
+//    mark for connections from the bridge's subnet (hairpin) and, IPv4, from 127.0.0.0/8
+//    (localhost). The mark is set in the DNAT rule itself: a separate mark rule would be a filter
+//    rule, and filter chains run after dstnat, when the destination is no longer local.
+// Shared (Rule::ensure, never removed by a DEL): postrouting `meta mark & 0x2000 == 0x2000
+// masquerade`, before any container's rule.
+// The rule objects are returned owned: dropped on an error, they take their rules with them.
+std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, const Config& c, const std::vector<IpamIp>& ips) {
+    std::vector<fw::Rule> rules;
+    const std::string owner = owner_tag(env);
+    if (!c.ports.empty())
+        fw::Rule::ensure(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
+                                .match = {.meta_mark = fw::MarkMatch{.value = masq_mark, .mask = masq_mark}},
+                                .action = fw::Action::Masquerade});
+    for (const auto& ip : ips) {
+        const bool v4 = ip.address.address().is_v4();
+        const Prefix subnet = ip.address.network();
+        const IpAddress cip = ip.address.address();
+        if (c.ip_masq)
+            rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
+                                                    .match = {.saddr = cip, .daddr = subnet, .daddr_negate = true},
+                                                    .action = fw::Action::Masquerade, .owner = owner}));
+        for (const auto& p : c.ports) {
+            if (p.host_ip && p.host_ip->is_v4() != v4) continue;  // a hostIP of the other family
+            const auto proto = p.protocol == nsnet::L4Protocol::Tcp ? fw::Protocol::Tcp : fw::Protocol::Udp;
+            std::optional<fw::Addr> daddr;
+            if (p.host_ip) daddr = fw::Addr(*p.host_ip);
+            for (fw::Hook hook : {fw::Hook::Prerouting, fw::Hook::Output}) {
+                std::vector<Prefix> marked{subnet};
+                if (v4) marked.push_back(Prefix::parse("127.0.0.0/8"));
+                for (const auto& src : marked)
+                    rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = hook,
+                                                            .match = {.saddr = src, .daddr = daddr, .daddr_local = true,
+                                                                      .protocol = proto, .dport = p.host_port},
+                                                            .set_meta_mark = fw::MarkSet{.value = masq_mark, .mask = masq_mark},
+                                                            .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
+                                                            .owner = owner}));
+                rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = hook,
+                                                        .match = {.daddr = daddr, .daddr_local = true, .protocol = proto, .dport = p.host_port},
+                                                        .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
+                                                        .owner = owner}));
+            }
+        }
+    }
+    return rules;
+}
+
+// ---- ADD ------------------------------------------------------------------------------------------
+
 
 // The network's bridge, created or reused (shared: never deleted by a container's DEL).
 nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
@@ -456,6 +519,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // host -> 127.0.0.1:PORT is DNATed to a container behind the bridge: the kernel routes a
         // 127/8 source out of it only with route_localnet (the reference portmap sets it too).
         if (v4 && !c.ports.empty()) nsnet::interface_sysctl_set(host, c.bridge, "route_localnet", "1", nsnet::SysctlFamily::V4);
+        auto rules = add_rules(host, env, c, ips);
         forget_udp_flows(host, c.ports);
 
         // The result (spec 1.0.0): interfaces, then ips pointing at the container's interface.
@@ -474,6 +538,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         if (ipam.contains("routes")) out["routes"] = ipam["routes"];
         out["dns"] = ipam.contains("dns") ? ipam["dns"] : json::object();
         pair.persist();
+        for (auto& r : rules) r.persist();
         return out;
     } catch (...) {
         // Nothing half-done stays: the veth pair (its owner object) is gone already; the address
@@ -495,6 +560,7 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     // The host end by its owner tag; deleting it deletes the container end too. Gone already
     // (the namespace was deleted, or DEL ran before) is success.
     nsnet::Link::remove_owned(host, owner_tag(env));
+    fw::Rule::remove_owned(host, owner_tag(env));
     forget_udp_flows(host, c.ports);
     ipam_call.wait();
 }
@@ -517,6 +583,18 @@ void do_check(const Env& env, Config& c) {
     if (hv->info().master != br->index()) fail(CheckFailed, "host link " + hv->name() + " is not a port of bridge " + c.bridge);
     auto cv = nsnet::Link::find(cont, env.ifname);
     if (!cv) fail(CheckFailed, "interface " + env.ifname + " is missing in " + env.netns);
+    // The container's rules: as many as ADD makes (see add_rules), all still there.
+    std::size_t want = 0;
+    for (const auto& ip : ipam_ips(*c.prev_result)) {
+        const bool v4 = ip.address.address().is_v4();
+        if (c.ip_masq) want += 1;
+        for (const auto& p : c.ports)
+            if (!p.host_ip || p.host_ip->is_v4() == v4) want += 2 * (v4 ? 3 : 2);
+    }
+    const std::size_t have_rules = fw::Rule::list(host, {.owner = owner_tag(env)}).size();
+    if (have_rules != want)
+        fail(CheckFailed, "container " + env.container_id + " has " + std::to_string(have_rules) + " firewall rules (owner " +
+                              owner_tag(env) + "), ADD made " + std::to_string(want));
     auto have = cv->addresses();
     for (const auto& ip : ipam_ips(*c.prev_result)) {
         bool found = false;
