@@ -84,7 +84,6 @@ struct Config {
     std::string name;
     std::string bridge = "cni0";
     bool is_gateway = false;
-    bool is_default_gateway = false;
     bool ip_masq = false;
     bool hairpin = false;
     std::optional<std::uint32_t> mtu{};
@@ -110,7 +109,7 @@ const std::set<std::string> known_keys = {
     "cniVersion", "cniVersions", "name", "type", "args", "ipMasq", "ipam", "dns", "capabilities",
     "runtimeConfig", "prevResult",
     // reference bridge plugin
-    "bridge", "isGateway", "isDefaultGateway", "hairpinMode", "mtu"};
+    "bridge", "isGateway", "hairpinMode", "mtu"};
 
 bool get_bool(const json& c, const char* key, bool def) {
     if (!c.contains(key)) return def;
@@ -153,8 +152,7 @@ Config parse_config(const std::string& text) {
     } catch (const nsnet::Error& e) {
         fail(InvalidConfig, std::string("'bridge': ") + e.what());
     }
-    c.is_default_gateway = get_bool(j, "isDefaultGateway", false);
-    c.is_gateway = get_bool(j, "isGateway", false) || c.is_default_gateway;
+    c.is_gateway = get_bool(j, "isGateway", false);
     c.ip_masq = get_bool(j, "ipMasq", false);
     c.hairpin = get_bool(j, "hairpinMode", false);
     if (j.contains("mtu")) {
