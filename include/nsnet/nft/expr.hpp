@@ -129,6 +129,9 @@ struct Bitwise {
     std::uint32_t len = 0;
     Data mask{};
     Data xor_{};
+    // NFTA_BITWISE_OP: nft 1.0.6 sends NFT_BITWISE_BOOL for mark matches and updates, nothing
+    // (the kernel's default, also BOOL) for ct state and prefix masks; kept as read.
+    std::optional<std::uint32_t> op{};
     friend bool operator==(const Bitwise&, const Bitwise&) = default;
 };
 // [ immediate reg <dreg> <data> ] or, for the verdict register, [ immediate reg 0 accept ]
@@ -424,6 +427,7 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
             } else if constexpr (std::is_same_v<T, Bitwise>) {
                 m.put_be32(NFTA_BITWISE_SREG, x.sreg);
                 m.put_be32(NFTA_BITWISE_DREG, x.dreg);
+                if (x.op) m.put_be32(NFTA_BITWISE_OP, *x.op);
                 m.put_be32(NFTA_BITWISE_LEN, x.len);
                 detail::put_data(m, NFTA_BITWISE_MASK, x.mask);
                 detail::put_data(m, NFTA_BITWISE_XOR, x.xor_);
@@ -453,15 +457,15 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
                 m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x.key));
                 m.put_be32(NFTA_META_SREG, x.sreg);
             } else if constexpr (std::is_same_v<T, Ct>) {
-                m.put_be32(NFTA_CT_DREG, x.dreg);
                 m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
+                m.put_be32(NFTA_CT_DREG, x.dreg);
             } else if constexpr (std::is_same_v<T, CtSet>) {
                 m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
                 m.put_be32(NFTA_CT_SREG, x.sreg);
             } else if constexpr (std::is_same_v<T, Fib>) {
-                m.put_be32(NFTA_FIB_DREG, x.dreg);
-                m.put_be32(NFTA_FIB_RESULT, x.result);
                 m.put_be32(NFTA_FIB_FLAGS, x.flags);
+                m.put_be32(NFTA_FIB_RESULT, x.result);
+                m.put_be32(NFTA_FIB_DREG, x.dreg);
             } else if constexpr (std::is_same_v<T, Redir>) {
                 if (x.reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *x.reg_proto_min);
                 if (x.reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *x.reg_proto_max);
@@ -562,6 +566,7 @@ NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
                 case NFTA_BITWISE_SREG: x.sreg = reg(a); break;
                 case NFTA_BITWISE_DREG: x.dreg = reg(a); break;
                 case NFTA_BITWISE_LEN: x.len = a.be32(); break;
+                case NFTA_BITWISE_OP: x.op = a.be32(); break;
                 case NFTA_BITWISE_MASK: x.mask = detail::get_data(a); break;
                 case NFTA_BITWISE_XOR: x.xor_ = detail::get_data(a); break;
                 default: break;
@@ -853,7 +858,8 @@ NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask, bo
     Exprs e{};
     if (ct) e.push_back(Ct{CtKey::Mark, reg1});
     else e.push_back(Meta{MetaKey::Mark, reg1});
-    if (mask != 0xffffffffU) e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(mask), detail::u32_host(0)});
+    if (mask != 0xffffffffU)
+        e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(mask), detail::u32_host(0), NFT_BITWISE_BOOL});
     e.push_back(Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, detail::u32_host(value & mask)});
     return e;
 }
@@ -865,7 +871,7 @@ NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask) {
     } else {
         if (ct) e.push_back(Ct{CtKey::Mark, reg1});
         else e.push_back(Meta{MetaKey::Mark, reg1});
-        e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(~mask), detail::u32_host(value)});
+        e.push_back(Bitwise{reg1, reg1, 4, detail::u32_host(~mask), detail::u32_host(value), NFT_BITWISE_BOOL});
     }
     if (ct) e.push_back(CtSet{CtKey::Mark, reg1});
     else e.push_back(MetaSet{MetaKey::Mark, reg1});

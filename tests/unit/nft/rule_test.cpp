@@ -7,6 +7,8 @@
 // framed here with first_seq 0. At run time nsnet numbers from its socket's counter and sets
 // NLM_F_ACK on every message and NLM_F_ECHO on new rules (batch_test.cpp checks that those flag bits
 // are the only other difference).
+// firewall/rule.hpp first: it brings <net/if.h>, which must precede <linux/if.h> (DEVELOPERS.md).
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/nft/rule.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +18,7 @@
 
 #include "golden.hpp"
 #include "nsnet/nft/batch.hpp"
+#include "nsnet/nft/text.hpp"
 
 using namespace nsnet;
 using namespace nsnet::test;
@@ -62,7 +65,7 @@ std::vector<Case> cases() {
         {"nft_rule_dnat_udp", rule("prerouting", {match_dport(IPPROTO_UDP, 5353), dnat_to(ip("172.17.10.10"), 53)})},
         {"nft_rule_snat", rule("postrouting", {match_saddr(pfx("10.0.0.0/8")), snat_to(ip("192.168.54.230"))})},
         {"nft_rule_forward_counter",
-         rule("forward", {match_saddr(pfx("10.0.0.0/8")), {counter()}, {verdict(Verdict::Accept)}})},
+         rule("forward", {match_saddr(pfx("10.0.0.0/8")), {counter()}, {verdict(nft::Verdict::Accept)}})},
     };
 }
 
@@ -149,4 +152,113 @@ TEST_CASE("rule_get and rule_dump address one rule / one table") {
     nl::AttrTable<NFTA_RULE_MAX> a(dv.attrs<nfgenmsg>());
     CHECK(a.has(NFTA_RULE_TABLE));
     CHECK_FALSE(a.has(NFTA_RULE_CHAIN));
+}
+
+// --- nsnet::firewall::Rule's encoders (firewall/rule.hpp) against nft, from capture_firewall.py ----
+
+namespace {
+
+struct FirewallCase {
+    const char* golden;
+    firewall::RuleOptions options;
+    const char* text;  // nft::to_text of the captured rule (as `nft list ruleset` prints it)
+};
+
+std::vector<FirewallCase> firewall_cases() {
+    using namespace nsnet::firewall;
+    using firewall::Family;
+    const std::string o = "ctr1";
+    return {
+        {"fw_portmap_mark",
+         {.hook = Hook::Prerouting, .type = ChainType::Nat,
+          .match = {.saddr = "10.88.0.0/16", .daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+          .set_meta_mark = MarkSet{.value = 0x2000, .mask = 0x2000}, .owner = o},
+         "ip saddr 10.88.0.0/16 fib daddr type local tcp dport 8080 counter packets 0 bytes 0 meta mark set meta mark | "
+         "0x00002000"},
+        {"fw_portmap_dnat",
+         {.hook = Hook::Prerouting, .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+          .action = Action::Dnat, .to = "10.88.0.2", .to_ports = 80, .owner = o},
+         "meta nfproto ipv4 fib daddr type local tcp dport 8080 counter packets 0 bytes 0 dnat ip to 10.88.0.2:80"},
+        {"fw_portmap_dnat6",
+         {.hook = Hook::Prerouting, .match = {.daddr = "fd00::1", .protocol = Protocol::Udp, .dport = PortRange{5000, 5010}},
+          .action = Action::Dnat, .to = "fd00::2", .to_ports = PortRange{6000, 6010}, .owner = o},
+         "ip6 daddr fd00::1 udp dport 5000-5010 counter packets 0 bytes 0 dnat ip6 to [fd00::2]:6000-6010"},
+        {"fw_masq_marked",
+         {.hook = Hook::Postrouting, .match = {.meta_mark = MarkMatch{.value = 0x2000, .mask = 0x2000}},
+          .action = Action::Masquerade, .owner = o},
+         "meta mark & 0x00002000 == 0x00002000 counter packets 0 bytes 0 masquerade"},
+        {"fw_masq_ports",
+         {.hook = Hook::Postrouting,
+          .match = {.saddr = "10.88.0.0/16", .daddr = "10.88.0.0/16", .daddr_negate = true, .protocol = Protocol::Tcp},
+          .action = Action::Masquerade, .to_ports = PortRange{1024, 65535}, .owner = o},
+         "ip saddr 10.88.0.0/16 ip daddr != 10.88.0.0/16 meta l4proto tcp counter packets 0 bytes 0 masquerade to "
+         ":1024-65535"},
+        {"fw_ct_accept",
+         {.hook = Hook::Forward, .match = {.ct_state = CtState::Established | CtState::Related}, .action = Action::Accept,
+          .owner = o},
+         "ct state established,related counter packets 0 bytes 0 accept"},
+        {"fw_jump",
+         {.hook = Hook::Forward, .match = {.iif = "cni0", .iif_negate = true, .ct_mark = MarkMatch{.value = 0x10}},
+          .set_ct_mark = MarkSet{.value = 5}, .action = Action::Jump, .target = "cni-ctr", .owner = o},
+         "iifname != \"cni0\" ct mark 0x00000010 counter packets 0 bytes 0 ct mark set 0x00000005 jump cni-ctr"},
+        {"fw_redirect",
+         {.hook = Hook::Prerouting, .match = {.protocol = Protocol::Tcp, .dport = 80}, .action = Action::Redirect,
+          .to_ports = 8080, .owner = o},
+         "tcp dport 80 counter packets 0 bytes 0 redirect to :8080"},
+    };
+}
+
+nft::Rule firewall_rule(const firewall::RuleOptions& o) {
+    auto st = firewall::detail::rule_state(NetnsRef{}, o);
+    nft::Rule r;
+    r.family = st->family;
+    r.table = "nsnet";
+    r.chain = st->chain.name;
+    r.exprs = st->exprs;
+    r.comment = nsnet::detail::rule_comment("0123456789abcdef", st->owner);
+    return r;
+}
+
+// The golden .debug.txt without its `userdata = { ... }` line (to_debug_string prints expressions only).
+std::string debug_without_userdata(const std::string& d) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < d.size()) {
+        std::size_t nl = d.find('\n', at);
+        std::string line = d.substr(at, nl == std::string::npos ? std::string::npos : nl - at + 1);
+        if (line.find("userdata = {") == std::string::npos && line != "\n") out += line;
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("firewall::Rule encodes portmap's rules (inet table, comment with owner and tag) as nft does, byte for byte") {
+    for (const FirewallCase& c : firewall_cases()) {
+        CAPTURE(c.golden);
+        nft::Rule r = firewall_rule(c.options);
+        ByteVec want = golden_bytes(c.golden);
+        ByteVec got = framed(nft::rule_new(r));
+        CHECK_MESSAGE(got == want, first_difference(got, want));
+        CHECK(nft::to_debug_string(r) == debug_without_userdata(golden_debug(c.golden)));
+    }
+}
+
+TEST_CASE("to_text renders a captured rule as `nft list ruleset` does, and the decoded rule re-encodes to the same bytes") {
+    for (const FirewallCase& c : firewall_cases()) {
+        CAPTURE(c.golden);
+        ByteVec want = golden_bytes(c.golden);
+        nl::MessageView m(as_bytes(want).subspan(20));
+        nft::Rule r = nft::decode_rule(m);
+        CHECK(r.family == nft::TableFamily::Inet);
+        CHECK(nft::to_text(r) == std::string(c.text) + " comment \"owner:ctr1 nsnet:0123456789abcdef\"");
+        CHECK(nft::to_text(r, false).find("counter packets") == std::string::npos);
+        CHECK(framed(nft::rule_new(r)) == want);
+        auto parsed = nsnet::detail::parse_rule_comment(*r.comment);
+        REQUIRE(parsed);
+        CHECK(parsed->owner == "ctr1");
+        CHECK(parsed->tag == "0123456789abcdef");
+    }
 }
