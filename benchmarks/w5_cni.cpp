@@ -11,8 +11,8 @@
 // plugin call is fork, setns(host), exec: the plugins (and the iptables-nft that portmap runs)
 // never run in the starting namespace. Wall time is the sum over the N containers of fork-to-reap
 // of each call (the result of one call feeds the next, as in a runtime); CPU is the children's
-// user+sys (wait4). --ipv6 adds an IPv6 range (the reference bridge then waits for DAD on every
-// container address, which dominates its time; see benchmarks/README.md).
+// user+sys (wait4). --ipv6 adds an IPv6 range (both plugins then also set up IPv6: addresses,
+// routes, ip6 rules; both turn DAD off on the container interface, so neither waits for it).
 #include <nsnet/nsnet.hpp>
 
 #include <fcntl.h>
