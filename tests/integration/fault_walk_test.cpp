@@ -39,6 +39,7 @@
 
 #include "../../examples/labs/docker_bridge.hpp"
 #include "nsnet/detail/sys.hpp"
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/nat.hpp"
 #include "nsnet/nft/rule.hpp"
 #include "nsnet/nft/table.hpp"
@@ -539,6 +540,28 @@ const NftWalk nft_walks[] = {
          auto m = Masquerade::add(ns, {.source = pfx("172.18.0.0/16")});
          m.remove();
          f.remove();  // the last rule: its chain and the table go too
+     }},
+    {"firewall::Rule::create (inet, owner) + Rule::remove_owned",
+     [](const NetnsRef& ns, auto&) {
+         namespace fw = nsnet::firewall;
+         using fw::Action, fw::Hook, fw::Protocol;
+         auto d = fw::Rule::create(ns, {.hook = Hook::Prerouting,
+                                    .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                                    .action = Action::Dnat, .to = "10.88.0.2", .to_ports = 80, .owner = "ctr-walk"});
+         auto d6 = fw::Rule::create(ns, {.hook = Hook::Prerouting,
+                                     .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                                     .action = Action::Dnat, .to = "fd00::2", .to_ports = 80, .owner = "ctr-walk"});
+         d.persist();
+         d6.persist();
+         std::size_t removed = 0;
+         try {
+             removed = fw::Rule::remove_owned(ns, "ctr-walk");
+         } catch (const Error&) {
+             // A CNI runtime retries a failed DEL: the retry must leave nothing.
+             fw::Rule::remove_owned(ns, "ctr-walk");
+             throw;
+         }
+         CHECK(removed == 2);
      }},
     {"ForwardPolicy::reset",
      [](const NetnsRef& ns, auto&) {

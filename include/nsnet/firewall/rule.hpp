@@ -658,6 +658,7 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
     std::size_t removed = 0;
     for (Family f : detail::all_families) {
         const auto tf = static_cast<nft::TableFamily>(f);
+        std::vector<std::uint64_t> pending;  // handles a failed attempt tried to delete
         for (int attempt = 0; attempt < 3; ++attempt) {
             nl::Socket s = nsnet::detail::nft_socket(n);
             std::uint64_t th = 0;
@@ -665,6 +666,13 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
             for (const auto& r : detail::table_rules(s, tf, th))
                 if (r.handle && r.comment)
                     if (auto c = nsnet::detail::parse_rule_comment(*r.comment); c && c->owner == owner) mine.push_back(r);
+            // Those of a failed attempt that are gone now were deleted by it (its answer was lost).
+            for (std::uint64_t h : pending) {
+                bool left = false;
+                for (const auto& r : mine) left = left || *r.handle == h;
+                if (!left) ++removed;
+            }
+            pending.clear();
             if (mine.empty()) {
                 if (th) nsnet::detail::sweep_table(s, th, tf);
                 break;
@@ -674,20 +682,33 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
                 b.add(nft::rule_del(tf, nft_table_name, r.chain, *r.handle), "delete rule",
                       nft::table_id(tf, nft_table_name) + " " + r.chain + " handle " + std::to_string(*r.handle));
             std::optional<Error> failure;
+            bool applied = false;
             try {
                 nft::BatchResult res = b.run(s);
-                if (res.applied) {
-                    removed += mine.size();
-                    nsnet::detail::sweep_table(s, th, tf);
-                    break;
-                }
-                failure = res.error();
+                applied = res.applied;
+                if (!applied) failure = res.error();
             } catch (const Error& e) {
                 failure = e;
+            }
+            if (applied) {
+                removed += mine.size();
+                // Empty chains and the table: retried once on a fresh socket, then left to the
+                // next removal (the rules, which matter, are gone).
+                try {
+                    nsnet::detail::sweep_table(s, th, tf);
+                } catch (const Error&) {
+                    try {
+                        nl::Socket fresh = nsnet::detail::nft_socket(n);
+                        nsnet::detail::sweep_table(fresh, th, tf);
+                    } catch (const Error&) {
+                    }
+                }
+                break;
             }
             // Refused (a rule vanished meanwhile: ENOENT fails the whole batch) or answer lost:
             // look again and delete what is still there.
             if (attempt == 2) throw *failure;
+            for (const auto& r : mine) pending.push_back(*r.handle);
         }
     }
     return removed;
