@@ -38,8 +38,17 @@
 //    (from this process, another one, or persisted) needs it, with no race between processes. A
 //    chain whose policy is not accept (ForwardPolicy drop) is kept even when empty.
 //
-// Not done here: IPv6 (ip6/inet tables), sets/maps, port ranges, connection tracking matches.
-// Rules read back are compared by handle, not re-parsed into options.
+//  - Every rule carries a comment "nsnet:TAG" (NFTA_RULE_USERDATA), TAG random per rule. When
+//    the kernel's answer to a batch is lost, cut short or unreadable (or a look-up after it
+//    fails), commit() looks at the kernel on a fresh socket: the new rules found by their tags
+//    mean the batch was applied (their handles are recovered and commit() succeeds); none found
+//    means it was not (the original error, outcome known); a failed look-up is reported with
+//    Error::outcome_unknown(). remove() and ForwardPolicy::reset() check the same way.
+//  - MasqueradeOptions/SnatOptions need a source, or all_sources = true (no silent match-all).
+//
+// IPv6, inet tables, port ranges, conntrack and mark matches, owner tags and removal by owner
+// from another process: nsnet/firewall/rule.hpp (nsnet::firewall::Rule), on the same tables and
+// the same batch machinery. Not done here or there: sets/maps.
 #pragma once
 
 #include <netinet/in.h>

@@ -57,7 +57,11 @@
 // chains nothing jumps to) and then the table are deleted, each refused by the kernel (NLM_F_NONREC)
 // while something is still in it.
 //
-// Not done here: sets and maps, `ct status`, sctp ports, rule positions (rules are appended).
+// Names: `nsnet::firewall::Rule` is not `nsnet::Rule` (rule.hpp, `ip rule`); with both
+// namespaces open write `firewall::Rule` (or `namespace fw = nsnet::firewall;`).
+//
+// Not done here: sets and maps, `ct status`, sctp ports, rule positions (rules are appended),
+// the split of nat.hpp's classes into this directory (table/batch/nat/filter headers).
 #pragma once
 
 #include <netinet/in.h>
