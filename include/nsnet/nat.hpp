@@ -192,6 +192,10 @@ struct NftRuleState {
     std::string owner{};
     bool active = false;
     bool persisted = false;
+    // True only in the process that made this state: a fork child's copy of a rule object must
+    // not remove the parent's rule when the child's destructors run (README, "Threads, fork and
+    // signals"). An explicit remove() still acts from any process.
+    ProcessOwned made_here = true;
 
     std::string object() const;
 };
@@ -302,6 +306,7 @@ struct NftPolicyState {
     std::uint64_t table_handle = 0;
     bool active = false;
     bool persisted = false;
+    ProcessOwned made_here = true;  // as NftRuleState::made_here: a fork child's destructor leaves it
 };
 
 }  // namespace detail
@@ -950,7 +955,7 @@ NSNET_DECL const detail::NftRuleState& NftRule::state() const {
 
 NSNET_DECL void NftRule::destroy() noexcept {
     if (!state_) return;
-    if (state_->active && !state_->persisted) {
+    if (state_->active && !state_->persisted && state_->made_here) {
         try {
             remove();
         } catch (...) {
@@ -1028,7 +1033,7 @@ NSNET_DECL void ForwardPolicy::reset() {
 
 NSNET_DECL void ForwardPolicy::destroy() noexcept {
     if (!state_) return;
-    if (state_->active && !state_->persisted) {
+    if (state_->active && !state_->persisted && state_->made_here) {
         try {
             reset();
         } catch (...) {

@@ -682,6 +682,13 @@ public:
     // Stops accepting, interrupts the current connection, joins the thread. Idempotent.
     void stop() noexcept {
         if (!state_) return;
+        if (!state_->made_here) {
+            // A fork child's copy: the serving thread exists only in the parent, so joining (or
+            // destroying the joinable std::thread, which terminates) is impossible. Leave the
+            // state to the child's exit; the parent's server goes on.
+            (void)state_.release();
+            return;
+        }
         if (state_->thread.joinable()) {
             std::uint64_t one = 1;
             (void)!::write(state_->stop.get(), &one, sizeof one);
@@ -701,6 +708,7 @@ private:
         std::uint64_t bytes_received = 0;
         std::string last_error{};
         std::thread thread{};
+        detail::ProcessOwned made_here = true;  // false in a fork child (see stop())
     };
 
     static TcpServer start(const NetnsRef& ns, std::optional<IpAddress> address, std::uint16_t port, Handler handler) {

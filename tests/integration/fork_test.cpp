@@ -24,8 +24,11 @@
 
 #include "nsnet/bridge.hpp"
 #include "nsnet/bulk.hpp"
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/link.hpp"
+#include "nsnet/nat.hpp"
 #include "nsnet/netns.hpp"
+#include "nsnet/probe.hpp"
 #include "nsnet/transaction.hpp"
 #include "support.hpp"
 
@@ -225,6 +228,34 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
     CHECK_FALSE(exists(netns_path(own)));
     CHECK(one_request(ns));
     CHECK(one_request(group[0]));
+}
+
+TEST_CASE("fork: firewall rules, the forward policy and a probe server of the parent survive the child's destructors") {
+    namespace fw = nsnet::firewall;
+    Netns ns = Netns::create(unique_name("fk"));
+    auto masq = nsnet::Masquerade::add(ns, {.source = nsnet::Prefix::parse("10.99.0.0/16"), .counter = true});
+    fw::Rule rule = fw::Rule::create(ns, {.hook = fw::Hook::Forward, .match = {.saddr = "10.99.0.2"},
+                                          .action = fw::Action::Accept, .owner = "fork-parent"});
+    auto policy = nsnet::ForwardPolicy::set(ns, nsnet::Verdict::Drop);
+    auto server = nsnet::TcpServer::listen(ns, 8080);
+    int result = run_watched(std::chrono::seconds(20), [&] {
+        // What a child that unwinds its stack does: the destructors of its copies.
+        { auto gone = std::move(masq); }
+        { fw::Rule gone = std::move(rule); }
+        { auto gone = std::move(policy); }
+        { auto gone = std::move(server); }  // must neither join the parent's thread nor terminate
+        return 0;
+    });
+    INFO("0 = ok, -1 = hung (a probe server joined a thread the child does not have), 134 = terminated");
+    REQUIRE(result == 0);
+    CHECK_NOTHROW(masq.counters());  // still in the kernel
+    CHECK(fw::Rule::list(ns, {.owner = "fork-parent"}).size() == 1);
+    CHECK(policy.active());
+    CHECK(server.running());
+    server.stop();
+    // The parent's owners still remove what they made.
+    rule = fw::Rule{};
+    CHECK(fw::Rule::list(ns, {.owner = "fork-parent"}).empty());
 }
 
 TEST_CASE("every descriptor nsnet opens is close-on-exec") {
