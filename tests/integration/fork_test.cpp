@@ -132,6 +132,16 @@ TEST_CASE("fork: parent and child both use a namespace whose socket was cached b
 }
 
 TEST_CASE("fork: while another thread is inside a request, the child can still use the library") {
+#if defined(__SANITIZE_ADDRESS__)
+    // GCC 12's AddressSanitizer runtime does not hold its allocator lock across fork(): a child
+    // forked while another thread is inside malloc/free inherits that lock held and blocks in
+    // ASan's own allocator the first time it allocates (seen in .ci/run's sanitizer stage: the
+    // child's new thread waits in __sanitizer::SizeClassAllocator64::GetFromAllocator, called
+    // from AsanThread::ThreadStart). Not nsnet's lock; the case runs in every other build and in
+    // the VM stage.
+    MESSAGE("SKIP: under AddressSanitizer (its allocator lock is not fork-safe in GCC 12's runtime)");
+    return;
+#endif
     Netns ns = Netns::create(unique_name("fk"));
     REQUIRE(one_request(ns));
     int result = run_watched(std::chrono::seconds(60), [&] {
