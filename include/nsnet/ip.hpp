@@ -117,6 +117,55 @@ private:
     std::uint8_t length_ = 0;
 };
 
+// An option that takes an address or a prefix accepts either text or a typed value, so that
+// {.gateway = "10.0.0.1"} and {.gateway = some_ip_address} both work everywhere. Text is parsed when
+// the option is used; bad text is an InvalidArgument that names the field and the value
+// ("add route 10.1.0.0/16: RouteOptions.gateway '10.0.0.300' is not an IPv4 or IPv6 address").
+class AddressArg {
+public:
+    AddressArg() = default;
+    AddressArg(const IpAddress& address) : address_(address), set_(true) {}                    // NOLINT: implicit on purpose
+    AddressArg(std::string_view text) : text_(text), set_(!text.empty()) {}                    // NOLINT
+    AddressArg(const std::string& text) : AddressArg(std::string_view(text)) {}               // NOLINT
+    AddressArg(const char* text) : AddressArg(std::string_view(text ? text : "")) {}          // NOLINT
+
+    // Unset: default-constructed or given as "".
+    bool empty() const noexcept { return !set_; }
+    // The text as given ("" when given typed).
+    const std::string& text() const noexcept { return text_; }
+    // The address. `field` names the option in the error ("RouteOptions.gateway"); `operation`
+    // and `object` say what it was for, as every Error does. An empty argument is an error too.
+    IpAddress resolve(std::string_view field, std::string_view operation, std::string_view object) const;
+    // As given: the text, or the typed value formatted.
+    std::string to_string() const { return address_ ? address_->to_string() : text_; }
+
+private:
+    std::string text_{};
+    std::optional<IpAddress> address_{};
+    bool set_ = false;
+};
+
+// A prefix as text ("10.0.0.0/8"; a bare address is a host prefix) or typed (Prefix). See AddressArg.
+class PrefixArg {
+public:
+    PrefixArg() = default;
+    PrefixArg(const Prefix& prefix) : prefix_(prefix), set_(true) {}                           // NOLINT: implicit on purpose
+    PrefixArg(const IpAddress& host) : PrefixArg(Prefix(host, host.is_v4() ? 32 : 128)) {}   // NOLINT
+    PrefixArg(std::string_view text) : text_(text), set_(!text.empty()) {}                     // NOLINT
+    PrefixArg(const std::string& text) : PrefixArg(std::string_view(text)) {}                 // NOLINT
+    PrefixArg(const char* text) : PrefixArg(std::string_view(text ? text : "")) {}            // NOLINT
+
+    bool empty() const noexcept { return !set_; }
+    const std::string& text() const noexcept { return text_; }
+    Prefix resolve(std::string_view field, std::string_view operation, std::string_view object) const;
+    std::string to_string() const { return prefix_ ? prefix_->to_string() : text_; }
+
+private:
+    std::string text_{};
+    std::optional<Prefix> prefix_{};
+    bool set_ = false;
+};
+
 // A 48-bit Ethernet address.
 class MacAddress {
 public:
@@ -189,6 +238,27 @@ NSNET_DECL IpAddress IpAddress::parse(std::string_view text) {
     if (auto a = try_parse(text)) return *a;
     invalid_argument("parse IP address", std::string(text),
                      "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
+}
+
+NSNET_DECL IpAddress AddressArg::resolve(std::string_view field, std::string_view operation,
+                                         std::string_view object) const {
+    if (address_) return *address_;
+    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
+    if (auto a = IpAddress::try_parse(text_)) return *a;
+    invalid_argument(std::string(operation), std::string(object),
+                     std::string(field) + " '" + detail::shown_text(text_) + "' is not an IPv4 or IPv6 address");
+}
+
+NSNET_DECL Prefix PrefixArg::resolve(std::string_view field, std::string_view operation, std::string_view object) const {
+    if (prefix_) return *prefix_;
+    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
+    try {
+        return Prefix::parse(text_);
+    } catch (const Error& e) {
+        // Prefix::parse says why ("prefix length 33 exceeds 32"); keep that, name the field.
+        invalid_argument(std::string(operation), std::string(object),
+                         std::string(field) + " '" + detail::shown_text(text_) + "' is not a prefix (" + e.detail() + ")");
+    }
 }
 
 NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {

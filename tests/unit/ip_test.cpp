@@ -232,3 +232,31 @@ TEST_CASE("validate_interface_name rejects what the kernel rejects, naming the v
         CHECK_FALSE(rejection([] { nsnet::validate_interface_name("a\xa0" "b"); }).empty());
     }
 }
+
+TEST_CASE("AddressArg and PrefixArg take text or typed values; bad text names the field and the value") {
+    using nsnet::AddressArg;
+    using nsnet::PrefixArg;
+    CHECK(AddressArg().empty());
+    CHECK(AddressArg("").empty());
+    CHECK(AddressArg("10.0.0.1").resolve("F", "op", "obj") == nsnet::IpAddress::parse("10.0.0.1"));
+    CHECK(AddressArg(nsnet::IpAddress::parse("2001:db8::1")).resolve("F", "op", "obj").is_v6());
+    CHECK(AddressArg(std::string("192.0.2.7")).to_string() == "192.0.2.7");
+    CHECK(PrefixArg("10.1.0.0/16").resolve("F", "op", "obj") == nsnet::Prefix::parse("10.1.0.0/16"));
+    CHECK(PrefixArg(nsnet::IpAddress::parse("10.0.0.9")).resolve("F", "op", "obj").length() == 32);
+    CHECK(PrefixArg(nsnet::Prefix::parse("2001:db8::/64")).to_string() == "2001:db8::/64");
+    try {
+        (void)AddressArg("10.0.0.300").resolve("RouteOptions.gateway", "add route", "10.1.0.0/16");
+        FAIL("accepted a bad address");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.errnum() == EINVAL);
+        CHECK(std::string(e.what()).find("RouteOptions.gateway '10.0.0.300' is not an IPv4 or IPv6 address") != std::string::npos);
+        CHECK(std::string(e.what()).find("add route") != std::string::npos);
+    }
+    try {
+        (void)PrefixArg("10.0.0.0/33").resolve("DnatOptions.destination", "add dnat", "tcp/80");
+        FAIL("accepted a bad prefix");
+    } catch (const nsnet::Error& e) {
+        CHECK(std::string(e.what()).find("DnatOptions.destination '10.0.0.0/33' is not a prefix (prefix length 33 exceeds 32") != std::string::npos);
+    }
+    CHECK_THROWS_WITH_AS((void)AddressArg().resolve("X.to", "op", "obj"), doctest::Contains("X.to is not set"), nsnet::Error);
+}
