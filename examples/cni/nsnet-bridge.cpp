@@ -130,7 +130,9 @@ Config parse_config(const std::string& text) {
     try {
         c.raw = json::parse(text);
     } catch (const json::parse_error& e) {
-        fail(DecodeFailure, std::string("network configuration is not valid JSON: ") + e.what());
+        // The message quotes the input (its start, the whole of a short one) and says where it breaks.
+        const std::string shown = text.size() > 80 ? text.substr(0, 77) + "..." : text;
+        fail(DecodeFailure, "network configuration '" + shown + "' is not valid JSON: " + e.what());
     }
     const json& j = c.raw;
     if (!j.is_object()) fail(DecodeFailure, "network configuration is not a JSON object: " + j.dump().substr(0, 80));
@@ -384,20 +386,20 @@ constexpr std::uint32_t masq_mark = 0x2000;
 // masquerade`, before any container's rule.
 // The rule objects are returned owned: dropped on an error, they take their rules with them.
 std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, const Config& c, const std::vector<IpamIp>& ips) {
-    std::vector<fw::Rule> rules;
     const std::string owner = owner_tag(env);
     if (!c.ports.empty())
         fw::Rule::ensure(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
                                 .match = {.meta_mark = fw::MarkMatch{.value = masq_mark, .mask = masq_mark}},
                                 .action = fw::Action::Masquerade});
+    std::vector<fw::RuleOptions> rules;
     for (const auto& ip : ips) {
         const bool v4 = ip.address.address().is_v4();
         const Prefix subnet = ip.address.network();
         const IpAddress cip = ip.address.address();
         if (c.ip_masq)
-            rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
-                                                    .match = {.saddr = cip, .daddr = subnet, .daddr_negate = true},
-                                                    .action = fw::Action::Masquerade, .owner = owner}));
+            rules.push_back({.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
+                             .match = {.saddr = cip, .daddr = subnet, .daddr_negate = true},
+                             .action = fw::Action::Masquerade, .owner = owner});
         for (const auto& p : c.ports) {
             if (p.host_ip && p.host_ip->is_v4() != v4) continue;  // a hostIP of the other family
             const auto proto = p.protocol == nsnet::L4Protocol::Tcp ? fw::Protocol::Tcp : fw::Protocol::Udp;
@@ -407,20 +409,32 @@ std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, con
                 std::vector<Prefix> marked{subnet};
                 if (v4) marked.push_back(Prefix::parse("127.0.0.0/8"));
                 for (const auto& src : marked)
-                    rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = hook,
-                                                            .match = {.saddr = src, .daddr = daddr, .daddr_local = true,
-                                                                      .protocol = proto, .dport = p.host_port},
-                                                            .set_meta_mark = fw::MarkSet{.value = masq_mark, .mask = masq_mark},
-                                                            .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
-                                                            .owner = owner}));
-                rules.push_back(fw::Rule::create(host, {.family = fw::Family::Inet, .hook = hook,
-                                                        .match = {.daddr = daddr, .daddr_local = true, .protocol = proto, .dport = p.host_port},
-                                                        .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
-                                                        .owner = owner}));
+                    rules.push_back({.family = fw::Family::Inet, .hook = hook,
+                                     .match = {.saddr = src, .daddr = daddr, .daddr_local = true,
+                                               .protocol = proto, .dport = p.host_port},
+                                     .set_meta_mark = fw::MarkSet{.value = masq_mark, .mask = masq_mark},
+                                     .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
+                                     .owner = owner});
+                rules.push_back({.family = fw::Family::Inet, .hook = hook,
+                                 .match = {.daddr = daddr, .daddr_local = true, .protocol = proto, .dport = p.host_port},
+                                 .action = fw::Action::Dnat, .to = cip, .to_ports = p.container_port,
+                                 .owner = owner});
             }
         }
     }
-    return rules;
+    std::vector<fw::Rule> out;
+    for (const auto& o : rules) out.push_back(fw::Rule::create(host, o));
+    return out;
+}
+
+// The container's namespace (CNI_NETNS, a path); a path that is not a network namespace is the
+// caller's error (code 4), naming the path.
+nsnet::NetnsRef open_container_netns(const Env& env) {
+    try {
+        return nsnet::NetnsRef::open_path(env.netns);
+    } catch (const nsnet::Error& e) {
+        fail(InvalidEnvironment, "CNI_NETNS '" + env.netns + "': " + e.what());
+    }
 }
 
 // ---- ADD ------------------------------------------------------------------------------------------
@@ -460,12 +474,7 @@ void add_missing_address(nsnet::Link& l, const Prefix& p) {
 
 json do_add(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    nsnet::NetnsRef cont;
-    try {
-        cont = nsnet::NetnsRef::open_path(env.netns);
-    } catch (const nsnet::Error& e) {
-        fail(InvalidEnvironment, "CNI_NETNS '" + env.netns + "': " + e.what());
-    }
+    nsnet::NetnsRef cont = open_container_netns(env);
     if (nsnet::Link::find(cont, env.ifname))
         fail(InvalidEnvironment, "CNI_IFNAME '" + env.ifname + "' exists already in " + env.netns);
     const std::string veth = host_veth_name(env);
@@ -568,12 +577,7 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
 void do_check(const Env& env, Config& c) {
     if (!c.prev_result) fail(InvalidConfig, "CHECK needs 'prevResult' (the result of ADD)");
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    nsnet::NetnsRef cont;
-    try {
-        cont = nsnet::NetnsRef::open_path(env.netns);
-    } catch (const nsnet::Error& e) {
-        fail(InvalidEnvironment, "CNI_NETNS '" + env.netns + "': " + e.what());
-    }
+    nsnet::NetnsRef cont = open_container_netns(env);
     auto br = nsnet::Link::find(host, c.bridge);
     if (!br) fail(CheckFailed, "bridge '" + c.bridge + "' is missing");
     auto hv = nsnet::Link::find(host, host_veth_name(env));
