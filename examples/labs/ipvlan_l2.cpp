@@ -22,7 +22,7 @@ NSNET_LAB("ipvlan-l2", "IPVLAN / L2", [](lab::Context& ctx) {
     // ip link add ipvlan1 link ens41 type ipvlan mode l2
     std::optional<Ipvlan> first;
     try {
-        first.emplace(Ipvlan::create({.name = "ipvlan1", .parent = ens41, .mode = IpvlanMode::L2}));
+        first.emplace(Ipvlan::create(ns1, {.name = "ipvlan1", .parent = ens41, .mode = IpvlanMode::L2}));
     } catch (const Error& e) {
         if (!is_unknown_link_kind(e)) throw;
         for (const char* what : {"ns2 -> the internet host answers", "ns3 -> the internet host answers",
@@ -33,7 +33,7 @@ NSNET_LAB("ipvlan-l2", "IPVLAN / L2", [](lab::Context& ctx) {
     }
     auto& ipvlan1 = ctx.own(std::move(*first));
     // ip link add ipvlan2 link ens41 type ipvlan mode l2
-    auto& ipvlan2 = ctx.own(Ipvlan::create({.name = "ipvlan2", .parent = ens41, .mode = IpvlanMode::L2}));
+    auto& ipvlan2 = ctx.own(Ipvlan::create(ns1, {.name = "ipvlan2", .parent = ens41, .mode = IpvlanMode::L2}));
 
     // # 将两个接口分别移动到 ns2 和 ns3
     // ip link set ipvlan1 netns ns2

@@ -42,7 +42,7 @@ inline std::optional<IpvlanL3> ipvlan_l3_setup(Context& ctx, nsnet::IpvlanMode m
     // ip link add ipvlan1 link ens41 type ipvlan mode l3      (l3s for the L3S lab)
     std::optional<Ipvlan> first;
     try {
-        first.emplace(Ipvlan::create({.name = "ipvlan1", .parent = ens41, .mode = mode}));
+        first.emplace(Ipvlan::create(ns1, {.name = "ipvlan1", .parent = ens41, .mode = mode}));
     } catch (const Error& e) {
         if (!is_unknown_link_kind(e)) throw;
         for (const char* what : ipvlan_l3_checks) ctx.skip(what, e.what());
@@ -51,7 +51,7 @@ inline std::optional<IpvlanL3> ipvlan_l3_setup(Context& ctx, nsnet::IpvlanMode m
     }
     t.ipvlan1 = &ctx.own(std::move(*first));
     // ip link add ipvlan2 link ens41 type ipvlan mode l3
-    t.ipvlan2 = &ctx.own(Ipvlan::create({.name = "ipvlan2", .parent = ens41, .mode = mode}));
+    t.ipvlan2 = &ctx.own(Ipvlan::create(ns1, {.name = "ipvlan2", .parent = ens41, .mode = mode}));
 
     // # 将两个接口分别移动到 ns2 和 ns3
     // ip link set ipvlan1 netns ns2

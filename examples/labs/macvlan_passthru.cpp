@@ -22,13 +22,13 @@ NSNET_LAB("macvlan-passthru", "MACVLAN / Passthru", [](lab::Context& ctx) {
 
     // # 在 ns1 中创建 Passthru 模式的 macvlan 子接口
     // ip link add macvlan1 link ens41 type macvlan mode passthru
-    auto& macvlan1 = ctx.own(Macvlan::create({.name = "macvlan1", .parent = ens41, .mode = MacvlanMode::Passthru}));
+    auto& macvlan1 = ctx.own(Macvlan::create(ns1, {.name = "macvlan1", .parent = ens41, .mode = MacvlanMode::Passthru}));
 
     // # 尝试创建第二个 macvlan 子接口（会失败）
     // ip link add macvlan2 link ens41 type macvlan mode passthru
     // RTNETLINK answers: Invalid argument
     try {
-        auto second = Macvlan::create({.name = "macvlan2", .parent = ens41, .mode = MacvlanMode::Passthru});
+        auto second = Macvlan::create(ns1, {.name = "macvlan2", .parent = ens41, .mode = MacvlanMode::Passthru});
         ctx.check("a second macvlan on ens41 is refused", false, "the kernel accepted macvlan2");
     } catch (const Error& e) {
         std::string what = e.what();

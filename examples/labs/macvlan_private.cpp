@@ -16,8 +16,8 @@ NSNET_LAB("macvlan-private", "MACVLAN / Private", [](lab::Context& ctx) {
     // # 在 ns1 中创建两个 macvlan 子接口（ens41m1 和 ens41m2）
     // ip link add ens41m1 link ens41 type macvlan mode private
     // ip link add ens41m2 link ens41 type macvlan mode private
-    auto& m1 = ctx.own(Macvlan::create({.name = "ens41m1", .parent = ens41, .mode = MacvlanMode::Private}));
-    auto& m2 = ctx.own(Macvlan::create({.name = "ens41m2", .parent = ens41, .mode = MacvlanMode::Private}));
+    auto& m1 = ctx.own(Macvlan::create(ns1, {.name = "ens41m1", .parent = ens41, .mode = MacvlanMode::Private}));
+    auto& m2 = ctx.own(Macvlan::create(ns1, {.name = "ens41m2", .parent = ens41, .mode = MacvlanMode::Private}));
 
     // # 将子接口分别移动到 ns2 和 ns3
     // ip link set ens41m1 netns ns2

@@ -10,8 +10,9 @@
 // device is owned by its process.
 // Checks: the ping to 10.99.0.2 is answered by the lab's own code (it handled every request);
 // beyond: with the lab's code not reading, 10.99.0.2 does not answer (nobody else would).
-// With --keep the device is made persistent and left in nsl-ns1 (`ip -d link show tun0`: "tun type
-// tun pi off vnet_hdr off persist on"), but nothing answers 10.99.0.2 after the lab ended.
+// With --keep the device is kept (persist(): its fd closes with the kernel's persist flag set) and
+// left in nsl-ns1 (`ip -d link show tun0`: "tun type tun pi off vnet_hdr off persist on"), but
+// nothing answers 10.99.0.2 after the lab ended; Tun::open(ns, "tun0", TunMode::Tun) reattaches.
 #include <nsnet/tun.hpp>
 
 #include <atomic>

@@ -53,7 +53,7 @@ NSNET_LAB("vlan", "VLAN", [](lab::Context& ctx) {
     // ip link add link veth-ns1 name veth-ns1.100 type vlan id 100
     std::optional<Vlan> ns1_100;
     try {
-        ns1_100.emplace(Vlan::create({.name = "veth-ns1.100", .parent = veth.first(), .id = 100}));
+        ns1_100.emplace(Vlan::create(ns1, {.name = "veth-ns1.100", .parent = veth.first(), .id = 100}));
     } catch (const Error& e) {
         if (!is_unknown_link_kind(e)) throw;
         ctx.skip("ns1 -> 10.10.10.2 (veth-ns2.100, vlan 100) answers", e.what());
@@ -69,7 +69,7 @@ NSNET_LAB("vlan", "VLAN", [](lab::Context& ctx) {
 
     // ip netns exec ns2 bash
     // ip link add link veth-ns2 name veth-ns2.100 type vlan id 100
-    auto& vlan2 = ctx.own(Vlan::create({.name = "veth-ns2.100", .parent = veth.second(), .id = 100}));
+    auto& vlan2 = ctx.own(Vlan::create(ns2, {.name = "veth-ns2.100", .parent = veth.second(), .id = 100}));
     // ip address add 10.10.10.2/24 dev veth-ns2.100
     vlan2.add_address("10.10.10.2/24");
     // ip link set veth-ns2.100 up
@@ -92,7 +92,7 @@ NSNET_LAB("vlan", "VLAN", [](lab::Context& ctx) {
     // 10.20.20.1/24; ns2 holds 10.20.20.2/24 only on its untagged veth-ns2. Frames tagged 200
     // reach veth-ns2, which has no vlan 200 interface, and are dropped.
     // ip netns exec ns1 ip link add link veth-ns1 name veth-ns1.200 type vlan id 200
-    auto& vlan200 = ctx.own(Vlan::create({.name = "veth-ns1.200", .parent = veth.first(), .id = 200}));
+    auto& vlan200 = ctx.own(Vlan::create(ns1, {.name = "veth-ns1.200", .parent = veth.first(), .id = 200}));
     vlan200.add_address("10.20.20.1/24");
     vlan200.up();
     // ip netns exec ns2 ip address add 10.20.20.2/24 dev veth-ns2

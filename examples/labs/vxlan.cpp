@@ -53,8 +53,8 @@ NSNET_LAB("vxlan", "VXLAN", [](lab::Context& ctx) {
 
     // 在 ns1 中创建 VXLAN 接口 vx0，指定本地和远程 IP，并启用接口：
     // ip link add vx0 type vxlan id 100 local 172.16.0.10 remote 172.16.0.20 dev eth0 dstport 4789
-    auto& vx1 = ctx.own(nsnet::Vxlan::create(ns1, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.10"),
-                                                   .remote = IpAddress::parse("172.16.0.20"), .device = "eth0",
+    auto& vx1 = ctx.own(nsnet::Vxlan::create(ns1, {.name = "vx0", .vni = 100, .local = "172.16.0.10",
+                                                   .remote = "172.16.0.20", .device = "eth0",
                                                    .destination_port = 4789}));
     // ip address add 172.20.0.10/24 dev vx0
     vx1.add_address("172.20.0.10/24");
@@ -70,8 +70,8 @@ NSNET_LAB("vxlan", "VXLAN", [](lab::Context& ctx) {
 
     // 在 ns2 中创建 VXLAN 接口 vx0，指定本地和远程 IP，并启用接口：
     // ip link add vx0 type vxlan id 100 local 172.16.0.20 remote 172.16.0.10 dev eth0 dstport 4789
-    auto& vx2 = ctx.own(nsnet::Vxlan::create(ns2, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.20"),
-                                                   .remote = IpAddress::parse("172.16.0.10"), .device = "eth0",
+    auto& vx2 = ctx.own(nsnet::Vxlan::create(ns2, {.name = "vx0", .vni = 100, .local = "172.16.0.20",
+                                                   .remote = "172.16.0.10", .device = "eth0",
                                                    .destination_port = 4789}));
     // ip address add 172.20.0.20/24 dev vx0
     vx2.add_address("172.20.0.20/24");

@@ -72,12 +72,12 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
     underlay(ctx, ns1, ns2);
     // # Server A eth0 ip 1.1.1.1
     // ip link add vx0 type vxlan id 100 local 1.1.1.1 dev eth0 dstport 4789
-    auto& a1 = ctx.own(nsnet::Vxlan::create(ns1, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.10"),
+    auto& a1 = ctx.own(nsnet::Vxlan::create(ns1, {.name = "vx0", .vni = 100, .local = "172.16.0.10",
                                                   .device = "eth0", .destination_port = 4789}));
     // # Server B eth0 ip 2.2.2.2
     // ip link add vx0 type vxlan id 100 local 2.2.2.2 remote 1.1.1.1 dev eth0 dstport 4789
-    auto& b1 = ctx.own(nsnet::Vxlan::create(ns2, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.20"),
-                                                  .remote = IpAddress::parse("172.16.0.10"), .device = "eth0",
+    auto& b1 = ctx.own(nsnet::Vxlan::create(ns2, {.name = "vx0", .vni = 100, .local = "172.16.0.20",
+                                                  .remote = "172.16.0.10", .device = "eth0",
                                                   .destination_port = 4789}));
     // (the full example's overlay) ip address add 172.20.0.10/24 dev vx0; ip link set vx0 up   (A, then B .20)
     a1.add_address("172.20.0.10/24");
@@ -111,12 +111,12 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
     underlay(ctx, ns3, ns4);
     // # Server A eth0 ip 1.1.1.1
     // ip link add vx0 type vxlan id 100 local 1.1.1.1 remote 2.2.2.2 dev eth0 dstport 4789
-    auto& a2 = ctx.own(nsnet::Vxlan::create(ns3, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.10"),
-                                                  .remote = IpAddress::parse("172.16.0.20"), .device = "eth0",
+    auto& a2 = ctx.own(nsnet::Vxlan::create(ns3, {.name = "vx0", .vni = 100, .local = "172.16.0.10",
+                                                  .remote = "172.16.0.20", .device = "eth0",
                                                   .destination_port = 4789}));
     // # Server B eth0 ip 2.2.2.2
     // ip link add vx0 type vxlan id 100 local 2.2.2.2 dev eth0 dstport 4789
-    auto& b2 = ctx.own(nsnet::Vxlan::create(ns4, {.name = "vx0", .vni = 100, .local = IpAddress::parse("172.16.0.20"),
+    auto& b2 = ctx.own(nsnet::Vxlan::create(ns4, {.name = "vx0", .vni = 100, .local = "172.16.0.20",
                                                   .device = "eth0", .destination_port = 4789}));
     a2.add_address("172.20.0.10/24");
     a2.up();
@@ -163,7 +163,7 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
         cable.second().up();
         ctx.wait_until_up(cable.second());
         // ip netns exec hI ip link add vx0 type vxlan id 100 local 172.16.0.X dev eth0 dstport 4789
-        auto& v = ctx.own(nsnet::Vxlan::create(h, {.name = "vx0", .vni = 100, .local = IpAddress::parse(under),
+        auto& v = ctx.own(nsnet::Vxlan::create(h, {.name = "vx0", .vni = 100, .local = under,
                                                    .device = "eth0", .destination_port = 4789}));
         // ip netns exec hI ip address add 172.20.0.X/24 dev vx0; ip link set vx0 up
         v.add_address(over + "/24");

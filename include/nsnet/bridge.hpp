@@ -1,11 +1,13 @@
 // nsnet/bridge.hpp — Bridge: a Linux software switch, its ports and their options.
 //
-// Layer: typed objects. Bridge::create is `ip link add NAME type bridge [stp_state 1] ...`; ports
-// are any links of the same namespace (`ip link set PORT master BRIDGE`); port options (hairpin,
-// learning, flooding, isolation, STP cost/priority) are set as `ip link set PORT type bridge_slave
-// ...` does and read back from what the kernel holds (bridge_port_info). Addresses, up/down, MTU:
-// the Link interface. The destructor deletes the bridge (its ports are released, not deleted)
-// unless persisted; Bridge::ensure() is the create-or-reuse of a shared bridge and owns nothing.
+// Layer: typed objects. Bridge::create(ns, options) is `ip -n NS link add NAME type bridge
+// [stp_state 1] ...`; ports are any links of the same namespace (`ip link set PORT master BRIDGE`);
+// port options (hairpin, learning, flooding, isolation, STP cost/priority) are set as `ip link set
+// PORT type bridge_slave ...` does and read back from what the kernel holds (bridge_port_info).
+// Addresses, up/down, MTU: the Link interface. The owner deletes the bridge (its ports are released,
+// not deleted) unless persisted; Bridge::ensure() is the create-or-reuse of a shared bridge and owns
+// nothing. Look-ups and adoption follow link_kind.hpp: Bridge::get/find return a plain Link checked
+// to be a bridge, Bridge::adopt takes ownership of one (e.g. a bridge a previous run persisted).
 // Per-port VLANs (`bridge vlan add|del|show`, PVID/untagged) are add_vlan/remove_vlan/vlans.
 // Not covered: per-VLAN options (`bridge vlan set`), multicast router options; FDB entries are
 // fdb.hpp's.
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -39,7 +42,8 @@ using BridgePortOptions = rtnl::BridgePortConfig;
 
 // Options of `ip link add NAME type bridge ...`. Unset members keep the kernel's defaults
 // (STP off, forward_delay 15 s, hello_time 2 s, max_age 20 s, ageing_time 300 s, priority 32768).
-// Times have the kernel's resolution, 10 ms.
+// Times have the kernel's resolution, 10 ms: any std::chrono duration converts (15s, 1500ms);
+// one that is not a multiple of 10 ms is an InvalidArgument naming the field.
 struct BridgeOptions {
     std::string name{};
     std::optional<bool> stp{};                          // stp_state 0|1
@@ -64,14 +68,24 @@ inline std::optional<BridgePortInfo> bridge_port_info(const LinkInfo& link) { re
 // [priority N]. The port must be enslaved to a bridge already (else the kernel answers EOPNOTSUPP).
 NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options);
 
+namespace detail {
+inline constexpr LinkKind bridge_kind{"bridge", [](const LinkInfo& l) { return l.kind == "bridge"; }};
+}  // namespace detail
+
 class Bridge : public OwnedLink {
 public:
     Bridge() = default;
 
     // ip -n NS link add NAME type bridge [stp_state 0|1] [vlan_filtering 0|1] [forward_delay ..] ...
-    static Bridge create(const NetnsRef& netns, const BridgeOptions& o);
-    // Takes ownership of an existing bridge (checked), e.g. one a previous run persisted.
-    static Bridge adopt(Link link);
+    static Bridge create(const NetnsRef& ns, const BridgeOptions& o);
+    // ip -n NS link show NAME type bridge: a plain handle, checked to be a bridge (link_kind.hpp).
+    static Link get(const NetnsRef& ns, std::string_view name);
+    // Like get(), but nullopt when there is no link of that name.
+    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    // Takes ownership of an existing bridge (checked: InvalidArgument naming the link's real kind
+    // otherwise), e.g. one a previous run persisted.
+    static Bridge adopt(const NetnsRef& ns, std::string_view name);
+    static Bridge adopt(const Link& link);
     // The shared bridge of a network (what CNI's bridge plugin does on every ADD): the bridge named
     // o.name if there is one (checked to be a bridge, taken as it is: options are not re-applied),
     // else a new one made with `o`. Returns a plain handle that owns nothing: no destructor ever
@@ -79,7 +93,7 @@ public:
     // ensuring the same name at once both get the one bridge. A MAC given in o.mac stays the
     // bridge's MAC (IFLA_ADDRESS at creation: the kernel then no longer takes the lowest port MAC).
     //   Link br = Bridge::ensure(host, {.name = "cni0", .mac = MacAddress::parse("02:42:0a:58:00:01")});
-    static Link ensure(const NetnsRef& netns, const BridgeOptions& o);
+    static Link ensure(const NetnsRef& ns, const BridgeOptions& o);
 
     // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the bridge
     // settings given (name, mac and mtu are not bridge settings: rename(), set_mac(), set_mtu()).
@@ -143,8 +157,8 @@ NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& optio
 
 NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "create bridge");
-    if (!netns.valid()) invalid_argument("create bridge", o.name, "no namespace given (an empty NetnsRef)");
     rtnl::BridgeConfig cfg = config(o, "create bridge");
+    detail::require_netns(netns, "create bridge", o.name);
     rtnl::LinkCreate c{.name = o.name, .mac = o.mac, .mtu = o.mtu};
     auto msg = rtnl::bridge_new(c, cfg);
     return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
@@ -152,14 +166,35 @@ NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) 
     })));
 }
 
+NSNET_DECL Link Bridge::get(const NetnsRef& ns, std::string_view name) {
+    return detail::get_kind(ns, name, detail::bridge_kind);
+}
+
+NSNET_DECL std::optional<Link> Bridge::find(const NetnsRef& ns, std::string_view name) {
+    return detail::find_kind(ns, name, detail::bridge_kind);
+}
+
+NSNET_DECL Bridge Bridge::adopt(const NetnsRef& ns, std::string_view name) {
+    return Bridge(OwnedLink(get(ns, name)));
+}
+
+NSNET_DECL Bridge Bridge::adopt(const Link& link) {
+    (void)detail::require_kind(link, detail::bridge_kind, "adopt bridge");
+    return Bridge(OwnedLink(link));
+}
+
 NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "ensure bridge");
-    if (!netns.valid()) invalid_argument("ensure bridge", o.name, "no namespace given (an empty NetnsRef)");
+    (void)config(o, "ensure bridge");
+    detail::require_netns(netns, "ensure bridge", o.name);
     auto existing = [&]() -> std::optional<Link> {
         auto l = Link::find(netns, o.name);
-        if (l && !bridge_info(l->info()))
+        if (!l) return l;
+        LinkInfo info = l->info();
+        if (!detail::bridge_kind.is(info))
             throw Error(EEXIST, "ensure bridge", o.name, {},
-                        "a link named '" + o.name + "' exists in namespace " + netns.display_name() + " and is not a bridge");
+                        "a link named '" + o.name + "' exists in namespace " + netns.display_name() + " and is " +
+                            detail::kind_phrase(info) + ", not a bridge");
         return l;
     };
     if (auto l = existing()) return *l;
@@ -190,7 +225,7 @@ NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
 
 NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
     const std::string op = "delete bridge vlan " + std::to_string(vid);
-    if (vid < 1 || vid > 4094) invalid_argument(op, port.name(), "vid " + std::to_string(vid) + " is not in 1..4094");
+    if (vid < 1 || vid > 4094) invalid_argument(op, port.name(), "vid: " + std::to_string(vid) + " is not in 1..4094");
     const bool self = port == *this;
     if (!self) require_port(port, op.c_str());
     auto msg = rtnl::bridge_vlan_del(port.index(), vid, self);
@@ -211,15 +246,10 @@ NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
     return out;
 }
 
-NSNET_DECL Bridge Bridge::adopt(Link link) {
-    if (!bridge_info(link.info())) invalid_argument("adopt bridge", link.name(), "link '" + link.name() + "' is not a bridge");
-    return Bridge(OwnedLink(std::move(link)));
-}
-
 NSNET_DECL void Bridge::change(const BridgeOptions& o) {
     if (!o.name.empty() || o.mac || o.mtu)
         invalid_argument("change bridge", name_,
-                         "name, mac and mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
+                         "BridgeOptions.name, .mac and .mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
     rtnl::BridgeConfig cfg = config(o, "change bridge");
     if (cfg.empty()) return;
     try {
@@ -292,10 +322,11 @@ NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char*
         if (!t) return std::nullopt;
         auto ms = t->count();
         if (ms < 0 || ms / 10 > 0xffffffffLL)
-            invalid_argument(operation, o.name, std::string(what) + " " + std::to_string(ms) + " ms is out of range");
+            invalid_argument(operation, o.name,
+                             std::string("BridgeOptions.") + what + ": " + std::to_string(ms) + " ms is outside 0..42949672950 ms");
         if (ms % 10 != 0)
             invalid_argument(operation, o.name,
-                             std::string(what) + " " + std::to_string(ms) +
+                             std::string("BridgeOptions.") + what + ": " + std::to_string(ms) +
                                  " ms is not a multiple of 10 ms (the kernel counts in centiseconds)");
         return rtnl::Centiseconds(static_cast<std::uint32_t>(ms / 10));
     };

@@ -1,15 +1,19 @@
 // nsnet/ipvlan.hpp — Ipvlan: virtual interfaces sharing their parent's MAC address, told apart by IP.
 //
-// Layer: typed objects. Ipvlan::create is `ip link add NAME link PARENT type ipvlan mode l2|l3|l3s
-// [bridge|private|vepa]`, sent in the parent's namespace; with `.netns` the new link is placed in
-// another namespace by the same request. Many kernels (this project's development machines among
-// them) are built without ipvlan: creation then fails with EOPNOTSUPP, and the error says so
-// (is_unknown_link_kind() recognises it). The destructor deletes the link unless persisted.
+// Layer: typed objects. Ipvlan::create(ns, options) is `ip link add NAME link PARENT netns NS type
+// ipvlan mode l2|l3|l3s [bridge|private|vepa]`: the new link lives in `ns`; the parent is a Link in
+// its own namespace, where the request is sent (IFLA_NET_NS_FD places the new link in `ns` by the
+// same request). Many kernels (this project's development machines among them) are built without
+// ipvlan: creation then fails with EOPNOTSUPP, and the error says so (is_unknown_link_kind()
+// recognises it). The owner deletes the link unless persisted. Look-ups and adoption follow
+// link_kind.hpp: Ipvlan::get/find return a plain Link checked to be an ipvlan; after adopt,
+// parent() is read from the kernel.
 #pragma once
 
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
@@ -25,30 +29,42 @@ using IpvlanMode = rtnl::IpvlanMode;
 using IpvlanFlag = rtnl::IpvlanFlag;
 using IpvlanInfo = rtnl::IpvlanInfo;
 
-// Options of `ip link add NAME link PARENT [netns NS] [mtu N] type ipvlan mode MODE [FLAG]`.
+// Options of `ip link add NAME link PARENT [mtu N] type ipvlan mode MODE [FLAG]`.
 struct IpvlanOptions {
     std::string name{};
-    Link parent{};                          // link PARENT (required); the request is sent in its namespace
+    Link parent{};                          // link PARENT (required), a handle in its own namespace
     IpvlanMode mode = IpvlanMode::L2;       // mode l2|l3|l3s
     IpvlanFlag flag = IpvlanFlag::Bridge;   // bridge|private|vepa
-    NetnsRef netns{};                       // netns NS: place it there at once; empty: the parent's
     std::optional<std::uint32_t> mtu{};     // at most the parent's
 };
 
 // The ipvlan settings of a link as the kernel reports them; nullopt when it is not an ipvlan.
 inline std::optional<IpvlanInfo> ipvlan_info(const LinkInfo& link) { return rtnl::decode_ipvlan(link); }
 
+namespace detail {
+inline constexpr LinkKind ipvlan_kind{"ipvlan", [](const LinkInfo& l) { return l.kind == "ipvlan"; }};
+}  // namespace detail
+
 class Ipvlan : public OwnedLink {
 public:
     Ipvlan() = default;
 
-    // ip [-n PARENT_NS] link add NAME link PARENT [netns NS] type ipvlan mode MODE FLAG
-    static Ipvlan create(const IpvlanOptions& o);
+    // ip -n PARENT_NS link add NAME link PARENT netns NS type ipvlan mode MODE FLAG: the new link
+    // lives in `ns` (which may be the parent's namespace or another).
+    static Ipvlan create(const NetnsRef& ns, const IpvlanOptions& o);
 
-    // Takes ownership of an existing ipvlan (checked), e.g. one a previous run persisted.
-    static Ipvlan adopt(Link link);
+    // A plain handle, checked to be an ipvlan (link_kind.hpp).
+    static Link get(const NetnsRef& ns, std::string_view name);
+    // Like get(), but nullopt when there is no link of that name.
+    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    // Takes ownership of an existing ipvlan (checked: InvalidArgument naming the link's real kind
+    // otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
+    static Ipvlan adopt(const NetnsRef& ns, std::string_view name);
+    static Ipvlan adopt(const Link& link);
 
-    // The parent link as given at creation (empty after adopt()).
+    // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
+    // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
+    // a named one).
     const Link& parent() const noexcept { return parent_; }
 
     // The ipvlan's settings as the kernel holds them now.
@@ -70,32 +86,34 @@ private:
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL Ipvlan Ipvlan::create(const IpvlanOptions& o) {
+NSNET_DECL Ipvlan Ipvlan::create(const NetnsRef& ns, const IpvlanOptions& o) {
     validate_interface_name(o.name, "create ipvlan");
-    if (!o.parent.valid()) invalid_argument("create ipvlan", o.name, "no parent link given (.parent)");
-    const NetnsRef& home = o.parent.netns();
-    if (o.mtu) {
-        LinkInfo p = o.parent.info();
-        if (*o.mtu > p.mtu)
-            invalid_argument("create ipvlan", o.name, "mtu " + std::to_string(*o.mtu) + " exceeds the mtu of parent '" +
-                                                          p.name + "' (" + std::to_string(p.mtu) + ")");
-    }
-    rtnl::LinkCreate c{.name = o.name, .parent = o.parent.index(), .mtu = o.mtu};
-    NetnsRef target = home;
-    if (o.netns.valid() && !(o.netns == home)) {
-        c.netns_fd = o.netns.fd();
-        target = o.netns;
-    }
-    auto msg = rtnl::ipvlan_new(c, {.mode = o.mode, .flag = o.flag});
-    Link made = detail::create_link(home, msg, "create ipvlan", o.name, target, [&](const Error& e) { return explain(e, o.parent); });
+    detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mtu = o.mtu}, "IpvlanOptions",
+                                                      "create ipvlan");
+    auto msg = rtnl::ipvlan_new(sc.link, {.mode = o.mode, .flag = o.flag});
+    Link made = detail::create_link(sc.home, msg, "create ipvlan", o.name, ns, [&](const Error& e) { return explain(e, o.parent); });
     Ipvlan v{OwnedLink(std::move(made))};
     v.parent_ = o.parent;
     return v;
 }
 
-NSNET_DECL Ipvlan Ipvlan::adopt(Link link) {
-    if (!ipvlan_info(link.info())) invalid_argument("adopt ipvlan", link.name(), "link '" + link.name() + "' is not an ipvlan");
-    return Ipvlan{OwnedLink(std::move(link))};
+NSNET_DECL Link Ipvlan::get(const NetnsRef& ns, std::string_view name) {
+    return detail::get_kind(ns, name, detail::ipvlan_kind);
+}
+
+NSNET_DECL std::optional<Link> Ipvlan::find(const NetnsRef& ns, std::string_view name) {
+    return detail::find_kind(ns, name, detail::ipvlan_kind);
+}
+
+NSNET_DECL Ipvlan Ipvlan::adopt(const NetnsRef& ns, std::string_view name) {
+    return adopt(get(ns, name));
+}
+
+NSNET_DECL Ipvlan Ipvlan::adopt(const Link& link) {
+    LinkInfo info = detail::require_kind(link, detail::ipvlan_kind, "adopt ipvlan");
+    Ipvlan v{OwnedLink(link)};
+    v.parent_ = detail::parent_of(link, info);
+    return v;
 }
 
 NSNET_DECL IpvlanInfo Ipvlan::settings() const {

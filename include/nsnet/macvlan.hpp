@@ -1,17 +1,21 @@
 // nsnet/macvlan.hpp — Macvlan: virtual interfaces with their own MAC addresses on one parent link.
 //
-// Layer: typed objects. Macvlan::create is `ip link add NAME link PARENT type macvlan mode MODE`
-// (or macvtap): the request goes to the parent's namespace, and with `.netns` the new link is
-// placed in another namespace by the same request (IFLA_NET_NS_FD), so it never appears in the
-// parent's. The kernel's settings are read back with settings() / macvlan_info(). A refusal
-// because of passthru (the parent already has a passthru macvlan, or passthru asked for a parent
-// that has macvlans) is explained in the error. The destructor deletes the link unless persisted
-// (and tolerates it being gone with its namespace or its parent).
+// Layer: typed objects. Macvlan::create(ns, options) is `ip link add NAME link PARENT netns NS
+// type macvlan mode MODE` (or macvtap): the new link lives in `ns`; the parent is a Link in its own
+// namespace. The request goes to the parent's namespace, and when `ns` is another one the same
+// request places the new link there (IFLA_NET_NS_FD), so it never appears in the parent's. The
+// kernel's settings are read back with settings() / macvlan_info(). A refusal because of passthru
+// (the parent already has a passthru macvlan, or passthru asked for a parent that has macvlans) is
+// explained in the error. The owner deletes the link unless persisted (and tolerates it being gone
+// with its namespace or its parent). Look-ups and adoption follow link_kind.hpp: Macvlan::get/find
+// return a plain Link checked to be a macvlan or macvtap; after adopt, parent() is read from the
+// kernel.
 #pragma once
 
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -27,12 +31,11 @@ namespace nsnet {
 using MacvlanMode = rtnl::MacvlanMode;
 using MacvlanInfo = rtnl::MacvlanInfo;
 
-// Options of `ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] type macvlan mode MODE`.
+// Options of `ip link add NAME link PARENT [address MAC] [mtu N] type macvlan mode MODE`.
 struct MacvlanOptions {
     std::string name{};
-    Link parent{};                          // link PARENT (required); the request is sent in its namespace
+    Link parent{};                          // link PARENT (required), a handle in its own namespace
     std::optional<MacvlanMode> mode{};      // mode MODE; unset: the kernel's default, vepa
-    NetnsRef netns{};                       // netns NS: place the macvlan there at once; empty: the parent's
     std::optional<MacAddress> mac{};        // address MAC; unset: random (passthru: the parent's)
     std::optional<std::uint32_t> mtu{};     // at most the parent's
     bool nopromisc = false;                 // passthru only: do not put the parent in promiscuous mode
@@ -43,17 +46,30 @@ struct MacvlanOptions {
 // The macvlan settings of a link as the kernel reports them; nullopt when it is not a macvlan/macvtap.
 inline std::optional<MacvlanInfo> macvlan_info(const LinkInfo& link) { return rtnl::decode_macvlan(link); }
 
+namespace detail {
+inline constexpr LinkKind macvlan_kind{"macvlan", [](const LinkInfo& l) { return l.kind == "macvlan" || l.kind == "macvtap"; }};
+}  // namespace detail
+
 class Macvlan : public OwnedLink {
 public:
     Macvlan() = default;
 
-    // ip [-n PARENT_NS] link add NAME link PARENT [netns NS] type macvlan|macvtap [mode MODE] ...
-    static Macvlan create(const MacvlanOptions& o);
+    // ip -n PARENT_NS link add NAME link PARENT netns NS type macvlan|macvtap [mode MODE] ...: the
+    // new link lives in `ns` (which may be the parent's namespace or another).
+    static Macvlan create(const NetnsRef& ns, const MacvlanOptions& o);
 
-    // Takes ownership of an existing macvlan/macvtap (checked), e.g. one a previous run persisted.
-    static Macvlan adopt(Link link);
+    // A plain handle, checked to be a macvlan or macvtap (link_kind.hpp).
+    static Link get(const NetnsRef& ns, std::string_view name);
+    // Like get(), but nullopt when there is no link of that name.
+    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    // Takes ownership of an existing macvlan/macvtap (checked: InvalidArgument naming the link's real
+    // kind otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
+    static Macvlan adopt(const NetnsRef& ns, std::string_view name);
+    static Macvlan adopt(const Link& link);
 
-    // The parent link as given at creation (a handle in the parent's namespace; empty after adopt()).
+    // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
+    // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
+    // a named one).
     const Link& parent() const noexcept { return parent_; }
 
     // The macvlan's settings as the kernel holds them now (the macvlan part of ip -d link show).
@@ -80,31 +96,20 @@ private:
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL Macvlan Macvlan::create(const MacvlanOptions& o) {
+NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) {
     const char* op = o.tap ? "create macvtap" : "create macvlan";
     validate_interface_name(o.name, op);
-    if (!o.parent.valid()) invalid_argument(op, o.name, "no parent link given (.parent)");
     bool source = o.mode && *o.mode == MacvlanMode::Source;
     if (!o.source_macs.empty() && !source)
-        invalid_argument(op, o.name, "source MACs are only used in mode source");
+        invalid_argument(op, o.name, "MacvlanOptions.source_macs: only used in mode source");
     if (o.nopromisc && !(o.mode && *o.mode == MacvlanMode::Passthru))
-        invalid_argument(op, o.name, "nopromisc is only used in mode passthru");
-    const NetnsRef& home = o.parent.netns();
-    if (o.mtu) {
-        LinkInfo p = o.parent.info();
-        if (*o.mtu > p.mtu)
-            invalid_argument(op, o.name, "mtu " + std::to_string(*o.mtu) + " exceeds the mtu of parent '" + p.name +
-                                             "' (" + std::to_string(p.mtu) + ")");
-    }
-    rtnl::LinkCreate c{.name = o.name, .parent = o.parent.index(), .mac = o.mac, .mtu = o.mtu};
-    NetnsRef target = home;
-    if (o.netns.valid() && !(o.netns == home)) {
-        c.netns_fd = o.netns.fd();
-        target = o.netns;
-    }
+        invalid_argument(op, o.name, "MacvlanOptions.nopromisc: only used in mode passthru");
+    if (o.mac) validate_link_mac(*o.mac, op, o.name);
+    detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mac = o.mac, .mtu = o.mtu},
+                                                      "MacvlanOptions", op);
     rtnl::MacvlanConfig cfg{.mode = o.mode, .nopromisc = o.nopromisc, .source_macs = o.source_macs};
-    auto msg = rtnl::macvlan_new(c, cfg, o.tap);
-    Link made = detail::create_link(home, msg, op, o.name, target, [&](const Error& e) {
+    auto msg = rtnl::macvlan_new(sc.link, cfg, o.tap);
+    Link made = detail::create_link(sc.home, msg, op, o.name, ns, [&](const Error& e) {
         return explain(e, o.parent, o.mode.value_or(MacvlanMode::Vepa));
     });
     Macvlan m{OwnedLink(std::move(made))};
@@ -113,11 +118,23 @@ NSNET_DECL Macvlan Macvlan::create(const MacvlanOptions& o) {
     return m;
 }
 
-NSNET_DECL Macvlan Macvlan::adopt(Link link) {
-    auto m = macvlan_info(link.info());
-    if (!m) invalid_argument("adopt macvlan", link.name(), "link '" + link.name() + "' is not a macvlan");
-    Macvlan v{OwnedLink(std::move(link))};
-    v.tap_ = m->tap;
+NSNET_DECL Link Macvlan::get(const NetnsRef& ns, std::string_view name) {
+    return detail::get_kind(ns, name, detail::macvlan_kind);
+}
+
+NSNET_DECL std::optional<Link> Macvlan::find(const NetnsRef& ns, std::string_view name) {
+    return detail::find_kind(ns, name, detail::macvlan_kind);
+}
+
+NSNET_DECL Macvlan Macvlan::adopt(const NetnsRef& ns, std::string_view name) {
+    return adopt(get(ns, name));
+}
+
+NSNET_DECL Macvlan Macvlan::adopt(const Link& link) {
+    LinkInfo info = detail::require_kind(link, detail::macvlan_kind, "adopt macvlan");
+    Macvlan v{OwnedLink(link)};
+    v.parent_ = detail::parent_of(link, info);
+    v.tap_ = info.kind == "macvtap";
     return v;
 }
 

@@ -11,11 +11,23 @@
 //
 // The device is born inside the given namespace: /dev/net/tun is opened and attached
 // (TUNSETIFF) on a short-lived thread that has entered it (NetnsRef::run); the caller's thread
-// never moves. A process-owned device (the default) exists while the object's fds are open; a
-// `persistent` one (TUNSETPERSIST, like `ip tuntap add`) survives them. Either way the destructor
-// deletes the device unless persist() was called (which also makes a process-owned device
-// persistent, so it outlives the process). An existing device of the same name is an error
-// (IFF_TUN_EXCL), never silently attached to. Multi-queue devices have one fd per queue.
+// never moves. create() never attaches to an existing device of the same name (IFF_TUN_EXCL: an
+// error). Multi-queue devices have one fd per queue.
+//
+// Two different things keep a device, and they have different names:
+//   - persist() (as for every owner): keep the kernel device after this object is gone. The owner
+//     then does not delete it, and a device that create() made is given the kernel's TUNSETPERSIST
+//     flag when the fds close, so it also outlives this process.
+//   - "outlive fds" (TunOptions::outlive_fds, set_outlive_fds(), TunInfo::outlives_fds): the
+//     kernel's TUNSETPERSIST flag itself (`ip tuntap add` sets it): the device does not go away
+//     when the last fd closes. Without it (the default) a device lives while its fds are open.
+// Either way the owner deletes the device when it is destroyed, unless persist()ed.
+//
+// A later process finds a kept device again: Tun::open(ns, name, mode) attaches new fds to it (no
+// IFF_TUN_EXCL; checked to be a TUN or TAP of that mode, with its pi/vnet_hdr/multi-queue flags as
+// the kernel holds them) without taking ownership; Tun::adopt(ns, name, mode) does the same and
+// owns it (deletes it unless persisted). Tun::get/find return a plain Link checked to be a TUN/TAP
+// device (link_kind.hpp); Link::remove(ns, name) deletes one.
 //
 // The fds are non-blocking: read() waits with poll() up to a timeout, try_read() never waits, and
 // fd() can go into the caller's own poll loop. It does not parse packets (packet_info/vnet_hdr
@@ -41,7 +53,9 @@
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
 #include "nsnet/detail/sys.hpp"
+#include "nsnet/detail/thread_netns.hpp"
 #include "nsnet/link.hpp"
+#include "nsnet/link_kind.hpp"
 #include "nsnet/rtnl/tun.hpp"
 
 namespace nsnet {
@@ -53,13 +67,25 @@ using TunInfo = rtnl::TunInfo;
 struct TunOptions {
     std::string name{};              // "" lets the kernel pick tun0, tun1, ... (tap%d for TAP)
     TunMode mode = TunMode::Tun;
-    bool persistent = false;         // TUNSETPERSIST: the device does not depend on the fds
+    bool outlive_fds = false;        // TUNSETPERSIST: the device stays when the fds close
     bool packet_info = false;        // prepend struct tun_pi to every packet (ip's `pi`)
     bool vnet_hdr = false;           // prepend struct virtio_net_hdr (ip's `vnet_hdr`)
-    unsigned queues = 1;             // > 1: a multi-queue device, one fd per queue
-    std::optional<unsigned> owner{}; // uid allowed to attach later (TUNSETOWNER)
-    std::optional<unsigned> group{}; // gid allowed to attach later (TUNSETGROUP)
+    unsigned queues = 1;             // > 1: a multi-queue device, one fd per queue (1..256)
+    std::optional<unsigned> user{};  // `user U`: uid allowed to attach later (TUNSETOWNER)
+    std::optional<unsigned> group{}; // `group G`: gid allowed to attach later (TUNSETGROUP)
 };
+
+namespace detail {
+inline constexpr LinkKind tuntap_kind{"tun or tap", [](const LinkInfo& l) { return l.kind == "tun"; }};
+inline constexpr LinkKind tun_kind{"tun", [](const LinkInfo& l) {
+    auto t = rtnl::decode_tun(l);
+    return t && t->mode == TunMode::Tun;
+}};
+inline constexpr LinkKind tap_kind{"tap", [](const LinkInfo& l) {
+    auto t = rtnl::decode_tun(l);
+    return t && t->mode == TunMode::Tap;
+}};
+}  // namespace detail
 
 class Tun : public OwnedLink {
 public:
@@ -68,17 +94,29 @@ public:
 
     Tun() = default;
 
-    // Creates the device inside `netns` and attaches this process to it.
-    static Tun create(const NetnsRef& netns, const TunOptions& o);
+    // Creates the device inside `ns` and attaches this process to it.
+    static Tun create(const NetnsRef& ns, const TunOptions& o);
+    // Attaches `queues` new fds to an existing device (one a previous process kept), checked to be
+    // a TUN/TAP device of `mode`: InvalidArgument naming its real kind otherwise. Does not own it:
+    // the device stays when this object is gone (if it outlives its fds; Tun::adopt owns it).
+    // A device whose fd another process holds (not multi-queue) is Error(EBUSY).
+    static Tun open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
+    // Like open(), and takes ownership: the owner deletes the device unless persist()ed.
+    static Tun adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
+    // A plain handle, checked to be a TUN or TAP device (link_kind.hpp).
+    static Link get(const NetnsRef& ns, std::string_view name);
+    // Like get(), but nullopt when there is no link of that name.
+    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
 
-    Tun(Tun&&) noexcept = default;
+    Tun(Tun&& o) noexcept;
     Tun& operator=(Tun&& o) noexcept;
     ~Tun();
 
     // The fd of queue `queue` (non-blocking), for the caller's own poll loop.
     int fd(std::size_t queue = 0) const;
     std::size_t queues() const noexcept { return fds_.size(); }
-    bool persistent() const noexcept { return persistent_; }
+    // Whether the device carries the kernel's TUNSETPERSIST flag (as this object last set or saw it).
+    bool outlives_fds() const noexcept { return outlive_fds_; }
 
     // Reads one packet into `buffer`, waiting up to `timeout` (negative: forever). Returns its size,
     // or nullopt when nothing arrived in time. A packet larger than the buffer is truncated.
@@ -95,21 +133,24 @@ public:
     // ip -d link show NAME: the tun settings the kernel reports.
     TunInfo settings() const;
 
-    // ip tuntap's persist flag (TUNSETPERSIST): a persistent device does not depend on the fds.
-    void set_persistent(bool on);
-    // Keep the device after this object (and this process) is gone: makes it persistent first.
-    // Never throws (labs call it from cleanup code): should TUNSETPERSIST fail, the device still
-    // goes away with the fds.
-    void persist() noexcept;
-    // Closes the fds. A process-owned device disappears with them; a persistent one stays
-    // (and is still deleted by the destructor unless persist()ed).
-    void close();
+    // ip tuntap's persist flag (TUNSETPERSIST) on or off: whether the device stays when the last fd
+    // closes. Not ownership: the owner still deletes the device unless persist()ed.
+    void set_outlive_fds(bool on);
+    // Closes the fds. A device made by create() that was persist()ed (or release()d) is first
+    // given TUNSETPERSIST, so that it stays; else a device that does not outlive its fds
+    // disappears with them. One that outlives them stays (and is still deleted by the owner
+    // unless persist()ed).
+    void close() noexcept;
 
 private:
+    explicit Tun(OwnedLink link) : OwnedLink(std::move(link)) {}
     void check_queue(std::size_t queue, const char* op) const;
+    // open() and adopt(): attach to an existing device.
+    static Tun attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op);
 
     std::vector<detail::UniqueFd> fds_{};
-    bool persistent_ = false;
+    bool outlive_fds_ = false;
+    detail::ProcessOwned made_{};  // create() made the device, in this process (not in a fork child)
 };
 
 #if NSNET_DEFINITIONS
@@ -119,8 +160,8 @@ NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
     const std::string op = "create " + kind;
     if (!o.name.empty()) validate_interface_name(o.name, op);
     if (o.queues < 1 || o.queues > 256)
-        invalid_argument(op, o.name, "queue count " + std::to_string(o.queues) + " is outside 1..256");
-    if (!netns.valid()) invalid_argument(op, o.name, "no namespace given (an empty NetnsRef)");
+        invalid_argument(op, o.name, "TunOptions.queues: " + std::to_string(o.queues) + " is outside 1..256");
+    detail::require_netns(netns, op, o.name);
     rtnl::TunRequest req{.name = o.name, .mode = o.mode, .packet_info = o.packet_info, .vnet_hdr = o.vnet_hdr,
                          .multi_queue = o.queues > 1};
 
@@ -148,41 +189,108 @@ NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
             if (q == 0) m.name = std::string(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
         }
         int fd = m.fds.front().get();
-        if (o.owner && ::ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(*o.owner)) != 0)
-            throw Error(errno, op, m.name, {}, "TUNSETOWNER " + std::to_string(*o.owner));
+        if (o.user && ::ioctl(fd, TUNSETOWNER, static_cast<unsigned long>(*o.user)) != 0)
+            throw Error(errno, op, m.name, {}, "TunOptions.user: TUNSETOWNER " + std::to_string(*o.user));
         if (o.group && ::ioctl(fd, TUNSETGROUP, static_cast<unsigned long>(*o.group)) != 0)
-            throw Error(errno, op, m.name, {}, "TUNSETGROUP " + std::to_string(*o.group));
+            throw Error(errno, op, m.name, {}, "TunOptions.group: TUNSETGROUP " + std::to_string(*o.group));
         // Last: until here, an exception closes the fds and with them the device.
-        if (o.persistent && ::ioctl(fd, TUNSETPERSIST, 1UL) != 0)
-            throw Error(errno, op, m.name, {}, "TUNSETPERSIST");
+        if (o.outlive_fds && ::ioctl(fd, TUNSETPERSIST, 1UL) != 0)
+            throw Error(errno, op, m.name, {}, "TunOptions.outlive_fds: TUNSETPERSIST");
         return m;
     });
 
-    Tun t;
-    t.fds_ = std::move(made.fds);
-    t.persistent_ = o.persistent;
+    Link link{};
     try {
-        static_cast<OwnedLink&>(t) = OwnedLink(Link::get(netns, made.name));
+        link = Link::get(netns, made.name);
     } catch (...) {
-        if (o.persistent) ::ioctl(t.fds_.front().get(), TUNSETPERSIST, 0UL);
+        if (o.outlive_fds) ::ioctl(made.fds.front().get(), TUNSETPERSIST, 0UL);
         throw;
     }
+    Tun t{OwnedLink(std::move(link))};
+    t.fds_ = std::move(made.fds);
+    t.outlive_fds_ = o.outlive_fds;
+    t.made_ = true;
     return t;
 }
 
+NSNET_DECL Tun Tun::open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
+    Tun t = attach(ns, name, mode, queues, std::string("open ") + (mode == TunMode::Tap ? "tap" : "tun"));
+    t.persist();  // not ours: made_ is false, so this only stops the owner from deleting it
+    return t;
+}
+
+NSNET_DECL Tun Tun::adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
+    return attach(ns, name, mode, queues, std::string("adopt ") + (mode == TunMode::Tap ? "tap" : "tun"));
+}
+
+NSNET_DECL Link Tun::get(const NetnsRef& ns, std::string_view name) {
+    return detail::get_kind(ns, name, detail::tuntap_kind);
+}
+
+NSNET_DECL std::optional<Link> Tun::find(const NetnsRef& ns, std::string_view name) {
+    return detail::find_kind(ns, name, detail::tuntap_kind);
+}
+
+NSNET_DECL Tun Tun::attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op) {
+    const std::string shown(name);
+    validate_interface_name(name, op);
+    if (queues < 1 || queues > 256) invalid_argument(op, shown, "queues: " + std::to_string(queues) + " is outside 1..256");
+    detail::require_netns(ns, op, shown);
+    Link link = Link::get(ns, name);
+    LinkInfo info = detail::require_kind(link, mode == TunMode::Tap ? detail::tap_kind : detail::tun_kind, op);
+    rtnl::TunInfo settings = *rtnl::decode_tun(info);
+    if (queues > 1 && !settings.multi_queue)
+        invalid_argument(op, shown, "queues: " + std::to_string(queues) + ", but '" + shown + "' is not a multi-queue device");
+    // The device's own flags: TUNSETIFF on an existing device must repeat its multi_queue flag, and
+    // would change its pi/vnet_hdr flags to whatever it is given. No IFF_TUN_EXCL: attach, not create.
+    rtnl::TunRequest req{.name = shown, .mode = mode, .packet_info = settings.packet_info, .vnet_hdr = settings.vnet_hdr,
+                         .multi_queue = settings.multi_queue};
+    std::vector<detail::UniqueFd> fds = ns.run([&] {
+        std::vector<detail::UniqueFd> out{};
+        for (unsigned q = 0; q < queues; ++q) {
+            int fd = detail::sys_call(detail::Call::open,
+                                      [] { return ::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK); });
+            if (fd < 0) throw Error(errno, op, shown, {}, "cannot open /dev/net/tun");
+            out.emplace_back(fd);
+            ifreq ifr = rtnl::tun_request(req);
+            if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+                int err = errno;
+                if (err == EBUSY)
+                    throw Error(EBUSY, op, shown, {}, "the device is attached to another fd already (it is not multi-queue)");
+                if (err == EPERM)
+                    throw Error(EPERM, op, shown, {}, "TUNSETIFF: the device's user/group does not admit this process");
+                throw Error(err, op, shown, {}, "TUNSETIFF (queue " + std::to_string(q) + ")");
+            }
+        }
+        return out;
+    });
+    // Without IFF_TUN_EXCL, TUNSETIFF creates a device when none has the name: if the one looked at
+    // went meanwhile, the fds now hold a new one, which goes away with them.
+    auto now = Link::find(ns, name);
+    if (!now || now->index() != link.index())
+        throw Error(ENODEV, op, shown, {}, "the device was deleted while it was being opened");
+    Tun t{OwnedLink(std::move(link))};
+    t.fds_ = std::move(fds);
+    t.outlive_fds_ = settings.outlives_fds;
+    return t;
+}
+
+NSNET_DECL Tun::Tun(Tun&& o) noexcept
+    : OwnedLink(std::move(o)), fds_(std::move(o.fds_)), outlive_fds_(o.outlive_fds_), made_(std::exchange(o.made_, false)) {}
+
 NSNET_DECL Tun& Tun::operator=(Tun&& o) noexcept {
     if (this != &o) {
-        destroy();  // delete our device before taking the other's
-        fds_.clear();
-        OwnedLink::operator=(std::move(o));
+        close();  // our device: kept (TUNSETPERSIST) if persisted, or gone with the fds
+        OwnedLink::operator=(std::move(o));  // deletes our device if still owned
         fds_ = std::move(o.fds_);
-        persistent_ = o.persistent_;
+        outlive_fds_ = o.outlive_fds_;
+        made_ = std::exchange(o.made_, false);
     }
     return *this;
 }
 
 NSNET_DECL Tun::~Tun() {
-    destroy();  // first delete the device (if ours), then close the fds
+    close();  // then the owner deletes the device, if it still owns it
 }
 
 NSNET_DECL int Tun::fd(std::size_t queue) const {
@@ -204,9 +312,9 @@ NSNET_DECL std::optional<std::size_t> Tun::read(std::span<std::byte> buffer, std
         }
         pollfd p{fds_[queue].get(), POLLIN, 0};
         int r = detail::sys_call(detail::Call::other, [&] { return ::poll(&p, 1, wait_ms); });
-        if (r < 0) throw_errno("wait for packet", name_);
+        if (r < 0) throw_errno("wait for packet", name());
         if (r > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)) && !(p.revents & POLLIN))
-            throw Error(EBADFD, "read packet", name_, {}, "the device is gone (deleted, or its namespace was)");
+            throw Error(EBADFD, "read packet", name(), {}, "the device is gone (deleted, or its namespace was)");
     }
 }
 
@@ -223,7 +331,7 @@ NSNET_DECL std::optional<std::size_t> Tun::try_read(std::span<std::byte> buffer,
     ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(fds_[queue].get(), buffer.data(), buffer.size()); });
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
-    throw_errno("read packet", name_);
+    throw_errno("read packet", name());
 }
 
 NSNET_DECL void Tun::write(std::span<const std::byte> packet, std::size_t queue) {
@@ -231,46 +339,39 @@ NSNET_DECL void Tun::write(std::span<const std::byte> packet, std::size_t queue)
     ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::write(fds_[queue].get(), packet.data(), packet.size()); });
     if (n < 0) {
         int err = errno;
-        throw Error(err, "write packet", name_, {},
+        throw Error(err, "write packet", name(), {},
                     err == EIO ? "the device is down" : std::to_string(packet.size()) + " bytes");
     }
     if (static_cast<std::size_t>(n) != packet.size())
-        throw Error(EMSGSIZE, "write packet", name_, {}, "short write: " + std::to_string(n) + " of " + std::to_string(packet.size()));
+        throw Error(EMSGSIZE, "write packet", name(), {}, "short write: " + std::to_string(n) + " of " + std::to_string(packet.size()));
 }
 
 NSNET_DECL TunInfo Tun::settings() const {
     auto t = rtnl::decode_tun(info());
-    if (!t) throw Error(EINVAL, "read tun settings", name_, {}, "the link is not a tun/tap device");
+    if (!t) throw Error(EINVAL, "read tun settings", name(), {}, "the link is not a tun/tap device");
     return *t;
 }
 
-NSNET_DECL void Tun::set_persistent(bool on) {
-    if (fds_.empty()) throw Error(EBADF, "set tun persist flag", name_, {}, "the tun fds are closed");
-    if (::ioctl(fds_.front().get(), TUNSETPERSIST, on ? 1UL : 0UL) != 0) throw_errno("set tun persist flag", name_);
-    persistent_ = on;
+NSNET_DECL void Tun::set_outlive_fds(bool on) {
+    const char* op = on ? "set tun persist flag (outlive fds)" : "clear tun persist flag (outlive fds)";
+    if (fds_.empty()) throw Error(EBADF, op, name(), {}, "the tun fds are closed");
+    if (::ioctl(fds_.front().get(), TUNSETPERSIST, on ? 1UL : 0UL) != 0) throw_errno(op, name());
+    outlive_fds_ = on;
 }
 
-NSNET_DECL void Tun::persist() noexcept {
-    if (!persistent_ && !fds_.empty()) {
-        try {
-            set_persistent(true);
-        } catch (...) {
-        }
-    }
-    OwnedLink::persist();
-}
-
-NSNET_DECL void Tun::close() {
+NSNET_DECL void Tun::close() noexcept {
+    // Kept (persisted or released) by the process that made it: the device must outlive the fds.
+    // A device deleted meanwhile answers EBADFD, ignored; a fork child's copy (made_ false there)
+    // changes nothing.
+    if (made_ && !owned() && !outlive_fds_ && !fds_.empty())
+        if (::ioctl(fds_.front().get(), TUNSETPERSIST, 1UL) == 0) outlive_fds_ = true;
     fds_.clear();
-    if (!persistent_) {
-        owned_ = false;
-        index_ = 0;
-    }
+    made_ = false;
 }
 
 NSNET_DECL void Tun::check_queue(std::size_t queue, const char* op) const {
     if (queue >= fds_.size())
-        throw Error(EBADF, op, name_, {},
+        throw Error(EBADF, op, name(), {},
                     fds_.empty() ? std::string("the tun fds are closed")
                                  : "queue " + std::to_string(queue) + " of " + std::to_string(fds_.size()));
 }

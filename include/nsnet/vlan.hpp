@@ -1,16 +1,19 @@
 // nsnet/vlan.hpp — Vlan: an 802.1Q / 802.1ad tagged interface on a parent link.
 //
-// Layer: typed objects. Vlan::create is `ip link add NAME link PARENT type vlan [protocol P] id ID`,
-// sent in the parent's namespace; with `.netns` the new link is placed in another namespace by the
-// same request. An id outside 1..4094 is rejected with an InvalidArgument naming it before
-// anything is sent. Kernels without 8021q (this project's development machines) answer EOPNOTSUPP;
-// the error says so (is_unknown_link_kind() recognises it). The destructor deletes the link
-// unless persisted.
+// Layer: typed objects. Vlan::create(ns, options) is `ip link add NAME link PARENT netns NS type
+// vlan [protocol P] id ID`: the new link lives in `ns`; the parent is a Link in its own namespace,
+// where the request is sent (IFLA_NET_NS_FD places the new link in `ns` by the same request). An id
+// outside 1..4094 is rejected with an InvalidArgument naming the field before anything is sent.
+// Kernels without 8021q (this project's development machines) answer EOPNOTSUPP; the error says so
+// (is_unknown_link_kind() recognises it). The owner deletes the link unless persisted. Look-ups and
+// adoption follow link_kind.hpp: Vlan::get/find return a plain Link checked to be a vlan; after
+// adopt, parent() is read from the kernel.
 #pragma once
 
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/error.hpp"
@@ -25,13 +28,12 @@ namespace nsnet {
 using VlanProtocol = rtnl::VlanProtocol;
 using VlanInfo = rtnl::VlanInfo;
 
-// Options of `ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] type vlan [protocol P] id ID`.
+// Options of `ip link add NAME link PARENT [address MAC] [mtu N] type vlan [protocol P] id ID`.
 struct VlanOptions {
     std::string name{};                       // e.g. "veth-ns1.100"
-    Link parent{};                            // link PARENT (required); the request is sent in its namespace
+    Link parent{};                            // link PARENT (required), a handle in its own namespace
     int id = 0;                               // id 1..4094 (required)
     std::optional<VlanProtocol> protocol{};   // unset: not sent (the kernel's default, 802.1Q)
-    NetnsRef netns{};                         // netns NS: place it there at once; empty: the parent's
     std::optional<MacAddress> mac{};          // unset: the parent's
     std::optional<std::uint32_t> mtu{};       // at most the parent's
 };
@@ -39,17 +41,30 @@ struct VlanOptions {
 // The vlan settings of a link as the kernel reports them; nullopt when it is not a vlan.
 inline std::optional<VlanInfo> vlan_info(const LinkInfo& link) { return rtnl::decode_vlan(link); }
 
+namespace detail {
+inline constexpr LinkKind vlan_kind{"vlan", [](const LinkInfo& l) { return l.kind == "vlan"; }};
+}  // namespace detail
+
 class Vlan : public OwnedLink {
 public:
     Vlan() = default;
 
-    // ip [-n PARENT_NS] link add NAME link PARENT [netns NS] type vlan [protocol P] id ID
-    static Vlan create(const VlanOptions& o);
+    // ip -n PARENT_NS link add NAME link PARENT netns NS type vlan [protocol P] id ID: the new link
+    // lives in `ns` (which may be the parent's namespace or another).
+    static Vlan create(const NetnsRef& ns, const VlanOptions& o);
 
-    // Takes ownership of an existing vlan (checked), e.g. one a previous run persisted.
-    static Vlan adopt(Link link);
+    // A plain handle, checked to be a vlan (link_kind.hpp).
+    static Link get(const NetnsRef& ns, std::string_view name);
+    // Like get(), but nullopt when there is no link of that name.
+    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    // Takes ownership of an existing vlan (checked: InvalidArgument naming the link's real kind
+    // otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
+    static Vlan adopt(const NetnsRef& ns, std::string_view name);
+    static Vlan adopt(const Link& link);
 
-    // The parent link as given at creation (empty after adopt()).
+    // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
+    // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
+    // a named one).
     const Link& parent() const noexcept { return parent_; }
 
     // The vlan's settings as the kernel holds them now (the vlan part of ip -d link show).
@@ -68,26 +83,19 @@ private:
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL Vlan Vlan::create(const VlanOptions& o) {
+NSNET_DECL Vlan Vlan::create(const NetnsRef& ns, const VlanOptions& o) {
     validate_interface_name(o.name, "create vlan");
+    if (o.id < rtnl::vlan_id_min || o.id > rtnl::vlan_id_max)
+        invalid_argument("create vlan", o.name,
+                         "VlanOptions.id: " + std::to_string(o.id) + " is outside " + std::to_string(rtnl::vlan_id_min) +
+                             ".." + std::to_string(rtnl::vlan_id_max) +
+                             (o.id == 0 ? " (0 only marks priority-tagged frames)" : o.id == 4095 ? " (4095 is reserved)" : ""));
     rtnl::VlanConfig cfg{.id = o.id, .protocol = o.protocol};
-    rtnl::validate_vlan(cfg, "create vlan", o.name);
-    if (!o.parent.valid()) invalid_argument("create vlan", o.name, "no parent link given (.parent)");
-    const NetnsRef& home = o.parent.netns();
-    if (o.mtu) {
-        LinkInfo p = o.parent.info();
-        if (*o.mtu > p.mtu)
-            invalid_argument("create vlan", o.name, "mtu " + std::to_string(*o.mtu) + " exceeds the mtu of parent '" +
-                                                        p.name + "' (" + std::to_string(p.mtu) + ")");
-    }
-    rtnl::LinkCreate c{.name = o.name, .parent = o.parent.index(), .mac = o.mac, .mtu = o.mtu};
-    NetnsRef target = home;
-    if (o.netns.valid() && !(o.netns == home)) {
-        c.netns_fd = o.netns.fd();
-        target = o.netns;
-    }
-    auto msg = rtnl::vlan_new(c, cfg);
-    Link made = detail::create_link(home, msg, "create vlan", o.name, target, [&](const Error& e) {
+    if (o.mac) validate_link_mac(*o.mac, "create vlan", o.name);
+    detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mac = o.mac, .mtu = o.mtu},
+                                                      "VlanOptions", "create vlan");
+    auto msg = rtnl::vlan_new(sc.link, cfg);
+    Link made = detail::create_link(sc.home, msg, "create vlan", o.name, ns, [&](const Error& e) {
         return explain(e, o.parent, cfg);
     });
     Vlan v{OwnedLink(std::move(made))};
@@ -95,9 +103,23 @@ NSNET_DECL Vlan Vlan::create(const VlanOptions& o) {
     return v;
 }
 
-NSNET_DECL Vlan Vlan::adopt(Link link) {
-    if (!vlan_info(link.info())) invalid_argument("adopt vlan", link.name(), "link '" + link.name() + "' is not a vlan");
-    return Vlan{OwnedLink(std::move(link))};
+NSNET_DECL Link Vlan::get(const NetnsRef& ns, std::string_view name) {
+    return detail::get_kind(ns, name, detail::vlan_kind);
+}
+
+NSNET_DECL std::optional<Link> Vlan::find(const NetnsRef& ns, std::string_view name) {
+    return detail::find_kind(ns, name, detail::vlan_kind);
+}
+
+NSNET_DECL Vlan Vlan::adopt(const NetnsRef& ns, std::string_view name) {
+    return adopt(get(ns, name));
+}
+
+NSNET_DECL Vlan Vlan::adopt(const Link& link) {
+    LinkInfo info = detail::require_kind(link, detail::vlan_kind, "adopt vlan");
+    Vlan v{OwnedLink(link)};
+    v.parent_ = detail::parent_of(link, info);
+    return v;
 }
 
 NSNET_DECL VlanInfo Vlan::settings() const {

@@ -66,10 +66,25 @@ TEST_CASE("Bridge: created, read back, changed, deleted") {
             Bridge br = Bridge::create(ns, {.name = "br2"});
             br.persist();
         }
-        auto kept = Link::find(ns, "br2");
+        auto kept = Bridge::find(ns, "br2");
         REQUIRE(kept);
-        Bridge again = Bridge::adopt(*kept);
+        CHECK(Bridge::get(ns, "br2") == *kept);
+        CHECK_FALSE(Bridge::find(ns, "br9"));
+        Bridge again = Bridge::adopt(ns, "br2");
         CHECK(again.owned());
+        // A link of another kind is refused by every look-up, naming its real kind.
+        VethPair v = VethPair::create({.name = "notbr0", .netns = ns}, {.name = "notbr1", .netns = ns});
+        for (int i = 0; i < 3; ++i) {
+            try {
+                if (i == 0) (void)Bridge::get(ns, "notbr0");
+                if (i == 1) (void)Bridge::find(ns, "notbr0");
+                if (i == 2) (void)Bridge::adopt(v.first());
+                FAIL("a veth was taken for a bridge");
+            } catch (const InvalidArgument& e) {
+                CHECK(std::string(e.what()).find("link 'notbr0' in namespace " + ns.display_name() + " is a veth, not a bridge") !=
+                      std::string::npos);
+            }
+        }
     }
     CHECK_FALSE(Link::find(ns, "br2"));
 }
@@ -80,7 +95,13 @@ TEST_CASE("Bridge: bad options are refused before anything is created, naming th
         (void)Bridge::create(ns, {.name = "br0", .forward_delay = 15ms});
         FAIL("a forward_delay of 15 ms was accepted");
     } catch (const InvalidArgument& e) {
-        CHECK(std::string(e.what()).find("15 ms") != std::string::npos);
+        CHECK(std::string(e.what()).find("BridgeOptions.forward_delay: 15 ms is not a multiple of 10 ms") != std::string::npos);
+    }
+    try {
+        (void)Bridge::create(NetnsRef{}, {.name = "br0"});
+        FAIL("an empty NetnsRef was accepted");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("NetnsRef::current()") != std::string::npos);
     }
     CHECK_THROWS_AS((void)Bridge::create(ns, {.name = "a-name-too-long-for-linux"}), InvalidArgument);
     CHECK(Link::list(ns).size() == 1);  // only lo

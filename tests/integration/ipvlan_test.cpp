@@ -20,9 +20,9 @@ using nsnet::test::Uplink;
 namespace {
 
 // Creates an ipvlan, or returns the reason this kernel cannot (then the caller skips).
-std::optional<Ipvlan> try_create(const IpvlanOptions& o, std::string& why) {
+std::optional<Ipvlan> try_create(const NetnsRef& ns, const IpvlanOptions& o, std::string& why) {
     try {
-        return Ipvlan::create(o);
+        return Ipvlan::create(ns, o);
     } catch (const Error& e) {
         if (!is_unknown_link_kind(e)) throw;
         CHECK(std::string(e.what()).find("no ipvlan support") != std::string::npos);
@@ -42,7 +42,7 @@ TEST_CASE("Ipvlan: every mode and flag created, read back, changed, deleted") {
             CAPTURE(mode_name);
             std::string flag_name = rtnl::to_string(flag);
             CAPTURE(flag_name);
-            auto v = try_create({.name = "ipvlan1", .parent = u.ens41(), .mode = mode, .flag = flag}, why);
+            auto v = try_create(u.host, {.name = "ipvlan1", .parent = u.ens41(), .mode = mode, .flag = flag}, why);
             if (!v) NSNET_SKIP("ipvlan: " << why);
             LinkInfo l = v->info();
             CHECK(l.kind == "ipvlan");
@@ -67,14 +67,50 @@ TEST_CASE("Ipvlan: created directly in another namespace by the same request") {
     Uplink u = Uplink::make();
     Netns ns2 = Netns::create(unique_name("n"));
     std::string why;
-    auto v = try_create({.name = "ipvlan1", .parent = u.ens41(), .mode = IpvlanMode::L3S, .netns = ns2}, why);
+    auto v = try_create(ns2, {.name = "ipvlan1", .parent = u.ens41(), .mode = IpvlanMode::L3S}, why);
     if (!v) NSNET_SKIP("ipvlan: " << why);
+    CHECK(v->netns() == ns2);
     CHECK_FALSE(Link::find(u.host, "ipvlan1"));
     auto there = Link::find(ns2, "ipvlan1");
     REQUIRE(there);
     CHECK(ipvlan_info(there->info())->mode == IpvlanMode::L3S);
-    v->remove();
+
+    // Look-ups check the kind; adopt owns it and reads its parent from the kernel, across
+    // namespaces (IFLA_LINK + IFLA_LINK_NETNSID).
+    CHECK(Ipvlan::get(ns2, "ipvlan1").index() == v->index());
+    CHECK_FALSE(Ipvlan::find(ns2, "nosuch0"));
+    try {
+        (void)Ipvlan::adopt(u.host, "ens41");
+        FAIL("a veth was adopted as an ipvlan");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("is a veth, not an ipvlan") != std::string::npos);
+    }
+    v->persist();
+    {
+        Ipvlan again = Ipvlan::adopt(ns2, "ipvlan1");
+        CHECK(again.owned());
+        CHECK(again.parent() == u.ens41());
+        CHECK(again.parent().netns() == u.host);
+    }
     CHECK_FALSE(Link::find(ns2, "ipvlan1"));
+}
+
+TEST_CASE("Ipvlan: options are checked before the kernel sees them, naming the field") {
+    Uplink u = Uplink::make();
+    auto message = [](auto&& fn) -> std::string {
+        try {
+            fn();
+        } catch (const InvalidArgument& e) {
+            return e.what();
+        }
+        return "(accepted)";
+    };
+    CHECK(message([&] { (void)Ipvlan::create(u.host, {.name = "iv0"}); }).find("IpvlanOptions.parent: not given") != std::string::npos);
+    CHECK(message([&] { (void)Ipvlan::create(u.host, {.name = "iv0", .parent = u.ens41(), .mtu = 9000}); })
+              .find("IpvlanOptions.mtu: 9000 exceeds the mtu of parent 'ens41'") != std::string::npos);
+    CHECK(message([&] { (void)Ipvlan::create(NetnsRef{}, {.name = "iv0", .parent = u.ens41()}); })
+              .find("an empty NetnsRef") != std::string::npos);
+    CHECK_FALSE(Link::find(u.host, "iv0"));
 }
 
 TEST_CASE("Ipvlan L2: siblings reach each other (bridge) or not (private), never the parent") {
@@ -86,9 +122,9 @@ TEST_CASE("Ipvlan L2: siblings reach each other (bridge) or not (private), never
         Netns ns2 = Netns::create(unique_name("n"));
         Netns ns3 = Netns::create(unique_name("n"));
         std::string why;
-        auto v1 = try_create({.name = "ipvlan1", .parent = u.ens41(), .mode = IpvlanMode::L2, .flag = flag, .netns = ns2}, why);
+        auto v1 = try_create(ns2, {.name = "ipvlan1", .parent = u.ens41(), .mode = IpvlanMode::L2, .flag = flag}, why);
         if (!v1) NSNET_SKIP("ipvlan: " << why);
-        Ipvlan v2 = Ipvlan::create({.name = "ipvlan2", .parent = u.ens41(), .mode = IpvlanMode::L2, .flag = flag, .netns = ns3});
+        Ipvlan v2 = Ipvlan::create(ns3, {.name = "ipvlan2", .parent = u.ens41(), .mode = IpvlanMode::L2, .flag = flag});
         v1->add_address("192.168.7.230/24");
         v2.add_address("192.168.7.240/24");
         v1->up();

@@ -1,12 +1,17 @@
 // Integration tests of include/nsnet/tun.hpp (root): TUN/TAP devices born inside a namespace,
-// process-owned (gone with the fds) or persistent (deleted by the destructor unless persisted),
+// living with their fds or outliving them (TUNSETPERSIST; deleted by the owner unless persisted),
+// kept by persist() and reopened by another process (Tun::open, in a fork child), then adopted,
 // multi-queue, read back; a TUN device answering a ping from user space — this test reads the
 // ICMP echo request from the fd and writes the reply, and nsnet::ping sees it answered; a TAP
 // device hands out Ethernet frames (the kernel's ARP request).
 #include "nsnet/tun.hpp"
 
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -82,7 +87,7 @@ TEST_CASE("Tun: a process-owned TUN device is born in the namespace and lives wi
         CHECK(Link::find(ns, "tun0"));
         TunInfo t = tun.settings();
         CHECK(t.mode == TunMode::Tun);
-        CHECK_FALSE(t.persist);
+        CHECK_FALSE(t.outlives_fds);
         CHECK_FALSE(t.packet_info);
         CHECK_FALSE(t.multi_queue);  // (the kernel reports queue counts of multi-queue devices only)
         CHECK(rtnl::decode_tun(tun.info()) == t);
@@ -111,7 +116,7 @@ TEST_CASE("Tun: a process-owned TUN device is born in the namespace and lives wi
     Tun t2 = Tun::create(ns, {.name = "tun1"});
     t2.close();
     CHECK_FALSE(Link::find(ns, "tun1"));
-    CHECK_FALSE(t2.owned());
+    t2.remove();  // already gone counts as removed
 
     // No name: the kernel picks tun%d.
     Tun anon = Tun::create(ns, {});
@@ -119,35 +124,122 @@ TEST_CASE("Tun: a process-owned TUN device is born in the namespace and lives wi
     CHECK(Link::find(ns, anon.name()));
 }
 
-TEST_CASE("Tun: persistent devices survive their fds; the destructor deletes them unless persisted") {
+TEST_CASE("Tun: devices that outlive their fds; the owner deletes them unless persisted") {
     if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
     {
-        Tun tap = Tun::create(ns, {.name = "tap0", .mode = TunMode::Tap, .persistent = true});
-        CHECK(tap.settings().persist);
+        Tun tap = Tun::create(ns, {.name = "tap0", .mode = TunMode::Tap, .outlive_fds = true});
+        CHECK(tap.outlives_fds());
+        CHECK(tap.settings().outlives_fds);
         CHECK(tap.settings().mode == TunMode::Tap);
         tap.close();
         REQUIRE(Link::find(ns, "tap0"));  // ip tuntap add tap0 mode tap: it outlives the fd
-        CHECK(tap.settings().persist);
+        CHECK(tap.settings().outlives_fds);
         CHECK_THROWS_AS(tap.fd(), Error);  // no fds any more
     }
-    CHECK_FALSE(Link::find(ns, "tap0"));
+    CHECK_FALSE(Link::find(ns, "tap0"));  // but the owner deleted it
 
     {
         Tun tun = Tun::create(ns, {.name = "tun0"});
-        tun.persist();  // a process-owned device made persistent: kept after the object
+        tun.set_outlive_fds(true);
+        CHECK(tun.settings().outlives_fds);
+        tun.set_outlive_fds(false);
+        CHECK_FALSE(tun.settings().outlives_fds);
+        tun.persist();  // keep the kernel device: its fd closes with TUNSETPERSIST set
+        CHECK_FALSE(tun.owned());
     }
-    auto kept = Link::find(ns, "tun0");
+    auto kept = Tun::find(ns, "tun0");
     REQUIRE(kept);
-    CHECK(rtnl::decode_tun(kept->info())->persist);
+    CHECK(rtnl::decode_tun(kept->info())->outlives_fds);
     kept->remove();
     CHECK_FALSE(Link::find(ns, "tun0"));
+}
+
+TEST_CASE("Tun: a kept device is reopened by another process (open), then adopted; its mode is checked") {
+    if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
+    Netns ns = Netns::create(test::unique_name("tt"));
+    {
+        Tun tun = Tun::create(ns, {.name = "tun0"});
+        tun.add_address("10.98.0.1/24");
+        tun.up();
+        tun.persist();
+    }
+    REQUIRE(Tun::find(ns, "tun0"));
+    // A second process (a fork child) reopens it and reads what the kernel routes into it: a UDP
+    // datagram to 10.98.0.2, sent from inside the namespace. Exit code 0: it saw the datagram.
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int code = 1;
+        try {
+            Tun t = Tun::open(ns, "tun0", TunMode::Tun);
+            code = t.owned() || t.queues() != 1 ? 3 : 2;
+            for (int i = 0; i < 50 && code == 2; ++i) {
+                ns.run([] {
+                    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                    sockaddr_in a{};
+                    a.sin_family = AF_INET;
+                    a.sin_port = htons(9);
+                    ::inet_pton(AF_INET, "10.98.0.2", &a.sin_addr);
+                    (void)::sendto(s, "x", 1, 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+                    ::close(s);
+                });
+                while (auto p = t.read(100ms))
+                    if (ipv4_dst(*p) == "10.98.0.2") {
+                        code = 0;
+                        break;
+                    }
+            }
+        } catch (...) {
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK_MESSAGE(WEXITSTATUS(status) == 0, "child exit code " << WEXITSTATUS(status) << " (1: open threw, 2: no datagram, 3: owned)");
+    REQUIRE(Link::find(ns, "tun0"));  // the child's fd closed; the device outlives it
+
+    // Checked: the mode, the kind, the existence (open never creates a device).
+    try {
+        (void)Tun::open(ns, "tun0", TunMode::Tap);
+        FAIL("a TUN device was opened as a TAP");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("link 'tun0' in namespace " + ns.display_name() + " is a tun, not a tap") !=
+              std::string::npos);
+    }
+    try {
+        (void)Tun::open(ns, "lo", TunMode::Tun);
+        FAIL("lo was opened as a TUN");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("is a device without a kind") != std::string::npos);
+    }
+    try {
+        (void)Tun::open(ns, "nosuch0", TunMode::Tun);
+        FAIL("open of a missing device returned");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == ENODEV);
+    }
+    CHECK_FALSE(Link::find(ns, "nosuch0"));
+
+    {
+        Tun a = Tun::adopt(ns, "tun0", TunMode::Tun);
+        CHECK(a.owned());
+        CHECK(a.outlives_fds());
+        try {
+            (void)Tun::open(ns, "tun0", TunMode::Tun);  // single-queue: one fd at a time
+            FAIL("a second fd was attached to a single-queue device");
+        } catch (const Error& e) {
+            CHECK(e.errnum() == EBUSY);
+        }
+    }
+    CHECK_FALSE(Link::find(ns, "tun0"));  // the adopting owner deleted it
 }
 
 TEST_CASE("Tun: an existing name is an error, never silently attached to") {
     if (auto why = tun_missing(); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("tt"));
-    Tun a = Tun::create(ns, {.name = "tun0", .persistent = true});
+    Tun a = Tun::create(ns, {.name = "tun0", .outlive_fds = true});
     try {
         Tun b = Tun::create(ns, {.name = "tun0"});
         FAIL("second tun0 created");
@@ -155,7 +247,7 @@ TEST_CASE("Tun: an existing name is an error, never silently attached to") {
         CHECK(e.errnum() == EEXIST);
         CHECK(std::string(e.what()).find("tun0") != std::string::npos);
     }
-    CHECK(a.settings().persist);  // the first is untouched
+    CHECK(a.settings().outlives_fds);  // the first is untouched
 }
 
 TEST_CASE("Tun: multi-queue TAP with one fd per queue") {

@@ -117,7 +117,7 @@ struct Hosts {
     Vxlan vxlan(std::size_t i, VxlanOptions o) {
         o.name = o.name.empty() ? "vx0" : o.name;
         o.device = "eth0";
-        if (!o.local) o.local = IpAddress::parse(underlay_ip(i));
+        if (o.local.empty()) o.local = underlay_ip(i);
         Vxlan v = Vxlan::create(ns[i], o);
         v.add_address(overlay_ip(i) + "/24");
         v.up();

@@ -14,6 +14,7 @@
 
 using namespace nsnet;
 using nsnet::test::Hosts;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -34,9 +35,10 @@ const Error caught(Fn&& fn) {
 TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
     if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::pair();
-    Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .local = ip("172.16.0.10"), .remote = ip("172.16.0.20"),
+    // Addresses as text or typed, the device by name, durations as std::chrono.
+    Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .local = "172.16.0.10", .remote = ip("172.16.0.20"),
                                        .device = "eth0", .destination_port = 4789, .source_ports = VxlanPortRange{1000, 2000},
-                                       .ttl = 64, .learning = false, .ageing = 120u, .mtu = 1400u});
+                                       .ttl = 64, .learning = false, .ageing = 2min, .mtu = 1400u});
     LinkInfo l = vx.info();
     CHECK(l.kind == "vxlan");
     CHECK(l.name == "vx0");
@@ -51,7 +53,7 @@ TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
     CHECK(v.source_ports == VxlanPortRange{1000, 2000});
     CHECK(v.ttl == 64);
     CHECK_FALSE(v.learning);
-    CHECK(v.ageing == 120);
+    CHECK(v.ageing == 120s);
     CHECK(vx.describe() == "vxlan id 100 remote 172.16.0.20 local 172.16.0.10 dev eth0 srcport 1000 2000 dstport 4789 "
                            "nolearning ttl 64 ageing 120");
     if (auto out = test::run_ip(h.ns[0], {"-d", "link", "show", "dev", "vx0"})) {
@@ -65,12 +67,12 @@ TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
     CHECK(listed);
 
     // ip link set vx0 type vxlan remote 172.16.0.21 ttl 10 learning ageing 60
-    vx.change({.remote = ip("172.16.0.21"), .ttl = 10, .learning = true, .ageing = 60u});
+    vx.change({.remote = "172.16.0.21", .ttl = 10, .learning = true, .ageing = 60s});
     v = vx.settings();
     CHECK(v.remote == ip("172.16.0.21"));
     CHECK(v.ttl == 10);
     CHECK(v.learning);
-    CHECK(v.ageing == 60);
+    CHECK(v.ageing == 60s);
     CHECK(v.vni == 100);  // untouched
     // The default FDB entry follows the remote.
     auto zero = vx.fdb().find(MacAddress{});
@@ -91,7 +93,7 @@ TEST_CASE("Vxlan: multicast group, IPv6 endpoints, defaults") {
     CHECK_FALSE(gv.remote);
     CHECK(gv.port == 4789);  // nsnet's default: IANA's port, not Linux's 8472
     CHECK(gv.learning);      // ip's default
-    CHECK(gv.ageing == 300); // the kernel's default
+    CHECK(gv.ageing == 300s); // the kernel's default
 
     Vxlan six = Vxlan::create(h.ns[0], {.name = "vx2", .vni = 300, .local = ip("2001:db8::1"), .remote = ip("2001:db8::2")});
     VxlanInfo sv = six.settings();
@@ -102,7 +104,7 @@ TEST_CASE("Vxlan: multicast group, IPv6 endpoints, defaults") {
     Vxlan linux_port = Vxlan::create(h.ns[0], {.name = "vx3", .vni = 400, .device = "eth0", .destination_port = 0});
     CHECK(linux_port.settings().port == 8472);  // dstport 0: the kernel's default
 
-    Vxlan up = Vxlan::create(h.ns[0], {.name = "vx4", .vni = 500, .device = "eth0", .up = true});
+    Vxlan up = Vxlan::create(h.ns[0], {.name = "vx4", .vni = 500, .device = h.eth0(0), .up = true});  // device as a Link
     CHECK(up.info().is_up());
 }
 
@@ -113,15 +115,22 @@ TEST_CASE("Vxlan: bad settings are refused before anything is created; kernel re
 
     Error e = caught([&] { Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1u << 24, .device = "eth0"}); });
     CHECK(e.errnum() == EINVAL);
-    CHECK(std::string(e.what()).find("VNI 16777216") != std::string::npos);
+    CHECK(std::string(e.what()).find("VxlanOptions.vni: 16777216 exceeds 2^24-1") != std::string::npos);
     CHECK_THROWS_AS(Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1u << 24}), InvalidArgument);
     CHECK_THROWS_AS(Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1, .group = ip("239.1.1.1")}), InvalidArgument);
     CHECK_THROWS_AS(Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1, .remote = ip("239.1.1.1")}), InvalidArgument);
+    e = caught([&] { Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1, .remote = "172.16.0.300"}); });
+    CHECK(std::string(e.what()).find("VxlanOptions.remote '172.16.0.300' is not an IPv4 or IPv6 address") != std::string::npos);
+    e = caught([&] { Vxlan::create(NetnsRef{}, {.name = "vx0", .vni = 1}); });
+    CHECK(std::string(e.what()).find("an empty NetnsRef") != std::string::npos);
     CHECK(Link::list(h.ns[0]).size() == before);
 
     e = caught([&] { Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1, .device = "eth9"}); });
     CHECK(e.errnum() == ENODEV);
-    CHECK(std::string(e.what()).find("eth9") != std::string::npos);
+    CHECK(std::string(e.what()).find("VxlanOptions.device: device eth9 does not exist") != std::string::npos);
+    e = caught([&] { Vxlan::create(h.ns[0], {.name = "vx0", .vni = 1, .device = h.eth0(1)}); });  // another namespace
+    CHECK(e.errnum() == EINVAL);
+    CHECK(std::string(e.what()).find("VxlanOptions.device") != std::string::npos);
 
     Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .device = "eth0"});
     e = caught([&] { Vxlan::create(h.ns[0], {.name = "vx0", .vni = 101, .device = "eth0"}); });
@@ -191,11 +200,17 @@ TEST_CASE("Vxlan: persist() keeps the link, adopt() takes it back") {
         Vxlan vx = Vxlan::create(h.ns[0], {.name = "vx0", .vni = 100, .device = "eth0"});
         vx.persist();
     }
-    auto kept = Link::find(h.ns[0], "vx0");
+    auto kept = Vxlan::find(h.ns[0], "vx0");
     REQUIRE(kept);
-    Vxlan again = Vxlan::adopt(*kept);
+    CHECK(Vxlan::get(h.ns[0], "vx0") == *kept);
+    CHECK_FALSE(Vxlan::find(h.ns[0], "vx9"));
+    Vxlan again = Vxlan::adopt(h.ns[0], "vx0");
+    CHECK(again.owned());
     CHECK(again.settings().vni == 100);
-    CHECK_THROWS_AS(Vxlan::adopt(h.eth0(0)), InvalidArgument);
+    Error e = caught([&] { (void)Vxlan::adopt(h.eth0(0)); });
+    CHECK(std::string(e.what()).find("link 'eth0' in namespace " + h.ns[0].display_name() + " is a veth, not a vxlan") !=
+          std::string::npos);
+    CHECK_THROWS_AS((void)Vxlan::get(h.ns[0], "eth0"), InvalidArgument);
     again.remove();
     CHECK_FALSE(Link::find(h.ns[0], "vx0"));
 }

@@ -12,14 +12,19 @@
 // (rtnl::link_new writes IFLA_LINK first, which is what ip does only when there is no netns,
 // address or mtu; the kinds that have a lower device use stacked_link_new instead.)
 // It knows nothing of any kind's data: the kind headers (rtnl/bridge.hpp, macvlan.hpp, ipvlan.hpp,
-// vlan.hpp) pass a writer for IFLA_INFO_DATA.
+// vlan.hpp) pass a writer for IFLA_INFO_DATA. nsid_get() asks a namespace for its id of another
+// namespace (`ip netns list-id`), which is how a link's IFLA_LINK_NETNSID (its parent's namespace)
+// is matched to a namespace.
 #pragma once
 
 #include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include <linux/net_namespace.h>
+
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "nsnet/detail/config.hpp"
@@ -42,7 +47,29 @@ NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
                                                nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
                                                bool slave = false);
 
+// RTM_GETNSID for the namespace open as `netns_fd`: the answer (decode_nsid) is the id the
+// namespace the request is sent in gives it, as IFLA_LINK_NETNSID reports a peer's namespace.
+NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd);
+// The NETNSA_NSID of an RTM_NEWNSID answer; nullopt for another message or an id not assigned (-1).
+NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
+
 #if NSNET_DEFINITIONS
+
+NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd) {
+    nl::MessageBuilder m(RTM_GETNSID, 0);
+    rtgenmsg g{};
+    g.rtgen_family = AF_UNSPEC;
+    m.put_header(g);
+    m.put_u32(NETNSA_FD, static_cast<std::uint32_t>(netns_fd));
+    return m;
+}
+
+NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m) {
+    if (m.type() != RTM_NEWNSID) return std::nullopt;
+    if (auto a = m.attrs(sizeof(rtgenmsg)).find(NETNSA_NSID))
+        if (std::int32_t id = a->s32(); id >= 0) return id;
+    return std::nullopt;
+}
 
 NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
     nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);

@@ -49,11 +49,11 @@ struct TunInfo {
     TunMode mode = TunMode::Tun;
     bool packet_info = false;
     bool vnet_hdr = false;
-    bool persist = false;
+    bool outlives_fds = false;          // IFLA_TUN_PERSIST (TUNSETPERSIST, ip's "persist on")
     bool multi_queue = false;
     std::uint32_t queues = 0;           // attached queues (fds); reported for multi-queue devices only
     std::uint32_t disabled_queues = 0;  // likewise
-    std::optional<std::uint32_t> owner{};  // uid allowed to attach (TUNSETOWNER), if set
+    std::optional<std::uint32_t> user{};   // uid allowed to attach (TUNSETOWNER, ip's `user`), if set
     std::optional<std::uint32_t> group{};  // gid allowed to attach (TUNSETGROUP), if set
 
     // `ip -d link show`'s words: "tun type tun pi off vnet_hdr off persist on".
@@ -86,8 +86,8 @@ NSNET_DECL std::string TunInfo::to_string() const {
     s += vnet_hdr ? " vnet_hdr on" : " vnet_hdr off";
     if (multi_queue)
         s += " multi_queue numqueues " + std::to_string(queues) + " numdisabled " + std::to_string(disabled_queues);
-    s += persist ? " persist on" : " persist off";
-    if (owner) s += " user " + std::to_string(*owner);
+    s += outlives_fds ? " persist on" : " persist off";
+    if (user) s += " user " + std::to_string(*user);
     if (group) s += " group " + std::to_string(*group);
     return s;
 }
@@ -99,11 +99,11 @@ NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data) {
             case IFLA_TUN_TYPE: t.mode = a.u8() == IFF_TAP ? TunMode::Tap : TunMode::Tun; break;
             case IFLA_TUN_PI: t.packet_info = a.u8() != 0; break;
             case IFLA_TUN_VNET_HDR: t.vnet_hdr = a.u8() != 0; break;
-            case IFLA_TUN_PERSIST: t.persist = a.u8() != 0; break;
+            case IFLA_TUN_PERSIST: t.outlives_fds = a.u8() != 0; break;
             case IFLA_TUN_MULTI_QUEUE: t.multi_queue = a.u8() != 0; break;
             case IFLA_TUN_NUM_QUEUES: t.queues = a.u32(); break;
             case IFLA_TUN_NUM_DISABLED_QUEUES: t.disabled_queues = a.u32(); break;
-            case IFLA_TUN_OWNER: t.owner = a.u32(); break;
+            case IFLA_TUN_OWNER: t.user = a.u32(); break;
             case IFLA_TUN_GROUP: t.group = a.u32(); break;
             default: break;
         }

@@ -16,6 +16,7 @@
 #include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
 #include <linux/if_link.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,10 +36,11 @@ inline constexpr std::uint32_t vxlan_vni_max = (1u << 24) - 1;
 // IANA's VXLAN port (`dstport 4789`); Linux's own default when none is given is 8472.
 inline constexpr std::uint16_t vxlan_iana_port = 4789;
 
-// UDP source port range of the encapsulated packets (`srcport LOW HIGH`).
+// UDP source port range of the encapsulated packets (`srcport FIRST LAST`), {first, last} as every
+// port range of nsnet.
 struct VxlanPortRange {
-    std::uint16_t low = 0;
-    std::uint16_t high = 0;
+    std::uint16_t first = 0;
+    std::uint16_t last = 0;
     friend bool operator==(const VxlanPortRange&, const VxlanPortRange&) = default;
 };
 
@@ -52,7 +54,7 @@ struct VxlanConfig {
     std::optional<IpAddress> group{};           // group ADDR (multicast; needs a device)
     std::optional<int> ttl{};                   // ttl 0..255 (0: `ttl auto`; iproute2 6.1 sends 0 for `inherit` too)
     std::optional<VxlanPortRange> source_ports{};  // srcport LOW HIGH
-    std::optional<std::uint32_t> ageing{};      // ageing SECONDS of learned FDB entries
+    std::optional<std::chrono::seconds> ageing{};  // ageing SECONDS of learned FDB entries (0..2^32-1 s)
     std::optional<bool> learning{};             // [no]learning (create: sent always, default on)
     std::optional<std::uint16_t> port{};        // dstport PORT (0 = kernel default 8472)
 };
@@ -86,7 +88,7 @@ struct VxlanInfo {
     bool ttl_inherit = false;
     std::uint8_t tos = 0;                // 1: `tos inherit`
     bool learning = false;
-    std::uint32_t ageing = 0;            // seconds
+    std::chrono::seconds ageing{};       // of learned FDB entries
     std::uint32_t max_addresses = 0;     // 0: unlimited
     bool proxy = false;
     bool l2miss = false;
@@ -127,8 +129,10 @@ NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation,
         fail("local " + c.local->to_string() + " and " + (c.remote ? "remote " : "group ") + peer->to_string() +
              " are of different address families");
     if (c.ttl && (*c.ttl < 0 || *c.ttl > 255)) fail("TTL " + std::to_string(*c.ttl) + " is outside 0..255");
-    if (c.source_ports && c.source_ports->high < c.source_ports->low)
-        fail("source port range " + std::to_string(c.source_ports->low) + "-" + std::to_string(c.source_ports->high) +
+    if (c.ageing && (c.ageing->count() < 0 || c.ageing->count() > 0xffffffffLL))
+        fail("ageing " + std::to_string(c.ageing->count()) + " s is outside 0..4294967295 s");
+    if (c.source_ports && c.source_ports->last < c.source_ports->first)
+        fail("source port range " + std::to_string(c.source_ports->first) + "-" + std::to_string(c.source_ports->last) +
              " ends before it starts");
     if (c.device < 0) fail("device ifindex " + std::to_string(c.device) + " is negative");
 }
@@ -138,11 +142,11 @@ NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c) {
     if (c.ttl) m.put_u8(IFLA_VXLAN_TTL, static_cast<std::uint8_t>(*c.ttl));
     if (c.source_ports) {
         ifla_vxlan_port_range r{};
-        r.low = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->low));
-        r.high = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->high));
+        r.low = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->first));
+        r.high = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->last));
         m.put(IFLA_VXLAN_PORT_RANGE, r);
     }
-    if (c.ageing) m.put_u32(IFLA_VXLAN_AGEING, *c.ageing);
+    if (c.ageing) m.put_u32(IFLA_VXLAN_AGEING, static_cast<std::uint32_t>(c.ageing->count()));
     if (c.vni) m.put_u32(IFLA_VXLAN_ID, *c.vni);
     if (c.local) m.put_ip(c.local->is_v4() ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, *c.local);
     if (const auto& peer = c.remote ? c.remote : c.group)
@@ -180,7 +184,7 @@ NSNET_DECL std::string VxlanInfo::to_string(std::string_view device_name) const 
     if (group) s += " group " + group->to_string();
     if (local) s += " local " + local->to_string();
     if (device) s += " dev " + (device_name.empty() ? "#" + std::to_string(device) : std::string(device_name));
-    s += " srcport " + std::to_string(source_ports.low) + " " + std::to_string(source_ports.high);
+    s += " srcport " + std::to_string(source_ports.first) + " " + std::to_string(source_ports.last);
     s += " dstport " + std::to_string(port);
     if (!learning) s += " nolearning";
     if (proxy) s += " proxy";
@@ -189,7 +193,7 @@ NSNET_DECL std::string VxlanInfo::to_string(std::string_view device_name) const 
     if (tos == 1) s += " tos inherit";
     else if (tos) s += " tos " + std::to_string(tos);
     s += ttl_inherit ? std::string(" ttl inherit") : ttl ? " ttl " + std::to_string(ttl) : std::string(" ttl auto");
-    s += " ageing " + std::to_string(ageing);
+    s += " ageing " + std::to_string(ageing.count());
     if (max_addresses) s += " maxaddress " + std::to_string(max_addresses);
     return s;
 }
@@ -226,7 +230,7 @@ NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data) {
             case IFLA_VXLAN_TTL_INHERIT: v.ttl_inherit = a.size() == 0 || a.u8() != 0; break;
             case IFLA_VXLAN_TOS: v.tos = a.u8(); break;
             case IFLA_VXLAN_LEARNING: v.learning = a.u8() != 0; break;
-            case IFLA_VXLAN_AGEING: v.ageing = a.u32(); break;
+            case IFLA_VXLAN_AGEING: v.ageing = std::chrono::seconds(a.u32()); break;
             case IFLA_VXLAN_LIMIT: v.max_addresses = a.u32(); break;
             case IFLA_VXLAN_PROXY: v.proxy = a.u8() != 0; break;
             case IFLA_VXLAN_L2MISS: v.l2miss = a.u8() != 0; break;

@@ -68,7 +68,7 @@ TEST_CASE("tun_request carries the flags of `ip tuntap add NAME mode tun|tap`") 
 
 TEST_CASE("bad tun settings are refused naming the value") {
     CHECK(refusal([] { tun_request({.name = "a-name-that-is-too-long"}); }).find("a-name-that-is-too-long") != std::string::npos);
-    CHECK(refusal([] { nsnet::Tun::create(nsnet::NetnsRef{}, {.name = "tun0", .queues = 0}); }).find("queue count 0") !=
+    CHECK(refusal([] { nsnet::Tun::create(nsnet::NetnsRef{}, {.name = "tun0", .queues = 0}); }).find("TunOptions.queues: 0 is outside 1..256") !=
           std::string::npos);
     CHECK(refusal([] { nsnet::Tun::create(nsnet::NetnsRef{}, {.name = "tun/0"}); }).find("tun/0") != std::string::npos);
     CHECK(refusal([] { nsnet::Tun::create(nsnet::NetnsRef{}, {.name = "tun0"}); }).find("no namespace") != std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("decode_tun reads the kernel's RTM_NEWLINK of tun/tap devices") {
         auto t = decode_tun(l);
         REQUIRE(t);
         CHECK(t->mode == TunMode::Tun);
-        CHECK(t->persist);
+        CHECK(t->outlives_fds);
         CHECK_FALSE(t->packet_info);
         CHECK_FALSE(t->vnet_hdr);
         CHECK_FALSE(t->multi_queue);
@@ -93,7 +93,7 @@ TEST_CASE("decode_tun reads the kernel's RTM_NEWLINK of tun/tap devices") {
         REQUIRE(t);
         CHECK(t->mode == TunMode::Tap);
         CHECK(t->multi_queue);
-        CHECK(t->persist);
+        CHECK(t->outlives_fds);
         CHECK(find_line("tun_reply_tap_mq", "# output: ").find("tun " + t->to_string() + " addrgenmode") != std::string::npos);
     }
     SUBCASE("not a tun") { CHECK_FALSE(decode_tun(reply_link("vxlan_reply_link"))); }
