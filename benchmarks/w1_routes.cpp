@@ -10,7 +10,8 @@
 // plus a "start-up" phase: the same programs with nothing to do (what every run pays before its work).
 //
 // Everything happens in one namespace (nsb<pid>-w1) holding a veth pair va/vb, va = 192.0.2.1/24.
-#include <nsnet/bulk.hpp>
+#include <nsnet/request_batch.hpp>
+#include <nsnet/route_dump.hpp>
 #include <nsnet/netns.hpp>
 #include <nsnet/veth.hpp>
 

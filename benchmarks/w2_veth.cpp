@@ -10,7 +10,8 @@
 // Every pair is tagged with one interface group, whatever creates it, so that runs whose deletion
 // is not measured clean up in one request. Deleting one by one costs ~16-25 ms per pair (an RCU
 // grace period each): those rows run in the first --slow-reps repetitions only (default 3).
-#include <nsnet/bulk.hpp>
+#include <nsnet/link_group.hpp>
+#include <nsnet/request_batch.hpp>
 #include <nsnet/netns.hpp>
 #include <nsnet/veth.hpp>
 

@@ -24,7 +24,10 @@
 //           per object (nsnet, libnl, ip -batch): `link del vhI` x50, `link del br0`, `netns del` x50
 // Deleting a namespace is immediate (its name goes); the kernel frees it later in the background,
 // the same way for every tool, and the driver pauses between runs so that this work lands in none.
-#include <nsnet/bulk.hpp>
+#include <nsnet/link_group.hpp>
+#include <nsnet/netns_group.hpp>
+#include <nsnet/request_batch.hpp>
+#include <nsnet/route_dump.hpp>
 #include <nsnet/netns.hpp>
 #include <nsnet/route.hpp>
 #include <nsnet/veth.hpp>

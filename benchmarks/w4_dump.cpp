@@ -8,7 +8,8 @@
 //
 // The routes (10.0.0.0/32 ... via 192.0.2.2 dev va) are added once, before the runs, by
 // apply_routes() in one namespace (nsb<pid>-w4).
-#include <nsnet/bulk.hpp>
+#include <nsnet/request_batch.hpp>
+#include <nsnet/route_dump.hpp>
 #include <nsnet/netns.hpp>
 #include <nsnet/route.hpp>
 #include <nsnet/veth.hpp>

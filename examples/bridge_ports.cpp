@@ -1,7 +1,7 @@
 // A bridge with two ports, each the end of a veth pair whose other end is in its own namespace:
 // the tutorial's bridge lab in a few lines. Run as root: bridge_ports [PREFIX]
 #include <nsnet/nsnet.hpp>
-#include <nsnet/probe.hpp>  // nsnet::ping
+#include <nsnet_probe/probe.hpp>  // nsnet::ping
 #include <unistd.h>
 #include <cstdio>
 #include <string>

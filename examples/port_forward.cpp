@@ -2,7 +2,7 @@
 // small HTTP server answers. The rule is persisted with an owner tag, and removed by that tag, as
 // a later process (a container runtime's DEL) would. Run as root: port_forward [PREFIX]
 #include <nsnet/nsnet.hpp>
-#include <nsnet/probe.hpp>  // nsnet::HttpServer, nsnet::http_get
+#include <nsnet_probe/probe.hpp>  // nsnet::HttpServer, nsnet::http_get
 #include <unistd.h>
 #include <cstdio>
 #include <string>

@@ -1,7 +1,6 @@
-// The README's example: two namespaces joined by a veth pair, addressed, up, and a ping between
-// them. Run as root: sudo build/examples/quickstart
+// The README's example: two namespaces joined by a veth pair, addressed and up, and the `ip a` view
+// of the first. Run as root: sudo build/examples/quickstart
 #include <nsnet/nsnet.hpp>
-#include <nsnet/probe.hpp>  // nsnet::ping (the probes are not in the umbrella)
 #include <cstdio>
 int main() {
     auto n1 = nsnet::Netns::create("n1");                 // ip netns add n1
@@ -12,6 +11,5 @@ int main() {
     veth.second().add_address("10.10.10.2/24");
     veth.first().up();
     veth.second().up();
-    auto r = nsnet::ping(n1, "10.10.10.2", {.count = 4});  // ip netns exec n1 ping -c 4 ...
-    std::printf("%d sent, %d received\n", r.sent, r.received);
+    std::printf("%s", nsnet::show_addresses(n1).c_str());  // ip -n n1 a
 }   // veth pair and both namespaces are removed here

@@ -2,7 +2,7 @@
 // runtime does with /proc/PID/ns/net of the container's first process (or /run/netns/NAME).
 // Run as root: veth_into_netns_by_path [PREFIX]   (namespaces are PREFIX+host, PREFIX+ctr)
 #include <nsnet/nsnet.hpp>
-#include <nsnet/probe.hpp>  // nsnet::ping
+#include <nsnet_probe/probe.hpp>  // nsnet::ping
 #include <unistd.h>
 #include <cstdio>
 #include <string>

@@ -38,7 +38,8 @@
 #include <vector>
 
 #include <nsnet/nsnet.hpp>
-#include <nsnet/probe.hpp>  // ping, TCP/HTTP probes, `ip a`: not in the umbrella
+#include <nsnet/show.hpp>           // `ip a`
+#include <nsnet_probe/probe.hpp>  // ping, TCP/HTTP probes: test tooling, not the installed library
 #include <nsnet/transaction.hpp>
 
 namespace lab {

@@ -11,7 +11,7 @@
 // route lookup), neighbor, monitor (saw the changes; view equals a fresh dump; an overrun is
 // recovered), netns, bridge fdb, nexthop (a route through it). Route lookups are `ip route get`
 // (no packet leaves the namespace).
-#include <nsnet/monitor.hpp>
+#include <nsnet/monitor/pump.hpp>
 #include <nsnet/neighbor.hpp>
 #include <nsnet/nexthop.hpp>
 #include <nsnet/rule.hpp>

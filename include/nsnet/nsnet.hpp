@@ -1,19 +1,18 @@
 // nsnet/nsnet.hpp — the umbrella header: the whole library (every object type, raw netlink,
-// monitor, NAT, bulk and transactions).
+// monitor, NAT, batches, groups and transactions).
 //
 // `#include <nsnet/nsnet.hpp>` is all a program that builds networks needs. Each header below is
 // also usable alone (tests/compile checks that), for programs that want a smaller include.
 //
-// Deliberately NOT included: nsnet/probe.hpp — the traffic probes for labs and tests (ping, TCP and
-// HTTP servers/clients, the `ip a` view). They are test tooling, not network setup, and they cost
-// every includer ~0.3-0.45 s of compile time; include <nsnet/probe.hpp> explicitly where you use
-// them (like {fmt}'s split between fmt/core.h and fmt/format.h).
+// Not here: the traffic probes of nsnet's tests and labs (ping, TCP and HTTP servers/clients). They
+// are test tooling, not network setup, and are not installed: examples/support/nsnet_probe/.
 #pragma once
 
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/link.hpp"
+#include "nsnet/show.hpp"
 #include "nsnet/veth.hpp"
 #include "nsnet/route.hpp"
 #include "nsnet/vxlan.hpp"
@@ -26,10 +25,15 @@
 #include "nsnet/rule.hpp"
 #include "nsnet/neighbor.hpp"
 #include "nsnet/nexthop.hpp"
-#include "nsnet/monitor.hpp"
+#include "nsnet/monitor/event.hpp"
+#include "nsnet/monitor/view.hpp"
+#include "nsnet/monitor/pump.hpp"
 #include "nsnet/nat.hpp"
 #include "nsnet/firewall/rule.hpp"
 #include "nsnet/sysctl.hpp"
-#include "nsnet/bulk.hpp"
+#include "nsnet/request_batch.hpp"
+#include "nsnet/route_dump.hpp"
+#include "nsnet/link_group.hpp"
+#include "nsnet/netns_group.hpp"
 #include "nsnet/transaction.hpp"
 #include "nsnet/conntrack.hpp"

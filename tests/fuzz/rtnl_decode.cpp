@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "fuzz.hpp"
-#include "nsnet/monitor.hpp"
+#include "nsnet/monitor/view.hpp"
 #include "nsnet/nl/message.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet/show.hpp"
 #include "nsnet/rtnl/addr.hpp"
 #include "nsnet/rtnl/bridge.hpp"
 #include "nsnet/rtnl/fdb.hpp"

@@ -3,7 +3,10 @@
 // delete_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
 // adopted objects no longer delete themselves; single objects still do), NetnsGroup (created
 // together, usable at once, removed together). No timing assertions.
-#include "nsnet/bulk.hpp"
+#include "nsnet/link_group.hpp"
+#include "nsnet/netns_group.hpp"
+#include "nsnet/request_batch.hpp"
+#include "nsnet/route_dump.hpp"
 
 #include <doctest/doctest.h>
 

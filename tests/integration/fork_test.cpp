@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "nsnet/bridge.hpp"
-#include "nsnet/bulk.hpp"
+#include "nsnet/netns_group.hpp"
 #include "nsnet/firewall/rule.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/nat.hpp"
 #include "nsnet/netns.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/transaction.hpp"
 #include "support.hpp"
 

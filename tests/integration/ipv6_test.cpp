@@ -10,7 +10,7 @@
 
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/route.hpp"
 #include "nsnet/sysctl.hpp"
 #include "nsnet/veth.hpp"

@@ -17,7 +17,7 @@
 #include "nsnet/bridge.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/veth.hpp"
 #include "support.hpp"
 

@@ -4,7 +4,7 @@
 // down, rules detached/attached) reach the consumer as synthetic events; and an overrun forced by
 // a tiny receive buffer and a burst of changes is recovered: the consumer's view equals a fresh
 // dump, where a plain subscribed socket with the same buffer loses events for good.
-#include "nsnet/monitor.hpp"
+#include "nsnet/monitor/pump.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/socket.h>

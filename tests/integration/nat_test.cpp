@@ -28,7 +28,7 @@
 #include "nsnet/nft/batch.hpp"
 #include "nsnet/nft/rule.hpp"
 #include "nsnet/nft/table.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/route.hpp"
 #include "nsnet/sysctl.hpp"
 #include "nsnet/veth.hpp"

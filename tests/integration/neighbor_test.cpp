@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <string>
 
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "objects_support.hpp"
 
 using namespace nsnet;

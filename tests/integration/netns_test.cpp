@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "nsnet/bulk.hpp"
+#include "nsnet/netns_group.hpp"
 #include "support.hpp"
 
 using nsnet::Netns;

@@ -1,7 +1,8 @@
 // Integration tests of include/nsnet/probe.hpp (root): ping answered, refused and unanswered,
 // concurrent pings that must not take each other's replies, HTTP and TCP across two namespaces,
 // prompt server shutdown, and the `ip a` view. Every test builds its own namespaces.
-#include "nsnet/probe.hpp"
+#include "nsnet/show.hpp"
+#include "nsnet_probe/probe.hpp"
 
 #include <doctest/doctest.h>
 

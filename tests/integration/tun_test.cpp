@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "support.hpp"
 
 using namespace nsnet;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "link_support.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/rtnl/link.hpp"
 #include "support.hpp"
 

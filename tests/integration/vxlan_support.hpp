@@ -21,7 +21,7 @@
 
 #include "nsnet/bridge.hpp"
 #include "nsnet/netns.hpp"
-#include "nsnet/probe.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "nsnet/veth.hpp"
 #include "nsnet/vxlan.hpp"
 #include "support.hpp"

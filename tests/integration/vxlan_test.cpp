@@ -8,7 +8,6 @@
 
 #include <string>
 
-#include "nsnet/probe.hpp"
 #include "support.hpp"
 #include "vxlan_support.hpp"
 

@@ -2,7 +2,7 @@
 // umbrella (headers must not depend on their include order), and a use of a function whose body
 // lives in the implementation unit (so a missing NSNET_SEPARATE_COMPILATION or a missing
 // implementation fails to link, and a body defined in two units fails too).
-#include <nsnet/probe.hpp>
+#include <nsnet/show.hpp>
 #include <nsnet/nsnet.hpp>
 #include <cstdint>
 

@@ -1,8 +1,8 @@
-// Unit tests of the kernel-free parts of include/nsnet/monitor.hpp: identity keys, value
+// Unit tests of include/nsnet/monitor/view.hpp (and event.hpp), no kernel needed: identity keys, value
 // comparison, MonitorView::apply and differences(), event text — on objects decoded from real
 // kernel dumps (tests/unit/golden/reply_*). The event loop itself needs a kernel: see
 // tests/integration/monitor_test.cpp.
-#include "nsnet/monitor.hpp"
+#include "nsnet/monitor/view.hpp"
 
 #include <doctest/doctest.h>
 

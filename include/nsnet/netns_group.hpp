@@ -1,0 +1,199 @@
+// nsnet/netns_group.hpp — NetnsGroup: named namespaces created together and removed together.
+//
+// Layer: typed objects.
+//
+//   auto cs = nsnet::NetnsGroup::create({"c1", "c2"});  // named namespaces, made and removed together
+//
+// Why: unmounting a namespace waits for an RCU grace period; a group overlaps its namespaces'
+// waits, and creating opens each namespace's rtnetlink socket while already inside it.
+#pragma once
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "nsnet/detail/config.hpp"
+#include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/thread_netns.hpp"
+#include "nsnet/error.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/nl/socket.hpp"
+
+namespace nsnet {
+
+// Named namespaces created together and removed together (`ip netns add|del` for each name).
+//
+//   auto cs = nsnet::NetnsGroup::create({"c1", "c2", "c3"});
+//   nsnet::RequestBatch b(cs[0]);          // cs[i] is a NetnsRef; its rtnetlink socket is open already
+//   ...                                    // ~NetnsGroup: every name deleted, waits overlapped
+//
+// Creating: one thread enters each new namespace in turn (unshare), bind-mounts it at
+// /run/netns/NAME and opens its rtnetlink socket while inside, instead of a thread per namespace
+// and another per socket later. Removing: each unmount waits for an RCU grace period; done from
+// several threads at once, the waits overlap. Links inside a namespace die with it, without a
+// request (and a grace period) each; a veth whose peer is elsewhere takes the peer along.
+class NetnsGroup {
+public:
+    NetnsGroup() = default;
+
+    // ip netns add NAME, for every name. All or nothing: on a failure the ones made are removed.
+    static NetnsGroup create(const std::vector<std::string>& names);
+
+    // Takes charge of named namespaces that exist already (e.g. made by another process): opens
+    // them, and removes them together on destruction.
+    static NetnsGroup adopt(const std::vector<std::string>& names);
+
+    NetnsGroup(NetnsGroup&& o) noexcept
+        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)) {}
+    NetnsGroup& operator=(NetnsGroup&& o) noexcept;
+    NetnsGroup(const NetnsGroup&) = delete;
+    NetnsGroup& operator=(const NetnsGroup&) = delete;
+    ~NetnsGroup();
+
+    std::size_t size() const noexcept { return refs_.size(); }  // how many namespaces
+    const NetnsRef& operator[](std::size_t i) const { return refs_.at(i); }  // the i-th name's namespace
+    const std::vector<NetnsRef>& namespaces() const noexcept { return refs_; }  // in the order of names()
+    const std::vector<std::string>& names() const noexcept { return names_; }   // as given to create/adopt
+    // False in a child process (fork): the child's copy never deletes the parent's namespaces.
+    bool owned() const noexcept { return owned_; }
+    // Keep the namespaces after this object is gone (`ip netns del` removes them later).
+    void persist() noexcept { owned_ = false; }
+
+    // ip netns del NAME for every name, now (names already gone are fine). The kernel frees each
+    // namespace once nothing refers to it any more (this object's references are dropped here).
+    // A name that now holds another namespace than the group's (someone replaced it) is left alone
+    // and reported (Error EEXIST, after the others are removed), as by Netns::remove().
+    void remove();
+
+private:
+    // A NetnsRef made from an fd and a socket opened inside (NetnsRef's constructor is protected).
+    struct Prepared : NetnsRef {
+        Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl);
+    };
+
+    // Unmounts and unlinks every name, from up to 8 threads; throws the first failure at the end.
+    // With `mine` (one namespace fd per name), only names that still hold that namespace.
+    void remove_names(const std::vector<NetnsRef>* mine = nullptr);
+    void destroy() noexcept;
+
+    std::vector<std::string> names_{};  // created (or being created): what remove() deletes
+    std::vector<NetnsRef> refs_{};
+    detail::ProcessOwned owned_{};  // true only in the process that made or adopted the names
+};
+
+#if NSNET_DEFINITIONS
+
+NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) {
+    for (const auto& n : names) detail::validate_netns_name(n, "create network namespace");
+    detail::prepare_netns_run_dir();
+    NetnsGroup g;
+    g.owned_ = true;
+    std::vector<std::pair<detail::UniqueFd, std::optional<nl::Socket>>> made;
+    try {
+        detail::run_in_netns(-1, [&] {
+            for (const auto& name : names) {
+                const std::string path = std::string(netns_run_dir) + "/" + name;
+                detail::create_netns_mount_point(path, name);
+                g.names_.push_back(name);  // from here on, remove() cleans it up
+                detail::unshare_and_mount_netns(path, name);
+                made.emplace_back(detail::open_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
+            }
+        });
+    } catch (...) {
+        g.remove_names();
+        throw;
+    }
+    for (std::size_t i = 0; i < made.size(); ++i)
+        g.refs_.push_back(Prepared(std::move(made[i].first), names[i], std::move(*made[i].second)));
+    return g;
+}
+
+NSNET_DECL NetnsGroup NetnsGroup::adopt(const std::vector<std::string>& names) {
+    NetnsGroup g;
+    for (const auto& n : names) g.refs_.push_back(NetnsRef::open(n));
+    g.names_ = names;
+    g.owned_ = true;
+    return g;
+}
+
+NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
+    if (this != &o) {
+        destroy();
+        names_ = std::move(o.names_);
+        refs_ = std::move(o.refs_);
+        owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+}
+
+NSNET_DECL NetnsGroup::~NetnsGroup() { destroy(); }
+
+NSNET_DECL void NetnsGroup::remove() {
+    if (!owned_) return;
+    owned_ = false;
+    std::vector<NetnsRef> refs = std::move(refs_);
+    refs_.clear();
+    // refs[i] is names_[i]'s namespace (create and adopt make them in order).
+    remove_names(refs.size() == names_.size() ? &refs : nullptr);
+}
+
+NSNET_DECL NetnsGroup::Prepared::Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl) : NetnsRef(std::move(fd), std::move(name)) {
+    auto& cache = ctx_->rtnl_cache();
+    std::lock_guard lock(cache.mutex);
+    cache.set(std::move(rtnl));
+}
+
+NSNET_DECL void NetnsGroup::remove_names(const std::vector<NetnsRef>* mine) {
+    std::vector<std::string> names = std::move(names_);
+    names_.clear();
+    if (names.empty()) return;
+    std::atomic<std::size_t> next{0};
+    std::mutex m;
+    std::exception_ptr first_error;
+    auto work = [&] {
+        for (std::size_t i; (i = next++) < names.size();) {
+            const std::string path = std::string(netns_run_dir) + "/" + names[i];
+            try {
+                if (mine && !detail::netns_name_holds(names[i], (*mine)[i].fd())) continue;  // gone already
+                if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+                    throw_errno("delete network namespace", names[i]);
+                if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", names[i]);
+            } catch (...) {
+                std::lock_guard lock(m);
+                if (!first_error) first_error = std::current_exception();
+            }
+        }
+    };
+    const std::size_t threads = std::min<std::size_t>(8, names.size());
+    std::vector<std::thread> pool;
+    try {
+        for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    } catch (...) {
+        // No more threads: the calling thread does the rest.
+    }
+    work();
+    for (auto& t : pool) t.join();
+    if (first_error) std::rethrow_exception(first_error);
+}
+
+NSNET_DECL void NetnsGroup::destroy() noexcept {
+    try {
+        remove();
+    } catch (...) {
+        // Destructors never throw; callers who care call remove() themselves.
+    }
+}
+
+#endif  // NSNET_DEFINITIONS
+
+}  // namespace nsnet
