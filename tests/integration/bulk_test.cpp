@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/bulk.hpp (root): RequestBatch (links, addresses, routes in one
+// Integration tests of include/nsnet/{request_batch,route_dump,link_group,netns_group}.hpp (root): RequestBatch (links, addresses, routes in one
 // pipelined run, refusals reported against their requests, in both ack modes), apply_routes /
 // delete_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
 // adopted objects no longer delete themselves; single objects still do), NetnsGroup (created

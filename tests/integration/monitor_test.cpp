@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/monitor.hpp (root): a Monitor in a namespace of the test's own
+// Integration tests of include/nsnet/monitor/*.hpp (root): a Monitor in a namespace of the test's own
 // sees every change another socket makes (links, addresses, routes, neighbours, rules), through
 // next(), poll_events() on its fd, and run(); silent kernel changes (IPv4 routes flushed on link
 // down, rules detached/attached) reach the consumer as synthetic events; and an overrun forced by

@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/probe.hpp (root): ping answered, refused and unanswered,
+// Integration tests of examples/support/nsnet_probe/probe.hpp and show_addresses (root): ping answered, refused and unanswered,
 // concurrent pings that must not take each other's replies, HTTP and TCP across two namespaces,
 // prompt server shutdown, and the `ip a` view. Every test builds its own namespaces.
 #include "nsnet/show.hpp"
