@@ -24,12 +24,36 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/detail/thread_netns.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nl/socket.hpp"
 
 namespace nsnet {
+
+namespace detail {
+
+// What a NetnsGroup owns: named namespaces, refs[i] being names[i]'s. remove() deletes every name
+// that still holds its namespace (names already gone are fine), from up to 8 threads; a name that
+// holds another namespace now is left alone and reported (Error EEXIST) after the others.
+struct OwnedNetnsNames {
+    std::vector<std::string> names{};
+    std::vector<NetnsRef> refs{};
+    void remove() const;
+};
+
+// Unmounts and unlinks /run/netns/NAME for every name, from up to 8 threads; throws the first
+// failure at the end. With `mine` (one namespace per name), only names that still hold it.
+NSNET_DECL void remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine);
+
+// detail::Owner, with the handle reachable for NetnsGroup (which drops its references once removed).
+struct NetnsGroupOwner : Owner<OwnedNetnsNames> {
+    using Owner<OwnedNetnsNames>::Owner;
+    using Owner<OwnedNetnsNames>::mutable_handle;
+};
+
+}  // namespace detail
 
 // Named namespaces created together and removed together (`ip netns add|del` for each name).
 //
@@ -44,30 +68,25 @@ namespace nsnet {
 // request (and a grace period) each; a veth whose peer is elsewhere takes the peer along.
 class NetnsGroup {
 public:
+    // No namespaces.
     NetnsGroup() = default;
 
     // ip netns add NAME, for every name. All or nothing: on a failure the ones made are removed.
     static NetnsGroup create(const std::vector<std::string>& names);
 
-    // Takes charge of named namespaces that exist already (e.g. made by another process): opens
-    // them, and removes them together on destruction.
+    // Takes ownership of named namespaces that exist already (e.g. made by a process that
+    // persisted them): opens them, and removes them together on destruction.
     static NetnsGroup adopt(const std::vector<std::string>& names);
 
-    NetnsGroup(NetnsGroup&& o) noexcept
-        : names_(std::move(o.names_)), refs_(std::move(o.refs_)), owned_(std::exchange(o.owned_, false)) {}
-    NetnsGroup& operator=(NetnsGroup&& o) noexcept;
-    NetnsGroup(const NetnsGroup&) = delete;
-    NetnsGroup& operator=(const NetnsGroup&) = delete;
-    ~NetnsGroup();
-
-    std::size_t size() const noexcept { return refs_.size(); }  // how many namespaces
-    const NetnsRef& operator[](std::size_t i) const { return refs_.at(i); }  // the i-th name's namespace
-    const std::vector<NetnsRef>& namespaces() const noexcept { return refs_; }  // in the order of names()
-    const std::vector<std::string>& names() const noexcept { return names_; }   // as given to create/adopt
+    std::size_t size() const noexcept { return owner_->refs.size(); }  // how many namespaces
+    const NetnsRef& operator[](std::size_t i) const { return owner_->refs.at(i); }  // the i-th name's namespace
+    const std::vector<NetnsRef>& namespaces() const noexcept { return owner_->refs; }  // in the order of names()
+    const std::vector<std::string>& names() const noexcept { return owner_->names; }   // as given to create/adopt
     // False in a child process (fork): the child's copy never deletes the parent's namespaces.
-    bool owned() const noexcept { return owned_; }
-    // Keep the namespaces after this object is gone (`ip netns del` removes them later).
-    void persist() noexcept { owned_ = false; }
+    bool owned() const noexcept { return owner_.owned(); }
+    // Keep the namespaces after this object is gone (`Netns::remove(name)` or a later
+    // NetnsGroup::adopt(names) removes them).
+    void persist() noexcept { owner_.persist(); }
 
     // ip netns del NAME for every name, now (names already gone are fine). The kernel frees each
     // namespace once nothing refers to it any more (this object's references are dropped here).
@@ -81,14 +100,7 @@ private:
         Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl);
     };
 
-    // Unmounts and unlinks every name, from up to 8 threads; throws the first failure at the end.
-    // With `mine` (one namespace fd per name), only names that still hold that namespace.
-    void remove_names(const std::vector<NetnsRef>* mine = nullptr);
-    void destroy() noexcept;
-
-    std::vector<std::string> names_{};  // created (or being created): what remove() deletes
-    std::vector<NetnsRef> refs_{};
-    detail::ProcessOwned owned_{};  // true only in the process that made or adopted the names
+    detail::NetnsGroupOwner owner_{};
 };
 
 #if NSNET_DEFINITIONS
@@ -96,55 +108,47 @@ private:
 NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) {
     for (const auto& n : names) detail::validate_netns_name(n, "create network namespace");
     detail::prepare_netns_run_dir();
-    NetnsGroup g;
-    g.owned_ = true;
+    std::vector<std::string> made_names;  // from its mount point on, a name is removed on failure
     std::vector<std::pair<detail::UniqueFd, std::optional<nl::Socket>>> made;
     try {
         detail::run_in_netns(-1, [&] {
             for (const auto& name : names) {
                 const std::string path = std::string(netns_run_dir) + "/" + name;
                 detail::create_netns_mount_point(path, name);
-                g.names_.push_back(name);  // from here on, remove() cleans it up
+                made_names.push_back(name);
                 detail::unshare_and_mount_netns(path, name);
                 made.emplace_back(detail::open_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
             }
         });
     } catch (...) {
-        g.remove_names();
+        detail::remove_netns_names(made_names, nullptr);
         throw;
     }
+    detail::OwnedNetnsNames owned{.names = names, .refs = {}};
     for (std::size_t i = 0; i < made.size(); ++i)
-        g.refs_.push_back(Prepared(std::move(made[i].first), names[i], std::move(*made[i].second)));
+        owned.refs.push_back(Prepared(std::move(made[i].first), names[i], std::move(*made[i].second)));
+    NetnsGroup g;
+    g.owner_ = detail::NetnsGroupOwner(std::move(owned));
     return g;
 }
 
 NSNET_DECL NetnsGroup NetnsGroup::adopt(const std::vector<std::string>& names) {
+    detail::OwnedNetnsNames owned{.names = names, .refs = {}};
+    for (const auto& n : names) owned.refs.push_back(NetnsRef::open(n));
     NetnsGroup g;
-    for (const auto& n : names) g.refs_.push_back(NetnsRef::open(n));
-    g.names_ = names;
-    g.owned_ = true;
+    g.owner_ = detail::NetnsGroupOwner(std::move(owned));
     return g;
 }
 
-NSNET_DECL NetnsGroup& NetnsGroup::operator=(NetnsGroup&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        names_ = std::move(o.names_);
-        refs_ = std::move(o.refs_);
-        owned_ = std::exchange(o.owned_, false);
-    }
-    return *this;
-}
-
-NSNET_DECL NetnsGroup::~NetnsGroup() { destroy(); }
-
 NSNET_DECL void NetnsGroup::remove() {
-    if (!owned_) return;
-    owned_ = false;
-    std::vector<NetnsRef> refs = std::move(refs_);
-    refs_.clear();
-    // refs[i] is names_[i]'s namespace (create and adopt make them in order).
-    remove_names(refs.size() == names_.size() ? &refs : nullptr);
+    if (!owner_.owned()) return;
+    try {
+        owner_.remove();
+    } catch (...) {
+        owner_.mutable_handle() = {};
+        throw;
+    }
+    owner_.mutable_handle() = {};  // drops the references: the kernel may free the namespaces now
 }
 
 NSNET_DECL NetnsGroup::Prepared::Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl) : NetnsRef(std::move(fd), std::move(name)) {
@@ -153,9 +157,12 @@ NSNET_DECL NetnsGroup::Prepared::Prepared(detail::UniqueFd fd, std::string name,
     cache.set(std::move(rtnl));
 }
 
-NSNET_DECL void NetnsGroup::remove_names(const std::vector<NetnsRef>* mine) {
-    std::vector<std::string> names = std::move(names_);
-    names_.clear();
+NSNET_DECL void detail::OwnedNetnsNames::remove() const {
+    // refs[i] is names[i]'s namespace (create and adopt make them in order).
+    remove_netns_names(names, refs.size() == names.size() ? &refs : nullptr);
+}
+
+NSNET_DECL void detail::remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine) {
     if (names.empty()) return;
     std::atomic<std::size_t> next{0};
     std::mutex m;
@@ -184,14 +191,6 @@ NSNET_DECL void NetnsGroup::remove_names(const std::vector<NetnsRef>* mine) {
     work();
     for (auto& t : pool) t.join();
     if (first_error) std::rethrow_exception(first_error);
-}
-
-NSNET_DECL void NetnsGroup::destroy() noexcept {
-    try {
-        remove();
-    } catch (...) {
-        // Destructors never throw; callers who care call remove() themselves.
-    }
 }
 
 #endif  // NSNET_DEFINITIONS

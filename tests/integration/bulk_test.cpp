@@ -16,6 +16,7 @@
 
 #include "nsnet/veth.hpp"
 #include "support.hpp"
+#include "../support/system.hpp"
 
 using namespace nsnet;
 using nsnet::test::unique_name;
@@ -136,7 +137,7 @@ TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, str
     CHECK_THROWS_AS(delete_routes(ns, std::span<const RouteSpec>(routes).first(1)), Error);  // ESRCH
 }
 
-TEST_CASE("LinkGroup: one request removes the group's links; adopted objects do not delete themselves") {
+TEST_CASE("LinkGroup: one request removes the group's links; links taken from their owners do not delete themselves") {
     auto ns = Netns::create(unique_name("bk"));
     auto other = Netns::create(unique_name("bk"));
     auto keep = VethPair::create({.name = "keep", .netns = ns}, {.name = "keep-b", .netns = ns});
@@ -149,13 +150,13 @@ TEST_CASE("LinkGroup: one request removes the group's links; adopted objects do 
             b.create_veth({.name = "ga" + std::to_string(i), .group = group.id()}, {.name = "gb" + std::to_string(i), .netns = other});
         b.run_or_throw();
         auto pair = VethPair::create({.name = "gp", .netns = ns, .group = group.id()}, {.name = "gq", .netns = other});
-        group.adopt(pair);
+        group.take(pair);
         CHECK_FALSE(pair.owned());
         auto untagged = VethPair::create({.name = "un", .netns = ns}, {.name = "un-b", .netns = ns});
-        CHECK_THROWS_AS(group.adopt(untagged), InvalidArgument);
+        CHECK_THROWS_AS(group.take(untagged), InvalidArgument);
         Link tagged_later = untagged.first();
         group.add(tagged_later);
-        group.adopt(untagged);
+        group.take(untagged);
         CHECK(group.links().size() == 32);
     }  // ~LinkGroup: ip link del group N
     CHECK_FALSE(has_link(ns, "ga0"));
@@ -171,7 +172,7 @@ TEST_CASE("LinkGroup: one request removes the group's links; adopted objects do 
     auto g3 = LinkGroup::create(ns);
     const std::uint32_t id3 = g3.id();
     auto p = VethPair::create({.name = "pa", .netns = ns, .group = id3}, {.name = "pb", .netns = ns});
-    g3.adopt(p);
+    g3.take(p);
     g3.persist();
     g3 = LinkGroup();
     CHECK(has_link(ns, "pa"));
@@ -234,4 +235,37 @@ TEST_CASE("NetnsGroup: namespaces made together (sockets ready) and removed toge
     CHECK_NOTHROW(NetnsRef::open(an));
     NetnsGroup::adopt({an}).remove();
     CHECK_THROWS_AS(NetnsRef::open(an), Error);
+}
+
+TEST_CASE("LinkGroup with an owner tag: a later process finds the group by the tag and removes it") {
+    auto ns = Netns::create(unique_name("bk"));
+    const std::string tag = "ctr-" + unique_name("o");
+    const std::uint32_t id = LinkGroup::id_for(tag);
+    CHECK(id >= 0x10000u);
+    CHECK(LinkGroup::id_for(tag) == id);            // the same in every call (and process: below)
+    CHECK(LinkGroup::id_for(tag + "x") != id);
+    CHECK_THROWS_AS(LinkGroup::id_for(""), InvalidArgument);
+    // A process (the fork child: a CNI ADD) makes the group and its links, and keeps them.
+    const int child = nsnet::test::run_watched(std::chrono::seconds(20), [&] {
+        auto g = LinkGroup::create(ns, {.owner = tag});
+        if (g.id() != id) return 2;
+        auto v = VethPair::create({.name = "ta", .netns = ns, .group = g.id()}, {.name = "tb", .netns = ns});
+        g.take(v);
+        g.persist();
+        return 0;
+    });
+    REQUIRE(child == 0);
+    REQUIRE(has_link(ns, "ta"));
+    // Another (this one: a CNI DEL) finds the group from the tag alone.
+    {
+        auto found = LinkGroup::adopt(ns, LinkGroup::id_for(tag));
+        CHECK(found.links().size() == 2);  // ta and tb, both ends in ns
+        found.persist();
+    }
+    LinkGroup::remove_owned(ns, tag);
+    CHECK_FALSE(has_link(ns, "ta"));
+    CHECK_FALSE(has_link(ns, "tb"));
+    CHECK_NOTHROW(LinkGroup::remove_owned(ns, tag));  // nothing left: success
+    CHECK_THROWS_AS(LinkGroup::remove(ns, 0), InvalidArgument);
+    CHECK_THROWS_AS(LinkGroup::remove(NetnsRef(), id), InvalidArgument);
 }

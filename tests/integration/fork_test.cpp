@@ -31,59 +31,19 @@
 #include "nsnet_probe/probe.hpp"
 #include "nsnet/transaction.hpp"
 #include "support.hpp"
+#include "../support/system.hpp"
 
 using nsnet::Link;
 using nsnet::Netns;
 using nsnet::NetnsRef;
+using nsnet::test::netns_path;
+using nsnet::test::path_exists;
+using nsnet::test::run_watched;
+using nsnet::test::timed_out;
 using nsnet::test::unique_name;
+using nsnet::test::wait_for;
 
 namespace {
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-std::string netns_path(const std::string& name) { return std::string(nsnet::netns_run_dir) + "/" + name; }
-
-constexpr int timed_out = -1;
-
-// Waits up to `limit` for `pid`; returns its exit status (128+signal if killed), or timed_out
-// after killing its whole process group.
-int wait_for(pid_t pid, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (r < 0 && errno != EINTR) return 255;
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(-pid, SIGKILL);
-            ::kill(pid, SIGKILL);
-            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-            return timed_out;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
-// Runs body() in a subprocess (its own process group, so that its children die with it on a
-// timeout) and returns body()'s result as exit status, 100 if it threw, or timed_out.
-int run_watched(std::chrono::milliseconds limit, const std::function<int()>& body) {
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        int code = 100;
-        try {
-            code = body();
-        } catch (...) {
-        }
-        ::_exit(code);
-    }
-    ::setpgid(pid, pid);  // also from here: no race with a kill before the child ran setpgid
-    return wait_for(pid, limit);
-}
 
 // A request through the namespace's shared (cached) rtnetlink socket: a dump and a get.
 bool one_request(const NetnsRef& ns) {
@@ -213,16 +173,16 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
         group.remove();
         { nsnet::Bridge gone = std::move(bridge); }
         { nsnet::Transaction gone = std::move(tx); }
-        if (!exists(marker)) return 7;
+        if (!path_exists(marker)) return 7;
         { Netns gone = std::move(ns); }
         { nsnet::NetnsGroup gone = std::move(group); }
-        if (!exists(netns_path(name)) || !exists(netns_path(group_name))) return 3;
+        if (!path_exists(netns_path(name)) || !path_exists(netns_path(group_name))) return 3;
         if (!Link::find(NetnsRef::open(name), "fkbr0")) return 6;
         {
             Netns mine = Netns::create(own);
             if (!mine.owned() || !one_request(mine)) return 4;
         }
-        return exists(netns_path(own)) ? 5 : 0;
+        return path_exists(netns_path(own)) ? 5 : 0;
     });
     INFO("2 = the child's copy says it owns, 3/6/7 = the child deleted the parent's namespace/link/rolled back its transaction, 4/5 = the child's own");
     CHECK(result == 0);
@@ -230,12 +190,12 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
     CHECK(group.owned());
     CHECK(bridge.owned());
     CHECK(Link::find(ns, "fkbr0").has_value());
-    CHECK(exists(marker));
+    CHECK(path_exists(marker));
     CHECK(tx.rollback().empty());  // the parent's own rollback still works
-    CHECK_FALSE(exists(marker));
-    CHECK(exists(netns_path(name)));
-    CHECK(exists(netns_path(group_name)));
-    CHECK_FALSE(exists(netns_path(own)));
+    CHECK_FALSE(path_exists(marker));
+    CHECK(path_exists(netns_path(name)));
+    CHECK(path_exists(netns_path(group_name)));
+    CHECK_FALSE(path_exists(netns_path(own)));
     CHECK(one_request(ns));
     CHECK(one_request(group[0]));
 }

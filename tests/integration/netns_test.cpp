@@ -22,17 +22,15 @@
 
 #include "nsnet/netns_group.hpp"
 #include "support.hpp"
+#include "../support/system.hpp"
 
 using nsnet::Netns;
 using nsnet::NetnsRef;
+using nsnet::test::netns_path;
+using nsnet::test::path_exists;
 using nsnet::test::unique_name;
 
 namespace {
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
 
 // The nsfs inode of the calling thread's network namespace.
 ino_t thread_netns_inode() {
@@ -81,7 +79,7 @@ bool has_mount_for(const std::string& path) {
 struct RemoveOnExit {
     std::string name;
     ~RemoveOnExit() {
-        if (exists(std::string(nsnet::netns_run_dir) + "/" + name)) {
+        if (path_exists(netns_path(name))) {
             try {
                 Netns::remove_named(name);
             } catch (...) {
@@ -100,7 +98,7 @@ TEST_CASE("Netns::create makes a namespace that ip netns sees and uses") {
         Netns ns = Netns::create(name);
         CHECK(ns.owned());
         CHECK(ns.name() == name);
-        CHECK(exists(path));
+        CHECK(path_exists(path));
         CHECK(has_mount_for(path));
         auto listed = Netns::list_named();
         CHECK(std::find(listed.begin(), listed.end(), name) != listed.end());
@@ -119,7 +117,7 @@ TEST_CASE("Netns::create makes a namespace that ip netns sees and uses") {
         }
     }
     // Destruction removes the name and its bind mount (ip netns del).
-    CHECK_FALSE(exists(path));
+    CHECK_FALSE(path_exists(path));
     CHECK_FALSE(has_mount_for(path));
     if (have_ip_netns()) CHECK(ip_netns_list().count(name) == 0);
     CHECK(thread_netns_inode() == own);
@@ -137,7 +135,7 @@ TEST_CASE("Netns::create of an existing name fails with EEXIST naming it, and le
         CHECK(std::string(e.what()).find(name) != std::string::npos);
     }
     // The failed attempt must not have removed or replaced the existing namespace.
-    CHECK(exists(std::string(nsnet::netns_run_dir) + "/" + name));
+    CHECK(path_exists(netns_path(name)));
     CHECK(NetnsRef::open(name) == first);
 }
 
@@ -150,7 +148,7 @@ TEST_CASE("NetnsRef::open of an unknown name fails with ENOENT naming it") {
         CHECK(e.code() == std::errc::no_such_file_or_directory);
         CHECK(std::string(e.what()).find(name) != std::string::npos);
     }
-    CHECK_FALSE(exists(std::string(nsnet::netns_run_dir) + "/" + name));
+    CHECK_FALSE(path_exists(netns_path(name)));
 }
 
 TEST_CASE("bad namespace names are rejected before anything is created, naming the value") {
@@ -288,12 +286,12 @@ TEST_CASE("persist() keeps the namespace after the object is gone") {
         ns.persist();
         CHECK_FALSE(ns.owned());
     }
-    REQUIRE(exists(path));
+    REQUIRE(path_exists(path));
     CHECK(NetnsRef::open(name).inode() == inode);
     if (have_ip_netns()) CHECK(ip_netns_list().count(name) == 1);
 
     Netns::remove_named(name);  // ip netns del NAME
-    CHECK_FALSE(exists(path));
+    CHECK_FALSE(path_exists(path));
     CHECK_FALSE(has_mount_for(path));
 }
 
@@ -304,9 +302,9 @@ TEST_CASE("moving a Netns moves ownership; remove() deletes at once") {
     Netns b = std::move(a);
     CHECK(b.owned());
     CHECK_FALSE(a.owned());
-    CHECK(exists(path));
+    CHECK(path_exists(path));
     b.remove();
-    CHECK_FALSE(exists(path));
+    CHECK_FALSE(path_exists(path));
     CHECK_FALSE(has_mount_for(path));
 }
 
@@ -339,11 +337,11 @@ TEST_CASE("Netns removes only the namespace it created, never another one made u
             CHECK_FALSE(mine.owned());
         }
     }
-    REQUIRE(exists(path));
+    REQUIRE(path_exists(path));
     CHECK(has_mount_for(path));
     CHECK(NetnsRef::open(name).inode() == foreign_inode);
     Netns::remove_named(name);  // the test cleans up the foreign one
-    CHECK_FALSE(exists(path));
+    CHECK_FALSE(path_exists(path));
 }
 
 TEST_CASE("Netns::remove() of a name someone else deleted already is success, and touches nothing") {
@@ -353,12 +351,12 @@ TEST_CASE("Netns::remove() of a name someone else deleted already is success, an
     Netns mine = Netns::create(name);
     Netns::remove_named(name);
     CHECK_NOTHROW(mine.remove());
-    CHECK_FALSE(exists(path));
+    CHECK_FALSE(path_exists(path));
     // A bare mount point (someone's `ip netns add` half-way, not yet mounted) is not ours either.
     Netns again = Netns::create(name);
     REQUIRE(::umount2(path.c_str(), MNT_DETACH) == 0);
     CHECK_THROWS_AS(again.remove(), nsnet::Error);
-    CHECK(exists(path));
+    CHECK(path_exists(path));
     REQUIRE(::unlink(path.c_str()) == 0);
 }
 
@@ -388,8 +386,8 @@ TEST_CASE("NetnsGroup removes only its own namespaces; a replaced name is left a
             }
         }
     }
-    CHECK_FALSE(exists(path_b));  // the group's own is removed either way
-    REQUIRE(exists(path_a));
+    CHECK_FALSE(path_exists(path_b));  // the group's own is removed either way
+    REQUIRE(path_exists(path_a));
     CHECK(NetnsRef::open(a).inode() == foreign_inode);
     Netns::remove_named(a);
 }

@@ -17,27 +17,9 @@
 
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
+#include "../../support/system.hpp"
 
-namespace {
-
-// The child's exit status, or -1 after killing it when it did not finish within `limit`.
-int wait_for(pid_t pid, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        int status = 0;
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (r < 0 && errno != EINTR) return 255;
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-            return -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-}
-
-}  // namespace
+using nsnet::test::wait_for;
 
 TEST_CASE("fork_generation: a child runs with its parent's generation + 1; ProcessOwned is false there") {
     using nsnet::detail::ProcessOwned;
