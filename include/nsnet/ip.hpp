@@ -155,9 +155,13 @@ public:
     PrefixArg(const std::string& text) : PrefixArg(std::string_view(text)) {}                 // NOLINT
     PrefixArg(const char* text) : PrefixArg(std::string_view(text ? text : "")) {}            // NOLINT
 
+    // Unset: default-constructed or given as "".
     bool empty() const noexcept { return !set_; }
+    // The text as given ("" when given typed); RouteOptions reads "default" from it.
     const std::string& text() const noexcept { return text_; }
+    // The prefix; bad or missing text is an InvalidArgument naming `field` (see AddressArg::resolve).
     Prefix resolve(std::string_view field, std::string_view operation, std::string_view object) const;
+    // As given: the text, or the typed value formatted.
     std::string to_string() const { return prefix_ ? prefix_->to_string() : text_; }
 
 private:
