@@ -384,7 +384,9 @@ constexpr std::uint32_t masq_mark = 0x2000;
 //    rule, and filter chains run after dstnat, when the destination is no longer local.
 // Shared (Rule::ensure, never removed by a DEL): postrouting `meta mark & 0x2000 == 0x2000
 // masquerade`, before any container's rule.
-// The rule objects are returned owned: dropped on an error, they take their rules with them.
+// All of them go to the kernel in one nf_tables batch (Rule::create of a list: one request, all
+// or nothing). The rule objects are returned owned: dropped on an error, they take their rules
+// with them.
 std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, const Config& c, const std::vector<IpamIp>& ips) {
     const std::string owner = owner_tag(env);
     if (!c.ports.empty())
@@ -422,9 +424,7 @@ std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, con
             }
         }
     }
-    std::vector<fw::Rule> out;
-    for (const auto& o : rules) out.push_back(fw::Rule::create(host, o));
-    return out;
+    return fw::Rule::create(host, rules);
 }
 
 // The container's namespace (CNI_NETNS, a path); a path that is not a network namespace is the

@@ -563,6 +563,37 @@ const NftWalk nft_walks[] = {
          }
          CHECK(removed == 2);
      }},
+    {"firewall::Rule::create of a list (one batch: a container's portmap rules) + Rule::remove_owned",
+     [](const NetnsRef& ns, auto&) {
+         namespace fw = nsnet::firewall;
+         using fw::Action, fw::Hook, fw::Protocol;
+         std::vector<fw::RuleOptions> opts;
+         for (Hook hook : {Hook::Prerouting, Hook::Output})
+             for (const char* to : {"10.88.0.2", "fd00::2"}) {
+                 opts.push_back({.hook = hook,
+                                 .match = {.saddr = std::string(to) == "fd00::2" ? "fd00::/64" : "10.88.0.0/24",
+                                           .daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                                 .set_meta_mark = fw::MarkSet{.value = 0x2000, .mask = 0x2000},
+                                 .action = Action::Dnat, .to = to, .to_ports = 80, .owner = "ctr-batch"});
+                 opts.push_back({.hook = hook, .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                                 .action = Action::Dnat, .to = to, .to_ports = 80, .owner = "ctr-batch"});
+             }
+         opts.push_back({.hook = Hook::Postrouting, .match = {.saddr = "10.88.0.2", .daddr = "10.88.0.0/24", .daddr_negate = true},
+                         .action = Action::Masquerade, .owner = "ctr-batch"});
+         // A failure here (the batch refused, or its answer lost and the kernel not readable
+         // afterwards) must leave none of the rules; success, all of them.
+         std::vector<fw::Rule> rules = fw::Rule::create(ns, opts);
+         CHECK(rules.size() == opts.size());
+         for (auto& r : rules) r.persist();
+         std::size_t removed = 0;
+         try {
+             removed = fw::Rule::remove_owned(ns, "ctr-batch");
+         } catch (const Error&) {
+             fw::Rule::remove_owned(ns, "ctr-batch");  // the runtime's retry of a failed DEL
+             throw;
+         }
+         CHECK(removed == opts.size());
+     }},
     {"ForwardPolicy::reset",
      [](const NetnsRef& ns, auto&) {
          auto p = ForwardPolicy::set(ns, Verdict::Drop);

@@ -563,3 +563,70 @@ TEST_CASE("firewall: IPv6 and the other statements are accepted by the kernel an
     CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Ip6).has_value());
     CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Ip).has_value());
 }
+
+TEST_CASE("firewall: Rule::create of a list sends one batch: every rule, in the order given, or none") {
+    using namespace nsnet::firewall;
+    Netns ns = Netns::create(unique_name("fl"));
+    const std::string id = "ctr-" + unique_name("l");
+    // A container's portmap and masquerade rules, as nsnet-bridge makes them.
+    std::vector<RuleOptions> opts;
+    for (Hook hook : {Hook::Prerouting, Hook::Output}) {
+        opts.push_back({.hook = hook,
+                        .match = {.saddr = "10.88.0.0/24", .daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                        .set_meta_mark = MarkSet{.value = 0x2000, .mask = 0x2000},
+                        .action = Action::Dnat, .to = "10.88.0.2", .to_ports = 80, .owner = id});
+        opts.push_back({.hook = hook, .match = {.daddr_local = true, .protocol = Protocol::Tcp, .dport = 8080},
+                        .action = Action::Dnat, .to = "10.88.0.2", .to_ports = 80, .owner = id});
+    }
+    opts.push_back({.hook = Hook::Postrouting, .match = {.saddr = "10.88.0.2", .daddr = "10.88.0.0/24", .daddr_negate = true},
+                    .action = Action::Masquerade, .owner = id});
+    nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
+    auto nothing_there = [&] {
+        CHECK(Rule::list(ns).empty());
+        CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Inet).has_value());
+    };
+
+    CHECK(Rule::create(ns, std::vector<RuleOptions>{}).empty());
+    nothing_there();
+    // Bad input anywhere in the list: InvalidArgument naming it, before anything is sent.
+    auto bad = opts;
+    bad[3].match.daddr = "10.88.0.400";
+    CHECK_THROWS_WITH_AS(Rule::create(ns, bad), doctest::Contains("10.88.0.400"), InvalidArgument);
+    nothing_there();
+    auto mixed = opts;
+    mixed[4].family = firewall::Family::Ip;
+    CHECK_THROWS_WITH_AS(Rule::create(ns, mixed), doctest::Contains("options[4].family"), InvalidArgument);
+    nothing_there();
+    // The kernel refuses the last rule (a jump to a chain that does not exist): the batch is rolled
+    // back, the rules before it are not there either.
+    auto refused = opts;
+    refused.push_back({.hook = Hook::Forward, .action = Action::Jump, .target = "no-such-chain", .owner = id});
+    CHECK_THROWS_AS(Rule::create(ns, refused), Error);
+    nothing_there();
+
+    std::vector<Rule> rules = Rule::create(ns, opts);
+    REQUIRE(rules.size() == opts.size());
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        CAPTURE(i);
+        CHECK(rules[i].active());
+        CHECK(rules[i].owner() == id);
+        CHECK(Rule::get(ns, rules[i].ref()).owner == id);
+    }
+    CHECK(rules[1].to_string() == "meta nfproto ipv4 fib daddr type local tcp dport 8080 counter dnat ip to 10.88.0.2:80");
+    // In the kernel in the order given: chain by chain, the listed handles are those of the list.
+    auto listed = Rule::list(ns, {.owner = id});
+    REQUIRE(listed.size() == rules.size());
+    for (const char* chain : {"prerouting", "output", "postrouting"}) {
+        std::vector<std::uint64_t> want, have;
+        for (const auto& r : rules)
+            if (r.ref().chain == chain) want.push_back(r.ref().handle);
+        for (const auto& l : listed)
+            if (l.ref.chain == chain) have.push_back(l.ref.handle);
+        CAPTURE(chain);
+        CHECK(have == want);
+        CHECK_FALSE(want.empty());
+    }
+    // The owners remove their rules on destruction (then the chains and the table go).
+    rules.clear();
+    nothing_there();
+}

@@ -244,6 +244,12 @@ public:
 
     // nft add rule FAMILY nsnet CHAIN ... comment "owner:OWNER nsnet:TAG"
     static Rule create(const NetnsRef& ns, const RuleOptions& options);
+    // Several rules in one nf_tables batch (one request, all of them or none: a bad option or a
+    // rule the kernel refuses leaves nothing), in the order given (rules of one chain keep that
+    // order). The same guarantees after a lost answer as one create(): the rules are found again
+    // by their tags, or, if only some are there, removed. One table per batch: every rule has the
+    // same family (else InvalidArgument naming the first rule of another family). Empty: nothing.
+    static std::vector<Rule> create(const NetnsRef& ns, const std::vector<RuleOptions>& options);
     // A shared rule (a network's masquerade): the same rule (same chain and expressions, no owner)
     // when one exists, else a new one; never owned (nothing removes it but an explicit remove()).
     static RuleRef ensure(const NetnsRef& ns, const RuleOptions& options);
@@ -575,6 +581,27 @@ NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
     NftRule r(st);
     b.commit();
     return Rule(std::move(r));
+}
+
+NSNET_DECL std::vector<Rule> Rule::create(const NetnsRef& ns, const std::vector<RuleOptions>& options) {
+    std::vector<Rule> out;
+    if (options.empty()) return out;
+    NatBatch b(ns);
+    std::vector<std::shared_ptr<nsnet::detail::NftRuleState>> states;
+    states.reserve(options.size());
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        if (options[i].family != options[0].family)
+            invalid_argument("create firewall rules", family_name(options[i].family),
+                             "options[" + std::to_string(i) + "].family is " + family_name(options[i].family) +
+                                 ", options[0]'s is " + family_name(options[0].family) +
+                                 ": one batch changes one table");
+        states.push_back(detail::rule_state(b.netns_, options[i]));
+    }
+    // Every rule is checked before any is queued or sent: a bad option changes nothing.
+    out.reserve(states.size());
+    for (auto& st : states) out.push_back(Rule(NftRule(b.queue(st))));
+    b.commit();  // throws: the rules stay inactive, their owners do nothing
+    return out;
 }
 
 NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) {
