@@ -58,8 +58,8 @@ NSNET_LAB("bridge", "网桥", [](lab::Context& ctx) {
     // # 将 veth-1d 和 veth-2d 分别移动到 ns1 和 ns2
     // ip link set veth-1d netns ns1
     // ip link set veth-2d netns ns2
-    v1.second().set_netns(ns1);
-    v2.second().set_netns(ns2);
+    v1.set_netns(v1.second(), ns1);
+    v2.set_netns(v2.second(), ns2);
 
     // # 在 ns1 空间中配置 veth-1d 接口的 IP 并启用
     // ip netns exec ns1 bash
@@ -76,7 +76,7 @@ NSNET_LAB("bridge", "网桥", [](lab::Context& ctx) {
     v2.second().up();
 
     // (carrier reaches the bridge asynchronously: wait until the ports and the bridge are up)
-    for (Link* l : {&v1.second(), &v2.second(), &v1.first(), &v2.first(), static_cast<Link*>(&br)}) ctx.wait_until_up(*l);
+    for (const Link* l : {&v1.second(), &v2.second(), &v1.first(), &v2.first(), &br.link()}) ctx.wait_until_up(*l);
     ctx.show(bridge_ns);
     lab::show_kind(ctx, "bridge", "bridge", br.describe());
     lab::show_kind(ctx, "bridge", "veth-1r", br.describe_port(v1.first()));

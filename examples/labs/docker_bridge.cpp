@@ -42,10 +42,10 @@ NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     auto& docker0 = *t.docker0;
     auto& vn = *t.vn;
     auto& vg = *t.vg;
-    Link& ens41 = t.uplink->first();
+    const Link& ens41 = t.uplink->first();
 
     // ip netns exec docker ip a; ip netns exec nginx ip a; ip netns exec gitlab ip a
-    for (Link* l : std::initializer_list<Link*>{&docker0, &vn.first(), &vg.first(), &vn.second(), &vg.second(), &ens41})
+    for (const Link* l : std::initializer_list<const Link*>{&docker0.link(), &vn.first(), &vg.first(), &vn.second(), &vg.second(), &ens41})
         ctx.wait_until_up(*l);
     ctx.show(docker, "查看 docker 网络命名空间中的接口状况");
     ctx.show(nginx);

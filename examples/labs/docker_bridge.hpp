@@ -78,7 +78,7 @@ inline Topology build(lab::Context& ctx) {
 
     // ip netns exec docker bash
     // ip address add 192.168.54.230/24 dev ens41
-    Link& ens41 = uplink.first();
+    const Link& ens41 = uplink.first();
     ens41.add_address("192.168.54.230/24");
     // ip link set ens41 up
     ens41.up();

@@ -14,7 +14,7 @@ NSNET_LAB("ipvlan-l2", "IPVLAN / L2", [](lab::Context& ctx) {
     using namespace nsnet;
     auto base = lab::setup_base(ctx, "192.168.7.220/24", "192.168.7.89/24");
     auto& [ns1, ns2, ns3, world] = base;
-    Link& ens41 = world.ens41();
+    const Link& ens41 = world.ens41();
     ctx.show(ns1);
     lab::ping_check(ctx, ns1, "ns1", world.internet_host(), "the internet host, via ens41", true);
 

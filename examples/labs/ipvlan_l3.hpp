@@ -33,7 +33,7 @@ inline std::optional<IpvlanL3> ipvlan_l3_setup(Context& ctx, nsnet::IpvlanMode m
     using namespace nsnet;
     IpvlanL3 t{setup_base(ctx, "192.168.7.220/24", "192.168.7.89/24")};
     auto& [ns1, ns2, ns3, world] = t.base;
-    Link& ens41 = world.ens41();
+    const Link& ens41 = world.ens41();
     // (the external host 10.40.1.1 behind the lan router, which has 10.40.1.254 on that side)
     world.add_routed_host("lanhost", "10.40.1.1/24", "10.40.1.254/24");
 

@@ -13,7 +13,7 @@ NSNET_LAB("macvlan-bridge", "MACVLAN / Bridge", [](lab::Context& ctx) {
     using namespace nsnet;
     auto base = lab::setup_base(ctx, "10.40.1.246/24", "10.40.1.254/24");
     auto& [ns1, ns2, ns3, world] = base;
-    Link& ens41 = world.ens41();
+    const Link& ens41 = world.ens41();
     ctx.show(ns1);
 
     // ping 8.8.8.8 -c 2   (from ns1)

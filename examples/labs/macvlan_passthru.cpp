@@ -14,7 +14,7 @@ NSNET_LAB("macvlan-passthru", "MACVLAN / Passthru", [](lab::Context& ctx) {
     using namespace nsnet;
     auto base = lab::setup_base(ctx, "10.40.1.246/24", "10.40.1.254/24");
     auto& [ns1, ns2, ns3, world] = base;
-    Link& ens41 = world.ens41();
+    const Link& ens41 = world.ens41();
 
     // # 启用 ns1 中的 ens41 接口
     // ip link set ens41 up

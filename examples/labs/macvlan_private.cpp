@@ -11,7 +11,7 @@ NSNET_LAB("macvlan-private", "MACVLAN / Private", [](lab::Context& ctx) {
     using namespace nsnet;
     auto base = lab::setup_base(ctx, "10.40.1.246/24", "10.40.1.254/24");
     auto& [ns1, ns2, ns3, world] = base;
-    Link& ens41 = world.ens41();
+    const Link& ens41 = world.ens41();
 
     // # 在 ns1 中创建两个 macvlan 子接口（ens41m1 和 ens41m2）
     // ip link add ens41m1 link ens41 type macvlan mode private

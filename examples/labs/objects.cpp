@@ -129,8 +129,8 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
     // ---- link: ip link add eth0 type veth peer name eth1; ip link set eth0 up
     ctx.note("ip link add eth0 type veth peer name eth1; ip link set lo up; ip link set eth0 up; ip link set eth1 up");
     auto& veth = ctx.own(VethPair::create({.name = "eth0", .netns = ns}, {.name = "eth1", .netns = ns}));
-    Link& eth0 = veth.first();
-    Link& eth1 = veth.second();
+    const Link& eth0 = veth.first();
+    const Link& eth1 = veth.second();
     Link::loopback(ns).up();
     eth0.up();
     eth1.up();
@@ -246,7 +246,7 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
              "ip link set eth0 down");
     eth0.set_mtu(1400);
     eth0.add_address("2001:db8::10/64");
-    eth0.del_address("192.168.1.10/24");
+    eth0.remove_address("192.168.1.10/24");
     eth0.down();
     ctx.sleep(500ms);
     live->stop();

@@ -47,9 +47,9 @@ public:
     nsnet::Netns& internet() { return *internet_; }
     nsnet::Bridge& switch_bridge() { return *switch_; }
     // The switch port the cable is plugged into (in lan): where hairpin (VEPA reflection) is set.
-    nsnet::Link& port1() { return cable_->first(); }
+    const nsnet::Link& port1() const { return cable_->first(); }
     // The tutorial's NIC: the near end of the cable.
-    nsnet::Link& ens41() { return cable_->second(); }
+    const nsnet::Link& ens41() const { return cable_->second(); }
     // "10.40.1.254" (no prefix): what the labs' default routes point at.
     std::string gateway() const { return gateway_.address().to_string(); }
     const nsnet::Prefix& gateway_prefix() const { return gateway_; }

@@ -72,7 +72,7 @@ namespace detail {
 inline constexpr LinkKind bridge_kind{"bridge", [](const LinkInfo& l) { return l.kind == "bridge"; }};
 }  // namespace detail
 
-class Bridge : public OwnedLink {
+class Bridge : public detail::LinkOwnerBase {
 public:
     Bridge() = default;
 
@@ -108,9 +108,9 @@ public:
 
     // ip link set PORT master NAME [+ ip link set PORT type bridge_slave OPTIONS]. The port must be
     // in the bridge's namespace.
-    void add_port(Link& port, const BridgePortOptions& options = {});
+    void add_port(const Link& port, const BridgePortOptions& options = {});
     // ip link set PORT nomaster (the port must belong to this bridge).
-    void remove_port(Link& port);
+    void remove_port(const Link& port);
     // ip link set PORT type bridge_slave OPTIONS, for a port of this bridge.
     void set_port(const Link& port, const BridgePortOptions& options);
     // "bridge_slave state forwarding priority 32 cost 2 hairpin off ...": as ip -d link show PORT.
@@ -130,7 +130,7 @@ public:
     std::vector<BridgeVlan> vlans(const Link& port) const;
 
 private:
-    explicit Bridge(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Bridge(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     LinkInfo require_port(const Link& port, const char* operation) const;
 
@@ -215,7 +215,7 @@ NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
     if (!self) require_port(port, op.c_str());
     auto msg = rtnl::bridge_vlan_add(port.index(), vlan, self);
     try {
-        netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
+        netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
     } catch (const Error& e) {
         if (e.errnum() == EOPNOTSUPP)
             throw detail::with_detail(e, "this kernel's bridge has no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)");
@@ -229,14 +229,14 @@ NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
     const bool self = port == *this;
     if (!self) require_port(port, op.c_str());
     auto msg = rtnl::bridge_vlan_del(port.index(), vid, self);
-    netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
+    netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
 }
 
 NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
-    if (!(port.netns() == netns_))
-        invalid_argument("list bridge vlans", port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name_ + "'");
+    if (!(port.netns() == netns()))
+        invalid_argument("list bridge vlans", port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name() + "'");
     std::vector<BridgeVlan> out{};
-    netns_.with_rtnl([&](nl::Socket& s) {
+    netns().with_rtnl([&](nl::Socket& s) {
         auto msg = rtnl::bridge_vlan_dump();
         auto lists = nl::dump_collect(s, msg, "list bridge vlans", rtnl::decode_bridge_vlans);
         for (auto& l : lists)
@@ -248,12 +248,12 @@ NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
 
 NSNET_DECL void Bridge::change(const BridgeOptions& o) {
     if (!o.name.empty() || o.mac || o.mtu)
-        invalid_argument("change bridge", name_,
+        invalid_argument("change bridge", name(),
                          "BridgeOptions.name, .mac and .mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
     rtnl::BridgeConfig cfg = config(o, "change bridge");
     if (cfg.empty()) return;
     try {
-        run("change bridge", rtnl::bridge_change(index_, cfg));
+        run("change bridge", rtnl::bridge_change(index(), cfg));
     } catch (const Error& e) {
         std::string why = explain(e, cfg);
         if (why.empty()) throw;
@@ -267,7 +267,7 @@ NSNET_DECL void Bridge::set_stp(bool on) {
 
 NSNET_DECL BridgeInfo Bridge::settings() const {
     auto b = bridge_info(info());
-    if (!b) throw Error(EINVAL, "read bridge settings", name_, {}, "the link is not a bridge");
+    if (!b) throw Error(EINVAL, "read bridge settings", name(), {}, "the link is not a bridge");
     return *b;
 }
 
@@ -275,12 +275,12 @@ NSNET_DECL std::string Bridge::describe() const {
     return "bridge " + settings().to_string();
 }
 
-NSNET_DECL void Bridge::add_port(Link& port, const BridgePortOptions& options) {
+NSNET_DECL void Bridge::add_port(const Link& port, const BridgePortOptions& options) {
     port.set_master(*this);
     set_bridge_port(port, options);
 }
 
-NSNET_DECL void Bridge::remove_port(Link& port) {
+NSNET_DECL void Bridge::remove_port(const Link& port) {
     require_port(port, "remove bridge port");
     port.set_nomaster();
 }
@@ -303,17 +303,17 @@ NSNET_DECL BridgePortInfo Bridge::port_info(const Link& port) const {
 
 NSNET_DECL std::vector<Link> Bridge::ports() const {
     std::vector<Link> out{};
-    for (const LinkInfo& l : Link::list(netns_))
-        if (l.master == index_) out.emplace_back(netns_, l.index, l.name);
+    for (const LinkInfo& l : Link::list(netns()))
+        if (l.master == index()) out.emplace_back(netns(), l.index, l.name);
     return out;
 }
 
 NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation) const {
-    if (!(port.netns() == netns_))
-        invalid_argument(operation, port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name_ + "'");
+    if (!(port.netns() == netns()))
+        invalid_argument(operation, port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name() + "'");
     LinkInfo l = port.info();
-    if (l.master != index_)
-        invalid_argument(operation, port.name(), "'" + port.name() + "' is not a port of bridge '" + name_ + "'");
+    if (l.master != index())
+        invalid_argument(operation, port.name(), "'" + port.name() + "' is not a port of bridge '" + name() + "'");
     return l;
 }
 

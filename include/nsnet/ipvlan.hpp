@@ -45,7 +45,7 @@ namespace detail {
 inline constexpr LinkKind ipvlan_kind{"ipvlan", [](const LinkInfo& l) { return l.kind == "ipvlan"; }};
 }  // namespace detail
 
-class Ipvlan : public OwnedLink {
+class Ipvlan : public detail::LinkOwnerBase {
 public:
     Ipvlan() = default;
 
@@ -77,7 +77,7 @@ public:
     void set_mode(IpvlanMode mode, IpvlanFlag flag = IpvlanFlag::Bridge);
 
 private:
-    explicit Ipvlan(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Ipvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     static std::string explain(const Error& e, const Link& parent);
 
@@ -118,7 +118,7 @@ NSNET_DECL Ipvlan Ipvlan::adopt(const Link& link) {
 
 NSNET_DECL IpvlanInfo Ipvlan::settings() const {
     auto v = ipvlan_info(info());
-    if (!v) throw Error(EINVAL, "read ipvlan settings", name_, {}, "the link is not an ipvlan");
+    if (!v) throw Error(EINVAL, "read ipvlan settings", name(), {}, "the link is not an ipvlan");
     return *v;
 }
 
@@ -127,7 +127,7 @@ NSNET_DECL std::string Ipvlan::describe() const {
 }
 
 NSNET_DECL void Ipvlan::set_mode(IpvlanMode mode, IpvlanFlag flag) {
-    run("set ipvlan mode", rtnl::ipvlan_change(index_, {.mode = mode, .flag = flag}));
+    run("set ipvlan mode", rtnl::ipvlan_change(index(), {.mode = mode, .flag = flag}));
 }
 
 NSNET_DECL std::string Ipvlan::explain(const Error& e, const Link& parent) {

@@ -2,9 +2,14 @@
 //
 // Layer: typed objects. A Link names an interface by namespace + ifindex (so it survives renames)
 // and does what `ip link set`, `ip link del` and `ip addr` do to it. It is a plain, copyable
-// handle: it never deletes anything by itself. OwnedLink is the move-only base of every link kind
-// nsnet creates (VethPair, Bridge, Macvlan, ...): it deletes its interface on destruction unless
-// persist()ed, and tolerates the interface being gone already (it dies with its namespace).
+// handle, like a file descriptor: it never deletes anything by itself, and the operations that
+// change the interface without re-pointing the handle are const. OwnedLink (built on
+// detail::Owner<Link>) owns one interface: it deletes it on destruction unless persist()ed, and
+// tolerates it being gone already (it dies with its namespace). Every link kind nsnet creates
+// (Bridge, Macvlan, ...) is built on the same owner (detail::LinkOwnerBase). An owner offers the
+// link operations (bridge.up(), bridge.add_address(...)) and converts to `const Link&`
+// (`port.set_master(bridge)`), never to a mutable `Link&`: `Link& l = bridge; l = other;` does
+// not compile, so an owner can never be made to delete another interface.
 #pragma once
 
 #include "nsnet/ip.hpp"  // first: glibc's <net/if.h> and <netinet/in.h> must precede uapi headers
@@ -16,9 +21,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
@@ -50,6 +57,10 @@ struct AddressOptions {
 // "Cannot assign requested address".
 NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object);
 
+namespace detail {
+class LinkOwnerBase;
+}  // namespace detail
+
 class Link {
 public:
     Link() = default;
@@ -70,7 +81,7 @@ public:
     //   veth.first().set_owner(container_id);          // CNI ADD
     //   Link::remove_owned(host, container_id);        // CNI DEL, in another process
     // An owner is 1..200 bytes of printable ASCII without spaces; set_owner replaces any alias.
-    void set_owner(std::string_view owner);
+    void set_owner(std::string_view owner) const;
     // The owner recorded in a link's alias; nullopt when the alias is not an owner tag.
     static std::optional<std::string> owner_of(const LinkInfo& info);
     // ip link show | grep "alias nsnet:owner=OWNER": the links tagged with this owner.
@@ -94,37 +105,43 @@ public:
     LinkInfo info() const;
 
     // ip link set NAME up / down
-    void up();
-    void down();
-    void set_up(bool on) { on ? up() : down(); }
+    void up() const;
+    void down() const;
+    void set_up(bool on) const { on ? up() : down(); }
     // ip link set NAME name NEW (kernels before 6.2 refuse while the link is up: EBUSY)
     void rename(const std::string& new_name);
     // ip link set NAME mtu N
-    void set_mtu(std::uint32_t mtu);
+    void set_mtu(std::uint32_t mtu) const;
     // ip link set NAME address MAC
-    void set_mac(const MacAddress& mac);
-    void set_mac(std::string_view mac) { set_mac(MacAddress::parse(mac)); }
+    void set_mac(const MacAddress& mac) const;
+    void set_mac(std::string_view mac) const { set_mac(MacAddress::parse(mac)); }
     // ip link set NAME group N
-    void set_group(std::uint32_t group);
+    void set_group(std::uint32_t group) const;
     // ip link set NAME alias TEXT
-    void set_alias(const std::string& alias);
-    // ip link set NAME master BRIDGE (both must be in the same namespace)
-    void set_master(const Link& master);
+    void set_alias(const std::string& alias) const;
+    // ip link set NAME master BRIDGE (both must be in the same namespace; any owner, e.g. a Bridge,
+    // converts to the `const Link&` this takes)
+    void set_master(const Link& master) const;
     // ip link set NAME nomaster
-    void set_nomaster();
+    void set_nomaster() const;
     // ip link set NAME netns TARGET. The handle follows the link into its new namespace.
     void set_netns(const NetnsRef& target);
     // ip link set NAME netns NSNAME (an `ip netns` name; unknown names are reported as ENOENT).
     void set_netns(const std::string& netns_name) { set_netns(NetnsRef::open(netns_name)); }
-    // ip link del NAME
-    void remove();
+    // ip link del NAME. Idempotent: a link already gone (ENODEV), and an empty handle, count as
+    // removed. The handle keeps its ifindex (it is a value, like an fd number); later operations
+    // on it fail with ENODEV naming the link.
+    void remove() const;
+    // ip link del NAME in `netns`: one call, no handle needed (e.g. a later process cleaning up a
+    // persisted link). Returns whether a link was deleted: an absent link is success (false).
+    static bool remove(const NetnsRef& netns, std::string_view name);
 
     // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]
-    void add_address(const Prefix& prefix, const AddressOptions& o = {});
-    void add_address(std::string_view cidr, const AddressOptions& o = {}) { add_address(Prefix::parse(cidr), o); }
+    void add_address(const Prefix& prefix, const AddressOptions& o = {}) const;
+    void add_address(std::string_view cidr, const AddressOptions& o = {}) const { add_address(Prefix::parse(cidr), o); }
     // ip addr del CIDR dev NAME
-    void del_address(const Prefix& prefix);
-    void del_address(std::string_view cidr) { del_address(Prefix::parse(cidr)); }
+    void remove_address(const Prefix& prefix) const;
+    void remove_address(std::string_view cidr) const { remove_address(Prefix::parse(cidr)); }
     // ip addr show dev NAME
     std::vector<AddressInfo> addresses() const;
     // Waits until no IPv6 address of this link is tentative (duplicate address detection done), as
@@ -138,16 +155,18 @@ public:
     //   veth.first().add_address("2001:db8::1/64"); veth.first().up(); veth.first().wait_dad();
     void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     // ip link set NAME txqueuelen N
-    void set_txqlen(std::uint32_t txqlen);
+    void set_txqlen(std::uint32_t txqlen) const;
     // ip link set NAME promisc on|off (LinkInfo::flags & IFF_PROMISC reads it back)
-    void set_promisc(bool on);
+    void set_promisc(bool on) const;
 
     friend bool operator==(const Link& a, const Link& b) { return a.index_ == b.index_ && a.netns_ == b.netns_; }
 
-protected:
+private:
+    friend class detail::LinkOwnerBase;  // runs kind-specific requests (bridge/vxlan changes) through run()
+
     // Runs one request in this link's namespace; errors name the link.
     void run(const std::string& operation, nl::MessageBuilder msg) const;
-    void change(rtnl::LinkChange c, const std::string& operation);
+    void change(rtnl::LinkChange c, const std::string& operation) const;
     rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const;
     static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown);
 
@@ -156,28 +175,122 @@ protected:
     std::string name_{};
 };
 
-// Base of every link nsnet creates: deletes it on destruction unless persisted. Move-only.
-class OwnedLink : public Link {
-public:
-    OwnedLink() = default;
-    explicit OwnedLink(Link link) : Link(std::move(link)), owned_(true) {}
-    OwnedLink(OwnedLink&& o) noexcept : Link(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedLink& operator=(OwnedLink&& o) noexcept;
-    OwnedLink(const OwnedLink&) = delete;
-    OwnedLink& operator=(const OwnedLink&) = delete;
-    ~OwnedLink();
+namespace detail {
 
-    // Keep the interface after this object is gone.
-    void persist() noexcept { owned_ = false; }
-    bool owned() const noexcept { return owned_; }
+// The owner part shared by OwnedLink and every link kind (Bridge, Macvlan, Vlan, Vxlan, Ipvlan,
+// Tun): one detail::Owner<Link>, and the link operations forwarded once, here. It cannot be
+// copied, and it cannot be moved or destroyed through a reference to this base (those are
+// protected), so an owner cannot be sliced: a `LinkOwnerBase&` to a Bridge cannot be assigned
+// another link to delete.
+class LinkOwnerBase : private Owner<Link> {
+public:
+    // The owned link, read-only (an owner converts to it: `set_master(bridge)`, `DeviceArg`).
+    const Link& link() const noexcept { return handle(); }
+    operator const Link&() const noexcept { return handle(); }  // NOLINT: implicit on purpose
+    using Owner::operator->;
+    using Owner::operator*;
+
+    // Keep the interface after this owner is gone.
+    using Owner::persist;
+    // Whether this owner deletes its interface (false after persist/release/remove, when empty,
+    // and in a fork child of the process that made it).
+    using Owner::owned;
     // Gives up ownership and returns the plain handle.
-    Link release() noexcept;
-    // Deletes the interface now; one already gone (ENODEV) counts as deleted.
+    using Owner::release;
+    // ip link del NAME, now, if this owner still owns it; one already gone counts as deleted.
+    // Afterwards valid() is false.
     void remove();
 
+    // The Link operations (link.hpp's Link says what each does).
+    bool valid() const noexcept { return link().valid(); }
+    const NetnsRef& netns() const noexcept { return link().netns(); }
+    int index() const noexcept { return link().index(); }
+    const std::string& name() const noexcept { return link().name(); }
+    LinkInfo info() const { return link().info(); }
+    void up() const { link().up(); }
+    void down() const { link().down(); }
+    void set_up(bool on) const { link().set_up(on); }
+    void set_mtu(std::uint32_t mtu) const { link().set_mtu(mtu); }
+    void set_mac(const MacAddress& mac) const { link().set_mac(mac); }
+    void set_mac(std::string_view mac) const { link().set_mac(mac); }
+    void set_group(std::uint32_t group) const { link().set_group(group); }
+    void set_alias(const std::string& alias) const { link().set_alias(alias); }
+    void set_owner(std::string_view owner) const { link().set_owner(owner); }
+    void set_master(const Link& master) const { link().set_master(master); }
+    void set_nomaster() const { link().set_nomaster(); }
+    void set_txqlen(std::uint32_t txqlen) const { link().set_txqlen(txqlen); }
+    void set_promisc(bool on) const { link().set_promisc(on); }
+    void add_address(const Prefix& prefix, const AddressOptions& o = {}) const { link().add_address(prefix, o); }
+    void add_address(std::string_view cidr, const AddressOptions& o = {}) const { link().add_address(cidr, o); }
+    void remove_address(const Prefix& prefix) const { link().remove_address(prefix); }
+    void remove_address(std::string_view cidr) const { link().remove_address(cidr); }
+    std::vector<AddressInfo> addresses() const { return link().addresses(); }
+    void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const { link().wait_dad(timeout); }
+    // These re-point the handle; the owner still owns the same interface and follows it.
+    void rename(const std::string& new_name) { mutable_handle().rename(new_name); }
+    void set_netns(const NetnsRef& target) { mutable_handle().set_netns(target); }
+    void set_netns(const std::string& netns_name) { mutable_handle().set_netns(netns_name); }
+
 protected:
-    void destroy() noexcept;
-    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
+    LinkOwnerBase() = default;
+    explicit LinkOwnerBase(Link link) noexcept : Owner(std::move(link)) {}
+    LinkOwnerBase(LinkOwnerBase&&) noexcept = default;
+    LinkOwnerBase& operator=(LinkOwnerBase&&) noexcept = default;
+    ~LinkOwnerBase() = default;
+
+    // For a kind's own requests (`ip link set NAME type bridge ...`): run in the link's namespace,
+    // errors naming the link.
+    void run(const std::string& operation, nl::MessageBuilder msg) const { link().run(operation, std::move(msg)); }
+    // remove(), errors swallowed: for a kind's destructor that must delete the interface before
+    // its own members go (a tun's fds).
+    void remove_quietly() noexcept {
+        try {
+            remove();
+        } catch (...) {
+        }
+    }
+    // The interface went away by itself (a tun whose fds were closed): own nothing, valid() false.
+    void forget();
+};
+
+}  // namespace detail
+
+// An owned interface of any kind: deletes it on destruction unless persist()ed. Move-only.
+//   OwnedLink br = OwnedLink(Link::get(ns, "br0"));   // adopt: br0 is deleted with `br`
+class OwnedLink final : public detail::LinkOwnerBase {
+public:
+    OwnedLink() = default;
+    // Takes ownership of the interface `link` names.
+    explicit OwnedLink(Link link) noexcept : LinkOwnerBase(std::move(link)) {}
+    OwnedLink(OwnedLink&&) noexcept = default;
+    OwnedLink& operator=(OwnedLink&&) noexcept = default;
+    ~OwnedLink() = default;
+};
+
+// A device argument: a Link or any owner of one (`.dev = link`, `.dev = bridge`, `.dev = pair.first()`),
+// an ifindex (`.dev = 3`) or a name (`.dev = "eth0"`), resolved in the namespace of the request that
+// takes it (a route's, a rule's ...) when it is built. Empty: no device.
+class DeviceArg {
+public:
+    DeviceArg() = default;
+    DeviceArg(const Link& link) : link_(link), set_(true) {}                    // NOLINT: implicit on purpose
+    // Any owner (OwnedLink, Bridge, Macvlan, ...): its link (two conversions are not implicit).
+    DeviceArg(const detail::LinkOwnerBase& owner) : DeviceArg(owner.link()) {}  // NOLINT
+    DeviceArg(int ifindex) : index_(ifindex), set_(true) {}                     // NOLINT
+    DeviceArg(const char* name) : name_(name ? name : ""), set_(name && *name) {}  // NOLINT
+    DeviceArg(std::string name) : name_(std::move(name)), set_(!name_.empty()) {}  // NOLINT
+
+    bool empty() const noexcept { return !set_; }
+
+    // {ifindex, name} in `ns`. A missing device is Error(ENODEV) of `operation`, naming it; a Link
+    // from another namespace is an InvalidArgument.
+    std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
+
+private:
+    std::optional<Link> link_{};
+    std::string name_{};
+    int index_ = 0;
+    bool set_ = false;
 };
 
 namespace detail {
@@ -237,7 +350,7 @@ inline std::string link_owner_alias(std::string_view owner, const char* operatio
 }
 }  // namespace detail
 
-NSNET_DECL void Link::set_owner(std::string_view owner) {
+NSNET_DECL void Link::set_owner(std::string_view owner) const {
     std::string alias = detail::link_owner_alias(owner, "set link owner");
     change({.alias = alias}, "set link owner " + std::string(owner));
 }
@@ -257,12 +370,12 @@ NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string
 
 NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_view owner) {
     std::size_t removed = 0;
-    for (Link& l : list_owned(netns, owner)) {
+    for (const Link& l : list_owned(netns, owner)) {
         try {
-            l.remove();
+            l.run("delete link", rtnl::link_del(l.index_));
             ++removed;
         } catch (const Error& e) {
-            if (e.errnum() != ENODEV) throw;
+            if (e.errnum() != ENODEV) throw;  // gone meanwhile (a veth's peer goes with it)
         }
     }
     return removed;
@@ -279,11 +392,11 @@ NSNET_DECL LinkInfo Link::info() const {
     return query(netns_, rtnl::link_get(index_), name_);
 }
 
-NSNET_DECL void Link::up() {
+NSNET_DECL void Link::up() const {
     change({.up = true}, "set link up");
 }
 
-NSNET_DECL void Link::down() {
+NSNET_DECL void Link::down() const {
     change({.up = false}, "set link down");
 }
 
@@ -301,32 +414,32 @@ NSNET_DECL void Link::rename(const std::string& new_name) {
     name_ = new_name;
 }
 
-NSNET_DECL void Link::set_mtu(std::uint32_t mtu) {
+NSNET_DECL void Link::set_mtu(std::uint32_t mtu) const {
     change({.mtu = mtu}, "set link mtu " + std::to_string(mtu));
 }
 
-NSNET_DECL void Link::set_mac(const MacAddress& mac) {
+NSNET_DECL void Link::set_mac(const MacAddress& mac) const {
     validate_link_mac(mac, "set link address", name_);
     change({.mac = mac}, "set link address " + mac.to_string());
 }
 
-NSNET_DECL void Link::set_group(std::uint32_t group) {
+NSNET_DECL void Link::set_group(std::uint32_t group) const {
     change({.group = group}, "set link group");
 }
 
-NSNET_DECL void Link::set_alias(const std::string& alias) {
+NSNET_DECL void Link::set_alias(const std::string& alias) const {
     validate_link_alias(alias, "set link alias", name_);
     change({.alias = alias}, "set link alias");
 }
 
-NSNET_DECL void Link::set_master(const Link& master) {
+NSNET_DECL void Link::set_master(const Link& master) const {
     if (!(master.netns_ == netns_))
         invalid_argument("set link master", name_,
                          "master '" + master.name_ + "' is in another network namespace");
     change({.master = master.index_}, "set link master");
 }
 
-NSNET_DECL void Link::set_nomaster() {
+NSNET_DECL void Link::set_nomaster() const {
     change({.master = 0}, "set link nomaster");
 }
 
@@ -338,17 +451,36 @@ NSNET_DECL void Link::set_netns(const NetnsRef& target) {
     index_ = get(netns_, name_).index_;
 }
 
-NSNET_DECL void Link::remove() {
-    run("delete link", rtnl::link_del(index_));
-    index_ = 0;
+NSNET_DECL void Link::remove() const {
+    if (!valid()) return;
+    try {
+        run("delete link", rtnl::link_del(index_));
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV) throw;  // already gone: removed
+    }
 }
 
-NSNET_DECL void Link::add_address(const Prefix& prefix, const AddressOptions& o) {
+NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
+    validate_interface_name(name, "delete link");
+    for (;;) {
+        auto l = find(netns, name);
+        if (!l) return false;
+        try {
+            l->run("delete link", rtnl::link_del(l->index_));
+            return true;
+        } catch (const Error& e) {
+            if (e.errnum() != ENODEV) throw;
+            // Gone between the look-up and the delete (or renamed and the name reused): look again.
+        }
+    }
+}
+
+NSNET_DECL void Link::add_address(const Prefix& prefix, const AddressOptions& o) const {
     run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
         rtnl::address_new(address_spec(prefix, o), o.replace));
 }
 
-NSNET_DECL void Link::del_address(const Prefix& prefix) {
+NSNET_DECL void Link::remove_address(const Prefix& prefix) const {
     run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
 }
 
@@ -410,11 +542,11 @@ NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
     }
 }
 
-NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) {
+NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) const {
     change({.txqlen = txqlen}, "set txqueuelen " + std::to_string(txqlen));
 }
 
-NSNET_DECL void Link::set_promisc(bool on) {
+NSNET_DECL void Link::set_promisc(bool on) const {
     change({.promisc = on}, on ? "set promisc on" : "set promisc off");
 }
 
@@ -423,7 +555,7 @@ NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) 
     netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
 }
 
-NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) {
+NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) const {
     c.index = index_;
     run(operation, rtnl::link_set(c));
 }
@@ -453,45 +585,46 @@ NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, c
     });
 }
 
-NSNET_DECL OwnedLink& OwnedLink::operator=(OwnedLink&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        Link::operator=(std::move(o));
-        owned_ = std::exchange(o.owned_, false);
+NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
+                                                          const std::string& object) const {
+    if (!set_) return {0, {}};
+    if (link_) {
+        if (!link_->valid())
+            invalid_argument(operation, object, "device '" + link_->name() + "' is an empty or removed link handle");
+        if (!(link_->netns() == ns))
+            invalid_argument(operation, object,
+                             "device '" + link_->name() + "' is in namespace " + link_->netns().display_name() +
+                                 ", not in " + ns.display_name());
+        return {link_->index(), link_->name()};
     }
-    return *this;
-}
-
-NSNET_DECL OwnedLink::~OwnedLink() {
-    destroy();
-}
-
-NSNET_DECL Link OwnedLink::release() noexcept {
-    owned_ = false;
-    return Link(*this);
-}
-
-NSNET_DECL void OwnedLink::remove() {
-    if (!valid()) return;
+    if (!name_.empty()) validate_interface_name(name_, operation);
+    if (index_ < 0 || (name_.empty() && index_ == 0))
+        invalid_argument(operation, object, "device index " + std::to_string(index_) + " is not an ifindex");
     try {
-        Link::remove();
+        Link l = name_.empty() ? Link::get(ns, index_) : Link::get(ns, name_);
+        return {l.index(), l.name()};
     } catch (const Error& e) {
-        if (e.errnum() != ENODEV && e.errnum() != ENOENT) throw;
-        index_ = 0;
+        if (e.errnum() != ENODEV) throw;
+        std::string shown = name_.empty() ? "#" + std::to_string(index_) : name_;
+        throw Error(ENODEV, operation, object, e.kernel_message(),
+                    "device " + shown + " does not exist in namespace " + ns.display_name());
     }
-    owned_ = false;
 }
 
-NSNET_DECL void OwnedLink::destroy() noexcept {
-    if (!owned_) return;
-    try {
-        remove();
-    } catch (...) {
-        // Destructors never throw. A link we cannot delete is reported nowhere; callers that
-        // care call remove() themselves.
-    }
-    owned_ = false;
+namespace detail {
+
+NSNET_DECL void LinkOwnerBase::remove() {
+    if (!owned()) return;
+    Owner::remove();
+    forget();
 }
+
+NSNET_DECL void LinkOwnerBase::forget() {
+    persist();
+    mutable_handle() = Link(link().netns(), 0, link().name());  // gone: valid() is false, the name stays for messages
+}
+
+}  // namespace detail
 
 namespace detail {
 

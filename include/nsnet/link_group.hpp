@@ -96,7 +96,7 @@ public:
     std::uint32_t release() noexcept { return owner_.release().id; }
 
     // ip link set NAME group N: tags a link of the group's namespace (it is deleted with the group).
-    void add(Link& link);
+    void add(const Link& link);
     // Takes a link nsnet created and tagged with id() (or add()ed) away from its owner: the owner
     // no longer deletes it (it is persisted); the group does.
     void take(OwnedLink& link);
@@ -152,7 +152,7 @@ NSNET_DECL void LinkGroup::remove(const NetnsRef& netns, std::uint32_t id) {
 
 NSNET_DECL void LinkGroup::remove_owned(const NetnsRef& netns, std::string_view owner) { remove(netns, id_for(owner)); }
 
-NSNET_DECL void LinkGroup::add(Link& link) {
+NSNET_DECL void LinkGroup::add(const Link& link) {
     if (!(link.netns() == netns()))
         invalid_argument("add link to group " + std::to_string(id()), link.name(),
                          "link '" + link.name() + "' is in namespace " + link.netns().display_name() + ", not in " + netns().display_name());

@@ -50,7 +50,7 @@ namespace detail {
 inline constexpr LinkKind macvlan_kind{"macvlan", [](const LinkInfo& l) { return l.kind == "macvlan" || l.kind == "macvtap"; }};
 }  // namespace detail
 
-class Macvlan : public OwnedLink {
+class Macvlan : public detail::LinkOwnerBase {
 public:
     Macvlan() = default;
 
@@ -84,7 +84,7 @@ public:
     void set_mode(MacvlanMode mode);
 
 private:
-    explicit Macvlan(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Macvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL; EBUSY means the
     // parent's receive hook belongs to another upper device.
@@ -140,7 +140,7 @@ NSNET_DECL Macvlan Macvlan::adopt(const Link& link) {
 
 NSNET_DECL MacvlanInfo Macvlan::settings() const {
     auto m = macvlan_info(info());
-    if (!m) throw Error(EINVAL, "read macvlan settings", name_, {}, "the link is not a macvlan");
+    if (!m) throw Error(EINVAL, "read macvlan settings", name(), {}, "the link is not a macvlan");
     return *m;
 }
 
@@ -150,7 +150,7 @@ NSNET_DECL std::string Macvlan::describe() const {
 
 NSNET_DECL void Macvlan::set_mode(MacvlanMode mode) {
     try {
-        run("set macvlan mode", rtnl::macvlan_change(index_, {.mode = mode}, tap_));
+        run("set macvlan mode", rtnl::macvlan_change(index(), {.mode = mode}, tap_));
     } catch (const Error& e) {
         if (e.errnum() == EINVAL && (mode == MacvlanMode::Passthru || settings().mode == MacvlanMode::Passthru))
             throw detail::with_detail(e, "a macvlan cannot be switched into or out of passthru mode; delete and create it");

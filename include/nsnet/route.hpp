@@ -40,29 +40,6 @@ using RouteNextHop = rtnl::NextHop;  // one path of a decoded multipath route
 using RouteType = rtnl::RouteType;
 using RouteProtocol = rtnl::RouteProtocol;
 
-// A device argument: a Link (`.dev = link`), an ifindex (`.dev = 3`) or a name (`.dev = "eth0"`),
-// resolved in the route's namespace when the request is built. Empty: no device.
-class DeviceArg {
-public:
-    DeviceArg() = default;
-    DeviceArg(const Link& link) : link_(link), set_(true) {}                    // NOLINT: implicit on purpose
-    DeviceArg(int ifindex) : index_(ifindex), set_(true) {}                     // NOLINT
-    DeviceArg(const char* name) : name_(name ? name : ""), set_(name && *name) {}  // NOLINT
-    DeviceArg(std::string name) : name_(std::move(name)), set_(!name_.empty()) {}  // NOLINT
-
-    bool empty() const noexcept { return !set_; }
-
-    // {ifindex, name} in `ns`. A missing device is Error(ENODEV) of `operation`, naming it; a Link
-    // from another namespace is an InvalidArgument.
-    std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
-
-private:
-    std::optional<Link> link_{};
-    std::string name_{};
-    int index_ = 0;
-    bool set_ = false;
-};
-
 // One path of a multipath route: `nexthop via GATEWAY dev DEV weight W [onlink]`.
 struct NextHopOptions {
     std::string gateway{};
@@ -227,32 +204,6 @@ private:
 };
 
 #if NSNET_DEFINITIONS
-
-NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
-                                                          const std::string& object) const {
-    if (!set_) return {0, {}};
-    if (link_) {
-        if (!link_->valid())
-            invalid_argument(operation, object, "device '" + link_->name() + "' is an empty or removed link handle");
-        if (!(link_->netns() == ns))
-            invalid_argument(operation, object,
-                             "device '" + link_->name() + "' is in namespace " + link_->netns().display_name() +
-                                 ", not in " + ns.display_name());
-        return {link_->index(), link_->name()};
-    }
-    if (!name_.empty()) validate_interface_name(name_, operation);
-    if (index_ < 0 || (name_.empty() && index_ == 0))
-        invalid_argument(operation, object, "device index " + std::to_string(index_) + " is not an ifindex");
-    try {
-        Link l = name_.empty() ? Link::get(ns, index_) : Link::get(ns, name_);
-        return {l.index(), l.name()};
-    } catch (const Error& e) {
-        if (e.errnum() != ENODEV) throw;
-        std::string shown = name_.empty() ? "#" + std::to_string(index_) : name_;
-        throw Error(ENODEV, operation, object, e.kernel_message(),
-                    "device " + shown + " does not exist in namespace " + ns.display_name());
-    }
-}
 
 NSNET_DECL std::string to_string(const Route& r) {
     // As ip prints them: a host prefix (/32, /128) as the bare address.

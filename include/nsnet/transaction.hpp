@@ -324,7 +324,7 @@ NSNET_DECL void Transaction::add_address(const Link& link, const Prefix& prefix,
         "add address " + prefix.to_string() + " to " + link.name(), [&] { l.add_address(prefix, options); },
         [l, prefix]() mutable {
             try {
-                l.del_address(prefix);
+                l.remove_address(prefix);
             } catch (const Error& e) {
                 if (!already_gone(e.errnum())) throw;
             }

@@ -87,7 +87,7 @@ inline constexpr LinkKind tap_kind{"tap", [](const LinkInfo& l) {
 }};
 }  // namespace detail
 
-class Tun : public OwnedLink {
+class Tun : public detail::LinkOwnerBase {
 public:
     // The largest packet a read can return: the device MTU is at most 65535, plus headers.
     static constexpr std::size_t max_packet_size = 65536 + 64;
@@ -143,7 +143,7 @@ public:
     void close() noexcept;
 
 private:
-    explicit Tun(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Tun(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
     void check_queue(std::size_t queue, const char* op) const;
     // open() and adopt(): attach to an existing device.
     static Tun attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op);
@@ -276,12 +276,12 @@ NSNET_DECL Tun Tun::attach(const NetnsRef& ns, std::string_view name, TunMode mo
 }
 
 NSNET_DECL Tun::Tun(Tun&& o) noexcept
-    : OwnedLink(std::move(o)), fds_(std::move(o.fds_)), outlive_fds_(o.outlive_fds_), made_(std::exchange(o.made_, false)) {}
+    : LinkOwnerBase(std::move(o)), fds_(std::move(o.fds_)), outlive_fds_(o.outlive_fds_), made_(std::exchange(o.made_, false)) {}
 
 NSNET_DECL Tun& Tun::operator=(Tun&& o) noexcept {
     if (this != &o) {
         close();  // our device: kept (TUNSETPERSIST) if persisted, or gone with the fds
-        OwnedLink::operator=(std::move(o));  // deletes our device if still owned
+        LinkOwnerBase::operator=(std::move(o));  // deletes our device if still owned
         fds_ = std::move(o.fds_);
         outlive_fds_ = o.outlive_fds_;
         made_ = std::exchange(o.made_, false);

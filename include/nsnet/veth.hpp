@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/link.hpp"
@@ -32,22 +33,34 @@ public:
     // ip [-n A] link add FIRST [netns A] type veth peer name SECOND [netns B]
     static VethPair create(VethEnd first, VethEnd second);
 
+    // Move-only. Moving onto a pair deletes the pair it owned; the destructor deletes the pair
+    // (through its first end, an OwnedLink; a pair already gone is fine) unless persisted.
     VethPair(VethPair&&) noexcept = default;
-    VethPair& operator=(VethPair&& o) noexcept;
+    VethPair& operator=(VethPair&&) noexcept = default;
     VethPair(const VethPair&) = delete;
     VethPair& operator=(const VethPair&) = delete;
-    ~VethPair() = default;  // first_ (an OwnedLink) deletes the pair; ENODEV is fine
+    ~VethPair() = default;
 
-    Link& first() noexcept { return first_; }
-    Link& second() noexcept { return second_; }
-    const Link& first() const noexcept { return first_; }
+    // The two ends, read-only handles: every operation that changes an end without re-pointing
+    // it works on them (`pair.first().up()`, `.add_address(...)`, `.set_master(bridge)`); they
+    // never become mutable, so a pair cannot be made to delete another interface.
+    const Link& first() const noexcept { return first_.link(); }
     const Link& second() const noexcept { return second_; }
+
+    // ip link set END netns TARGET / ip link set END name NEW, for one of this pair's ends
+    // (`pair.set_netns(pair.second(), ns2)`): the pair's handle of that end follows it. Another
+    // link is an InvalidArgument.
+    void set_netns(const Link& end, const NetnsRef& target);
+    void set_netns(const Link& end, const std::string& netns_name) { set_netns(end, NetnsRef::open(netns_name)); }
+    void rename(const Link& end, const std::string& new_name);
 
     // Keep the pair after this object is gone.
     void persist() noexcept { first_.persist(); }
     bool owned() const noexcept { return first_.owned(); }
-    // Deletes the pair now. If the first end is gone (its namespace was deleted), the second
-    // end is already gone too: the kernel removes both ends together.
+    // Gives up ownership and returns the plain handles {first, second}.
+    std::pair<Link, Link> release() noexcept { return {first_.release(), second_}; }
+    // Deletes the pair now (if still owned). If the first end is gone (its namespace was deleted),
+    // the second end is already gone too: the kernel removes both ends together.
     void remove() { first_.remove(); }
 
 private:
@@ -108,12 +121,18 @@ NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
     return pair;
 }
 
-NSNET_DECL VethPair& VethPair::operator=(VethPair&& o) noexcept {
-    if (this != &o) {
-        first_ = std::move(o.first_);  // deleting the old first end deletes the old pair
-        second_ = std::move(o.second_);
-    }
-    return *this;
+NSNET_DECL void VethPair::set_netns(const Link& end, const NetnsRef& target) {
+    if (end == first_.link()) return first_.set_netns(target);
+    if (end == second_) return second_.set_netns(target);
+    invalid_argument("move veth end to namespace " + target.display_name(), end.name(),
+                     "'" + end.name() + "' is not an end of the pair " + first_.name() + "/" + second_.name());
+}
+
+NSNET_DECL void VethPair::rename(const Link& end, const std::string& new_name) {
+    if (end == first_.link()) return first_.rename(new_name);
+    if (end == second_) return second_.rename(new_name);
+    invalid_argument("rename veth end", end.name(),
+                     "'" + end.name() + "' is not an end of the pair " + first_.name() + "/" + second_.name());
 }
 
 #endif  // NSNET_DEFINITIONS

@@ -45,7 +45,7 @@ namespace detail {
 inline constexpr LinkKind vlan_kind{"vlan", [](const LinkInfo& l) { return l.kind == "vlan"; }};
 }  // namespace detail
 
-class Vlan : public OwnedLink {
+class Vlan : public detail::LinkOwnerBase {
 public:
     Vlan() = default;
 
@@ -74,7 +74,7 @@ public:
     std::string describe() const;
 
 private:
-    explicit Vlan(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Vlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     static std::string explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c);
 
@@ -124,7 +124,7 @@ NSNET_DECL Vlan Vlan::adopt(const Link& link) {
 
 NSNET_DECL VlanInfo Vlan::settings() const {
     auto v = vlan_info(info());
-    if (!v) throw Error(EINVAL, "read vlan settings", name_, {}, "the link is not a vlan");
+    if (!v) throw Error(EINVAL, "read vlan settings", name(), {}, "the link is not a vlan");
     return *v;
 }
 

@@ -79,7 +79,7 @@ NSNET_DECL void validate_vxlan_fields(const rtnl::VxlanConfig& c, bool has_devic
                                       const std::string& operation, const std::string& object, bool creating);
 }  // namespace detail
 
-class Vxlan : public OwnedLink {
+class Vxlan : public detail::LinkOwnerBase {
 public:
     Vxlan() = default;
 
@@ -106,7 +106,7 @@ public:
     Fdb fdb() const { return Fdb(*this); }
 
 private:
-    explicit Vxlan(OwnedLink link) : OwnedLink(std::move(link)) {}
+    explicit Vxlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     static rtnl::VxlanConfig config(const VxlanOptions& o, const std::string& operation);
 };
@@ -153,14 +153,14 @@ NSNET_DECL Vxlan Vxlan::adopt(const Link& link) {
 
 NSNET_DECL VxlanInfo Vxlan::settings() const {
     auto v = vxlan_info(info());
-    if (!v) throw Error(EINVAL, "read vxlan settings", name_, {}, "the link is no longer a vxlan");
+    if (!v) throw Error(EINVAL, "read vxlan settings", name(), {}, "the link is no longer a vxlan");
     return *v;
 }
 
 NSNET_DECL std::string Vxlan::describe() const {
     VxlanInfo v = settings();
     std::string dev{};
-    if (v.device) try { dev = Link::get(netns_, v.device).name(); } catch (const Error&) {}
+    if (v.device) try { dev = Link::get(netns(), v.device).name(); } catch (const Error&) {}
     return "vxlan " + v.to_string(dev);
 }
 
@@ -168,12 +168,12 @@ NSNET_DECL void Vxlan::change(const VxlanChange& c) {
     const std::string op = "change vxlan";
     auto address = [&](const AddressArg& a, const char* field) -> std::optional<IpAddress> {
         if (a.empty()) return std::nullopt;
-        return a.resolve(std::string("VxlanChange.") + field, op, name_);
+        return a.resolve(std::string("VxlanChange.") + field, op, name());
     };
     rtnl::VxlanConfig cfg{.local = address(c.local, "local"), .remote = address(c.remote, "remote"),
                           .group = address(c.group, "group"), .ttl = c.ttl, .ageing = c.ageing, .learning = c.learning};
-    detail::validate_vxlan_fields(cfg, false, "VxlanChange", op, name_, false);
-    run(op, rtnl::vxlan_change(index_, cfg));
+    detail::validate_vxlan_fields(cfg, false, "VxlanChange", op, name(), false);
+    run(op, rtnl::vxlan_change(index(), cfg));
 }
 
 NSNET_DECL rtnl::VxlanConfig Vxlan::config(const VxlanOptions& o, const std::string& operation) {

@@ -29,8 +29,8 @@ const AddressInfo* find(const std::vector<AddressInfo>& all, const std::string& 
 struct Bed {
     Netns ns;
     VethPair pair;
-    Link& v0() { return pair.first(); }
-    Link& v1() { return pair.second(); }
+    const Link& v0() const { return pair.first(); }
+    const Link& v1() const { return pair.second(); }
 };
 
 Bed make_bed() {
@@ -44,7 +44,7 @@ Bed make_bed() {
 
 TEST_CASE("add IPv4 and IPv6 addresses, with broadcast, peer, scope and label; list them") {
     Bed bed = make_bed();
-    Link& v0 = bed.v0();
+    const Link& v0 = bed.v0();
     v0.add_address("10.10.10.1/24");
     v0.add_address("10.10.11.1/24", {.broadcast = true});
     v0.add_address(Prefix::parse("10.10.30.1/32"), {.peer = IpAddress::parse("10.10.30.2")});
@@ -95,7 +95,7 @@ TEST_CASE("add IPv4 and IPv6 addresses, with broadcast, peer, scope and label; l
 
 TEST_CASE("replace and delete; refusals name the address and the link") {
     Bed bed = make_bed();
-    Link& v0 = bed.v0();
+    const Link& v0 = bed.v0();
     v0.add_address("10.10.10.1/24");
 
     auto dup = caught([&] { v0.add_address("10.10.10.1/24"); });
@@ -106,12 +106,12 @@ TEST_CASE("replace and delete; refusals name the address and the link") {
     v0.add_address("2001:db8::1/64", {.replace = true});  // replace also creates
     CHECK(find(v0.addresses(), "2001:db8::1/64"));
 
-    v0.del_address("10.10.10.1/24");
-    v0.del_address(Prefix::parse("2001:db8::1/64"));
+    v0.remove_address("10.10.10.1/24");
+    v0.remove_address(Prefix::parse("2001:db8::1/64"));
     auto left = v0.addresses();
     CHECK_FALSE(find(left, "10.10.10.1/24"));
     CHECK_FALSE(find(left, "2001:db8::1/64"));
-    auto missing = caught([&] { v0.del_address("10.10.10.1/24"); });
+    auto missing = caught([&] { v0.remove_address("10.10.10.1/24"); });
     CHECK(missing.errnum == EADDRNOTAVAIL);
     CHECK(contains(missing.what, "10.10.10.1/24"));
     CHECK(contains(missing.what, "v0"));
@@ -127,7 +127,7 @@ TEST_CASE("replace and delete; refusals name the address and the link") {
 
 TEST_CASE("bad addresses are rejected before the kernel sees them, naming the value") {
     Bed bed = make_bed();
-    Link& v0 = bed.v0();
+    const Link& v0 = bed.v0();
     auto before = v0.addresses().size();
     auto too_long = caught([&] { v0.add_address("10.0.0.1/33"); });
     CHECK(too_long.invalid_argument);
@@ -138,7 +138,7 @@ TEST_CASE("bad addresses are rejected before the kernel sees them, naming the va
     auto not_an_address = caught([&] { v0.add_address("10.0.0.256/24"); });
     CHECK(not_an_address.invalid_argument);
     CHECK(contains(not_an_address.what, "10.0.0.256"));
-    auto del = caught([&] { v0.del_address("not-an-ip"); });
+    auto del = caught([&] { v0.remove_address("not-an-ip"); });
     CHECK(del.invalid_argument);
     CHECK(contains(del.what, "not-an-ip"));
     CHECK(v0.addresses().size() == before);
@@ -147,7 +147,7 @@ TEST_CASE("bad addresses are rejected before the kernel sees them, naming the va
 TEST_CASE("addresses follow a link into another namespace") {
     Bed bed = make_bed();
     Netns other = Netns::create(unique_name("ad"));
-    Link& v1 = bed.v1();
+    const Link& v1 = bed.v1();
     v1.set_netns(other);
     v1.add_address("192.0.2.1/24");
     auto all = v1.addresses();

@@ -235,7 +235,7 @@ TEST_CASE("Bridge forwards between its ports; isolated ports do not talk to each
     v2.second().up();
     // Carrier changes reach the bridge through linkwatch, asynchronously: wait until every end and
     // the bridge itself are operationally up, so the first echo request is not lost.
-    for (Link* l : {&v1.first(), &v2.first(), &v1.second(), &v2.second(), static_cast<Link*>(&br)}) CHECK(test::wait_up(*l));
+    for (const Link* l : {&v1.first(), &v2.first(), &v1.second(), &v2.second(), &br.link()}) CHECK(test::wait_up(*l));
 
     auto r = test::ping_ok(ns2, "172.16.10.10");
     CHECK_MESSAGE(r.all_answered(), r.summary());

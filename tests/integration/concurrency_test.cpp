@@ -197,7 +197,7 @@ TEST_CASE("concurrency stress: 8 threads x NSNET_STRESS_CYCLES create / move / d
         for (int c = 0; c < cycles; ++c) {
             auto pair = VethPair::create({.name = x, .netns = a}, {.name = y, .netns = a});
             pair.first().add_address("10.64." + std::to_string(i) + ".1/24");
-            pair.second().set_netns(b);  // ip link set y netns b
+            pair.set_netns(pair.second(), b);  // ip link set y netns b
             if (!Link::find(b, y) || Link::find(a, y))
                 problems.add(who + ": after the move " + y + " is not (only) in b");
             pair.second().add_address("10.64." + std::to_string(i) + ".2/24");

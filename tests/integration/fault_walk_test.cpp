@@ -335,7 +335,7 @@ TEST_CASE("fault walk: Transaction of netns + VethPair + addresses + routes + sy
         // After a leak: remove what a run left so the next ones start clean.
         if (auto l = Link::find(host, host_side)) try { l->remove(); } catch (const Error&) {}
         try { delete_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole}); } catch (const Error&) {}
-        try { Link::loopback(host).del_address("10.66.0.1/32"); } catch (const Error&) {}
+        try { Link::loopback(host).remove_address("10.66.0.1/32"); } catch (const Error&) {}
         if (ip_forward(host) != (before.ip_forward == "1")) set_ip_forward(host, before.ip_forward == "1");
         for (const auto& n : Netns::list_named())
             if (n.rfind(prefix, 0) == 0) try { Netns::remove_named(n); } catch (const Error&) {}

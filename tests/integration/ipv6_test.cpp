@@ -44,7 +44,7 @@ struct Pair {
 
 TEST_CASE("ipv6: nodad addresses are usable at once; wait_dad waits for DAD on the others") {
     Pair p;
-    Link& a0 = p.veth.first();
+    const Link& a0 = p.veth.first();
     a0.add_address("2001:db8:6::1/64", {.nodad = true});
     CHECK((flags_of(a0, "2001:db8:6::1/64") & IFA_F_NODAD) != 0);
     CHECK((flags_of(a0, "2001:db8:6::1/64") & IFA_F_TENTATIVE) == 0);
@@ -116,7 +116,7 @@ TEST_CASE("ipv6: a default route via a gateway through a forwarding namespace") 
     left.second().add_address("2001:db8:c::1/64", {.nodad = true});
     right.first().add_address("2001:db8:5::1/64", {.nodad = true});
     right.second().add_address("2001:db8:5::2/64", {.nodad = true});
-    for (Link* l : {&left.first(), &left.second(), &right.first(), &right.second()}) l->up();
+    for (const Link* l : {&left.first(), &left.second(), &right.first(), &right.second()}) l->up();
 
     CHECK_FALSE(ipv6_forward(r));
     set_ipv6_forward(r, true);

@@ -59,8 +59,8 @@ struct Uplink {
     Bridge bridge{};
     VethPair cable{};  // first: port1 (in sw), second: ens41 (in host)
 
-    Link& port1() { return cable.first(); }
-    Link& ens41() { return cable.second(); }
+    const Link& port1() const { return cable.first(); }
+    const Link& ens41() const { return cable.second(); }
 
     // The switch and the cable, both up. `switch_address` (e.g. "10.40.1.254/24") goes on the bridge.
     static Uplink make(const std::string& switch_address = {}) {

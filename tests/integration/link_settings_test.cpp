@@ -119,7 +119,7 @@ TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never de
 TEST_CASE("link settings: IPv4 broadcast as CNI sets it ({.broadcast = true}: /30 and shorter only)") {
     Netns ns = Netns::create(unique_name("lb"));
     auto veth = VethPair::create({.name = "b0", .netns = ns}, {.name = "b1", .netns = ns});
-    Link& l = veth.first();
+    const Link& l = veth.first();
     l.add_address("10.88.0.5/16", {.broadcast = true});
     l.add_address("10.89.0.1/31", {.broadcast = true});
     l.add_address("10.90.0.1/32", {.broadcast = true});

@@ -76,7 +76,7 @@ TEST_CASE("Link::get, find, list and loopback") {
 TEST_CASE("up, down, mtu, address, group, alias are read back") {
     Netns ns = Netns::create(unique_name("lk"));
     auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
-    Link& v0 = pair.first();
+    const Link& v0 = pair.first();
 
     v0.up();
     pair.second().up();
@@ -124,7 +124,7 @@ TEST_CASE("up, down, mtu, address, group, alias are read back") {
 TEST_CASE("rename: the handle follows the name; refusals (EBUSY when up on old kernels, EEXIST) keep it") {
     Netns ns = Netns::create(unique_name("lk"));
     auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
-    Link& v0 = pair.first();
+    Link v0 = pair.first();  // a plain handle: rename re-points it (the pair deletes by ifindex)
     int index = v0.index();
 
     v0.rename("wan0");
@@ -184,7 +184,7 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
     Netns a = Netns::create(unique_name("lk"));
     Netns b = Netns::create(unique_name("lk"));
     auto pair = VethPair::create({.name = "v0", .netns = a}, {.name = "v1", .netns = a});
-    Link& v0 = pair.first();  // the owning handle itself: it follows the link
+    const Link& v0 = pair.first();  // the pair's own handle: pair.set_netns(v0, ..) makes it follow the link
     // Occupy v0's ifindex in b, so the kernel must give it a new one there.
     auto blocker = VethPair::create({.name = "x0", .netns = b}, {.name = "x1", .netns = b});
     auto filler = VethPair::create({.name = "y0", .netns = b}, {.name = "y1", .netns = b});
@@ -193,7 +193,7 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
     for (const auto& l : Link::list(b)) used_in_b.insert(l.index);
     REQUIRE(used_in_b.count(old_index));
 
-    v0.set_netns(b);
+    pair.set_netns(v0, b);
     CHECK(v0.netns() == b);
     CHECK(v0.name() == "v0");
     CHECK(v0.index() != old_index);
@@ -205,13 +205,13 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
     CHECK(pair.second().info().link_netnsid.has_value());  // its peer now lives elsewhere
 
     // By `ip netns` name, and back.
-    v0.set_netns(a.name());
+    pair.set_netns(v0, a.name());
     CHECK(v0.netns() == a);
     CHECK(Link::find(a, "v0"));
 
     // Into a namespace that does not exist: the error names it, and the link stays where it was.
     std::string ghost = unique_name("gh");
-    auto missing = caught([&] { v0.set_netns(ghost); });
+    auto missing = caught([&] { pair.set_netns(v0, ghost); });
     CHECK(missing.errnum == ENOENT);
     CHECK(contains(missing.what, ghost));
     CHECK(Link::find(a, "v0"));
@@ -219,28 +219,36 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
 
     // A name clash in the target: EEXIST, and the link is still in a.
     auto clash = VethPair::create({.name = "v0", .netns = b}, {.name = "z1", .netns = b});
-    auto exists = caught([&] { v0.set_netns(b); });
+    auto exists = caught([&] { pair.set_netns(v0, b); });
     CHECK(exists.errnum == EEXIST);
     CHECK(contains(exists.what, "v0"));
     CHECK(Link::find(a, "v0"));
 }
 
-TEST_CASE("remove, and errors on a removed link name it") {
+TEST_CASE("remove is idempotent, errors on a removed link name it, Link::remove(ns, name) deletes by name") {
     Netns ns = Netns::create(unique_name("lk"));
     auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
     pair.persist();  // removed by hand below
-    Link v0 = pair.first();
-    Link stale = v0;
+    const Link v0 = pair.first();
     v0.remove();
-    CHECK_FALSE(v0.valid());
     CHECK(link_names(ns) == std::set<std::string>{"lo"});  // the peer went with it
-    auto again = caught([&] { stale.up(); });
+    auto again = caught([&] { v0.up(); });
     CHECK(again.errnum == ENODEV);
     CHECK(contains(again.what, "v0"));
-    auto gone = caught([&] { stale.remove(); });
-    CHECK(gone.errnum == ENODEV);
-    auto empty = caught([&] { v0.up(); });
+    CHECK_NOTHROW(v0.remove());  // already gone: removed
+    CHECK_NOTHROW(pair.second().remove());
+    CHECK_NOTHROW(Link().remove());  // an empty handle names nothing to remove
+    auto empty = caught([&] { Link().up(); });
     CHECK(empty.errnum == ENODEV);
+
+    // One call by name, e.g. from a later process; an absent link is success (false).
+    auto other = VethPair::create({.name = "w0", .netns = ns}, {.name = "w1", .netns = ns});
+    other.persist();
+    CHECK(Link::remove(ns, "w1"));
+    CHECK(link_names(ns) == std::set<std::string>{"lo"});
+    CHECK_FALSE(Link::remove(ns, "w1"));
+    CHECK_FALSE(Link::remove(ns, "w0"));
+    CHECK(caught([&] { Link::remove(ns, "sixteen-bytes-xx"); }).invalid_argument);
 }
 
 TEST_CASE("OwnedLink: deleted on destruction, persist() keeps it, a link already gone is fine") {
@@ -295,7 +303,7 @@ TEST_CASE("set_alias: over-long and crafted aliases are refused and change nothi
     Netns ns = Netns::create(unique_name("lk"));
     Netns elsewhere = Netns::create(unique_name("lk2"));
     auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
-    Link& v0 = pair.first();
+    const Link& v0 = pair.first();
     v0.set_alias("before");
     const auto before = v0.info();
 

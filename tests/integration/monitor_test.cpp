@@ -87,7 +87,7 @@ TEST_CASE("the monitor sees every change another socket makes") {
     CHECK(consumer.links.size() == 1);  // lo
 
     auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
-    Link& a = veth.first();
+    const Link& a = veth.first();
     a.add_address("10.99.0.1/16");
     a.add_address("2001:db8:99::1/64");
     veth.second().up();
@@ -122,7 +122,7 @@ TEST_CASE("the monitor sees every change another socket makes") {
     delete_rule(ns, {.from = "192.168.1.10", .table = 100});
     delete_neighbor(a, "10.99.0.9");
     delete_route(ns, {.dst = "10.97.0.0/16", .gateway = "10.99.0.254", .table = 100});
-    a.del_address("2001:db8:99::1/64");
+    a.remove_address("2001:db8:99::1/64");
     log.clear();
     diff = converge(mon, consumer, &log);
     CHECK_MESSAGE(diff.empty(), joined(diff));

@@ -99,7 +99,7 @@ struct World {
         in_pair.second().add_address("172.17.0.2/16");
         out_pair.first().add_address("198.51.100.1/24");
         out_pair.second().add_address("198.51.100.8/24");
-        for (Link* l : {&in_pair.first(), &in_pair.second(), &out_pair.first(), &out_pair.second()}) l->up();
+        for (const Link* l : {&in_pair.first(), &in_pair.second(), &out_pair.first(), &out_pair.second()}) l->up();
         for (const NetnsRef* ns : {&inner, &router, &outside}) Link::loopback(*ns).up();
         add_route(inner, {.dst = "default", .gateway = "172.17.0.1"});
         set_ip_forward(router, true);

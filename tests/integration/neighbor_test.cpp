@@ -36,7 +36,7 @@ std::optional<Neighbor> find(const Link& dev, const std::string& address, bool p
 
 TEST_CASE("add, replace, list and delete ARP and NDP entries") {
     auto bed = make_objects_bed("ne");
-    Link& a = bed.a();
+    const Link& a = bed.a();
 
     add_neighbor(a, {.address = "10.99.0.9", .lladdr = "02:00:00:00:00:09"});
     auto n = find(a, "10.99.0.9");
@@ -74,7 +74,7 @@ TEST_CASE("add, replace, list and delete ARP and NDP entries") {
 
 TEST_CASE("proxy entries are a table of their own") {
     auto bed = make_objects_bed("ne");
-    Link& a = bed.a();
+    const Link& a = bed.a();
     add_neighbor(a, {.address = "10.99.0.50", .proxy = true});
     auto p = find(a, "10.99.0.50", true);
     REQUIRE(p);
@@ -90,8 +90,8 @@ TEST_CASE("proxy entries are a table of their own") {
 
 TEST_CASE("flush deletes the dynamic entries of one device and says how many") {
     auto bed = make_objects_bed("ne");
-    Link& a = bed.a();
-    Link& b = bed.b();
+    const Link& a = bed.a();
+    const Link& b = bed.b();
     b.add_address("10.98.0.1/16");
     add_neighbor(a, {.address = "10.99.0.11", .lladdr = "02:00:00:00:00:0b", .state = NeighborState::Reachable});
     add_neighbor(a, {.address = "10.99.0.12", .lladdr = "02:00:00:00:00:0c", .state = NeighborState::Stale});
@@ -142,7 +142,7 @@ TEST_CASE("the kernel uses a permanent entry: traffic flows with ARP answered by
 
 TEST_CASE("bad input is refused before the kernel sees it; kernel refusals name the entry") {
     auto bed = make_objects_bed("ne");
-    Link& a = bed.a();
+    const Link& a = bed.a();
     CHECK_THROWS_AS(add_neighbor(a, {.address = "10.99.0.300", .lladdr = "02:00:00:00:00:01"}), InvalidArgument);
     CHECK_THROWS_AS(add_neighbor(a, {.address = "10.99.0.3", .lladdr = "zz:00:00:00:00:01"}), InvalidArgument);
     CHECK_THROWS_AS(add_neighbor(a, {.address = "10.99.0.3", .lladdr = "02:00:00:00:00:01", .proxy = true}), InvalidArgument);

@@ -26,8 +26,8 @@ namespace nsnet::test {
 struct ObjectsBed {
     Netns ns;
     VethPair veth;
-    Link& a() { return veth.first(); }
-    Link& b() { return veth.second(); }
+    const Link& a() const { return veth.first(); }
+    const Link& b() const { return veth.second(); }
 };
 
 inline ObjectsBed make_objects_bed(const char* tag) {

@@ -30,8 +30,8 @@ struct Bed {
     Netns peer;
     VethPair p0;
     VethPair p1;
-    Link& a0() { return p0.first(); }
-    Link& a1() { return p1.first(); }
+    const Link& a0() const { return p0.first(); }
+    const Link& a1() const { return p1.first(); }
 };
 
 Bed make_bed() {
@@ -44,12 +44,12 @@ Bed make_bed() {
     bed.a0().add_address("10.10.10.1/24");
     bed.a0().add_address("2001:db8::1/64");
     bed.a1().add_address("10.10.11.1/24");
-    Link& b0 = bed.p0.second();
+    const Link& b0 = bed.p0.second();
     b0.add_address("10.10.10.254/24");
     b0.add_address("10.10.10.253/24");
     b0.add_address("2001:db8::fe/64");
     bed.p1.second().add_address("10.10.11.254/24");
-    for (Link* l : {&bed.p0.first(), &bed.p0.second(), &bed.p1.first(), &bed.p1.second()}) l->up();
+    for (const Link* l : {&bed.p0.first(), &bed.p0.second(), &bed.p1.first(), &bed.p1.second()}) l->up();
     REQUIRE(test::wait_addresses_ready(bed.a0()));
     REQUIRE(test::wait_addresses_ready(b0));
     REQUIRE(test::wait_addresses_ready(bed.a1()));

@@ -190,11 +190,11 @@ TEST_CASE("moving an end to another namespace keeps both handles valid") {
     Netns c = Netns::create(unique_name("ve"));
     {
         auto pair = VethPair::create({.name = "v0", .netns = a}, {.name = "v1", .netns = a});
-        pair.second().set_netns(b);
+        pair.set_netns(pair.second(), b);
         CHECK(pair.second().netns() == b);
         CHECK(pair.second().info().name == "v1");
         CHECK(pair.first().info().link_netnsid.has_value());
-        pair.first().set_netns(c);  // the owning end moves too
+        pair.set_netns(pair.first(), c);  // the owning end moves too
         CHECK(link_names(a) == Names{"lo"});
         CHECK(Link::find(c, "v0"));
         pair.first().up();

@@ -156,7 +156,7 @@ TEST_CASE("Vlan: tagged traffic crosses, a tag only one side has does not (the t
     lone.up();
     // ns2 has 10.20.20.2 on its untagged interface: untagged frames do not reach a vlan 200 interface.
     v.second().add_address("10.20.20.2/24");
-    for (Link* l : {&v.first(), &v.second(), static_cast<Link*>(&*a), static_cast<Link*>(&b)}) CHECK(test::wait_up(*l));
+    for (const Link* l : {&v.first(), &v.second(), &a->link(), &b.link()}) CHECK(test::wait_up(*l));
 
     auto r = test::ping_ok(ns1, "172.16.0.2");
     CHECK_MESSAGE(r.all_answered(), r.summary());
