@@ -148,7 +148,7 @@ TEST_CASE("addresses follow a link into another namespace") {
     Bed bed = make_bed();
     Netns other = Netns::create(unique_name("ad"));
     const Link& v1 = bed.v1();
-    v1.set_netns(other);
+    bed.pair.set_netns(v1, other);  // the pair's handle of v1 follows it
     v1.add_address("192.0.2.1/24");
     auto all = v1.addresses();
     REQUIRE(all.size() >= 1);

@@ -357,7 +357,7 @@ TEST_CASE("set_alias: over-long and crafted aliases are refused and change nothi
     CHECK(v0.addresses()[0].label == "v0:fifteen-byte");
 
     // A rename onto a taken name names the name that is taken.
-    auto lo = caught([&] { v0.rename("lo"); });
+    auto lo = caught([&] { pair.rename(v0, "lo"); });
     CHECK(lo.errnum == EEXIST);
     CHECK(contains(lo.what, "'lo'"));
     CHECK(v0.name() == "v0");
