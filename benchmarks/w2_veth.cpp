@@ -46,7 +46,7 @@ int worker(const std::vector<std::string>& a) {
         b.run_or_throw();
     } else if (op == "create-objects") {
         for (int i = 0; i < n; ++i)
-            VethPair::create({.name = a_name(i), .netns = ns, .group = group}, {.name = b_name(i), .netns = ns, .group = group}).persist();
+            VethPair::create(ns, {.name = a_name(i), .group = group, .peer = {.name = b_name(i), .group = group}}).persist();
     } else {
         throw std::runtime_error("unknown worker operation " + op);
     }

@@ -86,7 +86,7 @@ int worker(const std::vector<std::string>& a) {
         Link br = create_bridge(host);
         for (int i = 0; i < n; ++i) {
             const Netns& c = cs[static_cast<std::size_t>(i)];
-            auto pair = VethPair::create({.name = vh_name(i), .netns = host, .group = group_id}, {.name = "eth0", .netns = c});
+            auto pair = VethPair::create(host, {.name = vh_name(i), .group = group_id, .peer = {.name = "eth0", .netns = c}});
             pair.first().set_master(br);
             pair.first().up();
             Link::loopback(c).up();

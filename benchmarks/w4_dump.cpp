@@ -44,7 +44,7 @@ int main(int argc, char** argv) try {
     const std::string name = bench::prefix() + "w4";
     const std::string path = bench::track_netns(name);
     auto ns = Netns::create(name);
-    auto veth = VethPair::create({.name = "va", .netns = ns}, {.name = "vb", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "va", .peer = {.name = "vb"}});
     veth.first().add_address("192.0.2.1/24");
     veth.first().up();
     veth.second().up();

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
         br.up();
 
         // ip -n Psw link add port-a type veth peer name eth0 netns Pa; ip -n Psw link set port-a master br0 up
-        auto va = nsnet::VethPair::create({.name = "port-a", .netns = sw}, {.name = "eth0", .netns = a});
-        auto vb = nsnet::VethPair::create({.name = "port-b", .netns = sw}, {.name = "eth0", .netns = b});
+        auto va = nsnet::VethPair::create(sw, {.name = "port-a", .peer = {.name = "eth0", .netns = a}});
+        auto vb = nsnet::VethPair::create(sw, {.name = "port-b", .peer = {.name = "eth0", .netns = b}});
         br.add_port(va.first());
         br.add_port(vb.first(), {.hairpin = false});             // ... type bridge_slave hairpin off
         va.first().up();

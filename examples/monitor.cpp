@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
         auto mon = nsnet::Monitor::open(ns, {.neighbors = false, .rules = false});
         std::printf("initial view: %zu links\n", mon.view().links.size());
 
-        auto veth = nsnet::VethPair::create({.name = "m0", .netns = ns}, {.name = "m1", .netns = ns});
+        auto veth = nsnet::VethPair::create(ns, {.name = "m0", .peer = {.name = "m1"}});
         veth.first().add_address("192.0.2.1/24");                // ip -n Pmon addr add 192.0.2.1/24 dev m0
         veth.first().up();                                       // (brings the connected route 192.0.2.0/24)
         veth.second().up();

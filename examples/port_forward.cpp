@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     try {
         auto client = nsnet::Netns::create(p + "client");        // ip netns add Pclient
         auto server = nsnet::Netns::create(p + "server");        // ip netns add Pserver
-        auto veth = nsnet::VethPair::create({.name = "eth0", .netns = client}, {.name = "eth0", .netns = server});
+        auto veth = nsnet::VethPair::create(client, {.name = "eth0", .peer = {.name = "eth0", .netns = server}});
         veth.first().add_address("10.0.0.1/24");                 // ip -n Pclient addr add 10.0.0.1/24 dev eth0
         veth.second().add_address("10.0.0.2/24");
         veth.first().up();

@@ -5,8 +5,8 @@
 int main() {
     auto n1 = nsnet::Netns::create("n1");                 // ip netns add n1
     auto n2 = nsnet::Netns::create("n2");
-    auto veth = nsnet::VethPair::create({.name = "veth-n1", .netns = n1},
-                                        {.name = "veth-n2", .netns = n2});
+    auto veth = nsnet::VethPair::create(n1, {.name = "veth-n1",       // ip -n n1 link add veth-n1 type veth
+                                             .peer = {.name = "veth-n2", .netns = n2}});  // peer name veth-n2 netns n2
     veth.first().add_address("10.10.10.1/24");           // ip -n n1 addr add ...
     veth.second().add_address("10.10.10.2/24");
     veth.first().up();

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         auto& gw = tx.add("create gw", [&] { return nsnet::Netns::create(p + "gw"); });     // ip netns add Pgw
         auto& n1 = tx.add("create n1", [&] { return nsnet::Netns::create(p + "n1"); });
         auto& veth = tx.add("create veth", [&] {                 // ip -n Pgw link add veth-n1 type veth peer ...
-            return nsnet::VethPair::create({.name = "veth-n1", .netns = gw}, {.name = "eth0", .netns = n1});
+            return nsnet::VethPair::create(gw, {.name = "veth-n1", .peer = {.name = "eth0", .netns = n1}});
         });
         tx.add_address(veth.first(), "10.0.1.1/24");             // undo: ip addr del
         tx.add_address(veth.second(), "10.0.1.2/24");
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
             nsnet::Transaction broken;
             auto& ns = broken.add("create n2", [&] { return nsnet::Netns::create(p + "n2"); });
             auto& v = broken.add("create veth", [&] {
-                return nsnet::VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+                return nsnet::VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
             });
             broken.add_address(v.first(), "10.0.2.1/24");
             broken.add_address(v.first(), "10.0.2.1/24");        // the same address again: the kernel refuses

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
         if (!(ctr == ctr_ns)) { std::puts("FAIL: /proc/PID/ns/net is not the container's namespace"); return 1; }
 
         // ip -n Phost link add veth-ctr type veth peer name eth0 netns /proc/PID/ns/net
-        auto veth = nsnet::VethPair::create({.name = "veth-ctr", .netns = host}, {.name = "eth0", .netns = ctr});
+        auto veth = nsnet::VethPair::create(host, {.name = "veth-ctr", .peer = {.name = "eth0", .netns = ctr}});
         veth.first().add_address("10.200.0.1/24");               // ip -n Phost addr add 10.200.0.1/24 dev veth-ctr
         veth.second().add_address("10.200.0.2/24");              // nsenter -t PID -n ip addr add 10.200.0.2/24 dev eth0
         veth.first().up();                                       // ip -n Phost link set veth-ctr up

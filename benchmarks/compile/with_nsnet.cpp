@@ -2,6 +2,6 @@
 #include <nsnet/nsnet.hpp>
 
 int main() {
-    auto v = nsnet::VethPair::create({.name = "c-a"}, {.name = "c-b"});
+    auto v = nsnet::VethPair::create(nsnet::NetnsRef::current(), {.name = "c-a", .peer = {.name = "c-b"}});
     return v.first().index() > 0 ? 0 : 1;
 }

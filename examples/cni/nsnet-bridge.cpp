@@ -486,8 +486,8 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
     try {
         auto br = ensure_bridge(host, c);
         // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
-        auto pair = nsnet::VethPair::create({.name = veth, .netns = host, .mtu = c.mtu, .txqlen = 0},
-                                            {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0});
+        auto pair = nsnet::VethPair::create(host, {.name = veth, .mtu = c.mtu, .txqlen = 0,
+                                            .peer = {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0}});
         auto& hv = pair.first();
         auto& cv = pair.second();
         hv.set_owner(owner_tag(env));

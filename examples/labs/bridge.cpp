@@ -40,8 +40,8 @@ NSNET_LAB("bridge", "网桥", [](lab::Context& ctx) {
     // ip link add veth-1r type veth peer name veth-1d
     // ip link add veth-2r type veth peer name veth-2d
     // (veth-1d/veth-2d are created in bridge too and moved below, as in the tutorial)
-    auto& v1 = ctx.own(VethPair::create({.name = "veth-1r", .netns = bridge_ns}, {.name = "veth-1d", .netns = bridge_ns}));
-    auto& v2 = ctx.own(VethPair::create({.name = "veth-2r", .netns = bridge_ns}, {.name = "veth-2d", .netns = bridge_ns}));
+    auto& v1 = ctx.own(VethPair::create(bridge_ns, {.name = "veth-1r", .peer = {.name = "veth-1d"}}));
+    auto& v2 = ctx.own(VethPair::create(bridge_ns, {.name = "veth-2r", .peer = {.name = "veth-2d"}}));
 
     // # 将 veth-1r 和 veth-2r 加入桥接设备
     // ip link set veth-1r master bridge

@@ -45,14 +45,14 @@ inline Topology build(lab::Context& ctx) {
     auto& sw = ctx.own(Bridge::create(lan, {.name = "switch"}));
     sw.add_address("192.168.54.51/24");  // the tutorial's gateway
     sw.up();
-    auto& inet = ctx.own(VethPair::create({.name = "wan0", .netns = lan}, {.name = "eth0", .netns = internet}));
+    auto& inet = ctx.own(VethPair::create(lan, {.name = "wan0", .peer = {.name = "eth0", .netns = internet}}));
     inet.first().add_address("198.51.100.1/24");
     inet.first().up();
     inet.second().add_address("198.51.100.8/24");
     inet.second().up();
     add_route(internet, {.dst = "default", .gateway = "198.51.100.1"});
     set_ip_forward(lan, true);
-    auto& pc = ctx.own(VethPair::create({.name = "port2", .netns = lan}, {.name = "eth0", .netns = browser}));
+    auto& pc = ctx.own(VethPair::create(lan, {.name = "port2", .peer = {.name = "eth0", .netns = browser}}));
     pc.first().set_master(sw);
     pc.first().up();
     pc.second().add_address("192.168.54.100/24");
@@ -72,7 +72,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set ens41 netns docker
     // (ens41 is born in docker as one end of a veth whose other end, port1, is a port of the lan's
     // switch: the lab never touches the namespace it was started in)
-    auto& uplink = ctx.own(VethPair::create({.name = "ens41", .netns = docker}, {.name = "port1", .netns = lan}));
+    auto& uplink = ctx.own(VethPair::create(docker, {.name = "ens41", .peer = {.name = "port1", .netns = lan}}));
     uplink.second().set_master(sw);
     uplink.second().up();
 
@@ -97,7 +97,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set veth-nginx up
     // ip link set eth0 netns nginx
     // (one request creates veth-nginx in docker and eth0 directly in nginx)
-    auto& vn = ctx.own(VethPair::create({.name = "veth-nginx", .netns = docker}, {.name = "eth0", .netns = nginx}));
+    auto& vn = ctx.own(VethPair::create(docker, {.name = "veth-nginx", .peer = {.name = "eth0", .netns = nginx}}));
     vn.first().set_master(docker0);
     vn.first().up();
 
@@ -105,7 +105,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set veth-gitlab master docker0
     // ip link set veth-gitlab up
     // ip link set eth0 netns gitlab
-    auto& vg = ctx.own(VethPair::create({.name = "veth-gitlab", .netns = docker}, {.name = "eth0", .netns = gitlab}));
+    auto& vg = ctx.own(VethPair::create(docker, {.name = "veth-gitlab", .peer = {.name = "eth0", .netns = gitlab}}));
     vg.first().set_master(docker0);
     vg.first().up();
 

@@ -344,7 +344,7 @@ private:
     static std::string probe_kind(const std::string& kind) {
         try {
             auto scratch = nsnet::Netns::create_anonymous();
-            auto parent = nsnet::VethPair::create({.name = "probe-p0", .netns = scratch}, {.name = "probe-p1", .netns = scratch});
+            auto parent = nsnet::VethPair::create(scratch, {.name = "probe-p0", .peer = {.name = "probe-p1"}});
             nsnet::rtnl::LinkCreate c{.name = "probe0", .kind = kind};
             if (kind == "vlan" || kind == "macvlan" || kind == "macvtap" || kind == "ipvlan" || kind == "ipvtap")
                 c.parent = parent.first().index();

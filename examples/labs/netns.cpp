@@ -37,7 +37,7 @@ NSNET_LAB("netns", "网络命名空间", [](lab::Context& ctx) {
     // ip link set veth-n2 netns n2
     // nsnet creates both ends directly in n1 and n2 with one request, so the pair never exists in
     // the namespace the lab was started in (the tutorial's host): that one is never touched.
-    auto& veth = ctx.own(nsnet::VethPair::create({.name = "veth-n1", .netns = n1}, {.name = "veth-n2", .netns = n2}));
+    auto& veth = ctx.own(nsnet::VethPair::create(n1, {.name = "veth-n1", .peer = {.name = "veth-n2", .netns = n2}}));
 
     // ip netns exec n1 ip a
     ctx.show(n1);

@@ -128,7 +128,7 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
 
     // ---- link: ip link add eth0 type veth peer name eth1; ip link set eth0 up
     ctx.note("ip link add eth0 type veth peer name eth1; ip link set lo up; ip link set eth0 up; ip link set eth1 up");
-    auto& veth = ctx.own(VethPair::create({.name = "eth0", .netns = ns}, {.name = "eth1", .netns = ns}));
+    auto& veth = ctx.own(VethPair::create(ns, {.name = "eth0", .peer = {.name = "eth1"}}));
     const Link& eth0 = veth.first();
     const Link& eth1 = veth.second();
     Link::loopback(ns).up();
@@ -280,7 +280,7 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
     ctx.note("ip link add burst0 type veth peer name burst1; a monitor with SO_RCVBUF at the kernel's minimum; "
              "300 addresses added to burst0 in one batch while it does not read");
     {
-        VethPair burst = VethPair::create({.name = "burst0", .netns = ns}, {.name = "burst1", .netns = ns});
+        VethPair burst = VethPair::create(ns, {.name = "burst0", .peer = {.name = "burst1"}});
         Monitor mon = Monitor::open(ns, {.receive_buffer = 1});
         MonitorView consumer = mon.view();
         nl::Socket writer = ns.netlink_socket();

@@ -48,7 +48,7 @@ inline StackedBase setup_base(Context& ctx, const std::string& ens41_cidr, const
 
     // # 将物理网卡 ens41 移动到 ns1 命名空间
     // ip link set ens41 netns ns1
-    world.ens41().set_netns(ns1);
+    world.move_ens41(ns1);
 
     // # 进入 ns1 命名空间并配置 ens41 网卡的 IP 和路由
     // ip netns exec ns1 bash

@@ -29,7 +29,7 @@ NSNET_LAB("vlan", "VLAN", [](lab::Context& ctx) {
     // ip link set veth-ns2 netns ns2
     // (one request creates both ends directly in ns1 and ns2: the namespace the lab was started
     // in, the tutorial's host, is never touched)
-    auto& veth = ctx.own(VethPair::create({.name = "veth-ns1", .netns = ns1}, {.name = "veth-ns2", .netns = ns2}));
+    auto& veth = ctx.own(VethPair::create(ns1, {.name = "veth-ns1", .peer = {.name = "veth-ns2", .netns = ns2}}));
 
     // ip netns exec ns1 bash
     // ip address add 172.16.0.1/24 dev veth-ns1

@@ -35,7 +35,7 @@ NSNET_LAB("vxlan", "VXLAN", [](lab::Context& ctx) {
     // 在 ns1 中创建 veth 对，一端保留在 ns1，另一端移动到 ns2，模拟两台主机通过物理网卡直连：
     // ip netns exec ns1 bash
     // ip link add eth0 type veth peer name eth0 netns ns2
-    auto& eth0 = ctx.own(nsnet::VethPair::create({.name = "eth0", .netns = ns1}, {.name = "eth0", .netns = ns2}));
+    auto& eth0 = ctx.own(nsnet::VethPair::create(ns1, {.name = "eth0", .peer = {.name = "eth0", .netns = ns2}}));
     {
         nsnet::LinkInfo near = eth0.first().info(), far = eth0.second().info();
         bool peer_in_ns2 = near.kind == "veth" && near.link_netnsid.has_value() && near.parent == far.index &&

@@ -33,7 +33,7 @@ nsnet::VethPair& underlay(lab::Context& ctx, nsnet::Netns& a, nsnet::Netns& b) {
     nsnet::Link::loopback(a).up();
     nsnet::Link::loopback(b).up();
     // ip link add eth0 type veth peer name eth0 netns B
-    auto& eth0 = ctx.own(nsnet::VethPair::create({.name = "eth0", .netns = a}, {.name = "eth0", .netns = b}));
+    auto& eth0 = ctx.own(nsnet::VethPair::create(a, {.name = "eth0", .peer = {.name = "eth0", .netns = b}}));
     // ip address add 172.16.0.10/24 dev eth0; ip link set eth0 up   (A)
     eth0.first().add_address("172.16.0.10/24");
     eth0.first().up();
@@ -155,7 +155,7 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
         auto& h = ctx.netns(host);
         nsnet::Link::loopback(h).up();
         // ip netns exec sw ip link add pI type veth peer name eth0 netns hI; ip link set pI master underlay up
-        auto& cable = ctx.own(nsnet::VethPair::create({.name = "p" + std::to_string(i), .netns = sw}, {.name = "eth0", .netns = h}));
+        auto& cable = ctx.own(nsnet::VethPair::create(sw, {.name = "p" + std::to_string(i), .peer = {.name = "eth0", .netns = h}}));
         br.add_port(cable.first());
         cable.first().up();
         // ip netns exec hI ip address add 172.16.0.X/24 dev eth0; ip link set eth0 up

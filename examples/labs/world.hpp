@@ -15,7 +15,7 @@
 // `lan` is the physical switch and the router at once: the gateway address sits on the bridge, the
 // internet host 198.51.100.8 (TEST-NET-2, standing in for the tutorial's 8.8.8.8) is one routed hop
 // away. ens41 starts in `lan` (unconfigured, down) unless WorldOptions::uplink_netns says where,
-// so a lab can mirror the tutorial's `ip link set ens41 netns ns1` with world.ens41().set_netns(ns1).
+// so a lab can mirror the tutorial's `ip link set ens41 netns ns1` with world.move_ens41(ns1).
 // Extra pieces some labs need: a host behind the router in another subnet (ipvlan-l3's 10.40.1.1),
 // a host on the switch itself (docker-bridge's browser), and routes on the router.
 //
@@ -50,6 +50,8 @@ public:
     const nsnet::Link& port1() const { return cable_->first(); }
     // The tutorial's NIC: the near end of the cable.
     const nsnet::Link& ens41() const { return cable_->second(); }
+    // ip link set ens41 netns NS: the cable's handle of ens41 follows it.
+    void move_ens41(const nsnet::NetnsRef& ns) { cable_->set_netns(cable_->second(), ns); }
     // "10.40.1.254" (no prefix): what the labs' default routes point at.
     std::string gateway() const { return gateway_.address().to_string(); }
     const nsnet::Prefix& gateway_prefix() const { return gateway_; }
@@ -71,7 +73,7 @@ public:
         nsnet::Netns& ns = ctx_->netns(base);
         nsnet::Link::loopback(ns).up();
         std::string router_side = "lh" + std::to_string(++hosts_);
-        auto& v = ctx_->own(nsnet::VethPair::create({.name = router_side, .netns = *lan_}, {.name = "eth0", .netns = ns}));
+        auto& v = ctx_->own(nsnet::VethPair::create(*lan_, {.name = router_side, .peer = {.name = "eth0", .netns = ns}}));
         v.first().add_address(router_cidr);
         v.second().add_address(host_cidr);
         v.first().up();
@@ -88,7 +90,7 @@ public:
         nsnet::Netns& ns = ctx_->netns(base);
         nsnet::Link::loopback(ns).up();
         std::string port = "port" + std::to_string(++ports_ + 1);
-        auto& v = ctx_->own(nsnet::VethPair::create({.name = port, .netns = *lan_}, {.name = "eth0", .netns = ns}));
+        auto& v = ctx_->own(nsnet::VethPair::create(*lan_, {.name = port, .peer = {.name = "eth0", .netns = ns}}));
         switch_->add_port(v.first());
         v.first().up();
         v.second().add_address(cidr);
@@ -137,14 +139,14 @@ inline World make_world(Context& ctx, const WorldOptions& o = {}) {
 
     // The cable: port1 on the switch, ens41 at the other end (down, unconfigured, as a NIC is).
     nsnet::NetnsRef near = o.uplink_netns.valid() ? o.uplink_netns : nsnet::NetnsRef(*w.lan_);
-    w.cable_ = &ctx.own(nsnet::VethPair::create({.name = "port1", .netns = *w.lan_}, {.name = o.uplink, .netns = near}));
+    w.cable_ = &ctx.own(nsnet::VethPair::create(*w.lan_, {.name = "port1", .peer = {.name = o.uplink, .netns = near}}));
     w.switch_->add_port(w.port1());
     w.port1().up();
 
     // The internet: one host, routed through the lan router.
     w.internet_ = &ctx.netns("internet");
     nsnet::Link::loopback(*w.internet_).up();
-    auto& isp = ctx.own(nsnet::VethPair::create({.name = "isp", .netns = *w.lan_}, {.name = "eth0", .netns = *w.internet_}));
+    auto& isp = ctx.own(nsnet::VethPair::create(*w.lan_, {.name = "isp", .peer = {.name = "eth0", .netns = *w.internet_}}));
     isp.first().add_address(o.internet_router);
     isp.second().add_address(o.internet_host);
     isp.first().up();

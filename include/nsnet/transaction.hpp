@@ -9,7 +9,7 @@
 //   nsnet::Transaction tx;
 //   auto& ns   = tx.add("create netns n1", [&] { return nsnet::Netns::create("n1"); });
 //   auto& veth = tx.add("create veth", [&] {
-//       return nsnet::VethPair::create({.name = "veth-n1", .netns = ns}, {.name = "veth-host"});
+//       return nsnet::VethPair::create(ns, {.name = "veth-n1", .peer = {.name = "veth-host"}});
 //   });
 //   tx.add_address(veth.first(), "10.0.0.1/24");                 // undo: ip addr del
 //   tx.step("veth-host up", [&] { veth.second().up(); }, [&] { veth.second().down(); });

@@ -1,8 +1,13 @@
 // nsnet/veth.hpp — VethPair: two connected virtual Ethernet ends, each placed in its namespace.
 //
 // Layer: typed objects. Both ends are named and placed in one RTM_NEWLINK (the tutorial's
-// `ip link add eth0 type veth peer name eth0 netns ns2`), so there is never a moment where a
-// half-configured pair exists in the wrong namespace, and a refused request leaves nothing.
+// `ip -n ns1 link add eth0 type veth peer name eth0 netns ns2`), so there is never a moment where a
+// half-configured pair exists in the wrong namespace, and a refused request leaves nothing:
+//
+//   auto pair = nsnet::VethPair::create(ns1, {.name = "eth0", .peer = {.name = "eth0", .netns = ns2}});
+//   pair.first().up();                          // read-only handles of the two ends
+//   pair.second().add_address("10.0.0.2/24");
+//
 // Deleting either end deletes both; the destructor deletes the pair unless persisted, and
 // tolerates it being gone already (a veth dies with its namespace).
 #pragma once
@@ -16,9 +21,11 @@
 
 namespace nsnet {
 
-// One end of a veth pair. An empty netns means the caller's current namespace.
+// One end of a veth pair: VethOptions::peer, and both ends of RequestBatch::create_veth.
 struct VethEnd {
     std::string name{};
+    // As VethOptions::peer: the peer's namespace; empty = the same namespace as the first end
+    // (create's `ns`). In RequestBatch::create_veth: empty = the batch's namespace.
     NetnsRef netns{};
     std::optional<MacAddress> mac{};
     std::optional<std::uint32_t> mtu{};
@@ -26,12 +33,34 @@ struct VethEnd {
     std::optional<std::uint32_t> txqlen{}; // txqueuelen N (IFLA_TXQLEN; veth defaults to 1000)
 };
 
+// What `ip link add NAME type veth peer name PEER [netns B]` takes: the first end's name and
+// settings, and the peer (its own name, namespace and settings).
+struct VethOptions {
+    std::string name{};                       // the first end (required), created in create's `ns`
+    std::optional<MacAddress> mac{};
+    std::optional<std::uint32_t> mtu{};
+    std::optional<std::uint32_t> group{};     // IFLA_GROUP, for bulk deletion by group
+    std::optional<std::uint32_t> txqlen{};    // txqueuelen N (IFLA_TXQLEN; veth defaults to 1000)
+    VethEnd peer{};                           // .name required; .netns empty = the same namespace as `ns`
+};
+
 class VethPair {
 public:
     VethPair() = default;
 
-    // ip [-n A] link add FIRST [netns A] type veth peer name SECOND [netns B]
-    static VethPair create(VethEnd first, VethEnd second);
+    // ip -n NS link add NAME type veth peer name PEER [netns PEER_NS]: the first end in `ns`, the
+    // peer in o.peer.netns (empty: `ns` too). An empty `ns` is an InvalidArgument: the caller's own
+    // namespace is NetnsRef::current().
+    static VethPair create(const NetnsRef& ns, const VethOptions& o);
+    // Takes ownership of an existing veth `name` in `ns` (checked to be a veth), e.g. one a previous
+    // run persisted: the returned pair deletes it. second() is the peer when the kernel tells where
+    // it is: a peer in the same namespace is found through IFLA_LINK; a peer in another namespace
+    // (IFLA_LINK_NETNSID set) cannot be named from here, so second() is then an empty handle
+    // (!second().valid()). first() is always `name`.
+    static VethPair adopt(const NetnsRef& ns, std::string_view name);
+    // ip -n NS link del NAME: deletes the pair one of whose ends is `name` (either end deletes
+    // both), e.g. from a later process. Returns whether one was deleted; none there is success.
+    static bool remove(const NetnsRef& ns, std::string_view name) { return Link::remove(ns, name); }
 
     // Move-only. Moving onto a pair deletes the pair it owned; the destructor deletes the pair
     // (through its first end, an OwnedLink; a pair already gone is fine) unless persisted.
@@ -70,12 +99,16 @@ private:
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
-    validate_interface_name(first.name, "create veth");
-    validate_interface_name(second.name, "create veth");
-    if (!first.netns.valid()) first.netns = NetnsRef::current();
-    if (!second.netns.valid()) second.netns = first.netns;
-    const std::string shown = first.name + "/" + second.name;
+NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
+    const std::string shown = o.name + "/" + o.peer.name;
+    if (!ns.valid())
+        invalid_argument("create veth", shown, "the namespace is an empty NetnsRef (the caller's own is NetnsRef::current())");
+    validate_interface_name(o.name, "create veth");
+    validate_interface_name(o.peer.name, "create veth");
+    // The same names and values as before, one request: an empty peer namespace is `ns`.
+    VethEnd first{.name = o.name, .netns = ns, .mac = o.mac, .mtu = o.mtu, .group = o.group, .txqlen = o.txqlen};
+    VethEnd second = o.peer;
+    if (!second.netns.valid()) second.netns = ns;
     if (first.name == second.name && first.netns == second.netns)
         invalid_argument("create veth", shown, "both ends are named '" + first.name + "' in the same namespace");
     if (first.mac) validate_link_mac(*first.mac, "create veth", shown);
@@ -118,6 +151,22 @@ NSNET_DECL VethPair VethPair::create(VethEnd first, VethEnd second) {
         }
         throw;
     }
+    return pair;
+}
+
+NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
+    if (!ns.valid())
+        invalid_argument("adopt veth", std::string(name), "the namespace is an empty NetnsRef (the caller's own is NetnsRef::current())");
+    Link first = Link::get(ns, name);
+    LinkInfo info = first.info();
+    if (info.kind != "veth")
+        invalid_argument("adopt veth", first.name(),
+                         "link '" + first.name() + "' is not a veth (kind '" + info.kind + "')");
+    Link second{};
+    if (!info.link_netnsid && info.parent > 0) second = Link::get(ns, info.parent);  // before owning: a throw leaves it alone
+    VethPair pair;
+    pair.first_ = OwnedLink(std::move(first));
+    pair.second_ = std::move(second);
     return pair;
 }
 

@@ -35,7 +35,7 @@ struct Bed {
 
 Bed make_bed() {
     Bed bed{Netns::create(unique_name("ad")), {}};
-    bed.pair = VethPair::create({.name = "v0", .netns = bed.ns}, {.name = "v1", .netns = bed.ns});
+    bed.pair = VethPair::create(bed.ns, {.name = "v0", .peer = {.name = "v1"}});
     test::no_dad(bed.ns, "v0");
     return bed;
 }

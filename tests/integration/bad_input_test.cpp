@@ -86,7 +86,7 @@ pid_t exited_process(bool reap) {
 TEST_CASE("bad input: every row is refused naming the value, and nothing changes in the kernel") {
     Netns ns = Netns::create(unique_name("bi"));
     Netns other = Netns::create(unique_name("bi"));
-    auto veth = VethPair::create({.name = "bi0", .netns = ns}, {.name = "bi1", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "bi0", .peer = {.name = "bi1"}});
     veth.first().add_address("10.70.0.1/24");
     veth.first().up();
     veth.second().up();
@@ -97,7 +97,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
     REQUIRE_MESSAGE(test::wait_up(l, std::chrono::seconds(10)), "bi0 did not come up within 10 s");
     Link gone;  // a handle to a link that no longer exists
     {
-        auto tmp = VethPair::create({.name = "bigone0", .netns = ns}, {.name = "bigone1", .netns = ns});
+        auto tmp = VethPair::create(ns, {.name = "bigone0", .peer = {.name = "bigone1"}});
         gone = tmp.first();
     }
     auto other_lo = Link::loopback(other);
@@ -111,19 +111,19 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
     std::vector<Row> rows = {
         // --- interface names (the kernel's dev_valid_name) ---
         {"interface name empty", "interface name is empty",
-         [&] { VethPair::create({.name = "", .netns = ns}, {.name = "p", .netns = ns}); }},
-        {"interface name of 16 bytes", long16, [&] { VethPair::create({.name = long16, .netns = ns}, {.name = "p", .netns = ns}); }},
+         [&] { VethPair::create(ns, {.name = "", .peer = {.name = "p"}}); }},
+        {"interface name of 16 bytes", long16, [&] { VethPair::create(ns, {.name = long16, .peer = {.name = "p"}}); }},
         {"peer name of 16 bytes", "eth0eth0eth0eth0",
-         [&] { VethPair::create({.name = "p", .netns = ns}, {.name = "eth0eth0eth0eth0", .netns = ns}); }},
-        {"interface name with '/'", "a/b", [&] { VethPair::create({.name = "a/b", .netns = ns}, {.name = "p", .netns = ns}); }},
-        {"interface name with a space", "a b", [&] { VethPair::create({.name = "a b", .netns = ns}, {.name = "p", .netns = ns}); }},
-        {"interface name with a tab", "a\tb", [&] { VethPair::create({.name = "a\tb", .netns = ns}, {.name = "p", .netns = ns}); }},
-        {"interface name '.'", "'.'", [&] { VethPair::create({.name = ".", .netns = ns}, {.name = "p", .netns = ns}); }},
-        {"interface name '..'", "'..'", [&] { VethPair::create({.name = "..", .netns = ns}, {.name = "p", .netns = ns}); }},
+         [&] { VethPair::create(ns, {.name = "p", .peer = {.name = "eth0eth0eth0eth0"}}); }},
+        {"interface name with '/'", "a/b", [&] { VethPair::create(ns, {.name = "a/b", .peer = {.name = "p"}}); }},
+        {"interface name with a space", "a b", [&] { VethPair::create(ns, {.name = "a b", .peer = {.name = "p"}}); }},
+        {"interface name with a tab", "a\tb", [&] { VethPair::create(ns, {.name = "a\tb", .peer = {.name = "p"}}); }},
+        {"interface name '.'", "'.'", [&] { VethPair::create(ns, {.name = ".", .peer = {.name = "p"}}); }},
+        {"interface name '..'", "'..'", [&] { VethPair::create(ns, {.name = "..", .peer = {.name = "p"}}); }},
         {"interface name with ':'", "a:b", [&] { Bridge::create(ns, {.name = "a:b"}); }},
         {"rename to 16 bytes", long16, [&] { Link(l).rename(long16); }},
         {"both veth ends with one name in one namespace", "same0",
-         [&] { VethPair::create({.name = "same0", .netns = ns}, {.name = "same0", .netns = ns}); }},
+         [&] { VethPair::create(ns, {.name = "same0", .peer = {.name = "same0"}}); }},
         // --- namespace names and paths ---
         {"namespace name empty", "must not be empty", [&] { Netns::create(""); }},
         {"namespace name with '/'", "a/b", [&] { Netns::create("a/b"); }},
@@ -173,7 +173,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         {"all-zero MAC for a link", "00:00:00:00:00:00", [&] { Link(l).set_mac("00:00:00:00:00:00"); }},
         {"multicast MAC for a veth end", "01:00:5e:00:00:02",
          [&] {
-             VethPair::create({.name = "m0", .netns = ns, .mac = MacAddress::parse("01:00:5e:00:00:02")}, {.name = "m1", .netns = ns});
+             VethPair::create(ns, {.name = "m0", .mac = MacAddress::parse("01:00:5e:00:00:02"), .peer = {.name = "m1"}});
          }},
         {"neighbour lladdr with 4 bytes", "02:00:00:01",
          [&] { add_neighbor(l, {.address = "10.70.0.5", .lladdr = "02:00:00:01"}); }},
@@ -224,7 +224,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         {"transaction step with a bad prefix", "10.9.9.9/33",
          [&] {
              Transaction tx;
-             tx.add("create veth", [&] { return VethPair::create({.name = "tx0", .netns = ns}, {.name = "tx1", .netns = ns}); });
+             tx.add("create veth", [&] { return VethPair::create(ns, {.name = "tx0", .peer = {.name = "tx1"}}); });
              tx.add_address(l, "10.9.9.9/33");
          },
          false},

@@ -136,8 +136,8 @@ TEST_CASE("Bridge: VLAN filtering is set and read back where the kernel has it")
 TEST_CASE("Bridge ports: added, options set and read back, removed") {
     Netns ns = Netns::create(unique_name("br"));
     Bridge br = Bridge::create(ns, {.name = "br0"});
-    VethPair a = VethPair::create({.name = "veth-1r", .netns = ns}, {.name = "veth-1d", .netns = ns});
-    VethPair b = VethPair::create({.name = "veth-2r", .netns = ns}, {.name = "veth-2d", .netns = ns});
+    VethPair a = VethPair::create(ns, {.name = "veth-1r", .peer = {.name = "veth-1d"}});
+    VethPair b = VethPair::create(ns, {.name = "veth-2r", .peer = {.name = "veth-2d"}});
 
     br.add_port(a.first());
     br.add_port(b.first(), {.hairpin = true, .learning = false});
@@ -205,7 +205,7 @@ TEST_CASE("Bridge ports must be in the bridge's namespace") {
     Netns ns = Netns::create(unique_name("br"));
     Netns other = Netns::create(unique_name("br"));
     Bridge br = Bridge::create(ns, {.name = "br0"});
-    VethPair v = VethPair::create({.name = "p0", .netns = other}, {.name = "p1", .netns = other});
+    VethPair v = VethPair::create(other, {.name = "p0", .peer = {.name = "p1"}});
     try {
         br.add_port(v.first());
         FAIL("a port from another namespace was accepted");
@@ -223,8 +223,8 @@ TEST_CASE("Bridge forwards between its ports; isolated ports do not talk to each
     Bridge br = Bridge::create(bns, {.name = "bridge"});
     br.add_address("172.16.10.100/24");
     br.up();
-    VethPair v1 = VethPair::create({.name = "veth-1r", .netns = bns}, {.name = "veth-1d", .netns = ns1});
-    VethPair v2 = VethPair::create({.name = "veth-2r", .netns = bns}, {.name = "veth-2d", .netns = ns2});
+    VethPair v1 = VethPair::create(bns, {.name = "veth-1r", .peer = {.name = "veth-1d", .netns = ns1}});
+    VethPair v2 = VethPair::create(bns, {.name = "veth-2r", .peer = {.name = "veth-2d", .netns = ns2}});
     br.add_port(v1.first());
     br.add_port(v2.first());
     v1.first().up();

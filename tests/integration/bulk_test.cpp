@@ -77,7 +77,7 @@ TEST_CASE("RequestBatch: veths, links up, addresses and routes in one run, appli
 
 TEST_CASE("RequestBatch: refusals come back against their requests; the others are applied") {
     auto ns = Netns::create(unique_name("bk"));
-    auto v = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto v = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     v.first().add_address("192.0.2.1/24");
     v.first().up();
     for (BatchAcks acks : {BatchAcks::ErrorsOnly, BatchAcks::Each}) {
@@ -106,7 +106,7 @@ TEST_CASE("RequestBatch: refusals come back against their requests; the others a
 
 TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, streamed back") {
     auto ns = Netns::create(unique_name("bk"));
-    auto v = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto v = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     v.first().add_address("192.0.2.1/24");
     v.first().up();
     auto routes = host_routes(1000, v.first(), "192.0.2.2");
@@ -140,7 +140,7 @@ TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, str
 TEST_CASE("LinkGroup: one request removes the group's links; links taken from their owners do not delete themselves") {
     auto ns = Netns::create(unique_name("bk"));
     auto other = Netns::create(unique_name("bk"));
-    auto keep = VethPair::create({.name = "keep", .netns = ns}, {.name = "keep-b", .netns = ns});
+    auto keep = VethPair::create(ns, {.name = "keep", .peer = {.name = "keep-b"}});
     {
         auto group = LinkGroup::create(ns);
         CHECK(group.id() != 0);
@@ -149,10 +149,10 @@ TEST_CASE("LinkGroup: one request removes the group's links; links taken from th
         for (int i = 0; i < 30; ++i)
             b.create_veth({.name = "ga" + std::to_string(i), .group = group.id()}, {.name = "gb" + std::to_string(i), .netns = other});
         b.run_or_throw();
-        auto pair = VethPair::create({.name = "gp", .netns = ns, .group = group.id()}, {.name = "gq", .netns = other});
+        auto pair = VethPair::create(ns, {.name = "gp", .group = group.id(), .peer = {.name = "gq", .netns = other}});
         group.take(pair);
         CHECK_FALSE(pair.owned());
-        auto untagged = VethPair::create({.name = "un", .netns = ns}, {.name = "un-b", .netns = ns});
+        auto untagged = VethPair::create(ns, {.name = "un", .peer = {.name = "un-b"}});
         CHECK_THROWS_AS(group.take(untagged), InvalidArgument);
         Link tagged_later = untagged.first();
         group.add(tagged_later);
@@ -171,7 +171,7 @@ TEST_CASE("LinkGroup: one request removes the group's links; links taken from th
     g2.remove();
     auto g3 = LinkGroup::create(ns);
     const std::uint32_t id3 = g3.id();
-    auto p = VethPair::create({.name = "pa", .netns = ns, .group = id3}, {.name = "pb", .netns = ns});
+    auto p = VethPair::create(ns, {.name = "pa", .group = id3, .peer = {.name = "pb"}});
     g3.take(p);
     g3.persist();
     g3 = LinkGroup();
@@ -249,7 +249,7 @@ TEST_CASE("LinkGroup with an owner tag: a later process finds the group by the t
     const int child = nsnet::test::run_watched(std::chrono::seconds(20), [&] {
         auto g = LinkGroup::create(ns, {.owner = tag});
         if (g.id() != id) return 2;
-        auto v = VethPair::create({.name = "ta", .netns = ns, .group = g.id()}, {.name = "tb", .netns = ns});
+        auto v = VethPair::create(ns, {.name = "ta", .group = g.id(), .peer = {.name = "tb"}});
         g.take(v);
         g.persist();
         return 0;

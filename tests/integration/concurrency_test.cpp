@@ -102,7 +102,7 @@ TEST_CASE("concurrency: threads with their own namespaces and sockets never see 
     problems.run_threads(threads, [&](int i, const std::string& who) {
         Netns ns = Netns::create(unique_name("co"));
         const std::string a = "ca" + std::to_string(i), b = "cb" + std::to_string(i);
-        auto veth = VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
+        auto veth = VethPair::create(ns, {.name = a, .peer = {.name = b}});
         const std::string cidr = "10.61." + std::to_string(i) + ".1/24";
         veth.first().add_address(cidr);
         veth.first().up();
@@ -150,7 +150,7 @@ TEST_CASE("concurrency: one NetnsRef shared by threads; with_rtnl serialises its
         // Each thread's own setup, as a transaction in the shared namespace.
         Transaction tx;
         auto& veth = tx.add("create veth " + a, [&] {
-            return VethPair::create({.name = a, .netns = ns}, {.name = b, .netns = ns});
+            return VethPair::create(ns, {.name = a, .peer = {.name = b}});
         });
         const std::string cidr = "10.62." + std::to_string(i) + ".1/24";
         tx.add_address(veth.first(), cidr);
@@ -195,7 +195,7 @@ TEST_CASE("concurrency stress: 8 threads x NSNET_STRESS_CYCLES create / move / d
         Netns b = Netns::create(unique_name("st"));
         const std::string x = "x" + std::to_string(i), y = "y" + std::to_string(i);
         for (int c = 0; c < cycles; ++c) {
-            auto pair = VethPair::create({.name = x, .netns = a}, {.name = y, .netns = a});
+            auto pair = VethPair::create(a, {.name = x, .peer = {.name = y}});
             pair.first().add_address("10.64." + std::to_string(i) + ".1/24");
             pair.set_netns(pair.second(), b);  // ip link set y netns b
             if (!Link::find(b, y) || Link::find(a, y))
@@ -207,7 +207,7 @@ TEST_CASE("concurrency stress: 8 threads x NSNET_STRESS_CYCLES create / move / d
             if (c % 20 == 19) {
                 // Namespace churn beside the link traffic.
                 Netns t = Netns::create(unique_name("st"));
-                auto v = VethPair::create({.name = "t0", .netns = t}, {.name = "t1", .netns = a});
+                auto v = VethPair::create(t, {.name = "t0", .peer = {.name = "t1", .netns = a}});
                 ++namespaces;
             }  // v goes first (deleting the pair across namespaces), then the namespace
             ++done;

@@ -38,7 +38,7 @@ void send_udp(const NetnsRef& from, const char* to, std::uint16_t port) {
 TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered and deleted by port") {
     Netns a = Netns::create(unique_name("cta"));
     Netns b = Netns::create(unique_name("ctb"));
-    auto veth = VethPair::create({.name = "ct0", .netns = a}, {.name = "ct1", .netns = b});
+    auto veth = VethPair::create(a, {.name = "ct0", .peer = {.name = "ct1", .netns = b}});
     veth.first().add_address("10.77.0.1/24");
     veth.second().add_address("10.77.0.2/24");
     veth.first().up();

@@ -299,7 +299,7 @@ Transaction veth_setup(const NetnsRef& host, const std::string& ns_name) {
     Transaction tx;
     auto& ns = tx.add("create netns " + ns_name, [&] { return Netns::create(ns_name); });
     auto& veth = tx.add("create veth", [&] {
-        return VethPair::create({.name = host_side, .netns = host}, {.name = "eth0", .netns = ns});
+        return VethPair::create(host, {.name = host_side, .peer = {.name = "eth0", .netns = ns}});
     });
     tx.add_address(veth.first(), "10.77.0.1/24");
     tx.add_address(veth.second(), "10.77.0.2/24");
@@ -633,7 +633,7 @@ TEST_CASE("fault walk: a Transaction of a veth pair and nftables rules leaves no
     auto setup = [&] {
         Transaction tx;
         auto& veth = tx.add("create veth", [&] {
-            return VethPair::create({.name = "ftv0", .netns = host}, {.name = "ftv1", .netns = host});
+            return VethPair::create(host, {.name = "ftv0", .peer = {.name = "ftv1"}});
         });
         tx.add_address(veth.first(), "172.17.0.1/16");
         tx.add("forward policy drop", [&] { return ForwardPolicy::set(host, Verdict::Drop); });

@@ -110,7 +110,7 @@ TEST_CASE("Fdb on a bridge port: bridge fdb add MAC dev PORT master static") {
     if (auto why = test::kind_missing("bridge"); !why.empty()) NSNET_SKIP(why);
     Netns ns = Netns::create(test::unique_name("fb"));
     Bridge br = Bridge::create(ns, {.name = "br0"});
-    VethPair v = VethPair::create({.name = "p1", .netns = ns}, {.name = "p2", .netns = ns});
+    VethPair v = VethPair::create(ns, {.name = "p1", .peer = {.name = "p2"}});
     br.add_port(v.first());
     Fdb port(v.first());
     port.add({.mac = mac("02:00:00:00:00:0a"), .state = FdbState::Static, .table = FdbTable::Master});

@@ -33,7 +33,7 @@ std::uint32_t flags_of(const Link& l, const char* prefix) {
 struct Pair {
     Netns a = Netns::create(unique_name("6a"));
     Netns b = Netns::create(unique_name("6b"));
-    VethPair veth = VethPair::create({.name = "a0", .netns = a}, {.name = "b0", .netns = b});
+    VethPair veth = VethPair::create(a, {.name = "a0", .peer = {.name = "b0", .netns = b}});
     Pair() {
         veth.first().up();
         veth.second().up();
@@ -79,7 +79,7 @@ TEST_CASE("ipv6: wait_dad reports a duplicate address (IFA_F_DADFAILED) naming i
 
 TEST_CASE("ipv6: wait_dad times out on a link that is down, saying so") {
     Netns ns = Netns::create(unique_name("6d"));
-    auto veth = VethPair::create({.name = "d0", .netns = ns}, {.name = "d1", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "d0", .peer = {.name = "d1"}});
     veth.first().add_address("2001:db8:6::9/64");
     CHECK((flags_of(veth.first(), "2001:db8:6::9/64") & IFA_F_TENTATIVE) != 0);
     const auto t0 = std::chrono::steady_clock::now();
@@ -110,8 +110,8 @@ TEST_CASE("ipv6: a default route via a gateway through a forwarding namespace") 
     Netns c = Netns::create(unique_name("6c"));
     Netns r = Netns::create(unique_name("6r"));
     Netns s = Netns::create(unique_name("6s"));
-    auto left = VethPair::create({.name = "c0", .netns = c}, {.name = "r0", .netns = r});
-    auto right = VethPair::create({.name = "r1", .netns = r}, {.name = "s0", .netns = s});
+    auto left = VethPair::create(c, {.name = "c0", .peer = {.name = "r0", .netns = r}});
+    auto right = VethPair::create(r, {.name = "r1", .peer = {.name = "s0", .netns = s}});
     left.first().add_address("2001:db8:c::2/64", {.nodad = true});
     left.second().add_address("2001:db8:c::1/64", {.nodad = true});
     right.first().add_address("2001:db8:5::1/64", {.nodad = true});

@@ -68,7 +68,7 @@ struct Uplink {
         u.sw = Netns::create(unique_name("sw"));
         u.host = Netns::create(unique_name("h"));
         u.bridge = Bridge::create(u.sw, {.name = "switch"});
-        u.cable = VethPair::create({.name = "port1", .netns = u.sw}, {.name = "ens41", .netns = u.host});
+        u.cable = VethPair::create(u.sw, {.name = "port1", .peer = {.name = "ens41", .netns = u.host}});
         u.bridge.add_port(u.port1());
         if (!switch_address.empty()) u.bridge.add_address(switch_address);
         u.bridge.up();

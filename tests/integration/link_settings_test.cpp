@@ -18,7 +18,7 @@ using nsnet::test::unique_name;
 
 TEST_CASE("link settings: txqueuelen at creation and set, promisc on and off") {
     Netns ns = Netns::create(unique_name("ls"));
-    auto veth = VethPair::create({.name = "t0", .netns = ns, .txqlen = 500}, {.name = "t1", .netns = ns, .txqlen = 2000});
+    auto veth = VethPair::create(ns, {.name = "t0", .txqlen = 500, .peer = {.name = "t1", .txqlen = 2000}});
     CHECK(veth.first().info().txqlen == 500);
     CHECK(veth.second().info().txqlen == 2000);
     veth.first().set_txqlen(0);  // what CNI's plain veths have is 1000; 0 is allowed too
@@ -40,8 +40,8 @@ TEST_CASE("link settings: a bridge MAC given at creation stays; without one it f
     const auto low = MacAddress::parse("02:00:00:00:00:01");
     Bridge fixed = Bridge::create(ns, {.name = "brfix", .mac = pinned});
     Bridge floating = Bridge::create(ns, {.name = "brfloat"});
-    auto a = VethPair::create({.name = "pa", .netns = ns, .mac = low}, {.name = "qa", .netns = ns});
-    auto b = VethPair::create({.name = "pb", .netns = ns, .mac = low}, {.name = "qb", .netns = ns});
+    auto a = VethPair::create(ns, {.name = "pa", .mac = low, .peer = {.name = "qa"}});
+    auto b = VethPair::create(ns, {.name = "pb", .mac = low, .peer = {.name = "qb"}});
     fixed.add_port(a.first());
     floating.add_port(b.first());
     CHECK(fixed.info().mac == pinned);
@@ -51,7 +51,7 @@ TEST_CASE("link settings: a bridge MAC given at creation stays; without one it f
 TEST_CASE("link settings: bridge port flags hairpin, isolated, learning, flood read back") {
     Netns ns = Netns::create(unique_name("lp"));
     Bridge br = Bridge::create(ns, {.name = "br0"});
-    auto veth = VethPair::create({.name = "p0", .netns = ns}, {.name = "q0", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "p0", .peer = {.name = "q0"}});
     br.add_port(veth.first(), {.hairpin = true, .learning = false, .unicast_flood = false, .isolated = true});
     auto p = br.port_info(veth.first());
     CHECK(p.hairpin);
@@ -76,7 +76,7 @@ TEST_CASE("link settings: per-port VLAN with PVID and untagged") {
         throw;
     }
     REQUIRE(br.settings().vlan_filtering);
-    auto veth = VethPair::create({.name = "v0", .netns = ns}, {.name = "w0", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "v0", .peer = {.name = "w0"}});
     br.add_port(veth.first());
     br.add_vlan(veth.first(), {.vid = 10, .pvid = true, .untagged = true});
     br.add_vlan(veth.first(), {.vid = 20});
@@ -104,7 +104,7 @@ TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never de
     REQUIRE(still);
     CHECK(still->index() == index);
     CHECK(still->info().mac == MacAddress::parse("02:42:0a:58:00:01"));
-    auto veth = VethPair::create({.name = "notbr", .netns = ns}, {.name = "notbr1", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "notbr", .peer = {.name = "notbr1"}});
     try {
         (void)Bridge::ensure(ns, {.name = "notbr"});
         FAIL("ensure accepted a veth as a bridge");
@@ -118,7 +118,7 @@ TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never de
 
 TEST_CASE("link settings: IPv4 broadcast as CNI sets it ({.broadcast = true}: /30 and shorter only)") {
     Netns ns = Netns::create(unique_name("lb"));
-    auto veth = VethPair::create({.name = "b0", .netns = ns}, {.name = "b1", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "b0", .peer = {.name = "b1"}});
     const Link& l = veth.first();
     l.add_address("10.88.0.5/16", {.broadcast = true});
     l.add_address("10.89.0.1/31", {.broadcast = true});
@@ -140,8 +140,8 @@ TEST_CASE("link settings: IPv4 broadcast as CNI sets it ({.broadcast = true}: /3
 
 TEST_CASE("link settings: owner tags find and remove a container's links from a later lookup") {
     Netns ns = Netns::create(unique_name("lo"));
-    auto mine = VethPair::create({.name = "vethA", .netns = ns}, {.name = "ethA", .netns = ns});
-    auto other = VethPair::create({.name = "vethB", .netns = ns}, {.name = "ethB", .netns = ns});
+    auto mine = VethPair::create(ns, {.name = "vethA", .peer = {.name = "ethA"}});
+    auto other = VethPair::create(ns, {.name = "vethB", .peer = {.name = "ethB"}});
     Bridge br = Bridge::create(ns, {.name = "brA"});
     mine.first().set_owner("c0ffee01");
     mine.second().set_owner("c0ffee01");  // both ends tagged: removing one takes the other along

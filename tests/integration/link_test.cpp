@@ -35,7 +35,7 @@ OwnedLink make_bridge(const NetnsRef& ns, const std::string& name) {
 
 TEST_CASE("Link::get, find, list and loopback") {
     Netns ns = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
 
     Link v0 = Link::get(ns, "v0");
     CHECK(v0.valid());
@@ -75,7 +75,7 @@ TEST_CASE("Link::get, find, list and loopback") {
 
 TEST_CASE("up, down, mtu, address, group, alias are read back") {
     Netns ns = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
     const Link& v0 = pair.first();
 
     v0.up();
@@ -123,7 +123,7 @@ TEST_CASE("up, down, mtu, address, group, alias are read back") {
 
 TEST_CASE("rename: the handle follows the name; refusals (EBUSY when up on old kernels, EEXIST) keep it") {
     Netns ns = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
     Link v0 = pair.first();  // a plain handle: rename re-points it (the pair deletes by ifindex)
     int index = v0.index();
 
@@ -163,7 +163,7 @@ TEST_CASE("rename: the handle follows the name; refusals (EBUSY when up on old k
 
 TEST_CASE("set_master / set_nomaster with a bridge") {
     Netns ns = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
     OwnedLink br = make_bridge(ns, "br0");
 
     pair.first().set_master(br);
@@ -183,11 +183,11 @@ TEST_CASE("set_master / set_nomaster with a bridge") {
 TEST_CASE("move to another namespace: the handle stays valid even when the ifindex changes") {
     Netns a = Netns::create(unique_name("lk"));
     Netns b = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = a}, {.name = "v1", .netns = a});
+    auto pair = VethPair::create(a, {.name = "v0", .peer = {.name = "v1"}});
     const Link& v0 = pair.first();  // the pair's own handle: pair.set_netns(v0, ..) makes it follow the link
     // Occupy v0's ifindex in b, so the kernel must give it a new one there.
-    auto blocker = VethPair::create({.name = "x0", .netns = b}, {.name = "x1", .netns = b});
-    auto filler = VethPair::create({.name = "y0", .netns = b}, {.name = "y1", .netns = b});
+    auto blocker = VethPair::create(b, {.name = "x0", .peer = {.name = "x1"}});
+    auto filler = VethPair::create(b, {.name = "y0", .peer = {.name = "y1"}});
     int old_index = v0.index();
     std::set<int> used_in_b;
     for (const auto& l : Link::list(b)) used_in_b.insert(l.index);
@@ -218,7 +218,7 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
     CHECK(v0.netns() == a);
 
     // A name clash in the target: EEXIST, and the link is still in a.
-    auto clash = VethPair::create({.name = "v0", .netns = b}, {.name = "z1", .netns = b});
+    auto clash = VethPair::create(b, {.name = "v0", .peer = {.name = "z1"}});
     auto exists = caught([&] { pair.set_netns(v0, b); });
     CHECK(exists.errnum == EEXIST);
     CHECK(contains(exists.what, "v0"));
@@ -227,7 +227,7 @@ TEST_CASE("move to another namespace: the handle stays valid even when the ifind
 
 TEST_CASE("remove is idempotent, errors on a removed link name it, Link::remove(ns, name) deletes by name") {
     Netns ns = Netns::create(unique_name("lk"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
     pair.persist();  // removed by hand below
     const Link v0 = pair.first();
     v0.remove();
@@ -242,7 +242,7 @@ TEST_CASE("remove is idempotent, errors on a removed link name it, Link::remove(
     CHECK(empty.errnum == ENODEV);
 
     // One call by name, e.g. from a later process; an absent link is success (false).
-    auto other = VethPair::create({.name = "w0", .netns = ns}, {.name = "w1", .netns = ns});
+    auto other = VethPair::create(ns, {.name = "w0", .peer = {.name = "w1"}});
     other.persist();
     CHECK(Link::remove(ns, "w1"));
     CHECK(link_names(ns) == std::set<std::string>{"lo"});
@@ -302,7 +302,7 @@ TEST_CASE("OwnedLink: deleted on destruction, persist() keeps it, a link already
 TEST_CASE("set_alias: over-long and crafted aliases are refused and change nothing; kernel limits are checked first") {
     Netns ns = Netns::create(unique_name("lk"));
     Netns elsewhere = Netns::create(unique_name("lk2"));
-    auto pair = VethPair::create({.name = "v0", .netns = ns}, {.name = "v1", .netns = ns});
+    auto pair = VethPair::create(ns, {.name = "v0", .peer = {.name = "v1"}});
     const Link& v0 = pair.first();
     v0.set_alias("before");
     const auto before = v0.info();

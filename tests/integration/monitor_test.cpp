@@ -86,7 +86,7 @@ TEST_CASE("the monitor sees every change another socket makes") {
     MonitorView consumer = mon.view();
     CHECK(consumer.links.size() == 1);  // lo
 
-    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     const Link& a = veth.first();
     a.add_address("10.99.0.1/16");
     a.add_address("2001:db8:99::1/64");
@@ -170,7 +170,7 @@ TEST_CASE("pollable fd, run() with a stop token, resync() on demand, initial eve
     // run() on a worker until stopped
     std::atomic<int> seen{0};
     std::jthread worker([&](std::stop_token st) { mon.run([&](const MonitorEvent&) { ++seen; }, st); });
-    auto veth = VethPair::create({.name = "c", .netns = ns}, {.name = "d", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "c", .peer = {.name = "d"}});
     for (int i = 0; i < 50 && seen.load() < 2; ++i) std::this_thread::sleep_for(20ms);
     worker.request_stop();
     worker.join();
@@ -192,7 +192,7 @@ TEST_CASE("silent kernel changes reach the consumer as synthetic events") {
     Netns ns = Netns::create(unique_name("mo"));
     no_dad(ns);
     Link::loopback(ns).up();
-    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     veth.first().add_address("10.99.0.1/16");
     veth.second().up();
     veth.first().up();
@@ -212,7 +212,7 @@ TEST_CASE("silent kernel changes reach the consumer as synthetic events") {
     }));
 
     // A rule naming a link changes (attaches) when the link appears, without RTM_NEWRULE.
-    auto zz = VethPair::create({.name = "zz", .netns = ns}, {.name = "zy", .netns = ns});
+    auto zz = VethPair::create(ns, {.name = "zz", .peer = {.name = "zy"}});
     log.clear();
     diff = converge(mon, consumer, &log);
     CHECK_MESSAGE(diff.empty(), joined(diff));
@@ -225,7 +225,7 @@ TEST_CASE("an overrun forced by a tiny buffer and a burst is recovered; a plain 
     Netns ns = Netns::create(unique_name("mo"));
     no_dad(ns);
     Link::loopback(ns).up();
-    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     veth.second().up();
     veth.first().up();
     const int tiny = 1;  // the kernel raises it to its minimum (SOCK_MIN_RCVBUF, ~2.3 KiB)
@@ -272,8 +272,8 @@ TEST_CASE("an overrun forced by a tiny buffer and a burst is recovered; a plain 
     dels.run_or_throw(writer);
     std::vector<VethPair> pairs;
     for (int i = 0; i < 40; ++i)
-        pairs.push_back(VethPair::create({.name = "p" + std::to_string(i), .netns = ns},
-                                         {.name = "q" + std::to_string(i), .netns = ns}));
+        pairs.push_back(VethPair::create(ns, {.name = "p" + std::to_string(i),
+                                         .peer = {.name = "q" + std::to_string(i)}}));
     for (int i = 0; i < 20; ++i) pairs[static_cast<std::size_t>(i)].remove();
 
     // Count what the burst generated (reference) and what the plain socket got.
@@ -357,7 +357,7 @@ TEST_CASE("overruns while reading concurrently with a burst are recovered every 
     Netns ns = Netns::create(unique_name("mo"));
     no_dad(ns);
     Link::loopback(ns).up();
-    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});
+    auto veth = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     veth.second().up();
     veth.first().up();
     const int small = 16 * 1024;  // a small but realistic buffer: kernel uses 32 KiB
@@ -483,7 +483,7 @@ TEST_CASE("forged datagrams from another socket neither fail a request nor make 
     unspec.nl_family = AF_UNSPEC;
     REQUIRE(::connect(mon.fd(), reinterpret_cast<sockaddr*>(&unspec), sizeof unspec) == 0);
     for (int i = 0; i < 5; ++i) REQUIRE(forge() == 0);
-    auto veth = VethPair::create({.name = "a", .netns = ns}, {.name = "b", .netns = ns});  // a request: succeeds
+    auto veth = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});  // a request: succeeds
     veth.first().set_mtu(1400);
     for (int i = 0; i < 5; ++i) REQUIRE(forge() == 0);
     std::vector<MonitorEvent> log;

@@ -93,8 +93,8 @@ struct World {
         inner = Netns::create(unique_name("ni"));
         router = Netns::create(unique_name("nr"));
         outside = Netns::create(unique_name("no"));
-        in_pair = VethPair::create({.name = "docker0", .netns = router}, {.name = "eth0", .netns = inner});
-        out_pair = VethPair::create({.name = "ens41", .netns = router}, {.name = "eth0", .netns = outside});
+        in_pair = VethPair::create(router, {.name = "docker0", .peer = {.name = "eth0", .netns = inner}});
+        out_pair = VethPair::create(router, {.name = "ens41", .peer = {.name = "eth0", .netns = outside}});
         in_pair.first().add_address("172.17.0.1/16");
         in_pair.second().add_address("172.17.0.2/16");
         out_pair.first().add_address("198.51.100.1/24");

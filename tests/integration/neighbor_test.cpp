@@ -120,7 +120,7 @@ TEST_CASE("the kernel uses a permanent entry: traffic flows with ARP answered by
     // permanent entry on the sender makes the ping work.
     Netns n1 = Netns::create(nsnet::test::unique_name("ne"));
     Netns n2 = Netns::create(nsnet::test::unique_name("ne"));
-    auto veth = VethPair::create({.name = "x", .netns = n1}, {.name = "y", .netns = n2});
+    auto veth = VethPair::create(n1, {.name = "x", .peer = {.name = "y", .netns = n2}});
     veth.first().add_address("10.96.0.1/24");
     veth.second().add_address("10.96.0.2/24");
     n2.run([] {

@@ -33,7 +33,7 @@ struct ObjectsBed {
 inline ObjectsBed make_objects_bed(const char* tag) {
     ObjectsBed bed{Netns::create(unique_name(tag)), {}};
     Link::loopback(bed.ns).up();
-    bed.veth = VethPair::create({.name = "a", .netns = bed.ns}, {.name = "b", .netns = bed.ns});
+    bed.veth = VethPair::create(bed.ns, {.name = "a", .peer = {.name = "b"}});
     bed.a().add_address("10.99.0.1/16");
     bed.a().add_address("2001:db8:99::1/64");
     bed.b().up();

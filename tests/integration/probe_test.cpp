@@ -49,7 +49,7 @@ struct Pair {
             sysctl(*ns, "net/ipv6/conf/all/accept_dad", "0");
             sysctl(*ns, "net/ipv6/conf/default/accept_dad", "0");
         }
-        veth = nsnet::VethPair::create({.name = "a0", .netns = a}, {.name = "b0", .netns = b});
+        veth = nsnet::VethPair::create(a, {.name = "a0", .peer = {.name = "b0", .netns = b}});
         sysctl(a, "net/ipv4/neigh/a0/mcast_solicit", "1");
         sysctl(a, "net/ipv4/neigh/a0/retrans_time_ms", "100");
         Link::loopback(a).up();

@@ -39,8 +39,8 @@ Bed make_bed() {
     test::no_dad(bed.ns);
     test::no_dad(bed.peer);
     Link::loopback(bed.ns).up();
-    bed.p0 = VethPair::create({.name = "a0", .netns = bed.ns}, {.name = "b0", .netns = bed.peer});
-    bed.p1 = VethPair::create({.name = "a1", .netns = bed.ns}, {.name = "b1", .netns = bed.peer});
+    bed.p0 = VethPair::create(bed.ns, {.name = "a0", .peer = {.name = "b0", .netns = bed.peer}});
+    bed.p1 = VethPair::create(bed.ns, {.name = "a1", .peer = {.name = "b1", .netns = bed.peer}});
     bed.a0().add_address("10.10.10.1/24");
     bed.a0().add_address("2001:db8::1/64");
     bed.a1().add_address("10.10.11.1/24");

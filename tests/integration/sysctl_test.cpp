@@ -61,7 +61,7 @@ TEST_CASE("sysctl: net.ipv4.ip_forward inside a namespace, the starting namespac
 
 TEST_CASE("sysctl: per-interface keys, including interface names with dots") {
     Netns ns = Netns::create(unique_name("sy"));
-    VethPair v = VethPair::create({.name = "veth-ns1.100", .netns = ns}, {.name = "peer", .netns = ns});
+    VethPair v = VethPair::create(ns, {.name = "veth-ns1.100", .peer = {.name = "peer"}});
     CHECK(interface_sysctl_get(ns, "veth-ns1.100", "proxy_arp") == "0");
     interface_sysctl_set(ns, "veth-ns1.100", "proxy_arp", "1");
     CHECK(interface_sysctl_get(ns, "veth-ns1.100", "proxy_arp") == "1");

@@ -46,7 +46,7 @@ struct CountSends : detail::FaultInjector {
 
 TEST_CASE("VLAN ids 0 and 4095 are refused naming them, before anything is sent") {
     Netns ns = Netns::create(unique_name("vl"));
-    VethPair v = VethPair::create({.name = "veth-ns1", .netns = ns}, {.name = "veth-ns2", .netns = ns});
+    VethPair v = VethPair::create(ns, {.name = "veth-ns1", .peer = {.name = "veth-ns2"}});
     Link parent = v.first();
     auto before = Link::list(ns).size();
     for (int bad : {0, 4095}) {
@@ -71,7 +71,7 @@ TEST_CASE("VLAN ids 0 and 4095 are refused naming them, before anything is sent"
 TEST_CASE("Vlan: 802.1Q and 802.1ad created, read back, deleted; placed in another namespace") {
     Netns ns1 = Netns::create(unique_name("vl"));
     Netns ns2 = Netns::create(unique_name("vl"));
-    VethPair v = VethPair::create({.name = "veth-ns1", .netns = ns1}, {.name = "veth-ns2", .netns = ns1});
+    VethPair v = VethPair::create(ns1, {.name = "veth-ns1", .peer = {.name = "veth-ns2"}});
     std::string why;
     auto q = try_create(ns1, {.name = "veth-ns1.100", .parent = v.first(), .id = 100}, why);
     if (!q) NSNET_SKIP("vlan: " << why);
@@ -138,7 +138,7 @@ TEST_CASE("Vlan: 802.1Q and 802.1ad created, read back, deleted; placed in anoth
 TEST_CASE("Vlan: tagged traffic crosses, a tag only one side has does not (the tutorial's VLAN lab)") {
     Netns ns1 = Netns::create(unique_name("vl"));
     Netns ns2 = Netns::create(unique_name("vl"));
-    VethPair v = VethPair::create({.name = "veth-ns1", .netns = ns1}, {.name = "veth-ns2", .netns = ns2});
+    VethPair v = VethPair::create(ns1, {.name = "veth-ns1", .peer = {.name = "veth-ns2", .netns = ns2}});
     v.first().add_address("172.16.0.1/24");
     v.second().add_address("172.16.0.2/24");
     v.first().up();

@@ -89,7 +89,7 @@ struct Hosts {
         Hosts h;
         h.ns.push_back(Netns::create(unique_name("vh")));
         h.ns.push_back(Netns::create(unique_name("vh")));
-        h.cables.push_back(VethPair::create({.name = "eth0", .netns = h.ns[0]}, {.name = "eth0", .netns = h.ns[1]}));
+        h.cables.push_back(VethPair::create(h.ns[0], {.name = "eth0", .peer = {.name = "eth0", .netns = h.ns[1]}}));
         for (std::size_t i = 0; i < 2; ++i) h.configure(i);
         h.settle();
         return h;
@@ -102,8 +102,8 @@ struct Hosts {
         h.underlay.up();
         for (std::size_t i = 0; i < n; ++i) {
             h.ns.push_back(Netns::create(unique_name("vh")));
-            h.cables.push_back(VethPair::create({.name = "p" + std::to_string(i), .netns = h.sw},
-                                                {.name = "eth0", .netns = h.ns[i]}));
+            h.cables.push_back(VethPair::create(h.sw, {.name = "p" + std::to_string(i),
+                                                .peer = {.name = "eth0", .netns = h.ns[i]}}));
             h.underlay.add_port(h.cables.back().first());
             h.cables.back().first().up();
             h.configure(i);
