@@ -73,7 +73,7 @@ TEST_CASE("Bridge: created, read back, changed, deleted") {
         Bridge again = Bridge::adopt(ns, "br2");
         CHECK(again.owned());
         // A link of another kind is refused by every look-up, naming its real kind.
-        VethPair v = VethPair::create({.name = "notbr0", .netns = ns}, {.name = "notbr1", .netns = ns});
+        VethPair v = VethPair::create(ns, {.name = "notbr0", .peer = {.name = "notbr1"}});
         for (int i = 0; i < 3; ++i) {
             try {
                 if (i == 0) (void)Bridge::get(ns, "notbr0");
