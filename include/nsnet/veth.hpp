@@ -18,6 +18,7 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/link.hpp"
+#include "nsnet/link_kind.hpp"
 
 namespace nsnet {
 
@@ -53,10 +54,10 @@ public:
     // namespace is NetnsRef::current().
     static VethPair create(const NetnsRef& ns, const VethOptions& o);
     // Takes ownership of an existing veth `name` in `ns` (checked to be a veth), e.g. one a previous
-    // run persisted: the returned pair deletes it. second() is the peer when the kernel tells where
-    // it is: a peer in the same namespace is found through IFLA_LINK; a peer in another namespace
-    // (IFLA_LINK_NETNSID set) cannot be named from here, so second() is then an empty handle
-    // (!second().valid()). first() is always `name`.
+    // run persisted: the returned pair deletes it. first() is always `name`. second() is the peer,
+    // found through IFLA_LINK: in `ns`, or (IFLA_LINK_NETNSID) in the caller's namespace or a named
+    // one (/run/netns); a peer in an unnamed namespace cannot be found from here, and second() is
+    // then an empty handle (!second().valid()).
     static VethPair adopt(const NetnsRef& ns, std::string_view name);
     // ip -n NS link del NAME: deletes the pair one of whose ends is `name` (either end deletes
     // both), e.g. from a later process. Returns whether one was deleted; none there is success.
@@ -162,8 +163,7 @@ NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
     if (info.kind != "veth")
         invalid_argument("adopt veth", first.name(),
                          "link '" + first.name() + "' is not a veth (kind '" + info.kind + "')");
-    Link second{};
-    if (!info.link_netnsid && info.parent > 0) second = Link::get(ns, info.parent);  // before owning: a throw leaves it alone
+    Link second = detail::parent_of(first, info);  // before owning: a throw leaves the link alone
     VethPair pair;
     pair.first_ = OwnedLink(std::move(first));
     pair.second_ = std::move(second);

@@ -215,7 +215,7 @@ TEST_CASE("create: an empty namespace is refused (NetnsRef::current() names the 
     CHECK(link_names(a) == Names{"lo", "v0", "v1"});
 }
 
-TEST_CASE("adopt: a persisted pair is owned again; the peer is found when it is in the same namespace") {
+TEST_CASE("adopt: a persisted pair is owned again; the peer is found in the same or a named namespace") {
     Netns a = Netns::create(unique_name("ve"));
     Netns b = Netns::create(unique_name("ve"));
     VethPair::create(a, {.name = "v0", .peer = {.name = "v1"}}).persist();
@@ -228,9 +228,11 @@ TEST_CASE("adopt: a persisted pair is owned again; the peer is found when it is 
         CHECK(same.second().name() == "v0");
         CHECK(same.second() == Link::get(a, "v0"));
 
-        auto across = VethPair::adopt(a, "x0");  // the peer is in b: not named from here
+        auto across = VethPair::adopt(a, "x0");  // the peer is in b, a named namespace: found by its nsid
         CHECK(across.first().name() == "x0");
-        CHECK_FALSE(across.second().valid());
+        REQUIRE(across.second().valid());
+        CHECK(across.second().name() == "x1");
+        CHECK(across.second().netns() == b);
     }  // both adopted pairs are deleted
     CHECK(link_names(a) == Names{"lo"});
     CHECK(link_names(b) == Names{"lo"});
