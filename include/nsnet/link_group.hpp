@@ -59,7 +59,7 @@ struct LinkGroupOptions {
 // (1,000 veth pairs: ~0.4 s instead of ~16 s).
 //
 //   auto group = nsnet::LinkGroup::create(ns, {.owner = container_id});
-//   auto v = nsnet::VethPair::create({.name = "a", .netns = ns, .group = group.id()}, {.name = "b", .netns = other});
+//   auto v = nsnet::VethPair::create(ns, {.name = "a", .group = group.id(), .peer = {.name = "b", .netns = other}});
 //   group.take(v);         // v no longer deletes itself: the group does
 //   // or, for many: RequestBatch::create_veth({.name = ..., .group = group.id()}, ...)
 //   // a later process: nsnet::LinkGroup::remove_owned(ns, container_id);
