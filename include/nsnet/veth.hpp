@@ -45,6 +45,7 @@ struct VethOptions {
     VethEnd peer{};                           // .name required; .netns empty = the same namespace as `ns`
 };
 
+// A veth pair nsnet owns: deletes both ends on destruction unless persist()ed. Move-only.
 class VethPair {
 public:
     VethPair() = default;
@@ -86,7 +87,7 @@ public:
 
     // Keep the pair after this object is gone.
     void persist() noexcept { first_.persist(); }
-    bool owned() const noexcept { return first_.owned(); }
+    bool owned() const noexcept { return first_.owned(); }  // false after persist/release/remove
     // Gives up ownership and returns the plain handles {first, second}.
     std::pair<Link, Link> release() noexcept { return {first_.release(), second_}; }
     // Deletes the pair now (if still owned). If the first end is gone (its namespace was deleted),
