@@ -34,14 +34,14 @@
 namespace nsnet {
 
 using NexthopInfo = rtnl::Nexthop;  // a nexthop object as the kernel reports it
-using NexthopGroupMember = rtnl::NexthopGroupMember;
+using NexthopGroupMember = rtnl::NexthopGroupMember;  // {id, weight} of a group
 
 // What `ip nexthop add id N ...` takes. Exactly one of: via/dev, blackhole, group.
 struct NexthopOptions {
     std::uint32_t id = 0;                        // 0: the kernel assigns one (Nexthop::id() tells)
     AddressArg via{};                            // gateway: "10.10.10.254" or an IpAddress
     DeviceArg dev{};                             // a name, ifindex or link in the namespace
-    bool blackhole = false;
+    bool blackhole = false;                      // `blackhole`: drops what is routed through it
     bool onlink = false;                         // gateway need not be on a connected subnet
     std::vector<NexthopGroupMember> group{};     // {{id, weight}, ...}: `group 1/2,3` = {{1}, {2, 3}}
     bool resilient = false;                      // `type resilient` group (Linux 5.13+)
@@ -62,9 +62,12 @@ NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& 
 class NexthopRef {
 public:
     NexthopRef() = default;
+    // The nexthop `id` in `ns`.
     NexthopRef(NetnsRef ns, std::uint32_t id) noexcept : ns_(std::move(ns)), id_(id) {}
 
+    // The namespace the nexthop is in.
     const NetnsRef& netns() const noexcept { return ns_; }
+    // Its id (`ip nexthop ... id N`).
     std::uint32_t id() const noexcept { return id_; }
     // ip nexthop del id N (the kernel deletes the routes using it); one already gone is success.
     void remove() const;
@@ -100,7 +103,9 @@ public:
     // Removes this nexthop now (idempotent).
     using detail::Owner<NexthopRef>::remove;
 
+    // Its id (the kernel's choice when NexthopOptions.id was 0).
     std::uint32_t id() const noexcept { return handle().id(); }
+    // The namespace the nexthop is in.
     const NetnsRef& netns() const noexcept { return handle().netns(); }
 
 private:

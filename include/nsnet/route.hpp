@@ -41,8 +41,8 @@ namespace nsnet {
 
 using RouteInfo = rtnl::RouteInfo;   // a route as the kernel reports it (Route::list, Route::get)
 using RoutePath = rtnl::RoutePath;   // one path of a decoded multipath route (not a nexthop object)
-using RouteType = rtnl::RouteType;
-using RouteProtocol = rtnl::RouteProtocol;
+using RouteType = rtnl::RouteType;          // unicast, blackhole, unreachable, prohibit, local, ...
+using RouteProtocol = rtnl::RouteProtocol;  // `proto`: who installed the route (boot, static, kernel, ...)
 
 // A device argument: a Link (`.dev = link`), an ifindex (`.dev = 3`) or a name (`.dev = "eth0"`),
 // resolved in the route's namespace when the request is built. Empty: no device.
@@ -71,9 +71,9 @@ private:
 // `ip nexthop`, is nsnet::Nexthop in nexthop.hpp; a route uses one by RouteOptions.nexthop_id.)
 struct RoutePathOptions {
     AddressArg via{};         // gateway: "10.10.10.254" or an IpAddress
-    DeviceArg dev{};
+    DeviceArg dev{};          // the path's device (a name, ifindex or link); unset: the kernel finds it from via
     unsigned weight = 1;      // 1..256
-    bool onlink = false;
+    bool onlink = false;      // `onlink`: via need not be on a connected subnet
 };
 
 // What `ip route add|replace|append|del` takes.
@@ -99,8 +99,8 @@ struct RouteFilter {
     std::uint32_t table = 254;                // `table N` (254 = main)
     bool all_tables = false;                  // `table all` (table is ignored)
     DeviceArg dev{};                          // only routes through this device
-    std::optional<RouteType> type{};
-    std::optional<RouteProtocol> protocol{};
+    std::optional<RouteType> type{};          // only routes of this type
+    std::optional<RouteProtocol> protocol{};  // only routes of this protocol
 };
 
 // What `ip route get` takes.
@@ -174,9 +174,11 @@ void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_clon
 class RouteRef {
 public:
     RouteRef() = default;
+    // The route `spec` in `ns`, named `description` in errors.
     RouteRef(NetnsRef ns, rtnl::RouteSpec spec, std::string description) noexcept
         : ns_(std::move(ns)), spec_(std::move(spec)), description_(std::move(description)) {}
 
+    // The namespace the route is in.
     const NetnsRef& netns() const noexcept { return ns_; }
     // The resolved request (addresses parsed, devices as ifindexes).
     const rtnl::RouteSpec& spec() const noexcept { return spec_; }
@@ -219,6 +221,7 @@ public:
     static std::optional<RouteInfo> find(const NetnsRef& ns, const RouteLookup& lookup);
     // ip route get ADDRESS
     static RouteInfo get(const NetnsRef& ns, const AddressArg& to) { return get(ns, RouteLookup{.to = to}); }
+    // As get(ns, ADDRESS), but no route is nullopt.
     static std::optional<RouteInfo> find(const NetnsRef& ns, const AddressArg& to) { return find(ns, RouteLookup{.to = to}); }
 
     // ip route del ...: removes the first route matching every field given (dst and table always;
@@ -228,6 +231,7 @@ public:
     // Removes this route now (idempotent; see RouteRef::remove).
     using detail::Owner<RouteRef>::remove;
 
+    // The namespace the route is in.
     const NetnsRef& netns() const noexcept { return handle().netns(); }
     // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254".
     const std::string& description() const noexcept { return handle().description(); }

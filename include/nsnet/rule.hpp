@@ -32,8 +32,8 @@
 namespace nsnet {
 
 using RuleInfo = rtnl::Rule;  // a rule as the kernel reports it, or as a request (typed)
-using RuleAction = rtnl::RuleAction;
-using PortRange = rtnl::PortRange;
+using RuleAction = rtnl::RuleAction;  // lookup, blackhole, unreachable, prohibit, goto, nop
+using PortRange = rtnl::PortRange;    // {first, last}: `sport A-B`, `dport A-B`
 
 // What `ip rule add|del` takes. Every member is optional; unset selectors match everything.
 struct RuleOptions {
@@ -58,9 +58,9 @@ struct RuleOptions {
 
 // What Rule::list returns (`ip [-4|-6] rule show [pref N] [table T]`); unset: all.
 struct RuleFilter {
-    std::optional<Family> family{};
-    std::optional<std::uint32_t> priority{};
-    std::optional<std::uint32_t> table{};
+    std::optional<Family> family{};           // `-4` / `-6`
+    std::optional<std::uint32_t> priority{};  // `pref N`
+    std::optional<std::uint32_t> table{};     // `table T` (rules that look up T)
 };
 
 // Turns options into the typed rule (resolves from/to). Throws InvalidArgument naming the field.
@@ -71,9 +71,12 @@ NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation = "creat
 class RuleRef {
 public:
     RuleRef() = default;
+    // The rule `rule` in `ns`.
     RuleRef(NetnsRef ns, RuleInfo rule) noexcept : ns_(std::move(ns)), rule_(std::move(rule)) {}
 
+    // The namespace the rule is in.
     const NetnsRef& netns() const noexcept { return ns_; }
+    // The rule as it was sent (typed).
     const RuleInfo& rule() const noexcept { return rule_; }
     // ip rule del of this rule; one already gone (ENOENT), or gone with its namespace, is success.
     void remove() const;
@@ -117,7 +120,9 @@ public:
     // Removes this rule now (idempotent).
     using detail::Owner<RuleRef>::remove;
 
+    // The rule as it was sent (typed).
     const RuleInfo& rule() const noexcept { return handle().rule(); }
+    // The namespace the rule is in.
     const NetnsRef& netns() const noexcept { return handle().netns(); }
 
 private:
