@@ -49,7 +49,7 @@ int worker(const std::vector<std::string>& a) {
 }
 
 std::size_t count_routes(const NetnsRef& ns) {
-    return for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 254});
+    return for_each_route(ns, [](const RouteInfo&) {}, {.family = Family::V4, .table = 254});
 }
 
 }  // namespace

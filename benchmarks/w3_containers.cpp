@@ -9,7 +9,7 @@
 //                                 opened inside); one batch in the host (every veth created in its
 //                                 container, up, enslaved), one per container (lo, eth0, address, route)
 //           nsnet (objects)       Netns::create, VethPair::create, Link::set_master/up, add_address,
-//                                 add_route: one request (and look-ups) at a time
+//                                 Route::create: one request (and look-ups) at a time
 //           ip -batch             `ip -batch` (netns add x50), `ip -n HOST -batch` (bridge, link add ...
 //                                 netns cI), then `ip -n cI -batch` per container: 52 processes
 //           libnl                 benchmarks/libnl/w3_containers.c: one synchronous request per step
@@ -76,7 +76,7 @@ int worker(const std::vector<std::string>& a) {
             RequestBatch cb(c);
             cb.set_up("lo").set_up("eth0");
             cb.add_address(Link::get(c, "eth0"), c_addr(i));
-            cb.add_route(RouteOptions{.dst = "default", .gateway = gateway});
+            cb.add_route(RouteOptions{.dst = "default", .via = gateway});
             cb.run_or_throw();
         }
         cs.persist();
@@ -92,7 +92,7 @@ int worker(const std::vector<std::string>& a) {
             Link::loopback(c).up();
             pair.second().up();
             pair.second().add_address(c_addr(i));
-            add_route(c, {.dst = "default", .gateway = gateway});
+            Route::create(c, {.dst = "default", .via = gateway}).persist();
             pair.persist();
         }
         for (auto& c : cs) c.persist();
@@ -173,7 +173,7 @@ int main(int argc, char** argv) try {
             auto info = eth0.info();
             bool addr = false;
             for (auto& ad : eth0.addresses()) addr |= ad.prefix.to_string() == c_addr(i);
-            std::size_t defaults = for_each_route(c, [](const Route&) {}, {.family = Family::V4, .table = 254});
+            std::size_t defaults = for_each_route(c, [](const RouteInfo&) {}, {.family = Family::V4, .table = 254});
             if (!info.is_up() || !addr || defaults != 2 || !Link::loopback(c).info().is_up())
                 throw std::runtime_error(tool + " setup: container " + std::to_string(i) + " is not configured as expected");
         }

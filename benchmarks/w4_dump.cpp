@@ -2,7 +2,7 @@
 //
 // Tools, each a child process started afresh for every measured run (peak RSS is its own):
 //   nsnet                      for_each_route(): streams, decoding each route in place; counts
-//   nsnet list_routes()        collects every route into a vector (and names devices): for contrast
+//   nsnet Route::list()        collects every route into a vector (and names devices): for contrast
 //   ip -4 route show           `ip -n NS -4 route show` to /dev/null (it formats every route as text)
 //   libnl                      benchmarks/libnl/w4_dump.c: rtnl_route_alloc_cache(), nl_cache_nitems()
 //
@@ -25,9 +25,9 @@ int worker(const std::vector<std::string>& a) {
     auto ns = NetnsRef::open(a.at(1));
     std::size_t n = 0;
     if (a.at(0) == "stream") {
-        n = for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 254, .on_restart = [] {}});
+        n = for_each_route(ns, [](const RouteInfo&) {}, {.family = Family::V4, .table = 254, .on_restart = [] {}});
     } else {
-        n = list_routes(ns, {.family = Family::V4}).size();
+        n = Route::list(ns, {.family = Family::V4}).size();
     }
     std::printf("%zu\n", n);
     return 0;
@@ -82,7 +82,7 @@ int main(int argc, char** argv) try {
     };
     std::vector<Tool> tools = {
         {"nsnet", {cli.self, "--worker", "stream", name}, false, true},
-        {"nsnet list_routes()", {cli.self, "--worker", "list", name}, false, true},
+        {"nsnet Route::list()", {cli.self, "--worker", "list", name}, false, true},
         {"ip -4 route show", {"ip", "-n", name, "-4", "route", "show"}, false, false},
         {"libnl", {libnl}, true, true},
     };

@@ -19,13 +19,13 @@ int main(int argc, char** argv) {
         b.clear();
         b.add_address(up0, "192.0.2.1/24");                      //   addr add 192.0.2.1/24 dev up0
         for (int i = 0; i < 200; ++i)                            //   route add 10.1.I.0/24 via 192.0.2.254
-            b.add_route({.dst = "10.1." + std::to_string(i) + ".0/24", .gateway = "192.0.2.254", .dev = up0});
-        b.add_route({.dst = "10.1.0.0/24", .gateway = "192.0.2.254", .dev = up0});  // a duplicate: refused
+            b.add_route({.dst = "10.1." + std::to_string(i) + ".0/24", .via = "192.0.2.254", .dev = up0});
+        b.add_route({.dst = "10.1.0.0/24", .via = "192.0.2.254", .dev = up0});  // a duplicate: refused
         auto refused = b.run();                                  // one sendmsg for all 202 requests
         for (const auto& f : refused) std::printf("request %zu refused: %s\n", f.index, f.error.what());
 
         // ip -n Pbatch route show table main | wc -l, without collecting the routes
-        std::size_t n = nsnet::for_each_route(ns, [](const nsnet::Route&) {}, {.family = nsnet::Family::V4, .table = 254});
+        std::size_t n = nsnet::for_each_route(ns, [](const nsnet::RouteInfo&) {}, {.family = nsnet::Family::V4, .table = 254});
         std::printf("%zu requests, %zu refused, %zu IPv4 routes in table main\n", b.size(), refused.size(), n);
         // 200 added + the connected route of 192.0.2.0/24; the only refusal is the duplicate.
         return refused.size() == 1 && refused[0].index == 201 && n == 201 ? 0 : 1;

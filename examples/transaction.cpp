@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
         tx.add_address(veth.first(), "10.0.1.1/24");             // undo: ip addr del
         tx.add_address(veth.second(), "10.0.1.2/24");
         tx.step("links up", [&] { veth.first().up(); veth.second().up(); });
-        tx.add_route(n1, {.dst = "default", .gateway = "10.0.1.1"});    // ip -n Pn1 route add default via 10.0.1.1
+        tx.create_route(n1, {.dst = "default", .via = "10.0.1.1"});    // ip -n Pn1 route add default via 10.0.1.1
         tx.set_sysctl(gw, "net.ipv4.ip_forward", "1");           // ip netns exec Pgw sysctl -w ...; undo: old value
         tx.commit();
         std::printf("committed %zu steps: Pgw and Pn1 exist: %d\n", tx.size(), exists(p + "gw") && exists(p + "n1"));

@@ -496,7 +496,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         hv.up();
         // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
         // reference sets it.
-        nsnet::interface_sysctl_set(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
+        nsnet::set_interface_sysctl(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
 
         json ipam = ipam_call.wait();
         auto ips = ipam_ips(ipam);
@@ -507,7 +507,7 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
             for (const auto& ip : ips)
                 if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()));
         // The container's IPv6 addresses are usable at once (accept_dad 0, as the reference sets).
-        if (v6) nsnet::interface_sysctl_set(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
+        if (v6) nsnet::set_interface_sysctl(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
         for (const auto& ip : ips) cv.add_address(ip.address, {.broadcast = ip.address.address().is_v4()});
         cv.up();
         if (ipam.contains("routes"))
@@ -517,15 +517,15 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
                 if (gw.empty())
                     for (const auto& ip : ips)
                         if (ip.gateway && ip.address.address().is_v4() == dst.address().is_v4()) gw = ip.gateway->to_string();
-                nsnet::add_route(cont, {.dst = dst.network().to_string(), .gateway = gw, .dev = env.ifname});
+                nsnet::Route::create(cont, {.dst = dst.network().to_string(), .via = gw, .dev = env.ifname}).persist();
             }
         if (c.is_gateway) {
-            if (v4) nsnet::sysctl_set(host, "net.ipv4.ip_forward", "1");
-            if (v6) nsnet::sysctl_set(host, "net.ipv6.conf.all.forwarding", "1");
+            if (v4) nsnet::set_sysctl(host, "net.ipv4.ip_forward", "1");
+            if (v6) nsnet::set_sysctl(host, "net.ipv6.conf.all.forwarding", "1");
         }
         // host -> 127.0.0.1:PORT is DNATed to a container behind the bridge: the kernel routes a
         // 127/8 source out of it only with route_localnet (the reference portmap sets it too).
-        if (v4 && !c.ports.empty()) nsnet::interface_sysctl_set(host, c.bridge, "route_localnet", "1", nsnet::SysctlFamily::V4);
+        if (v4 && !c.ports.empty()) nsnet::set_interface_sysctl(host, c.bridge, "route_localnet", "1", nsnet::SysctlFamily::V4);
         auto rules = add_rules(host, env, c, ips);
         forget_udp_flows(host, c.ports);
 

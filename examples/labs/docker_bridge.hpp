@@ -50,7 +50,7 @@ inline Topology build(lab::Context& ctx) {
     inet.first().up();
     inet.second().add_address("198.51.100.8/24");
     inet.second().up();
-    add_route(internet, {.dst = "default", .gateway = "198.51.100.1"});
+    Route::create(internet, {.dst = "default", .via = "198.51.100.1"}).persist();
     set_ip_forward(lan, true);
     auto& pc = ctx.own(VethPair::create(lan, {.name = "port2", .peer = {.name = "eth0", .netns = browser}}));
     pc.first().set_master(sw);
@@ -83,7 +83,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set ens41 up
     ens41.up();
     // ip route add default via 192.168.54.51 dev ens41
-    add_route(docker, {.dst = "default", .gateway = "192.168.54.51", .dev = ens41});
+    Route::create(docker, {.dst = "default", .via = "192.168.54.51", .dev = ens41}).persist();
 
     // ip link add docker0 type bridge
     auto& docker0 = ctx.own(Bridge::create(docker, {.name = "docker0"}));
@@ -115,7 +115,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set eth0 up
     vn.second().up();
     // ip route add default via 172.17.0.1 dev eth0
-    add_route(nginx, {.dst = "default", .gateway = "172.17.0.1", .dev = vn.second()});
+    Route::create(nginx, {.dst = "default", .via = "172.17.0.1", .dev = vn.second()}).persist();
 
     // ip netns exec gitlab bash
     // ip address add 172.17.10.20/16 dev eth0
@@ -123,7 +123,7 @@ inline Topology build(lab::Context& ctx) {
     // ip link set eth0 up
     vg.second().up();
     // ip route add default via 172.17.0.1 dev eth0
-    add_route(gitlab, {.dst = "default", .gateway = "172.17.0.1", .dev = vg.second()});
+    Route::create(gitlab, {.dst = "default", .via = "172.17.0.1", .dev = vg.second()}).persist();
 
     // (implicit in the tutorial: its host forwards, as Docker sets net.ipv4.ip_forward=1; a new
     // namespace starts with 0)

@@ -48,7 +48,7 @@ NSNET_LAB("ipvlan-l2", "IPVLAN / L2", [](lab::Context& ctx) {
     // ip link set ipvlan1 up
     ipvlan1.up();
     // ip route add default via 192.168.7.89
-    add_route(ns2, {.dst = "default", .gateway = world.gateway()});
+    Route::create(ns2, {.dst = "default", .via = world.gateway()}).persist();
 
     // # 配置 ns3 中 ipvlan2 接口的 ip 和路由
     // ip netns exec ns3 bash
@@ -57,7 +57,7 @@ NSNET_LAB("ipvlan-l2", "IPVLAN / L2", [](lab::Context& ctx) {
     // ip link set ipvlan2 up
     ipvlan2.up();
     // ip route add default via 192.168.7.89
-    add_route(ns3, {.dst = "default", .gateway = world.gateway()});
+    Route::create(ns3, {.dst = "default", .via = world.gateway()}).persist();
     ctx.wait_until_up(ipvlan1);
     ctx.wait_until_up(ipvlan2);
     ctx.show(ns2);

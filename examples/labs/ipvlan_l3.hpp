@@ -66,7 +66,7 @@ inline std::optional<IpvlanL3> ipvlan_l3_setup(Context& ctx, nsnet::IpvlanMode m
     // ip link set ipvlan1 up
     t.ipvlan1->up();
     // ip route add default via 192.168.151.254 # 虚拟网关
-    add_route(ns2, {.dst = "default", .gateway = "192.168.151.254"});
+    Route::create(ns2, {.dst = "default", .via = "192.168.151.254"}).persist();
 
     // # 配置 ns3 中 ipvlan2 接口的 ip 和路由
     // ip netns exec ns3 bash
@@ -75,7 +75,7 @@ inline std::optional<IpvlanL3> ipvlan_l3_setup(Context& ctx, nsnet::IpvlanMode m
     // ip link set ipvlan2 up
     t.ipvlan2->up();
     // ip route add default via 192.168.152.254 # 虚拟网关
-    add_route(ns3, {.dst = "default", .gateway = "192.168.152.254"});
+    Route::create(ns3, {.dst = "default", .via = "192.168.152.254"}).persist();
     ctx.wait_until_up(*t.ipvlan1);
     ctx.wait_until_up(*t.ipvlan2);
 

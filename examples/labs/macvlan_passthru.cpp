@@ -48,7 +48,7 @@ NSNET_LAB("macvlan-passthru", "MACVLAN / Passthru", [](lab::Context& ctx) {
     // ip netns exec ns2 ip link set macvlan1 up
     macvlan1.up();
     // ip route add default via 10.40.1.254 dev macvlan1
-    add_route(ns2, {.dst = "default", .gateway = world.gateway(), .dev = macvlan1});
+    Route::create(ns2, {.dst = "default", .via = world.gateway(), .dev = macvlan1}).persist();
     ctx.wait_until_up(macvlan1);
     ctx.show(ns1);
     ctx.show(ns2);

@@ -32,7 +32,7 @@ NSNET_LAB("macvlan-private", "MACVLAN / Private", [](lab::Context& ctx) {
     // ip link set ens41m1 up
     m1.up();
     // ip route add default via 10.40.1.254 dev ens41m1
-    add_route(ns2, {.dst = "default", .gateway = world.gateway(), .dev = m1});
+    Route::create(ns2, {.dst = "default", .via = world.gateway(), .dev = m1}).persist();
 
     // # 配置 ens41m2 接口的 IP 和路由
     // ip netns exec ns3 bash
@@ -41,7 +41,7 @@ NSNET_LAB("macvlan-private", "MACVLAN / Private", [](lab::Context& ctx) {
     // ip link set ens41m2 up
     m2.up();
     // ip route add default via 10.40.1.254 dev ens41m2
-    add_route(ns3, {.dst = "default", .gateway = world.gateway(), .dev = m2});
+    Route::create(ns3, {.dst = "default", .via = world.gateway(), .dev = m2}).persist();
     ctx.wait_until_up(m1);
     ctx.wait_until_up(m2);
     ctx.show(ns2);

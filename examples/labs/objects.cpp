@@ -26,7 +26,7 @@
 
 namespace {
 
-std::string route_text(const nsnet::Route& r) {
+std::string route_text(const nsnet::RouteInfo& r) {
     std::string s = r.gateway ? "via " + r.gateway->to_string() : std::string("direct");
     if (!r.dev.empty()) s += " dev " + r.dev;
     s += " table " + std::to_string(r.table);
@@ -157,22 +157,22 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
 
     // ---- route: ip route add default via 192.168.1.1
     ctx.note("ip route add default via 192.168.1.1");
-    add_route(ns, {.dst = "default", .gateway = "192.168.1.1"});
+    Route::create(ns, {.dst = "default", .via = "192.168.1.1"}).persist();
     {
-        auto r = get_route(ns, "198.51.100.8");
+        auto r = Route::get(ns, "198.51.100.8");
         ctx.check("route: `ip route get 198.51.100.8` uses the default via 192.168.1.1 dev eth0",
                   r.gateway == IpAddress::parse("192.168.1.1") && r.dev == "eth0", route_text(r));
     }
 
     // ---- rule: ip rule add from 192.168.1.10 lookup 100 (table 100: default via 192.168.1.2)
     ctx.note("ip route add default via 192.168.1.2 table 100; ip rule add from 192.168.1.10 lookup 100");
-    add_route(ns, {.dst = "default", .gateway = "192.168.1.2", .table = 100});
-    add_rule(ns, {.from = "192.168.1.10", .table = 100});
+    Route::create(ns, {.dst = "default", .via = "192.168.1.2", .table = 100}).persist();
+    Rule::create(ns, {.from = "192.168.1.10", .table = 100}).persist();
     {
-        auto from = get_route(ns, {.to = "198.51.100.8", .from = "192.168.1.10"});
-        auto plain = get_route(ns, "198.51.100.8");
+        auto from = Route::get(ns, {.to = "198.51.100.8", .from = "192.168.1.10"});
+        auto plain = Route::get(ns, "198.51.100.8");
         bool listed = false;
-        for (const auto& r : list_rules(ns, Family::V4))
+        for (const auto& r : Rule::list(ns, {.family = Family::V4}))
             listed |= r.from == Prefix::parse("192.168.1.10/32") && r.table == 100;
         ctx.check("rule: `ip rule add from 192.168.1.10 lookup 100` sends that source to table 100",
                   listed && from.gateway == IpAddress::parse("192.168.1.2") && from.table == 100 &&
@@ -223,16 +223,16 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
 
     // ---- nexthop: ip nexthop add id 1 via 192.168.1.1 dev eth0; ip route add 10.70.0.0/16 nhid 1
     ctx.note("ip nexthop add id 1 via 192.168.1.1 dev eth0; ip route add 10.70.0.0/16 nhid 1; ip route get 10.70.0.1");
-    if (!nexthops_supported(ns)) {
+    if (!Nexthop::supported(ns)) {
         ctx.skip("nexthop: route through a nexthop object", "this kernel has no nexthop objects (Linux 5.3+)");
     } else {
-        add_nexthop(ns, {.id = 1, .via = "192.168.1.1", .dev = "eth0"});
-        add_route(ns, {.dst = "10.70.0.0/16", .nexthop_id = 1});
-        auto nh = get_nexthop(ns, 1);
+        Nexthop::create(ns, {.id = 1, .via = "192.168.1.1", .dev = "eth0"}).persist();
+        Route::create(ns, {.dst = "10.70.0.0/16", .nexthop_id = 1}).persist();
+        auto nh = Nexthop::find(ns, 1);
         bool listed = false;  // ip route show: 10.70.0.0/16 nhid 1 via 192.168.1.1 dev eth0
-        for (const auto& r : list_routes(ns, {.family = Family::V4}))
+        for (const auto& r : Route::list(ns, {.family = Family::V4}))
             listed |= r.dst == Prefix::parse("10.70.0.0/16") && r.nh_id == 1;
-        auto r = get_route(ns, "10.70.0.1");  // ip route get resolves the nexthop
+        auto r = Route::get(ns, "10.70.0.1");  // ip route get resolves the nexthop
         ctx.check("nexthop: `ip nexthop add id 1 via 192.168.1.1 dev eth0`; a route with nhid 1 goes through it",
                   nh && nh->gateway == IpAddress::parse("192.168.1.1") && nh->oif == eth0.index() && listed &&
                       r.gateway == IpAddress::parse("192.168.1.1") && r.dev == "eth0",

@@ -57,7 +57,7 @@ inline StackedBase setup_base(Context& ctx, const std::string& ens41_cidr, const
     // ip link set ens41 up
     world.ens41().up();
     // ip route add default via 10.40.1.254 dev ens41
-    nsnet::add_route(ns1, {.dst = "default", .gateway = world.gateway(), .dev = world.ens41()});
+    nsnet::Route::create(ns1, {.dst = "default", .via = world.gateway(), .dev = world.ens41()}).persist();
     world.settle();
     return StackedBase{ns1, ns2, ns3, std::move(world)};
 }

@@ -60,10 +60,10 @@ public:
 
     // ip route add DST via VIA, on the lan router (e.g. the return route of the ipvlan-l3 lab).
     void add_route(const std::string& dst, const std::string& via) {
-        nsnet::add_route(*lan_, {.dst = dst, .gateway = via});
+        nsnet::Route::create(*lan_, {.dst = dst, .via = via}).persist();
     }
-    void delete_route(const std::string& dst, const std::string& via) {
-        nsnet::delete_route(*lan_, {.dst = dst, .gateway = via});
+    void remove_route(const std::string& dst, const std::string& via) {
+        nsnet::Route::remove(*lan_, {.dst = dst, .via = via});
     }
 
     // A host in its own namespace (ctx.netns(base)) behind the router in another subnet: a veth
@@ -78,7 +78,7 @@ public:
         v.second().add_address(host_cidr);
         v.first().up();
         v.second().up();
-        nsnet::add_route(ns, {.dst = "default", .gateway = nsnet::Prefix::parse(router_cidr).address().to_string()});
+        nsnet::Route::create(ns, {.dst = "default", .via = nsnet::Prefix::parse(router_cidr).address().to_string()}).persist();
         ctx_->wait_until_up(v.first());
         ctx_->wait_until_up(v.second());
         return ns;
@@ -95,7 +95,7 @@ public:
         v.first().up();
         v.second().add_address(cidr);
         v.second().up();
-        nsnet::add_route(ns, {.dst = "default", .gateway = gateway()});
+        nsnet::Route::create(ns, {.dst = "default", .via = gateway()}).persist();
         ctx_->wait_until_up(v.first());
         ctx_->wait_until_up(v.second());
         return ns;
@@ -151,7 +151,7 @@ inline World make_world(Context& ctx, const WorldOptions& o = {}) {
     isp.second().add_address(o.internet_host);
     isp.first().up();
     isp.second().up();
-    nsnet::add_route(*w.internet_, {.dst = "default", .gateway = nsnet::Prefix::parse(o.internet_router).address().to_string()});
+    nsnet::Route::create(*w.internet_, {.dst = "default", .via = nsnet::Prefix::parse(o.internet_router).address().to_string()}).persist();
     ctx.wait_until_up(isp.first());
     ctx.wait_until_up(isp.second());
     return w;

@@ -118,9 +118,9 @@ private:
 };
 
 // An option that takes an address or a prefix accepts either text or a typed value, so that
-// {.gateway = "10.0.0.1"} and {.gateway = some_ip_address} both work everywhere. Text is parsed when
+// {.via = "10.0.0.1"} and {.via = some_ip_address} both work everywhere. Text is parsed when
 // the option is used; bad text is an InvalidArgument that names the field and the value
-// ("add route 10.1.0.0/16: RouteOptions.gateway '10.0.0.300' is not an IPv4 or IPv6 address").
+// ("add route 10.1.0.0/16: RouteOptions.via '10.0.0.300' is not an IPv4 or IPv6 address").
 class AddressArg {
 public:
     AddressArg() = default;
@@ -133,7 +133,7 @@ public:
     bool empty() const noexcept { return !set_; }
     // The text as given ("" when given typed).
     const std::string& text() const noexcept { return text_; }
-    // The address. `field` names the option in the error ("RouteOptions.gateway"); `operation`
+    // The address. `field` names the option in the error ("RouteOptions.via"); `operation`
     // and `object` say what it was for, as every Error does. An empty argument is an error too.
     IpAddress resolve(std::string_view field, std::string_view operation, std::string_view object) const;
     // As given: the text, or the typed value formatted.

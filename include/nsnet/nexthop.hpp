@@ -1,14 +1,18 @@
-// nsnet/nexthop.hpp — nexthop objects of a namespace (`ip nexthop`): add, replace, delete, list.
+// nsnet/nexthop.hpp — nexthop objects of a namespace (`ip nexthop`): create, replace, list, get, remove.
 //
 // Layer: typed objects. A nexthop object is a gateway + device (or a blackhole, or a weighted group
-// of other nexthops) with an id; routes refer to it by id (`ip route add PREFIX nhid ID`), so
-// changing the nexthop changes every route that uses it in one operation.
+// of other nexthops) with an id; routes refer to it by id (RouteOptions.nexthop_id, `ip route add
+// PREFIX nhid ID`), so changing the nexthop changes every route that uses it in one operation. (One
+// path of a multipath route is a RoutePath, route.hpp: not a nexthop object.) Nexthops follow the
+// object convention (DEVELOPERS.md): Nexthop::create returns an owner that removes the nexthop
+// when destroyed unless persist()ed; a later process removes it by id with Nexthop::remove(ns, id).
 //
-//   nsnet::add_nexthop(ns, {.id = 1, .via = "10.10.10.254", .dev = "veth-n1"});
-//   nsnet::add_nexthop(ns, {.id = 10, .group = {{1}, {2, 3}}});      // ip nexthop add id 10 group 1/2,3
+//   auto nh = nsnet::Nexthop::create(ns, {.id = 1, .via = "10.10.10.254", .dev = "veth-n1"});
+//   auto g = nsnet::Nexthop::create(ns, {.id = 10, .group = {{1}, {2, 3}}});   // ip nexthop add id 10 group 1/2,3
+//   nsnet::Nexthop::remove(ns, 10);                                            // ip nexthop del id 10; gone is fine
 //
-// Nexthop objects exist since Linux 5.3; nexthops_supported(ns) says whether this kernel has them
-// (callers and tests SKIP otherwise). Device names are resolved in the target namespace.
+// Nexthop objects exist since Linux 5.3; Nexthop::supported(ns) says whether this kernel has them
+// (callers and tests SKIP otherwise). Devices (DeviceArg) are resolved in the target namespace.
 #pragma once
 
 #include <cstdint>
@@ -18,24 +22,26 @@
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nl/transact.hpp"
+#include "nsnet/route.hpp"
 #include "nsnet/rtnl/nexthop.hpp"
 
 namespace nsnet {
 
-using Nexthop = rtnl::Nexthop;
-using NexthopGroupMember = rtnl::NexthopGroupMember;
+using NexthopInfo = rtnl::Nexthop;  // a nexthop object as the kernel reports it
+using NexthopGroupMember = rtnl::NexthopGroupMember;  // {id, weight} of a group
 
 // What `ip nexthop add id N ...` takes. Exactly one of: via/dev, blackhole, group.
 struct NexthopOptions {
-    std::uint32_t id = 0;                        // 0: the kernel assigns one (returned by add_nexthop)
-    std::string via{};                           // gateway address
-    std::string dev{};                           // device name in the namespace
-    bool blackhole = false;
+    std::uint32_t id = 0;                        // 0: the kernel assigns one (Nexthop::id() tells)
+    AddressArg via{};                            // gateway: "10.10.10.254" or an IpAddress
+    DeviceArg dev{};                             // a name, ifindex or link in the namespace
+    bool blackhole = false;                      // `blackhole`: drops what is routed through it
     bool onlink = false;                         // gateway need not be on a connected subnet
     std::vector<NexthopGroupMember> group{};     // {{id, weight}, ...}: `group 1/2,3` = {{1}, {2, 3}}
     bool resilient = false;                      // `type resilient` group (Linux 5.13+)
@@ -45,59 +51,74 @@ struct NexthopOptions {
 
 namespace detail {
 
-NSNET_DECL Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation);
+NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation);
 
-NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool replace);
+NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace);
 
 }  // namespace detail
 
-// True when the kernel has nexthop objects (Linux 5.3+): a dump is answered rather than refused.
-NSNET_DECL bool nexthops_supported(const NetnsRef& ns);
-
-// ip nexthop add id N via GW dev DEV | dev DEV | blackhole | group ... ; returns the id (the
-// kernel's choice when id was 0). An existing id is Error(EEXIST).
-NSNET_DECL std::uint32_t add_nexthop(const NetnsRef& ns, const NexthopOptions& options);
-// ip nexthop replace ...: every route using the id follows the new definition.
-NSNET_DECL std::uint32_t replace_nexthop(const NetnsRef& ns, const NexthopOptions& options);
-// ip nexthop del id N (routes using it are deleted by the kernel). None is Error(ENOENT).
-NSNET_DECL void delete_nexthop(const NetnsRef& ns, std::uint32_t id);
-// ip nexthop show
-NSNET_DECL std::vector<Nexthop> list_nexthops(const NetnsRef& ns);
-// ip nexthop get id N; nullopt when there is none.
-NSNET_DECL std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id);
-
-// A nexthop nsnet added; deleted on destruction unless persist()ed. Move-only.
-class OwnedNexthop {
+// A nexthop object nsnet made, as a plain copyable value: its namespace and id. What Nexthop owns
+// and what Nexthop::release() hands back.
+class NexthopRef {
 public:
-    OwnedNexthop() = default;
-    static OwnedNexthop add(const NetnsRef& ns, const NexthopOptions& options);
-    OwnedNexthop(OwnedNexthop&& o) noexcept
-        : ns_(std::move(o.ns_)), id_(std::exchange(o.id_, 0)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedNexthop& operator=(OwnedNexthop&& o) noexcept;
-    OwnedNexthop(const OwnedNexthop&) = delete;
-    OwnedNexthop& operator=(const OwnedNexthop&) = delete;
-    ~OwnedNexthop();
+    NexthopRef() = default;
+    // The nexthop `id` in `ns`.
+    NexthopRef(NetnsRef ns, std::uint32_t id) noexcept : ns_(std::move(ns)), id_(id) {}
 
-    std::uint32_t id() const noexcept { return id_; }
+    // The namespace the nexthop is in.
     const NetnsRef& netns() const noexcept { return ns_; }
-    bool owned() const noexcept { return owned_; }
-    void persist() noexcept { owned_ = false; }
-    // ip nexthop del id N now; one already gone counts as deleted.
-    void remove();
+    // Its id (`ip nexthop ... id N`).
+    std::uint32_t id() const noexcept { return id_; }
+    // ip nexthop del id N (the kernel deletes the routes using it); one already gone is success.
+    void remove() const;
 
 private:
-    void destroy() noexcept;
     NetnsRef ns_{};
     std::uint32_t id_ = 0;
-    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
+};
+
+// A nexthop object nsnet created: removed on destruction unless persist()ed (detail::Owner).
+class Nexthop : public detail::Owner<NexthopRef> {
+public:
+    Nexthop() = default;
+
+    // ip nexthop add id N via GW dev DEV | dev DEV | blackhole | group ... An existing id is
+    // Error(EEXIST). With id 0 the kernel picks one: id() tells which.
+    [[nodiscard]] static Nexthop create(const NetnsRef& ns, const NexthopOptions& options);
+    // ip nexthop replace ...: creates, or redefines the nexthop with this id; every route using it
+    // follows. The owner removes it (it does not restore the old definition).
+    [[nodiscard]] static Nexthop replace(const NetnsRef& ns, const NexthopOptions& options);
+
+    // True when the kernel has nexthop objects (Linux 5.3+): a dump is answered rather than refused.
+    static bool supported(const NetnsRef& ns);
+    // ip nexthop show
+    static std::vector<NexthopInfo> list(const NetnsRef& ns);
+    // ip nexthop get id N; none is Error(ENOENT) naming the id.
+    static NexthopInfo get(const NetnsRef& ns, std::uint32_t id);
+    // As get(), but none is nullopt.
+    static std::optional<NexthopInfo> find(const NetnsRef& ns, std::uint32_t id);
+
+    // ip nexthop del id N, e.g. of a nexthop a previous process created and persisted. None is success.
+    static void remove(const NetnsRef& ns, std::uint32_t id) { NexthopRef(ns, id).remove(); }
+    // Removes this nexthop now (idempotent).
+    using detail::Owner<NexthopRef>::remove;
+
+    // Its id (the kernel's choice when NexthopOptions.id was 0).
+    std::uint32_t id() const noexcept { return handle().id(); }
+    // The namespace the nexthop is in.
+    const NetnsRef& netns() const noexcept { return handle().netns(); }
+
+private:
+    explicit Nexthop(NexthopRef r) noexcept : detail::Owner<NexthopRef>(std::move(r)) {}
 };
 
 #if NSNET_DEFINITIONS
 
 namespace detail {
 
-NSNET_DECL Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
-    Nexthop n{};
+NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
+    const std::string obj = "id " + std::to_string(o.id);
+    NexthopInfo n{};
     n.id = o.id;
     n.blackhole = o.blackhole;
     n.onlink = o.onlink;
@@ -106,22 +127,18 @@ NSNET_DECL Nexthop to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const
     if (o.resilient) n.group_type = rtnl::NexthopGroupType::Resilient;
     if (o.family) n.family = *o.family;
     if (!o.via.empty()) {
-        auto gw = IpAddress::try_parse(o.via);
-        if (!gw) invalid_argument(operation, "id " + std::to_string(o.id), "via '" + o.via + "' is not an IP address");
-        if (o.family && *o.family != gw->family())
-            invalid_argument(operation, "id " + std::to_string(o.id), "via " + o.via + " does not match the family given");
-        n.gateway = *gw;
-        n.family = gw->family();
+        IpAddress gw = o.via.resolve("NexthopOptions.via", operation, obj);
+        if (o.family && *o.family != gw.family())
+            invalid_argument(operation, obj, "NexthopOptions.via " + gw.to_string() + " does not match NexthopOptions.family");
+        n.gateway = gw;
+        n.family = gw.family();
     }
-    if (!o.dev.empty()) {
-        validate_interface_name(o.dev, operation);
-        n.oif = Link::get(ns, o.dev).index();
-    }
+    if (!o.dev.empty()) n.oif = o.dev.resolve(ns, operation, obj).first;
     return n;
 }
 
-NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, bool replace) {
-    const char* op = replace ? "replace nexthop" : "add nexthop";
+NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace) {
+    const char* op = replace ? "replace nexthop" : "create nexthop";
     auto msg = rtnl::nexthop_new(n, replace);
     if (n.id == 0) msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ECHO));
     std::uint32_t id = n.id;
@@ -135,7 +152,24 @@ NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const Nexthop& n, b
 
 }  // namespace detail
 
-NSNET_DECL bool nexthops_supported(const NetnsRef& ns) {
+NSNET_DECL void NexthopRef::remove() const {
+    auto msg = rtnl::nexthop_del(id_);
+    try {
+        ns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "remove nexthop", "id " + std::to_string(id_)); });
+    } catch (const Error& e) {
+        if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
+    }
+}
+
+NSNET_DECL Nexthop Nexthop::create(const NetnsRef& ns, const NexthopOptions& options) {
+    return Nexthop(NexthopRef(ns, detail::nexthop_request(ns, detail::to_nexthop(ns, options, "create nexthop"), false)));
+}
+
+NSNET_DECL Nexthop Nexthop::replace(const NetnsRef& ns, const NexthopOptions& options) {
+    return Nexthop(NexthopRef(ns, detail::nexthop_request(ns, detail::to_nexthop(ns, options, "replace nexthop"), true)));
+}
+
+NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
     try {
         ns.with_rtnl([](nl::Socket& s) {
             auto m = rtnl::nexthop_dump();
@@ -148,28 +182,15 @@ NSNET_DECL bool nexthops_supported(const NetnsRef& ns) {
     }
 }
 
-NSNET_DECL std::uint32_t add_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
-    return detail::nexthop_request(ns, detail::to_nexthop(ns, options, "add nexthop"), false);
-}
-
-NSNET_DECL std::uint32_t replace_nexthop(const NetnsRef& ns, const NexthopOptions& options) {
-    return detail::nexthop_request(ns, detail::to_nexthop(ns, options, "replace nexthop"), true);
-}
-
-NSNET_DECL void delete_nexthop(const NetnsRef& ns, std::uint32_t id) {
-    auto msg = rtnl::nexthop_del(id);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "delete nexthop", "id " + std::to_string(id)); });
-}
-
-NSNET_DECL std::vector<Nexthop> list_nexthops(const NetnsRef& ns) {
+NSNET_DECL std::vector<NexthopInfo> Nexthop::list(const NetnsRef& ns) {
     return ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::nexthop_dump();
         return nl::dump_collect(s, m, "list nexthops", rtnl::decode_nexthop);
     });
 }
 
-NSNET_DECL std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t id) {
-    std::optional<Nexthop> found{};
+NSNET_DECL std::optional<NexthopInfo> Nexthop::find(const NetnsRef& ns, std::uint32_t id) {
+    std::optional<NexthopInfo> found{};
     auto msg = rtnl::nexthop_get(id);
     try {
         ns.with_rtnl([&](nl::Socket& s) {
@@ -183,43 +204,12 @@ NSNET_DECL std::optional<Nexthop> get_nexthop(const NetnsRef& ns, std::uint32_t 
     return found;
 }
 
-NSNET_DECL OwnedNexthop OwnedNexthop::add(const NetnsRef& ns, const NexthopOptions& options) {
-    OwnedNexthop n;
-    n.id_ = add_nexthop(ns, options);
-    n.ns_ = ns;
-    n.owned_ = true;
-    return n;
-}
-
-NSNET_DECL OwnedNexthop& OwnedNexthop::operator=(OwnedNexthop&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        ns_ = std::move(o.ns_);
-        id_ = std::exchange(o.id_, 0);
-        owned_ = std::exchange(o.owned_, false);
-    }
-    return *this;
-}
-
-NSNET_DECL OwnedNexthop::~OwnedNexthop() {
-    destroy();
-}
-
-NSNET_DECL void OwnedNexthop::remove() {
-    if (!owned_) return;
-    owned_ = false;
-    try {
-        delete_nexthop(ns_, id_);
-    } catch (const Error& e) {
-        if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
-    }
-}
-
-NSNET_DECL void OwnedNexthop::destroy() noexcept {
-    try {
-        remove();
-    } catch (...) {
-    }
+NSNET_DECL NexthopInfo Nexthop::get(const NetnsRef& ns, std::uint32_t id) {
+    auto n = find(ns, id);
+    if (!n)
+        throw Error(ENOENT, "get nexthop", "id " + std::to_string(id), {},
+                    "no nexthop with id " + std::to_string(id) + " in namespace " + ns.display_name());
+    return std::move(*n);
 }
 
 #endif  // NSNET_DEFINITIONS

@@ -1,21 +1,24 @@
-// nsnet/route.hpp — routes of a namespace (`ip route`): add, replace, append, delete, list, get.
+// nsnet/route.hpp — routes of a namespace (`ip route`): create, list, look up, remove.
 //
-// Layer: typed objects. Options are plain text and designated initialisers, as on the command line:
+// Layer: typed objects. Routes follow the object convention (DEVELOPERS.md): Route::create returns
+// an owner that removes its route when destroyed unless persist()ed; a later process removes a
+// persisted route by the same options with the static Route::remove(ns, options). Options take
+// text or typed values (AddressArg/PrefixArg, DeviceArg), as on the command line:
 //
-//   nsnet::add_route(ns, {.dst = "10.20.0.0/16", .gateway = "10.10.10.254"});
-//   nsnet::add_route(ns, {.dst = "default", .gateway = "10.10.10.254", .dev = link});
-//   nsnet::add_route(ns, {.dst = "10.50.0.0/16", .nexthops = {{.gateway = "10.10.10.253", .weight = 1},
-//                                                             {.gateway = "10.10.10.254", .weight = 2}}});
-//   nsnet::add_route(ns, {.dst = "10.60.0.0/16", .type = nsnet::RouteType::Blackhole});
-//   auto r = nsnet::get_route(ns, "10.20.1.1");     // ip route get: r.gateway, r.dev, r.prefsrc
+//   auto r = nsnet::Route::create(ns, {.dst = "10.20.0.0/16", .via = "10.10.10.254"});
+//   nsnet::Route::create(ns, {.dst = "default", .via = gw_ip, .dev = link}).persist();
+//   nsnet::Route::create(ns, {.dst = "10.50.0.0/16", .paths = {{.via = "10.10.10.253", .weight = 1},
+//                                                             {.via = "10.10.10.254", .weight = 2}}});
+//   nsnet::Route::create(ns, {.dst = "10.60.0.0/16", .type = nsnet::RouteType::Blackhole});
+//   auto got = nsnet::Route::get(ns, "10.20.1.1");   // ip route get: got.gateway, got.dev, got.prefsrc
+//   nsnet::Route::remove(ns, {.dst = "10.20.0.0/16", .via = "10.10.10.254"});  // ip route del; gone is fine
 //
-// Everything is checked before anything is sent: a bad address or prefix, host bits in a
-// destination, mixed families, or a device in another namespace is an InvalidArgument naming the
-// value. Kernel refusals are Errors naming the route as `ip route` would print it, with the
-// kernel's extended-ack text.
-//
-// Routes are not RAII by default: they die with their device or namespace, as with `ip route`.
-// OwnedRoute::add() returns an object that deletes its route on scope exit (unless persist()ed).
+// Everything is checked before anything is sent: a bad address or prefix (the error names the
+// field: "RouteOptions.via '10.0.0.300' is not an IPv4 or IPv6 address"), host bits in a
+// destination, mixed families, or a device in another namespace is an InvalidArgument. Kernel
+// refusals are Errors naming the route as `ip route` would print it, with the kernel's
+// extended-ack text. The values read back (RouteInfo, RoutePath) keep the kernel's attribute
+// names (`gateway` for RTA_GATEWAY/RTA_VIA); options say `via`, as `ip route` does.
 #pragma once
 
 #include <map>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -35,34 +39,35 @@
 
 namespace nsnet {
 
-using Route = rtnl::RouteInfo;       // a route as the kernel reports it
-using RouteNextHop = rtnl::NextHop;  // one path of a decoded multipath route
-using RouteType = rtnl::RouteType;
-using RouteProtocol = rtnl::RouteProtocol;
+using RouteInfo = rtnl::RouteInfo;   // a route as the kernel reports it (Route::list, Route::get)
+using RoutePath = rtnl::RoutePath;   // one path of a decoded multipath route (not a nexthop object)
+using RouteType = rtnl::RouteType;          // unicast, blackhole, unreachable, prohibit, local, ...
+using RouteProtocol = rtnl::RouteProtocol;  // `proto`: who installed the route (boot, static, kernel, ...)
 
-// One path of a multipath route: `nexthop via GATEWAY dev DEV weight W [onlink]`.
-struct NextHopOptions {
-    std::string gateway{};
-    DeviceArg dev{};
-    unsigned weight = 1;  // 1..256
-    bool onlink = false;
+// One path of a multipath route: `nexthop via VIA dev DEV weight W [onlink]`. (A nexthop object,
+// `ip nexthop`, is nsnet::Nexthop in nexthop.hpp; a route uses one by RouteOptions.nexthop_id.)
+struct RoutePathOptions {
+    AddressArg via{};         // gateway: "10.10.10.254" or an IpAddress
+    DeviceArg dev{};          // the path's device (a name, ifindex or link); unset: the kernel finds it from via
+    unsigned weight = 1;      // 1..256
+    bool onlink = false;      // `onlink`: via need not be on a connected subnet
 };
 
 // What `ip route add|replace|append|del` takes.
 struct RouteOptions {
-    std::string dst{};                        // "10.20.0.0/16", "2001:db8::/64", "10.0.0.1" (a host), "default"
-    std::string gateway{};                    // `via`: "10.10.10.254" (an IPv6 gateway of an IPv4 route: RTA_VIA)
+    PrefixArg dst{};                          // "10.20.0.0/16", "2001:db8::/64", "10.0.0.1" (a host), "default", or a Prefix
+    AddressArg via{};                         // gateway: "10.10.10.254" (an IPv6 gateway of an IPv4 route: RTA_VIA)
     DeviceArg dev{};                          // `dev`
     std::uint32_t table = 0;                  // `table N`: 0 = main (254), or local (255) for Local routes
     std::optional<std::uint32_t> metric{};    // `metric N`
     std::optional<Scope> scope{};             // `scope`: unset = ip's choice (link for IPv4 device routes)
-    std::optional<RouteProtocol> protocol{};  // `proto`: unset = boot on add, any on delete
+    std::optional<RouteProtocol> protocol{};  // `proto`: unset = boot on create, any on remove
     std::optional<RouteType> type{};          // unicast (unset), Blackhole, Unreachable, Prohibit, Local, ...
-    std::string src{};                        // `src ADDR`: preferred source address
-    std::vector<NextHopOptions> nexthops{};   // multipath (instead of gateway/dev)
+    AddressArg src{};                         // `src ADDR`: preferred source address
+    std::vector<RoutePathOptions> paths{};    // multipath (instead of via/dev)
     bool onlink = false;                      // `onlink`: the gateway need not be on a connected subnet
     std::optional<Family> family{};           // only for "default" with no address to tell: `ip -6 route add default dev X`
-    std::uint32_t nexthop_id = 0;             // `nhid N`: use a nexthop object (nexthop.hpp) instead of gateway/dev
+    std::uint32_t nexthop_id = 0;             // `nhid N`: use a nexthop object (nexthop.hpp) instead of via/dev
 };
 
 // What `ip route show` lists.
@@ -71,14 +76,14 @@ struct RouteFilter {
     std::uint32_t table = 254;                // `table N` (254 = main)
     bool all_tables = false;                  // `table all` (table is ignored)
     DeviceArg dev{};                          // only routes through this device
-    std::optional<RouteType> type{};
-    std::optional<RouteProtocol> protocol{};
+    std::optional<RouteType> type{};          // only routes of this type
+    std::optional<RouteProtocol> protocol{};  // only routes of this protocol
 };
 
 // What `ip route get` takes.
 struct RouteLookup {
-    std::string to{};                         // destination address (required)
-    std::string from{};                       // `from ADDR`
+    AddressArg to{};                          // destination address (required)
+    AddressArg from{};                        // `from ADDR`
     DeviceArg iif{};                          // `iif DEV` (as if received there; needs from and forwarding)
     DeviceArg oif{};                          // `oif DEV`
     std::optional<std::uint32_t> mark{};      // `mark N`
@@ -86,7 +91,7 @@ struct RouteLookup {
 };
 
 // "ip route"-style text of a route, e.g. "10.20.0.0/16 via 10.10.10.254 dev veth-n1 metric 50".
-NSNET_DECL std::string to_string(const Route& r);
+NSNET_DECL std::string to_string(const RouteInfo& r);
 NSNET_DECL const char* to_string(RouteType t) noexcept;
 NSNET_DECL std::string to_string(RouteProtocol p);
 
@@ -100,17 +105,14 @@ struct ResolvedRoute {
     std::string shown{};
 };
 
-NSNET_DECL IpAddress parse_route_address(const std::string& text, const char* what, const std::string& operation,
-                                         const std::string& object);
-
 // Parses and checks RouteOptions; resolves devices in `ns`. Nothing is sent.
 NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation);
 
 NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown);
 
-// Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(Route&)
+// Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(RouteInfo&)
 // for each, decoded in place from the receive buffer into `scratch`, which every route reuses (no
-// Route is built, moved and destroyed per message). Callers still check table and flags themselves.
+// RouteInfo is built, moved and destroyed per message). Callers still check table and flags themselves.
 //
 // With a table given and route-cache exceptions not wanted, the request is strictly checked
 // (NETLINK_GET_STRICT_CHK, on for this dump only) so that the kernel honours RTA_TABLE and leaves
@@ -120,7 +122,7 @@ NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const 
 // is an empty dump, as without strict checking (strictly, the kernel refuses it with ENOENT).
 template <class OnRoute>
 void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_cloned, const std::string& operation,
-                 Route& scratch, OnRoute&& on_route, FunctionRef<void()> on_restart) {
+                 RouteInfo& scratch, OnRoute&& on_route, FunctionRef<void()> on_restart) {
     auto m = rtnl::route_dump(static_cast<unsigned char>(f), table);
     const bool strict = table != RT_TABLE_UNSPEC && !want_cloned && sock.set_strict_check(true);
     struct Restore {
@@ -144,68 +146,81 @@ void dump_routes(nl::Socket& sock, Family f, std::uint32_t table, bool want_clon
 
 }  // namespace detail
 
-// ip route add ... in `ns`. An existing route with the same key is Error(EEXIST).
-NSNET_DECL void add_route(const NetnsRef& ns, const RouteOptions& options);
-// ip route replace ...: adds the route or replaces the one with the same key.
-NSNET_DECL void replace_route(const NetnsRef& ns, const RouteOptions& options);
-// ip route append ...: adds another route with the same key (IPv6: another path of it).
-NSNET_DECL void append_route(const NetnsRef& ns, const RouteOptions& options);
-// ip route del ...: deletes the first route that matches every field given (dst and table always;
-// gateway, dev, metric, type, protocol, scope when set). None is Error(ESRCH).
-NSNET_DECL void delete_route(const NetnsRef& ns, const RouteOptions& options);
-
-// ip route show [table N|all] [dev D] [type T] [proto P]: the routes of `ns`, IPv4 then IPv6, with
-// device names filled in (Route::dev and each nexthop's dev).
-NSNET_DECL std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& filter = {});
-
-// ip route get TO [from F] [iif D] [oif D] [mark M] [fibmatch]: the route the kernel picks, with its
-// gateway, device (oif and dev) and preferred source (prefsrc). No route is Error(ENETUNREACH),
-// a blackhole/unreachable/prohibit route the error the kernel reports for it (EINVAL,
-// EHOSTUNREACH, EACCES).
-NSNET_DECL Route get_route(const NetnsRef& ns, const RouteLookup& lookup);
-// ip route get ADDRESS
-inline Route get_route(const NetnsRef& ns, std::string_view to) { return get_route(ns, RouteLookup{.to = std::string(to)}); }
-
-// A route nsnet added that is deleted again on destruction unless persist()ed; a route already
-// gone (with its device or namespace, or deleted by someone else) counts as deleted. Move-only.
-class OwnedRoute {
+// A route nsnet made, as a plain copyable value: its namespace and the request that names it.
+// This is what Route owns and what Route::release() hands back.
+class RouteRef {
 public:
-    OwnedRoute() = default;
-    // ip route add ... ; the returned object deletes exactly this route (same table, gateway,
-    // device, metric, type and protocol) when it goes out of scope.
-    static OwnedRoute add(const NetnsRef& ns, const RouteOptions& options);
-    // ip route replace ... ; on destruction the route is deleted (not restored to what it replaced).
-    static OwnedRoute replace(const NetnsRef& ns, const RouteOptions& options);
+    RouteRef() = default;
+    // The route `spec` in `ns`, named `description` in errors.
+    RouteRef(NetnsRef ns, rtnl::RouteSpec spec, std::string description) noexcept
+        : ns_(std::move(ns)), spec_(std::move(spec)), description_(std::move(description)) {}
 
-    OwnedRoute(OwnedRoute&& o) noexcept
-        : ns_(std::move(o.ns_)), route_(std::move(o.route_)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedRoute& operator=(OwnedRoute&& o) noexcept;
-    OwnedRoute(const OwnedRoute&) = delete;
-    OwnedRoute& operator=(const OwnedRoute&) = delete;
-    ~OwnedRoute();
-
-    // Keep the route after this object is gone.
-    void persist() noexcept { owned_ = false; }
-    bool owned() const noexcept { return owned_; }
+    // The namespace the route is in.
     const NetnsRef& netns() const noexcept { return ns_; }
-    // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254".
-    const std::string& description() const noexcept { return route_.shown; }
-
-    // ip route del ... now. A route that is already gone (ESRCH, ENOENT, ENODEV) counts as deleted.
-    void remove();
+    // The resolved request (addresses parsed, devices as ifindexes).
+    const rtnl::RouteSpec& spec() const noexcept { return spec_; }
+    // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254 dev a0".
+    const std::string& description() const noexcept { return description_; }
+    // ip route del of exactly this route (its table, gateway, device, metric, type and protocol;
+    // any scope). A route already gone (ESRCH, ENOENT, ENODEV), with its device or namespace, is
+    // success.
+    void remove() const;
 
 private:
-    OwnedRoute(NetnsRef ns, detail::ResolvedRoute r) : ns_(std::move(ns)), route_(std::move(r)), owned_(true) {}
-    void destroy() noexcept;
-
     NetnsRef ns_{};
-    detail::ResolvedRoute route_{};
-    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
+    rtnl::RouteSpec spec_{};
+    std::string description_{};
+};
+
+// A route nsnet created: removed on destruction unless persist()ed (detail::Owner). Move-only.
+class Route : public detail::Owner<RouteRef> {
+public:
+    Route() = default;
+
+    // ip route add ... in `ns`. An existing route with the same key is Error(EEXIST). When the
+    // kernel's answer is lost, the route is removed again (no leftovers) and the Error says so.
+    [[nodiscard]] static Route create(const NetnsRef& ns, const RouteOptions& options);
+    // ip route replace ...: creates the route or overwrites the one with the same key. The owner
+    // removes it (it does not restore what was replaced).
+    [[nodiscard]] static Route replace(const NetnsRef& ns, const RouteOptions& options);
+    // ip route append ...: another route with the same key (IPv6: another path of it).
+    [[nodiscard]] static Route append(const NetnsRef& ns, const RouteOptions& options);
+
+    // ip route show [table N|all] [dev D] [type T] [proto P]: the routes of `ns`, IPv4 then IPv6,
+    // with device names filled in (RouteInfo::dev and each path's dev).
+    static std::vector<RouteInfo> list(const NetnsRef& ns, const RouteFilter& filter = {});
+    // ip route get TO [from F] [iif D] [oif D] [mark M] [fibmatch]: the route the kernel picks, with
+    // its gateway, device (oif and dev) and preferred source (prefsrc). No route is
+    // Error(ENETUNREACH) naming the destination; a blackhole/unreachable/prohibit route the error
+    // the kernel reports for it (EINVAL, EHOSTUNREACH, EACCES).
+    static RouteInfo get(const NetnsRef& ns, const RouteLookup& lookup);
+    // As get(), but no route (ENETUNREACH) is nullopt.
+    static std::optional<RouteInfo> find(const NetnsRef& ns, const RouteLookup& lookup);
+    // ip route get ADDRESS
+    static RouteInfo get(const NetnsRef& ns, const AddressArg& to) { return get(ns, RouteLookup{.to = to}); }
+    // As get(ns, ADDRESS), but no route is nullopt.
+    static std::optional<RouteInfo> find(const NetnsRef& ns, const AddressArg& to) { return find(ns, RouteLookup{.to = to}); }
+
+    // ip route del ...: removes the first route matching every field given (dst and table always;
+    // via, dev, metric, type, protocol, scope when set), e.g. a route a previous process created
+    // and persisted. None (or its device gone) is success.
+    static void remove(const NetnsRef& ns, const RouteOptions& options);
+    // Removes this route now (idempotent; see RouteRef::remove).
+    using detail::Owner<RouteRef>::remove;
+
+    // The namespace the route is in.
+    const NetnsRef& netns() const noexcept { return handle().netns(); }
+    // The route as `ip route` would print the request, e.g. "10.20.0.0/16 via 10.10.10.254".
+    const std::string& description() const noexcept { return handle().description(); }
+
+private:
+    explicit Route(RouteRef r) noexcept : detail::Owner<RouteRef>(std::move(r)) {}
+    static Route write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation);
 };
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL std::string to_string(const Route& r) {
+NSNET_DECL std::string to_string(const RouteInfo& r) {
     // As ip prints them: a host prefix (/32, /128) as the bare address.
     auto prefix = [](const Prefix& p) {
         return p.length() == p.address().size() * 8 ? p.address().to_string() : p.to_string();
@@ -232,7 +247,7 @@ NSNET_DECL std::string to_string(const Route& r) {
     if (r.metric) s += " metric " + std::to_string(r.metric);
     if (r.flags & RTNH_F_ONLINK) s += " onlink";
     if (r.flags & RTNH_F_LINKDOWN) s += " linkdown";
-    for (const auto& h : r.nexthops) {
+    for (const auto& h : r.paths) {
         s += " nexthop";
         if (h.gateway) s += " via " + h.gateway->to_string();
         if (h.ifindex) s += " dev " + (h.dev.empty() ? "#" + std::to_string(h.ifindex) : h.dev);
@@ -287,88 +302,87 @@ NSNET_DECL const char* family_name(Family f) {
     return f == Family::V4 ? "IPv4" : "IPv6";
 }
 
-NSNET_DECL IpAddress parse_route_address(const std::string& text, const char* what, const std::string& operation,
-                                         const std::string& object) {
-    auto a = IpAddress::try_parse(text);
-    if (!a) invalid_argument(operation, object, std::string(what) + " '" + text + "' is not an IPv4 or IPv6 address");
-    return *a;
-}
-
 NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation) {
     ResolvedRoute out;
     rtnl::RouteSpec& s = out.spec;
     // The text first, so that every message below can name the route.
+    const std::string dst_text = o.dst.to_string();
+    const bool is_default = dst_text == "default" || dst_text == "all" || dst_text == "any";
     std::string shown;
     if (o.type && *o.type != RouteType::Unicast) shown += std::string(to_string(*o.type)) + " ";
-    shown += o.dst.empty() ? "(no destination)" : o.dst;
-    if (!o.gateway.empty()) shown += " via " + o.gateway;
+    shown += o.dst.empty() ? "(no destination)" : dst_text;
+    if (!o.via.empty()) shown += " via " + o.via.to_string();
     const std::string& obj = shown;
 
     if (o.dst.empty())
-        invalid_argument(operation, obj, "no destination: give a prefix such as 10.20.0.0/16, an address, or \"default\"");
+        invalid_argument(operation, obj,
+                         "RouteOptions.dst is not set: give a prefix such as 10.20.0.0/16, an address, or \"default\"");
     std::optional<Family> family = o.family;
-    if (o.dst != "default" && o.dst != "all" && o.dst != "any") {
-        auto p = Prefix::try_parse(o.dst);
-        if (!p)
-            invalid_argument(operation, obj, "destination '" + o.dst + "' is not a prefix like 10.20.0.0/16 or 2001:db8::/64");
-        if (!(p->network() == *p))
-            invalid_argument(operation, obj, "destination " + o.dst + " has host bits set (the network is " +
-                                                 p->network().to_string() + ")");
-        if (family && *family != p->family())
-            invalid_argument(operation, obj, std::string("family ") + family_name(*family) + " does not match destination " + o.dst);
-        family = p->family();
-        s.dst = *p;
+    if (!is_default) {
+        Prefix p = o.dst.resolve("RouteOptions.dst", operation, obj);
+        if (!(p.network() == p))
+            invalid_argument(operation, obj, "RouteOptions.dst " + dst_text + " has host bits set (the network is " +
+                                                 p.network().to_string() + ")");
+        if (family && *family != p.family())
+            invalid_argument(operation, obj, std::string("RouteOptions.family ") + family_name(*family) +
+                                                 " does not match RouteOptions.dst " + dst_text);
+        family = p.family();
+        s.dst = p;
     }
     // An unspecified family follows the first address given, as ip does.
     auto adopt = [&](const IpAddress& a) {
         if (!family) family = a.family();
     };
-    std::optional<IpAddress> gateway;
-    if (!o.gateway.empty()) adopt(*(gateway = parse_route_address(o.gateway, "gateway", operation, obj)));
-    std::vector<std::optional<IpAddress>> hop_gateways;
-    for (const auto& h : o.nexthops) {
-        hop_gateways.push_back(std::nullopt);
-        if (!h.gateway.empty()) adopt(*(hop_gateways.back() = parse_route_address(h.gateway, "nexthop gateway", operation, obj)));
+    std::optional<IpAddress> via;
+    if (!o.via.empty()) adopt(*(via = o.via.resolve("RouteOptions.via", operation, obj)));
+    // Field names of the paths, built only when there are paths (no allocation per plain route).
+    auto path_field = [](std::size_t i, const char* member) {
+        return "RouteOptions.paths[" + std::to_string(i) + "]." + member;
+    };
+    std::vector<std::optional<IpAddress>> path_vias;
+    path_vias.reserve(o.paths.size());
+    for (std::size_t i = 0; i < o.paths.size(); ++i) {
+        path_vias.emplace_back();
+        if (!o.paths[i].via.empty()) adopt(*(path_vias.back() = o.paths[i].via.resolve(path_field(i, "via"), operation, obj)));
     }
     std::optional<IpAddress> prefsrc;
-    if (!o.src.empty()) adopt(*(prefsrc = parse_route_address(o.src, "source address", operation, obj)));
+    if (!o.src.empty()) adopt(*(prefsrc = o.src.resolve("RouteOptions.src", operation, obj)));
     s.family = family.value_or(Family::V4);
 
-    auto check_gateway = [&](const IpAddress& gw, const std::string& text) {
+    auto check_gateway = [&](const IpAddress& gw, const std::string& field) {
         // An IPv4 route may use an IPv6 gateway (RTA_VIA, Linux 5.2+); the reverse does not exist.
         if (s.family == Family::V6 && gw.is_v4())
-            invalid_argument(operation, obj, "an IPv6 route cannot use the IPv4 gateway " + text);
+            invalid_argument(operation, obj, "an IPv6 route cannot use the IPv4 gateway " + field + " " + gw.to_string());
     };
-    if (gateway) check_gateway(*gateway, o.gateway);
+    if (via) check_gateway(*via, "RouteOptions.via");
     if (prefsrc && prefsrc->family() != s.family)
-        invalid_argument(operation, obj, std::string("source address ") + o.src + " is not an " + family_name(s.family) + " address");
+        invalid_argument(operation, obj, "RouteOptions.src " + o.src.to_string() + " is not an " + family_name(s.family) + " address");
 
-    if (!o.nexthops.empty() && (gateway || !o.dev.empty()))
-        invalid_argument(operation, obj, "give either gateway/dev or nexthops (each with its own gateway and dev), not both");
-    if (o.nexthop_id && (gateway || !o.dev.empty() || !o.nexthops.empty()))
-        invalid_argument(operation, obj, "nexthop id " + std::to_string(o.nexthop_id) +
-                                             " replaces gateway, dev and nexthops: give only one of them");
+    if (!o.paths.empty() && (via || !o.dev.empty()))
+        invalid_argument(operation, obj, "give either RouteOptions.via/dev or RouteOptions.paths (each with its own via and dev), not both");
+    if (o.nexthop_id && (via || !o.dev.empty() || !o.paths.empty()))
+        invalid_argument(operation, obj, "RouteOptions.nexthop_id " + std::to_string(o.nexthop_id) +
+                                             " replaces via, dev and paths: give only one of them");
     s.nh_id = o.nexthop_id;
-    s.gateway = gateway;
+    s.gateway = via;
     s.prefsrc = prefsrc;
     if (!o.dev.empty()) {
         auto [index, name] = o.dev.resolve(ns, operation, obj);
         s.oif = index;
         shown += " dev " + name;
     }
-    for (std::size_t i = 0; i < o.nexthops.size(); ++i) {
-        const auto& h = o.nexthops[i];
+    for (std::size_t i = 0; i < o.paths.size(); ++i) {
+        const auto& h = o.paths[i];
         if (h.weight < 1 || h.weight > 256)
-            invalid_argument(operation, obj, "nexthop " + std::to_string(i + 1) + " has weight " + std::to_string(h.weight) +
-                                                 ", outside 1..256");
-        if (!hop_gateways[i] && h.dev.empty())
-            invalid_argument(operation, obj, "nexthop " + std::to_string(i + 1) + " has neither a gateway nor a device");
-        rtnl::NextHop nh{};
+            invalid_argument(operation, obj, path_field(i, "weight") + " " + std::to_string(h.weight) + " is outside 1..256");
+        if (!path_vias[i] && h.dev.empty())
+            invalid_argument(operation, obj, "RouteOptions.paths[" + std::to_string(i) + "] has neither a via nor a dev");
+        rtnl::RoutePath nh{};
         shown += " nexthop";
-        if (hop_gateways[i]) {
-            check_gateway(*hop_gateways[i], h.gateway);
-            nh.gateway = hop_gateways[i];
-            shown += " via " + h.gateway;
+        if (path_vias[i]) {
+            check_gateway(*path_vias[i], path_field(i, "via"));
+            nh.gateway = path_vias[i];
+            shown += " via " + path_vias[i]->to_string();
         }
         if (!h.dev.empty()) {
             auto [index, name] = h.dev.resolve(ns, operation, obj);
@@ -378,7 +392,7 @@ NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o
         nh.weight = h.weight;
         if (h.onlink) nh.flags |= RTNH_F_ONLINK;
         shown += " weight " + std::to_string(h.weight);
-        s.nexthops.push_back(std::move(nh));
+        s.paths.push_back(std::move(nh));
     }
     s.table = o.table;
     s.metric = o.metric;
@@ -387,7 +401,7 @@ NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o
     s.type = o.type;
     if (o.onlink) s.flags |= RTNH_F_ONLINK;
     if (o.table && o.table != RT_TABLE_MAIN) shown += " table " + std::to_string(o.table);
-    if (prefsrc) shown += " src " + o.src;
+    if (prefsrc) shown += " src " + prefsrc->to_string();
     if (o.metric) shown += " metric " + std::to_string(*o.metric);
     if (o.onlink) shown += " onlink";
     if (o.nexthop_id) shown += " nhid " + std::to_string(o.nexthop_id);
@@ -401,46 +415,26 @@ NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const 
 
 }  // namespace detail
 
-NSNET_DECL void add_route(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "add route");
-    detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
-}
-
-NSNET_DECL void replace_route(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "replace route");
-    detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Replace), "replace route", r.shown);
-}
-
-NSNET_DECL void append_route(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "append route");
-    detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Append), "append route", r.shown);
-}
-
-NSNET_DECL void delete_route(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "delete route");
-    detail::route_request(ns, rtnl::route_del(r.spec), "delete route", r.shown);
-}
-
-NSNET_DECL std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter& filter) {
+NSNET_DECL std::vector<RouteInfo> Route::list(const NetnsRef& ns, const RouteFilter& filter) {
     const std::string op = "list routes";
     int dev = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     std::uint32_t table = filter.all_tables ? RT_TABLE_UNSPEC : filter.table;
-    std::vector<Route> routes;
-    Route scratch;
+    std::vector<RouteInfo> routes;
+    RouteInfo scratch;
     for (Family f : {Family::V4, Family::V6}) {
         if (filter.family && *filter.family != f) continue;
         const std::size_t start = routes.size();
         ns.with_rtnl([&](nl::Socket& s) {
             detail::dump_routes(
                 s, f, table, false, op, scratch,
-                [&](const Route& r) {
+                [&](const RouteInfo& r) {
                     if (table != RT_TABLE_UNSPEC && r.table != table) return;
                     if (r.flags & RTM_F_CLONED) return;  // route cache exceptions are not routes
                     if (filter.type && r.type != *filter.type) return;
                     if (filter.protocol && r.protocol != *filter.protocol) return;
                     if (dev) {
                         bool through = r.oif == dev;
-                        for (const auto& h : r.nexthops) through |= h.ifindex == dev;
+                        for (const auto& h : r.paths) through |= h.ifindex == dev;
                         if (!through) return;
                     }
                     routes.push_back(r);
@@ -452,32 +446,32 @@ NSNET_DECL std::vector<Route> list_routes(const NetnsRef& ns, const RouteFilter&
         std::map<int, std::string> names;
         for (const LinkInfo& l : Link::list(ns)) names[l.index] = l.name;
         auto name_of = [&](int index) { auto it = names.find(index); return it == names.end() ? std::string() : it->second; };
-        for (Route& r : routes) {
+        for (RouteInfo& r : routes) {
             if (r.oif) r.dev = name_of(r.oif);
-            for (auto& h : r.nexthops)
+            for (auto& h : r.paths)
                 if (h.ifindex) h.dev = name_of(h.ifindex);
         }
     }
     return routes;
 }
 
-NSNET_DECL Route get_route(const NetnsRef& ns, const RouteLookup& lookup) {
+NSNET_DECL RouteInfo Route::get(const NetnsRef& ns, const RouteLookup& lookup) {
     const std::string op = "get route";
-    const std::string& obj = lookup.to;
-    if (lookup.to.empty()) invalid_argument(op, obj, "no destination address");
+    const std::string obj = lookup.to.empty() ? std::string("(no destination)") : lookup.to.to_string();
     rtnl::RouteQuery q{};
-    q.dst = detail::parse_route_address(lookup.to, "destination", op, obj);
+    q.dst = lookup.to.resolve("RouteLookup.to", op, obj);
     if (!lookup.from.empty()) {
-        q.src = detail::parse_route_address(lookup.from, "source", op, obj);
+        q.src = lookup.from.resolve("RouteLookup.from", op, obj);
         if (q.src->family() != q.dst.family())
-            invalid_argument(op, obj, "source " + lookup.from + " and destination " + lookup.to + " are of different families");
+            invalid_argument(op, obj, "RouteLookup.from " + q.src->to_string() + " and RouteLookup.to " + q.dst.to_string() +
+                                          " are of different families");
     }
     q.iif = lookup.iif.resolve(ns, op, obj).first;
     q.oif = lookup.oif.resolve(ns, op, obj).first;
     q.mark = lookup.mark;
     q.fib_match = lookup.fib_match;
     auto msg = rtnl::route_get(q);
-    std::optional<Route> found;
+    std::optional<RouteInfo> found;
     ns.with_rtnl([&](nl::Socket& s) {
         nl::request(s, msg, op, obj, [&](const nl::MessageView& m) {
             if (auto r = rtnl::decode_route(m)) found = std::move(r);
@@ -494,24 +488,46 @@ NSNET_DECL Route get_route(const NetnsRef& ns, const RouteLookup& lookup) {
         }
     };
     found->dev = fill(found->oif);
-    for (auto& h : found->nexthops) h.dev = fill(h.ifindex);
+    for (auto& h : found->paths) h.dev = fill(h.ifindex);
     return *found;
 }
 
-NSNET_DECL OwnedRoute OwnedRoute::add(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "add route");
+NSNET_DECL std::optional<RouteInfo> Route::find(const NetnsRef& ns, const RouteLookup& lookup) {
     try {
-        detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Add), "add route", r.shown);
+        return get(ns, lookup);
     } catch (const Error& e) {
-        if (!e.outcome_unknown()) throw;
+        if (e.errnum() != ENETUNREACH) throw;
+        return std::nullopt;
+    }
+}
+
+NSNET_DECL void RouteRef::remove() const {
+    rtnl::RouteSpec del = spec_;
+    // Delete exactly what was added: its type and protocol, any scope.
+    if (!del.type) del.type = RouteType::Unicast;
+    if (!del.protocol) del.protocol = RouteProtocol::Boot;
+    del.scope.reset();
+    try {
+        detail::route_request(ns_, rtnl::route_del(del), "remove route", description_);
+    } catch (const Error& e) {
+        if (e.errnum() != ESRCH && e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
+    }
+}
+
+NSNET_DECL Route Route::write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation) {
+    auto r = detail::resolve_route(ns, options, operation);
+    RouteRef ref(ns, std::move(r.spec), std::move(r.shown));
+    try {
+        detail::route_request(ns, rtnl::route_new(ref.spec(), mode), operation, ref.description());
+    } catch (const Error& e) {
+        if (!e.outcome_unknown() || mode != rtnl::RouteWrite::Add) throw;
         // The kernel may have added the route before its answer was lost. Had it existed
-        // before, the add would have been refused (EEXIST): delete it, so nothing is left.
-        OwnedRoute maybe(ns, std::move(r));
-        std::string note = "the kernel's answer was lost; the route, if it was added, was deleted";
+        // before, the add would have been refused (EEXIST): remove it, so nothing is left.
+        std::string note = "the kernel's answer was lost; the route, if it was added, was removed";
         try {
-            maybe.remove();
+            ref.remove();
         } catch (const Error& cleanup) {
-            note = std::string("the kernel's answer was lost, and deleting the route failed too (") + cleanup.what() +
+            note = std::string("the kernel's answer was lost, and removing the route failed too (") + cleanup.what() +
                    "): it may exist";
         }
         Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
@@ -519,49 +535,35 @@ NSNET_DECL OwnedRoute OwnedRoute::add(const NetnsRef& ns, const RouteOptions& op
         out.set_outcome_unknown();
         throw out;
     }
-    return OwnedRoute(ns, std::move(r));
+    return Route(std::move(ref));
 }
 
-NSNET_DECL OwnedRoute OwnedRoute::replace(const NetnsRef& ns, const RouteOptions& options) {
-    auto r = detail::resolve_route(ns, options, "replace route");
-    detail::route_request(ns, rtnl::route_new(r.spec, rtnl::RouteWrite::Replace), "replace route", r.shown);
-    return OwnedRoute(ns, std::move(r));
+NSNET_DECL Route Route::create(const NetnsRef& ns, const RouteOptions& options) {
+    return write(ns, options, rtnl::RouteWrite::Add, "create route");
 }
 
-NSNET_DECL OwnedRoute& OwnedRoute::operator=(OwnedRoute&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        ns_ = std::move(o.ns_);
-        route_ = std::move(o.route_);
-        owned_ = std::exchange(o.owned_, false);
-    }
-    return *this;
+NSNET_DECL Route Route::replace(const NetnsRef& ns, const RouteOptions& options) {
+    return write(ns, options, rtnl::RouteWrite::Replace, "replace route");
 }
 
-NSNET_DECL OwnedRoute::~OwnedRoute() {
-    destroy();
+NSNET_DECL Route Route::append(const NetnsRef& ns, const RouteOptions& options) {
+    return write(ns, options, rtnl::RouteWrite::Append, "append route");
 }
 
-NSNET_DECL void OwnedRoute::remove() {
-    if (!owned_) return;
-    owned_ = false;
-    rtnl::RouteSpec del = route_.spec;
-    // Delete exactly what was added: its type and protocol, any scope.
-    if (!del.type) del.type = RouteType::Unicast;
-    if (!del.protocol) del.protocol = RouteProtocol::Boot;
-    del.scope.reset();
+NSNET_DECL void Route::remove(const NetnsRef& ns, const RouteOptions& options) {
+    const char* op = "remove route";
+    detail::ResolvedRoute r;
     try {
-        detail::route_request(ns_, rtnl::route_del(del), "delete route", route_.shown);
+        r = detail::resolve_route(ns, options, op);
+    } catch (const Error& e) {
+        // A device that no longer exists took its routes with it.
+        if (e.errnum() == ENODEV) return;
+        throw;
+    }
+    try {
+        detail::route_request(ns, rtnl::route_del(r.spec), op, r.shown);
     } catch (const Error& e) {
         if (e.errnum() != ESRCH && e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
-    }
-}
-
-NSNET_DECL void OwnedRoute::destroy() noexcept {
-    try {
-        remove();
-    } catch (...) {
-        // Destructors never throw; callers who care call remove() themselves.
     }
 }
 

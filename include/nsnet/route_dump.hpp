@@ -2,7 +2,7 @@
 //
 // Layer: typed objects, over nl::dump.
 //
-//   std::size_t n = nsnet::for_each_route(ns, [](const nsnet::Route& r) { ... });
+//   std::size_t n = nsnet::for_each_route(ns, [](const nsnet::RouteInfo& r) { ... });
 //
 // Route::list (route.hpp) collects into a vector and names devices; this calls a function per
 // route as it is decoded, for tables too large to hold twice.
@@ -31,18 +31,18 @@ struct RouteDumpOptions {
     std::function<void()> on_restart{};
 };
 
-// ip route show table all, streamed: fn(const Route&) is called for every route as it is decoded
+// ip route show table all, streamed: fn(const RouteInfo&) is called for every route as it is decoded
 // from the receive buffer, and nothing is collected, so memory stays flat however large the table
-// (list_routes() collects into a vector and fills in device names; here Route::dev is empty).
+// (Route::list() collects into a vector and fills in device names; here RouteInfo::dev is empty).
 // Returns how many routes fn saw. fn runs while the namespace's shared socket is held: it must not
 // make nsnet calls on the same namespace.
 //
-// Cost (100,000 routes of table main): each route is decoded in place into one reused Route, and
+// Cost (100,000 routes of table main): each route is decoded in place into one reused RouteInfo, and
 // with a table given the kernel is asked to send only that table (see detail::dump_routes).
 template <class Fn>
 std::size_t for_each_route(const NetnsRef& ns, Fn&& fn, const RouteDumpOptions& o = {}) {
     std::size_t n = 0;
-    Route scratch;
+    RouteInfo scratch;
     auto restart = [&] {
         n = 0;
         o.on_restart();
@@ -52,7 +52,7 @@ std::size_t for_each_route(const NetnsRef& ns, Fn&& fn, const RouteDumpOptions& 
         ns.with_rtnl([&](nl::Socket& s) {
             detail::dump_routes(
                 s, f, o.table, o.include_cloned, "list routes", scratch,
-                [&](const Route& r) {
+                [&](const RouteInfo& r) {
                     if (o.table && r.table != o.table) return;
                     if (!o.include_cloned && (r.flags & RTM_F_CLONED)) return;
                     ++n;

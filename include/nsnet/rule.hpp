@@ -1,14 +1,17 @@
-// nsnet/rule.hpp — policy routing rules of a namespace: add, delete, list (`ip rule`).
+// nsnet/rule.hpp — policy routing rules of a namespace (`ip rule`): create, list, find, remove.
 //
-// Layer: typed objects (does I/O through the namespace's rtnetlink socket). The tutorial's
-// `ip rule add from 192.168.1.10 lookup 100` is
+// Layer: typed objects (does I/O through the namespace's rtnetlink socket). Rules follow the object
+// convention (DEVELOPERS.md): Rule::create returns an owner that removes its rule when destroyed
+// unless persist()ed; a later process removes a persisted rule with the static Rule::remove(ns,
+// options), e.g. by its priority. The tutorial's `ip rule add from 192.168.1.10 lookup 100` is
 //
-//   nsnet::add_rule(ns, {.from = "192.168.1.10", .table = 100});
+//   auto r = nsnet::Rule::create(ns, {.from = "192.168.1.10", .table = 100});
+//   nsnet::Rule::create(ns, {.from = prefix, .priority = 200, .table = 100}).persist();
+//   nsnet::Rule::remove(ns, {.priority = 200});           // ip rule del pref 200; gone is fine
 //
-// RuleOptions takes addresses as text (parsed and checked before anything is sent, errors name the
-// value); list_rules() returns typed rtnl::Rule values, which delete_rule() accepts back as they are.
-// OwnedRule removes its rule on destruction. Rules are never touched in a namespace the caller did
-// not name: there is no implicit "current namespace" here.
+// RuleOptions takes addresses as text or typed (PrefixArg; checked before anything is sent, errors
+// name the field); Rule::list() returns typed RuleInfo values, which Rule::create and Rule::remove
+// accept back as they are. Rules are never touched in a namespace the caller did not name.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
@@ -27,15 +31,15 @@
 
 namespace nsnet {
 
-using Rule = rtnl::Rule;
-using RuleAction = rtnl::RuleAction;
-using PortRange = rtnl::PortRange;
+using RuleInfo = rtnl::Rule;  // a rule as the kernel reports it, or as a request (typed)
+using RuleAction = rtnl::RuleAction;  // lookup, blackhole, unreachable, prohibit, goto, nop
+using PortRange = rtnl::PortRange;    // {first, last}: `sport A-B`, `dport A-B`
 
 // What `ip rule add|del` takes. Every member is optional; unset selectors match everything.
 struct RuleOptions {
-    std::string from{};                          // "192.168.1.10", "10.0.0.0/8", "2001:db8::/32"; "" or "all": any
-    std::string to{};                            // destination prefix, same forms
-    std::string iif{};                           // incoming interface name (`iif`, need not exist yet)
+    PrefixArg from{};                            // "192.168.1.10", "10.0.0.0/8", "2001:db8::/32", a Prefix; unset or "all": any
+    PrefixArg to{};                              // destination prefix, same forms
+    std::string iif{};                           // incoming interface name (`iif`, need not exist yet, so a name)
     std::string oif{};                           // outgoing interface name (`oif`, for local sockets bound to it)
     std::optional<std::uint32_t> fwmark{};       // `fwmark M`
     std::optional<std::uint32_t> fwmask{};       // `fwmark M/K`
@@ -52,107 +56,107 @@ struct RuleOptions {
     std::optional<Family> family{};              // needed only when neither from nor to is given (default IPv4)
 };
 
-namespace detail {
+// What Rule::list returns (`ip [-4|-6] rule show [pref N] [table T]`); unset: all.
+struct RuleFilter {
+    std::optional<Family> family{};           // `-4` / `-6`
+    std::optional<std::uint32_t> priority{};  // `pref N`
+    std::optional<std::uint32_t> table{};     // `table T` (rules that look up T)
+};
 
-NSNET_DECL std::optional<Prefix> parse_rule_prefix(const std::string& text, const char* which, const char* operation);
+// Turns options into the typed rule (resolves from/to). Throws InvalidArgument naming the field.
+NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation = "create rule");
 
-}  // namespace detail
-
-// Turns options into the typed rule (parses from/to). Throws InvalidArgument naming a bad value.
-NSNET_DECL Rule to_rule(const RuleOptions& o, const char* operation = "add rule");
-
-// ip rule add ... in `ns` (typed form, e.g. a rule from list_rules() of another namespace).
-// Template only so that a braced list `{.from = ...}` always means RuleOptions.
-template <class R>
-    requires std::is_same_v<R, Rule>
-void add_rule(const NetnsRef& ns, const R& rule) {
-    auto msg = rtnl::rule_new(rule);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "add rule", rtnl::describe(rule)); });
-}
-
-// ip rule add FROM/TO/... lookup T | blackhole | unreachable | prohibit in `ns`.
-// An identical rule is an error (EEXIST). Bad input throws InvalidArgument before anything is sent.
-NSNET_DECL void add_rule(const NetnsRef& ns, const RuleOptions& options);
-
-// ip rule del ...: removes the first rule (lowest priority) that matches every selector given.
-// No matching rule is Error(ENOENT).
-template <class R>
-    requires std::is_same_v<R, Rule>
-void delete_rule(const NetnsRef& ns, const R& rule) {
-    auto msg = rtnl::rule_del(rule);
-    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "delete rule", rtnl::describe(rule)); });
-}
-NSNET_DECL void delete_rule(const NetnsRef& ns, const RuleOptions& options);
-
-// ip rule show (IPv4 and IPv6, or one family), in the kernel's order (by priority).
-NSNET_DECL std::vector<Rule> list_rules(const NetnsRef& ns, std::optional<Family> family = std::nullopt);
-
-// A rule nsnet added; deleted on destruction unless persist()ed (a rule already gone, or gone with
-// its namespace, is fine). Move-only.
-class OwnedRule {
+// A rule nsnet made, as a plain copyable value: its namespace and the rule. What Rule owns and
+// what Rule::release() hands back.
+class RuleRef {
 public:
-    OwnedRule() = default;
-    // ip rule add ... ; the returned object deletes it again.
-    static OwnedRule add(const NetnsRef& ns, const RuleOptions& options);
-    template <class R>
-        requires std::is_same_v<R, Rule>
-    static OwnedRule add(const NetnsRef& ns, const R& rule) {
-        add_rule(ns, rule);
-        OwnedRule r;
-        r.ns_ = ns;
-        r.rule_ = rule;
-        r.owned_ = true;
-        return r;
-    }
-    OwnedRule(OwnedRule&& o) noexcept
-        : ns_(std::move(o.ns_)), rule_(std::move(o.rule_)), owned_(std::exchange(o.owned_, false)) {}
-    OwnedRule& operator=(OwnedRule&& o) noexcept;
-    OwnedRule(const OwnedRule&) = delete;
-    OwnedRule& operator=(const OwnedRule&) = delete;
-    ~OwnedRule();
+    RuleRef() = default;
+    // The rule `rule` in `ns`.
+    RuleRef(NetnsRef ns, RuleInfo rule) noexcept : ns_(std::move(ns)), rule_(std::move(rule)) {}
 
-    const Rule& rule() const noexcept { return rule_; }
+    // The namespace the rule is in.
     const NetnsRef& netns() const noexcept { return ns_; }
-    bool owned() const noexcept { return owned_; }
-    // Keep the rule after this object is gone.
-    void persist() noexcept { owned_ = false; }
-    // ip rule del ... now; a rule already gone (ENOENT) counts as deleted.
-    void remove();
+    // The rule as it was sent (typed).
+    const RuleInfo& rule() const noexcept { return rule_; }
+    // ip rule del of this rule; one already gone (ENOENT), or gone with its namespace, is success.
+    void remove() const;
 
 private:
-    void destroy() noexcept;
     NetnsRef ns_{};
-    Rule rule_{};
-    detail::ProcessOwned owned_{};  // true only in the process that made it (not in a fork child)
+    RuleInfo rule_{};
+};
+
+// A rule nsnet created: removed on destruction unless persist()ed (detail::Owner). Move-only.
+class Rule : public detail::Owner<RuleRef> {
+public:
+    Rule() = default;
+
+    // ip rule add FROM/TO/... lookup T | blackhole | unreachable | prohibit in `ns`. An identical
+    // rule is Error(EEXIST). Bad input throws InvalidArgument naming the field before anything is sent.
+    [[nodiscard]] static Rule create(const NetnsRef& ns, const RuleOptions& options);
+    // The typed form (e.g. a RuleInfo from Rule::list() of another namespace). A template only so
+    // that a braced list `{.from = ...}` always means RuleOptions.
+    template <class R>
+        requires std::is_same_v<R, RuleInfo>
+    [[nodiscard]] static Rule create(const NetnsRef& ns, const R& rule) {
+        return create_typed(ns, rule);
+    }
+
+    // ip rule show (IPv4 and IPv6, or as filtered), in the kernel's order (by priority).
+    static std::vector<RuleInfo> list(const NetnsRef& ns, const RuleFilter& filter = {});
+    // The first rule of `family` at `priority` (`ip rule show pref N`); nullopt when there is none.
+    static std::optional<RuleInfo> find(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
+    // As find(), but none is Error(ENOENT) naming the priority.
+    static RuleInfo get(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
+
+    // ip rule del ...: removes the first rule (lowest priority) that matches every selector given,
+    // e.g. {.priority = 200} for a rule a previous process created and persisted. None is success.
+    static void remove(const NetnsRef& ns, const RuleOptions& match);
+    template <class R>
+        requires std::is_same_v<R, RuleInfo>
+    static void remove(const NetnsRef& ns, const R& rule) {
+        RuleRef(ns, rule).remove();
+    }
+    // Removes this rule now (idempotent).
+    using detail::Owner<RuleRef>::remove;
+
+    // The rule as it was sent (typed).
+    const RuleInfo& rule() const noexcept { return handle().rule(); }
+    // The namespace the rule is in.
+    const NetnsRef& netns() const noexcept { return handle().netns(); }
+
+private:
+    explicit Rule(RuleRef r) noexcept : detail::Owner<RuleRef>(std::move(r)) {}
+    static Rule create_typed(const NetnsRef& ns, const RuleInfo& rule);
 };
 
 #if NSNET_DEFINITIONS
 
 namespace detail {
 
-NSNET_DECL std::optional<Prefix> parse_rule_prefix(const std::string& text, const char* which, const char* operation) {
-    if (text.empty() || text == "all") return std::nullopt;
-    auto p = Prefix::try_parse(text);
-    if (!p)
-        invalid_argument(operation, text, std::string("'") + which + " " + text +
-                                              "' is not an address or prefix like 192.168.1.10 or 10.0.0.0/8");
-    return p;
+// Unset or "all": any address (nullopt).
+NSNET_DECL std::optional<Prefix> rule_prefix(const PrefixArg& arg, const char* field, const char* operation) {
+    if (arg.empty() || arg.text() == "all") return std::nullopt;
+    return arg.resolve(field, operation, arg.to_string());
 }
 
 }  // namespace detail
 
-NSNET_DECL Rule to_rule(const RuleOptions& o, const char* operation) {
-    Rule r{};
-    r.from = detail::parse_rule_prefix(o.from, "from", operation);
-    r.to = detail::parse_rule_prefix(o.to, "to", operation);
+NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation) {
+    RuleInfo r{};
+    r.from = detail::rule_prefix(o.from, "RuleOptions.from", operation);
+    r.to = detail::rule_prefix(o.to, "RuleOptions.to", operation);
     if (r.from && r.to && r.from->family() != r.to->family())
-        invalid_argument(operation, o.from + " -> " + o.to,
-                         "'from " + o.from + "' and 'to " + o.to + "' are of different families");
+        invalid_argument(operation, o.from.to_string() + " -> " + o.to.to_string(),
+                         "RuleOptions.from " + o.from.to_string() + " and RuleOptions.to " + o.to.to_string() +
+                             " are of different families");
     Family addr_family = r.from ? r.from->family() : r.to ? r.to->family() : o.family.value_or(Family::V4);
-    if (o.family && *o.family != addr_family)
-        invalid_argument(operation, r.from ? o.from : o.to,
-                         std::string("family ") + (*o.family == Family::V4 ? "IPv4" : "IPv6") +
-                             " does not match the rule's address '" + (r.from ? o.from : o.to) + "'");
+    if (o.family && *o.family != addr_family) {
+        const std::string given = r.from ? o.from.to_string() : o.to.to_string();
+        invalid_argument(operation, given,
+                         std::string("RuleOptions.family ") + (*o.family == Family::V4 ? "IPv4" : "IPv6") +
+                             " does not match the rule's address '" + given + "'");
+    }
     r.family = addr_family;
     r.iif = o.iif;
     r.oif = o.oif;
@@ -171,54 +175,54 @@ NSNET_DECL Rule to_rule(const RuleOptions& o, const char* operation) {
     return r;
 }
 
-NSNET_DECL void add_rule(const NetnsRef& ns, const RuleOptions& options) {
-    add_rule(ns, to_rule(options, "add rule"));
-}
-
-NSNET_DECL void delete_rule(const NetnsRef& ns, const RuleOptions& options) {
-    delete_rule(ns, to_rule(options, "delete rule"));
-}
-
-NSNET_DECL std::vector<Rule> list_rules(const NetnsRef& ns, std::optional<Family> family) {
-    return ns.with_rtnl([&](nl::Socket& s) {
-        auto m = rtnl::rule_dump(family ? static_cast<unsigned char>(*family) : AF_UNSPEC);
-        return nl::dump_collect(s, m, "list rules", rtnl::decode_rule);
-    });
-}
-
-NSNET_DECL OwnedRule OwnedRule::add(const NetnsRef& ns, const RuleOptions& options) {
-    return add(ns, to_rule(options, "add rule"));
-}
-
-NSNET_DECL OwnedRule& OwnedRule::operator=(OwnedRule&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        ns_ = std::move(o.ns_);
-        rule_ = std::move(o.rule_);
-        owned_ = std::exchange(o.owned_, false);
-    }
-    return *this;
-}
-
-NSNET_DECL OwnedRule::~OwnedRule() {
-    destroy();
-}
-
-NSNET_DECL void OwnedRule::remove() {
-    if (!owned_) return;
-    owned_ = false;
+NSNET_DECL void RuleRef::remove() const {
+    auto msg = rtnl::rule_del(rule_);
     try {
-        delete_rule(ns_, rule_);
+        ns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "remove rule", rtnl::describe(rule_)); });
     } catch (const Error& e) {
         if (e.errnum() != ENOENT && e.errnum() != ENODEV) throw;
     }
 }
 
-NSNET_DECL void OwnedRule::destroy() noexcept {
-    try {
-        remove();
-    } catch (...) {
-    }
+NSNET_DECL Rule Rule::create_typed(const NetnsRef& ns, const RuleInfo& rule) {
+    auto msg = rtnl::rule_new(rule);
+    ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create rule", rtnl::describe(rule)); });
+    return Rule(RuleRef(ns, rule));
+}
+
+NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
+    return create_typed(ns, to_rule(options, "create rule"));
+}
+
+NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter& filter) {
+    auto rules = ns.with_rtnl([&](nl::Socket& s) {
+        auto m = rtnl::rule_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
+        return nl::dump_collect(s, m, "list rules", rtnl::decode_rule);
+    });
+    std::erase_if(rules, [&](const RuleInfo& r) {
+        return (filter.family && r.family != *filter.family) || (filter.priority && r.priority != filter.priority) ||
+               (filter.table && r.table != *filter.table);
+    });
+    return rules;
+}
+
+NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, std::uint32_t priority, Family family) {
+    auto rules = list(ns, {.family = family, .priority = priority, .table = {}});
+    if (rules.empty()) return std::nullopt;
+    return std::move(rules.front());
+}
+
+NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, std::uint32_t priority, Family family) {
+    auto r = find(ns, priority, family);
+    if (!r)
+        throw Error(ENOENT, "get rule", "priority " + std::to_string(priority), {},
+                    std::string("no ") + (family == Family::V4 ? "IPv4" : "IPv6") + " rule with priority " +
+                        std::to_string(priority) + " in namespace " + ns.display_name());
+    return std::move(*r);
+}
+
+NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleOptions& match) {
+    RuleRef(ns, to_rule(match, "remove rule")).remove();
 }
 
 #endif  // NSNET_DEFINITIONS

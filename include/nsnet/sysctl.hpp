@@ -1,7 +1,7 @@
 // nsnet/sysctl.hpp — read and write `net.*` sysctls inside a network namespace.
 //
 // Layer: typed objects (do I/O). `sysctl -w net.ipv4.ip_forward=1` run inside a namespace
-// (`ip netns exec docker sysctl -w ...`) becomes sysctl_set(docker, "net.ipv4.ip_forward", "1").
+// (`ip netns exec docker sysctl -w ...`) becomes set_sysctl(docker, "net.ipv4.ip_forward", "1").
 // /proc/sys/net shows the network namespace of the thread that opens the file, so each call opens
 // and reads/writes it on a short-lived thread inside the namespace (NetnsRef::run); the caller's
 // thread never changes namespace.
@@ -9,8 +9,9 @@
 // Keys are validated before anything is opened: only `net.` keys, made of non-empty components of
 // letters, digits, '_' and '-' (no "..", no '/', no NUL), so a key can never reach outside
 // /proc/sys/net. Interface keys (net.ipv4.conf.<if>.<key>) take the interface name separately
-// (interface_sysctl_*), because interface names may contain '.' (veth-ns1.100), which the dotted
-// form cannot express.
+// (interface_sysctl, set_interface_sysctl), because interface names may contain '.'
+// (veth-ns1.100), which the dotted form cannot express. Reading is `sysctl(ns, key)`, writing
+// `set_sysctl(ns, key, value)`, as with ip_forward / set_ip_forward and Transaction::set_sysctl.
 //
 // Not done: non-`net` sysctls (they are not per namespace), restoring old values on scope exit.
 #pragma once
@@ -52,17 +53,17 @@ NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, con
 }  // namespace detail
 
 // sysctl -n KEY (inside the namespace): "net.ipv4.ip_forward" -> "0". Trailing newline removed.
-NSNET_DECL std::string sysctl_get(const NetnsRef& netns, std::string_view key);
+NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key);
 
 // sysctl -w KEY=VALUE (inside the namespace).
-NSNET_DECL void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value);
+NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
 
 // sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
-NSNET_DECL std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
                                             SysctlFamily family = SysctlFamily::V4);
 
 // sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet).
-NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
                                      const std::string& value, SysctlFamily family = SysctlFamily::V4);
 
 // sysctl net.ipv4.ip_forward: is the namespace a router?
@@ -117,7 +118,7 @@ NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation) 
         if (!sysctl_component_ok(comp))
             invalid_argument(operation, k,
                              "sysctl key '" + k + "' has an empty or invalid component '" + std::string(comp) +
-                                 "' (allowed: letters, digits, '_', '-'; use interface_sysctl_* for interface names)");
+                                 "' (allowed: letters, digits, '_', '-'; use interface_sysctl for interface names)");
         path += '/';
         path += comp;
         if (dot == std::string::npos) break;
@@ -185,17 +186,17 @@ NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, con
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL std::string sysctl_get(const NetnsRef& netns, std::string_view key) {
+NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key) {
     std::string path = detail::sysctl_path(key, "read sysctl");
     return detail::read_proc_file(netns, path, std::string(key));
 }
 
-NSNET_DECL void sysctl_set(const NetnsRef& netns, std::string_view key, const std::string& value) {
+NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
     std::string path = detail::sysctl_path(key, "write sysctl");
     detail::write_proc_file(netns, path, std::string(key), value);
 }
 
-NSNET_DECL std::string interface_sysctl_get(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
                                             SysctlFamily family) {
     std::string path = detail::interface_sysctl_path(family, ifname, key, "read sysctl");
     std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
@@ -203,7 +204,7 @@ NSNET_DECL std::string interface_sysctl_get(const NetnsRef& netns, std::string_v
     return detail::read_proc_file(netns, path, shown);
 }
 
-NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
                                      const std::string& value, SysctlFamily family) {
     std::string path = detail::interface_sysctl_path(family, ifname, key, "write sysctl");
     std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
@@ -211,14 +212,14 @@ NSNET_DECL void interface_sysctl_set(const NetnsRef& netns, std::string_view ifn
     detail::write_proc_file(netns, path, shown, value);
 }
 
-NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv4.ip_forward") == "1"; }
+NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv4.ip_forward") == "1"; }
 
-NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { sysctl_set(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { set_sysctl(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
 
-NSNET_DECL bool ipv6_forward(const NetnsRef& netns) { return sysctl_get(netns, "net.ipv6.conf.all.forwarding") == "1"; }
+NSNET_DECL bool ipv6_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv6.conf.all.forwarding") == "1"; }
 
 NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on) {
-    sysctl_set(netns, "net.ipv6.conf.all.forwarding", on ? "1" : "0");
+    set_sysctl(netns, "net.ipv6.conf.all.forwarding", on ? "1" : "0");
 }
 
 NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifname, const Ipv6InterfaceSettings& s) {
@@ -231,7 +232,7 @@ NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifnam
                          "Ipv6InterfaceSettings.accept_ra: " + std::to_string(*s.accept_ra) + " is not 0, 1 or 2");
     // Validates the interface name before anything is written.
     (void)detail::interface_sysctl_path(SysctlFamily::V6, ifname, "forwarding", "write sysctl");
-    auto set = [&](const char* key, const std::string& v) { interface_sysctl_set(netns, ifname, key, v, SysctlFamily::V6); };
+    auto set = [&](const char* key, const std::string& v) { set_interface_sysctl(netns, ifname, key, v, SysctlFamily::V6); };
     if (s.disable_ipv6) set("disable_ipv6", *s.disable_ipv6 ? "1" : "0");
     if (s.accept_dad) set("accept_dad", std::to_string(*s.accept_dad));
     if (s.accept_ra) set("accept_ra", std::to_string(*s.accept_ra));

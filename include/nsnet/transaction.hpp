@@ -1,7 +1,7 @@
 // nsnet/transaction.hpp — transactional setup: several creations that succeed together or leave nothing.
 //
 // Layer: typed objects. A Transaction owns what a multi-step setup created (namespaces, links,
-// routes, NAT rules: any nsnet RAII object) and records an undo for plain actions (an address, a
+// routes, rules, NAT rules: any nsnet owner) and records an undo for plain actions (an address, a
 // sysctl, `ip link set up`). If a step fails, everything done so far is undone newest first and
 // the failure comes out as a TransactionError that names the step and keeps the original errno,
 // operation, object and kernel text:
@@ -13,7 +13,7 @@
 //   });
 //   tx.add_address(veth.first(), "10.0.0.1/24");                 // undo: ip addr del
 //   tx.step("veth-host up", [&] { veth.second().up(); }, [&] { veth.second().down(); });
-//   tx.add_route(nsnet::NetnsRef::current(), {.dst = "10.9.0.0/16", .gateway = "10.0.0.1"});
+//   tx.create_route(nsnet::NetnsRef::current(), {.dst = "10.9.0.0/16", .via = "10.0.0.1"});
 //   tx.set_sysctl(ns, "net.ipv4.ip_forward", "1");               // undo: the old value
 //   tx.commit();
 //   // step 3 'add address 10.0.0.1/24 to veth-n1' failed: add address 10.0.0.1/24 'veth-n1': ...
@@ -171,8 +171,9 @@ public:
     void add_address(const Link& link, const Prefix& prefix, const AddressOptions& options = {});
     void add_address(const Link& link, std::string_view cidr, const AddressOptions& options = {});
 
-    // ip route add ... as an OwnedRoute: removed on rollback, and with the Transaction unless persisted.
-    OwnedRoute& add_route(const NetnsRef& netns, const RouteOptions& options);
+    // Route::create(netns, options) as a step: removed on rollback, and with the Transaction unless
+    // persisted. (Any other owner: add("step", [&] { return X::create(ns, options); }).)
+    Route& create_route(const NetnsRef& netns, const RouteOptions& options);
 
     // sysctl -w KEY=VALUE in the namespace; undone by writing back the value it had.
     void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
@@ -336,11 +337,11 @@ NSNET_DECL void Transaction::add_address(const Link& link, std::string_view cidr
     add_address(link, p, options);
 }
 
-NSNET_DECL OwnedRoute& Transaction::add_route(const NetnsRef& netns, const RouteOptions& options) {
-    std::string name = "add route " + (options.dst.empty() ? std::string("(no destination)") : options.dst);
-    if (!options.gateway.empty()) name += " via " + options.gateway;
+NSNET_DECL Route& Transaction::create_route(const NetnsRef& netns, const RouteOptions& options) {
+    std::string name = "create route " + (options.dst.empty() ? std::string("(no destination)") : options.dst.to_string());
+    if (!options.via.empty()) name += " via " + options.via.to_string();
     if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
-    return add(std::move(name), [&] { return OwnedRoute::add(netns, options); });
+    return add(std::move(name), [&] { return Route::create(netns, options); });
 }
 
 NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
@@ -352,13 +353,13 @@ NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view 
     step(
         std::move(name),
         [&] {
-            *old = sysctl_get(ns, k);
-            sysctl_set(ns, k, value);
+            *old = nsnet::sysctl(ns, k);
+            nsnet::set_sysctl(ns, k, value);
         },
         [ns, k, old]() {
             if (old->empty()) return;  // the action failed before it read anything
             try {
-                sysctl_set(ns, k, *old);
+                nsnet::set_sysctl(ns, k, *old);
             } catch (const Error& e) {
                 if (!already_gone(e.errnum())) throw;
             }

@@ -35,7 +35,7 @@ std::vector<RouteSpec> host_routes(int n, const Link& dev, const char* gateway) 
 }
 
 std::size_t main_v4_routes(const NetnsRef& ns) {
-    return for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 254});
+    return for_each_route(ns, [](const RouteInfo&) {}, {.family = Family::V4, .table = 254});
 }
 
 bool has_link(const NetnsRef& ns, const std::string& name) { return Link::find(ns, name).has_value(); }
@@ -62,7 +62,7 @@ TEST_CASE("RequestBatch: veths, links up, addresses and routes in one run, appli
     Link va0 = Link::get(ns, "va0");
     RequestBatch c(ns);
     c.add_address(va0, "192.0.2.1/24");
-    c.add_route(RouteOptions{.dst = "198.51.100.0/24", .gateway = "192.0.2.2"});
+    c.add_route(RouteOptions{.dst = "198.51.100.0/24", .via = "192.0.2.2"});
     c.add_route(RouteSpec{.dst = Prefix::parse("203.0.113.0/24"), .gateway = IpAddress::parse("192.0.2.3"), .oif = va0.index()});
     c.run_or_throw(BatchAcks::Each);
     auto addrs = va0.addresses();
@@ -82,10 +82,10 @@ TEST_CASE("RequestBatch: refusals come back against their requests; the others a
     v.first().up();
     for (BatchAcks acks : {BatchAcks::ErrorsOnly, BatchAcks::Each}) {
         RequestBatch b(ns);
-        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .gateway = "192.0.2.2"});
-        b.add_route(RouteOptions{.dst = "10.2.0.0/16", .gateway = "198.18.0.1"});  // not on a connected subnet
-        b.add_route(RouteOptions{.dst = "10.3.0.0/16", .gateway = "192.0.2.2"});
-        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .gateway = "192.0.2.2"});  // exists by then
+        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});
+        b.add_route(RouteOptions{.dst = "10.2.0.0/16", .via = "198.18.0.1"});  // not on a connected subnet
+        b.add_route(RouteOptions{.dst = "10.3.0.0/16", .via = "192.0.2.2"});
+        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});  // exists by then
         auto failures = b.run(acks);
         REQUIRE(failures.size() == 2);
         CHECK(failures[0].index == 1);
@@ -94,8 +94,8 @@ TEST_CASE("RequestBatch: refusals come back against their requests; the others a
         CHECK(failures[1].index == 3);
         CHECK(failures[1].error.errnum() == EEXIST);
         CHECK(main_v4_routes(ns) == 3);
-        delete_route(ns, {.dst = "10.1.0.0/16"});
-        delete_route(ns, {.dst = "10.3.0.0/16"});
+        Route::remove(ns, {.dst = "10.1.0.0/16"});
+        Route::remove(ns, {.dst = "10.3.0.0/16"});
     }
     RequestBatch bad(ns);
     CHECK_THROWS_AS(bad.add_address(Link(), "192.0.2.9/24"), Error);
@@ -112,15 +112,15 @@ TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, str
     auto routes = host_routes(1000, v.first(), "192.0.2.2");
     apply_routes(ns, routes);
     std::size_t seen = 0, via = 0;
-    std::size_t n = for_each_route(ns, [&](const Route& r) {
+    std::size_t n = for_each_route(ns, [&](const RouteInfo& r) {
         ++seen;
         if (r.gateway && r.gateway->to_string() == "192.0.2.2" && r.dst.length() == 32) ++via;
     }, {.family = Family::V4, .table = 254});
     CHECK(n == 1001);
     CHECK(seen == 1001);
     CHECK(via == 1000);
-    CHECK(for_each_route(ns, [](const Route&) {}, {.family = Family::V4, .table = 255}) > 0);  // table local only
-    CHECK(for_each_route(ns, [](const Route&) {}, {.family = Family::V6, .table = 254}) == 0);  // no IPv6 here
+    CHECK(for_each_route(ns, [](const RouteInfo&) {}, {.family = Family::V4, .table = 255}) > 0);  // table local only
+    CHECK(for_each_route(ns, [](const RouteInfo&) {}, {.family = Family::V6, .table = 254}) == 0);  // no IPv6 here
 
     // Adding them again: every one refused, the first thrown with the count.
     try {

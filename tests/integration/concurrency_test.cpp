@@ -155,7 +155,7 @@ TEST_CASE("concurrency: one NetnsRef shared by threads; with_rtnl serialises its
         const std::string cidr = "10.62." + std::to_string(i) + ".1/24";
         tx.add_address(veth.first(), cidr);
         tx.step("up " + a, [&] { veth.first().up(); });
-        tx.add_route(ns, {.dst = "10.63." + std::to_string(i) + ".0/24", .dev = veth.first()});
+        tx.create_route(ns, {.dst = "10.63." + std::to_string(i) + ".0/24", .dev = veth.first()});
         tx.commit();
         for (int r = 0; r < rounds; ++r) {
             Link l = Link::get(ns, a);
@@ -166,7 +166,7 @@ TEST_CASE("concurrency: one NetnsRef shared by threads; with_rtnl serialises its
             auto addrs = veth.first().addresses();
             if (addrs.size() < 1 || addrs.front().index != veth.first().index())
                 problems.add(who + ": the address dump filtered for " + a + " holds another link's address");
-            auto routes = list_routes(ns, {.dev = veth.first()});
+            auto routes = Route::list(ns, {.dev = veth.first()});
             for (const auto& rt : routes)
                 if (rt.oif != veth.first().index()) problems.add(who + ": a route of another device: " + to_string(rt));
             // A change interleaved with the other threads' reads.

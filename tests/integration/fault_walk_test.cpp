@@ -308,9 +308,9 @@ Transaction veth_setup(const NetnsRef& host, const std::string& ns_name) {
         veth.first().up();
         veth.second().up();
     });
-    tx.add_route(ns, {.dst = "default", .gateway = "10.77.0.1"});
-    tx.add_route(host, {.dst = "10.88.0.0/16", .gateway = "10.77.0.2"});
-    tx.add_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole});  // outlives the veth
+    tx.create_route(ns, {.dst = "default", .via = "10.77.0.1"});
+    tx.create_route(host, {.dst = "10.88.0.0/16", .via = "10.77.0.2"});
+    tx.create_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole});  // outlives the veth
     tx.set_sysctl(host, "net.ipv4.ip_forward", "1");
     return tx;
 }
@@ -334,7 +334,7 @@ TEST_CASE("fault walk: Transaction of netns + VethPair + addresses + routes + sy
         }
         // After a leak: remove what a run left so the next ones start clean.
         if (auto l = Link::find(host, host_side)) try { l->remove(); } catch (const Error&) {}
-        try { delete_route(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole}); } catch (const Error&) {}
+        try { Route::remove(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole}); } catch (const Error&) {}
         try { Link::loopback(host).remove_address("10.66.0.1/32"); } catch (const Error&) {}
         if (ip_forward(host) != (before.ip_forward == "1")) set_ip_forward(host, before.ip_forward == "1");
         for (const auto& n : Netns::list_named())

@@ -121,16 +121,16 @@ TEST_CASE("ipv6: a default route via a gateway through a forwarding namespace") 
     CHECK_FALSE(ipv6_forward(r));
     set_ipv6_forward(r, true);
     CHECK(ipv6_forward(r));
-    CHECK(interface_sysctl_get(r, "r0", "forwarding", SysctlFamily::V6) == "1");  // `all` is copied
+    CHECK(interface_sysctl(r, "r0", "forwarding", SysctlFamily::V6) == "1");  // `all` is copied
 
-    add_route(c, {.dst = "default", .gateway = "2001:db8:c::1", .dev = "c0"});
-    add_route(s, {.dst = "default", .gateway = "2001:db8:5::1"});
-    auto routes = list_routes(c, {.family = Family::V6});
+    Route::create(c, {.dst = "default", .via = "2001:db8:c::1", .dev = "c0"}).persist();
+    Route::create(s, {.dst = "default", .via = "2001:db8:5::1"}).persist();
+    auto routes = Route::list(c, {.family = Family::V6});
     bool found = false;
     for (const auto& rt : routes)
         if (rt.is_default() && rt.gateway && *rt.gateway == IpAddress::parse("2001:db8:c::1")) found = true;
     CHECK(found);
-    auto via = get_route(c, {.to = "2001:db8:5::2"});
+    auto via = Route::get(c, {.to = "2001:db8:5::2"});
     REQUIRE(via.gateway);
     CHECK(*via.gateway == IpAddress::parse("2001:db8:c::1"));
 
@@ -144,12 +144,12 @@ TEST_CASE("ipv6: a default route via a gateway through a forwarding namespace") 
 
 TEST_CASE("ipv6: net.ipv6.conf.IF settings are written inside the namespace only") {
     Pair p;
-    const std::string host_dad = nsnet::sysctl_get(NetnsRef::current(), "net.ipv6.conf.default.accept_dad");
+    const std::string host_dad = nsnet::sysctl(NetnsRef::current(), "net.ipv6.conf.default.accept_dad");
     set_ipv6_interface(p.a, "a0", {.accept_dad = 0, .accept_ra = 2, .forwarding = true});
-    CHECK(interface_sysctl_get(p.a, "a0", "accept_dad", SysctlFamily::V6) == "0");
-    CHECK(interface_sysctl_get(p.a, "a0", "accept_ra", SysctlFamily::V6) == "2");
-    CHECK(interface_sysctl_get(p.a, "a0", "forwarding", SysctlFamily::V6) == "1");
-    CHECK(interface_sysctl_get(p.b, "b0", "accept_ra", SysctlFamily::V6) == "1");  // the other namespace: default
+    CHECK(interface_sysctl(p.a, "a0", "accept_dad", SysctlFamily::V6) == "0");
+    CHECK(interface_sysctl(p.a, "a0", "accept_ra", SysctlFamily::V6) == "2");
+    CHECK(interface_sysctl(p.a, "a0", "forwarding", SysctlFamily::V6) == "1");
+    CHECK(interface_sysctl(p.b, "b0", "accept_ra", SysctlFamily::V6) == "1");  // the other namespace: default
     // accept_dad=0: a new address skips DAD even without nodad (the kernel clears IFA_F_TENTATIVE
     // from its work queue, a moment after the add: well under DAD's ~1-2 s).
     p.veth.first().add_address("2001:db8:6::7/64");
@@ -159,7 +159,7 @@ TEST_CASE("ipv6: net.ipv6.conf.IF settings are written inside the namespace only
     CHECK((flags_of(p.veth.first(), "2001:db8:6::7/64") & IFA_F_TENTATIVE) == 0);
 
     set_ipv6_interface(p.a, "a0", {.disable_ipv6 = true});
-    CHECK(interface_sysctl_get(p.a, "a0", "disable_ipv6", SysctlFamily::V6) == "1");
+    CHECK(interface_sysctl(p.a, "a0", "disable_ipv6", SysctlFamily::V6) == "1");
     bool any_v6 = false;
     for (const auto& a : p.veth.first().addresses()) any_v6 |= !a.prefix.address().is_v4();
     CHECK_FALSE(any_v6);
@@ -167,5 +167,5 @@ TEST_CASE("ipv6: net.ipv6.conf.IF settings are written inside the namespace only
 
     CHECK_THROWS_AS(set_ipv6_interface(p.a, "a0", {.accept_dad = 3}), InvalidArgument);
     CHECK_THROWS_AS(set_ipv6_interface(p.a, "a0/../x", {.forwarding = true}), InvalidArgument);
-    CHECK(nsnet::sysctl_get(NetnsRef::current(), "net.ipv6.conf.default.accept_dad") == host_dad);
+    CHECK(nsnet::sysctl(NetnsRef::current(), "net.ipv6.conf.default.accept_dad") == host_dad);
 }

@@ -92,9 +92,9 @@ TEST_CASE("the monitor sees every change another socket makes") {
     a.add_address("2001:db8:99::1/64");
     veth.second().up();
     a.up();
-    add_route(ns, {.dst = "10.97.0.0/16", .gateway = "10.99.0.254", .table = 100});
+    Route::create(ns, {.dst = "10.97.0.0/16", .via = "10.99.0.254", .table = 100}).persist();
     add_neighbor(a, {.address = "10.99.0.9", .lladdr = "02:00:00:00:00:09"});
-    add_rule(ns, {.from = "192.168.1.10", .table = 100});
+    Rule::create(ns, {.from = "192.168.1.10", .table = 100}).persist();
     a.set_mtu(1400);
 
     std::vector<MonitorEvent> log;
@@ -119,9 +119,9 @@ TEST_CASE("the monitor sees every change another socket makes") {
     for (const auto& e : log) CHECK_FALSE(e.type == EventType::Resync);
 
     // ... and every removal.
-    delete_rule(ns, {.from = "192.168.1.10", .table = 100});
+    Rule::remove(ns, {.from = "192.168.1.10", .table = 100});
     delete_neighbor(a, "10.99.0.9");
-    delete_route(ns, {.dst = "10.97.0.0/16", .gateway = "10.99.0.254", .table = 100});
+    Route::remove(ns, {.dst = "10.97.0.0/16", .via = "10.99.0.254", .table = 100});
     a.remove_address("2001:db8:99::1/64");
     log.clear();
     diff = converge(mon, consumer, &log);
@@ -196,8 +196,8 @@ TEST_CASE("silent kernel changes reach the consumer as synthetic events") {
     veth.first().add_address("10.99.0.1/16");
     veth.second().up();
     veth.first().up();
-    add_route(ns, {.dst = "10.97.0.0/16", .gateway = "10.99.0.254"});
-    add_rule(ns, {.iif = "zz", .table = 101});  // names a link that does not exist yet: detached
+    Route::create(ns, {.dst = "10.97.0.0/16", .via = "10.99.0.254"}).persist();
+    Rule::create(ns, {.iif = "zz", .table = 101}).persist();  // names a link that does not exist yet: detached
 
     Monitor mon = Monitor::open(ns);
     MonitorView consumer = mon.view();

@@ -101,7 +101,7 @@ struct World {
         out_pair.second().add_address("198.51.100.8/24");
         for (const Link* l : {&in_pair.first(), &in_pair.second(), &out_pair.first(), &out_pair.second()}) l->up();
         for (const NetnsRef* ns : {&inner, &router, &outside}) Link::loopback(*ns).up();
-        add_route(inner, {.dst = "default", .gateway = "172.17.0.1"});
+        Route::create(inner, {.dst = "default", .via = "172.17.0.1"}).persist();
         set_ip_forward(router, true);
     }
 };
@@ -420,7 +420,7 @@ TEST_CASE("a table `ip nsnet` nsnet did not create is never touched") {
 TEST_CASE("firewall: portmap rules (fib daddr type local, hairpin mark, shared masquerade), found and removed by owner from another process") {
     using namespace nsnet::firewall;
     World w;
-    add_route(w.outside, {.dst = "172.17.0.0/16", .gateway = "198.51.100.1"});  // so a non-NATed reply can return
+    Route::create(w.outside, {.dst = "172.17.0.0/16", .via = "198.51.100.1"}).persist();  // so a non-NATed reply can return
     const std::string id = "ctr-" + unique_name("c");
     // Mark hairpin traffic (from the containers' network), then the port forward, only to local addresses.
     Rule mark = Rule::create(w.router, {.hook = Hook::Prerouting, .type = ChainType::Nat,

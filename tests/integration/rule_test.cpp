@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/rule.hpp (root): policy routing rules added, listed, deleted
+// Integration tests of include/nsnet/rule.hpp (root): policy routing rules created, listed, found, removed
 // in a namespace of the test's own, and their effect on the kernel's route lookup (a UDP connect()
 // from inside the namespace): prohibit/unreachable/blackhole, fwmark, source and table selection.
 #include "nsnet/rule.hpp"
@@ -28,7 +28,7 @@ int error_of(auto&& fn) {
 }
 
 bool has_rule(const NetnsRef& ns, auto&& pred) {
-    auto rules = list_rules(ns);
+    auto rules = Rule::list(ns);
     return std::any_of(rules.begin(), rules.end(), pred);
 }
 
@@ -38,13 +38,13 @@ TEST_CASE("the tutorial's `ip rule add from 192.168.1.10 lookup 100` in one line
     auto bed = make_objects_bed("ru");
     NetnsRef ns = bed.ns;
     bed.a().add_address("192.168.1.10/32");
-    add_route(ns, {.dst = "10.97.0.0/16", .dev = bed.a(), .table = 100});
+    Route::create(ns, {.dst = "10.97.0.0/16", .dev = bed.a(), .table = 100}).persist();
 
     // Without the rule, table 100 is never consulted.
     CHECK(connect_errno(ns, "10.97.0.5", "192.168.1.10") == ENETUNREACH);
 
-    add_rule(ns, {.from = "192.168.1.10", .table = 100});
-    auto is_tutorial_rule = [](const Rule& r) {
+    Rule::create(ns, {.from = "192.168.1.10", .table = 100}).persist();
+    auto is_tutorial_rule = [](const RuleInfo& r) {
         return r.from == Prefix::parse("192.168.1.10/32") && r.table == 100 && r.action == RuleAction::Lookup;
     };
     CHECK(has_rule(ns, is_tutorial_rule));
@@ -58,21 +58,21 @@ TEST_CASE("the tutorial's `ip rule add from 192.168.1.10 lookup 100` in one line
 
     // The same rule at the same priority is refused (EEXIST). Without a priority the kernel picks
     // a new one below the lowest so far, so it is another rule (as with `ip rule add` twice).
-    auto rules = list_rules(ns, Family::V4);
+    auto rules = Rule::list(ns, {.family = Family::V4});
     auto it = std::find_if(rules.begin(), rules.end(), is_tutorial_rule);
     REQUIRE(it != rules.end());
     REQUIRE(it->priority);
-    CHECK(error_of([&] { add_rule(ns, {.from = "192.168.1.10", .priority = *it->priority, .table = 100}); }) == EEXIST);
-    add_rule(ns, {.from = "192.168.1.10", .table = 100});
-    rules = list_rules(ns);
+    CHECK(error_of([&] { Rule::create(ns, {.from = "192.168.1.10", .priority = *it->priority, .table = 100}).persist(); }) == EEXIST);
+    Rule::create(ns, {.from = "192.168.1.10", .table = 100}).persist();
+    rules = Rule::list(ns);
     CHECK(std::count_if(rules.begin(), rules.end(), is_tutorial_rule) == 2);
-    delete_rule(ns, {.from = "192.168.1.10", .table = 100});
+    Rule::remove(ns, {.from = "192.168.1.10", .table = 100});
     CHECK(has_rule(ns, is_tutorial_rule));
-    // Deleting it twice is ENOENT the second time.
-    delete_rule(ns, {.from = "192.168.1.10", .table = 100});
+    Rule::remove(ns, {.from = "192.168.1.10", .table = 100});
     CHECK_FALSE(has_rule(ns, is_tutorial_rule));
     CHECK(connect_errno(ns, "10.97.0.5", "192.168.1.10") == ENETUNREACH);
-    CHECK(error_of([&] { delete_rule(ns, {.from = "192.168.1.10", .table = 100}); }) == ENOENT);
+    // Removing what is gone already is success (a later process may run twice).
+    CHECK(error_of([&] { Rule::remove(ns, {.from = "192.168.1.10", .table = 100}); }) == 0);
 }
 
 TEST_CASE("prohibit, unreachable and blackhole rules refuse the lookup with their errors") {
@@ -86,36 +86,36 @@ TEST_CASE("prohibit, unreachable and blackhole rules refuse the lookup with thei
     for (Case c : {Case{RuleAction::Prohibit, EACCES}, Case{RuleAction::Unreachable, ENETUNREACH},
                    Case{RuleAction::Blackhole, EINVAL}}) {
         CAPTURE(rtnl::to_string(c.action));
-        add_rule(ns, {.to = "10.99.0.0/16", .priority = 100, .action = c.action});
+        Rule::create(ns, {.to = "10.99.0.0/16", .priority = 100, .action = c.action}).persist();
         CHECK(connect_errno(ns, "10.99.0.5") == c.err);
         CHECK(connect_errno(ns, "2001:db8:99::5") == 0);  // an IPv4 rule leaves IPv6 alone
-        delete_rule(ns, {.to = "10.99.0.0/16", .priority = 100, .action = c.action});
+        Rule::remove(ns, {.to = "10.99.0.0/16", .priority = 100, .action = c.action});
         CHECK(connect_errno(ns, "10.99.0.5") == 0);
     }
     // IPv6 too
-    add_rule(ns, {.to = "2001:db8:99::/64", .priority = 100, .action = RuleAction::Prohibit});
+    Rule::create(ns, {.to = "2001:db8:99::/64", .priority = 100, .action = RuleAction::Prohibit}).persist();
     CHECK(connect_errno(ns, "2001:db8:99::5") == EACCES);
-    CHECK(has_rule(ns, [](const Rule& r) { return r.family == Family::V6 && r.action == RuleAction::Prohibit; }));
-    delete_rule(ns, {.to = "2001:db8:99::/64", .priority = 100, .action = RuleAction::Prohibit});
+    CHECK(has_rule(ns, [](const RuleInfo& r) { return r.family == Family::V6 && r.action == RuleAction::Prohibit; }));
+    Rule::remove(ns, {.to = "2001:db8:99::/64", .priority = 100, .action = RuleAction::Prohibit});
     CHECK(connect_errno(ns, "2001:db8:99::5") == 0);
 }
 
 TEST_CASE("fwmark/mask selects by the socket mark; tables from 256 on work") {
     auto bed = make_objects_bed("ru");
     NetnsRef ns = bed.ns;
-    add_route(ns, {.dst = "10.98.0.0/16", .dev = bed.a(), .table = 300});
-    add_rule(ns, {.fwmark = 0x10, .fwmask = 0xf0, .priority = 200, .table = 300});
+    Route::create(ns, {.dst = "10.98.0.0/16", .dev = bed.a(), .table = 300}).persist();
+    Rule::create(ns, {.fwmark = 0x10, .fwmask = 0xf0, .priority = 200, .table = 300}).persist();
     CHECK(connect_errno(ns, "10.98.0.1") == ENETUNREACH);
     CHECK(connect_errno(ns, "10.98.0.1", {}, 0x1f) == 0);   // 0x1f & 0xf0 == 0x10
     CHECK(connect_errno(ns, "10.98.0.1", {}, 0x20) == ENETUNREACH);
-    auto rules = list_rules(ns, Family::V4);
-    auto it = std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.priority == 200u; });
+    auto rules = Rule::list(ns, {.family = Family::V4});
+    auto it = std::find_if(rules.begin(), rules.end(), [](const RuleInfo& r) { return r.priority == 200u; });
     REQUIRE(it != rules.end());
     CHECK(it->table == 300u);
     CHECK(it->fwmark == 0x10u);
     CHECK(it->fwmask == 0xf0u);
     // A listed rule deletes itself exactly.
-    delete_rule(ns, *it);
+    Rule::remove(ns, *it);
     CHECK(connect_errno(ns, "10.98.0.1", {}, 0x1f) == ENETUNREACH);
 }
 
@@ -136,11 +136,11 @@ TEST_CASE("every selector is stored by the kernel and reported back") {
                   .action = RuleAction::Lookup,
                   .table = 1000,
                   .invert = true};
-    add_rule(ns, o);
-    auto rules = list_rules(ns, Family::V4);
-    auto it = std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.priority == 1234u; });
+    Rule::create(ns, o).persist();
+    auto rules = Rule::list(ns, {.family = Family::V4});
+    auto it = std::find_if(rules.begin(), rules.end(), [](const RuleInfo& r) { return r.priority == 1234u; });
     REQUIRE(it != rules.end());
-    Rule want = to_rule(o);
+    RuleInfo want = to_rule(o);
     want.protocol = it->protocol;  // whatever the kernel records as the originator
     want.flags = it->flags;
     CHECK(*it == want);
@@ -150,49 +150,80 @@ TEST_CASE("every selector is stored by the kernel and reported back") {
         CHECK(out->find("ipproto udp sport 1000-2000 dport 53") != std::string::npos);
         CHECK(out->find("lookup 1000") != std::string::npos);
     }
-    delete_rule(ns, *it);
-    CHECK_FALSE(has_rule(ns, [](const Rule& r) { return r.priority == 1234u; }));
+    Rule::remove(ns, *it);
+    CHECK_FALSE(has_rule(ns, [](const RuleInfo& r) { return r.priority == 1234u; }));
 }
 
-TEST_CASE("OwnedRule removes its rule; rules of an IPv6-only selector need the family") {
+TEST_CASE("Rule removes its rule; rules of an IPv6-only selector need the family") {
     auto bed = make_objects_bed("ru");
     NetnsRef ns = bed.ns;
     {
-        auto r = OwnedRule::add(ns, {.fwmark = 9, .priority = 300, .table = 100, .family = Family::V6});
-        CHECK(has_rule(ns, [](const Rule& x) { return x.family == Family::V6 && x.priority == 300u; }));
-        CHECK_FALSE(has_rule(ns, [](const Rule& x) { return x.family == Family::V4 && x.priority == 300u; }));
+        auto r = Rule::create(ns, {.fwmark = 9, .priority = 300, .table = 100, .family = Family::V6});
+        CHECK(has_rule(ns, [](const RuleInfo& x) { return x.family == Family::V6 && x.priority == 300u; }));
+        CHECK_FALSE(has_rule(ns, [](const RuleInfo& x) { return x.family == Family::V4 && x.priority == 300u; }));
     }
-    CHECK_FALSE(has_rule(ns, [](const Rule& x) { return x.priority == 300u; }));
+    CHECK_FALSE(has_rule(ns, [](const RuleInfo& x) { return x.priority == 300u; }));
     // persist() keeps it; a rule already gone is fine for remove()
     {
-        auto r = OwnedRule::add(ns, {.from = "10.5.0.0/16", .priority = 301, .table = 100});
-        delete_rule(ns, r.rule());
+        auto r = Rule::create(ns, {.from = "10.5.0.0/16", .priority = 301, .table = 100});
+        Rule::remove(ns, r.rule());
         CHECK_NOTHROW(r.remove());
     }
     {
-        auto r = OwnedRule::add(ns, {.from = "10.6.0.0/16", .priority = 302, .table = 100});
+        auto r = Rule::create(ns, {.from = "10.6.0.0/16", .priority = 302, .table = 100});
         r.persist();
     }
-    CHECK(has_rule(ns, [](const Rule& x) { return x.priority == 302u; }));
+    CHECK(has_rule(ns, [](const RuleInfo& x) { return x.priority == 302u; }));
+}
+
+TEST_CASE("Rule::find / get by priority, Rule::list filters, Rule::remove by priority") {
+    auto bed = make_objects_bed("ru");
+    NetnsRef ns = bed.ns;
+    CHECK_FALSE(Rule::find(ns, 310).has_value());
+    auto missing = error_of([&] { (void)Rule::get(ns, 310); });
+    CHECK(missing == ENOENT);
+    auto r4 = Rule::create(ns, {.from = Prefix::parse("10.7.0.0/16"), .priority = 310, .table = 100});
+    auto r6 = Rule::create(ns, {.from = "2001:db8:7::/48", .priority = 310, .table = 101});
+    auto found = Rule::find(ns, 310);
+    REQUIRE(found.has_value());
+    CHECK(found->from == Prefix::parse("10.7.0.0/16"));
+    CHECK(Rule::get(ns, 310, Family::V6).table == 101u);
+    CHECK(Rule::list(ns, {.family = {}, .priority = 310, .table = {}}).size() == 2);
+    CHECK(Rule::list(ns, {.family = Family::V6, .priority = 310, .table = {}}).size() == 1);
+    CHECK(Rule::list(ns, {.family = {}, .priority = {}, .table = 101}).size() == 1);
+    // The static remove by priority (`ip rule del pref 310`) takes the IPv4 one; the owner's
+    // remove() of what is gone already is success.
+    Rule::remove(ns, {.priority = 310});
+    CHECK_FALSE(Rule::find(ns, 310).has_value());
+    CHECK(Rule::find(ns, 310, Family::V6).has_value());
+    CHECK_NOTHROW(r4.remove());
+    r6.remove();
+    CHECK_FALSE(Rule::find(ns, 310, Family::V6).has_value());
 }
 
 TEST_CASE("bad input is refused before the kernel sees it; kernel refusals name the rule") {
     auto bed = make_objects_bed("ru");
     NetnsRef ns = bed.ns;
-    auto before = list_rules(ns).size();
-    CHECK_THROWS_AS(add_rule(ns, {.from = "192.168.1.300", .table = 100}), InvalidArgument);
-    CHECK_THROWS_AS(add_rule(ns, {.from = "10.0.0.0/8", .to = "2001:db8::/32"}), InvalidArgument);
-    CHECK_THROWS_AS(add_rule(ns, {.fwmask = 1, .table = 100}), InvalidArgument);
-    CHECK(list_rules(ns).size() == before);
+    auto before = Rule::list(ns).size();
+    CHECK_THROWS_AS((void)Rule::create(ns, {.from = "192.168.1.300", .table = 100}), InvalidArgument);
+    try {
+        (void)Rule::create(ns, {.to = "10.0.0.0/33", .table = 100});
+        FAIL("a /33 was accepted");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("RuleOptions.to '10.0.0.0/33'") != std::string::npos);
+    }
+    CHECK_THROWS_AS((void)Rule::create(ns, {.from = "10.0.0.0/8", .to = "2001:db8::/32"}), InvalidArgument);
+    CHECK_THROWS_AS((void)Rule::create(ns, {.fwmask = 1, .table = 100}), InvalidArgument);
+    CHECK(Rule::list(ns).size() == before);
     // goto to a priority with no rule is accepted by the kernel (FIB_RULE_UNRESOLVED), so use a
     // refusal the kernel does make: goto backwards.
-    add_rule(ns, {.priority = 400, .table = 100});
+    Rule::create(ns, {.priority = 400, .table = 100}).persist();
     try {
-        add_rule(ns, {.priority = 500, .action = RuleAction::Goto, .goto_target = 400});
+        Rule::create(ns, {.priority = 500, .action = RuleAction::Goto, .goto_target = 400}).persist();
         FAIL("goto backwards was accepted");
     } catch (const Error& e) {
         CHECK(e.errnum() == EINVAL);
-        CHECK(std::string(e.what()).find("add rule") != std::string::npos);
+        CHECK(std::string(e.what()).find("create rule") != std::string::npos);
         CHECK(std::string(e.what()).find("goto 400") != std::string::npos);
     }
 }

@@ -41,8 +41,8 @@ struct NetnsState {
             return nl::dump_collect(sock, m, "list addresses", rtnl::decode_address);
         });
         for (const auto& a : all) s.addresses.insert(std::to_string(a.index) + " " + a.prefix.to_string());
-        for (const auto& r : list_routes(ns, {.all_tables = true})) s.routes.insert(to_string(r));
-        s.ip_forward = sysctl_get(ns, "net.ipv4.ip_forward");
+        for (const auto& r : Route::list(ns, {.all_tables = true})) s.routes.insert(to_string(r));
+        s.ip_forward = sysctl(ns, "net.ipv4.ip_forward");
         return s;
     }
 

@@ -39,13 +39,13 @@ TEST_CASE("sysctl: net.ipv4.ip_forward inside a namespace, the starting namespac
     const ino_t me = thread_netns();
     Netns ns = Netns::create(unique_name("sy"));
     CHECK_FALSE(ip_forward(ns));  // a new namespace does not forward
-    CHECK(sysctl_get(ns, "net.ipv4.ip_forward") == "0");
+    CHECK(sysctl(ns, "net.ipv4.ip_forward") == "0");
     set_ip_forward(ns, true);
     CHECK(ip_forward(ns));
-    CHECK(sysctl_get(ns, "net.ipv4.ip_forward") == "1");
+    CHECK(sysctl(ns, "net.ipv4.ip_forward") == "1");
     CHECK(host_value("/proc/sys/net/ipv4/ip_forward") == host_forward);
     set_ip_forward(ns, false);
-    CHECK(sysctl_get(ns, "net.ipv4.ip_forward") == "0");
+    CHECK(sysctl(ns, "net.ipv4.ip_forward") == "0");
     CHECK(thread_netns() == me);
 
     // Another namespace has its own value.
@@ -54,28 +54,28 @@ TEST_CASE("sysctl: net.ipv4.ip_forward inside a namespace, the starting namespac
     CHECK_FALSE(ip_forward(other));
 
     // Other net.* keys.
-    sysctl_set(ns, "net.ipv4.ping_group_range", "0 2147483647");
-    CHECK(sysctl_get(ns, "net.ipv4.ping_group_range") == "0\t2147483647");
+    set_sysctl(ns, "net.ipv4.ping_group_range", "0 2147483647");
+    CHECK(sysctl(ns, "net.ipv4.ping_group_range") == "0\t2147483647");
     CHECK(host_value("/proc/sys/net/ipv4/ip_forward") == host_forward);
 }
 
 TEST_CASE("sysctl: per-interface keys, including interface names with dots") {
     Netns ns = Netns::create(unique_name("sy"));
     VethPair v = VethPair::create(ns, {.name = "veth-ns1.100", .peer = {.name = "peer"}});
-    CHECK(interface_sysctl_get(ns, "veth-ns1.100", "proxy_arp") == "0");
-    interface_sysctl_set(ns, "veth-ns1.100", "proxy_arp", "1");
-    CHECK(interface_sysctl_get(ns, "veth-ns1.100", "proxy_arp") == "1");
-    CHECK(interface_sysctl_get(ns, "peer", "proxy_arp") == "0");
-    interface_sysctl_set(ns, "all", "rp_filter", "2");
-    CHECK(interface_sysctl_get(ns, "all", "rp_filter") == "2");
-    interface_sysctl_set(ns, "peer", "forwarding", "1", SysctlFamily::V6);
-    CHECK(sysctl_get(ns, "net.ipv6.conf.peer.forwarding") == "1");
+    CHECK(interface_sysctl(ns, "veth-ns1.100", "proxy_arp") == "0");
+    set_interface_sysctl(ns, "veth-ns1.100", "proxy_arp", "1");
+    CHECK(interface_sysctl(ns, "veth-ns1.100", "proxy_arp") == "1");
+    CHECK(interface_sysctl(ns, "peer", "proxy_arp") == "0");
+    set_interface_sysctl(ns, "all", "rp_filter", "2");
+    CHECK(interface_sysctl(ns, "all", "rp_filter") == "2");
+    set_interface_sysctl(ns, "peer", "forwarding", "1", SysctlFamily::V6);
+    CHECK(sysctl(ns, "net.ipv6.conf.peer.forwarding") == "1");
 }
 
 TEST_CASE("sysctl: errors name the key and the namespace") {
     Netns ns = Netns::create(unique_name("sy"));
     try {
-        (void)interface_sysctl_get(ns, "nosuchif", "rp_filter");
+        (void)interface_sysctl(ns, "nosuchif", "rp_filter");
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.errnum() == ENOENT);
@@ -83,11 +83,11 @@ TEST_CASE("sysctl: errors name the key and the namespace") {
         CHECK(e.detail().find(ns.name()) != std::string::npos);
     }
     try {
-        sysctl_set(ns, "net.ipv4.ip_forward", "banana");
+        set_sysctl(ns, "net.ipv4.ip_forward", "banana");
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.errnum() == EINVAL);
         CHECK(e.object() == "net.ipv4.ip_forward");
     }
-    CHECK_THROWS_AS(sysctl_get(ns, "net.ipv4.no_such_key"), Error);
+    CHECK_THROWS_AS(sysctl(ns, "net.ipv4.no_such_key"), Error);
 }

@@ -245,11 +245,11 @@ TEST_CASE("AddressArg and PrefixArg take text or typed values; bad text names th
     CHECK(PrefixArg(nsnet::IpAddress::parse("10.0.0.9")).resolve("F", "op", "obj").length() == 32);
     CHECK(PrefixArg(nsnet::Prefix::parse("2001:db8::/64")).to_string() == "2001:db8::/64");
     try {
-        (void)AddressArg("10.0.0.300").resolve("RouteOptions.gateway", "add route", "10.1.0.0/16");
+        (void)AddressArg("10.0.0.300").resolve("RouteOptions.via", "add route", "10.1.0.0/16");
         FAIL("accepted a bad address");
     } catch (const nsnet::Error& e) {
         CHECK(e.errnum() == EINVAL);
-        CHECK(std::string(e.what()).find("RouteOptions.gateway '10.0.0.300' is not an IPv4 or IPv6 address") != std::string::npos);
+        CHECK(std::string(e.what()).find("RouteOptions.via '10.0.0.300' is not an IPv4 or IPv6 address") != std::string::npos);
         CHECK(std::string(e.what()).find("add route") != std::string::npos);
     }
     try {

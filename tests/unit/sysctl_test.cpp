@@ -20,12 +20,12 @@ TEST_CASE("keys that could leave /proc/sys/net are rejected, naming the key") {
                             "net.ipv4.conf.eth0\n.x"}) {
         CAPTURE(bad);
         try {
-            (void)sysctl_get(NetnsRef{}, bad);  // an empty NetnsRef: validation must come first
+            (void)sysctl(NetnsRef{}, bad);  // an empty NetnsRef: validation must come first
             FAIL("accepted");
         } catch (const InvalidArgument& e) {
             CHECK(e.object() == bad);
         }
-        CHECK_THROWS_AS(sysctl_set(NetnsRef{}, bad, "1"), InvalidArgument);
+        CHECK_THROWS_AS(set_sysctl(NetnsRef{}, bad, "1"), InvalidArgument);
     }
 }
 
@@ -34,11 +34,11 @@ TEST_CASE("interface keys take the interface name apart (it may contain dots)") 
           "/proc/sys/net/ipv4/conf/veth-ns1.100/rp_filter");
     CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "all", "forwarding", "t") ==
           "/proc/sys/net/ipv6/conf/all/forwarding");
-    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "..", "rp_filter"), InvalidArgument);
-    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "a/b", "rp_filter"), InvalidArgument);
-    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "eth0", "../../x"), InvalidArgument);
-    CHECK_THROWS_AS(interface_sysctl_get(NetnsRef{}, "eth0", ""), InvalidArgument);
-    CHECK_THROWS_AS(interface_sysctl_set(NetnsRef{}, "sixteen-bytes-xx", "proxy_arp", "1"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl(NetnsRef{}, "..", "rp_filter"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl(NetnsRef{}, "a/b", "rp_filter"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl(NetnsRef{}, "eth0", "../../x"), InvalidArgument);
+    CHECK_THROWS_AS(interface_sysctl(NetnsRef{}, "eth0", ""), InvalidArgument);
+    CHECK_THROWS_AS(set_interface_sysctl(NetnsRef{}, "sixteen-bytes-xx", "proxy_arp", "1"), InvalidArgument);
 }
 
 TEST_CASE("values with a newline are rejected") {

@@ -1,6 +1,6 @@
 // Unit tests of include/nsnet/transaction.hpp with stand-in objects (no kernel, no root): order of
 // undo, what a failed step reports, commit / persist_all / take, and the undo of an action whose
-// outcome is unknown. The kernel-facing helpers (add_address, add_route, set_sysctl) are exercised
+// outcome is unknown. The kernel-facing helpers (add_address, create_route, set_sysctl) are exercised
 // by tests/integration/fault_walk_test.cpp.
 #include "nsnet/transaction.hpp"
 

@@ -513,7 +513,7 @@ NSNET_DECL void Monitor::handle_message(const nl::MessageView& m) {
             if (m.type() == RTM_DELROUTE) {
                 auto it = view_.routes.find(key);
                 // One path of an IPv6 multipath route deleted: the rest stays; re-read it.
-                if (it != view_.routes.end() && !monitor_detail::same(it->second, *r) && !it->second.nexthops.empty() &&
+                if (it != view_.routes.end() && !monitor_detail::same(it->second, *r) && !it->second.paths.empty() &&
                     refresh) {
                     dirty_routes_ = true;
                     return;

@@ -145,7 +145,7 @@ NSNET_DECL std::string key_of(const rtnl::RouteInfo& r) {
     if (r.family == Family::V4) {
         // IPv4 keeps `ip route append`ed routes with the same key apart by their nexthop.
         k += " via " + ip_text(r.gateway) + " oif " + std::to_string(r.oif) + " nh " + std::to_string(r.nh_id);
-        for (const auto& h : r.nexthops) k += " | " + ip_text(h.gateway) + " " + std::to_string(h.ifindex);
+        for (const auto& h : r.paths) k += " | " + ip_text(h.gateway) + " " + std::to_string(h.ifindex);
     }
     return k;
 }
@@ -181,9 +181,9 @@ NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b) {
 }
 
 NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
-    if (a.nexthops.size() != b.nexthops.size()) return false;
-    for (std::size_t i = 0; i < a.nexthops.size(); ++i) {
-        const auto &x = a.nexthops[i], &y = b.nexthops[i];
+    if (a.paths.size() != b.paths.size()) return false;
+    for (std::size_t i = 0; i < a.paths.size(); ++i) {
+        const auto &x = a.paths[i], &y = b.paths[i];
         if (x.gateway != y.gateway || x.ifindex != y.ifindex || x.weight != y.weight || x.flags != y.flags) return false;
     }
     return a.family == b.family && a.dst == b.dst && a.src == b.src && a.tos == b.tos && a.table == b.table &&
@@ -200,7 +200,7 @@ NSNET_DECL bool tracked(const rtnl::Neighbor& n) {
 
 NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index) {
     if (r.oif == index) return true;
-    for (const auto& h : r.nexthops)
+    for (const auto& h : r.paths)
         if (h.ifindex == index) return true;
     return false;
 }
@@ -229,7 +229,7 @@ NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView
     if (auto* r = std::get_if<rtnl::RouteInfo>(&o)) {
         rtnl::RouteInfo c = *r;
         if (c.oif) c.dev = dev_name(view, c.oif);
-        for (auto& h : c.nexthops)
+        for (auto& h : c.paths)
             if (h.ifindex) h.dev = dev_name(view, h.ifindex);
         std::string s = nsnet::to_string(c);
         if (c.table != RT_TABLE_MAIN && s.find(" table ") == std::string::npos) s += " table " + std::to_string(c.table);

@@ -3,7 +3,7 @@
 // Layer: rtnetlink messages, no I/O. route_new/route_del/route_get/route_dump build requests whose
 // bytes equal what `ip route add|replace|append|del|get|show` sends for the same route
 // (tests/unit/golden/route_*.txt): iproute2's header defaults (RT_TABLE_MAIN, RTPROT_BOOT, link
-// scope for an IPv4 route with neither gateway nor nexthops, host scope and the local table for
+// scope for an IPv4 route with neither gateway nor paths, host scope and the local table for
 // `local` routes, protocol/type 0 and scope NOWHERE on delete), table ids above 255 in RTA_TABLE
 // only, and its attribute order. decode_route() turns a kernel RTM_NEWROUTE into a RouteInfo.
 //
@@ -69,14 +69,15 @@ enum class RouteProtocol : std::uint8_t {
 // constants rtnl::table_main etc. live in rtnl/rule.hpp.)
 
 // One path of a multipath route (RTA_MULTIPATH: ip route add ... nexthop via A weight 1 nexthop ...).
-struct NextHop {
+// Not a nexthop object (rtnl/nexthop.hpp, `ip nexthop`), which routes refer to by id (nh_id).
+struct RoutePath {
     std::optional<IpAddress> gateway{};
     int ifindex = 0;            // 0: let the kernel find the device from the gateway
     unsigned weight = 1;        // 1..256 (sent as rtnh_hops = weight - 1)
     std::uint8_t flags = 0;     // RTNH_F_ONLINK in requests; RTNH_F_DEAD / RTNH_F_LINKDOWN when decoded
     std::string dev{};          // decoded routes: the device's name when the typed layer knows it
 
-    friend bool operator==(const NextHop&, const NextHop&) = default;
+    friend bool operator==(const RoutePath&, const RoutePath&) = default;
 };
 
 // A route request: what `ip route add|del` would send. Unset optionals take iproute2's defaults.
@@ -93,7 +94,7 @@ struct RouteSpec {
     std::optional<RouteType> type{};        // nullopt: Unicast on add, Unspec (any) on delete
     std::uint32_t nh_id = 0;                // `nhid N` (a nexthop object)
     int oif = 0;                            // `dev`: ifindex (RTA_OIF)
-    std::vector<NextHop> nexthops{};        // multipath
+    std::vector<RoutePath> paths{};         // multipath: RTA_MULTIPATH, one entry per path
     std::uint32_t flags = 0;                // rtm_flags: RTNH_F_ONLINK (`onlink`)
     std::uint8_t tos = 0;
 };
@@ -163,7 +164,7 @@ struct RouteInfo {
     std::uint32_t nh_id = 0;
     std::optional<std::uint32_t> mtu{};     // RTA_METRICS RTAX_MTU
     std::optional<std::uint8_t> pref{};     // IPv6 router preference (RTA_PREF)
-    std::vector<NextHop> nexthops{};        // multipath
+    std::vector<RoutePath> paths{};         // multipath: RTA_MULTIPATH, one entry per path
     std::string dev{};                      // name of oif, filled in by the typed layer
 
     bool is_default() const noexcept { return dst.length() == 0; }
@@ -182,13 +183,13 @@ NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family);
 NSNET_DECL IpAddress route_via(const nl::Attr& a);
 
 // Decodes RTA_MULTIPATH into `out` (cleared first; its storage is reused).
-NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out);
-NSNET_DECL std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family);
+NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out);
+NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family);
 
 }  // namespace detail
 
 // Decodes RTM_NEWROUTE / RTM_DELROUTE into `ri`, overwriting every field and reusing its storage
-// (nexthops, dev): a dump can decode each of its routes into the same RouteInfo instead of building,
+// (paths, dev): a dump can decode each of its routes into the same RouteInfo instead of building,
 // moving and destroying one per message. Returns false, leaving `ri` untouched, for other message
 // types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG) (`ri` is then
 // partly overwritten). A member added to RouteInfo must be reset here too.
@@ -248,14 +249,14 @@ NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_
             r.rtm_scope = RT_SCOPE_LINK;
         else if (r.rtm_type == RTN_UNICAST || r.rtm_type == RTN_UNSPEC) {
             if (del) r.rtm_scope = RT_SCOPE_NOWHERE;
-            else if (!s.gateway && s.nexthops.empty() && !s.nh_id) r.rtm_scope = RT_SCOPE_LINK;
+            else if (!s.gateway && s.paths.empty() && !s.nh_id) r.rtm_scope = RT_SCOPE_LINK;
         }
     }
     m.put_header(r);
 
     // Attribute order: iproute2's for `ip route add TYPE DST from SRC via GW src PREFSRC table T
     // metric M nhid N dev D nexthop ...` (parsed attributes in command-line order; dev and the
-    // nexthops are added after parsing).
+    // paths are added after parsing).
     if (s.dst) m.put_ip(RTA_DST, s.dst->address());
     if (s.src) m.put_ip(RTA_SRC, s.src->address());
     if (s.gateway) detail::put_gateway(m, s.family, *s.gateway);
@@ -264,9 +265,9 @@ NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_
     if (s.metric) m.put_u32(RTA_PRIORITY, *s.metric);
     if (s.nh_id) m.put_u32(RTA_NH_ID, s.nh_id);
     if (s.oif) m.put_u32(RTA_OIF, static_cast<std::uint32_t>(s.oif));
-    if (!s.nexthops.empty()) {
+    if (!s.paths.empty()) {
         auto mp = m.nest(RTA_MULTIPATH, false);
-        for (const NextHop& h : s.nexthops) {
+        for (const RoutePath& h : s.paths) {
             if (h.weight < 1 || h.weight > 256)
                 invalid_argument("encode route", s.dst ? s.dst->to_string() : "default",
                                  "nexthop weight " + std::to_string(h.weight) + " is outside 1..256");
@@ -336,7 +337,7 @@ NSNET_DECL IpAddress route_via(const nl::Attr& a) {
     return *ip;
 }
 
-NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<NextHop>& out) {
+NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out) {
     out.clear();
     nl::Bytes rest = a.payload();
     while (!rest.empty()) {
@@ -346,7 +347,7 @@ NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vec
         if (nh.rtnh_len < sizeof nh || nh.rtnh_len > rest.size())
             nl::malformed("RTA_MULTIPATH: nexthop claims length " + std::to_string(nh.rtnh_len) + " with " +
                           std::to_string(rest.size()) + " bytes left");
-        NextHop h{};
+        RoutePath h{};
         h.ifindex = nh.rtnh_ifindex;
         h.flags = nh.rtnh_flags;
         h.weight = nh.rtnh_hops + 1u;
@@ -360,8 +361,8 @@ NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vec
     }
 }
 
-NSNET_DECL std::vector<NextHop> decode_multipath(const nl::Attr& a, Family family) {
-    std::vector<NextHop> out;
+NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family) {
+    std::vector<RoutePath> out;
     decode_multipath_into(a, family, out);
     return out;
 }
@@ -394,7 +395,7 @@ NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
     ri.nh_id = 0;
     ri.mtu.reset();
     ri.pref.reset();
-    ri.nexthops.clear();
+    ri.paths.clear();
     ri.dev.clear();
     for (nl::Attr a : m.attrs<rtmsg>()) {
         switch (a.type()) {
@@ -409,7 +410,7 @@ NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
             case RTA_TABLE: ri.table = a.u32(); break;
             case RTA_NH_ID: ri.nh_id = a.u32(); break;
             case RTA_PREF: ri.pref = a.u8(); break;
-            case RTA_MULTIPATH: detail::decode_multipath_into(a, family, ri.nexthops); break;
+            case RTA_MULTIPATH: detail::decode_multipath_into(a, family, ri.paths); break;
             case RTA_METRICS:
                 for (nl::Attr x : a.nested())
                     if (x.type() == RTAX_MTU) ri.mtu = x.u32();

@@ -356,9 +356,9 @@ TEST_CASE("encoders refuse what would wrap: alias, label, rule iif, multipath, m
     CHECK(has(invalid([] { rtnl::rule_new({.oif = std::string("o\0", 2)}); }), "\\0"));
 
     rtnl::RouteSpec r{.dst = Prefix::parse("10.1.0.0/16")};
-    r.nexthops.assign(8193, rtnl::NextHop{.gateway = IpAddress::parse("10.0.0.1")});
+    r.paths.assign(8193, rtnl::RoutePath{.gateway = IpAddress::parse("10.0.0.1")});
     CHECK(has(invalid([&] { rtnl::route_new(r); }), "nested attribute type 9"));  // RTA_MULTIPATH
-    r.nexthops.resize(4000);  // 64,004 bytes: fits
+    r.paths.resize(4000);  // 64,004 bytes: fits
     CHECK(rtnl::route_new(r).size() > 64000);
 
     rtnl::MacvlanConfig mv{.mode = rtnl::MacvlanMode::Source};

@@ -15,7 +15,7 @@
 #include "nsnet/rtnl/route.hpp"
 
 using namespace nsnet;
-using rtnl::NextHop;
+using rtnl::RoutePath;
 using rtnl::RouteSpec;
 using rtnl::RouteType;
 using rtnl::RouteWrite;
@@ -107,18 +107,18 @@ TEST_CASE("route requests equal iproute2's bytes (golden captures)") {
     SUBCASE("multipath: rtnexthop {len, flags, weight-1, ifindex} + RTA_GATEWAY") {
         NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(
                                {.dst = pfx("10.50.0.0/16"),
-                                .nexthops = {NextHop{.gateway = ip("10.10.10.253"), .weight = 1},
-                                             NextHop{.gateway = ip("10.10.10.254"), .weight = 2}}})),
+                                .paths = {RoutePath{.gateway = ip("10.10.10.253"), .weight = 1},
+                                             RoutePath{.gateway = ip("10.10.10.254"), .weight = 2}}})),
                            golden::load("route_multipath"));
         NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(
                                {.dst = pfx("10.51.0.0/16"),
-                                .nexthops = {NextHop{.gateway = ip("10.10.10.253"), .ifindex = 3, .weight = 1},
-                                             NextHop{.gateway = ip("10.10.10.252"), .ifindex = 3, .weight = 3}}})),
+                                .paths = {RoutePath{.gateway = ip("10.10.10.253"), .ifindex = 3, .weight = 1},
+                                             RoutePath{.gateway = ip("10.10.10.252"), .ifindex = 3, .weight = 3}}})),
                            golden::load("route_multipath_dev"));
         NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(
                                {.family = Family::V6, .dst = pfx("2001:db8:5::/64"),
-                                .nexthops = {NextHop{.gateway = ip("2001:db8::fd"), .ifindex = 3},
-                                             NextHop{.gateway = ip("2001:db8::fc"), .ifindex = 3}}})),
+                                .paths = {RoutePath{.gateway = ip("2001:db8::fd"), .ifindex = 3},
+                                             RoutePath{.gateway = ip("2001:db8::fc"), .ifindex = 3}}})),
                            golden::load("route_multipath_v6"));
     }
     SUBCASE("route types: blackhole, unreachable, prohibit (universe), local (table local, host scope)") {
@@ -165,17 +165,17 @@ TEST_CASE("route dump requests") {
 }
 
 TEST_CASE("the typed options produce the same bytes as ip") {
-    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.20.0.0/16", .gateway = "10.10.10.254"}))),
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.20.0.0/16", .via = "10.10.10.254"}))),
                        golden::load("route_add_gw"));
-    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "default", .gateway = "10.10.10.254"}))),
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "default", .via = "10.10.10.254"}))),
                        golden::load("route_default"));
-    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.40.0.0/16", .gateway = "10.10.10.254", .table = 100, .metric = 50}))),
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.40.0.0/16", .via = "10.10.10.254", .table = 100, .metric = 50}))),
                        golden::load("route_table_metric"));
-    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "2001:db8:1::/64", .gateway = "2001:db8::fe"}))),
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "2001:db8:1::/64", .via = "2001:db8::fe"}))),
                        golden::load("route_v6"));
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.50.0.0/16",
-                                                               .nexthops = {{.gateway = "10.10.10.253", .weight = 1},
-                                                                            {.gateway = "10.10.10.254", .weight = 2}}}))),
+                                                               .paths = {{.via = "10.10.10.253", .weight = 1},
+                                                                            {.via = "10.10.10.254", .weight = 2}}}))),
                        golden::load("route_multipath"));
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.60.0.0/16", .type = RouteType::Blackhole}))),
                        golden::load("route_blackhole"));
@@ -183,18 +183,23 @@ TEST_CASE("the typed options produce the same bytes as ip") {
                        golden::load("route_unreachable"));
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_del(typed({.dst = "10.20.0.0/16"}, "delete route"))),
                        golden::load("route_del"));
-    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.20.0.0/16", .gateway = "10.10.10.253"}), RouteWrite::Replace)),
+    NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::route_new(typed({.dst = "10.20.0.0/16", .via = "10.10.10.253"}), RouteWrite::Replace)),
                        golden::load("route_replace"));
 
     // A bare address is a host route; "default" with an IPv6 gateway is an IPv6 default route.
     auto host = typed({.dst = "10.90.0.1", .type = RouteType::Local});
     CHECK(host.dst == pfx("10.90.0.1/32"));
-    auto v6default = typed({.dst = "default", .gateway = "2001:db8::fe"});
+    auto v6default = typed({.dst = "default", .via = "2001:db8::fe"});
     CHECK(v6default.family == Family::V6);
     CHECK_FALSE(v6default.dst.has_value());
     CHECK(typed({.dst = "default", .type = RouteType::Blackhole, .family = Family::V6}).family == Family::V6);
+    // Text and typed values give the same request.
+    auto text_form = typed({.dst = "10.20.0.0/16", .via = "10.10.10.254", .src = "10.10.10.1"});
+    auto typed_form = typed({.dst = pfx("10.20.0.0/16"), .via = ip("10.10.10.254"), .src = ip("10.10.10.1")});
+    CHECK(golden::as_sent(rtnl::route_new(text_form)) == golden::as_sent(rtnl::route_new(typed_form)));
+    CHECK(typed({.dst = ip("10.90.0.1"), .type = RouteType::Local}).dst == pfx("10.90.0.1/32"));
     // An IPv4 route through an IPv6 gateway is sent as RTA_VIA.
-    auto via = golden::as_sent(rtnl::route_new(typed({.dst = "10.99.0.0/16", .gateway = "fe80::1"})));
+    auto via = golden::as_sent(rtnl::route_new(typed({.dst = "10.99.0.0/16", .via = "fe80::1"})));
     REQUIRE(via.size() == 28 + 8 + 4 + 2 + 16 + 2);
     CHECK(via[28 + 8 + 2] == RTA_VIA);
     CHECK(via[28 + 8 + 4] == AF_INET6);
@@ -210,21 +215,29 @@ TEST_CASE("bad route input is rejected before anything is sent, naming the value
             CHECK(e.errnum() == EINVAL);
         }
     };
-    rejects({.dst = "10.0.0.1/33", .gateway = "10.0.0.254"}, "10.0.0.1/33");
-    rejects({.dst = "10.300.0.0/16"}, "10.300.0.0/16");
-    rejects({.dst = ""}, "no destination");
-    rejects({.dst = "10.20.0.1/16", .gateway = "10.0.0.1"}, "host bits set (the network is 10.20.0.0/16)");
-    rejects({.dst = "10.20.0.0/16", .gateway = "10.0.0"}, "gateway '10.0.0'");
-    rejects({.dst = "2001:db8::/64", .gateway = "10.0.0.1"}, "IPv4 gateway 10.0.0.1");
-    rejects({.dst = "10.20.0.0/16", .src = "2001:db8::1"}, "source address 2001:db8::1");
-    rejects({.dst = "10.20.0.0/16", .family = Family::V6}, "does not match destination 10.20.0.0/16");
-    rejects({.dst = "10.20.0.0/16", .nexthops = {{.gateway = "10.0.0.1", .weight = 0}}}, "weight 0");
-    rejects({.dst = "10.20.0.0/16", .nexthops = {{.gateway = "10.0.0.1", .weight = 257}}}, "weight 257");
-    rejects({.dst = "10.20.0.0/16", .nexthops = {{.weight = 1}}}, "neither a gateway nor a device");
-    rejects({.dst = "10.20.0.0/16", .gateway = "10.0.0.1", .nexthops = {{.gateway = "10.0.0.2"}}}, "not both");
+    rejects({.dst = "10.0.0.1/33", .via = "10.0.0.254"}, "RouteOptions.dst '10.0.0.1/33' is not a prefix");
+    rejects({.dst = "10.300.0.0/16"}, "RouteOptions.dst '10.300.0.0/16'");
+    rejects({.dst = ""}, "RouteOptions.dst is not set");
+    rejects({.dst = "10.20.0.1/16", .via = "10.0.0.1"}, "host bits set (the network is 10.20.0.0/16)");
+    rejects({.dst = "10.20.0.0/16", .via = "10.0.0"}, "RouteOptions.via '10.0.0' is not an IPv4 or IPv6 address");
+    rejects({.dst = "10.20.0.0/16", .via = "10.0.0.300"}, "RouteOptions.via '10.0.0.300'");
+    rejects({.dst = "2001:db8::/64", .via = "10.0.0.1"}, "IPv4 gateway RouteOptions.via 10.0.0.1");
+    rejects({.dst = "10.20.0.0/16", .src = "2001:db8::1"}, "RouteOptions.src 2001:db8::1 is not an IPv4 address");
+    rejects({.dst = "10.20.0.0/16", .src = "10.0.0.1.1"}, "RouteOptions.src '10.0.0.1.1'");
+    rejects({.dst = "10.20.0.0/16", .family = Family::V6}, "does not match RouteOptions.dst 10.20.0.0/16");
+    rejects({.dst = "10.20.0.0/16", .paths = {{.via = "10.0.0.1", .weight = 0}}}, "RouteOptions.paths[0].weight 0");
+    rejects({.dst = "10.20.0.0/16", .paths = {{.via = "10.0.0.1"}, {.via = "10.0.0.2", .weight = 257}}},
+            "RouteOptions.paths[1].weight 257");
+    rejects({.dst = "10.20.0.0/16", .paths = {{.via = "10.0.0.1"}, {.via = "10.0.0.x"}}}, "RouteOptions.paths[1].via '10.0.0.x'");
+    rejects({.dst = "10.20.0.0/16", .paths = {{.weight = 1}}}, "RouteOptions.paths[0] has neither a via nor a dev");
+    rejects({.dst = "10.20.0.0/16", .via = "10.0.0.1", .paths = {{.via = "10.0.0.2"}}}, "not both");
+    rejects({.dst = "10.20.0.0/16", .via = "10.0.0.1", .nexthop_id = 3}, "RouteOptions.nexthop_id 3");
     rejects({.dst = "10.20.0.0/16", .dev = "bad/name"}, "bad/name");
     rejects({.dst = "10.20.0.0/16", .dev = "a-name-of-16-byt"}, "a-name-of-16-byt");
-    CHECK_THROWS_AS(rtnl::route_new({.dst = pfx("10.0.0.0/8"), .nexthops = {NextHop{.gateway = ip("10.1.1.1"), .weight = 0}}}),
+    // Typed values are taken as they are; they cannot be malformed, but they are still checked.
+    rejects({.dst = Prefix::parse("2001:db8::/64"), .via = IpAddress::parse("10.0.0.1")}, "IPv4 gateway");
+    rejects({.dst = Prefix(IpAddress::parse("10.20.0.1"), 16)}, "host bits set");
+    CHECK_THROWS_AS(rtnl::route_new({.dst = pfx("10.0.0.0/8"), .paths = {RoutePath{.gateway = ip("10.1.1.1"), .weight = 0}}}),
                     InvalidArgument);
 }
 
@@ -253,18 +266,18 @@ TEST_CASE("decode_route: ip -4 route show (table main, filtered by the kernel)")
 
     const auto* mp = find(routes, "10.52.0.0/16");
     REQUIRE(mp);
-    REQUIRE(mp->nexthops.size() == 2);
-    CHECK(mp->nexthops[0].gateway == ip("10.10.10.253"));
-    CHECK(mp->nexthops[0].weight == 1);
-    CHECK(mp->nexthops[0].ifindex == 3);  // the kernel fills in the device it found
-    CHECK(mp->nexthops[1].gateway == ip("10.10.10.254"));
-    CHECK(mp->nexthops[1].weight == 2);
+    REQUIRE(mp->paths.size() == 2);
+    CHECK(mp->paths[0].gateway == ip("10.10.10.253"));
+    CHECK(mp->paths[0].weight == 1);
+    CHECK(mp->paths[0].ifindex == 3);  // the kernel fills in the device it found
+    CHECK(mp->paths[1].gateway == ip("10.10.10.254"));
+    CHECK(mp->paths[1].weight == 2);
     CHECK_FALSE(mp->gateway);
     CHECK(mp->oif == 0);
     const auto* mp3 = find(routes, "10.51.0.0/16");
     REQUIRE(mp3);
-    REQUIRE(mp3->nexthops.size() == 2);
-    CHECK(mp3->nexthops[1].weight == 3);
+    REQUIRE(mp3->paths.size() == 2);
+    CHECK(mp3->paths[1].weight == 3);
 
     CHECK(find(routes, "10.60.0.0/16")->type == RouteType::Blackhole);
     CHECK(find(routes, "10.61.0.0/16")->type == RouteType::Unreachable);
@@ -305,9 +318,9 @@ TEST_CASE("decode_route: IPv6 dump and ip route get answers") {
     CHECK(via->metric == 1024);
     const auto* mp = find(v6, "2001:db8:5::/64");
     REQUIRE(mp);
-    REQUIRE(mp->nexthops.size() == 2);
-    CHECK(mp->nexthops[0].gateway == ip("2001:db8::fd"));
-    CHECK(mp->nexthops[1].ifindex == 3);
+    REQUIRE(mp->paths.size() == 2);
+    CHECK(mp->paths[0].gateway == ip("2001:db8::fd"));
+    CHECK(mp->paths[1].ifindex == 3);
     const auto* def = find(v6, "::/0");
     REQUIRE(def);
     CHECK(def->is_default());
@@ -358,7 +371,7 @@ TEST_CASE("decode_route_into: one reused RouteInfo decodes every route as decode
                 CHECK(reused.nh_id == fresh->nh_id);
                 CHECK(reused.mtu == fresh->mtu);
                 CHECK(reused.pref == fresh->pref);
-                CHECK(reused.nexthops == fresh->nexthops);
+                CHECK(reused.paths == fresh->paths);
                 CHECK(reused.dev.empty());
             }
         CHECK(n > 0);

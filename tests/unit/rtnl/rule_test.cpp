@@ -13,7 +13,7 @@
 #include "nsnet/rule.hpp"
 
 using namespace nsnet;
-using rtnl::Rule;
+using RuleInfo = rtnl::Rule;  // nsnet::RuleInfo too; nsnet::Rule is the owner
 using rtnl::RuleAction;
 
 namespace {
@@ -25,8 +25,8 @@ void check_golden(const char* name, const nl::MessageBuilder& m) {
     NSNET_CHECK_GOLDEN(golden::as_sent(m), g);
 }
 
-std::vector<Rule> decode_all(const golden::ByteVec& bytes) {
-    std::vector<Rule> out;
+std::vector<RuleInfo> decode_all(const golden::ByteVec& bytes) {
+    std::vector<RuleInfo> out;
     for (nl::MessageView m : nl::MessageRange(golden::as_bytes(bytes)))
         if (auto r = rtnl::decode_rule(m)) out.push_back(*r);
     return out;
@@ -50,7 +50,7 @@ TEST_CASE("rule_new / rule_del equal `ip rule add|del`") {
 }
 
 TEST_CASE("the tutorial's one-liner: RuleOptions {.from = \"192.168.1.10\", .table = 100}") {
-    Rule r = to_rule({.from = "192.168.1.10", .table = 100});
+    RuleInfo r = to_rule({.from = "192.168.1.10", .table = 100});
     CHECK(r.from == Prefix::parse("192.168.1.10/32"));
     CHECK(r.family == Family::V4);
     check_golden("rule_add_from", rtnl::rule_new(r));
@@ -60,6 +60,10 @@ TEST_CASE("the tutorial's one-liner: RuleOptions {.from = \"192.168.1.10\", .tab
     check_golden("rule_add_prohibit", rtnl::rule_new(to_rule({.from = "10.1.0.0/16", .action = RuleAction::Prohibit})));
     // "all" and "" mean no selector
     CHECK_FALSE(to_rule({.from = "all", .table = 5}).from.has_value());
+    CHECK_FALSE(to_rule({.from = "", .table = 5}).from.has_value());
+    // Typed values give the same rule as text.
+    CHECK(to_rule({.from = IpAddress::parse("192.168.1.10"), .table = 100}) == r);
+    CHECK(to_rule({.to = Prefix::parse("10.0.0.0/8"), .table = 100}) == to_rule({.to = "10.0.0.0/8", .table = 100}));
     CHECK(to_rule({.family = Family::V6}).family == Family::V6);
 }
 
@@ -87,7 +91,7 @@ TEST_CASE("tables from 256 on go in FRA_TABLE with header table 0; lookup withou
 }
 
 TEST_CASE("every selector round-trips through the decoder") {
-    Rule r{.family = Family::V6,
+    RuleInfo r{.family = Family::V6,
            .from = Prefix::parse("2001:db8::/32"),
            .to = Prefix::parse("2001:db8:1::/48"),
            .iif = "eth0",
@@ -109,7 +113,7 @@ TEST_CASE("every selector round-trips through the decoder") {
     REQUIRE(back);
     CHECK(*back == r);
 
-    Rule g{.priority = 50, .action = RuleAction::Goto, .goto_target = 100};
+    RuleInfo g{.priority = 50, .action = RuleAction::Goto, .goto_target = 100};
     auto gb = rtnl::decode_rule(nl::MessageView(rtnl::rule_new(g).bytes()));
     REQUIRE(gb);
     CHECK(gb->action == RuleAction::Goto);
@@ -234,11 +238,11 @@ TEST_CASE("bad rules are refused before any message exists, naming the value") {
         }
         return "(no exception)";
     };
-    CHECK(message_of([] { to_rule({.from = "300.1.1.1", .table = 100}); }).find("300.1.1.1") != std::string::npos);
-    CHECK(message_of([] { to_rule({.from = "10.0.0.0/33"}); }).find("10.0.0.0/33") != std::string::npos);
+    CHECK(message_of([] { to_rule({.from = "300.1.1.1", .table = 100}); }).find("RuleOptions.from '300.1.1.1'") != std::string::npos);
+    CHECK(message_of([] { to_rule({.to = "10.0.0.0/33"}); }).find("RuleOptions.to '10.0.0.0/33'") != std::string::npos);
     CHECK(message_of([] { to_rule({.from = "10.0.0.1", .to = "2001:db8::/32"}); }).find("different families") !=
           std::string::npos);
-    CHECK(message_of([] { to_rule({.from = "10.0.0.1", .family = Family::V6}); }).find("10.0.0.1") != std::string::npos);
+    CHECK(message_of([] { to_rule({.from = "10.0.0.1", .family = Family::V6}); }).find("RuleOptions.family IPv6") != std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.fwmask = 0xff, .table = 1}); }).find("fwmask 255") != std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.action = RuleAction::Prohibit, .table = 100}); }).find("table 100") !=
           std::string::npos);
