@@ -104,7 +104,7 @@ int worker(const std::vector<std::string>& a) {
     } else if (op == "teardown-each") {
         for (int i = 0; i < n; ++i) Link::get(host, vh_name(i)).remove();
         Link::get(host, "br0").remove();
-        for (int i = 0; i < n; ++i) Netns::remove_named(c_name(prefix, i));
+        for (int i = 0; i < n; ++i) Netns::remove(c_name(prefix, i));
     } else {
         throw std::runtime_error("unknown worker operation " + op);
     }

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
     if (::geteuid() != 0) { std::puts("SKIP: needs root"); return 77; }
     std::string p = argc > 1 ? argv[1] : "ex" + std::to_string(::getpid()) + "-";
     auto exists = [](const std::string& name) {                  // ip netns list | grep NAME
-        auto all = nsnet::Netns::list_named();
+        auto all = nsnet::Netns::list();
         return std::find(all.begin(), all.end(), name) != all.end();
     };
     try {

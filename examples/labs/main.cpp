@@ -72,7 +72,7 @@ void say(const char* text) {
     bool locked = sh.registry_mutex.try_lock_for(std::chrono::seconds(2));
     for (const auto& name : sh.registry) {
         try {
-            nsnet::Netns::remove_named(name);
+            nsnet::Netns::remove(name);
             std::string m = "labs: removed namespace " + name + "\n";
             say(m.c_str());
         } catch (const nsnet::Error& e) {
@@ -174,12 +174,12 @@ int cleanup_prefix(const std::string& prefix) {
         return 2;
     }
     int removed = 0, failed = 0;
-    auto names = nsnet::Netns::list_named();
+    auto names = nsnet::Netns::list();
     std::sort(names.begin(), names.end());
     for (const auto& n : names) {
         if (n.rfind(prefix, 0) != 0) continue;
         try {
-            nsnet::Netns::remove_named(n);  // ip netns del N
+            nsnet::Netns::remove(n);  // ip netns del N
             std::printf("removed namespace %s\n", n.c_str());
             ++removed;
         } catch (const std::exception& e) {

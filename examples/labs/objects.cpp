@@ -103,7 +103,7 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
     // ---- netns: ip netns add objects
     auto& ns = ctx.netns("objects");
     {
-        auto names = Netns::list_named();
+        auto names = Netns::list();
         bool listed = std::find(names.begin(), names.end(), ctx.name("objects")) != names.end();
         auto links = Link::list(ns);
         bool only_lo = links.size() == 1 && links[0].name == "lo";

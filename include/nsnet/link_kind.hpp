@@ -219,7 +219,7 @@ NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int3
     };
     NetnsRef current = NetnsRef::current();
     if (!(current == from) && id_of(current) == nsid) return current;
-    for (const std::string& name : Netns::list_named()) {
+    for (const std::string& name : Netns::list()) {
         try {
             NetnsRef candidate = NetnsRef::open(name);
             if (!(candidate == from) && id_of(candidate) == nsid) return candidate;

@@ -1,8 +1,11 @@
 // nsnet/netns.hpp — network namespaces: create, open, enter (safely), delete.
 //
-// Layer: typed objects. `Netns` owns a namespace it created and deletes it on destruction unless
-// persist() was called; `NetnsRef` is a cheap shared reference (an open fd) that links, addresses
-// and probes use to find their namespace. Named namespaces live at /run/netns/NAME exactly as
+// Layer: typed objects. `Netns` owns a namespace it created (or adopted) and deletes it on
+// destruction unless persist() was called; `NetnsRef` is a cheap shared reference (an open fd) that
+// links, addresses and routes use to find their namespace. A Netns is not a NetnsRef (an owner is
+// never a copyable handle): it converts to `const NetnsRef&`, so it goes wherever one is expected.
+// `NetnsRef::current()` is the one spelling of the caller's own namespace: an empty NetnsRef means
+// "no namespace" and is refused (InvalidArgument) wherever a namespace is needed. Named namespaces live at /run/netns/NAME exactly as
 // `ip netns add` makes them, so `ip netns list` and `ip netns exec` see ours and we see theirs.
 //
 // The caller's thread never changes namespace: work that must happen inside (opening a socket,
@@ -31,6 +34,7 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/owner.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/detail/thread_netns.hpp"
 #include "nsnet/error.hpp"
@@ -115,18 +119,21 @@ NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::stri
 // reaped on destruction unless it has already been waited for or detach()ed.
 class Process {
 public:
+    // No process (pid() is -1).
     Process() = default;
     Process(pid_t pid, detail::UniqueFd out) : pid_(pid), out_(std::move(out)) {}
     Process(Process&& o) noexcept : pid_(std::exchange(o.pid_, -1)), out_(std::move(o.out_)) {}
     Process& operator=(Process&& o) noexcept;
     ~Process() { kill_and_reap(); }
 
-    pid_t pid() const noexcept { return pid_; }
+    pid_t pid() const noexcept { return pid_; }  // -1 once waited for or detached
     // Reads the child's captured stdout until it closes (only with capture_output).
     std::string read_output();
     // Waits for the child and returns its exit status (128+signal if it was killed).
     int wait();
+    // kill(pid, sig), while the child has not been waited for.
     void signal(int sig) const;
+    // Leaves the child running: neither killed nor reaped by this object.
     void detach() noexcept { pid_ = -1; }
 
 private:
@@ -135,6 +142,7 @@ private:
     detail::UniqueFd out_;
 };
 
+// How NetnsRef::spawn starts a child.
 struct SpawnOptions {
     bool capture_output = false;  // child's stdout into a pipe (Process::read_output)
     bool remount_sys = true;      // like `ip netns exec`: a private /sys showing the namespace's devices
@@ -144,6 +152,7 @@ struct SpawnOptions {
 // while referenced (an open fd) but never deletes it.
 class NetnsRef {
 public:
+    // No namespace (valid() is false): not the caller's namespace, which is NetnsRef::current().
     NetnsRef() = default;
 
     // The namespace of the calling thread right now (on a host: the host's namespace).
@@ -152,16 +161,20 @@ public:
     static NetnsRef open(const std::string& name);
     // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere.
     static NetnsRef open_path(const std::string& path);
+    // The namespace of process `pid`: /proc/PID/ns/net.
     static NetnsRef open_pid(pid_t pid);
-    // Takes ownership of an nsfs fd (checked).
-    static NetnsRef adopt(detail::UniqueFd fd, std::string name);
+    // A reference made from an open nsfs descriptor (checked to be a network namespace), which it
+    // closes when the last copy is gone. The namespace itself is not owned: nothing deletes it.
+    static NetnsRef from_fd(detail::UniqueFd fd, std::string name);
 
+    // False for a default-constructed (empty) reference. Using an empty one (any accessor but
+    // valid(), or passing it where a namespace is needed) throws InvalidArgument.
     bool valid() const noexcept { return static_cast<bool>(ctx_); }
     // "" for an anonymous or the current namespace.
     const std::string& name() const { return ctx().name; }
     // A printable name for messages: the name, or "current"/"anonymous".
     std::string display_name() const;
-    int fd() const { return ctx().fd.get(); }
+    int fd() const { return ctx().fd.get(); }  // the nsfs descriptor (setns, IFLA_NET_NS_FD)
     // Namespaces are equal when their nsfs inodes are.
     std::uint64_t inode() const;
     friend bool operator==(const NetnsRef& a, const NetnsRef& b) {
@@ -192,48 +205,102 @@ public:
     // Starts argv[0] (searched in PATH) inside this namespace, like `ip netns exec NAME argv...`.
     Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const;
 
-protected:
+private:
+    friend class Netns;
+    friend class NetnsGroup;
     NetnsRef(detail::UniqueFd fd, std::string name);
     detail::NetnsContext& ctx() const;
+    // Caches `rtnl` (opened inside this namespace) as its shared rtnetlink socket.
+    void cache_rtnl(nl::Socket rtnl) const;
     std::shared_ptr<detail::NetnsContext> ctx_{};
 };
 
-// Owns a namespace nsnet created: `ip netns add NAME` on construction, `ip netns del NAME` on
-// destruction (unless persist()ed). An anonymous namespace has no name and lives while referenced.
-class Netns : public NetnsRef {
+namespace detail {
+
+// What a Netns owns: the namespace it created or adopted. remove() deletes its name (ip netns del)
+// only while the name still holds this namespace (Error EEXIST if it holds another one); a name
+// already gone, or an anonymous namespace, is success.
+struct OwnedNetns {
+    NetnsRef ref{};
+    void remove() const;
+};
+
+// detail::Owner, with the handle reachable for Netns (which drops its reference once removed).
+struct NetnsOwner : Owner<OwnedNetns> {
+    using Owner<OwnedNetns>::Owner;
+    using Owner<OwnedNetns>::mutable_handle;
+};
+
+}  // namespace detail
+
+// Owns a named or anonymous network namespace: `ip netns add NAME` on create, `ip netns del NAME`
+// on destruction (unless persist()ed). An anonymous namespace has no name and lives while
+// something refers to it. Move-only; it converts to `const NetnsRef&` (and offers NetnsRef's
+// accessors), so it is passed wherever a namespace is expected: `Link::get(ns, "lo")`.
+class Netns {
 public:
+    // No namespace (valid() is false).
     Netns() = default;
 
     // ip netns add NAME. Throws Error(EEXIST) naming it if it exists already.
     static Netns create(const std::string& name);
     // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
     static Netns create_anonymous();
+    // Takes ownership of the existing /run/netns/NAME (made by `ip netns add` or a process that
+    // persisted it): the returned owner deletes it. Throws Error(ENOENT) naming it when there is none.
+    static Netns adopt(const std::string& name);
+    // ip netns del NAME, by name (e.g. from a later process): a name that does not exist is
+    // success. Unlike remove(), it deletes whatever namespace the name holds now.
+    static void remove(const std::string& name);
+    // ip netns list: the names in /run/netns.
+    static std::vector<std::string> list();
 
-    Netns(Netns&& o) noexcept : NetnsRef(std::move(o)), owned_(std::exchange(o.owned_, false)) {}
-    Netns& operator=(Netns&& o) noexcept;
-    Netns(const Netns&) = delete;
-    Netns& operator=(const Netns&) = delete;
-    ~Netns() { destroy(); }
+    // The namespace as a plain reference (what Link, Route, RequestBatch ... take).
+    const NetnsRef& ref() const noexcept { return owner_->ref; }
+    operator const NetnsRef&() const noexcept { return owner_->ref; }
 
-    // Keep the namespace after this object is gone (`ip netns del NAME` removes it later).
-    void persist() noexcept { owned_ = false; }
+    // NetnsRef's accessors (see there).
+    bool valid() const noexcept { return ref().valid(); }
+    const std::string& name() const { return ref().name(); }                 // "" for an anonymous one
+    std::string display_name() const { return ref().display_name(); }        // for messages
+    int fd() const { return ref().fd(); }                                    // the nsfs descriptor
+    std::uint64_t inode() const { return ref().inode(); }                    // its nsfs inode
+    // Runs fn() on a thread inside the namespace (NetnsRef::run).
+    template <class Fn>
+    auto run(Fn&& fn) const {
+        return ref().run(std::forward<Fn>(fn));
+    }
+    // A socket living in the namespace (NetnsRef::socket).
+    detail::UniqueFd socket(int domain, int type, int protocol = 0) const { return ref().socket(domain, type, protocol); }
+    // A new netlink socket living in the namespace (NetnsRef::netlink_socket).
+    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const { return ref().netlink_socket(protocol); }
+    // fn(nl::Socket&) with the namespace's shared rtnetlink socket (NetnsRef::with_rtnl).
+    template <class Fn>
+    auto with_rtnl(Fn&& fn) const {
+        return ref().with_rtnl(std::forward<Fn>(fn));
+    }
+    // ip netns exec NAME argv... (NetnsRef::spawn).
+    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const {
+        return ref().spawn(argv, options);
+    }
+
+    // Keep the namespace after this object is gone (`Netns::remove(name)` removes it later).
+    void persist() noexcept { owner_.persist(); }
     // True in the process that created the namespace, until persist() or remove(). In a child
     // process (fork) it is false: the child's copy never deletes the parent's namespace.
-    bool owned() const noexcept { return owned_; }
-    // Deletes the namespace's name now (ip netns del); the kernel frees it once nothing refers to it.
-    // Only the namespace this object created: if /run/netns/NAME now holds another one (someone
-    // deleted ours and reused the name), it is left alone and Error(EEXIST) says so. A name
-    // already gone is success. Does nothing when not owned() (persisted, or in a child process).
+    bool owned() const noexcept { return owner_.owned(); }
+    // Gives up ownership (as persist()) and returns the reference.
+    NetnsRef release() noexcept { return owner_.release().ref; }
+    // Deletes the namespace's name now (ip netns del) and drops this object's reference (valid()
+    // turns false); the kernel frees the namespace once nothing refers to it. Only the namespace
+    // this object owns: if /run/netns/NAME now holds another one (someone deleted ours and reused
+    // the name), it is left alone and Error(EEXIST) says so. A name already gone is success. Does
+    // nothing when not owned() (persisted, or in a child process).
     void remove();
-    // ip netns del NAME, for a namespace nsnet did not create (or one a crashed run left).
-    static void remove_named(const std::string& name);
-    // Names of all namespaces in /run/netns (ip netns list).
-    static std::vector<std::string> list_named();
 
 private:
-    Netns(detail::UniqueFd fd, std::string name) : NetnsRef(std::move(fd), std::move(name)) {}
-    void destroy() noexcept;
-    detail::ProcessOwned owned_{};  // true only in the process that created it
+    explicit Netns(NetnsRef ref) : owner_(detail::OwnedNetns{std::move(ref)}) {}
+    detail::NetnsOwner owner_{};
 };
 
 namespace detail {
@@ -421,9 +488,9 @@ NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
                     "pid:" + std::to_string(pid));
 }
 
-NSNET_DECL NetnsRef NetnsRef::adopt(detail::UniqueFd fd, std::string name) {
+NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
     if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
-        invalid_argument("adopt network namespace", name, "file descriptor is not a network namespace");
+        invalid_argument("open network namespace", name, "file descriptor is not a network namespace");
     return NetnsRef(std::move(fd), std::move(name));
 }
 
@@ -501,8 +568,22 @@ NSNET_DECL NetnsRef::NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std:
 }
 
 NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
-    if (!ctx_) throw Error(EBADF, "use network namespace", {}, {}, "empty NetnsRef (moved from?)");
+    if (!ctx_)
+        invalid_argument("use network namespace", {},
+                         "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
+                         "the caller's own namespace is NetnsRef::current()");
     return *ctx_;
+}
+
+NSNET_DECL void NetnsRef::cache_rtnl(nl::Socket rtnl) const {
+    auto& cache = ctx().rtnl_cache();
+    std::lock_guard lock(cache.mutex);
+    cache.set(std::move(rtnl));
+}
+
+NSNET_DECL void detail::OwnedNetns::remove() const {
+    if (!ref.valid() || ref.name().empty()) return;  // anonymous: it dies with its last reference
+    if (detail::netns_name_holds(ref.name(), ref.fd())) Netns::remove(ref.name());
 }
 
 NSNET_DECL Netns Netns::create(const std::string& name) {
@@ -517,14 +598,9 @@ NSNET_DECL Netns Netns::create(const std::string& name) {
             detail::unshare_and_mount_netns(path, name);
             return nl::Socket::open(NETLINK_ROUTE);
         });
-        Netns ns(detail::open_netns_file(path, name), name);
-        ns.owned_ = true;
-        {
-            auto& cache = ns.ctx_->rtnl_cache();
-            std::lock_guard lock(cache.mutex);
-            cache.set(std::move(rtnl));
-        }
-        return ns;
+        NetnsRef ref(detail::open_netns_file(path, name), name);
+        ref.cache_rtnl(std::move(rtnl));
+        return Netns(std::move(ref));
     } catch (...) {
         ::umount2(path.c_str(), MNT_DETACH);
         ::unlink(path.c_str());
@@ -538,34 +614,29 @@ NSNET_DECL Netns Netns::create_anonymous() {
             throw_errno("create anonymous network namespace");
         return detail::open_netns_file("/proc/thread-self/ns/net", "anonymous");
     });
-    return Netns(std::move(fd), "");
+    return Netns(NetnsRef(std::move(fd), ""));
 }
 
-NSNET_DECL Netns& Netns::operator=(Netns&& o) noexcept {
-    if (this != &o) {
-        destroy();
-        NetnsRef::operator=(std::move(o));
-        owned_ = std::exchange(o.owned_, false);
-    }
-    return *this;
+NSNET_DECL Netns Netns::adopt(const std::string& name) {
+    detail::validate_netns_name(name, "adopt network namespace");
+    return Netns(NetnsRef::open(name));
 }
 
 NSNET_DECL void Netns::remove() {
-    if (!ctx_ || !owned_) return;
-    owned_ = false;
-    if (!ctx_->name.empty() && detail::netns_name_holds(ctx_->name, ctx_->fd.get())) remove_named(ctx_->name);
-    ctx_.reset();
+    if (!owner_.owned()) return;
+    owner_.remove();                           // on an error (EEXIST: not ours), the reference stays
+    owner_.mutable_handle().ref = NetnsRef();  // the kernel may free it now
 }
 
-NSNET_DECL void Netns::remove_named(const std::string& name) {
+NSNET_DECL void Netns::remove(const std::string& name) {
     detail::validate_netns_name(name, "delete network namespace");
     std::string path = std::string(netns_run_dir) + "/" + name;
     if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
         throw_errno("delete network namespace", name);
-    if (::unlink(path.c_str()) != 0) throw_errno("delete network namespace", name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", name);
 }
 
-NSNET_DECL std::vector<std::string> Netns::list_named() {
+NSNET_DECL std::vector<std::string> Netns::list() {
     std::vector<std::string> names{};
     DIR* d = ::opendir(netns_run_dir);
     if (!d) return names;
@@ -575,16 +646,6 @@ NSNET_DECL std::vector<std::string> Netns::list_named() {
     }
     ::closedir(d);
     return names;
-}
-
-NSNET_DECL void Netns::destroy() noexcept {
-    try {
-        remove();
-    } catch (...) {
-        // Destructors never throw (callers who care call remove() themselves): a namespace already
-        // deleted by someone else is fine, one of our name that is not ours is left alone.
-    }
-    ctx_.reset();
 }
 
 #endif  // NSNET_DEFINITIONS

@@ -95,11 +95,6 @@ public:
     void remove();
 
 private:
-    // A NetnsRef made from an fd and a socket opened inside (NetnsRef's constructor is protected).
-    struct Prepared : NetnsRef {
-        Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl);
-    };
-
     detail::NetnsGroupOwner owner_{};
 };
 
@@ -125,8 +120,11 @@ NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) 
         throw;
     }
     detail::OwnedNetnsNames owned{.names = names, .refs = {}};
-    for (std::size_t i = 0; i < made.size(); ++i)
-        owned.refs.push_back(Prepared(std::move(made[i].first), names[i], std::move(*made[i].second)));
+    for (std::size_t i = 0; i < made.size(); ++i) {
+        NetnsRef ref(std::move(made[i].first), names[i]);
+        ref.cache_rtnl(std::move(*made[i].second));
+        owned.refs.push_back(std::move(ref));
+    }
     NetnsGroup g;
     g.owner_ = detail::NetnsGroupOwner(std::move(owned));
     return g;
@@ -149,12 +147,6 @@ NSNET_DECL void NetnsGroup::remove() {
         throw;
     }
     owner_.mutable_handle() = {};  // drops the references: the kernel may free the namespaces now
-}
-
-NSNET_DECL NetnsGroup::Prepared::Prepared(detail::UniqueFd fd, std::string name, nl::Socket rtnl) : NetnsRef(std::move(fd), std::move(name)) {
-    auto& cache = ctx_->rtnl_cache();
-    std::lock_guard lock(cache.mutex);
-    cache.set(std::move(rtnl));
 }
 
 NSNET_DECL void detail::OwnedNetnsNames::remove() const {

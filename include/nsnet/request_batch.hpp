@@ -120,7 +120,8 @@ public:
     RequestBatch& delete_address(const Link& link, const Prefix& prefix);
 
     // ip link add FIRST [group G] [master M] [up] type veth peer name SECOND [netns B] [group G].
-    // FIRST is created in the batch's namespace (first.netns, if set, must be it).
+    // FIRST is created in the batch's namespace: first.netns, if set, must be it; empty means the
+    // same as the batch's. SECOND goes to second.netns; empty: the batch's namespace too.
     RequestBatch& create_veth(const VethEnd& first, const VethEnd& second, const VethBatchOptions& o = {});
 
     // ip link set NAME up|down. By name, so the link may be created earlier in the same batch.

@@ -231,7 +231,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
     };
 
     const test::NetnsState before = test::NetnsState::of(ns);
-    const auto named_before = Netns::list_named();
+    const auto named_before = Netns::list();
     int refused = 0;
     for (const auto& row : rows) {
         CAPTURE(row.input);
@@ -254,7 +254,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         if (row.up_front) CHECK_MESSAGE(counter.sends == 0, counter.sends << " netlink request(s) sent before the refusal");
         std::string changed = before.diff(test::NetnsState::of(ns));
         CHECK_MESSAGE(changed.empty(), "the kernel changed:\n" << changed);
-        CHECK(Netns::list_named() == named_before);
+        CHECK(Netns::list() == named_before);
         if (what.find(row.needle) != std::string::npos && changed.empty()) ++refused;
     }
     MESSAGE("bad input: " << refused << " of " << rows.size() << " rows refused naming the value, nothing changed");

@@ -337,8 +337,8 @@ TEST_CASE("fault walk: Transaction of netns + VethPair + addresses + routes + sy
         try { Route::remove(host, {.dst = "10.99.0.0/16", .type = RouteType::Blackhole}); } catch (const Error&) {}
         try { Link::loopback(host).remove_address("10.66.0.1/32"); } catch (const Error&) {}
         if (ip_forward(host) != (before.ip_forward == "1")) set_ip_forward(host, before.ip_forward == "1");
-        for (const auto& n : Netns::list_named())
-            if (n.rfind(prefix, 0) == 0) try { Netns::remove_named(n); } catch (const Error&) {}
+        for (const auto& n : Netns::list())
+            if (n.rfind(prefix, 0) == 0) try { Netns::remove(n); } catch (const Error&) {}
     };
     auto leftovers = [&] {
         std::string out = test::joined(test::own_leftovers(prefix));
@@ -381,8 +381,8 @@ TEST_CASE("fault walk: the docker-bridge lab's setup (through the lab's Context)
             CHECK(ctx->cleanup());
             ctx.reset();
         }
-        for (const auto& n : Netns::list_named())
-            if (n.rfind(prefix, 0) == 0) try { Netns::remove_named(n); } catch (const Error&) {}
+        for (const auto& n : Netns::list())
+            if (n.rfind(prefix, 0) == 0) try { Netns::remove(n); } catch (const Error&) {}
     };
     auto leftovers = [&] {
         std::string out = test::joined(test::own_leftovers(prefix));

@@ -41,7 +41,7 @@ bool exists(const std::string& netns) {
 // Names in /run/netns starting with prefix.
 std::vector<std::string> with_prefix(const std::string& prefix) {
     std::vector<std::string> out;
-    for (const auto& n : nsnet::Netns::list_named())
+    for (const auto& n : nsnet::Netns::list())
         if (n.rfind(prefix, 0) == 0) out.push_back(n);
     return out;
 }

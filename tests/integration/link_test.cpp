@@ -288,7 +288,7 @@ TEST_CASE("OwnedLink: deleted on destruction, persist() keeps it, a link already
         Netns doomed = Netns::create(name);
         OwnedLink br = make_bridge(doomed, "br4");
         doomed.remove();
-        auto named = Netns::list_named();
+        auto named = Netns::list();
         CHECK(std::find(named.begin(), named.end(), name) == named.end());
         CHECK_NOTHROW(br.remove());
     }

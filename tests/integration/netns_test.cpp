@@ -3,6 +3,7 @@
 #include "nsnet/netns.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,8 +19,10 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "nsnet/link.hpp"
 #include "nsnet/netns_group.hpp"
 #include "support.hpp"
 #include "../support/system.hpp"
@@ -81,7 +84,7 @@ struct RemoveOnExit {
     ~RemoveOnExit() {
         if (path_exists(netns_path(name))) {
             try {
-                Netns::remove_named(name);
+                Netns::remove(name);
             } catch (...) {
             }
         }
@@ -100,7 +103,7 @@ TEST_CASE("Netns::create makes a namespace that ip netns sees and uses") {
         CHECK(ns.name() == name);
         CHECK(path_exists(path));
         CHECK(has_mount_for(path));
-        auto listed = Netns::list_named();
+        auto listed = Netns::list();
         CHECK(std::find(listed.begin(), listed.end(), name) != listed.end());
         CHECK(ns.inode() != own);
         CHECK(NetnsRef::open(name) == ns);
@@ -154,7 +157,7 @@ TEST_CASE("NetnsRef::open of an unknown name fails with ENOENT naming it") {
 TEST_CASE("bad namespace names are rejected before anything is created, naming the value") {
     for (std::string bad : {std::string(""), std::string("a/b"), std::string(".."), std::string("with space")}) {
         CAPTURE(bad);
-        auto before = Netns::list_named();
+        auto before = Netns::list();
         try {
             Netns ns = Netns::create(bad);
             FAIL("created a namespace named '" << bad << "'");
@@ -162,7 +165,7 @@ TEST_CASE("bad namespace names are rejected before anything is created, naming t
             CHECK(e.code() == std::errc::invalid_argument);
             if (!bad.empty()) CHECK(std::string(e.what()).find("'" + bad + "'") != std::string::npos);
         }
-        CHECK(Netns::list_named() == before);
+        CHECK(Netns::list() == before);
     }
 }
 
@@ -202,12 +205,12 @@ TEST_CASE("NetnsRef::current and open_pid refer to the caller's namespace") {
 }
 
 TEST_CASE("Netns::create_anonymous makes a namespace with no name") {
-    auto before = Netns::list_named();
+    auto before = Netns::list();
     Netns anon = Netns::create_anonymous();
     CHECK(anon.valid());
     CHECK(anon.name().empty());
     CHECK(anon.inode() != thread_netns_inode());
-    CHECK(Netns::list_named() == before);
+    CHECK(Netns::list() == before);
     // A fresh namespace has only lo.
     auto links = anon.run([] {
         std::vector<std::string> names;
@@ -290,7 +293,7 @@ TEST_CASE("persist() keeps the namespace after the object is gone") {
     CHECK(NetnsRef::open(name).inode() == inode);
     if (have_ip_netns()) CHECK(ip_netns_list().count(name) == 1);
 
-    Netns::remove_named(name);  // ip netns del NAME
+    Netns::remove(name);  // ip netns del NAME
     CHECK_FALSE(path_exists(path));
     CHECK_FALSE(has_mount_for(path));
 }
@@ -319,7 +322,7 @@ TEST_CASE("Netns removes only the namespace it created, never another one made u
     {
         Netns mine = Netns::create(name);
         // Someone else runs `ip netns del NAME; ip netns add NAME` while `mine` owns NAME.
-        Netns::remove_named(name);
+        Netns::remove(name);
         Netns foreign = Netns::create(name);
         foreign.persist();
         foreign_inode = foreign.inode();
@@ -340,7 +343,7 @@ TEST_CASE("Netns removes only the namespace it created, never another one made u
     REQUIRE(path_exists(path));
     CHECK(has_mount_for(path));
     CHECK(NetnsRef::open(name).inode() == foreign_inode);
-    Netns::remove_named(name);  // the test cleans up the foreign one
+    Netns::remove(name);  // the test cleans up the foreign one
     CHECK_FALSE(path_exists(path));
 }
 
@@ -349,7 +352,7 @@ TEST_CASE("Netns::remove() of a name someone else deleted already is success, an
     const std::string path = std::string(nsnet::netns_run_dir) + "/" + name;
     RemoveOnExit guard{name};
     Netns mine = Netns::create(name);
-    Netns::remove_named(name);
+    Netns::remove(name);
     CHECK_NOTHROW(mine.remove());
     CHECK_FALSE(path_exists(path));
     // A bare mount point (someone's `ip netns add` half-way, not yet mounted) is not ours either.
@@ -372,7 +375,7 @@ TEST_CASE("NetnsGroup removes only its own namespaces; a replaced name is left a
     SUBCASE("remove()") { by_remove = true; }
     {
         nsnet::NetnsGroup group = nsnet::NetnsGroup::create({a, b});
-        Netns::remove_named(a);
+        Netns::remove(a);
         Netns foreign = Netns::create(a);
         foreign.persist();
         foreign_inode = foreign.inode();
@@ -389,5 +392,59 @@ TEST_CASE("NetnsGroup removes only its own namespaces; a replaced name is left a
     CHECK_FALSE(path_exists(path_b));  // the group's own is removed either way
     REQUIRE(path_exists(path_a));
     CHECK(NetnsRef::open(a).inode() == foreign_inode);
-    Netns::remove_named(a);
+    Netns::remove(a);
+}
+
+// A Netns owns; a NetnsRef refers. The owner is not a handle (no slicing a NetnsRef out of it and
+// re-pointing it), but goes wherever a `const NetnsRef&` is expected.
+static_assert(!std::is_base_of_v<NetnsRef, Netns>);
+static_assert(std::is_convertible_v<const Netns&, const NetnsRef&>);
+static_assert(!std::is_copy_constructible_v<Netns> && std::is_nothrow_move_constructible_v<Netns>);
+static_assert(!std::is_convertible_v<Netns&, NetnsRef&>);
+
+TEST_CASE("Netns::adopt owns a namespace made elsewhere; Netns::remove(name) of a missing name is success") {
+    const std::string name = unique_name("ns");
+    RemoveOnExit guard{name};
+    ino_t inode = 0;
+    {
+        Netns made = Netns::create(name);
+        inode = made.inode();
+        made.persist();  // e.g. a runtime's ADD, which exits
+    }
+    {
+        Netns adopted = Netns::adopt(name);  // its DEL, in a later process
+        CHECK(adopted.owned());
+        CHECK(adopted.inode() == inode);
+        CHECK(adopted.name() == name);
+        const NetnsRef& ref = adopted;  // what Link::get, RequestBatch ... take
+        CHECK(ref == NetnsRef::open(name));
+        CHECK(nsnet::Link::get(adopted, "lo").index() == 1);
+    }  // ~Netns: ip netns del NAME
+    CHECK_FALSE(path_exists(netns_path(name)));
+    CHECK_THROWS_AS(Netns::adopt(name), nsnet::Error);  // ENOENT, naming it
+    CHECK_NOTHROW(Netns::remove(name));                 // already gone: success
+    CHECK_THROWS_AS(Netns::remove("bad/name"), nsnet::InvalidArgument);
+    // release(): the owner lets go and hands out the reference.
+    Netns n = Netns::create(name);
+    NetnsRef r = n.release();
+    CHECK_FALSE(n.owned());
+    n = Netns();
+    CHECK(path_exists(netns_path(name)));
+    CHECK(r == NetnsRef::open(name));
+    Netns::remove(name);
+    CHECK_FALSE(path_exists(netns_path(name)));
+}
+
+TEST_CASE("NetnsRef::from_fd: a reference from an open nsfs descriptor, checked") {
+    Netns ns = Netns::create(unique_name("ns"));
+    int fd = ::open(netns_path(ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    NetnsRef r = NetnsRef::from_fd(nsnet::detail::UniqueFd(fd), "mine");
+    CHECK(r == ns.ref());
+    CHECK(r.name() == "mine");
+    int not_ns = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    REQUIRE(not_ns >= 0);
+    CHECK_THROWS_AS(NetnsRef::from_fd(nsnet::detail::UniqueFd(not_ns), "x"), nsnet::InvalidArgument);
+    CHECK_FALSE(NetnsRef().valid());  // an empty reference is no namespace, not the current one
+    CHECK(NetnsRef::current().valid());
 }

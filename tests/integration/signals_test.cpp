@@ -135,8 +135,8 @@ TEST_CASE("signals: docker-bridge interrupted by SIGINT/SIGTERM at random moment
         auto left = nsnet::test::own_leftovers(prefix);
         CHECK_MESSAGE(left.empty(), "left behind: " << nsnet::test::joined(left));
         report += " " + std::to_string(delay) + "ms" + (sig == SIGINT ? "/INT" : "/TERM") + "->" + std::to_string(rc);
-        for (const auto& n : nsnet::Netns::list_named())
-            if (n.rfind(prefix, 0) == 0) nsnet::Netns::remove_named(n);  // keep later runs clean after a failure
+        for (const auto& n : nsnet::Netns::list())
+            if (n.rfind(prefix, 0) == 0) nsnet::Netns::remove(n);  // keep later runs clean after a failure
     }
     MESSAGE("seed " << s << ":" << report);
     CHECK(interrupted > 0);

@@ -67,7 +67,7 @@ struct NetnsState {
 // Named namespaces and /run/netns mounts whose names start with `prefix`.
 inline std::vector<std::string> own_leftovers(const std::string& prefix) {
     std::vector<std::string> out;
-    for (const auto& n : Netns::list_named())
+    for (const auto& n : Netns::list())
         if (n.rfind(prefix, 0) == 0) out.push_back("namespace " + n);
     std::ifstream in("/proc/self/mountinfo");
     for (std::string line; std::getline(in, line);) {
