@@ -163,6 +163,10 @@ TEST_CASE("Macvlan: get/find check the kind; adopt owns it and reads its parent 
     }
     CHECK_FALSE(Link::find(u.host, "mvh"));  // the adopting owners deleted them
     CHECK_FALSE(Link::find(ns2, "mvt"));
+    // Any owner is a parent too (it converts to its const Link&): a macvlan on the switch bridge.
+    Macvlan on_bridge = Macvlan::create(u.sw, {.name = "brm0", .parent = u.bridge, .mode = MacvlanMode::Bridge});
+    CHECK(on_bridge.parent() == u.bridge.link());
+    CHECK(on_bridge.info().parent == u.bridge.index());
 }
 
 TEST_CASE("Macvlan passthru takes the parent for itself; the refusal says so") {

@@ -151,8 +151,9 @@ TEST_CASE("Tun: devices that outlive their fds; the owner deletes them unless pe
     auto kept = Tun::find(ns, "tun0");
     REQUIRE(kept);
     CHECK(rtnl::decode_tun(kept->info())->outlives_fds);
-    kept->remove();
+    CHECK(Link::remove(ns, "tun0"));  // by name, as a later process would
     CHECK_FALSE(Link::find(ns, "tun0"));
+    CHECK_FALSE(Link::remove(ns, "tun0"));  // already gone: success, nothing deleted
 }
 
 TEST_CASE("Tun: a kept device is reopened by another process (open), then adopted; its mode is checked") {
