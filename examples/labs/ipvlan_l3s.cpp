@@ -7,7 +7,7 @@
 // is repeated: the lab reports both counts, i.e. what the kernel actually does.
 // Checks: the ipvlan-l3 checks in l3s; the counter counts ns3's inbound packets in l3s; it does not
 // count them in l3. SKIP where the kernel has no ipvlan (or no nf_tables, for the counter checks).
-#include <nsnet/nat.hpp>
+#include <nsnet/firewall/filter.hpp>
 
 #include "ipvlan_l3.hpp"
 

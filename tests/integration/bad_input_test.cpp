@@ -24,7 +24,7 @@
 #include "nsnet/fdb.hpp"
 #include "nsnet/ipvlan.hpp"
 #include "nsnet/macvlan.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/neighbor.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nexthop.hpp"

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <string>
 
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/nat.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/veth.hpp"
 #include "support.hpp"

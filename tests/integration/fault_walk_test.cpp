@@ -40,7 +40,7 @@
 #include "../../examples/labs/docker_bridge.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/firewall/rule.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/nft/rule.hpp"
 #include "nsnet/nft/table.hpp"
 #include "nsnet/route.hpp"

@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/nat.hpp (root): every rule kind is created in throwaway
+// Integration tests of include/nsnet/firewall/*.hpp (root): every rule kind is created in throwaway
 // namespaces, shows up in `nft list ruleset` there in nft's canonical form (nft is a test-time
 // cross-check only, skipped when it is not installed), and is proved by traffic between namespaces;
 // destruction removes exactly that rule; a batch with one bad rule changes nothing; counters count;
@@ -8,7 +8,7 @@
 //   inner  eth0 172.17.0.2/16, default via 172.17.0.1
 //   router docker0 172.17.0.1/16 | ens41 198.51.100.1/24, ip_forward=1   <- the rules live here
 //   outside eth0 198.51.100.8/24 (no route back to 172.17.0.0/16: only NAT makes replies possible)
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>

@@ -76,7 +76,7 @@
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/expr.hpp"
 #include "nsnet/nft/rule.hpp"

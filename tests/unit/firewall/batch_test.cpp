@@ -1,4 +1,4 @@
-// Unit tests for include/nsnet/nat.hpp that need no privileges: what a NatBatch would send (its
+// Unit tests for include/nsnet/firewall/batch.hpp, nat.hpp, filter.hpp, forward.hpp that need no privileges: what a NatBatch would send (its
 // preview), compared with what `nft -f` sends for the same tutorial setup; the nft text of each rule
 // kind; and input validation, which must reject bad options before any kernel call.
 //
@@ -7,13 +7,13 @@
 // comment "nsnet:TAG", a random tag per rule: checked here for its form; the comment's encoding
 // is nft's, see nft/rule_test.cpp). Batch::run also adds NLM_F_ACK to every message (see
 // nft/batch_test.cpp).
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "nft/golden.hpp"
+#include "../nft/golden.hpp"
 
 using namespace nsnet;
 using namespace nsnet::test;
