@@ -17,6 +17,19 @@
 #include "support.hpp"
 
 using namespace nsnet;
+using nsnet::firewall::Dnat;
+using nsnet::firewall::DnatOptions;
+using nsnet::firewall::FilterRule;
+using nsnet::firewall::FilterRuleOptions;
+using nsnet::firewall::ForwardPolicy;
+using nsnet::firewall::Hook;
+using nsnet::firewall::Masquerade;
+using nsnet::firewall::MasqueradeOptions;
+using nsnet::firewall::Protocol;
+using nsnet::firewall::RawRuleOptions;
+using nsnet::firewall::Snat;
+using nsnet::firewall::SnatOptions;
+using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {
@@ -47,7 +60,7 @@ TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered an
     // of this traffic) registers the hooks.
     Masquerade nat;
     try {
-        nat = Masquerade::add(a, {.source = Prefix::parse("10.99.0.0/16")});
+        nat = Masquerade::create(a, {.saddr = Prefix::parse("10.99.0.0/16")});
         CHECK(Conntrack::list(a).empty());
     } catch (const Error& e) {
         if (e.errnum() == EINVAL || e.errnum() == EOPNOTSUPP || e.errnum() == ENOENT || e.errnum() == EPROTONOSUPPORT)

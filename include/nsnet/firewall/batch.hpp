@@ -1,5 +1,15 @@
-// nsnet/firewall/batch.hpp — several NAT and filter rules, removals and the forward policy applied
-// in one nf_tables batch: all of them or none.
+// nsnet/firewall/batch.hpp — firewall::Batch: several NAT and filter rules, rule removals and the
+// forward policy applied in one nf_tables batch, atomically: all of them or none.
+//
+//   firewall::Batch b(docker);
+//   auto masq = b.add(MasqueradeOptions{.saddr = "172.17.0.0/16", .oif = "docker0", .oif_negate = true});
+//   auto web  = b.add(DnatOptions{.dport = 8080, .to = "172.17.10.10", .to_port = 80});
+//   b.commit();   // throws Error naming the rule the kernel refused, with its explanation
+//
+// Which batches of nsnet are atomic: this one and nft::Batch (one nf_tables transaction: the
+// kernel applies all of it or none). The rtnetlink ones are not: nl::Batch (nl/transact.hpp) and
+// RequestBatch (bulk.hpp) pipeline independent requests, each applied or refused on its own, and a
+// Transaction (transaction.hpp) undoes the steps that succeeded when a later one fails.
 #pragma once
 
 #include <cstddef>
@@ -14,32 +24,31 @@
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/batch.hpp"
 
-namespace nsnet {
+namespace nsnet::firewall {
 
-// A set of rule additions and removals (and the forward policy) applied in one nf_tables batch:
-// all of them or none. Objects returned by add() become active when commit() succeeds; if it
-// fails they stay inactive (their destructors do nothing) and the kernel is unchanged.
-//
-//   NatBatch b(docker);
-//   auto masq = b.add(MasqueradeOptions{.source = Prefix::parse("172.17.0.0/16"), .not_out_interface = "docker0"});
-//   auto web  = b.add(DnatOptions{.port = 8080, .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
-//   b.commit();   // throws Error naming the rule the kernel refused, with its explanation
-class NatBatch {
-    friend class firewall::Rule;
-
+// Rule additions and removals (and the forward policy) in one namespace's `ip nsnet` table,
+// applied by commit() in one nf_tables batch: all of them or none. Objects returned by add()
+// become active when commit() succeeds; if it fails they stay inactive (their destructors do
+// nothing) and the kernel is unchanged.
+class Batch {
 public:
-    explicit NatBatch(NetnsRef netns);
+    // A batch for `ns` (NetnsRef::current() for the caller's namespace).
+    explicit Batch(const NetnsRef& ns);
 
-    Masquerade add(const MasqueradeOptions& o) { return Masquerade(queue(detail::masquerade_state(netns_, o))); }
-    Snat add(const SnatOptions& o) { return Snat(queue(detail::snat_state(netns_, o))); }
-    Dnat add(const DnatOptions& o) { return Dnat(queue(detail::dnat_state(netns_, o))); }
-    FilterRule add(const FilterRuleOptions& o) { return FilterRule(queue(detail::filter_state(netns_, o))); }
-    FilterRule add(const RawRuleOptions& o) { return FilterRule(queue(detail::raw_state(netns_, o))); }
-    // iptables -P FORWARD ACCEPT|DROP, in this batch.
+    // Queue a rule, as X::create(ns, options) would make it; the returned owner is active after commit().
+    Masquerade add(const MasqueradeOptions& o) { return Masquerade(queue(nsnet::detail::masquerade_state(netns(), o))); }
+    Snat add(const SnatOptions& o) { return Snat(queue(nsnet::detail::snat_state(netns(), o))); }
+    Dnat add(const DnatOptions& o) { return Dnat(queue(nsnet::detail::dnat_state(netns(), o))); }
+    FilterRule add(const FilterRuleOptions& o) { return FilterRule(queue(nsnet::detail::filter_state(netns(), o))); }
+    FilterRule add(const RawRuleOptions& o) { return FilterRule(queue(nsnet::detail::raw_state(netns(), o))); }
+    // ForwardPolicy::create(ns, policy), in this batch.
     ForwardPolicy set_forward_policy(Verdict policy);
     // Deletes an active rule of this namespace in this batch.
     void remove(NftRule& rule);
 
+    // The namespace the batch changes.
+    const NetnsRef& netns() const noexcept { return batch_.netns(); }
+    // How many additions, removals and policy changes are queued.
     std::size_t size() const noexcept { return batch_.size(); }
 
     // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
@@ -52,26 +61,25 @@ public:
     nft::Batch preview(bool table_exists = true) const { return batch_.preview(table_exists); }
 
 private:
-    std::shared_ptr<detail::NftRuleState> queue(std::shared_ptr<detail::NftRuleState> st) {
+    std::shared_ptr<nsnet::detail::NftRuleState> queue(std::shared_ptr<nsnet::detail::NftRuleState> st) {
         return batch_.queue(std::move(st));
     }
 
-    detail::TableBatch batch_;
-    NetnsRef netns_{};  // batch_.netns(): the caller's namespace when none was given
+    nsnet::detail::TableBatch batch_;
 };
 
 #if NSNET_DEFINITIONS
 
-NSNET_DECL NatBatch::NatBatch(NetnsRef netns) : batch_(std::move(netns)), netns_(batch_.netns()) {}
+NSNET_DECL Batch::Batch(const NetnsRef& ns) : batch_(ns) {}
 
-NSNET_DECL ForwardPolicy NatBatch::set_forward_policy(Verdict policy) {
-    auto st = detail::policy_state(netns_, policy);
+NSNET_DECL ForwardPolicy Batch::set_forward_policy(Verdict policy) {
+    auto st = nsnet::detail::policy_state(netns(), policy);
     batch_.set_policy(st);
     return ForwardPolicy(st);
 }
 
-NSNET_DECL void NatBatch::remove(NftRule& rule) { batch_.remove(rule.state_); }
+NSNET_DECL void Batch::remove(NftRule& rule) { batch_.remove(rule.state_ptr()); }
 
 #endif  // NSNET_DEFINITIONS
 
-}  // namespace nsnet
+}  // namespace nsnet::firewall

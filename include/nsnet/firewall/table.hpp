@@ -69,10 +69,19 @@
 namespace nsnet {
 
 // The hook a filter rule is attached to (`iptables -A FORWARD` = Forward).
-enum class FilterHook { Prerouting, Input, Forward, Output, Postrouting };
+namespace firewall {
 
-// The table nsnet keeps its rules in, and the comment that marks it as nsnet's.
+// The netfilter hook (the base chain) a rule is in: `iptables -A FORWARD` is Forward.
+enum class Hook { Prerouting, Input, Forward, Output, Postrouting };
+
+// The transport protocol of a port match or a port forward (`tcp dport`, `udp sport`).
+enum class Protocol : std::uint8_t { Tcp = IPPROTO_TCP, Udp = IPPROTO_UDP };
+
+}  // namespace firewall
+
+// The table nsnet keeps its rules in (`ip nsnet`, `inet nsnet`, `ip6 nsnet`).
 inline constexpr const char* nft_table_name = "nsnet";
+// The comment that marks the table as nsnet's (a table of that name without it is left alone).
 inline constexpr const char* nft_table_comment = "managed by nsnet";
 
 namespace detail {
@@ -86,9 +95,10 @@ struct NftChainSpec {
 
 NSNET_DECL NftChainSpec nat_chain(nft::Hook hook);
 
-NSNET_DECL NftChainSpec filter_chain(FilterHook hook);
+// nsnet's filter chain for a hook (`forward`, `input`, `output_filter`, ...).
+NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook);
 
-// The state one rule object and a NatBatch share until the batch is committed.
+// The state one rule object and a batch share until the batch is committed.
 struct NftRuleState {
     NetnsRef netns{};
     nft::TableFamily family = nft::TableFamily::Ip;  // the table: `FAMILY nsnet`
@@ -100,15 +110,10 @@ struct NftRuleState {
     std::uint64_t handle = 0;
     // A token unique to this rule, written into the kernel with it (NFTA_RULE_USERDATA, the rule's
     // comment: `comment "nsnet:0123456789abcdef"`), so the rule can be found again when the
-    // kernel's answer to the batch that added it was lost (see NatBatch::commit).
+    // kernel's answer to the batch that added it was lost (see TableBatch::commit).
     std::string tag{};
     std::string owner{};
-    bool active = false;
-    bool persisted = false;
-    // True only in the process that made this state: a fork child's copy of a rule object must
-    // not remove the parent's rule when the child's destructors run (README, "Threads, fork and
-    // signals"). An explicit remove() still acts from any process.
-    ProcessOwned made_here = true;
+    bool active = false;  // in the kernel (what removes it, and when, is its owner's business)
 
     std::string object() const;
 };
@@ -184,8 +189,6 @@ struct NftPolicyState {
     nft::Policy policy = nft::Policy::Accept;
     std::uint64_t table_handle = 0;
     bool active = false;
-    bool persisted = false;
-    ProcessOwned made_here = true;  // as NftRuleState::made_here: a fork child's destructor leaves it
 };
 
 // One nf_tables batch on nsnet's table of one family in one namespace: rule additions, removals
@@ -259,13 +262,13 @@ NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
     invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
 }
 
-NSNET_DECL NftChainSpec filter_chain(FilterHook hook) {
+NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook) {
     switch (hook) {
-        case FilterHook::Prerouting: return {"prerouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
-        case FilterHook::Input: return {"input", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Input, 0}};
-        case FilterHook::Forward: return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
-        case FilterHook::Output: return {"output_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Output, 0}};
-        case FilterHook::Postrouting:
+        case firewall::Hook::Prerouting: return {"prerouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
+        case firewall::Hook::Input: return {"input", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Input, 0}};
+        case firewall::Hook::Forward: return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
+        case firewall::Hook::Output: return {"output_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Output, 0}};
+        case firewall::Hook::Postrouting:
             return {"postrouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Postrouting, 0}};
     }
     return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
@@ -452,7 +455,7 @@ NSNET_DECL void TableBatch::remove(const std::shared_ptr<NftRuleState>& st) {
 }
 
 NSNET_DECL void TableBatch::commit() {
-    if (committed_) throw Error(EALREADY, "commit nat batch", netns_.display_name(), {}, "already committed");
+    if (committed_) throw Error(EALREADY, "commit firewall batch", netns_.display_name(), {}, "already committed");
     nl::Socket s = nft_socket(netns_);
     const bool creates = !additions_.empty() || policy_;
     for (int attempt = 1;; ++attempt) {
@@ -461,7 +464,7 @@ NSNET_DECL void TableBatch::commit() {
         std::vector<std::shared_ptr<NftRuleState>> removals;
         try {
             table = find_nsnet_table(s, family_);
-            if (table) require_nsnet_table(*table, "commit nat batch", netns_);
+            if (table) require_nsnet_table(*table, "commit firewall batch", netns_);
             for (auto& r : removals_) {
                 if (table && table->handle && *table->handle == r->table_handle &&
                     find_rule(s, r->chain.name, r->handle, family_))
@@ -564,7 +567,7 @@ NSNET_DECL void TableBatch::settle_unknown(const Error& cause,
                         any_left = true;
             seen = any_left ? Seen::NotApplied : Seen::Applied;
         } else if (policy_) {
-            auto c = ours ? find_chain(s, filter_chain(FilterHook::Forward).name, family_) : std::nullopt;
+            auto c = ours ? find_chain(s, filter_chain(firewall::Hook::Forward).name, family_) : std::nullopt;
             seen = c && c->policy && *c->policy == policy_->policy ? Seen::Applied : Seen::NotApplied;
         }
         if (seen == Seen::Applied) {
@@ -630,7 +633,7 @@ NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<std
                   nft::table_id(family_, nft_table_name) + " " + spec.name +
                       (policy ? ": policy " + nft::policy_name(*policy) : std::string()));
         };
-        if (policy_) declare(filter_chain(FilterHook::Forward), policy_->policy);
+        if (policy_) declare(filter_chain(firewall::Hook::Forward), policy_->policy);
         for (auto& st : additions_) declare(st->chain, std::nullopt);
         for (auto& st : additions_) {
             nft::Rule r{.family = family_, .table = nft_table_name, .chain = st->chain.name,
@@ -645,10 +648,10 @@ NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<std
 }
 
 NSNET_DECL std::shared_ptr<NftRuleState> TableBatch::queue(std::shared_ptr<NftRuleState> st) {
-    if (committed_) throw Error(EALREADY, "add rule to nat batch", st->object(), {}, "the batch was committed already");
+    if (committed_) throw Error(EALREADY, "add rule to firewall batch", st->object(), {}, "the batch was committed already");
     if (additions_.empty() && removals_.empty() && !policy_) family_ = st->family;
     else if (st->family != family_)
-        invalid_argument("add rule to nat batch", st->object(),
+        invalid_argument("add rule to firewall batch", st->object(),
                          "a batch changes one table; this rule is for table " + nft::table_id(st->family, nft_table_name) +
                              ", the batch's is " + nft::table_id(family_, nft_table_name));
     if (st->tag.empty()) st->tag = new_rule_tag();
