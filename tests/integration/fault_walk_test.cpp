@@ -495,31 +495,31 @@ Prefix pfx(const char* s) { return Prefix::parse(s); }
 IpAddress addr(const char* s) { return IpAddress::parse(s); }
 
 const NftWalk nft_walks[] = {
-    {"Masquerade::add",
+    {"Masquerade::create",
      [](const NetnsRef& ns, auto& keep) {
          hold(keep, Masquerade::create(ns, {.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true}));
      }},
-    {"Snat::add",
+    {"Snat::create",
      [](const NetnsRef& ns, auto& keep) {
          hold(keep, Snat::create(ns, {.saddr = pfx("10.0.0.0/8"), .to = addr("198.51.100.7"), .counter = true}));
      }},
-    {"Dnat::add",
+    {"Dnat::create",
      [](const NetnsRef& ns, auto& keep) {
          hold(keep, Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 8080, .to = addr("172.17.10.10"), .to_port = 80}));
      }},
-    {"FilterRule::add",
+    {"FilterRule::create",
      [](const NetnsRef& ns, auto& keep) {
          hold(keep, FilterRule::create(ns, {.iif = "docker0", .protocol = Protocol::Udp, .dport = 53,
                                          .verdict = Verdict::Drop, .counter = true}));
      }},
-    {"FilterRule::add (raw)",
+    {"FilterRule::create (raw)",
      [](const NetnsRef& ns, auto& keep) {
          nft::Exprs e = nft::match_sport(IPPROTO_UDP, 53);
          e.push_back(nft::counter());
          hold(keep, FilterRule::create(ns, RawRuleOptions{.hook = Hook::Input, .exprs = e,
                                                        .description = "udp sport 53 counter"}));
      }},
-    {"ForwardPolicy::set",
+    {"ForwardPolicy::create",
      [](const NetnsRef& ns, auto& keep) { hold(keep, ForwardPolicy::create(ns, Verdict::Drop)); }},
     {"firewall::Batch (policy, masquerade, snat, dnat, filter)",
      [](const NetnsRef& ns, auto& keep) {
@@ -576,10 +576,10 @@ const NftWalk nft_walks[] = {
          }
          CHECK(removed == 2);
      }},
-    {"ForwardPolicy::reset",
+    {"ForwardPolicy::remove",
      [](const NetnsRef& ns, auto&) {
          auto p = ForwardPolicy::create(ns, Verdict::Drop);
-         p.reset();
+         p.remove();
      }},
 };
 
