@@ -70,12 +70,12 @@ struct CniError {
 struct PortMapping {
     std::uint16_t host_port = 0;
     std::uint16_t container_port = 0;
-    nsnet::L4Protocol protocol = nsnet::L4Protocol::Tcp;
+    nsnet::firewall::Protocol protocol = nsnet::firewall::Protocol::Tcp;
     std::optional<IpAddress> host_ip{};
 
     std::string text() const {
         return (host_ip ? host_ip->to_string() + ":" : "") + std::to_string(host_port) + "->" +
-               std::to_string(container_port) + "/" + (protocol == nsnet::L4Protocol::Tcp ? "tcp" : "udp");
+               std::to_string(container_port) + "/" + (protocol == nsnet::firewall::Protocol::Tcp ? "tcp" : "udp");
     }
 };
 
@@ -178,8 +178,8 @@ Config parse_config(const std::string& text) {
             p.host_port = get_port(m, "hostPort", i);
             p.container_port = get_port(m, "containerPort", i);
             std::string proto = m.value("protocol", "tcp");
-            if (proto == "tcp" || proto == "TCP") p.protocol = nsnet::L4Protocol::Tcp;
-            else if (proto == "udp" || proto == "UDP") p.protocol = nsnet::L4Protocol::Udp;
+            if (proto == "tcp" || proto == "TCP") p.protocol = nsnet::firewall::Protocol::Tcp;
+            else if (proto == "udp" || proto == "UDP") p.protocol = nsnet::firewall::Protocol::Udp;
             else fail(InvalidConfig, "runtimeConfig.portMappings[" + std::to_string(i) + "].protocol: '" + proto + "' is not tcp or udp");
             if (m.contains("hostIP") && m["hostIP"].is_string() && !m["hostIP"].get<std::string>().empty()) {
                 p.host_ip = IpAddress::try_parse(m["hostIP"].get<std::string>());
@@ -343,7 +343,7 @@ std::string owner_tag(const Env& env) { return env.container_id + "/" + env.ifna
 // mapping appears (ADD) and after it goes away (DEL). TCP connections end by themselves.
 void forget_udp_flows(const nsnet::NetnsRef& host, const std::vector<PortMapping>& ports) {
     for (const auto& p : ports)
-        if (p.protocol == nsnet::L4Protocol::Udp)
+        if (p.protocol == nsnet::firewall::Protocol::Udp)
             nsnet::Conntrack::remove(host, {.protocol = IPPROTO_UDP, .orig_dst = p.host_ip, .orig_dst_port = p.host_port});
 }
 
@@ -404,7 +404,7 @@ std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, con
                              .action = fw::Action::Masquerade, .owner = owner});
         for (const auto& p : c.ports) {
             if (p.host_ip && p.host_ip->is_v4() != v4) continue;  // a hostIP of the other family
-            const auto proto = p.protocol == nsnet::L4Protocol::Tcp ? fw::Protocol::Tcp : fw::Protocol::Udp;
+            const auto proto = p.protocol;
             std::optional<fw::Addr> daddr;
             if (p.host_ip) daddr = fw::Addr(*p.host_ip);
             for (fw::Hook hook : {fw::Hook::Prerouting, fw::Hook::Output}) {

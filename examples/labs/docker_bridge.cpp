@@ -62,7 +62,7 @@ NSNET_LAB("docker-bridge", "Docker bridge", [](lab::Context& ctx) {
     // iptables -P FORWARD ACCEPT
     auto& policy = docker_bridge::forward_accept(ctx, t);
     ctx.check("docker forwards: FORWARD policy accept, net.ipv4.ip_forward = 1",
-              policy.active() && policy.policy() == Verdict::Accept && ip_forward(docker),
+              policy.active() && policy.policy() == firewall::Verdict::Accept && ip_forward(docker),
               "ip_forward=" + sysctl(docker, "net.ipv4.ip_forward"));
 
     // ping 8.8.8.8 -c 2 (from nginx): the source is still 172.17.10.10, nobody outside can answer.

@@ -133,25 +133,25 @@ inline Topology build(lab::Context& ctx) {
 }
 
 // iptables -P FORWARD ACCEPT
-inline nsnet::ForwardPolicy& forward_accept(lab::Context& ctx, const Topology& t) {
-    return ctx.own(nsnet::ForwardPolicy::set(*t.docker, nsnet::Verdict::Accept));
+inline nsnet::firewall::ForwardPolicy& forward_accept(lab::Context& ctx, const Topology& t) {
+    return ctx.own(nsnet::firewall::ForwardPolicy::create(*t.docker, nsnet::firewall::Verdict::Accept));
 }
 
 // iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-inline nsnet::Masquerade& masquerade(lab::Context& ctx, const Topology& t) {
-    return ctx.own(nsnet::Masquerade::add(*t.docker, {.source = nsnet::Prefix::parse("172.17.0.0/16"), .not_out_interface = "docker0"}));
+inline nsnet::firewall::Masquerade& masquerade(lab::Context& ctx, const Topology& t) {
+    return ctx.own(nsnet::firewall::Masquerade::create(*t.docker, {.saddr = "172.17.0.0/16", .oif = "docker0", .oif_negate = true}));
 }
 
 // iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.10.10:80
 // iptables -t nat -A PREROUTING -p tcp --dport 9090 -j DNAT --to-destination 172.17.10.20:80
 // (one nf_tables batch: both forwards or neither). Returns {nginx's, gitlab's}.
-inline std::pair<nsnet::Dnat*, nsnet::Dnat*> port_forwards(lab::Context& ctx, const Topology& t) {
-    using namespace nsnet;
-    NatBatch forwards(*t.docker);
-    auto web = forwards.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080,
-                                        .to = IpAddress::parse("172.17.10.10"), .to_port = 80});
-    auto git = forwards.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 9090,
-                                        .to = IpAddress::parse("172.17.10.20"), .to_port = 80});
+inline std::pair<nsnet::firewall::Dnat*, nsnet::firewall::Dnat*> port_forwards(lab::Context& ctx, const Topology& t) {
+    using namespace nsnet::firewall;
+    Batch forwards(*t.docker);
+    auto web = forwards.add(DnatOptions{.protocol = Protocol::Tcp, .dport = 8080,
+                                        .to = "172.17.10.10", .to_port = 80});
+    auto git = forwards.add(DnatOptions{.protocol = Protocol::Tcp, .dport = 9090,
+                                        .to = "172.17.10.20", .to_port = 80});
     forwards.commit();
     auto& nginx_fwd = ctx.own(std::move(web));
     auto& gitlab_fwd = ctx.own(std::move(git));

@@ -7,12 +7,25 @@
 // is repeated: the lab reports both counts, i.e. what the kernel actually does.
 // Checks: the ipvlan-l3 checks in l3s; the counter counts ns3's inbound packets in l3s; it does not
 // count them in l3. SKIP where the kernel has no ipvlan (or no nf_tables, for the counter checks).
-#include <nsnet/nat.hpp>
+#include <nsnet/firewall/filter.hpp>
 
 #include "ipvlan_l3.hpp"
 
 NSNET_LAB("ipvlan-l3s", "IPVLAN / L3S", [](lab::Context& ctx) {
     using namespace nsnet;
+using nsnet::firewall::Dnat;
+using nsnet::firewall::DnatOptions;
+using nsnet::firewall::FilterRule;
+using nsnet::firewall::FilterRuleOptions;
+using nsnet::firewall::ForwardPolicy;
+using nsnet::firewall::Hook;
+using nsnet::firewall::Masquerade;
+using nsnet::firewall::MasqueradeOptions;
+using nsnet::firewall::Protocol;
+using nsnet::firewall::RawRuleOptions;
+using nsnet::firewall::Snat;
+using nsnet::firewall::SnatOptions;
+using nsnet::firewall::Verdict;
     const char* counted_l3s = "l3s: a counter rule in ns1 (the parent's namespace) counts ns3's inbound packets";
     const char* counted_l3 = "l3: the same counter does not count them (the slaves bypass ns1's netfilter)";
     auto t = lab::ipvlan_l3_setup(ctx, IpvlanMode::L3S, {counted_l3s, counted_l3});
@@ -25,8 +38,8 @@ NSNET_LAB("ipvlan-l3s", "IPVLAN / L3S", [](lab::Context& ctx) {
     FilterRule* counter = nullptr;
     std::string no_nft{};
     try {
-        counter = &ctx.own(FilterRule::add(ns1, {.hook = FilterHook::Input,
-                                                  .destination = Prefix::parse("192.168.152.0/24"),
+        counter = &ctx.own(FilterRule::create(ns1, {.hook = Hook::Input,
+                                                  .daddr = Prefix::parse("192.168.152.0/24"),
                                                   .verdict = Verdict::Continue,
                                                   .counter = true}));
         ctx.note("ip netns exec " + ns1.name() + " nft list chain ip nsnet input:  " + counter->to_string());

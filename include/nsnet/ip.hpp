@@ -216,6 +216,11 @@ NSNET_DECL void validate_address_label(std::string_view label, std::string_view 
 // message ("table name", "RuleOptions.iif").
 NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
                                 std::string_view object);
+
+// The name of an IP protocol number as `nft` and `conntrack` print it ("tcp" for 6, "icmpv6" for
+// 58, "gre" for 47); nullptr for a number without a name here (callers print the number, as nft
+// does, or "unknown", as conntrack does).
+NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept;
 namespace detail {
 // A value as shown in an error message: NUL bytes visible as \0, cut after 64 bytes.
 NSNET_DECL std::string shown_text(std::string_view v);
@@ -398,6 +403,20 @@ NSNET_DECL std::string detail::shown_text(std::string_view v) {
     for (char c : v.substr(0, 64)) out += c == '\0' ? std::string("\\0") : std::string(1, c);
     if (v.size() > 64) out += "...";
     return out;
+}
+
+NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept {
+    switch (protocol) {
+        case IPPROTO_TCP: return "tcp";
+        case IPPROTO_UDP: return "udp";
+        case IPPROTO_ICMP: return "icmp";
+        case IPPROTO_ICMPV6: return "icmpv6";
+        case IPPROTO_SCTP: return "sctp";
+        case IPPROTO_UDPLITE: return "udplite";
+        case IPPROTO_DCCP: return "dccp";
+        case IPPROTO_GRE: return "gre";
+        default: return nullptr;
+    }
 }
 
 NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,

@@ -24,7 +24,7 @@
 #include "nsnet/fdb.hpp"
 #include "nsnet/ipvlan.hpp"
 #include "nsnet/macvlan.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/neighbor.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nexthop.hpp"
@@ -40,6 +40,19 @@
 #include "support.hpp"
 
 using namespace nsnet;
+using nsnet::firewall::Dnat;
+using nsnet::firewall::DnatOptions;
+using nsnet::firewall::FilterRule;
+using nsnet::firewall::FilterRuleOptions;
+using nsnet::firewall::ForwardPolicy;
+using nsnet::firewall::Hook;
+using nsnet::firewall::Masquerade;
+using nsnet::firewall::MasqueradeOptions;
+using nsnet::firewall::Protocol;
+using nsnet::firewall::RawRuleOptions;
+using nsnet::firewall::Snat;
+using nsnet::firewall::SnatOptions;
+using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {
@@ -199,18 +212,14 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         {"vxlan underlay device that does not exist", "VxlanOptions.device: device nosuchdev0",
          [&] { Vxlan::create(ns, {.name = "vx0", .vni = 10, .device = "nosuchdev0"}); }, false},
         // --- ports ---
-        {"DNAT port 0", "port 0",
-         [&] { Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 0, .to = IpAddress::parse("10.70.0.2")}); }},
-        {"DNAT to port 0", "port 0",
-         [&] { Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 80, .to = IpAddress::parse("10.70.0.2"), .to_port = 0}); }},
-        {"DNAT port 65536", "65536",
-         [&] { Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 65536, .to = IpAddress::parse("10.70.0.2")}); }},
-        {"DNAT to port 65536", "65536",
-         [&] { Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 80, .to = IpAddress::parse("10.70.0.2"), .to_port = 65536}); }},
-        {"filter rule port 0", "port 0", [&] { FilterRule::add(ns, {.protocol = L4Protocol::Udp, .port = 0}); }},
-        {"filter rule port 65536", "65536", [&] { FilterRule::add(ns, {.protocol = L4Protocol::Udp, .port = 65536}); }},
-        {"filter rule port without a protocol", "port 53", [&] { FilterRule::add(ns, {.port = 53}); }},
-        {"DNAT to 0.0.0.0", "0.0.0.0", [&] { Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 80, .to = IpAddress()}); }},
+        {"DNAT port 0", "DnatOptions.dport is 0",
+         [&] { Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 0, .to = IpAddress::parse("10.70.0.2")}); }},
+        {"DNAT to 10.70.0.300", "DnatOptions.to '10.70.0.300' is not an IPv4 or IPv6 address",
+         [&] { Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 80, .to = "10.70.0.300"}); }},
+        {"masquerade saddr 10.70.0.0/33", "MasqueradeOptions.saddr '10.70.0.0/33'",
+         [&] { Masquerade::create(ns, {.saddr = "10.70.0.0/33"}); }},
+        {"filter rule port without a protocol", "FilterRuleOptions.dport 53", [&] { FilterRule::create(ns, {.dport = 53}); }},
+        {"DNAT to 0.0.0.0", "0.0.0.0", [&] { Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 80, .to = IpAddress()}); }},
         // --- rules, nexthops, sysctls ---
         {"rule from 10.0.0.0/40", "10.0.0.0/40", [&] { Rule::create(ns, {.from = "10.0.0.0/40", .table = 100}).persist(); }},
         {"nexthop via 300.1.1.1", "300.1.1.1", [&] { Nexthop::create(ns, {.id = 7, .via = "300.1.1.1", .dev = "bi0"}).persist(); }},

@@ -11,12 +11,13 @@
 #include <algorithm>
 #include <string>
 
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/nat.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/veth.hpp"
 #include "support.hpp"
 
 using namespace nsnet;
+using nsnet::firewall::Masquerade;
 using nsnet::test::unique_name;
 
 namespace {
@@ -47,7 +48,7 @@ TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered an
     // of this traffic) registers the hooks.
     Masquerade nat;
     try {
-        nat = Masquerade::add(a, {.source = Prefix::parse("10.99.0.0/16")});
+        nat = Masquerade::create(a, {.saddr = Prefix::parse("10.99.0.0/16")});
         CHECK(Conntrack::list(a).empty());
     } catch (const Error& e) {
         if (e.errnum() == EINVAL || e.errnum() == EOPNOTSUPP || e.errnum() == ENOENT || e.errnum() == EPROTONOSUPPORT)

@@ -21,7 +21,7 @@
 //    NSNET_FAULT_WALK=full tries every kind at every call (a long run);
 //  - every nftables step on its own, in a long-lived namespace (so nothing a failure leaves can
 //    hide inside a namespace that is deleted with it): Masquerade, Snat, Dnat, FilterRule (options
-//    and raw), ForwardPolicy, a NatBatch of all of them, a NatBatch that removes one rule and adds
+//    and raw), ForwardPolicy, a firewall::Batch of all of them, a firewall::Batch that removes one rule and adds
 //    another, a rule's removal, and a Transaction whose steps are a veth pair and nftables rules.
 //    Every kind of fault at every call: lost answers (recvmsg failing), truncated and garbled
 //    answers, failed sendmsg. After each run the namespace must hold no nftables table at all
@@ -40,7 +40,7 @@
 #include "../../examples/labs/docker_bridge.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/firewall/rule.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/nft/rule.hpp"
 #include "nsnet/nft/table.hpp"
 #include "nsnet/route.hpp"
@@ -50,6 +50,19 @@
 #include "support.hpp"
 
 using namespace nsnet;
+using nsnet::firewall::Dnat;
+using nsnet::firewall::DnatOptions;
+using nsnet::firewall::FilterRule;
+using nsnet::firewall::FilterRuleOptions;
+using nsnet::firewall::ForwardPolicy;
+using nsnet::firewall::Hook;
+using nsnet::firewall::Masquerade;
+using nsnet::firewall::MasqueradeOptions;
+using nsnet::firewall::Protocol;
+using nsnet::firewall::RawRuleOptions;
+using nsnet::firewall::Snat;
+using nsnet::firewall::SnatOptions;
+using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {
@@ -482,40 +495,40 @@ Prefix pfx(const char* s) { return Prefix::parse(s); }
 IpAddress addr(const char* s) { return IpAddress::parse(s); }
 
 const NftWalk nft_walks[] = {
-    {"Masquerade::add",
+    {"Masquerade::create",
      [](const NetnsRef& ns, auto& keep) {
-         hold(keep, Masquerade::add(ns, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"}));
+         hold(keep, Masquerade::create(ns, {.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true}));
      }},
-    {"Snat::add",
+    {"Snat::create",
      [](const NetnsRef& ns, auto& keep) {
-         hold(keep, Snat::add(ns, {.source = pfx("10.0.0.0/8"), .to = addr("198.51.100.7"), .counter = true}));
+         hold(keep, Snat::create(ns, {.saddr = pfx("10.0.0.0/8"), .to = addr("198.51.100.7"), .counter = true}));
      }},
-    {"Dnat::add",
+    {"Dnat::create",
      [](const NetnsRef& ns, auto& keep) {
-         hold(keep, Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80}));
+         hold(keep, Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 8080, .to = addr("172.17.10.10"), .to_port = 80}));
      }},
-    {"FilterRule::add",
+    {"FilterRule::create",
      [](const NetnsRef& ns, auto& keep) {
-         hold(keep, FilterRule::add(ns, {.in_interface = "docker0", .protocol = L4Protocol::Udp, .port = 53,
+         hold(keep, FilterRule::create(ns, {.iif = "docker0", .protocol = Protocol::Udp, .dport = 53,
                                          .verdict = Verdict::Drop, .counter = true}));
      }},
-    {"FilterRule::add (raw)",
+    {"FilterRule::create (raw)",
      [](const NetnsRef& ns, auto& keep) {
          nft::Exprs e = nft::match_sport(IPPROTO_UDP, 53);
          e.push_back(nft::counter());
-         hold(keep, FilterRule::add(ns, RawRuleOptions{.hook = FilterHook::Input, .exprs = e,
+         hold(keep, FilterRule::create(ns, RawRuleOptions{.hook = Hook::Input, .exprs = e,
                                                        .description = "udp sport 53 counter"}));
      }},
-    {"ForwardPolicy::set",
-     [](const NetnsRef& ns, auto& keep) { hold(keep, ForwardPolicy::set(ns, Verdict::Drop)); }},
-    {"NatBatch (policy, masquerade, snat, dnat, filter)",
+    {"ForwardPolicy::create",
+     [](const NetnsRef& ns, auto& keep) { hold(keep, ForwardPolicy::create(ns, Verdict::Drop)); }},
+    {"firewall::Batch (policy, masquerade, snat, dnat, filter)",
      [](const NetnsRef& ns, auto& keep) {
-         NatBatch b(ns);
+         firewall::Batch b(ns);
          auto p = b.set_forward_policy(Verdict::Drop);
-         auto m = b.add(MasqueradeOptions{.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
-         auto sn = b.add(SnatOptions{.source = pfx("10.1.0.0/16"), .to = addr("198.51.100.8")});
-         auto d = b.add(DnatOptions{.protocol = L4Protocol::Udp, .port = 5353, .to = addr("172.17.10.10"), .to_port = 53});
-         auto f = b.add(FilterRuleOptions{.out_interface = "docker0", .verdict = Verdict::Accept});
+         auto m = b.add(MasqueradeOptions{.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true});
+         auto sn = b.add(SnatOptions{.saddr = pfx("10.1.0.0/16"), .to = addr("198.51.100.8")});
+         auto d = b.add(DnatOptions{.protocol = Protocol::Udp, .dport = 5353, .to = addr("172.17.10.10"), .to_port = 53});
+         auto f = b.add(FilterRuleOptions{.oif = "docker0", .verdict = Verdict::Accept});
          b.commit();
          hold(keep, std::move(m));
          hold(keep, std::move(sn));
@@ -523,21 +536,21 @@ const NftWalk nft_walks[] = {
          hold(keep, std::move(f));
          hold(keep, std::move(p));
      }},
-    {"NatBatch (remove one rule, add another)",
+    {"firewall::Batch (remove one rule, add another)",
      [](const NetnsRef& ns, auto& keep) {
-         auto old = Dnat::add(ns, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80});
-         NatBatch b(ns);
+         auto old = Dnat::create(ns, {.protocol = Protocol::Tcp, .dport = 8080, .to = addr("172.17.10.10"), .to_port = 80});
+         firewall::Batch b(ns);
          b.remove(old);
-         auto moved = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.20"), .to_port = 80});
+         auto moved = b.add(DnatOptions{.protocol = Protocol::Tcp, .dport = 8080, .to = addr("172.17.10.20"), .to_port = 80});
          b.commit();
          CHECK_FALSE(old.active());
          hold(keep, std::move(moved));
      }},
     {"NftRule::remove",
      [](const NetnsRef& ns, auto&) {
-         auto f = FilterRule::add(ns, {.hook = FilterHook::Input, .protocol = L4Protocol::Tcp, .port = 22,
+         auto f = FilterRule::create(ns, {.hook = Hook::Input, .protocol = Protocol::Tcp, .dport = 22,
                                        .verdict = Verdict::Accept});
-         auto m = Masquerade::add(ns, {.source = pfx("172.18.0.0/16")});
+         auto m = Masquerade::create(ns, {.saddr = pfx("172.18.0.0/16")});
          m.remove();
          f.remove();  // the last rule: its chain and the table go too
      }},
@@ -594,16 +607,16 @@ const NftWalk nft_walks[] = {
          }
          CHECK(removed == opts.size());
      }},
-    {"ForwardPolicy::reset",
+    {"ForwardPolicy::remove",
      [](const NetnsRef& ns, auto&) {
-         auto p = ForwardPolicy::set(ns, Verdict::Drop);
-         p.reset();
+         auto p = ForwardPolicy::create(ns, Verdict::Drop);
+         p.remove();
      }},
 };
 
 }  // namespace
 
-TEST_CASE("fault walk: every nftables step (NAT, filter, forward policy, NatBatch, removal) leaves no rule, chain or table at any failing call") {
+TEST_CASE("fault walk: every nftables step (NAT, filter, forward policy, firewall::Batch, removal) leaves no rule, chain or table at any failing call") {
     Netns host = Netns::create(unique_name("fn"));
     REQUIRE(nft_leftovers(host).empty());
     long runs = 0, failed = 0, absorbed = 0, leaked = 0;
@@ -636,25 +649,25 @@ TEST_CASE("fault walk: a Transaction of a veth pair and nftables rules leaves no
             return VethPair::create(host, {.name = "ftv0", .peer = {.name = "ftv1"}});
         });
         tx.add_address(veth.first(), "172.17.0.1/16");
-        tx.add("forward policy drop", [&] { return ForwardPolicy::set(host, Verdict::Drop); });
+        tx.add("forward policy drop", [&] { return ForwardPolicy::create(host, Verdict::Drop); });
         tx.add("masquerade", [&] {
-            return Masquerade::add(host, {.source = pfx("172.17.0.0/16"), .not_out_interface = "ftv0"});
+            return Masquerade::create(host, {.saddr = pfx("172.17.0.0/16"), .oif = "ftv0", .oif_negate = true});
         });
-        tx.add("snat", [&] { return Snat::add(host, {.source = pfx("10.2.0.0/16"), .to = addr("198.51.100.9")}); });
+        tx.add("snat", [&] { return Snat::create(host, {.saddr = pfx("10.2.0.0/16"), .to = addr("198.51.100.9")}); });
         tx.add("dnat 8080", [&] {
-            return Dnat::add(host, {.protocol = L4Protocol::Tcp, .port = 8080, .to = addr("172.17.10.10"), .to_port = 80});
+            return Dnat::create(host, {.protocol = Protocol::Tcp, .dport = 8080, .to = addr("172.17.10.10"), .to_port = 80});
         });
         tx.add("dnat udp 5353", [&] {
-            return Dnat::add(host, {.protocol = L4Protocol::Udp, .port = 5353, .to = addr("172.17.10.10"), .to_port = 53});
+            return Dnat::create(host, {.protocol = Protocol::Udp, .dport = 5353, .to = addr("172.17.10.10"), .to_port = 53});
         });
         tx.add("accept out of the bridge", [&] {
-            return FilterRule::add(host, {.in_interface = "ftv0", .verdict = Verdict::Accept});
+            return FilterRule::create(host, {.iif = "ftv0", .verdict = Verdict::Accept});
         });
         tx.add("accept into the bridge", [&] {
-            return FilterRule::add(host, {.out_interface = "ftv0", .verdict = Verdict::Accept, .counter = true});
+            return FilterRule::create(host, {.oif = "ftv0", .verdict = Verdict::Accept, .counter = true});
         });
         tx.add("count input udp", [&] {
-            return FilterRule::add(host, {.hook = FilterHook::Input, .protocol = L4Protocol::Udp,
+            return FilterRule::create(host, {.hook = Hook::Input, .protocol = Protocol::Udp,
                                           .verdict = Verdict::Continue, .counter = true});
         });
         live.emplace(std::move(tx));

@@ -26,7 +26,8 @@
 #include "nsnet/netns_group.hpp"
 #include "nsnet/firewall/rule.hpp"
 #include "nsnet/link.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/forward.hpp"
+#include "nsnet/firewall/nat.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet_probe/probe.hpp"
 #include "nsnet/transaction.hpp"
@@ -203,10 +204,10 @@ TEST_CASE("fork: owners made by the parent do nothing in the child; the child's 
 TEST_CASE("fork: firewall rules, the forward policy and a probe server of the parent survive the child's destructors") {
     namespace fw = nsnet::firewall;
     Netns ns = Netns::create(unique_name("fk"));
-    auto masq = nsnet::Masquerade::add(ns, {.source = nsnet::Prefix::parse("10.99.0.0/16"), .counter = true});
+    auto masq = nsnet::firewall::Masquerade::create(ns, {.saddr = nsnet::Prefix::parse("10.99.0.0/16"), .counter = true});
     fw::Rule rule = fw::Rule::create(ns, {.hook = fw::Hook::Forward, .match = {.saddr = "10.99.0.2"},
                                           .action = fw::Action::Accept, .owner = "fork-parent"});
-    auto policy = nsnet::ForwardPolicy::set(ns, nsnet::Verdict::Drop);
+    auto policy = nsnet::firewall::ForwardPolicy::create(ns, nsnet::firewall::Verdict::Drop);
     auto server = nsnet::TcpServer::listen(ns, 8080);
     int result = run_watched(std::chrono::seconds(20), [&] {
         // What a child that unwinds its stack does: the destructors of its copies.

@@ -1,4 +1,4 @@
-// Integration tests of include/nsnet/nat.hpp (root): every rule kind is created in throwaway
+// Integration tests of include/nsnet/firewall/*.hpp (root): every rule kind is created in throwaway
 // namespaces, shows up in `nft list ruleset` there in nft's canonical form (nft is a test-time
 // cross-check only, skipped when it is not installed), and is proved by traffic between namespaces;
 // destruction removes exactly that rule; a batch with one bad rule changes nothing; counters count;
@@ -8,7 +8,7 @@
 //   inner  eth0 172.17.0.2/16, default via 172.17.0.1
 //   router docker0 172.17.0.1/16 | ens41 198.51.100.1/24, ip_forward=1   <- the rules live here
 //   outside eth0 198.51.100.8/24 (no route back to 172.17.0.0/16: only NAT makes replies possible)
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -35,6 +35,19 @@
 #include "support.hpp"
 
 using namespace nsnet;
+using nsnet::firewall::Dnat;
+using nsnet::firewall::DnatOptions;
+using nsnet::firewall::FilterRule;
+using nsnet::firewall::FilterRuleOptions;
+using nsnet::firewall::ForwardPolicy;
+using nsnet::firewall::Hook;
+using nsnet::firewall::Masquerade;
+using nsnet::firewall::MasqueradeOptions;
+using nsnet::firewall::Protocol;
+using nsnet::firewall::RawRuleOptions;
+using nsnet::firewall::Snat;
+using nsnet::firewall::SnatOptions;
+using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {
@@ -161,7 +174,7 @@ TEST_CASE("nat: masquerade (the tutorial's `-s 172.17.0.0/16 ! -o docker0 -j MAS
     // Before NAT the outside host cannot answer: it has no route back to 172.17.0.0/16.
     CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9000, 9000).empty());
     {
-        Masquerade m = Masquerade::add(w.router, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+        Masquerade m = Masquerade::create(w.router, {.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true});
         CHECK(m.active());
         CHECK(m.handle() != 0);
         CHECK(m.chain() == "postrouting");
@@ -183,7 +196,7 @@ TEST_CASE("nat: masquerade (the tutorial's `-s 172.17.0.0/16 ! -o docker0 -j MAS
 TEST_CASE("nat: SNAT to an address") {
     World w;
     w.out_pair.first().add_address("198.51.100.2/24");
-    Snat s = Snat::add(w.router, {.source = pfx("172.17.0.0/16"), .to = ip("198.51.100.2"), .out_interface = "ens41"});
+    Snat s = Snat::create(w.router, {.saddr = pfx("172.17.0.0/16"), .to = ip("198.51.100.2"), .oif = "ens41"});
     check_ruleset(w.router, {"ip saddr 172.17.0.0/16 oifname \"ens41\" snat to 198.51.100.2"});
     CHECK(tcp_peer(w.inner, w.outside, "198.51.100.8", 9010, 9010) == "198.51.100.2");
     auto r = udp_send(w.inner, "198.51.100.8", 7010, w.outside, 7010, 3);
@@ -197,14 +210,14 @@ TEST_CASE("nat: DNAT port forwards from outside (tcp, iifname, daddr, udp) and f
     // Without a forward nothing listens on the router's 8080.
     CHECK_FALSE(http_get(w.outside, "198.51.100.1", 8080, "/nginx.file", std::chrono::milliseconds(700)).ok());
 
-    NatBatch b(w.router);
-    Dnat tcp = b.add(DnatOptions{.protocol = L4Protocol::Tcp, .port = 8080, .to = ip("172.17.0.2"), .to_port = 80,
-                                 .in_interface = "ens41"});
-    Dnat daddr = b.add(DnatOptions{.port = 8081, .to = ip("172.17.0.2"), .to_port = 80,
-                                   .destination = pfx("198.51.100.1")});
-    Dnat udp = b.add(DnatOptions{.protocol = L4Protocol::Udp, .port = 5353, .to = ip("172.17.0.2"), .to_port = 53});
-    Dnat local = b.add(DnatOptions{.port = 8080, .to = ip("172.17.0.2"), .to_port = 80,
-                                   .destination = pfx("198.51.100.1"), .hook = DnatHook::Output});
+    firewall::Batch b(w.router);
+    Dnat tcp = b.add(DnatOptions{.protocol = Protocol::Tcp, .dport = 8080, .to = ip("172.17.0.2"), .to_port = 80,
+                                 .iif = "ens41"});
+    Dnat daddr = b.add(DnatOptions{.dport = 8081, .to = ip("172.17.0.2"), .to_port = 80,
+                                   .daddr = pfx("198.51.100.1")});
+    Dnat udp = b.add(DnatOptions{.protocol = Protocol::Udp, .dport = 5353, .to = ip("172.17.0.2"), .to_port = 53});
+    Dnat local = b.add(DnatOptions{.dport = 8080, .to = ip("172.17.0.2"), .to_port = 80,
+                                   .daddr = pfx("198.51.100.1"), .hook = Hook::Output});
     b.commit();
     for (auto* d : {&tcp, &daddr, &udp, &local}) CHECK(d->active());
     check_ruleset(w.router, {"iifname \"ens41\" tcp dport 8080 dnat to 172.17.0.2:80",
@@ -234,16 +247,16 @@ TEST_CASE("nat: DNAT port forwards from outside (tcp, iifname, daddr, udp) and f
 
 TEST_CASE("filter: forward policy drop, accept rules, and counters that count") {
     World w;
-    Masquerade m = Masquerade::add(w.router, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
+    Masquerade m = Masquerade::create(w.router, {.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true});
     CHECK(udp_send(w.inner, "198.51.100.8", 7020, w.outside, 7020, 1).first == 1);
     {
-        ForwardPolicy drop = ForwardPolicy::set(w.router, Verdict::Drop);
+        ForwardPolicy drop = ForwardPolicy::create(w.router, Verdict::Drop);
         CHECK(drop.policy() == Verdict::Drop);
         check_ruleset(w.router, {"type filter hook forward priority filter; policy drop;"});
         CHECK(udp_send(w.inner, "198.51.100.8", 7021, w.outside, 7021, 1, 100, std::chrono::milliseconds(400)).first == 0);
 
-        FilterRule ok = FilterRule::add(w.router, {.in_interface = "docker0", .source = pfx("172.17.0.0/16"),
-                                                   .protocol = L4Protocol::Udp, .port = 7022, .counter = true});
+        FilterRule ok = FilterRule::create(w.router, {.iif = "docker0", .saddr = pfx("172.17.0.0/16"),
+                                                   .protocol = Protocol::Udp, .dport = 7022, .counter = true});
         check_ruleset(w.router, {"iifname \"docker0\" ip saddr 172.17.0.0/16 udp dport 7022 counter packets 0 bytes 0 accept"});
         auto c0 = ok.counters();
         CHECK(c0.packets == 0);
@@ -257,7 +270,7 @@ TEST_CASE("filter: forward policy drop, accept rules, and counters that count") 
         CHECK(udp_send(w.inner, "198.51.100.8", 7023, w.outside, 7023, 1, 100, std::chrono::milliseconds(400)).first == 0);
 
         // A drop rule before the policy, also counted.
-        FilterRule no = FilterRule::add(w.router, {.source = pfx("172.17.0.0/16"), .verdict = Verdict::Drop, .counter = true});
+        FilterRule no = FilterRule::create(w.router, {.saddr = pfx("172.17.0.0/16"), .verdict = Verdict::Drop, .counter = true});
         CHECK(udp_send(w.inner, "198.51.100.8", 7023, w.outside, 7023, 2, 100, std::chrono::milliseconds(400)).first == 0);
         CHECK(no.counters().packets == 2);
         CHECK_THROWS_AS((void)FilterRule().counters(), Error);
@@ -266,7 +279,7 @@ TEST_CASE("filter: forward policy drop, accept rules, and counters that count") 
     check_ruleset(w.router, {"masquerade"}, {"chain forward", "policy drop"});
     CHECK(udp_send(w.inner, "198.51.100.8", 7024, w.outside, 7024, 1).first == 1);
     // A counter on a NAT rule counts the first packet of each connection (NAT chains see only those).
-    Masquerade counted = Masquerade::add(w.router, {.source = pfx("172.17.0.2/32"), .counter = true});
+    Masquerade counted = Masquerade::create(w.router, {.saddr = pfx("172.17.0.2/32"), .counter = true});
     m.remove();
     CHECK(udp_send(w.inner, "198.51.100.8", 7025, w.outside, 7025, 3).first == 3);
     CHECK(counted.counters().packets == 1);
@@ -274,9 +287,9 @@ TEST_CASE("filter: forward policy drop, accept rules, and counters that count") 
 
 TEST_CASE("a batch with one bad rule changes nothing, and the error names that rule") {
     Netns ns = Netns::create(unique_name("nb"));
-    auto bad_batch = [&](NatBatch& b) {
-        Masquerade m = b.add(MasqueradeOptions{.source = pfx("10.0.0.0/8")});
-        Dnat d = b.add(DnatOptions{.port = 80, .to = ip("10.0.0.5")});
+    auto bad_batch = [&](firewall::Batch& b) {
+        Masquerade m = b.add(MasqueradeOptions{.saddr = pfx("10.0.0.0/8")});
+        Dnat d = b.add(DnatOptions{.dport = 80, .to = ip("10.0.0.5")});
         // masq is only valid in nat chains: the kernel refuses it in the filter chain `forward`.
         FilterRule bad = b.add(RawRuleOptions{.exprs = nft::masquerade(), .description = "masquerade in a filter chain"});
         try {
@@ -294,7 +307,7 @@ TEST_CASE("a batch with one bad rule changes nothing, and the error names that r
         CHECK_FALSE(bad.active());
     };
     {
-        NatBatch b(ns);
+        firewall::Batch b(ns);
         bad_batch(b);
     }
     // Not even the table was created.
@@ -302,11 +315,11 @@ TEST_CASE("a batch with one bad rule changes nothing, and the error names that r
     check_ruleset(ns, {}, {"nsnet"});
 
     // With rules already there: they stay exactly as they were.
-    Dnat keep = Dnat::add(ns, {.port = 8080, .to = ip("10.0.0.9"), .to_port = 80});
+    Dnat keep = Dnat::create(ns, {.dport = 8080, .to = ip("10.0.0.9"), .to_port = 80});
     auto before = nsnet_rules(ns);
     auto text_before = nft_ruleset(ns);
     {
-        NatBatch b(ns);
+        firewall::Batch b(ns);
         bad_batch(b);
     }
     auto after = nsnet_rules(ns);
@@ -319,9 +332,9 @@ TEST_CASE("a batch with one bad rule changes nothing, and the error names that r
 TEST_CASE("destruction removes exactly its own rule; persist keeps it; removals can be batched") {
     Netns ns = Netns::create(unique_name("nd"));
     std::optional<Masquerade> masq =
-        Masquerade::add(ns, {.source = pfx("172.17.0.0/16"), .not_out_interface = "docker0"});
-    std::optional<Dnat> web = Dnat::add(ns, {.port = 8080, .to = ip("172.17.10.10"), .to_port = 80});
-    std::optional<Dnat> git = Dnat::add(ns, {.port = 9090, .to = ip("172.17.10.20"), .to_port = 80});
+        Masquerade::create(ns, {.saddr = pfx("172.17.0.0/16"), .oif = "docker0", .oif_negate = true});
+    std::optional<Dnat> web = Dnat::create(ns, {.dport = 8080, .to = ip("172.17.10.10"), .to_port = 80});
+    std::optional<Dnat> git = Dnat::create(ns, {.dport = 9090, .to = ip("172.17.10.20"), .to_port = 80});
     check_ruleset(ns, {"ip saddr 172.17.0.0/16 oifname != \"docker0\" masquerade",
                        "tcp dport 8080 dnat to 172.17.10.10:80", "tcp dport 9090 dnat to 172.17.10.20:80"});
     CHECK(nsnet_rules(ns).size() == 3);
@@ -336,7 +349,7 @@ TEST_CASE("destruction removes exactly its own rule; persist keeps it; removals 
 
     // Two removals in one batch: the table goes with its last rule.
     {
-        NatBatch b(ns);
+        firewall::Batch b(ns);
         b.remove(*masq);
         b.remove(*git);
         b.commit();
@@ -347,7 +360,7 @@ TEST_CASE("destruction removes exactly its own rule; persist keeps it; removals 
 
     // A persisted rule outlives its object (and keeps its table).
     {
-        Dnat p = Dnat::add(ns, {.port = 7070, .to = ip("172.17.10.30")});
+        Dnat p = Dnat::create(ns, {.dport = 7070, .to = ip("172.17.10.30")});
         p.persist();
     }
     check_ruleset(ns, {"tcp dport 7070 dnat to 172.17.10.30"});
@@ -359,8 +372,8 @@ TEST_CASE("a rule deleted or a table re-created behind nsnet's back is handled w
     nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
     // Someone deletes the rule: the object's destructor must not fail nor remove anything else.
     {
-        Dnat a = Dnat::add(ns, {.port = 1000, .to = ip("10.0.0.1")});
-        Dnat b = Dnat::add(ns, {.port = 1001, .to = ip("10.0.0.1")});
+        Dnat a = Dnat::create(ns, {.dport = 1000, .to = ip("10.0.0.1")});
+        Dnat b = Dnat::create(ns, {.dport = 1001, .to = ip("10.0.0.1")});
         nft::Batch del;
         del.add(nft::rule_del(nft::TableFamily::Ip, "nsnet", "prerouting", a.handle()), "delete rule", "a");
         del.run_or_throw(s);
@@ -372,11 +385,11 @@ TEST_CASE("a rule deleted or a table re-created behind nsnet's back is handled w
 
     // Someone deletes the whole table and nsnet re-creates it for new rules: the handles start over,
     // but an old object must not delete the new rule that now has its handle.
-    Dnat old_rule = Dnat::add(ns, {.port = 2000, .to = ip("10.0.0.1")});
+    Dnat old_rule = Dnat::create(ns, {.dport = 2000, .to = ip("10.0.0.1")});
     nft::Batch drop_table;
     drop_table.add(nft::table_del(nft::TableFamily::Ip, "nsnet"), "delete table", "ip nsnet");
     drop_table.run_or_throw(s);
-    Dnat new_rule = Dnat::add(ns, {.port = 2000, .to = ip("10.0.0.1")});
+    Dnat new_rule = Dnat::create(ns, {.dport = 2000, .to = ip("10.0.0.1")});
     CHECK(new_rule.handle() == old_rule.handle());  // same history, same handle in the new table
     old_rule.remove();
     REQUIRE(nsnet_rules(ns).size() == 1);
@@ -392,7 +405,7 @@ TEST_CASE("a table `ip nsnet` nsnet did not create is never touched") {
     b.add(nft::table_new(foreign), "add table", "ip nsnet");
     b.run_or_throw(s);
     try {
-        Masquerade::add(ns, {.source = pfx("10.0.0.0/8")});
+        Masquerade::create(ns, {.saddr = pfx("10.0.0.0/8")});
         FAIL("nsnet used a foreign table");
     } catch (const Error& e) {
         CHECK(e.errnum() == EEXIST);
@@ -410,7 +423,7 @@ TEST_CASE("a table `ip nsnet` nsnet did not create is never touched") {
     b2.add(nft::table_new(other), "add table", "ip mine");
     b2.run_or_throw(s);
     {
-        Masquerade m = Masquerade::add(ns, {.source = pfx("10.0.0.0/8")});
+        Masquerade m = Masquerade::create(ns, {.saddr = pfx("10.0.0.0/8")});
     }
     check_ruleset(ns, {"table ip mine"}, {"table ip nsnet"});
 }
@@ -555,7 +568,7 @@ TEST_CASE("firewall: IPv6 and the other statements are accepted by the kernel an
                          doctest::Contains("Match.saddr"), InvalidArgument);
     CHECK_THROWS_WITH_AS(Rule::create(ns, {.match = {.daddr = "1.2.3.400"}, .action = Action::Drop}),
                          doctest::Contains("Match.daddr"), InvalidArgument);
-    CHECK_THROWS_AS(Masquerade::add(ns, {}), InvalidArgument);
+    CHECK_THROWS_AS(Masquerade::create(ns, {}), InvalidArgument);
     for (auto& r : rules) r.persist();
     CHECK(Rule::remove_owned(ns, id) == rules.size());
     nl::Socket s = ns.netlink_socket(NETLINK_NETFILTER);
@@ -629,4 +642,68 @@ TEST_CASE("firewall: Rule::create of a list sends one batch: every rule, in the 
     // The owners remove their rules on destruction (then the chains and the table go).
     rules.clear();
     nothing_there();
+}
+
+TEST_CASE("nat: a rule one process persisted is listed, found, adopted and removed by another (a fork child), by handle, tag or owner") {
+    Netns ns = Netns::create(unique_name("nf"));
+    const std::string id = "ctr-" + std::to_string(::getpid());
+    Dnat web = Dnat::create(ns, {.dport = 8080, .to = "172.17.10.10", .to_port = 80, .owner = id});
+    Dnat other = Dnat::create(ns, {.dport = 9090, .to = "172.17.10.20", .to_port = 80, .owner = "someone-else"});
+    Masquerade masq = Masquerade::create(ns, {.saddr = "172.17.0.0/16", .oif = "docker0", .oif_negate = true, .owner = id});
+    FilterRule filter = FilterRule::create(ns, {.iif = "docker0", .protocol = Protocol::Udp, .dport = 53, .owner = id});
+    const std::uint64_t web_handle = web.release();  // persisted: only its handle is left here
+    const std::string masq_tag = masq.tag();
+    masq.persist();
+    filter.persist();
+    other.persist();
+    REQUIRE(web_handle != 0);
+    CHECK(masq_tag.size() == 16);
+
+    // The later process (as a CNI DEL is): nothing but the namespace, a handle, a tag and the owner.
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int code = 0;
+        try {
+            auto mine = Dnat::list(ns, {.owner = id});
+            if (mine.size() != 1 || mine[0].handle != web_handle || mine[0].owner != id ||
+                mine[0].text.find("dnat to 172.17.10.10:80") == std::string::npos)
+                code = 10;
+            else if (Dnat::list(ns).size() != 2 || !Dnat::find(ns, web_handle) || Masquerade::find(ns, web_handle))
+                code = 11;  // a Dnat's handle is not a masquerade's
+            else if (Masquerade::get(ns, std::string_view(masq_tag)).chain != "postrouting")
+                code = 12;
+            if (!code) {
+                Dnat::remove(ns, web_handle);
+                Dnat::remove(ns, web_handle);  // already gone: success
+                if (Dnat::find(ns, web_handle)) code = 13;
+            }
+            if (!code && Masquerade::remove_owned(ns, id) != 1) code = 14;
+            if (!code) {
+                FilterRule f = FilterRule::adopt(ns, FilterRule::list(ns, {.owner = id}).at(0).handle);
+                if (!f.active() || f.owner() != id) code = 15;
+            }  // the adopted owner removes it here
+            if (!code && !FilterRule::list(ns).empty()) code = 16;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "fork child: %s\n", e.what());
+            code = 20;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+
+    // The parent sees what the child did; someone else's rule is left alone.
+    CHECK_FALSE(Dnat::find(ns, web_handle));
+    CHECK(Masquerade::list(ns).empty());
+    CHECK(FilterRule::list(ns).empty());
+    auto left = Dnat::list(ns);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].owner == "someone-else");
+    CHECK_THROWS_WITH_AS(Dnat::get(ns, std::uint64_t{999999}), doctest::Contains("handle 999999"), Error);
+    CHECK_THROWS_AS(Masquerade::adopt(ns, left[0].handle), Error);  // checked to be of the right kind
+    CHECK(Dnat::remove_owned(ns, "someone-else") == 1);
+    CHECK_FALSE(nsnet_table_exists(ns));  // the last removal took the chains and the table
 }

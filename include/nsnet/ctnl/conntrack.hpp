@@ -93,22 +93,6 @@ NSNET_DECL Tuple decode_tuple(const nl::Attr& a);
 
 #if NSNET_DEFINITIONS
 
-namespace detail_ct {
-inline const char* proto_name(std::uint8_t p) {
-    switch (p) {
-        case IPPROTO_TCP: return "tcp";
-        case IPPROTO_UDP: return "udp";
-        case IPPROTO_ICMP: return "icmp";
-        case IPPROTO_ICMPV6: return "icmpv6";
-        case IPPROTO_SCTP: return "sctp";
-        case IPPROTO_UDPLITE: return "udplite";
-        case IPPROTO_DCCP: return "dccp";
-        case IPPROTO_GRE: return "gre";
-        default: return "unknown";
-    }
-}
-}  // namespace detail_ct
-
 NSNET_DECL std::string Tuple::to_string() const {
     std::string s = "src=" + src.to_string() + " dst=" + dst.to_string();
     if (src_port) s += " sport=" + std::to_string(*src_port);
@@ -120,7 +104,7 @@ NSNET_DECL std::string Tuple::to_string() const {
 }
 
 NSNET_DECL std::string Entry::to_string() const {
-    std::string s = std::string(detail_ct::proto_name(orig.protocol)) + " " + std::to_string(orig.protocol);
+    std::string s = std::string(ip_protocol_name(orig.protocol) ? ip_protocol_name(orig.protocol) : "unknown") + " " + std::to_string(orig.protocol);
     if (timeout) s += " " + std::to_string(*timeout);
     s += " " + orig.to_string();
     if (status && !(*status & IPS_SEEN_REPLY)) s += " [UNREPLIED]";

@@ -3,13 +3,13 @@
 // later process finds and removes them.
 //
 // Layer: typed objects (do I/O), over nf_tables (nft/*.hpp). Rules live in the table `FAMILY nsnet`
-// (the same table and fixed base chains as nat.hpp's Masquerade/Dnat/FilterRule: nat `prerouting`
+// (the same table and fixed base chains as Masquerade/Dnat/FilterRule, firewall/table.hpp: nat `prerouting`
 // -100, `postrouting` 100, `output` -100, `input_nat` 100; filter `prerouting_filter`, `input`,
 // `forward`, `output_filter`, `postrouting_filter`, priority 0), or in a regular chain of that
 // table named by RuleOptions.chain (created with the rule: a `jump` target). Every rule carries a
 // comment (NFTA_RULE_USERDATA, as `nft ... comment "..."` writes it, so `nft list ruleset` shows it):
 // "owner:OWNER nsnet:TAG" — OWNER is RuleOptions.owner (e.g. a container id), TAG a random token
-// that finds the rule again when the kernel's answer to its batch is lost (see nat.hpp).
+// that finds the rule again when the kernel's answer to its batch is lost (see firewall/table.hpp).
 //
 // Portmap, as a CNI plugin writes it (container 10.88.0.2 and fd00::2 on bridge cni0, network
 // 10.88.0.0/16 and fd00::/64; host port 8080/tcp -> container port 80; owner = the container id):
@@ -60,8 +60,7 @@
 // Names: `nsnet::firewall::Rule` is not `nsnet::Rule` (rule.hpp, `ip rule`); with both
 // namespaces open write `firewall::Rule` (or `namespace fw = nsnet::firewall;`).
 //
-// Not done here: sets and maps, `ct status`, sctp ports, rule positions (rules are appended),
-// the split of nat.hpp's classes into this directory (table/batch/nat/filter headers).
+// Not done here: sets and maps, `ct status`, sctp ports, rule positions (rules are appended).
 #pragma once
 
 #include <netinet/in.h>
@@ -76,7 +75,7 @@
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
-#include "nsnet/nat.hpp"
+#include "nsnet/firewall/batch.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/expr.hpp"
 #include "nsnet/nft/rule.hpp"
@@ -91,11 +90,7 @@ enum class Family : std::uint8_t {
     Ip6 = NFPROTO_IPV6,
 };
 
-// The netfilter hook (the base chain) a rule is in.
-enum class Hook { Prerouting, Input, Forward, Output, Postrouting };
-
-// The transport protocol of a port match (`tcp dport`, `udp sport`).
-enum class Protocol : std::uint8_t { Tcp = IPPROTO_TCP, Udp = IPPROTO_UDP };
+// Hook (the base chain a rule is in) and Protocol (of a port match): firewall/table.hpp.
 
 // One port or a range: `8080` or `{8000, 8100}`.
 struct PortRange {
@@ -366,15 +361,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
                                  " cannot run in the " + nft::hook_name(h) + " hook");
         st->chain = nsnet::detail::nat_chain(h);
     } else {
-        FilterHook fh = FilterHook::Forward;
-        switch (o.hook) {
-            case Hook::Prerouting: fh = FilterHook::Prerouting; break;
-            case Hook::Input: fh = FilterHook::Input; break;
-            case Hook::Forward: fh = FilterHook::Forward; break;
-            case Hook::Output: fh = FilterHook::Output; break;
-            case Hook::Postrouting: fh = FilterHook::Postrouting; break;
-        }
-        st->chain = nsnet::detail::filter_chain(fh);
+        st->chain = nsnet::detail::filter_chain(o.hook);
     }
     // Matches, in nft's order of writing them.
     auto iface = [&](bool input, const std::optional<Iface>& i, bool negate) {
@@ -576,8 +563,8 @@ constexpr Family all_families[] = {Family::Inet, Family::Ip, Family::Ip6};
 }  // namespace detail
 
 NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
-    NatBatch b(ns);
-    auto st = b.queue(detail::rule_state(b.netns_, options));
+    nsnet::detail::TableBatch b(ns);
+    auto st = b.queue(detail::rule_state(b.netns(), options));
     NftRule r(st);
     b.commit();
     return Rule(std::move(r));
@@ -746,8 +733,8 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
 }
 
 NSNET_DECL RuleRef Rule::ref() const {
-    if (!rule_.state_) return {};
-    const auto& st = *rule_.state_;
+    if (!rule_.state_ptr()) return {};
+    const auto& st = *rule_.state_ptr();
     return RuleRef{static_cast<Family>(st.family), st.chain.name, st.handle, st.table_handle};
 }
 
@@ -761,8 +748,8 @@ NSNET_DECL RuleRef Rule::release() {
 }
 
 NSNET_DECL void Rule::remove() {
-    if (!rule_.state_ || !rule_.state_->active) return;
-    auto st = rule_.state_;
+    if (!rule_.state_ptr() || !rule_.state_ptr()->active) return;
+    auto st = rule_.state_ptr();
     rule_.remove();
     // A regular chain (or a jump target) left empty, and then the table.
     try {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/ip.hpp"
 #include "nsnet/nft/expr.hpp"
 #include "nsnet/nft/rule.hpp"
 
@@ -51,13 +52,7 @@ NSNET_DECL std::string ifname_text(const Data& d) {
 }
 
 NSNET_DECL std::string proto_text(std::uint8_t p) {
-    switch (p) {
-        case IPPROTO_TCP: return "tcp";
-        case IPPROTO_UDP: return "udp";
-        case IPPROTO_ICMP: return "icmp";
-        case IPPROTO_ICMPV6: return "icmpv6";
-        case IPPROTO_SCTP: return "sctp";
-    }
+    if (const char* name = ip_protocol_name(p)) return name;
     return std::to_string(p);
 }
 

@@ -1,0 +1,169 @@
+// nsnet/firewall/filter.hpp — packet filter rules as owned objects: accept, drop or count what
+// matches, in one of nsnet's filter chains of table `ip nsnet` (firewall/table.hpp).
+//
+//   iptables -A FORWARD -i docker0 -p udp --dport 53 -j ACCEPT
+// becomes
+//   auto f = FilterRule::create(ns, {.iif = "docker0", .protocol = Protocol::Udp, .dport = 53});
+// and a rule made of raw nf_tables expressions (RawRuleOptions) covers the matches without an option.
+// Option names, values and ownership as in firewall/nat.hpp. IPv6, inet tables, port ranges,
+// conntrack and mark matches: firewall/rule.hpp.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "nsnet/detail/config.hpp"
+#include "nsnet/error.hpp"
+#include "nsnet/firewall/nft_rule.hpp"
+#include "nsnet/firewall/table.hpp"
+#include "nsnet/ip.hpp"
+#include "nsnet/netns.hpp"
+#include "nsnet/nft/expr.hpp"
+
+namespace nsnet::firewall {
+
+// [iifname IIF] [oifname OIF] [ip saddr S] [ip daddr D] [tcp|udp dport P | meta l4proto tcp|udp]
+// [counter] accept|drop   (iptables -A FORWARD ... -j ACCEPT|DROP)
+struct FilterRuleOptions {
+    Hook hook = Hook::Forward;           // the chain: forward, input, output_filter, ...
+    std::string iif{};                   // iifname "docker0" (not in the output/postrouting hooks)
+    std::string oif{};                   // oifname "docker0" (not in the input/prerouting hooks)
+    PrefixArg saddr{};                   // ip saddr 10.0.0.0/8 (IPv4; empty: any)
+    PrefixArg daddr{};                   // ip daddr 10.0.0.2 (IPv4; empty: any)
+    std::optional<Protocol> protocol{};  // meta l4proto tcp|udp
+    std::uint16_t dport = 0;             // tcp|udp dport P; 0: any port (needs protocol when given)
+    Verdict verdict = Verdict::Accept;   // accept, drop, or Continue (the rule only counts)
+    bool counter = false;                // count matching packets (NftRule::counters)
+    std::string owner{};                 // recorded in the rule's comment: FilterRule::list(ns, {.owner})
+};
+
+// An escape hatch for matches nsnet has no option for: a rule made of raw nf_tables expressions
+// (nft/expr.hpp) in one of nsnet's filter chains, e.g. `nft::match_sport(IPPROTO_UDP, 53)` plus
+// `nft::counter()`. `description` is its nft text, used by to_string() and in error messages.
+// The kernel checks the expressions when the batch is committed.
+struct RawRuleOptions {
+    Hook hook = Hook::Forward;    // the chain, as FilterRuleOptions.hook
+    nft::Exprs exprs{};           // the rule's expressions (at least one)
+    std::string description{};    // its nft text
+    std::string owner{};          // recorded in the rule's comment
+};
+
+}  // namespace nsnet::firewall
+
+namespace nsnet::detail {
+// The rule each options struct describes (checked; InvalidArgument naming the field otherwise).
+NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o);
+NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o);
+}  // namespace nsnet::detail
+
+namespace nsnet::firewall {
+
+// [iifname IF] [oifname IF] [ip saddr S] [ip daddr D] [tcp dport P] [counter] accept|drop, owned
+// (removed when destroyed unless persisted).
+class FilterRule : public RuleKind<FilterRule> {
+public:
+    FilterRule() = default;
+    // nft add rule ip nsnet CHAIN ... comment "[owner:OWNER ]nsnet:TAG"
+    static FilterRule create(const NetnsRef& ns, const FilterRuleOptions& options);
+    static FilterRule create(const NetnsRef& ns, const RawRuleOptions& options);
+
+    // A rule in one of nsnet's filter chains of table ip nsnet (for list/find/adopt/remove).
+    static bool is_kind(const nft::Rule& r);
+    // How errors name the kind ("no filter rule with that handle").
+    static constexpr const char* kind_name = "filter rule";
+
+private:
+    friend class Batch;
+    friend class RuleKind<FilterRule>;
+    using RuleKind::RuleKind;
+};
+
+}  // namespace nsnet::firewall
+
+#if NSNET_DEFINITIONS
+
+namespace nsnet::detail {
+
+NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o) {
+    using firewall::Hook;
+    const char* op = "add filter rule";
+    check_ifname(o.iif, op, "FilterRuleOptions.iif");
+    check_ifname(o.oif, op, "FilterRuleOptions.oif");
+    std::optional<Prefix> saddr, daddr;
+    if (!o.saddr.empty()) saddr = v4_prefix(o.saddr, op, "FilterRuleOptions.saddr");
+    if (!o.daddr.empty()) daddr = v4_prefix(o.daddr, op, "FilterRuleOptions.daddr");
+    if (o.dport && !o.protocol)
+        invalid_argument(op, "port " + std::to_string(o.dport),
+                         "FilterRuleOptions.dport " + std::to_string(o.dport) + " needs a protocol (tcp or udp)");
+    check_owner(o.owner, op, "FilterRuleOptions.owner");
+    if (!o.iif.empty() && (o.hook == Hook::Output || o.hook == Hook::Postrouting))
+        invalid_argument(op, o.iif, "FilterRuleOptions.iif cannot match in the output/postrouting hooks");
+    if (!o.oif.empty() && (o.hook == Hook::Input || o.hook == Hook::Prerouting))
+        invalid_argument(op, o.oif, "FilterRuleOptions.oif cannot match in the input/prerouting hooks");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->owner = o.owner;
+    st->chain = filter_chain(o.hook);
+    add_ifname(*st, true, o.iif, false);
+    add_ifname(*st, false, o.oif, false);
+    if (saddr) add_prefix(*st, true, *saddr);
+    if (daddr) add_prefix(*st, false, *daddr);
+    if (o.protocol) {
+        if (o.dport) {
+            add_dport(*st, *o.protocol, o.dport);
+        } else {
+            nft::detail::append(st->exprs, nft::match_l4proto(static_cast<std::uint8_t>(*o.protocol)));
+            add_words(*st, std::string("meta l4proto ") + proto_name(*o.protocol));
+        }
+    }
+    add_counter(*st, o.counter);
+    if (o.verdict != firewall::Verdict::Continue) {
+        st->exprs.push_back(
+            nft::verdict(o.verdict == firewall::Verdict::Accept ? nft::Verdict::Accept : nft::Verdict::Drop));
+        add_words(*st, o.verdict == firewall::Verdict::Accept ? "accept" : "drop");
+    }
+    if (st->description.empty()) st->description = "(matches every packet)";
+    return st;
+}
+
+NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o) {
+    if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "RawRuleOptions.exprs is empty: a rule needs at least one expression");
+    check_owner(o.owner, "add raw rule", "RawRuleOptions.owner");
+    auto st = std::make_shared<NftRuleState>();
+    st->netns = ns;
+    st->owner = o.owner;
+    st->chain = filter_chain(o.hook);
+    st->exprs = o.exprs;
+    st->has_counter = nft::find_counter(o.exprs).has_value();
+    st->description = o.description.empty() ? std::string("(raw rule)") : o.description;
+    return st;
+}
+
+}  // namespace nsnet::detail
+
+namespace nsnet::firewall {
+
+NSNET_DECL bool FilterRule::is_kind(const nft::Rule& r) {
+    for (Hook h : {Hook::Prerouting, Hook::Input, Hook::Forward, Hook::Output, Hook::Postrouting})
+        if (r.chain == nsnet::detail::filter_chain(h).name) return true;
+    return false;
+}
+
+NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const FilterRuleOptions& options) {
+    nsnet::detail::TableBatch b(ns);
+    FilterRule r(b.queue(nsnet::detail::filter_state(b.netns(), options)));
+    b.commit();
+    return r;
+}
+
+NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const RawRuleOptions& options) {
+    nsnet::detail::TableBatch b(ns);
+    FilterRule r(b.queue(nsnet::detail::raw_state(b.netns(), options)));
+    b.commit();
+    return r;
+}
+
+}  // namespace nsnet::firewall
+
+#endif  // NSNET_DEFINITIONS
