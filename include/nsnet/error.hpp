@@ -64,44 +64,8 @@ public:
 // Throws Error for the current errno.
 [[noreturn]] NSNET_DECL void throw_errno(std::string operation, std::string object = {}, int err = errno);
 
-#if NSNET_DEFINITIONS
-
-NSNET_DECL Error::Error(int errnum, std::string operation, std::string object,
-                        std::string kernel_message, std::string detail)
-    : std::system_error(errnum, std::generic_category()),
-      operation_(std::move(operation)),
-      object_(std::move(object)),
-      kernel_message_(std::move(kernel_message)),
-      detail_(std::move(detail)) {
-    compose();
-}
-
-NSNET_DECL void Error::set_bad_attribute_offset(long offset) {
-    bad_attribute_offset_ = offset;
-    compose();
-}
-
-NSNET_DECL void Error::compose() {
-    what_ = operation_;
-    if (!object_.empty()) what_ += " '" + object_ + "'";
-    what_ += ": ";
-    what_ += code().message();
-    if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
-    if (!detail_.empty()) what_ += " [" + detail_ + "]";
-    // what() is a C string: a NUL inside a bad value ("eth0\0x") would cut the message short
-    // right where it names the value. Show it as \0.
-    for (std::size_t at = what_.find('\0'); at != std::string::npos; at = what_.find('\0', at + 2))
-        what_.replace(at, 1, "\\0");
-}
-
-NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why) {
-    throw InvalidArgument(std::move(operation), std::move(object), std::move(why));
-}
-
-NSNET_DECL void throw_errno(std::string operation, std::string object, int err) {
-    throw Error(err, std::move(operation), std::move(object));
-}
-
-#endif  // NSNET_DEFINITIONS
-
 }  // namespace nsnet
+
+#if NSNET_DEFINITIONS
+#include "nsnet/impl/error.ipp"
+#endif

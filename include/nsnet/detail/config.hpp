@@ -11,10 +11,10 @@
 // rather than bodies and instantiates none of the templates those bodies use: that is most of the
 // compile time of a header-only include (benchmarks/README.md, workload C).
 //
-// How a header is laid out for this: classes and declarations first; function bodies that do real
-// work are written after them, outside the class, in a block guarded by `#if NSNET_DEFINITIONS`,
-// each marked NSNET_DECL. Templates, constexpr functions and one-line accessors stay in the class:
-// they cost little and must be visible to inline them.
+// How a header is laid out for this: the header declares; the function bodies that do real work
+// are in nsnet/impl/<same path>.ipp, each marked NSNET_DECL, included at the header's end under
+// `#if NSNET_DEFINITIONS` (asio's impl/*.ipp pattern). Templates, constexpr functions and one-line
+// accessors stay in the class: they cost little and must be visible to inline them.
 #pragma once
 
 #define NSNET_DETAIL_CONFIG_INCLUDED 1

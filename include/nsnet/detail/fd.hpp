@@ -37,32 +37,8 @@ private:
     int fd_ = -1;
 };
 
-#if NSNET_DEFINITIONS
-
-NSNET_DECL UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-        reset();
-        fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-}
-
-NSNET_DECL void UniqueFd::reset(int fd) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
-NSNET_DECL void UniqueFd::close() {
-    int fd = std::exchange(fd_, -1);
-    if (fd >= 0 && ::close(fd) != 0 && errno != EINTR) throw_errno("close file descriptor");
-}
-
-NSNET_DECL UniqueFd UniqueFd::dup() const {
-    int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) throw_errno("duplicate file descriptor");
-    return UniqueFd(fd);
-}
-
-#endif  // NSNET_DEFINITIONS
-
 }  // namespace nsnet::detail
+
+#if NSNET_DEFINITIONS
+#include "nsnet/impl/detail/fd.ipp"
+#endif

@@ -57,13 +57,8 @@ public:
     ScopedFaultInjector& operator=(const ScopedFaultInjector&) = delete;
 };
 
-#if NSNET_DEFINITIONS
-
-NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept {
-    static std::atomic<FaultInjector*> injector{nullptr};
-    return injector;
-}
-
-#endif  // NSNET_DEFINITIONS
-
 }  // namespace nsnet::detail
+
+#if NSNET_DEFINITIONS
+#include "nsnet/impl/detail/sys.ipp"
+#endif

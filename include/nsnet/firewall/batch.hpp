@@ -68,18 +68,8 @@ private:
     nsnet::detail::TableBatch batch_;
 };
 
-#if NSNET_DEFINITIONS
-
-NSNET_DECL Batch::Batch(const NetnsRef& ns) : batch_(ns) {}
-
-NSNET_DECL ForwardPolicy Batch::set_forward_policy(Verdict policy) {
-    auto st = nsnet::detail::policy_state(netns(), policy);
-    batch_.set_policy(st);
-    return ForwardPolicy(st);
-}
-
-NSNET_DECL void Batch::remove(NftRule& rule) { batch_.remove(rule.state_ptr()); }
-
-#endif  // NSNET_DEFINITIONS
-
 }  // namespace nsnet::firewall
+
+#if NSNET_DEFINITIONS
+#include "nsnet/impl/firewall/batch.ipp"
+#endif

@@ -59,29 +59,8 @@ struct MonitorEvent {
     const ResyncInfo* resync() const noexcept { return std::get_if<ResyncInfo>(&object); }  // Resync events only
 };
 
-#if NSNET_DEFINITIONS
-
-NSNET_DECL const char* to_string(ObjectKind k) noexcept {
-    switch (k) {
-        case ObjectKind::Link: return "link";
-        case ObjectKind::Address: return "address";
-        case ObjectKind::Route: return "route";
-        case ObjectKind::Neighbor: return "neighbor";
-        case ObjectKind::Rule: return "rule";
-    }
-    return "?";
-}
-
-NSNET_DECL const char* to_string(EventType t) noexcept {
-    switch (t) {
-        case EventType::New: return "new";
-        case EventType::Changed: return "changed";
-        case EventType::Deleted: return "deleted";
-        case EventType::Resync: return "resync";
-    }
-    return "?";
-}
-
-#endif  // NSNET_DEFINITIONS
-
 }  // namespace nsnet
+
+#if NSNET_DEFINITIONS
+#include "nsnet/impl/monitor/event.ipp"
+#endif

@@ -1,0 +1,80 @@
+// nsnet/impl/conntrack.ipp — the function bodies of <nsnet/conntrack.hpp>.
+//
+// Included at the end of nsnet/conntrack.hpp where NSNET_DEFINITIONS is set: in every translation unit
+// of a header-only program (the bodies are `inline`), and only in the implementation unit of a
+// separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
+
+namespace nsnet {
+
+NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const noexcept {
+    if (family && static_cast<int>(*family) != e.family) return false;
+    if (protocol && *protocol != e.orig.protocol) return false;
+    if (orig_src && *orig_src != e.orig.src) return false;
+    if (orig_dst && *orig_dst != e.orig.dst) return false;
+    if (orig_src_port && e.orig.src_port != orig_src_port) return false;
+    if (orig_dst_port && e.orig.dst_port != orig_dst_port) return false;
+    if (zone && e.zone.value_or(0) != *zone) return false;
+    if (mark && e.mark.value_or(0) != *mark) return false;
+    return true;
+}
+
+NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
+    if (!netns.valid()) invalid_argument("list conntrack entries", "", "no namespace given (an empty NetnsRef)");
+    nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
+    auto msg = ctnl::ct_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
+    return nl::dump_collect(sock, msg, "list conntrack entries in " + netns.display_name(),
+                            [&](const nl::MessageView& m) -> std::optional<ConntrackEntry> {
+                                auto e = ctnl::decode_entry(m);
+                                if (e && filter.matches(*e)) return e;
+                                return std::nullopt;
+                            });
+}
+
+namespace detail {
+// Only what the kernel uses to find the entry: the original tuple, the zone and the id.
+inline bool conntrack_delete_one(nl::Socket& sock, const ConntrackEntry& e, const std::string& ns_name) {
+    ConntrackEntry key{.family = e.family, .orig = e.orig, .zone = e.zone, .id = e.id};
+    auto msg = ctnl::ct_delete(key);
+    try {
+        nl::request(sock, msg, "delete conntrack entry", e.orig.to_string() + " in " + ns_name);
+    } catch (const Error& err) {
+        if (err.errnum() == ENOENT) return false;  // timed out or deleted meanwhile
+        throw;
+    }
+    return true;
+}
+}  // namespace detail
+
+NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackFilter& filter) {
+    auto entries = list(netns, filter);
+    if (entries.empty()) return 0;
+    nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
+    const std::string ns_name = netns.display_name();
+    if (entries.size() == 1) return detail::conntrack_delete_one(sock, entries[0], ns_name) ? 1 : 0;
+    // Many: one batch of deletes, acked only on failure (2,000 UDP entries, dump included: 46-66 ms
+    // instead of 77-112 ms with a request/ack round trip each, on a busy 2-core machine).
+    nl::Batch batch;
+    for (const auto& e : entries)
+        batch.add(ctnl::ct_delete({.family = e.family, .orig = e.orig, .zone = e.zone, .id = e.id}), "delete conntrack entry",
+                  e.orig.to_string() + " in " + ns_name);
+    std::size_t deleted = entries.size();
+    for (const auto& f : batch.run_failures(sock, nl::Batch::AckMode::ErrorsOnly)) {
+        if (f.ack.error != ENOENT) throw f.ack.to_error(batch.operation(f.index), batch.object(f.index));
+        --deleted;  // timed out or deleted meanwhile
+    }
+    return deleted;
+}
+
+NSNET_DECL bool Conntrack::remove(const NetnsRef& netns, const ConntrackEntry& entry) {
+    if (!netns.valid()) invalid_argument("delete conntrack entry", "", "no namespace given (an empty NetnsRef)");
+    if (entry.family != AF_INET && entry.family != AF_INET6)
+        invalid_argument("delete conntrack entry", entry.orig.to_string(),
+                         "ConntrackEntry.family: " + std::to_string(entry.family) + " is not AF_INET or AF_INET6");
+    if (entry.orig.src.af() != entry.family || entry.orig.dst.af() != entry.family)
+        invalid_argument("delete conntrack entry", entry.orig.to_string(),
+                         "ConntrackEntry.orig: addresses do not match ConntrackEntry.family");
+    nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
+    return detail::conntrack_delete_one(sock, entry, netns.display_name());
+}
+
+}  // namespace nsnet

@@ -1,0 +1,363 @@
+// nsnet/impl/link.ipp — the function bodies of <nsnet/link.hpp>.
+//
+// Included at the end of nsnet/link.hpp where NSNET_DEFINITIONS is set: in every translation unit
+// of a header-only program (the bodies are `inline`), and only in the implementation unit of a
+// separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
+
+namespace nsnet {
+
+NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
+    if (mac.is_zero())
+        invalid_argument(operation, object, "MAC address " + mac.to_string() + " is all zeros, not an interface address");
+    if (mac.is_multicast())
+        invalid_argument(operation, object,
+                         "MAC address " + mac.to_string() + " is a multicast address (odd first byte), not an interface address");
+}
+
+NSNET_DECL Link Link::get(const NetnsRef& netns, std::string_view name) {
+    validate_interface_name(name, "find link");
+    auto info = query(netns, rtnl::link_get(name), std::string(name));
+    return Link(netns, info.index, info.name);
+}
+
+NSNET_DECL Link Link::get(const NetnsRef& netns, int index) {
+    auto info = query(netns, rtnl::link_get(index), "#" + std::to_string(index));
+    return Link(netns, info.index, info.name);
+}
+
+NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_view name) {
+    try {
+        return get(netns, name);
+    } catch (const Error& e) {
+        if (e.errnum() == ENODEV) return std::nullopt;
+        throw;
+    }
+}
+
+namespace detail {
+inline constexpr std::string_view link_owner_prefix = "nsnet:owner=";
+inline std::string link_owner_alias(std::string_view owner, const char* operation) {
+    if (owner.empty() || owner.size() > 200)
+        invalid_argument(operation, std::string(owner), "owner '" + std::string(owner) + "' must be 1..200 bytes");
+    for (char c : owner)
+        if (c <= ' ' || c > '~')
+            invalid_argument(operation, std::string(owner),
+                             "owner '" + std::string(owner) + "' holds a space or a non-printable byte");
+    return std::string(link_owner_prefix) + std::string(owner);
+}
+}  // namespace detail
+
+NSNET_DECL void Link::set_owner(std::string_view owner) const {
+    std::string alias = detail::link_owner_alias(owner, "set link owner");
+    change({.alias = alias}, "set link owner " + std::string(owner));
+}
+
+NSNET_DECL std::optional<std::string> Link::owner_of(const LinkInfo& info) {
+    if (info.alias.rfind(detail::link_owner_prefix, 0) != 0) return std::nullopt;
+    return info.alias.substr(detail::link_owner_prefix.size());
+}
+
+NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string_view owner) {
+    (void)detail::link_owner_alias(owner, "list links of owner");
+    std::vector<Link> out{};
+    for (const LinkInfo& l : list(netns))
+        if (auto o = owner_of(l); o && *o == owner) out.emplace_back(netns, l.index, l.name);
+    return out;
+}
+
+NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_view owner) {
+    std::size_t removed = 0;
+    for (const Link& l : list_owned(netns, owner)) {
+        try {
+            l.run("delete link", rtnl::link_del(l.index_));
+            ++removed;
+        } catch (const Error& e) {
+            if (e.errnum() != ENODEV) throw;  // gone meanwhile (a veth's peer goes with it)
+        }
+    }
+    return removed;
+}
+
+NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
+    return netns.with_rtnl([](nl::Socket& s) {
+        auto m = rtnl::link_dump();
+        return nl::dump_collect(s, m, "list links", rtnl::decode_link);
+    });
+}
+
+NSNET_DECL LinkInfo Link::info() const {
+    return query(netns_, rtnl::link_get(index_), name_);
+}
+
+NSNET_DECL void Link::up() const {
+    change({.up = true}, "set link up");
+}
+
+NSNET_DECL void Link::down() const {
+    change({.up = false}, "set link down");
+}
+
+NSNET_DECL void Link::rename(const std::string& new_name) {
+    validate_interface_name(new_name, "rename link");
+    try {
+        change({.name = new_name}, "rename link");
+    } catch (const Error& e) {
+        if (e.errnum() != EEXIST) throw;
+        Error named(EEXIST, "rename link", name_, e.kernel_message(),
+                    "an interface named '" + new_name + "' already exists in namespace " + netns_.display_name());
+        named.set_bad_attribute_offset(e.bad_attribute_offset());
+        throw named;
+    }
+    name_ = new_name;
+}
+
+NSNET_DECL void Link::set_mtu(std::uint32_t mtu) const {
+    change({.mtu = mtu}, "set link mtu " + std::to_string(mtu));
+}
+
+NSNET_DECL void Link::set_mac(const MacAddress& mac) const {
+    validate_link_mac(mac, "set link address", name_);
+    change({.mac = mac}, "set link address " + mac.to_string());
+}
+
+NSNET_DECL void Link::set_group(std::uint32_t group) const {
+    change({.group = group}, "set link group");
+}
+
+NSNET_DECL void Link::set_alias(const std::string& alias) const {
+    validate_link_alias(alias, "set link alias", name_);
+    change({.alias = alias}, "set link alias");
+}
+
+NSNET_DECL void Link::set_master(const Link& master) const {
+    if (!(master.netns_ == netns_))
+        invalid_argument("set link master", name_,
+                         "master '" + master.name_ + "' is in another network namespace");
+    change({.master = master.index_}, "set link master");
+}
+
+NSNET_DECL void Link::set_nomaster() const {
+    change({.master = 0}, "set link nomaster");
+}
+
+NSNET_DECL void Link::set_netns(const NetnsRef& target) {
+    int fd = target.fd();
+    change({.netns_fd = fd}, "move link to namespace " + target.display_name());
+    netns_ = target;
+    // The ifindex is kept when free in the target, but not guaranteed: look it up again.
+    index_ = get(netns_, name_).index_;
+}
+
+NSNET_DECL void Link::remove() const {
+    if (!valid()) return;
+    try {
+        run("delete link", rtnl::link_del(index_));
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV) throw;  // already gone: removed
+    }
+}
+
+NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
+    validate_interface_name(name, "delete link");
+    for (;;) {
+        auto l = find(netns, name);
+        if (!l) return false;
+        try {
+            l->run("delete link", rtnl::link_del(l->index_));
+            return true;
+        } catch (const Error& e) {
+            if (e.errnum() != ENODEV) throw;
+            // Gone between the look-up and the delete (or renamed and the name reused): look again.
+        }
+    }
+}
+
+NSNET_DECL void Link::add_address(const Prefix& prefix, const AddressOptions& o) const {
+    run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
+        rtnl::address_new(address_spec(prefix, o), o.replace));
+}
+
+NSNET_DECL void Link::remove_address(const Prefix& prefix) const {
+    run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
+}
+
+NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
+    auto all = netns_.with_rtnl([](nl::Socket& s) {
+        auto m = rtnl::address_dump();
+        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
+    });
+    std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
+    return all;
+}
+
+NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
+    const std::string op = "wait for IPv6 duplicate address detection";
+    if (!valid()) throw Error(ENODEV, op, name_, {}, "link handle is empty or was removed");
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    nl::Socket events = netns_.netlink_socket(NETLINK_ROUTE);
+    events.subscribe(RTNLGRP_IPV6_IFADDR);
+    std::vector<std::pair<IpAddress, std::uint32_t>> state;  // this link's IPv6 addresses, their flags
+    auto note = [&](const AddressInfo& a, bool gone) {
+        if (a.index != index_ || a.prefix.address().is_v4()) return;
+        if (a.prefix.address().data()[0] == 0xfe && (a.prefix.address().data()[1] & 0xc0) == 0x80) return;  // fe80::/10
+        std::erase_if(state, [&](const auto& p) { return p.first == a.prefix.address(); });
+        if (!gone) state.emplace_back(a.prefix.address(), a.flags);
+    };
+    auto snapshot = [&] {
+        state.clear();
+        for (const auto& a : addresses()) note(a, false);
+    };
+    (void)info();  // Error(ENODEV) naming the link if it is gone: no addresses is not "DAD done"
+    snapshot();  // after subscribing: every later change is queued as an event
+    for (;;) {
+        // Apply every queued event before judging, so an old event cannot end the wait early.
+        try {
+            for (nl::Bytes b = events.receive(true); !b.empty(); b = events.receive(true))
+                for (nl::MessageView m : nl::MessageRange(b))
+                    if (auto a = rtnl::decode_address(m)) note(*a, m.type() == RTM_DELADDR);
+        } catch (const Error& e) {
+            if (e.errnum() != ENOBUFS) throw;
+            snapshot();  // events were dropped: read the state afresh
+        }
+        const IpAddress* pending = nullptr;
+        for (const auto& [addr, flags] : state) {
+            if (flags & IFA_F_DADFAILED)
+                throw Error(EADDRNOTAVAIL, op, name_, {},
+                            "address " + addr.to_string() + " failed duplicate address detection (IFA_F_DADFAILED): another host on the link uses it");
+            if (flags & IFA_F_TENTATIVE) pending = &addr;
+        }
+        if (!pending) return;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            std::string why = "address " + pending->to_string() + " is still tentative after " + std::to_string(timeout.count()) + " ms";
+            if (!info().is_up()) why += " (the link is down: DAD starts when it is up)";
+            throw Error(ETIMEDOUT, op, name_, {}, why);
+        }
+        pollfd p{events.fd(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000))) < 0 && errno != EINTR)
+            throw_errno(op, name_);
+    }
+}
+
+NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) const {
+    change({.txqlen = txqlen}, "set txqueuelen " + std::to_string(txqlen));
+}
+
+NSNET_DECL void Link::set_promisc(bool on) const {
+    change({.promisc = on}, on ? "set promisc on" : "set promisc off");
+}
+
+NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) const {
+    if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
+    netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
+}
+
+NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) const {
+    c.index = index_;
+    run(operation, rtnl::link_set(c));
+}
+
+NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
+    rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+    if (o.broadcast && prefix.address().is_v4() && prefix.length() <= 30) s.broadcast = prefix.broadcast();
+    if (o.nodad && !prefix.address().is_v4()) s.flags |= IFA_F_NODAD;
+    return s;
+}
+
+NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
+    return netns.with_rtnl([&](nl::Socket& s) {
+        std::optional<LinkInfo> found{};
+        try {
+            nl::request(s, msg, "find link", shown, [&](const nl::MessageView& m) {
+                if (auto l = rtnl::decode_link(m)) found = std::move(l);
+            });
+        } catch (const Error& e) {
+            if (e.errnum() == ENODEV)
+                throw Error(ENODEV, "find link", shown, e.kernel_message(),
+                            "no such interface in namespace " + netns.display_name());
+            throw;
+        }
+        if (!found) throw Error(ENODEV, "find link", shown, {}, "the kernel sent no link");
+        return *found;
+    });
+}
+
+NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
+                                                          const std::string& object) const {
+    if (!set_) return {0, {}};
+    if (link_) {
+        if (!link_->valid())
+            invalid_argument(operation, object, "device '" + link_->name() + "' is an empty or removed link handle");
+        if (!(link_->netns() == ns))
+            invalid_argument(operation, object,
+                             "device '" + link_->name() + "' is in namespace " + link_->netns().display_name() +
+                                 ", not in " + ns.display_name());
+        return {link_->index(), link_->name()};
+    }
+    if (!name_.empty()) validate_interface_name(name_, operation);
+    if (index_ < 0 || (name_.empty() && index_ == 0))
+        invalid_argument(operation, object, "device index " + std::to_string(index_) + " is not an ifindex");
+    try {
+        Link l = name_.empty() ? Link::get(ns, index_) : Link::get(ns, name_);
+        return {l.index(), l.name()};
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV) throw;
+        std::string shown = name_.empty() ? "#" + std::to_string(index_) : name_;
+        throw Error(ENODEV, operation, object, e.kernel_message(),
+                    "device " + shown + " does not exist in namespace " + ns.display_name());
+    }
+}
+
+namespace detail {
+
+NSNET_DECL void LinkOwnerBase::remove() {
+    if (!owned()) return;
+    Owner::remove();
+    forget();
+}
+
+NSNET_DECL void LinkOwnerBase::forget() {
+    persist();
+    mutable_handle() = Link(link().netns(), 0, link().name());  // gone: valid() is false, the name stays for messages
+}
+
+}  // namespace detail
+
+namespace detail {
+
+NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg) {
+    try {
+        nl::MessageView m(msg.bytes());
+        if (auto info = m.attrs<ifinfomsg>().find(IFLA_LINKINFO))
+            if (auto kind = info->nested().find(IFLA_INFO_KIND)) return std::string(kind->str());
+    } catch (const Error&) {
+    }
+    return {};
+}
+
+NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
+    if (!e.outcome_unknown()) return e;
+    std::string note;
+    try {
+        auto l = Link::find(ns, name);
+        if (!l) {
+            note = "the kernel's answer was lost; no link '" + name + "' exists afterwards";
+        } else if (!kind.empty() && l->info().kind != kind) {
+            note = "the kernel's answer was lost; a link '" + name + "' exists but is not a " + kind + ", so it was left alone";
+        } else {
+            l->remove();
+            note = "the kernel's answer was lost; the link '" + name + "' it had created was deleted";
+        }
+    } catch (const Error& cleanup) {
+        note = "the kernel's answer was lost, and looking for link '" + name + "' failed too (" + cleanup.what() +
+               "): it may exist";
+    }
+    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? note : e.detail() + "; " + note);
+    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    out.set_outcome_unknown();
+    return out;
+}
+
+}  // namespace detail
+
+}  // namespace nsnet
