@@ -113,7 +113,7 @@ struct World {
         out_pair.first().add_address("198.51.100.1/24");
         out_pair.second().add_address("198.51.100.8/24");
         for (const Link* l : {&in_pair.first(), &in_pair.second(), &out_pair.first(), &out_pair.second()}) l->up();
-        for (const NetnsRef* ns : {&inner, &router, &outside}) Link::loopback(*ns).up();
+        for (const Netns* ns : {&inner, &router, &outside}) Link::loopback(*ns).up();
         Route::create(inner, {.dst = "default", .via = "172.17.0.1"}).persist();
         set_ip_forward(router, true);
     }
