@@ -52,12 +52,14 @@ public:
         owned_ = false;
         return handle_;
     }
-    // Removes the object now; one already gone counts as removed. Ownership ends even when the
-    // kernel refuses (the error is the caller's to handle; the destructor does not try again).
+    // Removes the object now; one already gone counts as removed. When removal fails (a refusal,
+    // or a transient ENOBUFS/ENOMEM), the error is thrown and the owner keeps the object, so the
+    // caller may call remove() again and the destructor tries once more: an owner whose remove()
+    // failed once must not leak what it owns.
     void remove() {
         if (!owned_) return;
-        owned_ = false;
         handle_.remove();
+        owned_ = false;
     }
 
     // The handle, read-only: owner->name(), owner->up() (operations that do not re-point it).
