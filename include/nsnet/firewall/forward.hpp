@@ -60,7 +60,12 @@ public:
     // Keep the policy after this object is gone.
     void persist() noexcept { owner_.persist(); }
     // Sets the policy back to accept now, and removes the forward chain (and table) if empty.
-    void remove() { owner_.release().remove(); }
+    void remove() {
+        // An owned one through the owner, which keeps it when removal fails (its destructor tries
+        // again); a persisted one directly.
+        if (owner_.owned()) owner_.remove();
+        else owner_->remove();
+    }
 
 private:
     friend class Batch;

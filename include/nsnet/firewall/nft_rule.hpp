@@ -160,7 +160,12 @@ public:
     // Deletes the rule now (`nft delete rule ip nsnet CHAIN handle N`), then its chain and the
     // table if nothing else is left in them. A rule already gone counts as deleted. Acts also
     // after persist() and in a fork child: it is asked for explicitly.
-    void remove() { owner_.release().remove(); }
+    void remove() {
+        // An owned one through the owner, which keeps it when removal fails (its destructor tries
+        // again); a persisted one directly.
+        if (owner_.owned()) owner_.remove();
+        else owner_->remove();
+    }
 
 protected:
     friend class Batch;
