@@ -323,7 +323,15 @@ NSNET_DECL Netns Netns::adopt(const std::string& name) {
 
 NSNET_DECL void Netns::remove() {
     if (!owner_.owned()) return;
-    owner_.remove();                           // on an error (EEXIST: not ours), the reference stays
+    try {
+        owner_.remove();
+    } catch (const Error& e) {
+        // EEXIST: the name now holds another namespace, ours is reachable only through our
+        // reference and dies with it: nothing is left to remove by name, so ownership ends (a
+        // transient error keeps it, and the destructor tries again).
+        if (e.errnum() == EEXIST) owner_.persist();
+        throw;
+    }
     owner_.mutable_handle().ref = NetnsRef();  // the kernel may free it now
 }
 
