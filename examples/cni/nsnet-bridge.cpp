@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -27,6 +28,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -565,10 +567,27 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
     IpamCall ipam_call(env, c, "DEL", stdin_text);  // runs while the links go
     // The host end by its owner tag; deleting it deletes the container end too. Gone already
-    // (the namespace was deleted, or DEL ran before) is success.
-    nsnet::Link::remove_owned(host, owner_tag(env));
-    fw::Rule::remove_owned(host, owner_tag(env));
-    forget_udp_flows(host, c.ports);
+    // (the namespace was deleted, or DEL ran before) is success. The kernel takes ~20 ms to delete
+    // a veth (it waits for RCU grace periods after unregistering both ends), mostly sleeping and
+    // holding nothing the firewall or conntrack need: so the link goes on a thread of its own
+    // while the rules and flows go here (nf_tables and ctnetlink sockets; rtnetlink is not used).
+    std::exception_ptr link_error;
+    std::thread links([&] {
+        try {
+            nsnet::Link::remove_owned(host, owner_tag(env));
+        } catch (...) {
+            link_error = std::current_exception();
+        }
+    });
+    try {
+        fw::Rule::remove_owned(host, owner_tag(env));
+        forget_udp_flows(host, c.ports);
+    } catch (...) {
+        links.join();
+        throw;
+    }
+    links.join();
+    if (link_error) std::rethrow_exception(link_error);
     ipam_call.wait();
 }
 
