@@ -188,6 +188,18 @@ public:
     auto run(Fn&& fn) const {
         return detail::run_in_netns(fd(), std::forward<Fn>(fn), display_name());
     }
+    // Whether the calling thread is in this namespace now (false when that cannot be told, e.g.
+    // without /proc, or for an empty reference).
+    bool holds_calling_thread() const noexcept;
+    // As run(), but on the calling thread when it is in this namespace already. For work whose
+    // effect depends only on the namespace it runs in (open a socket, a /proc/sys file): a thread
+    // per call costs more than the call itself (a CNI ADD opens a dozen sockets in its own
+    // namespace). fn must not change the thread's state (no setns, unshare).
+    template <class Fn>
+    auto run_inside(Fn&& fn) const {
+        if (holds_calling_thread()) return fn();
+        return run(std::forward<Fn>(fn));
+    }
     // A socket (any family) that lives in this namespace, e.g. socket(AF_INET, SOCK_DGRAM, 0).
     detail::UniqueFd socket(int domain, int type, int protocol = 0) const;
     // A new netlink socket that lives in this namespace (for batches, monitors, nf_tables).

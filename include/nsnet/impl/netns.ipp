@@ -201,8 +201,15 @@ NSNET_DECL std::uint64_t NetnsRef::inode() const {
     return st.st_ino;
 }
 
+NSNET_DECL bool NetnsRef::holds_calling_thread() const noexcept {
+    if (!valid() || fd() < 0) return false;
+    struct stat mine {}, ours {};
+    return ::stat("/proc/thread-self/ns/net", &mine) == 0 && ::fstat(fd(), &ours) == 0 && mine.st_ino == ours.st_ino &&
+           mine.st_dev == ours.st_dev;
+}
+
 NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol) const {
-    return run([&] {
+    return run_inside([&] {
         int s = detail::sys_call(detail::Call::socket, [&] { return ::socket(domain, type | SOCK_CLOEXEC, protocol); });
         if (s < 0) throw_errno("open socket in namespace", display_name());
         return detail::UniqueFd(s);
@@ -210,7 +217,7 @@ NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol)
 }
 
 NSNET_DECL nl::Socket NetnsRef::netlink_socket(int protocol) const {
-    return run([&] { return nl::Socket::open(protocol); });
+    return run_inside([&] { return nl::Socket::open(protocol); });
 }
 
 NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) const {

@@ -47,7 +47,7 @@ NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_vi
 }
 
 NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
-    return ns.run([&] {
+    return ns.run_inside([&] {
         int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
         if (fd < 0) {
             int err = errno;
@@ -70,7 +70,7 @@ NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& pat
 NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
     if (value.find('\n') != std::string::npos || value.find('\0') != std::string::npos)
         invalid_argument("write sysctl", shown, "value '" + value + "' contains a newline or NUL");
-    ns.run([&] {
+    ns.run_inside([&] {
         int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); });
         if (fd < 0) {
             int err = errno;
