@@ -169,6 +169,10 @@ private:
     void change(rtnl::LinkChange c, const std::string& operation) const;
     rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const;
     static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown);
+    // As query(), but no such link (ENODEV) is nullopt (the kernel's text, if any, in
+    // *kernel_message), without an exception thrown on the way.
+    static std::optional<LinkInfo> query_optional(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown,
+                                                  std::string* kernel_message = nullptr);
 
     NetnsRef netns_{};
     int index_ = 0;

@@ -26,12 +26,10 @@ NSNET_DECL Link Link::get(const NetnsRef& netns, int index) {
 }
 
 NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_view name) {
-    try {
-        return get(netns, name);
-    } catch (const Error& e) {
-        if (e.errnum() == ENODEV) return std::nullopt;
-        throw;
-    }
+    validate_interface_name(name, "find link");
+    auto info = query_optional(netns, rtnl::link_get(name), std::string(name));
+    if (!info) return std::nullopt;
+    return Link(netns, info->index, info->name);
 }
 
 namespace detail {
@@ -264,22 +262,27 @@ NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const Addr
     return s;
 }
 
-NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
-    return netns.with_rtnl([&](nl::Socket& s) {
+NSNET_DECL std::optional<LinkInfo> Link::query_optional(const NetnsRef& netns, nl::MessageBuilder msg,
+                                                        const std::string& shown, std::string* kernel_message) {
+    return netns.with_rtnl([&](nl::Socket& s) -> std::optional<LinkInfo> {
         std::optional<LinkInfo> found{};
-        try {
-            nl::request(s, msg, "find link", shown, [&](const nl::MessageView& m) {
-                if (auto l = rtnl::decode_link(m)) found = std::move(l);
-            });
-        } catch (const Error& e) {
-            if (e.errnum() == ENODEV)
-                throw Error(ENODEV, "find link", shown, e.kernel_message(),
-                            "no such interface in namespace " + netns.display_name());
-            throw;
+        nl::AckInfo ack = nl::request_ack(s, msg, [&](const nl::MessageView& m) {
+            if (auto l = rtnl::decode_link(m)) found = std::move(l);
+        });
+        if (ack.error == ENODEV) {
+            if (kernel_message) *kernel_message = std::move(ack.kernel_message);
+            return std::nullopt;
         }
-        if (!found) throw Error(ENODEV, "find link", shown, {}, "the kernel sent no link");
-        return *found;
+        if (ack.error) throw ack.to_error("find link", shown);
+        return found;  // an ack without a link (never seen) counts as none
     });
+}
+
+NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
+    std::string kernel_message;
+    auto found = query_optional(netns, std::move(msg), shown, &kernel_message);
+    if (!found) throw Error(ENODEV, "find link", shown, kernel_message, "no such interface in namespace " + netns.display_name());
+    return *found;
 }
 
 NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,

@@ -77,6 +77,11 @@ using MessageHandler = detail::FunctionRef<void(const MessageView&)>;
 NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
                         MessageHandler on_reply = {});
 
+// As request(), but a refusal by the kernel is returned (AckInfo::error set), not thrown: for
+// callers to whom a refusal is an answer (a look-up of a link that may not exist), since throwing
+// costs more than the request. Receive failures are still thrown, with outcome_unknown() set.
+NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply = {});
+
 struct DumpOptions {
     // Called when the kernel marked the dump inconsistent and it is about to be restarted: drop
     // what was collected so far. Without it, an interrupted dump throws Error(EINTR).

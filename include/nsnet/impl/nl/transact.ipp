@@ -60,21 +60,15 @@ NSNET_DECL AckInfo parse_done(const MessageView& m) {
     return info;
 }
 
-NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
-                        MessageHandler on_reply) {
+NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply) {
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
     std::uint32_t seq = sock.send(msg);
-    AckInfo ack;
     try {
-        for (bool acked = false; !acked;) {
+        for (;;) {
             Bytes data = sock.receive();
             for (MessageView m : MessageRange(data)) {
                 if (m.seq() != seq || (m.pid() != sock.port_id() && m.pid() != 0)) continue;  // stale
-                if (m.type() == NLMSG_ERROR) {
-                    ack = parse_ack(m);
-                    acked = true;
-                    break;
-                }
+                if (m.type() == NLMSG_ERROR) return parse_ack(m);
                 if (m.type() == NLMSG_NOOP || m.type() == NLMSG_OVERRUN) continue;
                 if (on_reply) on_reply(m);
             }
@@ -83,6 +77,11 @@ NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& op
         e.set_outcome_unknown();
         throw;
     }
+}
+
+NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
+                        MessageHandler on_reply) {
+    AckInfo ack = request_ack(sock, msg, on_reply);
     if (ack.error) throw ack.to_error(operation, object);
 }
 
