@@ -499,6 +499,12 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
         // reference sets it.
         nsnet::set_interface_sysctl(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
+        // The MACs for the result, read while the IPAM plugin still runs (nothing below changes them).
+        auto mac_of = [](const nsnet::Link& l) {
+            auto mac = l.info().mac;
+            return mac ? mac->to_string() : std::string();
+        };
+        const std::string br_mac = mac_of(br), hv_mac = mac_of(hv), cv_mac = mac_of(cv);
 
         json ipam = ipam_call.wait();
         auto ips = ipam_ips(ipam);
@@ -534,9 +540,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // The result (spec 1.0.0): interfaces, then ips pointing at the container's interface.
         json out = {{"cniVersion", cni_version}};
         out["interfaces"] = json::array({
-            {{"name", c.bridge}, {"mac", br.info().mac ? br.info().mac->to_string() : ""}},
-            {{"name", veth}, {"mac", hv.info().mac ? hv.info().mac->to_string() : ""}},
-            {{"name", env.ifname}, {"mac", cv.info().mac ? cv.info().mac->to_string() : ""}, {"sandbox", env.netns}},
+            {{"name", c.bridge}, {"mac", br_mac}},
+            {{"name", veth}, {"mac", hv_mac}},
+            {{"name", env.ifname}, {"mac", cv_mac}, {"sandbox", env.netns}},
         });
         out["ips"] = json::array();
         for (const auto& ip : ipam["ips"]) {
