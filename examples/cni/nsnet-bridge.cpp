@@ -405,8 +405,8 @@ std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, con
         for (const auto& p : c.ports) {
             if (p.host_ip && p.host_ip->is_v4() != v4) continue;  // a hostIP of the other family
             const auto proto = p.protocol;
-            std::optional<fw::Addr> daddr;
-            if (p.host_ip) daddr = fw::Addr(*p.host_ip);
+            nsnet::PrefixArg daddr;  // unset: any
+            if (p.host_ip) daddr = *p.host_ip;
             for (fw::Hook hook : {fw::Hook::Prerouting, fw::Hook::Output}) {
                 std::vector<Prefix> marked{subnet};
                 if (v4) marked.push_back(Prefix::parse("127.0.0.0/8"));

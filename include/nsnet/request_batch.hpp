@@ -111,13 +111,11 @@ public:
     // ip route del, from text options (as create_route).
     RequestBatch& remove_route(const RouteOptions& options);
 
-    // ip addr add PREFIX [brd +] [peer P] [scope S] [label L] dev LINK
-    RequestBatch& add_address(const Link& link, const Prefix& prefix, const AddressOptions& o = {});
-    RequestBatch& add_address(const Link& link, std::string_view cidr, const AddressOptions& o = {}) {
-        return add_address(link, Prefix::parse(cidr), o);
-    }
-    // ip addr del PREFIX dev LINK
-    RequestBatch& remove_address(const Link& link, const Prefix& prefix);
+    // ip addr add PREFIX [brd +] [peer P] [scope S] [label L] dev LINK; PREFIX as text
+    // ("10.0.0.1/24") or a Prefix (bad text: an InvalidArgument naming it, nothing queued).
+    RequestBatch& add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& o = {});
+    // ip addr del PREFIX dev LINK (text or a Prefix, as add_address)
+    RequestBatch& remove_address(const Link& link, const PrefixArg& prefix);
 
     // ip link add FIRST [group G] [master M] [up] type veth peer name SECOND [netns B] [group G].
     // FIRST is created in the batch's namespace: first.netns, if set, must be it; empty means the

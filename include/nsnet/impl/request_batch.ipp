@@ -59,15 +59,18 @@ NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteOptions& options)
     return add(rtnl::route_del(r.spec), "remove route", r.shown);
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const Prefix& prefix, const AddressOptions& o) {
+NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& o) {
     check_here(link, "add address");
-    rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+    const Prefix prefix = arg.resolve("address", "add address", link.name());
+    rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = o.scope, .label = o.label};
+    if (!o.peer.empty()) s.peer = o.peer.resolve("AddressOptions.peer", "add address " + prefix.to_string(), link.name());
     if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
     return add(rtnl::address_new(s, o.replace), (o.replace ? "replace address " : "add address ") + prefix.to_string(), link.name());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_address(const Link& link, const Prefix& prefix) {
+NSNET_DECL RequestBatch& RequestBatch::remove_address(const Link& link, const PrefixArg& arg) {
     check_here(link, "delete address");
+    const Prefix prefix = arg.resolve("address", "delete address", link.name());
     rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = {}, .label = {}};
     return add(rtnl::address_del(s), "delete address " + prefix.to_string(), link.name());
 }
