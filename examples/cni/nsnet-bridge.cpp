@@ -486,11 +486,12 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
     try {
         auto br = ensure_bridge(host, c);
         // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
+        // The host end carries the owner tag from its creation on (DEL finds it by the tag).
         auto pair = nsnet::VethPair::create(host, {.name = veth, .mtu = c.mtu, .txqlen = 0,
-                                            .peer = {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0}});
+                                            .peer = {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0},
+                                            .owner = owner_tag(env)});
         auto& hv = pair.first();
         auto& cv = pair.second();
-        hv.set_owner(owner_tag(env));
         hv.set_master(br);
         if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
         hv.up();

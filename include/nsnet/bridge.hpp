@@ -56,6 +56,7 @@ struct BridgeOptions {
     std::optional<bool> multicast_snooping{};           // mcast_snooping 0|1
     std::optional<MacAddress> mac{};                    // address MAC
     std::optional<std::uint32_t> mtu{};                 // mtu N
+    std::string owner{};                                // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned (Bridge::ensure: only when it creates the bridge)
 };
 
 // The bridge settings of a link as the kernel reports them; nullopt when it is not a bridge.

@@ -304,6 +304,17 @@ private:
 
 namespace detail {
 
+// An owner tag as Link::set_owner takes it: 1..200 bytes of printable ASCII without spaces; else an
+// InvalidArgument of `operation` on `object` naming `field` ("VethOptions.owner") and the value.
+NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+                                 const std::string& object);
+// The alias that records `owner` ("nsnet:owner=<owner>"), the owner checked as above.
+NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation);
+// Writes the owner tag of a link just created from options with `.owner` (nothing when `owner`
+// is empty). If that fails, the link is removed again (nothing is left behind) and the Error of
+// `operation` says so, keeping the errno and the kernel's text.
+NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation);
+
 // The IFLA_INFO_KIND of an RTM_NEWLINK request ("veth", "bridge", ...); "" when it has none.
 NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg);
 

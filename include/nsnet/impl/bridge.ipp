@@ -23,12 +23,13 @@ NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& optio
 NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "create bridge");
     rtnl::BridgeConfig cfg = config(o, "create bridge");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "create bridge", o.name);
     detail::require_netns(netns, "create bridge", o.name);
     rtnl::LinkCreate c{.name = o.name, .mac = o.mac, .mtu = o.mtu};
     auto msg = rtnl::bridge_new(c, cfg);
-    return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
-        return explain(e, cfg);
-    })));
+    Link made = detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) { return explain(e, cfg); });
+    detail::tag_new_link(made, o.owner, "create bridge");
+    return Bridge(OwnedLink(std::move(made)));
 }
 
 NSNET_DECL Link Bridge::get(const NetnsRef& ns, std::string_view name) {
@@ -51,6 +52,7 @@ NSNET_DECL Bridge Bridge::adopt(const Link& link) {
 NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "ensure bridge");
     (void)config(o, "ensure bridge");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "ensure bridge", o.name);
     detail::require_netns(netns, "ensure bridge", o.name);
     auto existing = [&]() -> std::optional<Link> {
         auto l = Link::find(netns, o.name);
@@ -115,6 +117,7 @@ NSNET_DECL void Bridge::change(const BridgeOptions& o) {
     if (!o.name.empty() || o.mac || o.mtu)
         invalid_argument("change bridge", name(),
                          "BridgeOptions.name, .mac and .mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
+    if (!o.owner.empty()) invalid_argument("change bridge", name(), "BridgeOptions.owner is not a bridge setting (use set_owner())");
     rtnl::BridgeConfig cfg = config(o, "change bridge");
     if (cfg.empty()) return;
     try {

@@ -36,14 +36,36 @@ NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_vie
 
 namespace detail {
 inline constexpr std::string_view link_owner_prefix = "nsnet:owner=";
-inline std::string link_owner_alias(std::string_view owner, const char* operation) {
+NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+                                 const std::string& object) {
     if (owner.empty() || owner.size() > 200)
-        invalid_argument(operation, std::string(owner), "owner '" + std::string(owner) + "' must be 1..200 bytes");
+        invalid_argument(operation, object, field + " '" + std::string(owner) + "' must be 1..200 bytes");
     for (char c : owner)
         if (c <= ' ' || c > '~')
-            invalid_argument(operation, std::string(owner),
-                             "owner '" + std::string(owner) + "' holds a space or a non-printable byte");
+            invalid_argument(operation, object, field + " '" + std::string(owner) + "' holds a space or a non-printable byte");
+}
+
+NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation) {
+    check_link_owner(owner, "owner", operation, std::string(owner));
     return std::string(link_owner_prefix) + std::string(owner);
+}
+
+NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation) {
+    if (owner.empty()) return;
+    try {
+        link.set_owner(owner);
+    } catch (const Error& e) {
+        // Nothing left behind: the link is removed again, and the error says what happened.
+        std::string what = "the link was created, but writing its owner tag '" + std::string(owner) + "' failed (" +
+                           std::string(e.what()) + ")";
+        try {
+            link.remove();
+            what += "; the link was removed again";
+        } catch (const Error& r) {
+            what += "; removing the link failed too (" + std::string(r.what()) + ")";
+        }
+        throw Error(e.errnum(), operation, link.name(), e.kernel_message(), what);
+    }
 }
 }  // namespace detail
 
