@@ -111,6 +111,10 @@ TEST_CASE("Bridge and Tun options: durations and counts are checked, naming the 
               "BridgeOptions.ageing_time: -10 ms is outside"));
     CHECK(has(rejection([] { (void)Bridge::ensure(NetnsRef{}, {.name = "br0", .hello_time = 2001ms}); }),
               "BridgeOptions.hello_time: 2001 ms"));
+    // A change names its own struct (BridgeChange, as VxlanChange); checked before anything is sent.
+    Bridge none;
+    CHECK(has(rejection([&] { none.change({.hello_time = 2001ms}); }), "BridgeChange.hello_time: 2001 ms"));
+    CHECK(has(rejection([&] { none.change({.forward_delay = -10ms}); }), "BridgeChange.forward_delay: -10 ms is outside"));
     CHECK(has(rejection([] { (void)Tun::create(NetnsRef{}, {.name = "tun0", .queues = 0}); }), "TunOptions.queues: 0 is outside 1..256"));
     CHECK(has(rejection([] { (void)Tun::open(NetnsRef{}, "tun0", TunMode::Tun, 257); }), "queues: 257 is outside 1..256"));
 }
