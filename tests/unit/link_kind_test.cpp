@@ -15,26 +15,13 @@
 #include "nsnet/veth.hpp"
 #include "nsnet/vlan.hpp"
 #include "nsnet/vxlan.hpp"
+#include "../support/errors.hpp"
 
 using namespace nsnet;
+using nsnet::test::has;
+using nsnet::test::rejection;
 
 namespace {
-
-template <class Fn>
-std::string rejection(Fn&& fn) {
-    try {
-        fn();
-    } catch (const InvalidArgument& e) {
-        return e.what();
-    } catch (...) {
-    }
-    return {};
-}
-
-bool has(const std::string& what, const std::string& part) {
-    INFO(what);
-    return what.find(part) != std::string::npos;
-}
 
 LinkInfo of_kind(const std::string& kind) {
     LinkInfo l{};
