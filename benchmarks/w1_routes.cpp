@@ -1,7 +1,7 @@
 // W1 — 10,000 IPv4 /32 routes via a gateway on a veth: add them all, then delete them all.
 //
 // Tools, each a child process started afresh for every measured run:
-//   nsnet              apply_routes()/delete_routes(): pipelined, the kernel answers only refusals
+//   nsnet              apply_routes()/remove_routes(): pipelined, the kernel answers only refusals
 //   nsnet (acks: each) the same with an acknowledgement per route (BatchAcks::Each)
 //   ip -batch          `ip -n NS -batch FILE`, FILE holding `route add 10.0.0.1/32 via 192.0.2.2 dev va` lines
 //   libnl              benchmarks/libnl/w1_routes.c: rtnl_route_add()/rtnl_route_delete() per route
@@ -44,7 +44,7 @@ int worker(const std::vector<std::string>& a) {
         r.oif = oif;
     }
     if (add) apply_routes(ns, routes, RouteWrite::Add, acks);
-    else delete_routes(ns, routes, acks);
+    else remove_routes(ns, routes, acks);
     return 0;
 }
 

@@ -76,7 +76,7 @@ int worker(const std::vector<std::string>& a) {
             RequestBatch cb(c);
             cb.set_up("lo").set_up("eth0");
             cb.add_address(Link::get(c, "eth0"), c_addr(i));
-            cb.add_route(RouteOptions{.dst = "default", .via = gateway});
+            cb.create_route(RouteOptions{.dst = "default", .via = gateway});
             cb.run_or_throw();
         }
         cs.persist();

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
         b.clear();
         b.add_address(up0, "192.0.2.1/24");                      //   addr add 192.0.2.1/24 dev up0
         for (int i = 0; i < 200; ++i)                            //   route add 10.1.I.0/24 via 192.0.2.254
-            b.add_route({.dst = "10.1." + std::to_string(i) + ".0/24", .via = "192.0.2.254", .dev = up0});
-        b.add_route({.dst = "10.1.0.0/24", .via = "192.0.2.254", .dev = up0});  // a duplicate: refused
+            b.create_route({.dst = "10.1." + std::to_string(i) + ".0/24", .via = "192.0.2.254", .dev = up0});
+        b.create_route({.dst = "10.1.0.0/24", .via = "192.0.2.254", .dev = up0});  // a duplicate: refused
         auto refused = b.run();                                  // one sendmsg for all 202 requests
         for (const auto& f : refused) std::printf("request %zu refused: %s\n", f.index, f.error.what());
 

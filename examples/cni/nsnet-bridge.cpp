@@ -407,8 +407,8 @@ std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, con
         for (const auto& p : c.ports) {
             if (p.host_ip && p.host_ip->is_v4() != v4) continue;  // a hostIP of the other family
             const auto proto = p.protocol;
-            std::optional<fw::Addr> daddr;
-            if (p.host_ip) daddr = fw::Addr(*p.host_ip);
+            nsnet::PrefixArg daddr;  // unset: any
+            if (p.host_ip) daddr = *p.host_ip;
             for (fw::Hook hook : {fw::Hook::Prerouting, fw::Hook::Output}) {
                 std::vector<Prefix> marked{subnet};
                 if (v4) marked.push_back(Prefix::parse("127.0.0.0/8"));
@@ -488,11 +488,12 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
     try {
         auto br = ensure_bridge(host, c);
         // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
+        // The host end carries the owner tag from its creation on (DEL finds it by the tag).
         auto pair = nsnet::VethPair::create(host, {.name = veth, .mtu = c.mtu, .txqlen = 0,
-                                            .peer = {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0}});
+                                            .peer = {.name = env.ifname, .netns = cont, .mtu = c.mtu, .txqlen = 0},
+                                            .owner = owner_tag(env)});
         auto& hv = pair.first();
         auto& cv = pair.second();
-        hv.set_owner(owner_tag(env));
         hv.set_master(br);
         if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
         hv.up();

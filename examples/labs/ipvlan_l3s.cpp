@@ -13,19 +13,7 @@
 
 NSNET_LAB("ipvlan-l3s", "IPVLAN / L3S", [](lab::Context& ctx) {
     using namespace nsnet;
-using nsnet::firewall::Dnat;
-using nsnet::firewall::DnatOptions;
-using nsnet::firewall::FilterRule;
-using nsnet::firewall::FilterRuleOptions;
-using nsnet::firewall::ForwardPolicy;
-using nsnet::firewall::Hook;
-using nsnet::firewall::Masquerade;
-using nsnet::firewall::MasqueradeOptions;
-using nsnet::firewall::Protocol;
-using nsnet::firewall::RawRuleOptions;
-using nsnet::firewall::Snat;
-using nsnet::firewall::SnatOptions;
-using nsnet::firewall::Verdict;
+    namespace fw = nsnet::firewall;  // fw::Rule is not nsnet::Rule (ip rule)
     const char* counted_l3s = "l3s: a counter rule in ns1 (the parent's namespace) counts ns3's inbound packets";
     const char* counted_l3 = "l3: the same counter does not count them (the slaves bypass ns1's netfilter)";
     auto t = lab::ipvlan_l3_setup(ctx, IpvlanMode::L3S, {counted_l3s, counted_l3});
@@ -35,13 +23,13 @@ using nsnet::firewall::Verdict;
 
     // Beyond the tutorial (the parent's netfilter sees the slaves' traffic in l3s):
     // ip netns exec ns1 nft add rule ip nsnet input ip daddr 192.168.152.0/24 counter
-    FilterRule* counter = nullptr;
+    fw::FilterRule* counter = nullptr;
     std::string no_nft{};
     try {
-        counter = &ctx.own(FilterRule::create(ns1, {.hook = Hook::Input,
-                                                  .daddr = Prefix::parse("192.168.152.0/24"),
-                                                  .verdict = Verdict::Continue,
-                                                  .counter = true}));
+        counter = &ctx.own(fw::FilterRule::create(ns1, {.hook = fw::Hook::Input,
+                                                      .daddr = Prefix::parse("192.168.152.0/24"),
+                                                      .verdict = fw::Verdict::Continue,
+                                                      .counter = true}));
         ctx.note("ip netns exec " + ns1.name() + " nft list chain ip nsnet input:  " + counter->to_string());
     } catch (const Error& e) {
         no_nft = e.what();

@@ -56,6 +56,21 @@ struct BridgeOptions {
     std::optional<bool> multicast_snooping{};           // mcast_snooping 0|1
     std::optional<MacAddress> mac{};                    // address MAC
     std::optional<std::uint32_t> mtu{};                 // mtu N
+    std::string owner{};                                // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned (Bridge::ensure: only when it creates the bridge)
+};
+
+// ip link set NAME type bridge ...: what Bridge::change sets on an existing bridge; unset members
+// are left as they are (the same settings and checks as BridgeOptions, without the ones a change
+// cannot take: name, mac, mtu and owner are rename(), set_mac(), set_mtu(), set_owner()).
+struct BridgeChange {
+    std::optional<bool> stp{};                          // stp_state 0|1
+    std::optional<bool> vlan_filtering{};               // vlan_filtering 0|1
+    std::optional<std::chrono::milliseconds> forward_delay{};  // forward_delay (STP listening/learning)
+    std::optional<std::chrono::milliseconds> hello_time{};     // hello_time (STP)
+    std::optional<std::chrono::milliseconds> max_age{};        // max_age (STP)
+    std::optional<std::chrono::milliseconds> ageing_time{};  // of learned FDB entries
+    std::optional<std::uint16_t> priority{};            // bridge priority (STP root election)
+    std::optional<bool> multicast_snooping{};           // mcast_snooping 0|1
 };
 
 // The bridge settings of a link as the kernel reports them; nullopt when it is not a bridge.
@@ -95,9 +110,9 @@ public:
     //   Link br = Bridge::ensure(host, {.name = "cni0", .mac = MacAddress::parse("02:42:0a:58:00:01")});
     static Link ensure(const NetnsRef& ns, const BridgeOptions& o);
 
-    // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the bridge
-    // settings given (name, mac and mtu are not bridge settings: rename(), set_mac(), set_mtu()).
-    void change(const BridgeOptions& o);
+    // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the settings
+    // given, leaves the others (as Vxlan::change). Errors name the field ("BridgeChange.hello_time").
+    void change(const BridgeChange& c);
     // ip link set dev NAME type bridge stp_state 0|1
     void set_stp(bool on);
 
@@ -134,7 +149,10 @@ private:
 
     LinkInfo require_port(const Link& port, const char* operation) const;
 
+    // The settings to send, checked; errors name `type` ("BridgeOptions" or "BridgeChange") and the field.
     static rtnl::BridgeConfig config(const BridgeOptions& o, const char* operation);
+    static rtnl::BridgeConfig config(const BridgeChange& c, const std::string& type, const char* operation,
+                                     const std::string& object);
 
     static std::string explain(const Error& e, const rtnl::BridgeConfig& c);
 };

@@ -36,6 +36,7 @@ struct IpvlanOptions {
     IpvlanMode mode = IpvlanMode::L2;       // mode l2|l3|l3s
     IpvlanFlag flag = IpvlanFlag::Bridge;   // bridge|private|vepa
     std::optional<std::uint32_t> mtu{};     // at most the parent's
+    std::string owner{};                    // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned
 };
 
 // The ipvlan settings of a link as the kernel reports them; nullopt when it is not an ipvlan.

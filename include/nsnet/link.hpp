@@ -45,7 +45,7 @@ struct AddressOptions {
     // Off by default, as `ip addr add`; CNI's plugins (vishvananda/netlink AddrAdd) always set it
     // that way for IPv4, so pass {.broadcast = true} to configure an interface as they do.
     bool broadcast = false;
-    std::optional<IpAddress> peer{};       // `peer ADDR` (point-to-point)
+    AddressArg peer{};                   // `peer ADDR` (point-to-point): text or an IpAddress
     std::optional<Scope> scope{};
     std::string label{};
     bool replace = false;                // `ip addr replace`
@@ -289,6 +289,15 @@ public:
     // {ifindex, name} in `ns`. A missing device is Error(ENODEV) of `operation`, naming it; a Link
     // from another namespace is an InvalidArgument.
     std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
+    // The interface name for a match by name (a rule's `iif NAME`, nft's `iifname "NAME"`), in
+    // `ns`: a name is taken as given (checked to be a valid interface name; the device need not
+    // exist yet); a Link, an owner or an ifindex is looked up in `ns` for its current name. Errors
+    // name `field` and the value ("RuleOptions.iif: device #7 does not exist in namespace n1").
+    // Empty: "".
+    std::string name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
+                        const std::string& object) const;
+    // The value as given, for messages: the name, the link's name, or "#INDEX"; "" when empty.
+    std::string to_string() const;
 
 private:
     std::optional<Link> link_{};
@@ -298,6 +307,17 @@ private:
 };
 
 namespace detail {
+
+// An owner tag as Link::set_owner takes it: 1..200 bytes of printable ASCII without spaces; else an
+// InvalidArgument of `operation` on `object` naming `field` ("VethOptions.owner") and the value.
+NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+                                 const std::string& object);
+// The alias that records `owner` ("nsnet:owner=<owner>"), the owner checked as above.
+NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation);
+// Writes the owner tag of a link just created from options with `.owner` (nothing when `owner`
+// is empty). If that fails, the link is removed again (nothing is left behind) and the Error of
+// `operation` says so, keeping the errno and the kernel's text.
+NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation);
 
 // The IFLA_INFO_KIND of an RTM_NEWLINK request ("veth", "bridge", ...); "" when it has none.
 NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg);

@@ -41,6 +41,7 @@ struct MacvlanOptions {
     bool nopromisc = false;                 // passthru only: do not put the parent in promiscuous mode
     std::vector<MacAddress> source_macs{};  // mode source only: `macaddr set MAC...`
     bool tap = false;                       // a macvtap (with a /dev/tapN character device) instead
+    std::string owner{};                    // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned
 };
 
 // The macvlan settings of a link as the kernel reports them; nullopt when it is not a macvlan/macvtap.

@@ -3,7 +3,7 @@
 // Layer: typed objects, over nl::Batch.
 //
 //   nsnet::RequestBatch b(ns);                          // every request goes to one namespace
-//   for (auto& r : routes) b.add_route(r);              // nothing is sent yet
+//   for (auto& r : routes) b.create_route(r);           // nothing is sent yet
 //   b.run_or_throw();                                   // N kernel operations, ~N/512 sendmsg calls
 //
 //   nsnet::apply_routes(ns, routes);                    // the same for a span of RouteSpec
@@ -59,7 +59,7 @@ enum class BatchAcks {
 
 // One refused request of a batch.
 struct BatchFailure {
-    std::size_t index = 0;  // position in the batch (the order of the add_* calls)
+    std::size_t index = 0;  // position in the batch (the order of the calls that queued the requests)
     Error error;            // names the request ("add route '10.0.0.7/32 via 192.0.2.2'") and the kernel's reason
 };
 
@@ -100,24 +100,22 @@ public:
     RequestBatch& add(const nl::MessageBuilder& msg, std::string operation, std::string object);
 
     // ip route add|replace|append ..., from a resolved RouteSpec (no lookup, no parsing).
-    RequestBatch& add_route(const RouteSpec& route, RouteWrite mode = RouteWrite::Add);
+    RequestBatch& create_route(const RouteSpec& route, RouteWrite mode = RouteWrite::Add);
     // ip route del ...: the kernel deletes the first route matching every field that is set.
-    RequestBatch& delete_route(const RouteSpec& route);
+    RequestBatch& remove_route(const RouteSpec& route);
     // The same from text options, checked and resolved now (before anything is sent). A device
     // given by name is looked up on every call: for many routes pass a Link or an ifindex.
-    RequestBatch& add_route(const RouteOptions& options) { return add_resolved(options, "add route", RouteWrite::Add); }
-    // ip route replace, from text options (as add_route).
+    RequestBatch& create_route(const RouteOptions& options) { return add_resolved(options, "add route", RouteWrite::Add); }
+    // ip route replace, from text options (as create_route).
     RequestBatch& replace_route(const RouteOptions& options) { return add_resolved(options, "replace route", RouteWrite::Replace); }
-    // ip route del, from text options (as add_route).
-    RequestBatch& delete_route(const RouteOptions& options);
+    // ip route del, from text options (as create_route).
+    RequestBatch& remove_route(const RouteOptions& options);
 
-    // ip addr add PREFIX [brd +] [peer P] [scope S] [label L] dev LINK
-    RequestBatch& add_address(const Link& link, const Prefix& prefix, const AddressOptions& o = {});
-    RequestBatch& add_address(const Link& link, std::string_view cidr, const AddressOptions& o = {}) {
-        return add_address(link, Prefix::parse(cidr), o);
-    }
-    // ip addr del PREFIX dev LINK
-    RequestBatch& delete_address(const Link& link, const Prefix& prefix);
+    // ip addr add PREFIX [brd +] [peer P] [scope S] [label L] dev LINK; PREFIX as text
+    // ("10.0.0.1/24") or a Prefix (bad text: an InvalidArgument naming it, nothing queued).
+    RequestBatch& add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& o = {});
+    // ip addr del PREFIX dev LINK (text or a Prefix, as add_address)
+    RequestBatch& remove_address(const Link& link, const PrefixArg& prefix);
 
     // ip link add FIRST [group G] [master M] [up] type veth peer name SECOND [netns B] [group G].
     // FIRST is created in the batch's namespace: first.netns, if set, must be it; empty means the
@@ -131,8 +129,8 @@ public:
     RequestBatch& set_master(std::string_view name, const Link& master);
     // ip link del NAME (one RCU grace period each: prefer a LinkGroup or the namespace's deletion
     // for many links).
-    RequestBatch& delete_link(std::string_view name);
-    RequestBatch& delete_link(const Link& link);
+    RequestBatch& remove_link(std::string_view name);
+    RequestBatch& remove_link(const Link& link);
 
     // Sends everything (in windows of up to 512 requests, one sendmsg each) and returns the refusals,
     // in order; empty when every request was applied. Throws only if the socket fails.
@@ -155,7 +153,7 @@ private:
 NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode = RouteWrite::Add,
                              BatchAcks acks = BatchAcks::ErrorsOnly);
 // ip -batch of `route del` lines, pipelined (see apply_routes).
-NSNET_DECL void delete_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks = BatchAcks::ErrorsOnly);
+NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks = BatchAcks::ErrorsOnly);
 
 }  // namespace nsnet
 

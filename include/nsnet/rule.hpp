@@ -9,8 +9,9 @@
 //   nsnet::Rule::create(ns, {.from = prefix, .priority = 200, .table = 100}).persist();
 //   nsnet::Rule::remove(ns, {.priority = 200});           // ip rule del pref 200; gone is fine
 //
-// RuleOptions takes addresses as text or typed (PrefixArg; checked before anything is sent, errors
-// name the field); Rule::list() returns typed RuleInfo values, which Rule::create and Rule::remove
+// RuleOptions takes addresses as text or typed (PrefixArg) and interfaces as a name or a link
+// (DeviceArg; a name need not exist yet, as `ip rule` allows); checked before anything is sent,
+// errors name the field; Rule::list() returns typed RuleInfo values, which Rule::create and Rule::remove
 // accept back as they are. Rules are never touched in a namespace the caller did not name.
 #pragma once
 
@@ -25,6 +26,7 @@
 #include "nsnet/detail/owner.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
+#include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nl/transact.hpp"
 #include "nsnet/rtnl/rule.hpp"
@@ -39,8 +41,8 @@ using PortRange = rtnl::PortRange;    // {first, last}: `sport A-B`, `dport A-B`
 struct RuleOptions {
     PrefixArg from{};                            // "192.168.1.10", "10.0.0.0/8", "2001:db8::/32", a Prefix; unset or "all": any
     PrefixArg to{};                              // destination prefix, same forms
-    std::string iif{};                           // incoming interface name (`iif`, need not exist yet, so a name)
-    std::string oif{};                           // outgoing interface name (`oif`, for local sockets bound to it)
+    DeviceArg iif{};                             // `iif NAME`: a name (need not exist yet), or a Link/owner/ifindex in the rule's namespace
+    DeviceArg oif{};                             // `oif NAME` (for local sockets bound to it): as iif
     std::optional<std::uint32_t> fwmark{};       // `fwmark M`
     std::optional<std::uint32_t> fwmask{};       // `fwmark M/K`
     std::optional<std::uint32_t> priority{};     // `priority N` (`pref`); unset: the kernel picks
@@ -63,8 +65,9 @@ struct RuleFilter {
     std::optional<std::uint32_t> table{};     // `table T` (rules that look up T)
 };
 
-// Turns options into the typed rule (resolves from/to). Throws InvalidArgument naming the field.
-NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation = "create rule");
+// Turns options into the typed rule for namespace `ns` (resolves from/to, and iif/oif given as a
+// link or ifindex to the device's name there). Throws InvalidArgument naming the field.
+NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation = "create rule");
 
 // A rule nsnet made, as a plain copyable value: its namespace and the rule. What Rule owns and
 // what Rule::release() hands back.

@@ -166,10 +166,10 @@ public:
     // Records an undo for something done already (outside the transaction).
     void on_rollback(std::string name, std::function<void()> undo);
 
-    // ip addr add PREFIX dev LINK; undone by ip addr del (an address already gone, with its link or
-    // namespace, counts as undone).
-    void add_address(const Link& link, const Prefix& prefix, const AddressOptions& options = {});
-    void add_address(const Link& link, std::string_view cidr, const AddressOptions& options = {});
+    // ip addr add PREFIX dev LINK, PREFIX as text ("10.0.0.1/24") or a Prefix; undone by ip addr del
+    // (an address already gone, with its link or namespace, counts as undone). Bad text fails the
+    // step with an InvalidArgument naming the value.
+    void add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& options = {});
 
     // Route::create(netns, options) as a step: removed on rollback, and with the Transaction unless
     // persisted. (Any other owner: add("step", [&] { return X::create(ns, options); }).)

@@ -73,6 +73,7 @@ struct TunOptions {
     unsigned queues = 1;             // > 1: a multi-queue device, one fd per queue (1..256)
     std::optional<unsigned> user{};  // `user U`: uid allowed to attach later (TUNSETOWNER)
     std::optional<unsigned> group{}; // `group G`: gid allowed to attach later (TUNSETGROUP)
+    std::string owner{};             // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned
 };
 
 namespace detail {

@@ -43,6 +43,10 @@ struct VethOptions {
     std::optional<std::uint32_t> group{};     // IFLA_GROUP, for bulk deletion by group
     std::optional<std::uint32_t> txqlen{};    // txqueuelen N (IFLA_TXQLEN; veth defaults to 1000)
     VethEnd peer{};                           // .name required; .netns empty = the same namespace as `ns`
+    // Owner tag (e.g. a container id), written on the first end as its alias "nsnet:owner=<id>" right
+    // after the kernel creates the pair (if that fails the pair is removed and the error says so):
+    // Link::list_owned(ns, id) finds it, Link::remove_owned(ns, id) removes the pair.
+    std::string owner{};
 };
 
 // A veth pair nsnet owns: deletes both ends on destruction unless persist()ed. Move-only.

@@ -36,6 +36,7 @@ struct VlanOptions {
     std::optional<VlanProtocol> protocol{};   // unset: not sent (the kernel's default, 802.1Q)
     std::optional<MacAddress> mac{};          // unset: the parent's
     std::optional<std::uint32_t> mtu{};       // at most the parent's
+    std::string owner{};                      // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned
 };
 
 // The vlan settings of a link as the kernel reports them; nullopt when it is not a vlan.

@@ -54,6 +54,7 @@ struct VxlanOptions {
     std::optional<MacAddress> mac{};
     std::optional<std::uint32_t> mtu{};
     bool up = false;                             // create it up (ip link set NAME up)
+    std::string owner{};                         // owner tag (e.g. a container id), written as the alias "nsnet:owner=<id>" right after creation: Link::list_owned/remove_owned
 };
 
 // ip link set NAME type vxlan ...: what may change on an existing vxlan (unset: unchanged).

@@ -38,21 +38,9 @@
 #include "link_kinds.hpp"
 #include "state_support.hpp"
 #include "support.hpp"
+#include "../support/firewall.hpp"
 
 using namespace nsnet;
-using nsnet::firewall::Dnat;
-using nsnet::firewall::DnatOptions;
-using nsnet::firewall::FilterRule;
-using nsnet::firewall::FilterRuleOptions;
-using nsnet::firewall::ForwardPolicy;
-using nsnet::firewall::Hook;
-using nsnet::firewall::Masquerade;
-using nsnet::firewall::MasqueradeOptions;
-using nsnet::firewall::Protocol;
-using nsnet::firewall::RawRuleOptions;
-using nsnet::firewall::Snat;
-using nsnet::firewall::SnatOptions;
-using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {

@@ -1,6 +1,6 @@
 // Integration tests of include/nsnet/{request_batch,route_dump,link_group,netns_group}.hpp (root): RequestBatch (links, addresses, routes in one
 // pipelined run, refusals reported against their requests, in both ack modes), apply_routes /
-// delete_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
+// remove_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
 // adopted objects no longer delete themselves; single objects still do), NetnsGroup (created
 // together, usable at once, removed together). No timing assertions.
 #include "nsnet/link_group.hpp"
@@ -62,14 +62,14 @@ TEST_CASE("RequestBatch: veths, links up, addresses and routes in one run, appli
     Link va0 = Link::get(ns, "va0");
     RequestBatch c(ns);
     c.add_address(va0, "192.0.2.1/24");
-    c.add_route(RouteOptions{.dst = "198.51.100.0/24", .via = "192.0.2.2"});
-    c.add_route(RouteSpec{.dst = Prefix::parse("203.0.113.0/24"), .gateway = IpAddress::parse("192.0.2.3"), .oif = va0.index()});
+    c.create_route(RouteOptions{.dst = "198.51.100.0/24", .via = "192.0.2.2"});
+    c.create_route(RouteSpec{.dst = Prefix::parse("203.0.113.0/24"), .gateway = IpAddress::parse("192.0.2.3"), .oif = va0.index()});
     c.run_or_throw(BatchAcks::Each);
     auto addrs = va0.addresses();
     CHECK(std::any_of(addrs.begin(), addrs.end(), [](const AddressInfo& a) { return a.prefix.to_string() == "192.0.2.1/24"; }));
     CHECK(main_v4_routes(ns) == 3);  // 192.0.2.0/24 and the two
     RequestBatch d(ns);
-    for (int i = 0; i < 20; ++i) d.delete_link("va" + std::to_string(i));
+    for (int i = 0; i < 20; ++i) d.remove_link("va" + std::to_string(i));
     d.run_or_throw();
     CHECK_FALSE(has_link(ns, "va0"));
     CHECK_FALSE(has_link(other, "vb19"));  // a veth takes its peer along
@@ -82,10 +82,10 @@ TEST_CASE("RequestBatch: refusals come back against their requests; the others a
     v.first().up();
     for (BatchAcks acks : {BatchAcks::ErrorsOnly, BatchAcks::Each}) {
         RequestBatch b(ns);
-        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});
-        b.add_route(RouteOptions{.dst = "10.2.0.0/16", .via = "198.18.0.1"});  // not on a connected subnet
-        b.add_route(RouteOptions{.dst = "10.3.0.0/16", .via = "192.0.2.2"});
-        b.add_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});  // exists by then
+        b.create_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});
+        b.create_route(RouteOptions{.dst = "10.2.0.0/16", .via = "198.18.0.1"});  // not on a connected subnet
+        b.create_route(RouteOptions{.dst = "10.3.0.0/16", .via = "192.0.2.2"});
+        b.create_route(RouteOptions{.dst = "10.1.0.0/16", .via = "192.0.2.2"});  // exists by then
         auto failures = b.run(acks);
         REQUIRE(failures.size() == 2);
         CHECK(failures[0].index == 1);
@@ -104,7 +104,7 @@ TEST_CASE("RequestBatch: refusals come back against their requests; the others a
     CHECK(bad.empty());
 }
 
-TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, streamed back") {
+TEST_CASE("apply_routes / remove_routes / for_each_route: a thousand routes, streamed back") {
     auto ns = Netns::create(unique_name("bk"));
     auto v = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
     v.first().add_address("192.0.2.1/24");
@@ -132,9 +132,9 @@ TEST_CASE("apply_routes / delete_routes / for_each_route: a thousand routes, str
         CHECK(std::string(e.what()).find("10.20.0.0/32") != std::string::npos);
     }
     apply_routes(ns, routes, RouteWrite::Replace, BatchAcks::Each);
-    delete_routes(ns, routes);
+    remove_routes(ns, routes);
     CHECK(main_v4_routes(ns) == 1);
-    CHECK_THROWS_AS(delete_routes(ns, std::span<const RouteSpec>(routes).first(1)), Error);  // ESRCH
+    CHECK_THROWS_AS(remove_routes(ns, std::span<const RouteSpec>(routes).first(1)), Error);  // ESRCH
 }
 
 TEST_CASE("LinkGroup: one request removes the group's links; links taken from their owners do not delete themselves") {

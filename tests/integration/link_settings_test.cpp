@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <net/if.h>
 
+#include <set>
 #include <string>
 
 #include "nsnet/bridge.hpp"
@@ -165,4 +166,33 @@ TEST_CASE("link settings: owner tags find and remove a container's links from a 
     CHECK_THROWS_AS(other.first().set_owner("has space"), InvalidArgument);
     CHECK_THROWS_AS(other.first().set_owner(""), InvalidArgument);
     CHECK_THROWS_AS(Link::list_owned(ns, std::string(201, 'x')), InvalidArgument);
+}
+
+TEST_CASE("link settings: an owner given at creation (.owner) is written at once; list_owned finds the link, remove_owned removes it") {
+    Netns host = Netns::create(unique_name("lo"));
+    Netns ctr = Netns::create(unique_name("lo"));
+    // What a CNI ADD does: the host end tagged with the container id, the pair kept after this process.
+    VethPair::create(host, {.name = "vethC", .peer = {.name = "eth0", .netns = ctr}, .owner = "c0ffee03"}).persist();
+    Bridge br = Bridge::create(host, {.name = "brC", .owner = "c0ffee03"});
+    br.persist();
+    auto other = VethPair::create(host, {.name = "vethD", .peer = {.name = "ethD"}});
+    CHECK(Link::get(host, "vethC").info().alias == "nsnet:owner=c0ffee03");
+    auto owned = Link::list_owned(host, "c0ffee03");
+    REQUIRE(owned.size() == 2);
+    std::set<std::string> names{owned[0].name(), owned[1].name()};
+    CHECK(names == std::set<std::string>{"vethC", "brC"});
+    CHECK(Link::list_owned(ctr, "c0ffee03").empty());  // the tag is on the first end, in `host`
+
+    // CNI DEL, in a later process: the owner's links go, the peer with its veth, nothing else.
+    CHECK(Link::remove_owned(host, "c0ffee03") == 2);
+    CHECK(Link::list_owned(host, "c0ffee03").empty());
+    CHECK_FALSE(Link::find(host, "vethC"));
+    CHECK_FALSE(Link::find(ctr, "eth0"));
+    CHECK_FALSE(Link::find(host, "brC"));
+    CHECK(Link::find(host, "vethD"));
+
+    // A bad owner is refused before anything is sent: no link is made.
+    CHECK_THROWS_WITH_AS((void)VethPair::create(host, {.name = "vethE", .peer = {.name = "ethE"}, .owner = "has space"}),
+                         doctest::Contains("VethOptions.owner 'has space'"), InvalidArgument);
+    CHECK_FALSE(Link::find(host, "vethE"));
 }

@@ -33,21 +33,9 @@
 #include "nsnet/sysctl.hpp"
 #include "nsnet/veth.hpp"
 #include "support.hpp"
+#include "../support/firewall.hpp"
 
 using namespace nsnet;
-using nsnet::firewall::Dnat;
-using nsnet::firewall::DnatOptions;
-using nsnet::firewall::FilterRule;
-using nsnet::firewall::FilterRuleOptions;
-using nsnet::firewall::ForwardPolicy;
-using nsnet::firewall::Hook;
-using nsnet::firewall::Masquerade;
-using nsnet::firewall::MasqueradeOptions;
-using nsnet::firewall::Protocol;
-using nsnet::firewall::RawRuleOptions;
-using nsnet::firewall::Snat;
-using nsnet::firewall::SnatOptions;
-using nsnet::firewall::Verdict;
 using nsnet::test::unique_name;
 
 namespace {
@@ -255,7 +243,8 @@ TEST_CASE("filter: forward policy drop, accept rules, and counters that count") 
         check_ruleset(w.router, {"type filter hook forward priority filter; policy drop;"});
         CHECK(udp_send(w.inner, "198.51.100.8", 7021, w.outside, 7021, 1, 100, std::chrono::milliseconds(400)).first == 0);
 
-        FilterRule ok = FilterRule::create(w.router, {.iif = "docker0", .saddr = pfx("172.17.0.0/16"),
+        // .iif given as the link (DeviceArg): matched by its name in the router, `iifname "docker0"`.
+        FilterRule ok = FilterRule::create(w.router, {.iif = w.in_pair.first(), .saddr = pfx("172.17.0.0/16"),
                                                    .protocol = Protocol::Udp, .dport = 7022, .counter = true});
         check_ruleset(w.router, {"iifname \"docker0\" ip saddr 172.17.0.0/16 udp dport 7022 counter packets 0 bytes 0 accept"});
         auto c0 = ok.counters();

@@ -140,7 +140,7 @@ TEST_CASE("every selector is stored by the kernel and reported back") {
     auto rules = Rule::list(ns, {.family = Family::V4});
     auto it = std::find_if(rules.begin(), rules.end(), [](const RuleInfo& r) { return r.priority == 1234u; });
     REQUIRE(it != rules.end());
-    RuleInfo want = to_rule(o);
+    RuleInfo want = to_rule(ns, o);
     want.protocol = it->protocol;  // whatever the kernel records as the originator
     want.flags = it->flags;
     CHECK(*it == want);
@@ -226,4 +226,28 @@ TEST_CASE("bad input is refused before the kernel sees it; kernel refusals name 
         CHECK(std::string(e.what()).find("create rule") != std::string::npos);
         CHECK(std::string(e.what()).find("goto 400") != std::string::npos);
     }
+}
+
+TEST_CASE("rule iif/oif take a name (need not exist yet) or a link/ifindex of the rule's namespace") {
+    auto bed = make_objects_bed("ru");
+    NetnsRef ns = bed.ns;
+    Rule by_link = Rule::create(ns, {.iif = bed.a(), .oif = bed.b().index(), .priority = 301, .table = 100});
+    CHECK(by_link.rule().iif == "a");
+    CHECK(by_link.rule().oif == "b");
+    auto got = Rule::find(ns, 301);
+    REQUIRE(got.has_value());
+    CHECK(got->iif == "a");
+    CHECK(got->oif == "b");
+    Rule by_name = Rule::create(ns, {.iif = "later0", .priority = 302, .table = 100});  // as `ip rule add iif later0`
+    CHECK(Rule::get(ns, 302).iif == "later0");
+    // Removing by the same options, given as a link, finds the rule by its name.
+    Rule::remove(ns, {.iif = bed.a(), .priority = 301});
+    CHECK_FALSE(Rule::find(ns, 301).has_value());
+    // A link of another namespace, or an ifindex that is not there: refused, naming the field.
+    auto other = make_objects_bed("ru");
+    CHECK_THROWS_WITH_AS((void)Rule::create(ns, {.iif = other.a(), .priority = 303, .table = 100}),
+                         doctest::Contains("RuleOptions.iif 'a' is in namespace"), InvalidArgument);
+    CHECK_THROWS_WITH_AS((void)Rule::create(ns, {.oif = 9999, .priority = 303, .table = 100}),
+                         doctest::Contains("RuleOptions.oif: device #9999 does not exist"), Error);
+    CHECK_FALSE(Rule::find(ns, 303).has_value());
 }

@@ -12,28 +12,16 @@
 #include "nsnet/ipvlan.hpp"
 #include "nsnet/macvlan.hpp"
 #include "nsnet/tun.hpp"
+#include "nsnet/veth.hpp"
 #include "nsnet/vlan.hpp"
 #include "nsnet/vxlan.hpp"
+#include "../support/errors.hpp"
 
 using namespace nsnet;
+using nsnet::test::has;
+using nsnet::test::rejection;
 
 namespace {
-
-template <class Fn>
-std::string rejection(Fn&& fn) {
-    try {
-        fn();
-    } catch (const InvalidArgument& e) {
-        return e.what();
-    } catch (...) {
-    }
-    return {};
-}
-
-bool has(const std::string& what, const std::string& part) {
-    INFO(what);
-    return what.find(part) != std::string::npos;
-}
 
 LinkInfo of_kind(const std::string& kind) {
     LinkInfo l{};
@@ -110,6 +98,33 @@ TEST_CASE("Bridge and Tun options: durations and counts are checked, naming the 
               "BridgeOptions.ageing_time: -10 ms is outside"));
     CHECK(has(rejection([] { (void)Bridge::ensure(NetnsRef{}, {.name = "br0", .hello_time = 2001ms}); }),
               "BridgeOptions.hello_time: 2001 ms"));
+    // A change names its own struct (BridgeChange, as VxlanChange); checked before anything is sent.
+    Bridge none;
+    CHECK(has(rejection([&] { none.change({.hello_time = 2001ms}); }), "BridgeChange.hello_time: 2001 ms"));
+    CHECK(has(rejection([&] { none.change({.forward_delay = -10ms}); }), "BridgeChange.forward_delay: -10 ms is outside"));
     CHECK(has(rejection([] { (void)Tun::create(NetnsRef{}, {.name = "tun0", .queues = 0}); }), "TunOptions.queues: 0 is outside 1..256"));
     CHECK(has(rejection([] { (void)Tun::open(NetnsRef{}, "tun0", TunMode::Tun, 257); }), "queues: 257 is outside 1..256"));
+}
+
+TEST_CASE("owner tags at creation (.owner) are checked as Link::set_owner checks them, naming the field, before anything is sent") {
+    // The namespace is an empty NetnsRef: an owner let through would end in that error, never in a request.
+    const std::string spaced = "ctr 1", long_one(201, 'x'), control = "ctr\x01";
+    CHECK(has(rejection([&] { (void)VethPair::create(NetnsRef{}, {.name = "a", .peer = {.name = "b"}, .owner = spaced}); }),
+              "VethOptions.owner 'ctr 1' holds a space or a non-printable byte"));
+    CHECK(has(rejection([&] { (void)VethPair::create(NetnsRef{}, {.name = "a", .peer = {.name = "b"}, .owner = long_one}); }),
+              "VethOptions.owner '" + long_one + "' must be 1..200 bytes"));
+    CHECK(has(rejection([&] { (void)Bridge::create(NetnsRef{}, {.name = "br0", .owner = control}); }), "BridgeOptions.owner"));
+    CHECK(has(rejection([&] { (void)Bridge::ensure(NetnsRef{}, {.name = "br0", .owner = spaced}); }), "BridgeOptions.owner 'ctr 1'"));
+    CHECK(has(rejection([&] { (void)Macvlan::create(NetnsRef{}, {.name = "m0", .parent = parent(), .owner = spaced}); }),
+              "MacvlanOptions.owner 'ctr 1'"));
+    CHECK(has(rejection([&] { (void)Vlan::create(NetnsRef{}, {.name = "v0", .parent = parent(), .id = 10, .owner = spaced}); }),
+              "VlanOptions.owner 'ctr 1'"));
+    CHECK(has(rejection([&] { (void)Ipvlan::create(NetnsRef{}, {.name = "i0", .parent = parent(), .owner = spaced}); }),
+              "IpvlanOptions.owner 'ctr 1'"));
+    CHECK(has(rejection([&] { (void)Vxlan::create(NetnsRef{}, {.name = "vx0", .vni = 1, .owner = spaced}); }),
+              "VxlanOptions.owner 'ctr 1'"));
+    CHECK(has(rejection([&] { (void)Tun::create(NetnsRef{}, {.name = "tun0", .owner = long_one}); }), "TunOptions.owner"));
+    // A good owner passes: the next error is the empty namespace.
+    CHECK(has(rejection([&] { (void)VethPair::create(NetnsRef{}, {.name = "a", .peer = {.name = "b"}, .owner = "ctr-1"}); }),
+              "NetnsRef::current()"));
 }

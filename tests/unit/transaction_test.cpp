@@ -104,6 +104,20 @@ TEST_CASE("Transaction: a failing maker is named; bad input stays recognisable")
     CHECK(log == std::vector<std::string>{"remove a"});
 }
 
+TEST_CASE("Transaction::add_address takes text or a Prefix; bad text fails its step naming the value") {
+    Transaction tx;
+    const nsnet::Link lo(nsnet::NetnsRef::current(), 1, "lo");
+    try {
+        tx.add_address(lo, "10.0.0.300/24");  // refused before anything is sent
+        FAIL("no exception");
+    } catch (const TransactionError& e) {
+        CHECK(e.invalid_argument());
+        CHECK(std::string(e.what()).find("step 1 'add address 10.0.0.300/24 to lo'") == 0);
+        CHECK(std::string(e.what()).find("address '10.0.0.300/24' is not a prefix") != std::string::npos);
+    }
+    CHECK(tx.failed());
+}
+
 TEST_CASE("Transaction: undo failures are reported and do not stop the rollback") {
     std::vector<std::string> log;
     Transaction tx;

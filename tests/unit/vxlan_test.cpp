@@ -9,30 +9,17 @@
 #include <chrono>
 #include <string>
 
+#include "../support/errors.hpp"
+
 using namespace nsnet;
 using namespace std::chrono_literals;
+using nsnet::test::has;
+using nsnet::test::rejection;
 
 namespace {
 
-// The message of the InvalidArgument that fn throws ("" if it throws nothing or something else).
-template <class Fn>
-std::string rejection(Fn&& fn) {
-    try {
-        fn();
-    } catch (const InvalidArgument& e) {
-        return e.what();
-    } catch (...) {
-    }
-    return {};
-}
-
 std::string create(const VxlanOptions& o) {
     return rejection([&] { (void)Vxlan::create(NetnsRef{}, o); });
-}
-
-bool has(const std::string& what, const std::string& part) {
-    INFO(what);
-    return what.find(part) != std::string::npos;
 }
 
 }  // namespace

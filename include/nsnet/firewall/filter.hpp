@@ -27,8 +27,8 @@ namespace nsnet::firewall {
 // [counter] accept|drop   (iptables -A FORWARD ... -j ACCEPT|DROP)
 struct FilterRuleOptions {
     Hook hook = Hook::Forward;           // the chain: forward, input, output_filter, ...
-    std::string iif{};                   // iifname "docker0" (not in the output/postrouting hooks)
-    std::string oif{};                   // oifname "docker0" (not in the input/prerouting hooks)
+    DeviceArg iif{};                     // iifname "docker0" (not in the output/postrouting hooks): a name, or a Link/owner/ifindex
+    DeviceArg oif{};                     // oifname "docker0" (not in the input/prerouting hooks)
     PrefixArg saddr{};                   // ip saddr 10.0.0.0/8 (IPv4; empty: any)
     PrefixArg daddr{};                   // ip daddr 10.0.0.2 (IPv4; empty: any)
     std::optional<Protocol> protocol{};  // meta l4proto tcp|udp

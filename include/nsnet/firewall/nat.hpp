@@ -49,7 +49,7 @@ struct MasqueradeOptions {
     // (issue 13: `Masquerade::add(ns, {})` used to rewrite every packet leaving the namespace).
     PrefixArg saddr{};
     bool match_all = false;   // no saddr match: every source (ip saddr 0.0.0.0/0)
-    std::string oif{};        // oifname "ens41": leaving through this interface only
+    DeviceArg oif{};          // oifname "ens41": leaving through this interface only (a name, which need not exist yet, or a Link/owner/ifindex in the rule's namespace)
     bool oif_negate = false;  // oifname != "docker0": leaving through any interface but oif
     bool counter = false;     // count matching packets (NftRule::counters)
     std::string owner{};      // recorded in the rule's comment: Masquerade::list(ns, {.owner}), remove_owned
@@ -60,7 +60,7 @@ struct SnatOptions {
     PrefixArg saddr{};        // required unless match_all, as for MasqueradeOptions
     bool match_all = false;   // no saddr match: every source
     AddressArg to{};          // the new source address (IPv4, required)
-    std::string oif{};        // oifname "ens41"
+    DeviceArg oif{};          // oifname "ens41" (as MasqueradeOptions.oif)
     bool oif_negate = false;  // oifname != "ens41"
     bool counter = false;     // count matching packets
     std::string owner{};      // recorded in the rule's comment
@@ -73,7 +73,7 @@ struct DnatOptions {
     std::uint16_t dport = 0;            // the destination port matched (required, 1..65535)
     AddressArg to{};                    // the new destination address (IPv4, required)
     std::uint16_t to_port = 0;          // the new destination port; 0: unchanged
-    std::string iif{};                  // iifname "ens41" (Hook::Prerouting only)
+    DeviceArg iif{};                    // iifname "ens41" (Hook::Prerouting only; as MasqueradeOptions.oif)
     PrefixArg daddr{};                  // ip daddr 192.168.54.230 (empty: any)
     // Hook::Prerouting: packets arriving from outside; Hook::Output: packets this namespace itself
     // sends (`iptables -t nat -A OUTPUT ... -j DNAT`). No other hook.

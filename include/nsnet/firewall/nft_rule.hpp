@@ -29,6 +29,7 @@
 #include "nsnet/error.hpp"
 #include "nsnet/firewall/table.hpp"
 #include "nsnet/ip.hpp"
+#include "nsnet/link.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/expr.hpp"
 #include "nsnet/nft/text.hpp"
@@ -73,7 +74,10 @@ struct NftRuleHandle {
 
 NSNET_DECL std::string quoted(const std::string& s);
 
-NSNET_DECL void check_ifname(const std::string& name, const char* operation, const std::string& field);
+// The interface name an iif/oif option matches (`iifname "NAME"`); "" when unset. A name is taken
+// as given (it need not exist yet, as nft allows); a Link, owner or ifindex is looked up in `ns`
+// (DeviceArg::name_in). Errors name `field` and the value.
+NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field);
 
 // An IPv4 prefix/address of an option; InvalidArgument naming the field otherwise ("nsnet's nat
 // table is IPv4: MasqueradeOptions.saddr fd00::/64 is IPv6").

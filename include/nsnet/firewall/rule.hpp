@@ -101,35 +101,6 @@ struct PortRange {
     PortRange(std::uint16_t f, std::uint16_t l) : first(f), last(l) {}
 };
 
-// An address or prefix, as text ("10.88.0.0/16", "fd00::2") or typed (Prefix, IpAddress).
-class Addr {
-public:
-    Addr() = default;
-    Addr(const char* text) : text_(text ? text : "") {}          // NOLINT: implicit on purpose
-    Addr(std::string text) : text_(std::move(text)) {}           // NOLINT
-    Addr(const Prefix& p) : prefix_(p) {}                         // NOLINT
-    Addr(const IpAddress& a) : prefix_(Prefix(a, a.is_v4() ? 32 : 128)) {}  // NOLINT
-    // The prefix; an InvalidArgument naming `field` when the text is not an address or prefix.
-    Prefix resolve(const std::string& operation, const std::string& field) const;
-
-private:
-    std::string text_{};
-    std::optional<Prefix> prefix_{};
-};
-
-// An interface, by name ("cni0") or any Link (its name is matched: `iifname "cni0"`).
-class Iface {
-public:
-    Iface() = default;
-    Iface(const char* name) : name_(name ? name : "") {}  // NOLINT: implicit on purpose
-    Iface(std::string name) : name_(std::move(name)) {}   // NOLINT
-    Iface(const Link& link) : name_(link.name()) {}       // NOLINT
-    const std::string& name() const noexcept { return name_; }
-
-private:
-    std::string name_{};
-};
-
 // Conntrack states (`ct state established,related`); combine with |.
 enum class CtState : std::uint32_t {
     Invalid = 1,
@@ -157,15 +128,18 @@ struct MarkSet {
 };
 
 // What a packet must look like; every field given must match (none given: every packet, which a
-// NAT rule must ask for with RuleOptions.match_all).
+// NAT rule must ask for with RuleOptions.match_all). Interfaces are matched by name: a name is
+// taken as given (the device need not exist yet, as nft allows), a Link, an owner or an ifindex
+// is looked up in the rule's namespace for its name (DeviceArg). Addresses and prefixes are text
+// or typed (PrefixArg); errors name the field and the value.
 struct Match {
-    std::optional<Iface> iif{};          // iifname "cni0"
+    DeviceArg iif{};                     // iifname "cni0"
     bool iif_negate = false;             // iifname != "cni0"
-    std::optional<Iface> oif{};          // oifname "cni0"
+    DeviceArg oif{};                     // oifname "cni0"
     bool oif_negate = false;
-    std::optional<Addr> saddr{};         // ip saddr 10.88.0.0/16 / ip6 saddr fd00::/64
+    PrefixArg saddr{};                   // ip saddr 10.88.0.0/16 / ip6 saddr fd00::/64
     bool saddr_negate = false;
-    std::optional<Addr> daddr{};
+    PrefixArg daddr{};
     bool daddr_negate = false;
     bool daddr_local = false;            // fib daddr type local: to an address of this host
     std::optional<Protocol> protocol{};  // meta l4proto tcp (needed by sport/dport)
@@ -198,7 +172,7 @@ struct RuleOptions {
     std::optional<MarkSet> set_meta_mark{};
     std::optional<MarkSet> set_ct_mark{};
     Action action = Action::None;
-    std::optional<Addr> to{};           // Snat / Dnat: the new address
+    AddressArg to{};                    // Snat / Dnat: the new address
     std::optional<PortRange> to_ports{};  // Snat / Dnat / Masquerade / Redirect: the new port(s)
     std::string target{};               // Jump / Goto: the regular chain
     std::string owner{};                // recorded in the rule's comment (at most 200 bytes, printable, no ")

@@ -23,12 +23,13 @@ NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& optio
 NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "create bridge");
     rtnl::BridgeConfig cfg = config(o, "create bridge");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "create bridge", o.name);
     detail::require_netns(netns, "create bridge", o.name);
     rtnl::LinkCreate c{.name = o.name, .mac = o.mac, .mtu = o.mtu};
     auto msg = rtnl::bridge_new(c, cfg);
-    return Bridge(OwnedLink(detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) {
-        return explain(e, cfg);
-    })));
+    Link made = detail::create_link(netns, msg, "create bridge", o.name, netns, [&](const Error& e) { return explain(e, cfg); });
+    detail::tag_new_link(made, o.owner, "create bridge");
+    return Bridge(OwnedLink(std::move(made)));
 }
 
 NSNET_DECL Link Bridge::get(const NetnsRef& ns, std::string_view name) {
@@ -51,6 +52,7 @@ NSNET_DECL Bridge Bridge::adopt(const Link& link) {
 NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "ensure bridge");
     (void)config(o, "ensure bridge");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "ensure bridge", o.name);
     detail::require_netns(netns, "ensure bridge", o.name);
     auto existing = [&]() -> std::optional<Link> {
         auto l = Link::find(netns, o.name);
@@ -111,11 +113,8 @@ NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
     return out;
 }
 
-NSNET_DECL void Bridge::change(const BridgeOptions& o) {
-    if (!o.name.empty() || o.mac || o.mtu)
-        invalid_argument("change bridge", name(),
-                         "BridgeOptions.name, .mac and .mtu are not bridge settings (use rename(), set_mac(), set_mtu())");
-    rtnl::BridgeConfig cfg = config(o, "change bridge");
+NSNET_DECL void Bridge::change(const BridgeChange& c) {
+    rtnl::BridgeConfig cfg = config(c, "BridgeChange", "change bridge", name());
     if (cfg.empty()) return;
     try {
         run("change bridge", rtnl::bridge_change(index(), cfg));
@@ -183,15 +182,28 @@ NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation
 }
 
 NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char* operation) {
+    return config(BridgeChange{.stp = o.stp,
+                               .vlan_filtering = o.vlan_filtering,
+                               .forward_delay = o.forward_delay,
+                               .hello_time = o.hello_time,
+                               .max_age = o.max_age,
+                               .ageing_time = o.ageing_time,
+                               .priority = o.priority,
+                               .multicast_snooping = o.multicast_snooping},
+                  "BridgeOptions", operation, o.name);
+}
+
+NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeChange& o, const std::string& type, const char* operation,
+                                             const std::string& object) {
     auto cs = [&](const std::optional<std::chrono::milliseconds>& t, const char* what) -> std::optional<rtnl::Centiseconds> {
         if (!t) return std::nullopt;
         auto ms = t->count();
         if (ms < 0 || ms / 10 > 0xffffffffLL)
-            invalid_argument(operation, o.name,
-                             std::string("BridgeOptions.") + what + ": " + std::to_string(ms) + " ms is outside 0..42949672950 ms");
+            invalid_argument(operation, object,
+                             type + "." + what + ": " + std::to_string(ms) + " ms is outside 0..42949672950 ms");
         if (ms % 10 != 0)
-            invalid_argument(operation, o.name,
-                             std::string("BridgeOptions.") + what + ": " + std::to_string(ms) +
+            invalid_argument(operation, object,
+                             type + "." + what + ": " + std::to_string(ms) +
                                  " ms is not a multiple of 10 ms (the kernel counts in centiseconds)");
         return rtnl::Centiseconds(static_cast<std::uint32_t>(ms / 10));
     };

@@ -8,10 +8,12 @@ namespace nsnet {
 
 NSNET_DECL Ipvlan Ipvlan::create(const NetnsRef& ns, const IpvlanOptions& o) {
     validate_interface_name(o.name, "create ipvlan");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "IpvlanOptions.owner", "create ipvlan", o.name);
     detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mtu = o.mtu}, "IpvlanOptions",
                                                       "create ipvlan");
     auto msg = rtnl::ipvlan_new(sc.link, {.mode = o.mode, .flag = o.flag});
     Link made = detail::create_link(sc.home, msg, "create ipvlan", o.name, ns, [&](const Error& e) { return explain(e, o.parent); });
+    detail::tag_new_link(made, o.owner, "create ipvlan");
     Ipvlan v{OwnedLink(std::move(made))};
     v.parent_ = o.parent;
     return v;

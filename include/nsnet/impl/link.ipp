@@ -34,14 +34,36 @@ NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_vie
 
 namespace detail {
 inline constexpr std::string_view link_owner_prefix = "nsnet:owner=";
-inline std::string link_owner_alias(std::string_view owner, const char* operation) {
+NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+                                 const std::string& object) {
     if (owner.empty() || owner.size() > 200)
-        invalid_argument(operation, std::string(owner), "owner '" + std::string(owner) + "' must be 1..200 bytes");
+        invalid_argument(operation, object, field + " '" + std::string(owner) + "' must be 1..200 bytes");
     for (char c : owner)
         if (c <= ' ' || c > '~')
-            invalid_argument(operation, std::string(owner),
-                             "owner '" + std::string(owner) + "' holds a space or a non-printable byte");
+            invalid_argument(operation, object, field + " '" + std::string(owner) + "' holds a space or a non-printable byte");
+}
+
+NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation) {
+    check_link_owner(owner, "owner", operation, std::string(owner));
     return std::string(link_owner_prefix) + std::string(owner);
+}
+
+NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation) {
+    if (owner.empty()) return;
+    try {
+        link.set_owner(owner);
+    } catch (const Error& e) {
+        // Nothing left behind: the link is removed again, and the error says what happened.
+        std::string what = "the link was created, but writing its owner tag '" + std::string(owner) + "' failed (" +
+                           std::string(e.what()) + ")";
+        try {
+            link.remove();
+            what += "; the link was removed again";
+        } catch (const Error& r) {
+            what += "; removing the link failed too (" + std::string(r.what()) + ")";
+        }
+        throw Error(e.errnum(), operation, link.name(), e.kernel_message(), what);
+    }
 }
 }  // namespace detail
 
@@ -256,7 +278,8 @@ NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) c
 }
 
 NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
-    rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+    rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = {}, .broadcast = {}, .scope = o.scope, .label = o.label};
+    if (!o.peer.empty()) s.peer = o.peer.resolve("AddressOptions.peer", "add address " + prefix.to_string(), name_);
     if (o.broadcast && prefix.address().is_v4() && prefix.length() <= 30) s.broadcast = prefix.broadcast();
     if (o.nodad && !prefix.address().is_v4()) s.flags |= IFA_F_NODAD;
     return s;
@@ -309,6 +332,45 @@ NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, co
         throw Error(ENODEV, operation, object, e.kernel_message(),
                     "device " + shown + " does not exist in namespace " + ns.display_name());
     }
+}
+
+NSNET_DECL std::string DeviceArg::name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
+                                         const std::string& object) const {
+    if (!set_) return {};
+    const std::string f(field);
+    if (!link_ && !name_.empty()) {
+        try {
+            validate_interface_name(name_, operation);
+        } catch (const Error& e) {
+            invalid_argument(operation, object, f + ": " + e.detail());
+        }
+        return name_;  // by name: it need not exist yet
+    }
+    if (link_) {
+        if (!link_->valid())
+            invalid_argument(operation, object, f + " '" + link_->name() + "' is an empty or removed link handle");
+        if (!(link_->netns() == ns))
+            invalid_argument(operation, object,
+                             f + " '" + link_->name() + "' is in namespace " + link_->netns().display_name() + ", not in " +
+                                 ns.display_name());
+    } else if (index_ <= 0) {
+        invalid_argument(operation, object, f + ": device index " + std::to_string(index_) + " is not an ifindex");
+    }
+    const int index = link_ ? link_->index() : index_;
+    try {
+        return Link::get(ns, index).name();  // its name now (a handle may predate a rename)
+    } catch (const Error& e) {
+        if (e.errnum() != ENODEV) throw;
+        throw Error(ENODEV, operation, object, e.kernel_message(),
+                    f + ": device " + to_string() + " does not exist in namespace " + ns.display_name());
+    }
+}
+
+NSNET_DECL std::string DeviceArg::to_string() const {
+    if (!set_) return {};
+    if (link_) return link_->name().empty() ? "#" + std::to_string(link_->index()) : link_->name() + " (#" + std::to_string(link_->index()) + ")";
+    if (!name_.empty()) return name_;
+    return "#" + std::to_string(index_);
 }
 
 namespace detail {

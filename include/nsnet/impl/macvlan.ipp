@@ -15,6 +15,7 @@ NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) 
     if (o.nopromisc && !(o.mode && *o.mode == MacvlanMode::Passthru))
         invalid_argument(op, o.name, "MacvlanOptions.nopromisc: only used in mode passthru");
     if (o.mac) validate_link_mac(*o.mac, op, o.name);
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "MacvlanOptions.owner", op, o.name);
     detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mac = o.mac, .mtu = o.mtu},
                                                       "MacvlanOptions", op);
     rtnl::MacvlanConfig cfg{.mode = o.mode, .nopromisc = o.nopromisc, .source_macs = o.source_macs};
@@ -22,6 +23,7 @@ NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) 
     Link made = detail::create_link(sc.home, msg, op, o.name, ns, [&](const Error& e) {
         return explain(e, o.parent, o.mode.value_or(MacvlanMode::Vepa));
     });
+    detail::tag_new_link(made, o.owner, op);
     Macvlan m{OwnedLink(std::move(made))};
     m.parent_ = o.parent;
     m.tap_ = o.tap;

@@ -45,29 +45,32 @@ NSNET_DECL RequestBatch& RequestBatch::add(const nl::MessageBuilder& msg, std::s
     return *this;
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add_route(const RouteSpec& route, RouteWrite mode) {
+NSNET_DECL RequestBatch& RequestBatch::create_route(const RouteSpec& route, RouteWrite mode) {
     return add(rtnl::route_new(route, mode), mode == RouteWrite::Add ? "add route" : mode == RouteWrite::Replace ? "replace route" : "append route",
                detail::describe_route(route));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::delete_route(const RouteSpec& route) {
-    return add(rtnl::route_del(route), "delete route", detail::describe_route(route));
+NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteSpec& route) {
+    return add(rtnl::route_del(route), "remove route", detail::describe_route(route));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::delete_route(const RouteOptions& options) {
-    auto r = detail::resolve_route(ns_, options, "delete route");
-    return add(rtnl::route_del(r.spec), "delete route", r.shown);
+NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteOptions& options) {
+    auto r = detail::resolve_route(ns_, options, "remove route");
+    return add(rtnl::route_del(r.spec), "remove route", r.shown);
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const Prefix& prefix, const AddressOptions& o) {
+NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& o) {
     check_here(link, "add address");
-    rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = o.peer, .broadcast = {}, .scope = o.scope, .label = o.label};
+    const Prefix prefix = arg.resolve("address", "add address", link.name());
+    rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = o.scope, .label = o.label};
+    if (!o.peer.empty()) s.peer = o.peer.resolve("AddressOptions.peer", "add address " + prefix.to_string(), link.name());
     if (o.broadcast && prefix.address().is_v4()) s.broadcast = prefix.broadcast();
     return add(rtnl::address_new(s, o.replace), (o.replace ? "replace address " : "add address ") + prefix.to_string(), link.name());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::delete_address(const Link& link, const Prefix& prefix) {
+NSNET_DECL RequestBatch& RequestBatch::remove_address(const Link& link, const PrefixArg& arg) {
     check_here(link, "delete address");
+    const Prefix prefix = arg.resolve("address", "delete address", link.name());
     rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = {}, .label = {}};
     return add(rtnl::address_del(s), "delete address " + prefix.to_string(), link.name());
 }
@@ -120,14 +123,14 @@ NSNET_DECL RequestBatch& RequestBatch::set_master(std::string_view name, const L
     return add(rtnl::link_set(c), "set link master", std::string(name));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::delete_link(std::string_view name) {
+NSNET_DECL RequestBatch& RequestBatch::remove_link(std::string_view name) {
     validate_interface_name(name, "delete link");
     auto m = rtnl::link_del(0);
     m.put_string(IFLA_IFNAME, name);
     return add(m, "delete link", std::string(name));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::delete_link(const Link& link) {
+NSNET_DECL RequestBatch& RequestBatch::remove_link(const Link& link) {
     check_here(link, "delete link");
     return add(rtnl::link_del(link.index()), "delete link", link.name());
 }
@@ -172,15 +175,15 @@ NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> rout
     detail::throw_batch_failure(failures, routes.size());
 }
 
-NSNET_DECL void delete_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
+NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
     nl::Batch b;
     b.reserve(routes.size(), routes.size() * 64);
-    for (const RouteSpec& r : routes) b.add(rtnl::route_del(r), "delete route", {});
+    for (const RouteSpec& r : routes) b.add(rtnl::route_del(r), "remove route", {});
     auto refused = ns.with_rtnl([&](nl::Socket& s) { return b.run_failures(s, detail::ack_mode(acks)); });
     if (refused.empty()) return;
     std::vector<BatchFailure> failures;
     for (const auto& o : refused)
-        failures.push_back(BatchFailure{o.index, o.ack.to_error("delete route", detail::describe_route(routes[o.index]))});
+        failures.push_back(BatchFailure{o.index, o.ack.to_error("remove route", detail::describe_route(routes[o.index]))});
     detail::throw_batch_failure(failures, routes.size());
 }
 

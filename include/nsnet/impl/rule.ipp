@@ -16,7 +16,7 @@ NSNET_DECL std::optional<Prefix> rule_prefix(const PrefixArg& arg, const char* f
 
 }  // namespace detail
 
-NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation) {
+NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation) {
     RuleInfo r{};
     r.from = detail::rule_prefix(o.from, "RuleOptions.from", operation);
     r.to = detail::rule_prefix(o.to, "RuleOptions.to", operation);
@@ -32,8 +32,8 @@ NSNET_DECL RuleInfo to_rule(const RuleOptions& o, const char* operation) {
                              " does not match the rule's address '" + given + "'");
     }
     r.family = addr_family;
-    r.iif = o.iif;
-    r.oif = o.oif;
+    r.iif = o.iif.name_in(ns, "RuleOptions.iif", operation, o.iif.to_string());
+    r.oif = o.oif.name_in(ns, "RuleOptions.oif", operation, o.oif.to_string());
     r.fwmark = o.fwmark;
     r.fwmask = o.fwmask;
     r.priority = o.priority;
@@ -65,7 +65,7 @@ NSNET_DECL Rule Rule::create_typed(const NetnsRef& ns, const RuleInfo& rule) {
 }
 
 NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
-    return create_typed(ns, to_rule(options, "create rule"));
+    return create_typed(ns, to_rule(ns, options, "create rule"));
 }
 
 NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter& filter) {
@@ -96,7 +96,7 @@ NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, std::uint32_t priority, Family
 }
 
 NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleOptions& match) {
-    RuleRef(ns, to_rule(match, "remove rule")).remove();
+    RuleRef(ns, to_rule(ns, match, "remove rule")).remove();
 }
 
 }  // namespace nsnet

@@ -62,10 +62,12 @@ NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()>
     entries_.push_back(std::move(e));
 }
 
-NSNET_DECL void Transaction::add_address(const Link& link, const Prefix& prefix, const AddressOptions& options) {
+NSNET_DECL void Transaction::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& options) {
+    std::string name = "add address " + arg.to_string() + " to " + link.name();
+    const Prefix prefix = parse_in_step(name, [&] { return arg.resolve("address", "add address", link.name()); });
     Link l = link;
     step(
-        "add address " + prefix.to_string() + " to " + link.name(), [&] { l.add_address(prefix, options); },
+        std::move(name), [&] { l.add_address(prefix, options); },
         [l, prefix]() mutable {
             try {
                 l.remove_address(prefix);
@@ -73,11 +75,6 @@ NSNET_DECL void Transaction::add_address(const Link& link, const Prefix& prefix,
                 if (!already_gone(e.errnum())) throw;
             }
         });
-}
-
-NSNET_DECL void Transaction::add_address(const Link& link, std::string_view cidr, const AddressOptions& options) {
-    Prefix p = parse_in_step("add address " + std::string(cidr) + " to " + link.name(), [&] { return Prefix::parse(cidr); });
-    add_address(link, p, options);
 }
 
 NSNET_DECL Route& Transaction::create_route(const NetnsRef& netns, const RouteOptions& options) {

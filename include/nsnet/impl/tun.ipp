@@ -12,6 +12,7 @@ NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
     if (!o.name.empty()) validate_interface_name(o.name, op);
     if (o.queues < 1 || o.queues > 256)
         invalid_argument(op, o.name, "TunOptions.queues: " + std::to_string(o.queues) + " is outside 1..256");
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "TunOptions.owner", op, o.name);
     detail::require_netns(netns, op, o.name);
     rtnl::TunRequest req{.name = o.name, .mode = o.mode, .packet_info = o.packet_info, .vnet_hdr = o.vnet_hdr,
                          .multi_queue = o.queues > 1};
@@ -61,6 +62,7 @@ NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
     t.fds_ = std::move(made.fds);
     t.outlive_fds_ = o.outlive_fds;
     t.made_ = true;
+    detail::tag_new_link(t.link(), o.owner, op);  // on failure the device is removed, then `t` closes its fds
     return t;
 }
 

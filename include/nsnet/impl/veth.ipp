@@ -8,6 +8,7 @@ namespace nsnet {
 
 NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
     const std::string shown = o.name + "/" + o.peer.name;
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "VethOptions.owner", "create veth", shown);
     if (!ns.valid())
         invalid_argument("create veth", shown, "the namespace is an empty NetnsRef (the caller's own is NetnsRef::current())");
     validate_interface_name(o.name, "create veth");
@@ -58,6 +59,7 @@ NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
         }
         throw;
     }
+    detail::tag_new_link(pair.first(), o.owner, "create veth");  // on failure `pair` goes, but the pair is removed already
     return pair;
 }
 

@@ -15,12 +15,14 @@ NSNET_DECL Vlan Vlan::create(const NetnsRef& ns, const VlanOptions& o) {
                              (o.id == 0 ? " (0 only marks priority-tagged frames)" : o.id == 4095 ? " (4095 is reserved)" : ""));
     rtnl::VlanConfig cfg{.id = o.id, .protocol = o.protocol};
     if (o.mac) validate_link_mac(*o.mac, "create vlan", o.name);
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "VlanOptions.owner", "create vlan", o.name);
     detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mac = o.mac, .mtu = o.mtu},
                                                       "VlanOptions", "create vlan");
     auto msg = rtnl::vlan_new(sc.link, cfg);
     Link made = detail::create_link(sc.home, msg, "create vlan", o.name, ns, [&](const Error& e) {
         return explain(e, o.parent, cfg);
     });
+    detail::tag_new_link(made, o.owner, "create vlan");
     Vlan v{OwnedLink(std::move(made))};
     v.parent_ = o.parent;
     return v;

@@ -11,6 +11,7 @@ NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
     validate_interface_name(o.name, op);
     rtnl::VxlanConfig c = config(o, op);
     if (o.mac) validate_link_mac(*o.mac, op, o.name);
+    if (!o.owner.empty()) detail::check_link_owner(o.owner, "VxlanOptions.owner", op, o.name);
     detail::require_netns(netns, op, o.name);
     if (!o.device.empty()) {
         try {
@@ -24,7 +25,9 @@ NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
     }
     rtnl::LinkCreate lc{.name = o.name, .mac = o.mac, .mtu = o.mtu, .up = o.up};
     auto msg = rtnl::vxlan_new(lc, c);
-    return Vxlan(OwnedLink(detail::create_link(netns, msg, op, o.name, netns)));
+    Link made = detail::create_link(netns, msg, op, o.name, netns);
+    detail::tag_new_link(made, o.owner, op);
+    return Vxlan(OwnedLink(std::move(made)));
 }
 
 NSNET_DECL Link Vxlan::get(const NetnsRef& ns, std::string_view name) {

@@ -204,6 +204,13 @@ TEST_CASE("bad options are rejected before anything is sent, naming the bad valu
     rejects(FilterRuleOptions{.saddr = "300.0.0.0/8"}, "FilterRuleOptions.saddr '300.0.0.0/8'");
     rejects(FilterRuleOptions{.hook = Hook::Input, .oif = "eth0"}, "eth0");
     rejects(FilterRuleOptions{.hook = Hook::Output, .iif = "eth0"}, "eth0");
+    // Interfaces (DeviceArg): a name is checked, not looked up; a link must be a valid handle (and in the
+    // rule's namespace: integration/rule_test.cpp).
+    rejects(FilterRuleOptions{.oif = "0123456789abcdefg"}, "FilterRuleOptions.oif: interface name '0123456789abcdefg'");
+    rejects(FilterRuleOptions{.iif = -1}, "FilterRuleOptions.iif: device index -1");
+    rejects(FilterRuleOptions{.oif = Link()}, "FilterRuleOptions.oif '' is an empty or removed link handle");
+    rejects(DnatOptions{.dport = 80, .to = ip("10.0.0.1"), .iif = Link()}, "DnatOptions.iif");
+    rejects(SnatOptions{.saddr = pfx("10.0.0.0/8"), .to = ip("192.0.2.1"), .oif = "a:b"}, "SnatOptions.oif: interface name 'a:b'");
     CHECK(b.size() == 0);
 }
 

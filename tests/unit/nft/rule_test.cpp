@@ -16,6 +16,7 @@
 
 #include <string>
 
+#include "../../support/errors.hpp"
 #include "golden.hpp"
 #include "nsnet/nft/batch.hpp"
 #include "nsnet/nft/text.hpp"
@@ -244,6 +245,33 @@ TEST_CASE("firewall::Rule encodes portmap's rules (inet table, comment with owne
         CHECK_MESSAGE(got == want, first_difference(got, want));
         CHECK(nft::to_debug_string(r) == debug_without_userdata(golden_debug(c.golden)));
     }
+}
+
+TEST_CASE("firewall::Match: interfaces by name or link (DeviceArg), addresses as text or typed; errors name the field") {
+    namespace fw = nsnet::firewall;
+    auto message_of = [](const fw::RuleOptions& o) {
+        return nsnet::test::rejection([&] { (void)fw::detail::rule_state(NetnsRef{}, o); });
+    };
+    // A name is matched as given; it need not exist (nothing is looked up).
+    auto st = fw::detail::rule_state(NetnsRef{}, {.match = {.iif = "not-there-yet", .oif = std::string("cni0"), .oif_negate = true},
+                                                  .action = fw::Action::Accept});
+    CHECK(st->description.find("iifname \"not-there-yet\" oifname != \"cni0\"") != std::string::npos);
+    CHECK(message_of({.match = {.iif = "a/b"}, .action = fw::Action::Drop}).find("Match.iif: interface name 'a/b'") != std::string::npos);
+    CHECK(message_of({.match = {.oif = -2}, .action = fw::Action::Drop}).find("Match.oif: device index -2") != std::string::npos);
+    CHECK(message_of({.match = {.iif = Link()}, .action = fw::Action::Drop}).find("Match.iif '' is an empty or removed link handle") !=
+          std::string::npos);
+    CHECK(message_of({.match = {.iif_negate = true}, .action = fw::Action::Drop}).find("Match.iif_negate without Match.iif") !=
+          std::string::npos);
+    CHECK(message_of({.match = {.saddr = "10.0.0.300"}, .action = fw::Action::Drop}).find("Match.saddr '10.0.0.300'") !=
+          std::string::npos);
+    CHECK(message_of({.hook = fw::Hook::Prerouting, .match = {.protocol = fw::Protocol::Tcp, .dport = 80},
+                      .action = fw::Action::Dnat, .to = "10.0.0.0/24"})
+              .find("RuleOptions.to '10.0.0.0/24' is not an IPv4 or IPv6 address") != std::string::npos);
+    // Typed values give the same rule as text.
+    auto typed = fw::detail::rule_state(NetnsRef{}, {.match = {.saddr = Prefix::parse("10.88.0.0/16"), .daddr = IpAddress::parse("10.88.0.2")},
+                                                     .action = fw::Action::Accept});
+    auto text = fw::detail::rule_state(NetnsRef{}, {.match = {.saddr = "10.88.0.0/16", .daddr = "10.88.0.2"}, .action = fw::Action::Accept});
+    CHECK(typed->description == text->description);
 }
 
 TEST_CASE("to_text renders a captured rule as `nft list ruleset` does, and the decoded rule re-encodes to the same bytes") {

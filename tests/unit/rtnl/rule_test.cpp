@@ -34,6 +34,9 @@ std::vector<RuleInfo> decode_all(const golden::ByteVec& bytes) {
 
 golden::ByteVec bytes_of(const nl::MessageBuilder& m) { return golden::to_vec(m.bytes()); }
 
+// to_rule in the caller's namespace (devices given by name are not looked up).
+RuleInfo typed(const RuleOptions& o) { return to_rule(NetnsRef::current(), o); }
+
 }  // namespace
 
 TEST_CASE("rule_new / rule_del equal `ip rule add|del`") {
@@ -50,21 +53,21 @@ TEST_CASE("rule_new / rule_del equal `ip rule add|del`") {
 }
 
 TEST_CASE("the tutorial's one-liner: RuleOptions {.from = \"192.168.1.10\", .table = 100}") {
-    RuleInfo r = to_rule({.from = "192.168.1.10", .table = 100});
+    RuleInfo r = typed({.from = "192.168.1.10", .table = 100});
     CHECK(r.from == Prefix::parse("192.168.1.10/32"));
     CHECK(r.family == Family::V4);
     check_golden("rule_add_from", rtnl::rule_new(r));
     check_golden("rule_add_to_iif_fwmark",
-                 rtnl::rule_new(to_rule({.to = "10.0.0.0/8", .iif = "veth-n1", .fwmark = 0x10, .fwmask = 0xff,
+                 rtnl::rule_new(typed({.to = "10.0.0.0/8", .iif = "veth-n1", .fwmark = 0x10, .fwmask = 0xff,
                                          .priority = 1000, .table = 200})));
-    check_golden("rule_add_prohibit", rtnl::rule_new(to_rule({.from = "10.1.0.0/16", .action = RuleAction::Prohibit})));
+    check_golden("rule_add_prohibit", rtnl::rule_new(typed({.from = "10.1.0.0/16", .action = RuleAction::Prohibit})));
     // "all" and "" mean no selector
-    CHECK_FALSE(to_rule({.from = "all", .table = 5}).from.has_value());
-    CHECK_FALSE(to_rule({.from = "", .table = 5}).from.has_value());
+    CHECK_FALSE(typed({.from = "all", .table = 5}).from.has_value());
+    CHECK_FALSE(typed({.from = "", .table = 5}).from.has_value());
     // Typed values give the same rule as text.
-    CHECK(to_rule({.from = IpAddress::parse("192.168.1.10"), .table = 100}) == r);
-    CHECK(to_rule({.to = Prefix::parse("10.0.0.0/8"), .table = 100}) == to_rule({.to = "10.0.0.0/8", .table = 100}));
-    CHECK(to_rule({.family = Family::V6}).family == Family::V6);
+    CHECK(typed({.from = IpAddress::parse("192.168.1.10"), .table = 100}) == r);
+    CHECK(typed({.to = Prefix::parse("10.0.0.0/8"), .table = 100}) == typed({.to = "10.0.0.0/8", .table = 100}));
+    CHECK(typed({.family = Family::V6}).family == Family::V6);
 }
 
 TEST_CASE("rule_dump equals `ip rule show`; AF_UNSPEC lists both families") {
@@ -238,16 +241,21 @@ TEST_CASE("bad rules are refused before any message exists, naming the value") {
         }
         return "(no exception)";
     };
-    CHECK(message_of([] { to_rule({.from = "300.1.1.1", .table = 100}); }).find("RuleOptions.from '300.1.1.1'") != std::string::npos);
-    CHECK(message_of([] { to_rule({.to = "10.0.0.0/33"}); }).find("RuleOptions.to '10.0.0.0/33'") != std::string::npos);
-    CHECK(message_of([] { to_rule({.from = "10.0.0.1", .to = "2001:db8::/32"}); }).find("different families") !=
+    CHECK(message_of([] { typed({.from = "300.1.1.1", .table = 100}); }).find("RuleOptions.from '300.1.1.1'") != std::string::npos);
+    CHECK(message_of([] { typed({.to = "10.0.0.0/33"}); }).find("RuleOptions.to '10.0.0.0/33'") != std::string::npos);
+    CHECK(message_of([] { typed({.from = "10.0.0.1", .to = "2001:db8::/32"}); }).find("different families") !=
           std::string::npos);
-    CHECK(message_of([] { to_rule({.from = "10.0.0.1", .family = Family::V6}); }).find("RuleOptions.family IPv6") != std::string::npos);
+    CHECK(message_of([] { typed({.from = "10.0.0.1", .family = Family::V6}); }).find("RuleOptions.family IPv6") != std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.fwmask = 0xff, .table = 1}); }).find("fwmask 255") != std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.action = RuleAction::Prohibit, .table = 100}); }).find("table 100") !=
           std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.dport = rtnl::PortRange{90, 80}, .table = 1}); }).find("90-80") !=
           std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.iif = "a/b", .table = 1}); }).find("a/b") != std::string::npos);
+    CHECK(message_of([] { typed({.iif = "a/b", .table = 1}); }).find("RuleOptions.iif: interface name 'a/b'") != std::string::npos);
+    CHECK(message_of([] { typed({.oif = "0123456789abcdefg", .table = 1}); }).find("RuleOptions.oif: interface name '0123456789abcdefg'") !=
+          std::string::npos);
+    CHECK(message_of([] { typed({.iif = -3, .table = 1}); }).find("RuleOptions.iif: device index -3") != std::string::npos);
+    CHECK(message_of([] { typed({.oif = Link(), .table = 1}); }).find("RuleOptions.oif") != std::string::npos);
     CHECK(message_of([] { rtnl::rule_new({.action = RuleAction::Goto}); }).find("goto") != std::string::npos);
 }

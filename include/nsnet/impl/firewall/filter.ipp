@@ -9,8 +9,6 @@ namespace nsnet::detail {
 NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o) {
     using firewall::Hook;
     const char* op = "add filter rule";
-    check_ifname(o.iif, op, "FilterRuleOptions.iif");
-    check_ifname(o.oif, op, "FilterRuleOptions.oif");
     std::optional<Prefix> saddr, daddr;
     if (!o.saddr.empty()) saddr = v4_prefix(o.saddr, op, "FilterRuleOptions.saddr");
     if (!o.daddr.empty()) daddr = v4_prefix(o.daddr, op, "FilterRuleOptions.daddr");
@@ -19,15 +17,17 @@ NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const 
                          "FilterRuleOptions.dport " + std::to_string(o.dport) + " needs a protocol (tcp or udp)");
     check_owner(o.owner, op, "FilterRuleOptions.owner");
     if (!o.iif.empty() && (o.hook == Hook::Output || o.hook == Hook::Postrouting))
-        invalid_argument(op, o.iif, "FilterRuleOptions.iif cannot match in the output/postrouting hooks");
+        invalid_argument(op, o.iif.to_string(), "FilterRuleOptions.iif cannot match in the output/postrouting hooks");
     if (!o.oif.empty() && (o.hook == Hook::Input || o.hook == Hook::Prerouting))
-        invalid_argument(op, o.oif, "FilterRuleOptions.oif cannot match in the input/prerouting hooks");
+        invalid_argument(op, o.oif.to_string(), "FilterRuleOptions.oif cannot match in the input/prerouting hooks");
+    const std::string iif = option_ifname(ns, o.iif, op, "FilterRuleOptions.iif");
+    const std::string oif = option_ifname(ns, o.oif, op, "FilterRuleOptions.oif");
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->owner = o.owner;
     st->chain = filter_chain(o.hook);
-    add_ifname(*st, true, o.iif, false);
-    add_ifname(*st, false, o.oif, false);
+    add_ifname(*st, true, iif, false);
+    add_ifname(*st, false, oif, false);
     if (saddr) add_prefix(*st, true, *saddr);
     if (daddr) add_prefix(*st, false, *daddr);
     if (o.protocol) {

@@ -9,15 +9,15 @@ namespace nsnet::detail {
 NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const firewall::MasqueradeOptions& o) {
     const char* op = "add masquerade rule";
     const Prefix saddr = require_saddr(o.saddr, o.match_all, op, "MasqueradeOptions");
-    check_ifname(o.oif, op, "MasqueradeOptions.oif");
     if (o.oif_negate && o.oif.empty()) invalid_argument(op, "oif_negate", "MasqueradeOptions.oif_negate without an oif");
     check_owner(o.owner, op, "MasqueradeOptions.owner");
+    const std::string oif = option_ifname(ns, o.oif, op, "MasqueradeOptions.oif");
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->owner = o.owner;
     st->chain = nat_chain(nft::Hook::Postrouting);
     add_prefix(*st, true, saddr);
-    add_ifname(*st, false, o.oif, o.oif_negate);
+    add_ifname(*st, false, oif, o.oif_negate);
     add_counter(*st, o.counter);
     nft::detail::append(st->exprs, nft::masquerade());
     add_words(*st, "masquerade");
@@ -29,15 +29,15 @@ NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const fi
     const Prefix saddr = require_saddr(o.saddr, o.match_all, op, "SnatOptions");
     const IpAddress to = v4_address(o.to, op, "SnatOptions.to");
     if (to.is_unspecified()) invalid_argument(op, to.to_string(), "SnatOptions.to 0.0.0.0 is not an address");
-    check_ifname(o.oif, op, "SnatOptions.oif");
     if (o.oif_negate && o.oif.empty()) invalid_argument(op, "oif_negate", "SnatOptions.oif_negate without an oif");
     check_owner(o.owner, op, "SnatOptions.owner");
+    const std::string oif = option_ifname(ns, o.oif, op, "SnatOptions.oif");
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->owner = o.owner;
     st->chain = nat_chain(nft::Hook::Postrouting);
     add_prefix(*st, true, saddr);
-    add_ifname(*st, false, o.oif, o.oif_negate);
+    add_ifname(*st, false, oif, o.oif_negate);
     add_counter(*st, o.counter);
     nft::detail::append(st->exprs, nft::snat_to(to));
     add_words(*st, "snat to " + to.to_string());
@@ -51,19 +51,19 @@ NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const fi
     if (to.is_unspecified()) invalid_argument(op, to.to_string(), "DnatOptions.to 0.0.0.0 is not an address");
     std::optional<Prefix> daddr;
     if (!o.daddr.empty()) daddr = v4_prefix(o.daddr, op, "DnatOptions.daddr");
-    check_ifname(o.iif, op, "DnatOptions.iif");
     check_owner(o.owner, op, "DnatOptions.owner");
     if (o.hook != firewall::Hook::Prerouting && o.hook != firewall::Hook::Output)
         invalid_argument(op, "hook", "DnatOptions.hook: a DNAT runs in firewall::Hook::Prerouting or firewall::Hook::Output");
     if (o.hook == firewall::Hook::Output && !o.iif.empty())
-        invalid_argument(op, o.iif,
-                         "DnatOptions.iif '" + o.iif + "' cannot match in the output hook: locally originated "
+        invalid_argument(op, o.iif.to_string(),
+                         "DnatOptions.iif '" + o.iif.to_string() + "' cannot match in the output hook: locally originated "
                          "packets have no input interface");
+    const std::string iif = option_ifname(ns, o.iif, op, "DnatOptions.iif");
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->owner = o.owner;
     st->chain = nat_chain(o.hook == firewall::Hook::Output ? nft::Hook::Output : nft::Hook::Prerouting);
-    add_ifname(*st, true, o.iif, false);
+    add_ifname(*st, true, iif, false);
     if (daddr) add_prefix(*st, false, *daddr);
     add_dport(*st, o.protocol, o.dport);
     add_counter(*st, o.counter);

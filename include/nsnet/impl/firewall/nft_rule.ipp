@@ -10,13 +10,8 @@ namespace detail {
 
 NSNET_DECL std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-NSNET_DECL void check_ifname(const std::string& name, const char* operation, const std::string& field) {
-    if (name.empty()) return;
-    try {
-        validate_interface_name(name, operation);
-    } catch (const Error& e) {
-        invalid_argument(operation, name, field + ": " + e.detail());
-    }
+NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field) {
+    return dev.name_in(ns, field, operation, dev.to_string());
 }
 
 NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std::string& field) {

@@ -8,15 +8,6 @@ namespace nsnet::firewall {
 
 NSNET_DECL std::string family_name(Family f) { return nft::family_name(static_cast<nft::TableFamily>(f)); }
 
-NSNET_DECL Prefix Addr::resolve(const std::string& operation, const std::string& field) const {
-    if (prefix_) return *prefix_;
-    try {
-        return Prefix::parse(text_);
-    } catch (const Error&) {
-        invalid_argument(operation, text_, field + ": '" + text_ + "' is not an address or prefix");
-    }
-}
-
 namespace detail {
 
 using nsnet::detail::NftRuleState;
@@ -80,21 +71,23 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
         st->chain = nsnet::detail::filter_chain(o.hook);
     }
     // Matches, in nft's order of writing them.
-    auto iface = [&](bool input, const std::optional<Iface>& i, bool negate) {
-        if (!i) return;
+    auto iface = [&](bool input, const DeviceArg& i, bool negate) {
         const std::string field = input ? "Match.iif" : "Match.oif";
-        if (i->name().empty()) invalid_argument(op, "", field + " is empty");
-        validate_interface_name(i->name(), op);
-        nft::detail::append(st->exprs, nft::match_ifname(input, i->name(), negate));
-        words(*st, std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + "\"" + i->name() + "\"");
+        if (i.empty()) {
+            if (negate) invalid_argument(op, field + "_negate", field + "_negate without " + field);
+            return;
+        }
+        const std::string name = i.name_in(ns, field, op, i.to_string());
+        nft::detail::append(st->exprs, nft::match_ifname(input, name, negate));
+        words(*st, std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + "\"" + name + "\"");
     };
     iface(true, m.iif, m.iif_negate);
     iface(false, m.oif, m.oif_negate);
     std::optional<bool> v6{};  // the address family the rule's addresses are of
-    auto address = [&](bool source, const std::optional<Addr>& a, bool negate) {
-        if (!a) return;
+    auto address = [&](bool source, const PrefixArg& a, bool negate) {
+        if (a.empty()) return;
         const std::string field = source ? "Match.saddr" : "Match.daddr";
-        Prefix p = a->resolve(op, field);
+        Prefix p = a.resolve(field, op, a.to_string());
         check_family(o.family, p, op, field);
         const bool is6 = !p.address().is_v4();
         if (v6 && *v6 != is6) invalid_argument(op, p.to_string(), field + ": mixes IPv4 and IPv6 in one rule");
@@ -185,8 +178,8 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
         pmax = o.to_ports->last;
         ports_text = ":" + std::to_string(*pmin) + (*pmax != *pmin ? "-" + std::to_string(*pmax) : std::string());
     }
-    if ((o.action == Action::Snat || o.action == Action::Dnat) != o.to.has_value())
-        invalid_argument(op, "to", o.to ? "RuleOptions.to is only for snat and dnat" : "snat/dnat need RuleOptions.to");
+    if ((o.action == Action::Snat || o.action == Action::Dnat) != !o.to.empty())
+        invalid_argument(op, "to", !o.to.empty() ? "RuleOptions.to is only for snat and dnat" : "snat/dnat need RuleOptions.to");
     if ((o.action == Action::Jump || o.action == Action::Goto) != !o.target.empty())
         invalid_argument(op, o.target, o.target.empty() ? "jump/goto need RuleOptions.target" : "RuleOptions.target is only for jump and goto");
     switch (o.action) {
@@ -215,9 +208,8 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
             break;
         case Action::Snat:
         case Action::Dnat: {
-            Prefix p = o.to->resolve(op, "RuleOptions.to");
-            const unsigned max = p.address().is_v4() ? 32 : 128;
-            if (p.length() != max) invalid_argument(op, p.to_string(), "RuleOptions.to: " + p.to_string() + " is a prefix, not an address");
+            const IpAddress to = o.to.resolve("RuleOptions.to", op, o.to.to_string());
+            const Prefix p(to, to.is_v4() ? 32 : 128);
             check_family(o.family, p, op, "RuleOptions.to");
             const bool is6 = !p.address().is_v4();
             if (v6 && *v6 != is6) invalid_argument(op, p.to_string(), "RuleOptions.to: the rule matches the other IP version");
