@@ -11,6 +11,7 @@
 // route lookup), neighbor, monitor (saw the changes; view equals a fresh dump; an overrun is
 // recovered), netns, bridge fdb, nexthop (a route through it). Route lookups are `ip route get`
 // (no packet leaves the namespace).
+#include <nsnet/fdb.hpp>
 #include <nsnet/monitor/pump.hpp>
 #include <nsnet/neighbor.hpp>
 #include <nsnet/nexthop.hpp>
@@ -183,21 +184,21 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
     // ---- neighbor: ip neigh add 192.168.1.1 lladdr 02:00:00:00:00:01 dev eth0; ip neigh show
     ctx.note("ip neigh add 192.168.1.1 lladdr 02:00:00:00:00:01 dev eth0 nud permanent; "
              "ip neigh add 192.168.1.3 lladdr 02:00:00:00:00:03 dev eth0 nud stale; ip neigh show dev eth0");
-    add_neighbor(eth0, {.address = "192.168.1.1", .lladdr = "02:00:00:00:00:01"});
-    add_neighbor(eth0, {.address = "192.168.1.3", .lladdr = "02:00:00:00:00:03", .state = NeighborState::Stale});
+    // (entries die with eth0, so the lab keeps them: persist())
+    Neighbor::create(ns, {.dev = eth0, .address = "192.168.1.1", .lladdr = "02:00:00:00:00:01"}).persist();
+    Neighbor::create(ns, {.dev = eth0, .address = "192.168.1.3", .lladdr = "02:00:00:00:00:03", .state = NeighborState::Stale})
+        .persist();
     {
         std::string shown;
         bool gw = false;
-        for (const auto& n : list_neighbors(eth0)) {
-            if (n.family() != Family::V4) continue;
+        for (const auto& n : Neighbor::list(ns, {.family = Family::V4, .dev = eth0})) {
             shown += (shown.empty() ? "" : "; ") + n.address.to_string() + " lladdr " +
                      (n.lladdr ? n.lladdr->to_string() : "-") + " " + rtnl::to_string(n.state);
             gw |= n.address == IpAddress::parse("192.168.1.1") && n.state == NeighborState::Permanent &&
                   n.lladdr == MacAddress::parse("02:00:00:00:00:01");
         }
-        std::size_t flushed = flush_neighbors(eth0, {.family = Family::V4});
-        bool kept = false;
-        for (const auto& n : list_neighbors(eth0)) kept |= n.address == IpAddress::parse("192.168.1.1");
+        std::size_t flushed = Neighbor::flush(ns, {.dev = eth0, .family = Family::V4});
+        bool kept = Neighbor::find(ns, {.dev = eth0, .address = "192.168.1.1"}).has_value();
         ctx.check("neighbor: `ip neigh show` has 192.168.1.1 PERMANENT; `ip neigh flush dev eth0` removed the stale one only",
                   gw && flushed == 1 && kept, shown + "; flushed " + std::to_string(flushed));
     }
@@ -211,10 +212,11 @@ NSNET_LAB("objects", "iproute2 所有操作对象", [](lab::Context& ctx) {
         auto& br0 = ctx.own(Bridge::create(ns, {.name = "br0"}));
         br0.add_port(eth1);
         br0.up();
-        Fdb(eth1).add({.mac = MacAddress::parse("02:00:00:00:00:0a"), .state = FdbState::Static, .table = FdbTable::Master});
+        FdbEntry::create(ns, {.dev = eth1, .mac = "02:00:00:00:00:0a", .state = FdbState::Static, .table = FdbTable::Master})
+            .persist();
         bool found = false;
         std::string shown;
-        for (const auto& f : Fdb(eth1).find(MacAddress::parse("02:00:00:00:00:0a"))) {
+        for (const auto& f : FdbEntry::list(ns, {.dev = eth1, .mac = "02:00:00:00:00:0a"})) {
             found |= f.in_master() && f.is_static();
             shown = f.to_string([&](int i) { return i == eth1.index() ? std::string("eth1") : i == br0.index() ? std::string("br0") : std::string(); });
         }

@@ -48,9 +48,9 @@ nsnet::VethPair& underlay(lab::Context& ctx, nsnet::Netns& a, nsnet::Netns& b) {
 // "vx0 in ns1 (A): vxlan id 100 local ... dev eth0 ..."
 void describe(lab::Context& ctx, const std::string& who, const nsnet::Vxlan& vx) { ctx.note(who + " vx0: " + vx.describe()); }
 
-// The learned entry for `mac` in `fdb`, if there is one behind `dst`.
-std::optional<nsnet::FdbInfo> learned(const nsnet::Fdb& fdb, const nsnet::MacAddress& mac, const char* dst) {
-    for (const auto& e : fdb.find(mac))
+// The learned entry for `mac` in the FDB of `vx`, if there is one behind `dst`.
+std::optional<nsnet::FdbInfo> learned(const nsnet::Vxlan& vx, const nsnet::MacAddress& mac, const char* dst) {
+    for (const auto& e : nsnet::FdbEntry::list(vx.netns(), {.dev = vx, .mac = mac}))
         if (e.dynamic() && e.dst == IpAddress::parse(dst)) return e;
     return std::nullopt;
 }
@@ -89,7 +89,7 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
     ctx.show(ns2, "ns2 (B)");
     describe(ctx, "ns2 (B)", b1);
     // bridge fdb show dev vx0   (A, before any traffic: it knows no remote at all)
-    ctx.note("A's FDB before any traffic: " + std::to_string(a1.fdb().list().size()) + " entries");
+    ctx.note("A's FDB before any traffic: " + std::to_string(nsnet::FdbEntry::list(ns1, {.dev = a1}).size()) + " entries");
 
     // ip netns exec ns2 ping 172.20.0.10 -c 2   (B -> A: B knows A, A answers whom it just heard from)
     auto ba = ping2(ns2, "172.20.0.10");
@@ -98,9 +98,9 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
     auto ab = ping2(ns1, "172.20.0.20");
     ctx.check("case 1: afterwards A -> B (172.20.0.20) answers", ab.all_answered(), ab.summary());
     // ip netns exec ns1 bridge fdb show dev vx0
-    std::string fdb_a = a1.fdb().show();
+    std::string fdb_a = nsnet::show_fdb(ns1, {.dev = a1});
     ctx.note("ns1 (A) bridge fdb show dev vx0:\n" + fdb_a);
-    auto entry = learned(a1.fdb(), *b1.info().mac, "172.16.0.20");
+    auto entry = learned(a1, *b1.info().mac, "172.16.0.20");
     ctx.check("case 1: A's FDB shows B's vx0 MAC learned behind 172.16.0.20", entry.has_value(),
               entry ? entry->to_string({}, false) : "not learned: " + fdb_a);
 
@@ -131,9 +131,9 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
     auto ba2 = ping2(ns4, "172.20.0.10");
     ctx.check("mirror: afterwards B -> A (172.20.0.10) answers", ba2.all_answered(), ba2.summary());
     // ip netns exec ns4 bridge fdb show dev vx0
-    std::string fdb_b = b2.fdb().show();
+    std::string fdb_b = nsnet::show_fdb(ns4, {.dev = b2});
     ctx.note("ns4 (B) bridge fdb show dev vx0:\n" + fdb_b);
-    auto entry2 = learned(b2.fdb(), *a2.info().mac, "172.16.0.10");
+    auto entry2 = learned(b2, *a2.info().mac, "172.16.0.10");
     ctx.check("mirror: B's FDB shows A's vx0 MAC learned behind 172.16.0.10", entry2.has_value(),
               entry2 ? entry2->to_string({}, false) : "not learned: " + fdb_b);
 
@@ -175,9 +175,11 @@ NSNET_LAB("vxlan-learning", "VXLAN (no-remote variants)", [](lab::Context& ctx) 
         for (int j = 1; j <= 3; ++j)
             if (i != j) {
                 // ip netns exec hI bridge fdb append 00:00:00:00:00:00 dev vx0 dst 172.16.0.J0
-                vx[static_cast<std::size_t>(i - 1)]->fdb().append({.dst = IpAddress::parse("172.16.0." + std::to_string(10 * j))});
+                // (the entry dies with vx0: the lab keeps it, persist())
+                const nsnet::Vxlan& v = *vx[static_cast<std::size_t>(i - 1)];
+                nsnet::FdbEntry::append(v.netns(), {.dev = v, .dst = "172.16.0." + std::to_string(10 * j)}).persist();
             }
-    ctx.note("h1 bridge fdb show dev vx0:\n" + vx[0]->fdb().show());
+    ctx.note("h1 bridge fdb show dev vx0:\n" + nsnet::show_fdb(vx[0]->netns(), {.dev = *vx[0]}));
     for (int i = 1; i <= 3; ++i)
         for (int j = 1; j <= 3; ++j) {
             if (i == j) continue;

@@ -199,6 +199,30 @@ private:
     std::array<std::uint8_t, 6> bytes_{};
 };
 
+// A MAC address as text ("02:00:00:00:00:01") or typed (MacAddress), like AddressArg: bad text is
+// an InvalidArgument naming the field and the value ("NeighborOptions.lladdr 'zz:00:00:00:00:01'
+// is not a MAC address like 02:00:00:00:00:01").
+class MacArg {
+public:
+    MacArg() = default;
+    MacArg(const MacAddress& mac) : mac_(mac), set_(true) {}                                  // NOLINT: implicit on purpose
+    MacArg(std::string_view text) : text_(text), set_(!text.empty()) {}                      // NOLINT
+    MacArg(const std::string& text) : MacArg(std::string_view(text)) {}                     // NOLINT
+    MacArg(const char* text) : MacArg(std::string_view(text ? text : "")) {}                // NOLINT
+
+    // Unset: default-constructed or given as "".
+    bool empty() const noexcept { return !set_; }
+    // The address; bad or missing text is an InvalidArgument naming `field` (see AddressArg::resolve).
+    MacAddress resolve(std::string_view field, std::string_view operation, std::string_view object) const;
+    // As given: the text, or the typed value formatted.
+    std::string to_string() const { return mac_ ? mac_->to_string() : text_; }
+
+private:
+    std::string text_{};
+    std::optional<MacAddress> mac_{};
+    bool set_ = false;
+};
+
 // Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",
 // no '/', ':' or whitespace — the kernel's isspace(), which also counts byte 0xa0 (Latin-1
 // no-break space). Throws InvalidArgument naming the value; `operation` says what it was for.

@@ -12,8 +12,9 @@
 // value ("VxlanOptions.vni: 16777216 exceeds 2^24-1"). settings() reads back what the kernel holds
 // (not what was asked); change() is `ip link set vx0 type vxlan ...`. Its forwarding database
 // (remote VTEPs per MAC, learned entries, the all-zeros head-end replication entry) is
-// nsnet/fdb.hpp: `vx0.fdb()`. Look-ups and adoption follow link_kind.hpp: Vxlan::get/find return a
-// plain Link checked to be a vxlan, Vxlan::adopt takes ownership of one.
+// nsnet/fdb.hpp (included): `FdbEntry::list(ns, {.dev = vx0})`. Look-ups and adoption follow
+// link_kind.hpp: Vxlan::get/find return a plain Link checked to be a vxlan, Vxlan::adopt takes
+// ownership of one.
 // It does not do flow-based (`external`) vxlans or VNI filtering.
 #pragma once
 
@@ -102,9 +103,6 @@ public:
 
     // ip link set NAME type vxlan [remote B] [local A] [ttl N] [[no]learning] [ageing S]
     void change(const VxlanChange& c);
-
-    // This vxlan's forwarding database (bridge fdb ... dev NAME).
-    Fdb fdb() const { return Fdb(*this); }
 
 private:
     explicit Vxlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}

@@ -177,7 +177,11 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
              VethPair::create(ns, {.name = "m0", .mac = MacAddress::parse("01:00:5e:00:00:02"), .peer = {.name = "m1"}});
          }},
         {"neighbour lladdr with 4 bytes", "02:00:00:01",
-         [&] { add_neighbor(l, {.address = "10.70.0.5", .lladdr = "02:00:00:01"}); }},
+         [&] { Neighbor::create(ns, {.dev = l, .address = "10.70.0.5", .lladdr = "02:00:00:01"}).persist(); }},
+        {"neighbour address 10.70.0.300", "NeighborOptions.address '10.70.0.300'",
+         [&] { Neighbor::create(ns, {.dev = l, .address = "10.70.0.300", .lladdr = "02:00:00:00:00:05"}).persist(); }},
+        {"fdb dst 172.16.0.300", "FdbOptions.dst '172.16.0.300'",
+         [&] { FdbEntry::create(ns, {.dev = l, .dst = "172.16.0.300"}).persist(); }},
         // --- link settings ---
         {"mtu 0", "mtu 0", [&] { Link(l).set_mtu(0); }, false},
         {"mtu 70000", "mtu 70000", [&] { Link(l).set_mtu(70000); }, false},
@@ -190,8 +194,8 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         {"route via a link handle that is gone", "bigone0", [&] { Route::create(ns, {.dst = "10.5.0.0/16", .dev = gone}).persist(); }, false},
         {"macvlan without a parent", "MacvlanOptions.parent", [&] { Macvlan::create(ns, {.name = "mv0"}); }},
         {"ipvlan without a parent", "IpvlanOptions.parent", [&] { Ipvlan::create(ns, {.name = "iv0"}); }},
-        {"fdb entry with VLAN id 4095", "VLAN id 4095",
-         [&] { Fdb(l).add({.mac = MacAddress::parse("02:00:00:00:00:09"), .vlan = 4095, .table = FdbTable::Master}); }},
+        {"fdb entry with VLAN id 4095", "FdbOptions.vlan 4095",
+         [&] { FdbEntry::create(ns, {.dev = l, .mac = "02:00:00:00:00:09", .vlan = 4095, .table = FdbTable::Master}).persist(); }},
         {"VNI 2^24", "VxlanOptions.vni: 16777216 exceeds 2^24-1", [&] { Vxlan::create(ns, {.name = "vx0", .vni = 1u << 24}); }},
         {"vxlan without a VNI", "VxlanOptions.vni: not given", [&] { Vxlan::create(ns, {.name = "vx0"}); }},
         {"vxlan TTL 256", "VxlanOptions.ttl: 256", [&] { Vxlan::create(ns, {.name = "vx0", .vni = 10, .ttl = 256}); }},

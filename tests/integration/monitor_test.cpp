@@ -93,7 +93,7 @@ TEST_CASE("the monitor sees every change another socket makes") {
     veth.second().up();
     a.up();
     Route::create(ns, {.dst = "10.97.0.0/16", .via = "10.99.0.254", .table = 100}).persist();
-    add_neighbor(a, {.address = "10.99.0.9", .lladdr = "02:00:00:00:00:09"});
+    Neighbor::create(ns, {.dev = a, .address = "10.99.0.9", .lladdr = "02:00:00:00:00:09"}).persist();
     Rule::create(ns, {.from = "192.168.1.10", .table = 100}).persist();
     a.set_mtu(1400);
 
@@ -120,7 +120,7 @@ TEST_CASE("the monitor sees every change another socket makes") {
 
     // ... and every removal.
     Rule::remove(ns, {.from = "192.168.1.10", .table = 100});
-    delete_neighbor(a, "10.99.0.9");
+    Neighbor::remove(ns, {.dev = a, .address = "10.99.0.9"});
     Route::remove(ns, {.dst = "10.97.0.0/16", .via = "10.99.0.254", .table = 100});
     a.remove_address("2001:db8:99::1/64");
     log.clear();

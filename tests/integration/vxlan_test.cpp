@@ -74,7 +74,7 @@ TEST_CASE("Vxlan: created with every option, read back, changed, deleted") {
     CHECK(v.ageing == 60s);
     CHECK(v.vni == 100);  // untouched
     // The default FDB entry follows the remote.
-    auto zero = vx.fdb().find(MacAddress{});
+    auto zero = FdbEntry::list(h.ns[0], {.dev = vx, .mac = MacAddress{}});
     REQUIRE(zero.size() == 1);
     CHECK(zero[0].dst == ip("172.16.0.21"));
 
@@ -159,16 +159,16 @@ TEST_CASE("Vxlan: learning — A without a remote learns B behind 172.16.0.20 fr
     Hosts h = Hosts::pair();
     Vxlan a = h.vxlan(0, {.vni = 100});                                // A: no remote
     Vxlan b = h.vxlan(1, {.vni = 100, .remote = ip("172.16.0.10")});  // B: remote A
-    CHECK(a.fdb().list().empty());  // A knows nobody
+    CHECK(FdbEntry::list(h.ns[0], {.dev = a}).empty());  // A knows nobody
 
     PingResult ba = test::ping_answers(h.ns[1], "172.20.0.10");
     CHECK_MESSAGE(ba.all_answered(), ba.summary());
     MacAddress b_mac = *b.info().mac;
-    auto learned = a.fdb().find(b_mac);
-    REQUIRE_MESSAGE(learned.size() == 1, a.fdb().show());
+    auto learned = FdbEntry::list(h.ns[0], {.dev = a, .mac = b_mac});
+    REQUIRE_MESSAGE(learned.size() == 1, show_fdb(h.ns[0], {.dev = a}));
     CHECK(learned[0].dynamic());
     CHECK(learned[0].dst == ip("172.16.0.20"));
-    CHECK(a.fdb().show().find(b_mac.to_string() + " dst 172.16.0.20 self") != std::string::npos);
+    CHECK(show_fdb(h.ns[0], {.dev = a}).find(b_mac.to_string() + " dst 172.16.0.20 self") != std::string::npos);
     if (auto out = test::run_ip(h.ns[0], {"fdb", "show", "dev", "vx0"}, "bridge")) {
         INFO(*out);
         CHECK(out->find(b_mac.to_string() + " dst 172.16.0.20 self") != std::string::npos);
@@ -185,9 +185,9 @@ TEST_CASE("Vxlan: nolearning — A learns nothing, so it cannot answer B") {
     Vxlan b = h.vxlan(1, {.vni = 100, .remote = ip("172.16.0.10")});
     PingResult ba = test::ping_unanswered(h.ns[1], "172.20.0.10");
     CHECK_MESSAGE(ba.none_answered(), ba.summary());
-    CHECK_MESSAGE(a.fdb().list().empty(), a.fdb().show());
+    CHECK_MESSAGE(FdbEntry::list(h.ns[0], {.dev = a}).empty(), show_fdb(h.ns[0], {.dev = a}));
     // Telling A by hand where B is (what learning would have done) makes it answer.
-    a.fdb().add({.mac = *b.info().mac, .dst = ip("172.16.0.20")});
+    auto b_entry = FdbEntry::create(h.ns[0], {.dev = a, .mac = *b.info().mac, .dst = ip("172.16.0.20")});
     PingResult again = test::ping_answers(h.ns[1], "172.20.0.10");
     CHECK_MESSAGE(again.all_answered(), again.summary());
 }

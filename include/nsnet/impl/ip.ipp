@@ -48,6 +48,17 @@ NSNET_DECL Prefix PrefixArg::resolve(std::string_view field, std::string_view op
     }
 }
 
+NSNET_DECL MacAddress MacArg::resolve(std::string_view field, std::string_view operation, std::string_view object) const {
+    if (mac_) return *mac_;
+    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
+    try {
+        return MacAddress::parse(text_);
+    } catch (const Error&) {
+        invalid_argument(std::string(operation), std::string(object),
+                         std::string(field) + " '" + detail::shown_text(text_) + "' is not a MAC address like 02:00:00:00:00:01");
+    }
+}
+
 NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {
     IpAddress a;
     a.family_ = Family::V4;

@@ -1,5 +1,5 @@
 // Unit tests for include/nsnet/detail/function_ref.hpp: what the callback parameters of nl::request,
-// nl::dump, link_kind_change, create_link and FdbEntry::to_string accept, and when they are empty.
+// nl::dump, link_kind_change, create_link and FdbInfo::to_string accept, and when they are empty.
 #include <doctest/doctest.h>
 
 #include <functional>

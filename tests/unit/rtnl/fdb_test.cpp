@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../golden.hpp"
@@ -118,13 +119,58 @@ TEST_CASE("bad fdb entries are refused before anything is sent") {
     CHECK(refusal([] { fdb_new({.index = 4, .vni = 1u << 24}); }).find("VNI 16777216") != std::string::npos);
     CHECK(refusal([] { fdb_new({.index = 4, .vlan = 4095}); }).find("VLAN id 4095") != std::string::npos);
     CHECK(refusal([] { fdb_del({.index = 0}); }).find("no device") != std::string::npos);
-    // The typed Fdb checks before it looks at the (here empty) namespace.
-    nsnet::Fdb fdb(nsnet::Link(nsnet::NetnsRef{}, 4, "vx0"));
-    std::string why = refusal([&] { fdb.append({.dst = ip("172.16.0.30"), .vni = 16777216u}); });
-    CHECK(why.find("append fdb entry 00:00:00:00:00:00 dst 172.16.0.30 'vx0'") != std::string::npos);
-    CHECK(why.find("VNI 16777216") != std::string::npos);
-    CHECK(refusal([&] { fdb.append({.via = "a/b"}); }).find("a/b") != std::string::npos);
-    CHECK(refusal([] { nsnet::Fdb(nsnet::Link{}).add({}); }).find("device handle is empty") != std::string::npos);
+}
+
+TEST_CASE("FdbOptions: typed and text values give bridge's bytes; the entry is named as bridge would") {
+    using nsnet::FdbOptions;
+    const nsnet::NetnsRef none{};
+    nsnet::Link vx0(none, 4, "vx0");
+    auto r = nsnet::detail::resolve_fdb(none, {.dev = vx0, .dst = "172.16.0.30"}, "append fdb entry");
+    CHECK(r.shown == "00:00:00:00:00:00 dev vx0 dst 172.16.0.30");
+    NSNET_CHECK_GOLDEN(golden::as_sent(fdb_new(r.spec, FdbMode::Append)), golden::load("fdb_append_zero"));
+    auto t = nsnet::detail::resolve_fdb(none, {.dev = vx0, .mac = MacAddress{}, .dst = ip("172.16.0.30")}, "append fdb entry");
+    NSNET_CHECK_GOLDEN(golden::as_sent(fdb_new(t.spec, FdbMode::Append)), golden::load("fdb_append_zero"));
+    nsnet::Link port(none, 3, "veth-n1");
+    auto b = nsnet::detail::resolve_fdb(
+        none, {.dev = port, .mac = "02:00:00:00:00:0a", .state = FdbState::Static, .table = FdbTable::Master}, "create fdb entry");
+    CHECK(b.shown == "02:00:00:00:00:0a dev veth-n1 master");
+    NSNET_CHECK_GOLDEN(golden::as_sent(fdb_new(b.spec)), golden::load("fdb_add_brport_static"));
+}
+
+TEST_CASE("bad FdbOptions are refused before anything is sent, naming the field and the value") {
+    using nsnet::FdbOptions;
+    const nsnet::NetnsRef none{};
+    nsnet::Link vx0(none, 4, "vx0");
+    auto rejects = [&](const FdbOptions& o, const std::string& needle) {
+        try {
+            nsnet::detail::resolve_fdb(none, o, "create fdb entry");
+            FAIL("accepted: " << needle);
+        } catch (const nsnet::InvalidArgument& e) {
+            CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, std::string(e.what()));
+            CHECK(e.errnum() == EINVAL);
+        }
+    };
+    rejects({.dev = vx0, .dst = "172.16.0.30", .vni = 16777216u}, "FdbOptions.vni 16777216 exceeds 2^24-1");
+    rejects({.dev = vx0, .dst = "172.16.0.30", .vni = 16777216u}, "create fdb entry '00:00:00:00:00:00 dst 172.16.0.30'");
+    rejects({.dev = vx0, .vlan = 4095}, "FdbOptions.vlan 4095 is outside 1..4094");
+    rejects({.dev = vx0, .vlan = 0}, "FdbOptions.vlan 0");
+    rejects({.dev = vx0, .mac = "02:00:00:00:09"}, "FdbOptions.mac '02:00:00:00:09' is not a MAC address");
+    rejects({.dev = vx0, .dst = "172.16.0.300"}, "FdbOptions.dst '172.16.0.300' is not an IPv4 or IPv6 address");
+    rejects({.dst = "172.16.0.30"}, "FdbOptions.dev is not set");
+    rejects({.dev = vx0, .via = "a/b"}, "a/b");
+    rejects({.dev = nsnet::Link{}}, "empty or removed link handle");
+    // the values are checked before the device, which would need a namespace to look up
+    rejects({.dev = "nosuchdev0", .mac = "zz:00:00:00:00:09"}, "FdbOptions.mac 'zz:00:00:00:00:09'");
+}
+
+TEST_CASE("FdbEntry is a move-only owner; a default one owns nothing") {
+    static_assert(!std::is_copy_constructible_v<nsnet::FdbEntry>);
+    static_assert(std::is_nothrow_move_constructible_v<nsnet::FdbEntry>);
+    static_assert(!std::is_convertible_v<nsnet::FdbEntry&, nsnet::FdbEntryRef&>);
+    nsnet::FdbEntry none;
+    CHECK_FALSE(none.owned());
+    none.remove();
+    CHECK(none.release().description().empty());
 }
 
 TEST_CASE("decode_fdb reads `bridge fdb show dev vx0` after learning") {

@@ -7,13 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../golden.hpp"
 #include "nsnet/neighbor.hpp"
 
 using namespace nsnet;
-using rtnl::Neighbor;
 using rtnl::NeighborState;
 
 namespace {
@@ -25,8 +25,8 @@ void check_golden(const char* name, const nl::MessageBuilder& m) {
     NSNET_CHECK_GOLDEN(golden::as_sent(m), g);
 }
 
-std::vector<Neighbor> decode_all(const golden::ByteVec& bytes) {
-    std::vector<Neighbor> out;
+std::vector<NeighborInfo> decode_all(const golden::ByteVec& bytes) {
+    std::vector<NeighborInfo> out;
     for (nl::MessageView m : nl::MessageRange(golden::as_bytes(bytes)))
         if (auto n = rtnl::decode_neighbor(m)) out.push_back(*n);
     return out;
@@ -52,15 +52,22 @@ TEST_CASE("neighbor_new / neighbor_del equal `ip neigh add|replace|del`") {
     check_golden("neigh_del", rtnl::neighbor_del({.index = 3, .address = IpAddress::parse("10.10.10.9")}));
 }
 
-TEST_CASE("NeighborOptions on a Link give the same bytes") {
+TEST_CASE("NeighborOptions give the same bytes") {
     Link dev(NetnsRef{}, 3, "veth-n1");
-    auto n = detail::to_neighbor(dev, {.address = "10.10.10.9", .lladdr = "02:00:00:00:00:09"}, "add neighbor");
-    check_golden("neigh_add_permanent", rtnl::neighbor_new(n));
-    auto p = detail::to_neighbor(dev, {.address = "10.10.10.50", .proxy = true}, "add neighbor");
-    check_golden("neigh_add_proxy", rtnl::neighbor_new(p));
-    auto r = detail::to_neighbor(dev, {.address = "2001:db8::9", .lladdr = "02:00:00:00:00:09", .router = true},
-                                 "add neighbor");
-    check_golden("neigh_add_v6_router", rtnl::neighbor_new(r));
+    auto n = detail::resolve_neighbor(NetnsRef{}, {.dev = dev, .address = "10.10.10.9", .lladdr = "02:00:00:00:00:09"},
+                                      "create neighbor");
+    CHECK(n.shown == "10.10.10.9 dev veth-n1");
+    check_golden("neigh_add_permanent", rtnl::neighbor_new(n.entry));
+    auto p = detail::resolve_neighbor(NetnsRef{}, {.dev = dev, .address = "10.10.10.50", .proxy = true}, "create neighbor");
+    CHECK(p.shown == "proxy 10.10.10.50 dev veth-n1");
+    check_golden("neigh_add_proxy", rtnl::neighbor_new(p.entry));
+    // typed values give the same request as text
+    auto r = detail::resolve_neighbor(NetnsRef{},
+                                      {.dev = dev, .address = IpAddress::parse("2001:db8::9"), .lladdr = mac9, .router = true},
+                                      "create neighbor");
+    check_golden("neigh_add_v6_router", rtnl::neighbor_new(r.entry));
+    check_golden("neigh_del", rtnl::neighbor_del(detail::resolve_neighbor(NetnsRef{}, {.dev = dev, .address = "10.10.10.9"},
+                                                                          "remove neighbor").entry));
 }
 
 TEST_CASE("neighbor_dump equals `ip neigh show` and the filtered dump of `ip neigh flush dev`") {
@@ -97,7 +104,7 @@ TEST_CASE("flush: a delete built from a dumped entry matches ip's (header and ND
 TEST_CASE("decode_neighbor reads the kernel's neighbour dump (reply_neigh)") {
     auto all = decode_all(golden::load("reply_neigh").block(1).bytes);
     REQUIRE(all.size() == 7);  // the order follows the kernel's hash: look entries up by address
-    auto find = [&](const char* address) -> const Neighbor& {
+    auto find = [&](const char* address) -> const NeighborInfo& {
         for (const auto& n : all)
             if (n.address == IpAddress::parse(address)) return n;
         FAIL("no entry for " << address);
@@ -109,7 +116,7 @@ TEST_CASE("decode_neighbor reads the kernel's neighbour dump (reply_neigh)") {
     CHECK(find("10.10.10.12").state == NeighborState::Stale);
     CHECK(find("10.10.10.11").state == NeighborState::Reachable);
     CHECK(find("10.10.10.11").lladdr == MacAddress::parse("02:00:00:00:00:0b"));
-    const Neighbor& r = find("2001:db8::9");
+    const NeighborInfo& r = find("2001:db8::9");
     CHECK(r.router);
     CHECK(r.state == NeighborState::Permanent);
     CHECK(rtnl::describe(r) == "2001:db8::9 dev #3 lladdr 02:00:00:00:00:09 router permanent");
@@ -171,22 +178,42 @@ TEST_CASE("decode_neighbor rejects malformed messages and skips bridge FDB entri
     }
 }
 
-TEST_CASE("bad neighbours are refused naming the value") {
+TEST_CASE("bad neighbours are refused before anything is sent, naming the field and the value") {
     Link dev(NetnsRef{}, 3, "veth-n1");
-    auto message_of = [&](NeighborOptions o) -> std::string {
+    auto rejects = [&](NeighborOptions o, const std::string& needle) {
         try {
-            detail::to_neighbor(dev, o, "add neighbor");
+            detail::resolve_neighbor(NetnsRef{}, o, "create neighbor");
+            FAIL("accepted: " << needle);
         } catch (const InvalidArgument& e) {
-            return e.what();
+            CHECK_MESSAGE(std::string(e.what()).find(needle) != std::string::npos, std::string(e.what()));
+            CHECK(e.errnum() == EINVAL);
         }
-        return "(no exception)";
     };
-    CHECK(message_of({.address = "10.10.10.300", .lladdr = "02:00:00:00:00:01"}).find("10.10.10.300") != std::string::npos);
-    CHECK(message_of({.address = "10.10.10.3", .lladdr = "02:00:00:00:01"}).find("02:00:00:00:01") != std::string::npos);
-    CHECK(message_of({.address = "10.10.10.3", .lladdr = "02:00:00:00:00:01", .proxy = true}).find("proxy") !=
-          std::string::npos);
-    CHECK(message_of({.address = "10.10.10.3", .lladdr = "02:00:00:00:00:01", .router = true}).find("IPv4") !=
-          std::string::npos);
-    CHECK(message_of({}).find("no neighbour address") != std::string::npos);
+    rejects({.dev = dev, .address = "10.10.10.300", .lladdr = "02:00:00:00:00:01"},
+            "NeighborOptions.address '10.10.10.300' is not an IPv4 or IPv6 address");
+    rejects({.dev = dev, .address = "10.10.10.3", .lladdr = "02:00:00:00:01"},
+            "NeighborOptions.lladdr '02:00:00:00:01' is not a MAC address");
+    rejects({.dev = dev, .address = "10.10.10.3", .lladdr = "zz:00:00:00:00:01"}, "NeighborOptions.lladdr 'zz:00:00:00:00:01'");
+    rejects({.dev = dev, .address = "10.10.10.3", .lladdr = "02:00:00:00:00:01", .proxy = true},
+            "NeighborOptions.lladdr '02:00:00:00:00:01' given for a proxy entry");
+    rejects({.dev = dev, .address = "10.10.10.3", .lladdr = "02:00:00:00:00:01", .router = true},
+            "NeighborOptions.router applies to IPv6 neighbours only, NeighborOptions.address 10.10.10.3 is IPv4");
+    rejects({.dev = dev}, "NeighborOptions.address is not set");
+    rejects({.address = "10.10.10.3"}, "NeighborOptions.dev is not set");
+    rejects({.dev = "bad/name", .address = "10.10.10.3"}, "bad/name");
+    rejects({.dev = -1, .address = "10.10.10.3"}, "device index -1");
+    // the value is checked before the device, which would need a namespace to look up
+    rejects({.dev = "nosuchdev0", .address = "10.0.0.x"}, "NeighborOptions.address '10.0.0.x'");
     CHECK_THROWS_AS(rtnl::neighbor_new({.index = 0, .address = IpAddress::parse("10.0.0.1")}), InvalidArgument);
+}
+
+TEST_CASE("NeighborInfo is a move-only owner; a default one owns nothing") {
+    static_assert(!std::is_copy_constructible_v<nsnet::Neighbor>);
+    static_assert(std::is_nothrow_move_constructible_v<nsnet::Neighbor>);
+    static_assert(!std::is_convertible_v<nsnet::Neighbor&, NeighborRef&>);
+    nsnet::Neighbor none;
+    CHECK_FALSE(none.owned());
+    none.remove();  // nothing to remove: no kernel call
+    none.persist();
+    CHECK(none.release().description().empty());
 }
