@@ -173,7 +173,7 @@ TEST_CASE("FdbEntry on a bridge port: bridge fdb add MAC dev PORT master static"
     FdbEntry::remove(ns, static_entry);  // absent: success
 }
 
-TEST_CASE("Fdb: head-end replication — three hosts with only all-zeros entries reach each other") {
+TEST_CASE("FdbEntry: head-end replication — three hosts with only all-zeros entries reach each other") {
     if (auto why = test::kind_missing("vxlan"); !why.empty()) NSNET_SKIP(why);
     if (auto why = test::kind_missing("bridge"); !why.empty()) NSNET_SKIP(why);
     Hosts h = Hosts::on_switch(3);

@@ -260,3 +260,24 @@ TEST_CASE("AddressArg and PrefixArg take text or typed values; bad text names th
     }
     CHECK_THROWS_WITH_AS((void)AddressArg().resolve("X.to", "op", "obj"), doctest::Contains("X.to is not set"), nsnet::Error);
 }
+
+TEST_CASE("MacArg takes text or a MacAddress; bad text names the field and the value") {
+    using nsnet::MacArg;
+    using nsnet::MacAddress;
+    CHECK(MacArg().empty());
+    CHECK(MacArg("").empty());
+    CHECK(MacArg("02:00:00:00:00:09").resolve("F", "op", "obj") == MacAddress::parse("02:00:00:00:00:09"));
+    CHECK(MacArg(MacAddress{}).resolve("F", "op", "obj").is_zero());
+    CHECK(MacArg(std::string("02-00-00-00-00-0A")).to_string() == "02-00-00-00-00-0A");
+    CHECK(MacArg(MacAddress::parse("02:00:00:00:00:0a")).to_string() == "02:00:00:00:00:0a");
+    try {
+        (void)MacArg("02:00:00:00:01").resolve("NeighborOptions.lladdr", "create neighbor", "10.0.0.2");
+        FAIL("accepted a bad MAC");
+    } catch (const nsnet::Error& e) {
+        CHECK(e.errnum() == EINVAL);
+        CHECK(std::string(e.what()).find("NeighborOptions.lladdr '02:00:00:00:01' is not a MAC address like 02:00:00:00:00:01") !=
+              std::string::npos);
+        CHECK(std::string(e.what()).find("create neighbor") != std::string::npos);
+    }
+    CHECK_THROWS_WITH_AS((void)MacArg().resolve("FdbKey.mac", "op", "obj"), doctest::Contains("FdbKey.mac is not set"), nsnet::Error);
+}
