@@ -64,6 +64,32 @@ public:
 // Throws Error for the current errno.
 [[noreturn]] NSNET_DECL void throw_errno(std::string operation, std::string object = {}, int err = errno);
 
+namespace detail {
+
+// `e` with `detail` added to its detail; errno, operation, object, the kernel's text, the offending
+// attribute's offset and outcome_unknown() stay.
+NSNET_DECL Error with_detail(const Error& e, const std::string& detail);
+
+// After a create whose answer was lost (e.outcome_unknown()): the kernel may have made the object
+// before the answer went missing, and had it existed before, the create would have been refused
+// (EEXIST). So it is removed (`remove()`), leaving nothing behind, and the returned Error says what
+// became of `what` ("the route", "the entry").
+template <class Remove>
+Error undo_lost_create(const Error& e, const char* what, Remove&& remove) {
+    std::string note = std::string("the kernel's answer was lost; ") + what + ", if it was added, was removed";
+    try {
+        remove();
+    } catch (const Error& cleanup) {
+        note = std::string("the kernel's answer was lost, and removing ") + what + " failed too (" + cleanup.what() +
+               "): it may exist";
+    }
+    Error out = with_detail(e, note);
+    out.set_outcome_unknown();
+    return out;
+}
+
+}  // namespace detail
+
 }  // namespace nsnet
 
 #if NSNET_DEFINITIONS

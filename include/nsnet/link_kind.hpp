@@ -46,9 +46,6 @@ namespace detail {
 // ENODEV from a create that names a parent link: the handle points at a link that is gone.
 NSNET_DECL std::string parent_gone(const Error& e, const Link& parent);
 
-// Adds `detail` to an Error, keeping everything else (errno, operation, object, kernel text).
-NSNET_DECL Error with_detail(const Error& e, const std::string& detail);
-
 // Sends a create request through `from`'s rtnetlink socket and returns the new link, found by name
 // in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
 NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,

@@ -42,4 +42,11 @@ NSNET_DECL void throw_errno(std::string operation, std::string object, int err) 
     throw Error(err, std::move(operation), std::move(object));
 }
 
+NSNET_DECL Error detail::with_detail(const Error& e, const std::string& detail) {
+    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? detail : e.detail() + "; " + detail);
+    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    out.set_outcome_unknown(e.outcome_unknown());
+    return out;
+}
+
 }  // namespace nsnet

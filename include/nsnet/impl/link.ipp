@@ -417,8 +417,7 @@ NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, con
         note = "the kernel's answer was lost, and looking for link '" + name + "' failed too (" + cleanup.what() +
                "): it may exist";
     }
-    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? note : e.detail() + "; " + note);
-    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
+    Error out = with_detail(e, note);
     out.set_outcome_unknown();
     return out;
 }

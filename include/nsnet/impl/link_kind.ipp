@@ -19,14 +19,6 @@ NSNET_DECL std::string parent_gone(const Error& e, const Link& parent) {
            parent.netns().display_name();
 }
 
-NSNET_DECL Error with_detail(const Error& e, const std::string& detail) {
-    std::string d = e.detail().empty() ? detail : e.detail() + "; " + detail;
-    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), d);
-    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
-    out.set_outcome_unknown(e.outcome_unknown());
-    return out;
-}
-
 NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
                             const std::string& name, const NetnsRef& placed_in,
                             detail::FunctionRef<std::string(const Error&)> explain) {

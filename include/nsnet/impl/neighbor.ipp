@@ -78,19 +78,7 @@ NSNET_DECL Neighbor Neighbor::write(const NetnsRef& ns, const NeighborOptions& o
         detail::neighbor_request(ns, rtnl::neighbor_new(ref.entry(), replace), operation, ref.description());
     } catch (const Error& e) {
         if (!e.outcome_unknown() || replace) throw;
-        // The kernel may have added the entry before its answer was lost. Had it existed before,
-        // the add would have been refused (EEXIST): remove it, so nothing is left.
-        std::string note = "the kernel's answer was lost; the entry, if it was added, was removed";
-        try {
-            ref.remove();
-        } catch (const Error& cleanup) {
-            note = std::string("the kernel's answer was lost, and removing the entry failed too (") + cleanup.what() +
-                   "): it may exist";
-        }
-        Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
-                  e.detail().empty() ? note : e.detail() + "; " + note);
-        out.set_outcome_unknown();
-        throw out;
+        throw detail::undo_lost_create(e, "the entry", [&] { ref.remove(); });
     }
     return Neighbor(std::move(ref));
 }

@@ -24,9 +24,7 @@ NSNET_DECL void throw_batch_failure(std::vector<BatchFailure>& failures, std::si
     const Error& e = failures.front().error;
     if (failures.size() == 1) throw e;
     std::string note = std::to_string(failures.size()) + " of " + std::to_string(total) + " requests were refused; this is the first";
-    Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? note : e.detail() + "; " + note);
-    if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
-    throw out;
+    throw with_detail(e, note);
 }
 
 }  // namespace detail

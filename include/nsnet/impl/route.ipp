@@ -307,19 +307,7 @@ NSNET_DECL Route Route::write(const NetnsRef& ns, const RouteOptions& options, r
         detail::route_request(ns, rtnl::route_new(ref.spec(), mode), operation, ref.description());
     } catch (const Error& e) {
         if (!e.outcome_unknown() || mode != rtnl::RouteWrite::Add) throw;
-        // The kernel may have added the route before its answer was lost. Had it existed
-        // before, the add would have been refused (EEXIST): remove it, so nothing is left.
-        std::string note = "the kernel's answer was lost; the route, if it was added, was removed";
-        try {
-            ref.remove();
-        } catch (const Error& cleanup) {
-            note = std::string("the kernel's answer was lost, and removing the route failed too (") + cleanup.what() +
-                   "): it may exist";
-        }
-        Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(),
-                  e.detail().empty() ? note : e.detail() + "; " + note);
-        out.set_outcome_unknown();
-        throw out;
+        throw detail::undo_lost_create(e, "the route", [&] { ref.remove(); });
     }
     return Route(std::move(ref));
 }
