@@ -346,7 +346,9 @@ std::string owner_tag(const Env& env) { return env.container_id + "/" + env.ifna
 void forget_udp_flows(const nsnet::NetnsRef& host, const std::vector<PortMapping>& ports) {
     for (const auto& p : ports)
         if (p.protocol == nsnet::firewall::Protocol::Udp)
-            nsnet::Conntrack::remove(host, {.protocol = IPPROTO_UDP, .orig_dst = p.host_ip, .orig_dst_port = p.host_port});
+            nsnet::Conntrack::remove(host, {.protocol = IPPROTO_UDP,
+                                            .orig_dst = p.host_ip ? nsnet::AddressArg(*p.host_ip) : nsnet::AddressArg(),
+                                            .orig_dst_port = p.host_port});
 }
 
 struct IpamIp {

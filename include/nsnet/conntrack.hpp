@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "nsnet/ctnl/conntrack.hpp"
@@ -40,22 +41,55 @@ using ConntrackTuple = ctnl::Tuple;
 
 // Which entries list()/remove() select; every member set must match (unset: anything). The
 // addresses and ports are those of the ORIGINAL direction, as conntrack's --orig-* options.
+// Addresses are text or an IpAddress (AddressArg); bad text is an InvalidArgument naming the field
+// and the value ("ConntrackFilter.orig_dst '10.0.0.300' is not an IPv4 or IPv6 address"), raised
+// by list()/remove() before anything is sent.
 struct ConntrackFilter {
     std::optional<Family> family{};               // -f ipv4|ipv6
     std::optional<std::uint8_t> protocol{};       // -p: IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP, ...
-    std::optional<IpAddress> orig_src{};          // --orig-src
-    std::optional<IpAddress> orig_dst{};          // --orig-dst
+    AddressArg orig_src{};                        // --orig-src: text or an IpAddress
+    AddressArg orig_dst{};                        // --orig-dst: text or an IpAddress
     std::optional<std::uint16_t> orig_src_port{}; // --orig-port-src
     std::optional<std::uint16_t> orig_dst_port{}; // --orig-port-dst
     std::optional<std::uint16_t> zone{};          // -w: 0 matches entries without a zone
     std::optional<std::uint32_t> mark{};          // -m (exact value)
 
+    // Whether the filter selects `e`. Bad address text is an InvalidArgument naming the field and
+    // the value (list()/remove() resolve the filter once, not per entry).
+    bool matches(const ConntrackEntry& e) const;
+};
+
+namespace detail {
+
+// A ConntrackFilter with its addresses resolved: what Conntrack::list/remove match every entry
+// against, without parsing (and so without throwing) per entry.
+struct ResolvedConntrackFilter {
+    std::optional<Family> family{};               // as ConntrackFilter's members
+    std::optional<std::uint8_t> protocol{};       // as ConntrackFilter's members
+    std::optional<IpAddress> orig_src{};          // resolved ConntrackFilter.orig_src
+    std::optional<IpAddress> orig_dst{};          // resolved ConntrackFilter.orig_dst
+    std::optional<std::uint16_t> orig_src_port{}; // as ConntrackFilter's members
+    std::optional<std::uint16_t> orig_dst_port{}; // as ConntrackFilter's members
+    std::optional<std::uint16_t> zone{};          // as ConntrackFilter's members
+    std::optional<std::uint32_t> mark{};          // as ConntrackFilter's members
+
+    // Whether every member set matches `e`.
     bool matches(const ConntrackEntry& e) const noexcept;
 };
 
+// Resolves `f`'s addresses; bad text is an InvalidArgument of `operation` on `object` naming the
+// field ("ConntrackFilter.orig_dst") and the value.
+NSNET_DECL ResolvedConntrackFilter resolve_conntrack_filter(const ConntrackFilter& f, const std::string& operation,
+                                                            const std::string& object);
+
+// conntrack -L with a resolved filter (Conntrack::list's body; Conntrack::remove's dump).
+NSNET_DECL std::vector<ConntrackEntry> conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter);
+
+}  // namespace detail
+
 class Conntrack {
 public:
-    // conntrack -L [filter] inside the namespace.
+    // conntrack -L [filter] inside the namespace (a bad filter address is refused first, naming it).
     static std::vector<ConntrackEntry> list(const NetnsRef& netns, const ConntrackFilter& filter = {});
     // conntrack -D [filter] inside the namespace: deletes every matching entry and returns how many
     // this call deleted. An empty filter deletes every entry (conntrack -F).

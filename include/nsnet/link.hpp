@@ -136,12 +136,12 @@ public:
     // persisted link). Returns whether a link was deleted: an absent link is success (false).
     static bool remove(const NetnsRef& netns, std::string_view name);
 
-    // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]
-    void add_address(const Prefix& prefix, const AddressOptions& o = {}) const;
-    void add_address(std::string_view cidr, const AddressOptions& o = {}) const { add_address(Prefix::parse(cidr), o); }
-    // ip addr del CIDR dev NAME
-    void remove_address(const Prefix& prefix) const;
-    void remove_address(std::string_view cidr) const { remove_address(Prefix::parse(cidr)); }
+    // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]; CIDR as text ("10.0.0.1/24")
+    // or a Prefix. Bad text is an InvalidArgument naming the field and the value, before anything
+    // is sent ("add address 'v0': ... [address '10.0.0.1/33' is not a prefix (...)]").
+    void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const;
+    // ip addr del CIDR dev NAME (text or a Prefix, as add_address)
+    void remove_address(const PrefixArg& prefix) const;
     // ip addr show dev NAME
     std::vector<AddressInfo> addresses() const;
     // Waits until no IPv6 address of this link is tentative (duplicate address detection done), as
@@ -224,10 +224,8 @@ public:
     void set_nomaster() const { link().set_nomaster(); }
     void set_txqlen(std::uint32_t txqlen) const { link().set_txqlen(txqlen); }
     void set_promisc(bool on) const { link().set_promisc(on); }
-    void add_address(const Prefix& prefix, const AddressOptions& o = {}) const { link().add_address(prefix, o); }
-    void add_address(std::string_view cidr, const AddressOptions& o = {}) const { link().add_address(cidr, o); }
-    void remove_address(const Prefix& prefix) const { link().remove_address(prefix); }
-    void remove_address(std::string_view cidr) const { link().remove_address(cidr); }
+    void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const { link().add_address(prefix, o); }
+    void remove_address(const PrefixArg& prefix) const { link().remove_address(prefix); }
     std::vector<AddressInfo> addresses() const { return link().addresses(); }
     void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const { link().wait_dad(timeout); }
     // These re-point the handle; the owner still owns the same interface and follows it.

@@ -10,7 +10,9 @@
 // letters, digits, '_' and '-' (no "..", no '/', no NUL), so a key can never reach outside
 // /proc/sys/net. Interface keys (net.ipv4.conf.<if>.<key>) take the interface name separately
 // (interface_sysctl, set_interface_sysctl), because interface names may contain '.'
-// (veth-ns1.100), which the dotted form cannot express. Reading is `sysctl(ns, key)`, writing
+// (veth-ns1.100), which the dotted form cannot express. The interface is a `DeviceArg` (link.hpp):
+// a name is taken as given ("all", "default" or an interface's), a Link, an owner or an ifindex is
+// looked up in the namespace for its current name. Reading is `sysctl(ns, key)`, writing
 // `set_sysctl(ns, key, value)`, as with ip_forward / set_ip_forward and Transaction::set_sysctl.
 //
 // Not done: non-`net` sysctls (they are not per namespace), restoring old values on scope exit.
@@ -29,6 +31,7 @@
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
+#include "nsnet/link.hpp"  // DeviceArg (link.hpp does not include this header)
 #include "nsnet/netns.hpp"
 
 namespace nsnet {
@@ -59,11 +62,14 @@ NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key);
 NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
 
 // sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
-NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
-                                            SysctlFamily family = SysctlFamily::V4);
+// IF is a name, a Link, an owner or an ifindex; a bad one is an error naming the field
+// ("interface: device #7 does not exist in namespace n1"), before anything is read.
+NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+                                        SysctlFamily family = SysctlFamily::V4);
 
-// sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet).
-NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+// sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet);
+// IF as interface_sysctl takes it.
+NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                      const std::string& value, SysctlFamily family = SysctlFamily::V4);
 
 // sysctl net.ipv4.ip_forward: is the namespace a router?
@@ -90,9 +96,10 @@ struct Ipv6InterfaceSettings {
 };
 
 // sysctl -w net.ipv6.conf.IF.KEY=VALUE for each set member, inside the namespace, in the order
-// disable_ipv6, accept_dad, accept_ra, forwarding; IF may be "all" or "default". Values out of
-// range are rejected (InvalidArgument naming the field) before anything is written.
-NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifname, const Ipv6InterfaceSettings& s);
+// disable_ipv6, accept_dad, accept_ra, forwarding; IF as interface_sysctl takes it (it may be
+// "all" or "default"). Values out of range and a bad interface are rejected (an error naming the
+// field) before anything is written.
+NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s);
 
 namespace detail {
 

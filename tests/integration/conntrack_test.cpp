@@ -75,6 +75,8 @@ TEST_CASE("conntrack: UDP entries between two namespaces are listed, filtered an
     CHECK(Conntrack::list(a, {.orig_dst_port = 5353}).size() == 2);
     CHECK(Conntrack::list(a, {.orig_dst = ip("10.77.0.2"), .orig_dst_port = 5354}).size() == 1);
     CHECK(Conntrack::list(a, {.orig_dst = ip("10.77.0.3")}).empty());
+    CHECK(Conntrack::list(a, {.orig_src = "10.77.0.1", .orig_dst = "10.77.0.2"}).size() == 3);  // text
+    CHECK_THROWS_AS(Conntrack::list(a, {.orig_dst = "10.77.0.300"}), InvalidArgument);
     CHECK(Conntrack::list(a, {.family = Family::V6}).empty());
     CHECK(Conntrack::list(a, {.protocol = IPPROTO_TCP}).empty());
     CHECK(Conntrack::list(a, {.zone = 0, .mark = 0}).size() == 3);

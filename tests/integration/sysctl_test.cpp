@@ -70,6 +70,26 @@ TEST_CASE("sysctl: per-interface keys, including interface names with dots") {
     CHECK(interface_sysctl(ns, "all", "rp_filter") == "2");
     set_interface_sysctl(ns, "peer", "forwarding", "1", SysctlFamily::V6);
     CHECK(sysctl(ns, "net.ipv6.conf.peer.forwarding") == "1");
+    // The interface as a Link, an ifindex or an owner (DeviceArg): its name in the namespace.
+    CHECK(interface_sysctl(ns, v.first(), "proxy_arp") == "1");
+    set_interface_sysctl(ns, v.second().index(), "proxy_arp", "1");
+    CHECK(interface_sysctl(ns, "peer", "proxy_arp") == "1");
+    set_ipv6_interface(ns, v.second(), {.accept_ra = 2});
+    CHECK(interface_sysctl(ns, "peer", "accept_ra", SysctlFamily::V6) == "2");
+    // A link of another namespace, or an ifindex that is not there: an error naming the field.
+    try {
+        (void)interface_sysctl(NetnsRef::current(), v.first(), "proxy_arp");
+        FAIL("no error");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("interface 'veth-ns1.100' is in namespace") != std::string::npos);
+    }
+    try {
+        set_interface_sysctl(ns, 99999, "proxy_arp", "1");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == ENODEV);
+        CHECK(std::string(e.what()).find("interface: device #99999 does not exist") != std::string::npos);
+    }
 }
 
 TEST_CASE("sysctl: errors name the key and the namespace") {

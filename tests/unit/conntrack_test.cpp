@@ -5,7 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/errors.hpp"
+
 using namespace nsnet;
+using nsnet::test::has;
+using nsnet::test::rejection;
 
 namespace {
 
@@ -50,4 +54,26 @@ TEST_CASE("ConntrackFilter: every member set must match") {
 TEST_CASE("Conntrack: bad input is InvalidArgument before any namespace is touched") {
     CHECK_THROWS_AS(Conntrack::list(NetnsRef{}), InvalidArgument);
     CHECK_THROWS_AS(Conntrack::remove(NetnsRef{}, udp_entry()), InvalidArgument);
+}
+
+TEST_CASE("ConntrackFilter addresses are text or typed; bad text is refused naming the field and the value") {
+    const auto e = udp_entry();
+    CHECK(ConntrackFilter{.orig_src = "10.0.0.2", .orig_dst = "10.0.0.1"}.matches(e));
+    CHECK_FALSE(ConntrackFilter{.orig_dst = "10.0.0.2"}.matches(e));
+    CHECK(ConntrackFilter{.orig_dst = std::string("10.0.0.1"), .orig_dst_port = 53}.matches(e));
+    CHECK(has(rejection([&] { (void)ConntrackFilter{.orig_dst = "10.0.0.300"}.matches(e); }),
+              "ConntrackFilter.orig_dst '10.0.0.300' is not an IPv4 or IPv6 address"));
+    // list()/remove() resolve the filter before anything is sent (an empty NetnsRef: the filter
+    // is checked first, so this can only be the filter's error).
+    auto listed = rejection([] { (void)Conntrack::list(NetnsRef{}, {.orig_src = "10.0.0.1/24"}); });
+    CHECK(has(listed, "list conntrack entries"));
+    CHECK(has(listed, "ConntrackFilter.orig_src '10.0.0.1/24' is not an IPv4 or IPv6 address"));
+    auto removed = rejection([] { (void)Conntrack::remove(NetnsRef{}, {.protocol = IPPROTO_UDP, .orig_dst = "nohost"}); });
+    CHECK(has(removed, "delete conntrack entries"));
+    CHECK(has(removed, "ConntrackFilter.orig_dst 'nohost' is not an IPv4 or IPv6 address"));
+    // The resolved form matches as the filter does, without throwing.
+    const auto r = detail::resolve_conntrack_filter({.orig_dst = "10.0.0.1", .mark = 7}, "t", "x");
+    CHECK(r.orig_dst == IpAddress::parse("10.0.0.1"));
+    CHECK(r.matches(e));
+    static_assert(noexcept(r.matches(e)));
 }

@@ -16,8 +16,11 @@
 #include "nsnet/veth.hpp"
 #include "nsnet/vlan.hpp"
 #include "nsnet/vxlan.hpp"
+#include "../support/errors.hpp"
 
 using namespace nsnet;
+using nsnet::test::has;
+using nsnet::test::rejection;
 
 namespace {
 
@@ -76,6 +79,19 @@ static_assert(requires(const Link& l) { l.remove(); });  // ip link del: idempot
 // Owners offer the same operations (forwarded once, in detail::LinkOwnerBase), re-pointing their own handle.
 static_assert(changes_interface<const Bridge&> && !repoints<const Bridge&> && repoints<Bridge&>);
 static_assert(changes_interface<OwnedLink&> && repoints<OwnedLink&> && repoints<Tun&>);
+// add_address/remove_address take one PrefixArg: text, a Prefix or a host address, with or without
+// options, on a Link and on every owner (no ambiguity with the AddressOptions parameter).
+template <class L>
+concept takes_prefix_arg = requires(L l, const Prefix& p, const IpAddress& a, const std::string& s) {
+    l.add_address(p);
+    l.add_address(p, {.broadcast = true});
+    l.add_address(s, {});
+    l.add_address(std::string_view("10.0.0.1/24"));
+    l.add_address(a, {.nodad = true});
+    l.remove_address(p);
+    l.remove_address(s);
+};
+static_assert(takes_prefix_arg<const Link&> && takes_prefix_arg<const Bridge&> && takes_prefix_arg<OwnedLink&>);
 
 }  // namespace
 
@@ -128,4 +144,19 @@ TEST_CASE("VethPair::set_netns / rename refuse a link that is not one of the pai
     Link other(NetnsRef::current(), 4242, "other0");
     CHECK_THROWS_AS(empty.set_netns(other, NetnsRef::current()), InvalidArgument);
     CHECK_THROWS_AS(empty.rename(other, "x"), InvalidArgument);
+}
+
+TEST_CASE("Link::add_address/remove_address: bad text is an InvalidArgument naming the field and the value") {
+    const Link lo(NetnsRef::current(), 1, "lo");  // nothing is sent: the text is refused first
+    auto bad = rejection([&] { lo.add_address("10.0.0.300/24"); });
+    CHECK(has(bad, "add address 'lo'"));
+    CHECK(has(bad, "address '10.0.0.300/24' is not a prefix"));
+    CHECK(has(rejection([&] { lo.add_address("10.0.0.1/33", {.replace = true}); }), "address '10.0.0.1/33' is not a prefix"));
+    auto del = rejection([&] { lo.remove_address("not-an-ip"); });
+    CHECK(has(del, "delete address 'lo'"));
+    CHECK(has(del, "address 'not-an-ip' is not a prefix"));
+    CHECK(has(rejection([&] { lo.add_address(""); }), "address is not set"));
+    OwnedLink owner(Link(NetnsRef::current(), 1, "lo"));  // released below: never removes lo
+    CHECK(has(rejection([&] { owner.add_address("2001:db8::1/129"); }), "address '2001:db8::1/129' is not a prefix"));
+    (void)owner.release();
 }

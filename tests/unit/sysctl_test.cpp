@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "../support/errors.hpp"
+
 using namespace nsnet;
 
 TEST_CASE("dotted net.* keys map to /proc/sys paths") {
@@ -65,4 +67,28 @@ TEST_CASE("set_ipv6_interface rejects bad values and names before anything is wr
     CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "all", "forwarding", "t") == "/proc/sys/net/ipv6/conf/all/forwarding");
     CHECK(detail::interface_sysctl_path(SysctlFamily::V6, "veth.10", "accept_dad", "t") ==
           "/proc/sys/net/ipv6/conf/veth.10/accept_dad");
+}
+
+TEST_CASE("interface sysctls take a DeviceArg; a bad interface is an InvalidArgument naming the field and the value") {
+    using nsnet::test::has;
+    using nsnet::test::rejection;
+    // A name is kept as given ("all" and "default" are the kernel's entries), so these map as before.
+    auto bad_name = rejection([] { (void)interface_sysctl(NetnsRef{}, "a/b", "rp_filter"); });
+    CHECK(has(bad_name, "interface: interface name 'a/b' contains '/'"));
+    CHECK(has(rejection([] { set_interface_sysctl(NetnsRef{}, "sixteen-bytes-xx", "proxy_arp", "1"); }),
+              "interface: interface name 'sixteen-bytes-xx' is 16 bytes"));
+    CHECK(has(rejection([] { set_ipv6_interface(NetnsRef{}, "a b", {.forwarding = true}); }), "interface: interface name 'a b'"));
+    CHECK(has(rejection([] { (void)interface_sysctl(NetnsRef{}, "", "rp_filter"); }), "interface is not set"));
+    // An ifindex or a link handle is looked up for its name; a bad one is refused before any request.
+    CHECK(has(rejection([] { set_interface_sysctl(NetnsRef{}, -1, "forwarding", "1"); }),
+              "interface: device index -1 is not an ifindex"));
+    const Link removed(NetnsRef::current(), 0, "gone0");
+    CHECK(has(rejection([&] { (void)interface_sysctl(NetnsRef::current(), removed, "rp_filter"); }),
+              "interface 'gone0' is an empty or removed link handle"));
+    OwnedLink owner(Link(NetnsRef::current(), 0, "gone1"));
+    CHECK(has(rejection([&] { set_ipv6_interface(NetnsRef::current(), owner, {.accept_ra = 2}); }),
+              "interface 'gone1' is an empty or removed link handle"));
+    (void)owner.release();
+    // A bad key is refused before a link is looked up.
+    CHECK(has(rejection([] { (void)interface_sysctl(NetnsRef{}, 7, "../x"); }), "sysctl key '../x' is not a plain key name"));
 }

@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const noexcept {
+NSNET_DECL bool detail::ResolvedConntrackFilter::matches(const ConntrackEntry& e) const noexcept {
     if (family && static_cast<int>(*family) != e.family) return false;
     if (protocol && *protocol != e.orig.protocol) return false;
     if (orig_src && *orig_src != e.orig.src) return false;
@@ -18,7 +18,27 @@ NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const noexcept
     return true;
 }
 
-NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
+NSNET_DECL detail::ResolvedConntrackFilter detail::resolve_conntrack_filter(const ConntrackFilter& f,
+                                                                            const std::string& operation,
+                                                                            const std::string& object) {
+    ResolvedConntrackFilter r{.family = f.family,
+                              .protocol = f.protocol,
+                              .orig_src = {},
+                              .orig_dst = {},
+                              .orig_src_port = f.orig_src_port,
+                              .orig_dst_port = f.orig_dst_port,
+                              .zone = f.zone,
+                              .mark = f.mark};
+    if (!f.orig_src.empty()) r.orig_src = f.orig_src.resolve("ConntrackFilter.orig_src", operation, object);
+    if (!f.orig_dst.empty()) r.orig_dst = f.orig_dst.resolve("ConntrackFilter.orig_dst", operation, object);
+    return r;
+}
+
+NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const {
+    return detail::resolve_conntrack_filter(*this, "match conntrack entry", e.orig.to_string()).matches(e);
+}
+
+NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter) {
     if (!netns.valid()) invalid_argument("list conntrack entries", "", "no namespace given (an empty NetnsRef)");
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
     auto msg = ctnl::ct_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
@@ -28,6 +48,13 @@ NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, co
                                 if (e && filter.matches(*e)) return e;
                                 return std::nullopt;
                             });
+}
+
+NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
+    // The filter first (once, not per entry): a bad address is refused before anything is sent.
+    const auto resolved =
+        detail::resolve_conntrack_filter(filter, "list conntrack entries", netns.valid() ? netns.display_name() : "");
+    return detail::conntrack_list(netns, resolved);
 }
 
 namespace detail {
@@ -46,7 +73,9 @@ inline bool conntrack_delete_one(nl::Socket& sock, const ConntrackEntry& e, cons
 }  // namespace detail
 
 NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackFilter& filter) {
-    auto entries = list(netns, filter);
+    const auto resolved =
+        detail::resolve_conntrack_filter(filter, "delete conntrack entries", netns.valid() ? netns.display_name() : "");
+    auto entries = detail::conntrack_list(netns, resolved);
     if (entries.empty()) return 0;
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
     const std::string ns_name = netns.display_name();

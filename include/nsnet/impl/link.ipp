@@ -192,12 +192,14 @@ NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
     }
 }
 
-NSNET_DECL void Link::add_address(const Prefix& prefix, const AddressOptions& o) const {
+NSNET_DECL void Link::add_address(const PrefixArg& arg, const AddressOptions& o) const {
+    const Prefix prefix = arg.resolve("address", o.replace ? "replace address" : "add address", name_);
     run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
         rtnl::address_new(address_spec(prefix, o), o.replace));
 }
 
-NSNET_DECL void Link::remove_address(const Prefix& prefix) const {
+NSNET_DECL void Link::remove_address(const PrefixArg& arg) const {
+    const Prefix prefix = arg.resolve("address", "delete address", name_);
     run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
 }
 

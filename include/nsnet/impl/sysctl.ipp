@@ -104,19 +104,36 @@ NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const st
     detail::write_proc_file(netns, path, std::string(key), value);
 }
 
-NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
-                                            SysctlFamily family) {
+namespace detail {
+// The interface's name for its /proc/sys/net/*/conf/ directory: a name as given ("all", "default"),
+// a Link, an owner or an ifindex looked up in `netns`; errors name the field "interface".
+inline std::string sysctl_interface_name(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+                                         SysctlFamily family, const char* operation) {
+    const std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
+                              (interface.empty() ? std::string("''") : interface.to_string()) + "." + std::string(key);
+    if (interface.empty()) invalid_argument(operation, shown, "interface is not set");
+    // The key first: a bad key is refused before a Link or an ifindex is looked up.
+    if (!sysctl_component_ok(key))
+        invalid_argument(operation, std::string(key), "sysctl key '" + std::string(key) + "' is not a plain key name");
+    return interface.name_in(netns, "interface", operation, shown);
+}
+}  // namespace detail
+
+NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+                                        SysctlFamily family) {
+    const std::string ifname = detail::sysctl_interface_name(netns, interface, key, family, "read sysctl");
     std::string path = detail::interface_sysctl_path(family, ifname, key, "read sysctl");
-    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
-                        std::string(ifname) + "." + std::string(key);
+    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") + ifname + "." +
+                        std::string(key);
     return detail::read_proc_file(netns, path, shown);
 }
 
-NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, std::string_view ifname, std::string_view key,
+NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                      const std::string& value, SysctlFamily family) {
+    const std::string ifname = detail::sysctl_interface_name(netns, interface, key, family, "write sysctl");
     std::string path = detail::interface_sysctl_path(family, ifname, key, "write sysctl");
-    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
-                        std::string(ifname) + "." + std::string(key);
+    std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") + ifname + "." +
+                        std::string(key);
     detail::write_proc_file(netns, path, shown, value);
 }
 
@@ -130,15 +147,16 @@ NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on) {
     set_sysctl(netns, "net.ipv6.conf.all.forwarding", on ? "1" : "0");
 }
 
-NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, std::string_view ifname, const Ipv6InterfaceSettings& s) {
-    const std::string shown = "net.ipv6.conf." + std::string(ifname);
+NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s) {
+    const std::string shown = "net.ipv6.conf." + (interface.empty() ? std::string("''") : interface.to_string());
     if (s.accept_dad && (*s.accept_dad < 0 || *s.accept_dad > 2))
         invalid_argument("write sysctl", shown + ".accept_dad",
                          "Ipv6InterfaceSettings.accept_dad: " + std::to_string(*s.accept_dad) + " is not 0, 1 or 2");
     if (s.accept_ra && (*s.accept_ra < 0 || *s.accept_ra > 2))
         invalid_argument("write sysctl", shown + ".accept_ra",
                          "Ipv6InterfaceSettings.accept_ra: " + std::to_string(*s.accept_ra) + " is not 0, 1 or 2");
-    // Validates the interface name before anything is written.
+    // The interface's name, once (a Link/owner/ifindex is looked up here), checked before anything is written.
+    const std::string ifname = detail::sysctl_interface_name(netns, interface, "forwarding", SysctlFamily::V6, "write sysctl");
     (void)detail::interface_sysctl_path(SysctlFamily::V6, ifname, "forwarding", "write sysctl");
     auto set = [&](const char* key, const std::string& v) { set_interface_sysctl(netns, ifname, key, v, SysctlFamily::V6); };
     if (s.disable_ipv6) set("disable_ipv6", *s.disable_ipv6 ? "1" : "0");
