@@ -117,59 +117,6 @@ private:
     std::uint8_t length_ = 0;
 };
 
-// An option that takes an address or a prefix accepts either text or a typed value, so that
-// {.via = "10.0.0.1"} and {.via = some_ip_address} both work everywhere. Text is parsed when
-// the option is used; bad text is an InvalidArgument that names the field and the value
-// ("add route 10.1.0.0/16: RouteOptions.via '10.0.0.300' is not an IPv4 or IPv6 address").
-class AddressArg {
-public:
-    AddressArg() = default;
-    AddressArg(const IpAddress& address) : address_(address), set_(true) {}                    // NOLINT: implicit on purpose
-    AddressArg(std::string_view text) : text_(text), set_(!text.empty()) {}                    // NOLINT
-    AddressArg(const std::string& text) : AddressArg(std::string_view(text)) {}               // NOLINT
-    AddressArg(const char* text) : AddressArg(std::string_view(text ? text : "")) {}          // NOLINT
-
-    // Unset: default-constructed or given as "".
-    bool empty() const noexcept { return !set_; }
-    // The text as given ("" when given typed).
-    const std::string& text() const noexcept { return text_; }
-    // The address. `field` names the option in the error ("RouteOptions.via"); `operation`
-    // and `object` say what it was for, as every Error does. An empty argument is an error too.
-    IpAddress resolve(std::string_view field, std::string_view operation, std::string_view object) const;
-    // As given: the text, or the typed value formatted.
-    std::string to_string() const { return address_ ? address_->to_string() : text_; }
-
-private:
-    std::string text_{};
-    std::optional<IpAddress> address_{};
-    bool set_ = false;
-};
-
-// A prefix as text ("10.0.0.0/8"; a bare address is a host prefix) or typed (Prefix). See AddressArg.
-class PrefixArg {
-public:
-    PrefixArg() = default;
-    PrefixArg(const Prefix& prefix) : prefix_(prefix), set_(true) {}                           // NOLINT: implicit on purpose
-    PrefixArg(const IpAddress& host) : PrefixArg(Prefix(host, host.is_v4() ? 32 : 128)) {}   // NOLINT
-    PrefixArg(std::string_view text) : text_(text), set_(!text.empty()) {}                     // NOLINT
-    PrefixArg(const std::string& text) : PrefixArg(std::string_view(text)) {}                 // NOLINT
-    PrefixArg(const char* text) : PrefixArg(std::string_view(text ? text : "")) {}            // NOLINT
-
-    // Unset: default-constructed or given as "".
-    bool empty() const noexcept { return !set_; }
-    // The text as given ("" when given typed); RouteOptions reads "default" from it.
-    const std::string& text() const noexcept { return text_; }
-    // The prefix; bad or missing text is an InvalidArgument naming `field` (see AddressArg::resolve).
-    Prefix resolve(std::string_view field, std::string_view operation, std::string_view object) const;
-    // As given: the text, or the typed value formatted.
-    std::string to_string() const { return prefix_ ? prefix_->to_string() : text_; }
-
-private:
-    std::string text_{};
-    std::optional<Prefix> prefix_{};
-    bool set_ = false;
-};
-
 // A 48-bit Ethernet address.
 class MacAddress {
 public:
@@ -199,28 +146,87 @@ private:
     std::array<std::uint8_t, 6> bytes_{};
 };
 
-// A MAC address as text ("02:00:00:00:00:01") or typed (MacAddress), like AddressArg: bad text is
-// an InvalidArgument naming the field and the value ("NeighborOptions.lladdr 'zz:00:00:00:00:01'
-// is not a MAC address like 02:00:00:00:00:01").
-class MacArg {
+namespace detail {
+// Throws the InvalidArgument of an option given neither as text nor typed: "<field> is not set".
+[[noreturn]] NSNET_DECL void text_not_set(std::string_view field, std::string_view operation, std::string_view object);
+
+// The parse policies of TextOr: `parse(text, field, operation, object)` returns the value or throws
+// an InvalidArgument naming the field and the value ("<field> '<text>' is not ...").
+struct ParseAddress {
+    static IpAddress parse(std::string_view text, std::string_view field, std::string_view operation,
+                           std::string_view object);
+};
+struct ParsePrefix {
+    static Prefix parse(std::string_view text, std::string_view field, std::string_view operation,
+                        std::string_view object);
+};
+struct ParseMac {
+    static MacAddress parse(std::string_view text, std::string_view field, std::string_view operation,
+                            std::string_view object);
+};
+
+// An option value given as text or as a typed value T (AddressArg, PrefixArg, MacArg): text is kept
+// as given and parsed by `Parse` when the option is used, so that the error names the option's
+// field, the operation and the object. Empty text counts as unset.
+template <class T, class Parse>
+class TextOr {
 public:
-    MacArg() = default;
-    MacArg(const MacAddress& mac) : mac_(mac), set_(true) {}                                  // NOLINT: implicit on purpose
-    MacArg(std::string_view text) : text_(text), set_(!text.empty()) {}                      // NOLINT
-    MacArg(const std::string& text) : MacArg(std::string_view(text)) {}                     // NOLINT
-    MacArg(const char* text) : MacArg(std::string_view(text ? text : "")) {}                // NOLINT
+    TextOr() = default;
+    TextOr(const T& value) : value_(value), set_(true) {}                                       // NOLINT: implicit on purpose
+    TextOr(std::string_view text) : text_(text), set_(!text.empty()) {}                        // NOLINT
+    TextOr(const std::string& text) : TextOr(std::string_view(text)) {}                       // NOLINT
+    TextOr(const char* text) : TextOr(std::string_view(text ? text : "")) {}                  // NOLINT
 
     // Unset: default-constructed or given as "".
     bool empty() const noexcept { return !set_; }
-    // The address; bad or missing text is an InvalidArgument naming `field` (see AddressArg::resolve).
-    MacAddress resolve(std::string_view field, std::string_view operation, std::string_view object) const;
+    // The text as given ("" when given typed).
+    const std::string& text() const noexcept { return text_; }
+    // The value. `field` names the option in the error ("RouteOptions.via"); `operation` and
+    // `object` say what it was for, as every Error does. An empty argument is an error too.
+    T resolve(std::string_view field, std::string_view operation, std::string_view object) const {
+        if (value_) return *value_;
+        if (!set_) text_not_set(field, operation, object);
+        return Parse::parse(text_, field, operation, object);
+    }
     // As given: the text, or the typed value formatted.
-    std::string to_string() const { return mac_ ? mac_->to_string() : text_; }
+    std::string to_string() const { return value_ ? value_->to_string() : text_; }
 
 private:
     std::string text_{};
-    std::optional<MacAddress> mac_{};
+    std::optional<T> value_{};
     bool set_ = false;
+};
+}  // namespace detail
+
+// An option that takes an address or a prefix accepts either text or a typed value, so that
+// {.via = "10.0.0.1"} and {.via = some_ip_address} both work everywhere. Text is parsed when
+// the option is used (`resolve(field, operation, object)`); bad text is an InvalidArgument that
+// names the field and the value
+// ("add route 10.1.0.0/16: RouteOptions.via '10.0.0.300' is not an IPv4 or IPv6 address").
+// `empty()`, `text()`, `resolve()` and `to_string()` are detail::TextOr's.
+class AddressArg : public detail::TextOr<IpAddress, detail::ParseAddress> {
+public:
+    // From an IpAddress or its text ("10.0.0.1", "2001:db8::1"); "" is unset.
+    using TextOr::TextOr;
+};
+
+// A prefix as text ("10.0.0.0/8"; a bare address is a host prefix) or typed (Prefix). See AddressArg.
+// text() is what RouteOptions reads "default" from.
+class PrefixArg : public detail::TextOr<Prefix, detail::ParsePrefix> {
+public:
+    // From a Prefix or its text ("10.0.0.0/8", "2001:db8::/32"); "" is unset.
+    using TextOr::TextOr;
+    // A host prefix: /32 or /128.
+    PrefixArg(const IpAddress& host) : TextOr(Prefix(host, host.is_v4() ? 32 : 128)) {}      // NOLINT: implicit on purpose
+};
+
+// A MAC address as text ("02:00:00:00:00:01") or typed (MacAddress), like AddressArg: bad text is
+// an InvalidArgument naming the field and the value ("NeighborOptions.lladdr 'zz:00:00:00:00:01'
+// is not a MAC address like 02:00:00:00:00:01").
+class MacArg : public detail::TextOr<MacAddress, detail::ParseMac> {
+public:
+    // From a MacAddress or its text ("02:00:00:00:00:01", also with '-'); "" is unset.
+    using TextOr::TextOr;
 };
 
 // Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",

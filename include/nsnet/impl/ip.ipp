@@ -27,35 +27,35 @@ NSNET_DECL IpAddress IpAddress::parse(std::string_view text) {
                      "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
 }
 
-NSNET_DECL IpAddress AddressArg::resolve(std::string_view field, std::string_view operation,
-                                         std::string_view object) const {
-    if (address_) return *address_;
-    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
-    if (auto a = IpAddress::try_parse(text_)) return *a;
-    invalid_argument(std::string(operation), std::string(object),
-                     std::string(field) + " '" + detail::shown_text(text_) + "' is not an IPv4 or IPv6 address");
+NSNET_DECL void detail::text_not_set(std::string_view field, std::string_view operation, std::string_view object) {
+    invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
 }
 
-NSNET_DECL Prefix PrefixArg::resolve(std::string_view field, std::string_view operation, std::string_view object) const {
-    if (prefix_) return *prefix_;
-    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
+NSNET_DECL IpAddress detail::ParseAddress::parse(std::string_view text, std::string_view field,
+                                                 std::string_view operation, std::string_view object) {
+    if (auto a = IpAddress::try_parse(text)) return *a;
+    invalid_argument(std::string(operation), std::string(object),
+                     std::string(field) + " '" + detail::shown_text(text) + "' is not an IPv4 or IPv6 address");
+}
+
+NSNET_DECL Prefix detail::ParsePrefix::parse(std::string_view text, std::string_view field, std::string_view operation,
+                                             std::string_view object) {
     try {
-        return Prefix::parse(text_);
+        return Prefix::parse(text);
     } catch (const Error& e) {
         // Prefix::parse says why ("prefix length 33 exceeds 32"); keep that, name the field.
         invalid_argument(std::string(operation), std::string(object),
-                         std::string(field) + " '" + detail::shown_text(text_) + "' is not a prefix (" + e.detail() + ")");
+                         std::string(field) + " '" + detail::shown_text(text) + "' is not a prefix (" + e.detail() + ")");
     }
 }
 
-NSNET_DECL MacAddress MacArg::resolve(std::string_view field, std::string_view operation, std::string_view object) const {
-    if (mac_) return *mac_;
-    if (!set_) invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
+NSNET_DECL MacAddress detail::ParseMac::parse(std::string_view text, std::string_view field, std::string_view operation,
+                                              std::string_view object) {
     try {
-        return MacAddress::parse(text_);
+        return MacAddress::parse(text);
     } catch (const Error&) {
         invalid_argument(std::string(operation), std::string(object),
-                         std::string(field) + " '" + detail::shown_text(text_) + "' is not a MAC address like 02:00:00:00:00:01");
+                         std::string(field) + " '" + detail::shown_text(text) + "' is not a MAC address like 02:00:00:00:00:01");
     }
 }
 
