@@ -11,20 +11,29 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "nsnet/detail/sys.hpp"
+#include "nsnet/firewall/batch.hpp"
+#include "nsnet/firewall/rule.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/netns_group.hpp"
+#include "nsnet/nexthop.hpp"
 #include "support.hpp"
+#include "../support/errors.hpp"
+#include "../support/firewall.hpp"
 #include "../support/system.hpp"
 
 using nsnet::Netns;
@@ -447,4 +456,50 @@ TEST_CASE("NetnsRef::from_fd: a reference from an open nsfs descriptor, checked"
     CHECK_THROWS_AS(NetnsRef::from_fd(nsnet::detail::UniqueFd(not_ns), "x"), nsnet::InvalidArgument);
     CHECK_FALSE(NetnsRef().valid());  // an empty reference is no namespace, not the current one
     CHECK(NetnsRef::current().valid());
+}
+
+// A removed Netns converts to an empty NetnsRef. The firewall used to take that for the caller's
+// namespace (a container's rules written to the host's table after its namespace went): each of
+// these must refuse it before any system call (a fault injector refuses and counts every one, so a
+// regression cannot reach the starting namespace either).
+TEST_CASE("a removed Netns is no namespace: firewall, nexthop and spawn refuse it before any system call") {
+    struct NothingSent : nsnet::detail::FaultInjector {
+        std::atomic<int> calls{0};
+        int before(nsnet::detail::Call) override {
+            ++calls;
+            return ENOTRECOVERABLE;
+        }
+    };
+    Netns ns = Netns::create(unique_name("ns"));
+    ns.remove();
+    const NetnsRef& gone = ns;
+    REQUIRE_FALSE(gone.valid());
+    const nsnet::firewall::RuleOptions accept{.match = {.saddr = "10.88.0.0/16"}, .action = nsnet::firewall::Action::Accept};
+    const std::vector<std::pair<const char*, std::function<void()>>> calls = {
+        {"Masquerade::create", [&] { (void)Masquerade::create(gone, {.saddr = "10.88.0.0/16"}); }},
+        {"Masquerade::list", [&] { (void)Masquerade::list(gone); }},
+        {"Dnat::remove_owned", [&] { (void)Dnat::remove_owned(gone, "c1"); }},
+        {"ForwardPolicy::create", [&] { (void)ForwardPolicy::create(gone, Verdict::Drop); }},
+        {"ForwardPolicy::get", [&] { (void)ForwardPolicy::get(gone); }},
+        {"firewall::Rule::ensure", [&] { (void)nsnet::firewall::Rule::ensure(gone, accept); }},
+        {"firewall::Rule::list", [&] { (void)nsnet::firewall::Rule::list(gone); }},
+        {"firewall::Batch::commit", [&] {
+             nsnet::firewall::Batch b(gone);
+             auto m = b.add(MasqueradeOptions{.saddr = "10.88.0.0/16"});
+             b.commit();
+         }},
+        {"Nexthop::supported", [&] { (void)nsnet::Nexthop::supported(gone); }},
+        {"spawn", [&] { (void)gone.spawn({"true"}); }},
+    };
+    for (const auto& [name, call] : calls) {
+        CAPTURE(name);
+        NothingSent inj;
+        std::string message;
+        {
+            nsnet::detail::ScopedFaultInjector scope(inj);
+            message = nsnet::test::rejection(call);
+        }
+        CHECK(nsnet::test::has(message, "empty NetnsRef"));
+        CHECK(inj.calls.load() == 0);
+    }
 }

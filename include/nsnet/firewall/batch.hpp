@@ -32,7 +32,8 @@ namespace nsnet::firewall {
 // nothing) and the kernel is unchanged.
 class Batch {
 public:
-    // A batch for `ns` (NetnsRef::current() for the caller's namespace).
+    // A batch for `ns` (NetnsRef::current() for the caller's namespace). An empty NetnsRef makes a
+    // batch that can only preview(): commit() refuses it (InvalidArgument) before anything is sent.
     explicit Batch(const NetnsRef& ns);
 
     // Queue a rule, as X::create(ns, options) would make it; the returned owner is active after commit().

@@ -196,7 +196,8 @@ struct NftPolicyState {
 // active when commit() succeeds; if it fails they stay inactive and the kernel is unchanged.
 class TableBatch {
 public:
-    // An invalid `netns` means the caller's namespace.
+    // A batch for `netns`. An empty NetnsRef can only preview(): commit() refuses it (InvalidArgument,
+    // from NetnsRef) before anything is sent; the caller's namespace is NetnsRef::current().
     explicit TableBatch(NetnsRef netns);
 
     const NetnsRef& netns() const noexcept { return netns_; }

@@ -221,6 +221,8 @@ NSNET_DECL nl::Socket NetnsRef::netlink_socket(int protocol) const {
 }
 
 NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) const {
+    // Before the fork: an empty NetnsRef throws here, in the caller, not in the child.
+    const int netns_fd = fd();
     if (argv.empty()) invalid_argument("start process in namespace", display_name(), "empty command line");
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -239,7 +241,7 @@ NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const S
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         int err = 0;
-        if (::setns(fd(), CLONE_NEWNET) != 0) err = errno;
+        if (::setns(netns_fd, CLONE_NEWNET) != 0) err = errno;
         if (!err && options.remount_sys) {
             if (::unshare(CLONE_NEWNS) == 0 && ::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) == 0) {
                 ::umount2("/sys", MNT_DETACH);

@@ -68,6 +68,8 @@ NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
             nl::dump(s, m, "list nexthops", [](const nl::MessageView&) {});
         });
         return true;
+    } catch (const InvalidArgument&) {
+        throw;  // an empty NetnsRef: refused, not "unsupported" (InvalidArgument's errno is EINVAL too)
     } catch (const Error& e) {
         if (e.errnum() == EOPNOTSUPP || e.errnum() == EINVAL || e.errnum() == EPROTONOSUPPORT) return false;
         throw;

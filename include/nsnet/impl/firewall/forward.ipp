@@ -85,7 +85,7 @@ NSNET_DECL ForwardPolicy ForwardPolicy::create(const NetnsRef& ns, Verdict polic
 }
 
 NSNET_DECL Verdict ForwardPolicy::get(const NetnsRef& ns) {
-    nl::Socket s = nsnet::detail::nft_socket(ns.valid() ? ns : NetnsRef::current());
+    nl::Socket s = nsnet::detail::nft_socket(ns);
     auto t = nsnet::detail::find_nsnet_table(s);
     if (!t || !nsnet::detail::is_nsnet_table(*t)) return Verdict::Accept;
     auto c = nsnet::detail::find_chain(s, nsnet::detail::filter_chain(Hook::Forward).name);
@@ -93,12 +93,11 @@ NSNET_DECL Verdict ForwardPolicy::get(const NetnsRef& ns) {
 }
 
 NSNET_DECL void ForwardPolicy::remove(const NetnsRef& ns) {
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
-    nl::Socket s = nsnet::detail::nft_socket(n);
+    nl::Socket s = nsnet::detail::nft_socket(ns);
     auto t = nsnet::detail::find_nsnet_table(s);
     if (!t || !t->handle || !nsnet::detail::is_nsnet_table(*t)) return;
     auto st = std::make_shared<nsnet::detail::NftPolicyState>();
-    st->netns = n;
+    st->netns = ns;
     st->table_handle = *t->handle;
     st->active = true;
     nsnet::detail::PolicyHandle{st}.remove();

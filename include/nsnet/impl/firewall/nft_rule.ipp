@@ -128,7 +128,7 @@ NSNET_DECL std::string key_text(std::uint64_t handle, std::string_view tag) {
 
 NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKindTest kind,
                                                       const firewall::RuleFilter& filter) {
-    nl::Socket s = nft_socket(ns.valid() ? ns : NetnsRef::current());
+    nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
     std::vector<firewall::RuleEntry> out;
     for (const auto& r : kind_rules(s, kind, th)) {
@@ -141,8 +141,8 @@ NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKi
 
 NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
                                                         std::string_view tag) {
+    nl::Socket s = nft_socket(ns);  // first: an empty NetnsRef is refused also without a key
     if (!handle && tag.empty()) return std::nullopt;
-    nl::Socket s = nft_socket(ns.valid() ? ns : NetnsRef::current());
     std::uint64_t th = 0;
     for (const auto& r : kind_rules(s, kind, th))
         if (key_matches(r, handle, tag)) return entry_of(r);
@@ -154,18 +154,17 @@ NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, c
     if (auto e = find_kind(ns, kind, handle, tag)) return *e;
     throw Error(ENOENT, std::string("get ") + kind_name, "ip nsnet " + key_text(handle, tag), {},
                 std::string("no ") + kind_name + " with that " + (handle ? "handle" : "tag") + " in " +
-                    (ns.valid() ? ns : NetnsRef::current()).display_name());
+                    ns.display_name());
 }
 
 NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                                     std::uint64_t handle, std::string_view tag) {
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
-    nl::Socket s = nft_socket(n);
+    nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
     for (const auto& r : kind_rules(s, kind, th)) {
         if (!key_matches(r, handle, tag)) continue;
         auto st = std::make_shared<NftRuleState>();
-        st->netns = n;
+        st->netns = ns;
         st->family = nsnet_family;
         st->chain = {r.chain, std::nullopt};
         st->exprs = r.exprs;
@@ -182,7 +181,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKind
         return st;
     }
     throw Error(ENOENT, std::string("adopt ") + kind_name, "ip nsnet " + key_text(handle, tag), {},
-                std::string("no ") + kind_name + " with that " + (handle ? "handle" : "tag") + " in " + n.display_name());
+                std::string("no ") + kind_name + " with that " + (handle ? "handle" : "tag") + " in " + ns.display_name());
 }
 
 NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle, std::string_view tag) {
@@ -200,18 +199,17 @@ NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, 
                                          const std::string& owner) {
     const std::string op = std::string("remove owned ") + kind_name + "s";
     if (owner.empty()) invalid_argument(op, owner, "owner is empty (rules without an owner are not removed by owner)");
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
-    TableBatch b(n);
+    TableBatch b(ns);
     std::vector<std::shared_ptr<NftRuleState>> mine;
     {
-        nl::Socket s = nft_socket(n);
+        nl::Socket s = nft_socket(ns);
         std::uint64_t th = 0;
         for (const auto& r : kind_rules(s, kind, th)) {
             if (!r.comment) continue;
             auto c = parse_rule_comment(*r.comment);
             if (!c || c->owner != owner) continue;
             auto st = std::make_shared<NftRuleState>();
-            st->netns = n;
+            st->netns = ns;
             st->family = nsnet_family;
             st->chain = {r.chain, std::nullopt};
             st->description = nft::to_text(r, false);

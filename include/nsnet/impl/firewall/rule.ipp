@@ -302,7 +302,7 @@ NSNET_DECL std::vector<Rule> Rule::create(const NetnsRef& ns, const std::vector<
 NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) {
     RuleOptions shared = options;
     shared.owner.clear();
-    auto want = detail::rule_state(ns.valid() ? ns : NetnsRef::current(), shared);
+    auto want = detail::rule_state(ns, shared);
     {
         nl::Socket s = nsnet::detail::nft_socket(want->netns);
         std::uint64_t th = 0;
@@ -318,7 +318,7 @@ NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) 
 }
 
 NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter& filter) {
-    nl::Socket s = nsnet::detail::nft_socket(ns.valid() ? ns : NetnsRef::current());
+    nl::Socket s = nsnet::detail::nft_socket(ns);
     std::vector<RuleInfo> out;
     for (Family f : detail::all_families) {
         if (filter.family && *filter.family != f) continue;
@@ -333,7 +333,7 @@ NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter
 }
 
 NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, const RuleRef& ref) {
-    nl::Socket s = nsnet::detail::nft_socket(ns.valid() ? ns : NetnsRef::current());
+    nl::Socket s = nsnet::detail::nft_socket(ns);
     const auto tf = static_cast<nft::TableFamily>(ref.family);
     auto t = nsnet::detail::find_nsnet_table(s, tf);
     if (!t || !t->handle || !nsnet::detail::is_nsnet_table(*t)) return std::nullopt;
@@ -353,10 +353,9 @@ NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, const RuleRef& ref) {
 }
 
 NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
-    RuleInfo i = get(n, ref);
+    RuleInfo i = get(ns, ref);
     auto st = std::make_shared<nsnet::detail::NftRuleState>();
-    st->netns = n;
+    st->netns = ns;
     st->family = static_cast<nft::TableFamily>(ref.family);
     st->chain = {ref.chain, std::nullopt};
     st->exprs = i.raw.exprs;
@@ -371,22 +370,20 @@ NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
 }
 
 NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleRef& ref) {
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
-    auto i = find(n, ref);
+    auto i = find(ns, ref);
     if (!i) return;  // already gone
-    Rule r = adopt(n, i->ref);
+    Rule r = adopt(ns, i->ref);
     r.remove();
 }
 
 NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string& owner) {
     if (owner.empty()) invalid_argument("remove owned firewall rules", owner, "owner is empty (shared rules have no owner)");
-    NetnsRef n = ns.valid() ? ns : NetnsRef::current();
     std::size_t removed = 0;
     for (Family f : detail::all_families) {
         const auto tf = static_cast<nft::TableFamily>(f);
         std::vector<std::uint64_t> pending;  // handles a failed attempt tried to delete
         for (int attempt = 0; attempt < 3; ++attempt) {
-            nl::Socket s = nsnet::detail::nft_socket(n);
+            nl::Socket s = nsnet::detail::nft_socket(ns);
             std::uint64_t th = 0;
             std::vector<nft::Rule> mine;
             for (const auto& r : detail::table_rules(s, tf, th))
@@ -424,7 +421,7 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
                     nsnet::detail::sweep_table(s, th, tf);
                 } catch (const Error&) {
                     try {
-                        nl::Socket fresh = nsnet::detail::nft_socket(n);
+                        nl::Socket fresh = nsnet::detail::nft_socket(ns);
                         nsnet::detail::sweep_table(fresh, th, tf);
                     } catch (const Error&) {
                     }

@@ -186,9 +186,7 @@ NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, cons
 }
 
 
-NSNET_DECL TableBatch::TableBatch(NetnsRef netns) : netns_(std::move(netns)) {
-    if (!netns_.valid()) netns_ = NetnsRef::current();
-}
+NSNET_DECL TableBatch::TableBatch(NetnsRef netns) : netns_(std::move(netns)) {}
 
 NSNET_DECL void TableBatch::use_family(nft::TableFamily f, const std::string& operation, const std::string& object) {
     if (additions_.empty() && removals_.empty() && !policy_) family_ = f;
