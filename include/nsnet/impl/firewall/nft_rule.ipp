@@ -162,15 +162,15 @@ NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKind
     NetnsRef n = ns.valid() ? ns : NetnsRef::current();
     nl::Socket s = nft_socket(n);
     std::uint64_t th = 0;
-    for (const auto& r : kind_rules(s, kind, th)) {
+    for (auto& r : kind_rules(s, kind, th)) {
         if (!key_matches(r, handle, tag)) continue;
         auto st = std::make_shared<NftRuleState>();
         st->netns = n;
         st->family = nsnet_family;
         st->chain = {r.chain, std::nullopt};
-        st->exprs = r.exprs;
         st->description = nft::to_text(r, false);
         st->has_counter = nft::find_counter(r.exprs).has_value();
+        st->exprs = std::move(r.exprs);  // r is ours: a rule just read from the kernel
         st->table_handle = th;
         st->handle = *r.handle;
         if (r.comment)
