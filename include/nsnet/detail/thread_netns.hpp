@@ -20,11 +20,13 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/error.hpp"
 
@@ -66,27 +68,23 @@ private:
     std::uint64_t generation_ = 0;  // 0: not owned; generations start at 1
 };
 
+// Runs body() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace
+// when netns_fd < 0) and waits for it; an exception body() throws is rethrown on the caller's thread.
+// Not a template, so that std::thread and its state are instantiated once, not once per caller's lambda.
+NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name);
+
 // Runs fn() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace when
 // netns_fd < 0); returns its result or rethrows its exception on the caller's thread.
 template <class Fn>
 auto run_in_netns(int netns_fd, Fn&& fn, const std::string& netns_name = {}) -> std::invoke_result_t<Fn&> {
     using R = std::invoke_result_t<Fn&>;
-    std::exception_ptr error;
-    std::conditional_t<std::is_void_v<R>, char, std::optional<std::conditional_t<std::is_void_v<R>, char, R>>> result{};
-    std::thread worker([&] {
-        try {
-            if (netns_fd >= 0 &&
-                sys_call(Call::setns, [&] { return ::setns(netns_fd, CLONE_NEWNET); }) != 0)
-                throw_errno("enter network namespace", netns_name);
-            if constexpr (std::is_void_v<R>) fn();
-            else result.emplace(fn());
-        } catch (...) {
-            error = std::current_exception();
-        }
-    });
-    worker.join();
-    if (error) std::rethrow_exception(error);
-    if constexpr (!std::is_void_v<R>) return std::move(*result);
+    if constexpr (std::is_void_v<R>) {
+        run_on_netns_thread(netns_fd, fn, netns_name);
+    } else {
+        std::optional<R> result{};
+        run_on_netns_thread(netns_fd, [&] { result.emplace(fn()); }, netns_name);
+        return std::move(*result);
+    }
 }
 
 }  // namespace nsnet::detail

@@ -35,4 +35,20 @@ NSNET_DECL std::uint64_t fork_generation() noexcept { return fork_state().genera
 
 NSNET_DECL std::mutex& fork_safe_mutex() noexcept { return fork_state().mutex; }
 
+NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name) {
+    std::exception_ptr error;
+    std::thread worker([&] {
+        try {
+            if (netns_fd >= 0 &&
+                sys_call(Call::setns, [&] { return ::setns(netns_fd, CLONE_NEWNET); }) != 0)
+                throw_errno("enter network namespace", netns_name);
+            body();
+        } catch (...) {
+            error = std::current_exception();
+        }
+    });
+    worker.join();
+    if (error) std::rethrow_exception(error);
+}
+
 }  // namespace nsnet::detail

@@ -51,14 +51,14 @@ NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const 
 NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o) {
     if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "RawRuleOptions.exprs is empty: a rule needs at least one expression");
     check_owner(o.owner, "add raw rule", "RawRuleOptions.owner");
-    auto st = std::make_shared<NftRuleState>();
-    st->netns = ns;
-    st->owner = o.owner;
-    st->chain = filter_chain(o.hook);
-    st->exprs = o.exprs;
-    st->has_counter = nft::find_counter(o.exprs).has_value();
-    st->description = o.description.empty() ? std::string("(raw rule)") : o.description;
-    return st;
+    return std::make_shared<NftRuleState>(NftRuleState{
+        .netns = ns,
+        .chain = filter_chain(o.hook),
+        .exprs = o.exprs,
+        .description = o.description.empty() ? std::string("(raw rule)") : o.description,
+        .has_counter = nft::find_counter(o.exprs).has_value(),
+        .owner = o.owner,
+    });
 }
 
 }  // namespace nsnet::detail

@@ -161,15 +161,15 @@ NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKind
                                                     std::uint64_t handle, std::string_view tag) {
     nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
-    for (const auto& r : kind_rules(s, kind, th)) {
+    for (auto& r : kind_rules(s, kind, th)) {
         if (!key_matches(r, handle, tag)) continue;
         auto st = std::make_shared<NftRuleState>();
         st->netns = ns;
         st->family = nsnet_family;
         st->chain = {r.chain, std::nullopt};
-        st->exprs = r.exprs;
         st->description = nft::to_text(r, false);
         st->has_counter = nft::find_counter(r.exprs).has_value();
+        st->exprs = std::move(r.exprs);  // r is ours: a rule just read from the kernel
         st->table_handle = th;
         st->handle = *r.handle;
         if (r.comment)

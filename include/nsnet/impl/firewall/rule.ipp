@@ -216,8 +216,9 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
             if (p.address().is_unspecified()) invalid_argument(op, p.to_string(), "RuleOptions.to: " + p.to_string() + " is not an address");
             if (o.family == Family::Inet && !v6) {
                 // inet nat needs the packet's family pinned (nft: `meta nfproto ipv4`), before the counter
-                nft::Exprs pin = nft::match_nfproto(is6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-                st->exprs.insert(st->exprs.begin(), pin.begin(), pin.end());
+                nft::Exprs pinned = nft::match_nfproto(is6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+                nft::detail::append(pinned, std::move(st->exprs));
+                st->exprs = std::move(pinned);
                 st->description = std::string("meta nfproto ") + (is6 ? "ipv6" : "ipv4") +
                                   (st->description.empty() ? "" : " " + st->description);
             }
@@ -244,7 +245,7 @@ NSNET_DECL std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f,
 }
 
 NSNET_DECL RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
-    RuleInfo i;
+    RuleInfo i{.raw = r};
     i.ref = {static_cast<Family>(r.family), r.chain, r.handle.value_or(0), table_handle};
     if (r.comment)
         if (auto c = nsnet::detail::parse_rule_comment(*r.comment)) {
@@ -252,7 +253,6 @@ NSNET_DECL RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
             i.tag = c->tag;
         }
     i.text = nft::to_text(r);
-    i.raw = r;
     return i;
 }
 
@@ -358,9 +358,9 @@ NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
     st->netns = ns;
     st->family = static_cast<nft::TableFamily>(ref.family);
     st->chain = {ref.chain, std::nullopt};
-    st->exprs = i.raw.exprs;
     st->description = nft::to_text(i.raw, false);
     st->has_counter = nft::find_counter(i.raw.exprs).has_value();
+    st->exprs = std::move(i.raw.exprs);  // i.raw is not used after this
     st->table_handle = i.ref.table_handle;
     st->handle = ref.handle;
     st->tag = i.tag;

@@ -39,23 +39,18 @@ NSNET_DECL std::string get_verdict_chain(const nl::Attr& a) {
 }
 
 NSNET_DECL std::string_view expr_name(const Expr& e) {
-    struct V {
-        std::string_view operator()(const Payload&) const { return "payload"; }
-        std::string_view operator()(const Meta&) const { return "meta"; }
-        std::string_view operator()(const Cmp&) const { return "cmp"; }
-        std::string_view operator()(const Bitwise&) const { return "bitwise"; }
-        std::string_view operator()(const Immediate&) const { return "immediate"; }
-        std::string_view operator()(const Nat&) const { return "nat"; }
-        std::string_view operator()(const Masq&) const { return "masq"; }
-        std::string_view operator()(const Counter&) const { return "counter"; }
-        std::string_view operator()(const MetaSet&) const { return "meta"; }
-        std::string_view operator()(const Ct&) const { return "ct"; }
-        std::string_view operator()(const CtSet&) const { return "ct"; }
-        std::string_view operator()(const Fib&) const { return "fib"; }
-        std::string_view operator()(const Redir&) const { return "redir"; }
-        std::string_view operator()(const Other& o) const { return o.name; }
-    };
-    return std::visit(V{}, e);
+    if (std::holds_alternative<Payload>(e)) return "payload";
+    if (std::holds_alternative<Meta>(e) || std::holds_alternative<MetaSet>(e)) return "meta";
+    if (std::holds_alternative<Cmp>(e)) return "cmp";
+    if (std::holds_alternative<Bitwise>(e)) return "bitwise";
+    if (std::holds_alternative<Immediate>(e)) return "immediate";
+    if (std::holds_alternative<Nat>(e)) return "nat";
+    if (std::holds_alternative<Masq>(e)) return "masq";
+    if (std::holds_alternative<Counter>(e)) return "counter";
+    if (std::holds_alternative<Ct>(e) || std::holds_alternative<CtSet>(e)) return "ct";
+    if (std::holds_alternative<Fib>(e)) return "fib";
+    if (std::holds_alternative<Redir>(e)) return "redir";
+    return std::get<Other>(e).name;
 }
 
 NSNET_DECL std::string data_words(const Data& d) {
@@ -95,76 +90,71 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
         return;
     }
     auto data = m.nest(NFTA_EXPR_DATA);
-    std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, Payload>) {
-                m.put_be32(NFTA_PAYLOAD_DREG, x.dreg);
-                m.put_be32(NFTA_PAYLOAD_BASE, static_cast<std::uint32_t>(x.base));
-                m.put_be32(NFTA_PAYLOAD_OFFSET, x.offset);
-                m.put_be32(NFTA_PAYLOAD_LEN, x.len);
-            } else if constexpr (std::is_same_v<T, Meta>) {
-                m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x.key));
-                m.put_be32(NFTA_META_DREG, x.dreg);
-            } else if constexpr (std::is_same_v<T, Cmp>) {
-                m.put_be32(NFTA_CMP_SREG, x.sreg);
-                m.put_be32(NFTA_CMP_OP, static_cast<std::uint32_t>(x.op));
-                detail::put_data(m, NFTA_CMP_DATA, x.data);
-            } else if constexpr (std::is_same_v<T, Bitwise>) {
-                m.put_be32(NFTA_BITWISE_SREG, x.sreg);
-                m.put_be32(NFTA_BITWISE_DREG, x.dreg);
-                if (x.op) m.put_be32(NFTA_BITWISE_OP, *x.op);
-                m.put_be32(NFTA_BITWISE_LEN, x.len);
-                detail::put_data(m, NFTA_BITWISE_MASK, x.mask);
-                detail::put_data(m, NFTA_BITWISE_XOR, x.xor_);
-            } else if constexpr (std::is_same_v<T, Immediate>) {
-                m.put_be32(NFTA_IMMEDIATE_DREG, x.dreg);
-                auto d = m.nest(NFTA_IMMEDIATE_DATA);
-                if (x.verdict) {
-                    auto v = m.nest(NFTA_DATA_VERDICT);
-                    m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*x.verdict)));
-                    if (!x.chain.empty()) m.put_string(NFTA_VERDICT_CHAIN, x.chain);
-                } else {
-                    m.put(NFTA_DATA_VALUE, x.data.data(), x.data.size());
-                }
-            } else if constexpr (std::is_same_v<T, Nat>) {
-                m.put_be32(NFTA_NAT_TYPE, static_cast<std::uint32_t>(x.type));
-                m.put_be32(NFTA_NAT_FAMILY, x.family);
-                if (x.reg_addr_min) m.put_be32(NFTA_NAT_REG_ADDR_MIN, *x.reg_addr_min);
-                if (x.reg_addr_max) m.put_be32(NFTA_NAT_REG_ADDR_MAX, *x.reg_addr_max);
-                if (x.reg_proto_min) m.put_be32(NFTA_NAT_REG_PROTO_MIN, *x.reg_proto_min);
-                if (x.reg_proto_max) m.put_be32(NFTA_NAT_REG_PROTO_MAX, *x.reg_proto_max);
-                if (x.flags) m.put_be32(NFTA_NAT_FLAGS, x.flags);
-            } else if constexpr (std::is_same_v<T, Masq>) {
-                if (x.flags) m.put_be32(NFTA_MASQ_FLAGS, x.flags);
-                if (x.reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *x.reg_proto_min);
-                if (x.reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *x.reg_proto_max);
-            } else if constexpr (std::is_same_v<T, MetaSet>) {
-                m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x.key));
-                m.put_be32(NFTA_META_SREG, x.sreg);
-            } else if constexpr (std::is_same_v<T, Ct>) {
-                m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
-                m.put_be32(NFTA_CT_DREG, x.dreg);
-            } else if constexpr (std::is_same_v<T, CtSet>) {
-                m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x.key));
-                m.put_be32(NFTA_CT_SREG, x.sreg);
-            } else if constexpr (std::is_same_v<T, Fib>) {
-                m.put_be32(NFTA_FIB_FLAGS, x.flags);
-                m.put_be32(NFTA_FIB_RESULT, x.result);
-                m.put_be32(NFTA_FIB_DREG, x.dreg);
-            } else if constexpr (std::is_same_v<T, Redir>) {
-                if (x.reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *x.reg_proto_min);
-                if (x.reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *x.reg_proto_max);
-                if (x.flags) m.put_be32(NFTA_REDIR_FLAGS, x.flags);
-            } else if constexpr (std::is_same_v<T, Counter>) {
-                // nft sends a new counter empty; non-zero values are sent (the kernel accepts them).
-                if (x.packets || x.bytes) {
-                    m.put(NFTA_COUNTER_BYTES, __builtin_bswap64(x.bytes));
-                    m.put(NFTA_COUNTER_PACKETS, __builtin_bswap64(x.packets));
-                }
-            }
-        },
-        e);
+    if (const auto* x = std::get_if<Payload>(&e)) {
+        m.put_be32(NFTA_PAYLOAD_DREG, x->dreg);
+        m.put_be32(NFTA_PAYLOAD_BASE, static_cast<std::uint32_t>(x->base));
+        m.put_be32(NFTA_PAYLOAD_OFFSET, x->offset);
+        m.put_be32(NFTA_PAYLOAD_LEN, x->len);
+    } else if (const auto* x = std::get_if<Meta>(&e)) {
+        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x->key));
+        m.put_be32(NFTA_META_DREG, x->dreg);
+    } else if (const auto* x = std::get_if<Cmp>(&e)) {
+        m.put_be32(NFTA_CMP_SREG, x->sreg);
+        m.put_be32(NFTA_CMP_OP, static_cast<std::uint32_t>(x->op));
+        detail::put_data(m, NFTA_CMP_DATA, x->data);
+    } else if (const auto* x = std::get_if<Bitwise>(&e)) {
+        m.put_be32(NFTA_BITWISE_SREG, x->sreg);
+        m.put_be32(NFTA_BITWISE_DREG, x->dreg);
+        if (x->op) m.put_be32(NFTA_BITWISE_OP, *x->op);
+        m.put_be32(NFTA_BITWISE_LEN, x->len);
+        detail::put_data(m, NFTA_BITWISE_MASK, x->mask);
+        detail::put_data(m, NFTA_BITWISE_XOR, x->xor_);
+    } else if (const auto* x = std::get_if<Immediate>(&e)) {
+        m.put_be32(NFTA_IMMEDIATE_DREG, x->dreg);
+        auto d = m.nest(NFTA_IMMEDIATE_DATA);
+        if (x->verdict) {
+            auto v = m.nest(NFTA_DATA_VERDICT);
+            m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*x->verdict)));
+            if (!x->chain.empty()) m.put_string(NFTA_VERDICT_CHAIN, x->chain);
+        } else {
+            m.put(NFTA_DATA_VALUE, x->data.data(), x->data.size());
+        }
+    } else if (const auto* x = std::get_if<Nat>(&e)) {
+        m.put_be32(NFTA_NAT_TYPE, static_cast<std::uint32_t>(x->type));
+        m.put_be32(NFTA_NAT_FAMILY, x->family);
+        if (x->reg_addr_min) m.put_be32(NFTA_NAT_REG_ADDR_MIN, *x->reg_addr_min);
+        if (x->reg_addr_max) m.put_be32(NFTA_NAT_REG_ADDR_MAX, *x->reg_addr_max);
+        if (x->reg_proto_min) m.put_be32(NFTA_NAT_REG_PROTO_MIN, *x->reg_proto_min);
+        if (x->reg_proto_max) m.put_be32(NFTA_NAT_REG_PROTO_MAX, *x->reg_proto_max);
+        if (x->flags) m.put_be32(NFTA_NAT_FLAGS, x->flags);
+    } else if (const auto* x = std::get_if<Masq>(&e)) {
+        if (x->flags) m.put_be32(NFTA_MASQ_FLAGS, x->flags);
+        if (x->reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *x->reg_proto_min);
+        if (x->reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *x->reg_proto_max);
+    } else if (const auto* x = std::get_if<MetaSet>(&e)) {
+        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x->key));
+        m.put_be32(NFTA_META_SREG, x->sreg);
+    } else if (const auto* x = std::get_if<Ct>(&e)) {
+        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x->key));
+        m.put_be32(NFTA_CT_DREG, x->dreg);
+    } else if (const auto* x = std::get_if<CtSet>(&e)) {
+        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x->key));
+        m.put_be32(NFTA_CT_SREG, x->sreg);
+    } else if (const auto* x = std::get_if<Fib>(&e)) {
+        m.put_be32(NFTA_FIB_FLAGS, x->flags);
+        m.put_be32(NFTA_FIB_RESULT, x->result);
+        m.put_be32(NFTA_FIB_DREG, x->dreg);
+    } else if (const auto* x = std::get_if<Redir>(&e)) {
+        if (x->reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *x->reg_proto_min);
+        if (x->reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *x->reg_proto_max);
+        if (x->flags) m.put_be32(NFTA_REDIR_FLAGS, x->flags);
+    } else if (const auto* x = std::get_if<Counter>(&e)) {
+        // nft sends a new counter empty; non-zero values are sent (the kernel accepts them).
+        if (x->packets || x->bytes) {
+            m.put(NFTA_COUNTER_BYTES, __builtin_bswap64(x->bytes));
+            m.put(NFTA_COUNTER_PACKETS, __builtin_bswap64(x->packets));
+        }
+    }
 }
 
 NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
@@ -360,60 +350,55 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
         std::snprintf(buf, sizeof buf, "0x%x", v);
         return std::string(buf);
     };
-    return std::visit(
-        [&](const auto& x) -> std::string {
-            using T = std::decay_t<decltype(x)>;
-            std::string s = "[ ";
-            if constexpr (std::is_same_v<T, Payload>) {
-                s += "payload load " + std::to_string(x.len) + "b @ " + base_name(x.base) + " header + " +
-                     std::to_string(x.offset) + " => reg " + std::to_string(x.dreg);
-            } else if constexpr (std::is_same_v<T, Meta>) {
-                s += "meta load " + meta_name(x.key) + " => reg " + std::to_string(x.dreg);
-            } else if constexpr (std::is_same_v<T, Cmp>) {
-                s += "cmp " + op_name(x.op) + " reg " + std::to_string(x.sreg) + " " + detail::data_words(x.data);
-            } else if constexpr (std::is_same_v<T, Bitwise>) {
-                s += "bitwise reg " + std::to_string(x.dreg) + " = ( reg " + std::to_string(x.sreg) + " & " +
-                     detail::data_words(x.mask) + " ) ^ " + detail::data_words(x.xor_);
-            } else if constexpr (std::is_same_v<T, Immediate>) {
-                s += "immediate reg " + std::to_string(x.dreg) + " " +
-                     (x.verdict ? detail::verdict_name(*x.verdict) : detail::data_words(x.data));
-                if (x.verdict && !x.chain.empty()) s += " -> " + x.chain;
-            } else if constexpr (std::is_same_v<T, Nat>) {
-                s += std::string("nat ") + (x.type == NatType::Snat ? "snat" : "dnat") + " " +
-                     (x.family == NFPROTO_IPV4 ? "ip" : x.family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(x.family));
-                if (x.reg_addr_min) s += " addr_min reg " + std::to_string(*x.reg_addr_min);
-                if (x.reg_addr_max) s += " addr_max reg " + std::to_string(*x.reg_addr_max);
-                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
-                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
-                if (x.flags) s += " flags " + hex(x.flags);
-            } else if constexpr (std::is_same_v<T, Masq>) {
-                s += "masq";
-                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
-                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
-                if (x.flags) s += " flags " + hex(x.flags);
-            } else if constexpr (std::is_same_v<T, Redir>) {
-                s += "redir";
-                if (x.reg_proto_min) s += " proto_min reg " + std::to_string(*x.reg_proto_min);
-                if (x.reg_proto_max) s += " proto_max reg " + std::to_string(*x.reg_proto_max);
-                if (x.flags) s += " flags " + hex(x.flags);
-            } else if constexpr (std::is_same_v<T, MetaSet>) {
-                s += "meta set " + meta_name(x.key) + " with reg " + std::to_string(x.sreg);
-            } else if constexpr (std::is_same_v<T, Ct>) {
-                s += "ct load " + ct_name(x.key) + " => reg " + std::to_string(x.dreg);
-            } else if constexpr (std::is_same_v<T, CtSet>) {
-                s += "ct set " + ct_name(x.key) + " with reg " + std::to_string(x.sreg);
-            } else if constexpr (std::is_same_v<T, Fib>) {
-                s += std::string("fib ") + ((x.flags & NFTA_FIB_F_SADDR) ? "saddr" : "daddr") +
-                     (x.result == NFT_FIB_RESULT_ADDRTYPE ? " type" : x.result == NFT_FIB_RESULT_OIF ? " oif" : " result " + std::to_string(x.result)) +
-                     " => reg " + std::to_string(x.dreg);
-            } else if constexpr (std::is_same_v<T, Counter>) {
-                s += "counter pkts " + std::to_string(x.packets) + " bytes " + std::to_string(x.bytes);
-            } else {
-                s += x.name;
-            }
-            return s + " ]";
-        },
-        e);
+    std::string s = "[ ";
+    if (const auto* x = std::get_if<Payload>(&e)) {
+        s += "payload load " + std::to_string(x->len) + "b @ " + base_name(x->base) + " header + " +
+             std::to_string(x->offset) + " => reg " + std::to_string(x->dreg);
+    } else if (const auto* x = std::get_if<Meta>(&e)) {
+        s += "meta load " + meta_name(x->key) + " => reg " + std::to_string(x->dreg);
+    } else if (const auto* x = std::get_if<Cmp>(&e)) {
+        s += "cmp " + op_name(x->op) + " reg " + std::to_string(x->sreg) + " " + detail::data_words(x->data);
+    } else if (const auto* x = std::get_if<Bitwise>(&e)) {
+        s += "bitwise reg " + std::to_string(x->dreg) + " = ( reg " + std::to_string(x->sreg) + " & " +
+             detail::data_words(x->mask) + " ) ^ " + detail::data_words(x->xor_);
+    } else if (const auto* x = std::get_if<Immediate>(&e)) {
+        s += "immediate reg " + std::to_string(x->dreg) + " " +
+             (x->verdict ? detail::verdict_name(*x->verdict) : detail::data_words(x->data));
+        if (x->verdict && !x->chain.empty()) s += " -> " + x->chain;
+    } else if (const auto* x = std::get_if<Nat>(&e)) {
+        s += std::string("nat ") + (x->type == NatType::Snat ? "snat" : "dnat") + " " +
+             (x->family == NFPROTO_IPV4 ? "ip" : x->family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(x->family));
+        if (x->reg_addr_min) s += " addr_min reg " + std::to_string(*x->reg_addr_min);
+        if (x->reg_addr_max) s += " addr_max reg " + std::to_string(*x->reg_addr_max);
+        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
+        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
+        if (x->flags) s += " flags " + hex(x->flags);
+    } else if (const auto* x = std::get_if<Masq>(&e)) {
+        s += "masq";
+        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
+        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
+        if (x->flags) s += " flags " + hex(x->flags);
+    } else if (const auto* x = std::get_if<Redir>(&e)) {
+        s += "redir";
+        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
+        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
+        if (x->flags) s += " flags " + hex(x->flags);
+    } else if (const auto* x = std::get_if<MetaSet>(&e)) {
+        s += "meta set " + meta_name(x->key) + " with reg " + std::to_string(x->sreg);
+    } else if (const auto* x = std::get_if<Ct>(&e)) {
+        s += "ct load " + ct_name(x->key) + " => reg " + std::to_string(x->dreg);
+    } else if (const auto* x = std::get_if<CtSet>(&e)) {
+        s += "ct set " + ct_name(x->key) + " with reg " + std::to_string(x->sreg);
+    } else if (const auto* x = std::get_if<Fib>(&e)) {
+        s += std::string("fib ") + ((x->flags & NFTA_FIB_F_SADDR) ? "saddr" : "daddr") +
+             (x->result == NFT_FIB_RESULT_ADDRTYPE ? " type" : x->result == NFT_FIB_RESULT_OIF ? " oif" : " result " + std::to_string(x->result)) +
+             " => reg " + std::to_string(x->dreg);
+    } else if (const auto* x = std::get_if<Counter>(&e)) {
+        s += "counter pkts " + std::to_string(x->packets) + " bytes " + std::to_string(x->bytes);
+    } else if (const auto* x = std::get_if<Other>(&e)) {
+        s += x->name;
+    }
+    return s + " ]";
 }
 
 namespace detail {
