@@ -1,8 +1,10 @@
 // W1 — 10,000 IPv4 /32 routes via a gateway on a veth: add them all, then delete them all.
 //
 // Tools, each a child process started afresh for every measured run:
-//   nsnet              apply_routes()/remove_routes(): pipelined, the kernel answers only refusals
+//   nsnet              apply_routes()/remove_routes() with a route source: each RouteSpec built as it
+//                      is sent, pipelined, the kernel answers only refusals
 //   nsnet (acks: each) the same with an acknowledgement per route (BatchAcks::Each)
+//   nsnet (vector of routes)  the same, every RouteSpec built into a std::vector first, the span passed
 //   ip -batch          `ip -n NS -batch FILE`, FILE holding `route add 10.0.0.1/32 via 192.0.2.2 dev va` lines
 //   libnl              benchmarks/libnl/w1_routes.c: rtnl_route_add()/rtnl_route_delete() per route
 //   floor (acklast)    benchmarks/floor/floor.c: raw rtnetlink by hand, every request built first,
@@ -27,7 +29,7 @@ std::string route_text(int i) {
     return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255) + "/32";
 }
 
-// --worker add|del NS N DEV [each]
+// --worker add|del NS N DEV [each|vector]
 int worker(const std::vector<std::string>& a) {
     const bool add = a.at(0) == "add";
     auto ns = NetnsRef::open(a.at(1));
@@ -36,15 +38,24 @@ int worker(const std::vector<std::string>& a) {
     if (n == 0) return 0;
     const int oif = Link::get(ns, a.at(3)).index();
     const IpAddress gw = IpAddress::parse(gateway);
-    std::vector<RouteSpec> routes(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) {
-        RouteSpec& r = routes[static_cast<std::size_t>(i)];
+    auto route = [&](std::size_t i) {
+        RouteSpec r;
         r.dst = Prefix(IpAddress::v4(0x0a000000u + static_cast<std::uint32_t>(i)), 32);
         r.gateway = gw;
         r.oif = oif;
+        return r;
+    };
+    if (a.size() > 4 && a[4] == "vector") {  // every RouteSpec built first, then the span passed
+        std::vector<RouteSpec> routes;
+        routes.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) routes.push_back(route(static_cast<std::size_t>(i)));
+        if (add) apply_routes(ns, routes, RouteWrite::Add, acks);
+        else remove_routes(ns, routes, acks);
+        return 0;
     }
-    if (add) apply_routes(ns, routes, RouteWrite::Add, acks);
-    else remove_routes(ns, routes, acks);
+    // Each route built as it is sent (apply_routes with a route source): nothing holds all 10,000.
+    if (add) apply_routes(ns, static_cast<std::size_t>(n), route, RouteWrite::Add, acks);
+    else remove_routes(ns, static_cast<std::size_t>(n), route, acks);
     return 0;
 }
 
@@ -100,6 +111,7 @@ int main(int argc, char** argv) try {
         {"floor (acklast)", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{floor, "w1", op, c, gateway, "va"}; }, true},
         {"nsnet", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{cli.self, "--worker", op, name, c, "va"}; }, false},
         {"nsnet (acks: each)", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{cli.self, "--worker", op, name, c, "va", "each"}; }, false},
+        {"nsnet (vector of routes)", [&](const std::string& op, const std::string& c) { return std::vector<std::string>{cli.self, "--worker", op, name, c, "va", "vector"}; }, false},
         {"ip -batch", [&](const std::string& op, const std::string& c) {
              std::string file = c == "0" ? "/empty.batch" : op == "add" ? "/add.batch" : "/del.batch";
              return std::vector<std::string>{"ip", "-n", name, "-batch", dir + file}; }, false},

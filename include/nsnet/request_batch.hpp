@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/function_ref.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"
@@ -149,11 +150,28 @@ private:
 
 // ip -batch of `route add|replace|append` lines, pipelined: every route is sent even if some are
 // refused, then the first refusal is thrown (its message counts the others). Routes are not
-// resolved or parsed: a RouteSpec holds addresses and ifindexes.
+// resolved or parsed: a RouteSpec holds addresses and ifindexes. Requests are encoded into one
+// window (up to 512) at a time, sent, and the window's buffer reused (nl::BatchStream).
 NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode = RouteWrite::Add,
                              BatchAcks acks = BatchAcks::ErrorsOnly);
 // ip -batch of `route del` lines, pipelined (see apply_routes).
 NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks = BatchAcks::ErrorsOnly);
+
+// route(i) makes route i of a stream of routes built one at a time (called once per index, in order).
+using RouteSource = detail::FunctionRef<RouteSpec(std::size_t index)>;
+
+// apply_routes() of the routes route(0) ... route(count - 1), built as they are sent: nothing holds
+// them all, so memory stays at one window however large count is (a million routes need no
+// vector of a million RouteSpecs). If route(i) throws, the routes of the windows already sent stay
+// applied and the exception propagates.
+//
+//   nsnet::apply_routes(ns, 10000, [&](std::size_t i) {
+//       return nsnet::RouteSpec{.dst = nsnet::Prefix(base + i, 32), .gateway = gw, .oif = oif};
+//   });
+NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode = RouteWrite::Add,
+                             BatchAcks acks = BatchAcks::ErrorsOnly);
+// remove_routes() of route(0) ... route(count - 1), built as they are sent (see above).
+NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks = BatchAcks::ErrorsOnly);
 
 }  // namespace nsnet
 

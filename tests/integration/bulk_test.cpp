@@ -1,6 +1,6 @@
 // Integration tests of include/nsnet/{request_batch,route_dump,link_group,netns_group}.hpp (root): RequestBatch (links, addresses, routes in one
 // pipelined run, refusals reported against their requests, in both ack modes), apply_routes /
-// remove_routes, for_each_route (counts, table filter), LinkGroup (one request removes the group;
+// remove_routes (a span, and a route source streamed a window at a time), for_each_route (counts, table filter), LinkGroup (one request removes the group;
 // adopted objects no longer delete themselves; single objects still do), NetnsGroup (created
 // together, usable at once, removed together). No timing assertions.
 #include "nsnet/link_group.hpp"
@@ -135,6 +135,48 @@ TEST_CASE("apply_routes / remove_routes / for_each_route: a thousand routes, str
     remove_routes(ns, routes);
     CHECK(main_v4_routes(ns) == 1);
     CHECK_THROWS_AS(remove_routes(ns, std::span<const RouteSpec>(routes).first(1)), Error);  // ESRCH
+}
+
+TEST_CASE("apply_routes / remove_routes with a route source: routes built as they are sent, refusals named across windows") {
+    auto ns = Netns::create(unique_name("bk"));
+    auto v = VethPair::create(ns, {.name = "a", .peer = {.name = "b"}});
+    v.first().add_address("192.0.2.1/24");
+    v.first().up();
+    const auto all = host_routes(1300, v.first(), "192.0.2.2");  // three windows of up to 512
+    // Routes 5, 700 and 1299 (in the first, second and last window) exist already.
+    std::vector<RouteSpec> taken{all[5], all[700], all[1299]};
+    apply_routes(ns, taken);
+    std::vector<std::size_t> asked;
+    auto source = [&](std::size_t i) {
+        asked.push_back(i);
+        return all.at(i);
+    };
+    try {
+        apply_routes(ns, all.size(), source);
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == EEXIST);
+        CHECK(std::string(e.what()).find("3 of 1300") != std::string::npos);
+        CHECK(std::string(e.what()).find("10.20.0.5/32 via 192.0.2.2") != std::string::npos);  // the first refusal, named
+    }
+    REQUIRE(asked.size() == all.size());  // each route made once, in order
+    for (std::size_t i = 0; i < asked.size(); ++i) REQUIRE(asked[i] == i);
+    CHECK(main_v4_routes(ns) == 1301);  // the other 1297 were applied
+
+    // Removing: the three refused in three windows again (each is named from its window's copy of
+    // the made routes; a wrong index would throw std::out_of_range, not Error).
+    remove_routes(ns, taken);
+    try {
+        remove_routes(ns, all.size(), source);
+        FAIL("no exception");
+    } catch (const Error& e) {  // routes 5, 700 and 1299 are gone already: ESRCH for those three
+        CHECK(std::string(e.what()).find("3 of 1300") != std::string::npos);
+        CHECK(std::string(e.what()).find("10.20.0.5/32") != std::string::npos);
+    }
+    CHECK(main_v4_routes(ns) == 1);
+    CHECK_THROWS_AS(apply_routes(ns, 1, RouteSource{}), Error);  // an empty source is refused
+    apply_routes(ns, 0, source);  // nothing to do
+    CHECK(main_v4_routes(ns) == 1);
 }
 
 TEST_CASE("LinkGroup: one request removes the group's links; links taken from their owners do not delete themselves") {

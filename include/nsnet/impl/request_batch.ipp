@@ -160,29 +160,65 @@ NSNET_DECL void RequestBatch::check_here(const Link& link, const char* operation
                              ns_.display_name());
 }
 
-NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode,
-                             BatchAcks acks) {
-    const char* op = mode == RouteWrite::Add ? "add route" : mode == RouteWrite::Replace ? "replace route" : "append route";
-    nl::Batch b;
-    b.reserve(routes.size(), routes.size() * 64);
-    for (const RouteSpec& r : routes) b.add(rtnl::route_new(r, mode), op, {});  // named only if refused
-    auto refused = ns.with_rtnl([&](nl::Socket& s) { return b.run_failures(s, detail::ack_mode(acks)); });
-    if (refused.empty()) return;
+namespace detail {
+
+// The one body of apply_routes/remove_routes: given (a span) or made (route(i)) routes are encoded
+// into one window at a time, refusals named as their window's answers arrive.
+NSNET_DECL void stream_routes(const NetnsRef& ns, std::size_t count, std::span<const RouteSpec> given, RouteSource make,
+                              std::optional<RouteWrite> write, BatchAcks acks) {
+    const char* op = !write                         ? "remove route"
+                     : *write == RouteWrite::Add     ? "add route"
+                     : *write == RouteWrite::Replace ? "replace route"
+                                                     : "append route";
     std::vector<BatchFailure> failures;
-    for (const auto& o : refused) failures.push_back(BatchFailure{o.index, o.ack.to_error(op, detail::describe_route(routes[o.index]))});
-    detail::throw_batch_failure(failures, routes.size());
+    std::vector<RouteSpec> window;  // made routes of the window not yet answered, to name refusals
+    std::size_t window_first = 0;   // the stream index of window[0]
+    ns.with_rtnl([&](nl::Socket& s) {
+        auto on_answer = [&](std::size_t i, const nl::AckInfo& ack) {
+            if (!ack.error) return;
+            const RouteSpec& r = make ? window.at(i - window_first) : given[i];
+            failures.push_back(BatchFailure{i, ack.to_error(op, describe_route(r))});
+        };
+        nl::BatchStream stream(s, ack_mode(acks), on_answer);
+        auto send = [&](const RouteSpec& r) {  // named only if refused
+            stream.add(write ? rtnl::route_new(r, *write) : rtnl::route_del(r), op, {});
+        };
+        for (std::size_t i = 0; i < count; ++i) {
+            if (!make) {
+                send(given[i]);
+                continue;
+            }
+            RouteSpec made = make(i);
+            send(made);
+            if (stream.sent() != window_first) {  // add() sent the window before this route
+                window.clear();
+                window_first = stream.sent();
+            }
+            window.push_back(std::move(made));
+        }
+        stream.finish();
+    });
+    if (!failures.empty()) throw_batch_failure(failures, count);
+}
+
+}  // namespace detail
+
+NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode, BatchAcks acks) {
+    detail::stream_routes(ns, routes.size(), routes, nullptr, mode, acks);
 }
 
 NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
-    nl::Batch b;
-    b.reserve(routes.size(), routes.size() * 64);
-    for (const RouteSpec& r : routes) b.add(rtnl::route_del(r), "remove route", {});
-    auto refused = ns.with_rtnl([&](nl::Socket& s) { return b.run_failures(s, detail::ack_mode(acks)); });
-    if (refused.empty()) return;
-    std::vector<BatchFailure> failures;
-    for (const auto& o : refused)
-        failures.push_back(BatchFailure{o.index, o.ack.to_error("remove route", detail::describe_route(routes[o.index]))});
-    detail::throw_batch_failure(failures, routes.size());
+    detail::stream_routes(ns, routes.size(), routes, nullptr, std::nullopt, acks);
+}
+
+NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode, BatchAcks acks) {
+    if (!route) invalid_argument("add route", {}, "apply_routes: the route source is empty");
+    detail::stream_routes(ns, count, {}, route, mode, acks);
+}
+
+NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks) {
+    if (!route) invalid_argument("remove route", {}, "remove_routes: the route source is empty");
+    detail::stream_routes(ns, count, {}, route, std::nullopt, acks);
 }
 
 }  // namespace nsnet

@@ -25,6 +25,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -199,6 +200,8 @@ public:
     void run_or_throw(Socket& sock, AckMode mode = AckMode::Each);
 
 private:
+    friend class BatchStream;
+
     // 16 bytes per request: the names for errors live once in labels_, shared by consecutive
     // requests that have the same ones (apply_routes: 10,000 routes, one label).
     struct Entry {
@@ -279,11 +282,54 @@ private:
     int tuned_fd_ = -1;
 };
 
+// A Batch that does not wait for the end: a window goes out as soon as it is full, and its buffer is
+// reused for the next one. The memory held is one window's (at most 512 requests) however many
+// requests pass through, and the caller need not hold them all either: apply_routes() of a million
+// routes built one at a time touches the same few pages over and over instead of a fresh buffer per
+// hundred requests.
+//
+//   auto on_answer = [&](std::size_t i, const AckInfo& a) { if (a.error) refused.push_back(i); };
+//   nl::BatchStream stream(sock, Batch::AckMode::ErrorsOnly, on_answer);
+//   for (...) stream.add(rtnl::route_new(r), "add route", {});   // may send the window before it
+//   stream.finish();                                               // sends the rest, reads its answers
+//
+// on_answer(index, ack) is called for the answers of a window when it is sent (index counts from 0
+// over the whole stream): every request in Each mode, refusals and the window's last request in
+// ErrorsOnly mode. It runs inside add() or finish(), before the window is dropped: a caller that
+// names refused requests keeps what it needs of the current window only (apply_routes keeps the
+// window's routes, from stream index sent() on, and drops them when sent() moves).
+class BatchStream {
+public:
+    using OnAnswer = detail::FunctionRef<void(std::size_t index, const AckInfo& ack)>;
+
+    // window: the most requests per window (lowered, as in Batch, to what the receive queue holds).
+    // on_answer is referred to, not copied: it must outlive the stream (a named lambda).
+    BatchStream(Socket& sock, Batch::AckMode mode, OnAnswer on_answer, std::size_t window = 512);
+    // A temporary callable would be gone before the first answer: refused at compile time.
+    template <class F>
+        requires(!std::is_lvalue_reference_v<F> && !std::is_same_v<std::remove_cvref_t<F>, OnAnswer>)
+    BatchStream(Socket&, Batch::AckMode, F&&, std::size_t = 512) = delete;
+
+    // Appends a request; if the window is full, sends it first. Returns the request's stream index.
+    std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
+    // Sends what is queued and waits for its answers. The stream can be added to again afterwards.
+    void finish();
+
+    std::size_t size() const noexcept { return sent_ + batch_.size(); }  // requests added so far
+    std::size_t sent() const noexcept { return sent_; }  // requests sent: the stream index of the first queued
+
+private:
+    void send_window();
+
+    Socket& sock_;
+    Batch::AckMode mode_;
+    OnAnswer on_answer_;
+    Batch batch_;
+    Batch::Limits limits_{};
+    std::size_t sent_ = 0;
+};
+
 }  // namespace nsnet::nl
-
-namespace nsnet::detail {
-
-}  // namespace nsnet::detail
 
 #if NSNET_DEFINITIONS
 #include "nsnet/impl/nl/transact.ipp"

@@ -1,4 +1,4 @@
-// Unit tests for nl::Batch's windows and ack reading (include/nsnet/nl/transact.hpp) and
+// Unit tests for nl::Batch's and nl::BatchStream's windows and ack reading (include/nsnet/nl/transact.hpp) and
 // Socket::receive_many (socket.hpp), against a fake kernel thread on a socketpair that answers
 // each sendmsg as rtnetlink does: requests in order, an ack for NLM_F_ACK, an error always.
 #include <doctest/doctest.h>
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "nsnet/nl/transact.hpp"
@@ -137,6 +138,35 @@ TEST_CASE("Batch: ErrorsOnly over several windows reports each refusal against i
     CHECK(failures[1].ack.error == ENETUNREACH);
     CHECK(k.datagrams() == std::vector<std::size_t>{3, 3, 2});
     CHECK_THROWS_WITH_AS(b.run_or_throw(k.sock, nl::Batch::AckMode::ErrorsOnly), doctest::Contains("'r1'"), Error);
+}
+
+TEST_CASE("BatchStream: a full window goes out on the next add(); refusals come back with stream indices") {
+    KernelThread k;
+    k.refuse[1] = EEXIST;
+    k.refuse[5] = ENETUNREACH;
+    k.start();
+    std::vector<std::pair<std::size_t, int>> answers;
+    auto on_answer = [&](std::size_t i, const nl::AckInfo& a) { answers.emplace_back(i, a.error); };
+    nl::BatchStream stream(k.sock, nl::Batch::AckMode::ErrorsOnly, on_answer, 3);
+    static_assert(!std::is_constructible_v<nl::BatchStream, nl::Socket&, nl::Batch::AckMode, decltype(on_answer)&&>,
+                  "a temporary callable would dangle");
+    auto add = [&](std::uint32_t i) {
+        nl::MessageBuilder m(RTM_NEWROUTE, NLM_F_CREATE);
+        m.put_u32(RTA_PRIORITY, i);
+        return stream.add(m, "add route", "r" + std::to_string(i));
+    };
+    for (std::uint32_t i = 0; i < 3; ++i) CHECK(add(i) == i);
+    CHECK(stream.sent() == 0);  // a full window waits for the next request (or finish)
+    CHECK(answers.empty());
+    CHECK(add(3) == 3);  // sends requests 0..2 first and reads their answers
+    CHECK(stream.sent() == 3);
+    CHECK(answers == std::vector<std::pair<std::size_t, int>>{{1, EEXIST}, {2, 0}});  // the refusal, the window's end
+    for (std::uint32_t i = 4; i < 8; ++i) add(i);
+    stream.finish();
+    CHECK(stream.sent() == 8);
+    CHECK(stream.size() == 8);
+    CHECK(answers == std::vector<std::pair<std::size_t, int>>{{1, EEXIST}, {2, 0}, {5, ENETUNREACH}, {7, 0}});
+    CHECK(k.datagrams() == std::vector<std::size_t>{3, 3, 2});
 }
 
 TEST_CASE("Batch: a window never holds more requests than the receive queue has ack room for") {

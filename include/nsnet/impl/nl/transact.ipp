@@ -145,6 +145,38 @@ NSNET_DECL Batch::Limits Batch::limits(Socket& sock) {
     return lim;
 }
 
+NSNET_DECL BatchStream::BatchStream(Socket& sock, Batch::AckMode mode, OnAnswer on_answer, std::size_t window)
+    : sock_(sock), mode_(mode), on_answer_(on_answer) {
+    batch_.set_window(window);
+    limits_ = batch_.limits(sock);
+    batch_.reserve(limits_.requests, std::min<std::size_t>(limits_.bytes, 64 * 1024));
+}
+
+NSNET_DECL std::size_t BatchStream::add(const MessageBuilder& msg, std::string operation, std::string object) {
+    if (!batch_.empty() &&
+        (batch_.size() >= limits_.requests || batch_.bytes_.size() + msg.size() > limits_.bytes))
+        send_window();
+    return sent_ + batch_.add(msg, std::move(operation), std::move(object));
+}
+
+NSNET_DECL void BatchStream::finish() {
+    if (!batch_.empty()) send_window();
+}
+
+NSNET_DECL void BatchStream::send_window() {
+    // Counted as sent before the answers are read: a throw (the socket failed) must not make the
+    // next add() resend this window.
+    const std::size_t first = sent_;
+    sent_ += batch_.size();
+    try {
+        batch_.run_each(sock_, mode_, [&](std::size_t i, const AckInfo& ack) { on_answer_(first + i, ack); });
+    } catch (...) {
+        batch_.clear();
+        throw;
+    }
+    batch_.clear();
+}
+
 }  // namespace nsnet::nl
 
 namespace nsnet::detail {
