@@ -300,6 +300,7 @@ private:
 // window's routes, from stream index sent() on, and drops them when sent() moves).
 class BatchStream {
 public:
+    // Called with each answer's stream index and the ack (see above).
     using OnAnswer = detail::FunctionRef<void(std::size_t index, const AckInfo& ack)>;
 
     // window: the most requests per window (lowered, as in Batch, to what the receive queue holds).
