@@ -168,8 +168,11 @@ NSNET_DECL void BatchStream::send_window() {
     // next add() resend this window.
     const std::size_t first = sent_;
     sent_ += batch_.size();
+    auto deliver = [&](std::size_t i, const AckInfo& ack) { on_answer_(first + i, ack); };
     try {
-        batch_.run_each(sock_, mode_, [&](std::size_t i, const AckInfo& ack) { on_answer_(first + i, ack); });
+        // add() kept the queue within limits_: it is one window, sent as it is (no second split,
+        // no second reading of the socket's buffer sizes).
+        batch_.run_window(sock_, mode_, 0, batch_.size(), deliver);
     } catch (...) {
         batch_.clear();
         throw;
