@@ -172,20 +172,20 @@ template <class T, class Parse>
 class TextOr {
 public:
     TextOr() = default;
-    TextOr(const T& value) : value_(value), set_(true) {}                                       // NOLINT: implicit on purpose
-    TextOr(std::string_view text) : text_(text), set_(!text.empty()) {}                        // NOLINT
+    TextOr(const T& value) : value_(value) {}                                                   // NOLINT: implicit on purpose
+    TextOr(std::string_view text) : text_(text) {}                                             // NOLINT
     TextOr(const std::string& text) : TextOr(std::string_view(text)) {}                       // NOLINT
     TextOr(const char* text) : TextOr(std::string_view(text ? text : "")) {}                  // NOLINT
 
     // Unset: default-constructed or given as "".
-    bool empty() const noexcept { return !set_; }
+    bool empty() const noexcept { return !value_ && text_.empty(); }
     // The text as given ("" when given typed).
     const std::string& text() const noexcept { return text_; }
     // The value. `field` names the option in the error ("RouteOptions.via"); `operation` and
     // `object` say what it was for, as every Error does. An empty argument is an error too.
     T resolve(std::string_view field, std::string_view operation, std::string_view object) const {
         if (value_) return *value_;
-        if (!set_) text_not_set(field, operation, object);
+        if (text_.empty()) text_not_set(field, operation, object);
         return Parse::parse(text_, field, operation, object);
     }
     // As given: the text, or the typed value formatted.
@@ -194,7 +194,6 @@ public:
 private:
     std::string text_{};
     std::optional<T> value_{};
-    bool set_ = false;
 };
 }  // namespace detail
 
