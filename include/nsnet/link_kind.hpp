@@ -63,9 +63,6 @@ struct StackedCreate {
 NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, rtnl::LinkCreate c,
                                         const std::string& options_type, const std::string& operation);
 
-// InvalidArgument of `operation` on `object` when `ns` is an empty NetnsRef.
-NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object);
-
 // What a link is, in words: "a veth", "a macvtap", "a device without a kind (physical or loopback)".
 NSNET_DECL std::string kind_phrase(const LinkInfo& info);
 

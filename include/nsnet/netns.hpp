@@ -229,6 +229,10 @@ private:
 
 namespace detail {
 
+// Refuses an empty NetnsRef before anything is done, as InvalidArgument of `operation` on
+// `object`, in the one wording every entry point uses.
+NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object);
+
 // What a Netns owns: the namespace it created or adopted. remove() deletes its name (ip netns del)
 // only while the name still holds this namespace (Error EEXIST if it holds another one); a name
 // already gone, or an anonymous namespace, is success.
@@ -314,10 +318,6 @@ private:
     explicit Netns(NetnsRef ref) : owner_(detail::OwnedNetns{std::move(ref)}) {}
     detail::NetnsOwner owner_{};
 };
-
-namespace detail {
-
-}  // namespace detail
 
 }  // namespace nsnet
 

@@ -47,6 +47,7 @@ TEST_CASE("VxlanOptions: good values, text or typed, pass the checks and reach t
     // Every field valid: what stops it is the empty NetnsRef (NetnsRef::current() names the caller's).
     CHECK(has(create({.name = "vx0", .vni = 16777215, .local = "10.0.0.1", .remote = IpAddress::parse("10.0.0.2"),
                       .source_ports = VxlanPortRange{.first = 1000, .last = 2000}, .ttl = 64, .ageing = 5min}),
-              "no namespace given (an empty NetnsRef; NetnsRef::current() is the caller's namespace)"));
+              "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
+              "the caller's own namespace is NetnsRef::current()"));
     CHECK(has(create({.name = "vx0", .vni = 0, .local = "2001:db8::1", .group = "ff05::100", .device = 2}), "an empty NetnsRef"));
 }

@@ -39,7 +39,7 @@ NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const {
 }
 
 NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter) {
-    if (!netns.valid()) invalid_argument("list conntrack entries", "", "no namespace given (an empty NetnsRef)");
+    detail::require_netns(netns, "list conntrack entries", "");
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
     auto msg = ctnl::ct_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
     return nl::dump_collect(sock, msg, "list conntrack entries in " + netns.display_name(),
@@ -95,7 +95,7 @@ NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackF
 }
 
 NSNET_DECL bool Conntrack::remove(const NetnsRef& netns, const ConntrackEntry& entry) {
-    if (!netns.valid()) invalid_argument("delete conntrack entry", "", "no namespace given (an empty NetnsRef)");
+    detail::require_netns(netns, "delete conntrack entry", "");
     if (entry.family != AF_INET && entry.family != AF_INET6)
         invalid_argument("delete conntrack entry", entry.orig.to_string(),
                          "ConntrackEntry.family: " + std::to_string(entry.family) + " is not AF_INET or AF_INET6");

@@ -7,7 +7,7 @@
 namespace nsnet {
 
 NSNET_DECL LinkGroup LinkGroup::create(const NetnsRef& netns, const LinkGroupOptions& options) {
-    if (!netns.valid()) invalid_argument("create link group", options.owner, "no namespace given (an empty NetnsRef)");
+    detail::require_netns(netns, "create link group", options.owner);
     if (!options.owner.empty()) return LinkGroup(netns, id_for(options.owner));
     std::vector<std::uint32_t> used;
     for (const LinkInfo& l : Link::list(netns)) used.push_back(l.group);
@@ -21,7 +21,7 @@ NSNET_DECL LinkGroup LinkGroup::create(const NetnsRef& netns, const LinkGroupOpt
 }
 
 NSNET_DECL LinkGroup LinkGroup::adopt(const NetnsRef& netns, std::uint32_t id) {
-    if (!netns.valid()) invalid_argument("adopt link group", std::to_string(id), "no namespace given (an empty NetnsRef)");
+    detail::require_netns(netns, "adopt link group", std::to_string(id));
     if (id == 0) invalid_argument("adopt link group", "0", "group 0 is every link's default group ('default')");
     return LinkGroup(netns, id);
 }
@@ -34,7 +34,7 @@ NSNET_DECL std::uint32_t LinkGroup::id_for(std::string_view owner) {
 }
 
 NSNET_DECL void LinkGroup::remove(const NetnsRef& netns, std::uint32_t id) {
-    if (!netns.valid()) invalid_argument("delete links of", "group " + std::to_string(id), "no namespace given (an empty NetnsRef)");
+    detail::require_netns(netns, "delete links of", "group " + std::to_string(id));
     if (id == 0) invalid_argument("delete links of", "group 0", "group 0 is every link's default group ('default')");
     detail::OwnedLinkGroup{netns, id}.remove();
 }

@@ -63,12 +63,6 @@ NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, 
     return StackedCreate{.link = std::move(c), .home = parent.netns()};
 }
 
-NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object) {
-    if (!ns.valid())
-        invalid_argument(operation, object,
-                         "no namespace given (an empty NetnsRef; NetnsRef::current() is the caller's namespace)");
-}
-
 NSNET_DECL std::string kind_phrase(const LinkInfo& info) {
     if (info.kind.empty()) return "a device without a kind (physical or loopback)";
     if (auto t = rtnl::decode_tun(info)) return t->mode == rtnl::TunMode::Tap ? "a tap" : "a tun";

@@ -7,6 +7,13 @@
 namespace nsnet {
 namespace detail {
 
+NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object) {
+    if (!ns.valid())
+        invalid_argument(operation, object,
+                         "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
+                         "the caller's own namespace is NetnsRef::current()");
+}
+
 NSNET_DECL void validate_netns_name(const std::string& name, const char* operation) {
     if (name.empty()) invalid_argument(operation, name, "a namespace name must not be empty");
     if (name.size() > 255) invalid_argument(operation, name, "namespace name is longer than 255 bytes");
@@ -276,10 +283,7 @@ NSNET_DECL NetnsRef::NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std:
 }
 
 NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
-    if (!ctx_)
-        invalid_argument("use network namespace", {},
-                         "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
-                         "the caller's own namespace is NetnsRef::current()");
+    if (!ctx_) detail::require_netns(*this, "use network namespace", {});
     return *ctx_;
 }
 

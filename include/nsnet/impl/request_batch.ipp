@@ -30,7 +30,7 @@ NSNET_DECL void throw_batch_failure(std::vector<BatchFailure>& failures, std::si
 }  // namespace detail
 
 NSNET_DECL RequestBatch::RequestBatch(NetnsRef netns) : ns_(std::move(netns)) {
-    if (!ns_.valid()) invalid_argument("create request batch", {}, "no namespace given (an empty NetnsRef)");
+    detail::require_netns(ns_, "create request batch", {});
 }
 
 NSNET_DECL void RequestBatch::clear() noexcept {

@@ -9,8 +9,7 @@ namespace nsnet {
 NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
     const std::string shown = o.name + "/" + o.peer.name;
     if (!o.owner.empty()) detail::check_link_owner(o.owner, "VethOptions.owner", "create veth", shown);
-    if (!ns.valid())
-        invalid_argument("create veth", shown, "the namespace is an empty NetnsRef (the caller's own is NetnsRef::current())");
+    detail::require_netns(ns, "create veth", shown);
     validate_interface_name(o.name, "create veth");
     validate_interface_name(o.peer.name, "create veth");
     // The same names and values as before, one request: an empty peer namespace is `ns`.
@@ -64,8 +63,7 @@ NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
 }
 
 NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
-    if (!ns.valid())
-        invalid_argument("adopt veth", std::string(name), "the namespace is an empty NetnsRef (the caller's own is NetnsRef::current())");
+    detail::require_netns(ns, "adopt veth", std::string(name));
     Link first = Link::get(ns, name);
     LinkInfo info = first.info();
     if (info.kind != "veth")

@@ -141,8 +141,9 @@ NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKi
 
 NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
                                                         std::string_view tag) {
-    nl::Socket s = nft_socket(ns);  // first: an empty NetnsRef is refused also without a key
+    detail::require_netns(ns, "find firewall rule", "ip nsnet " + key_text(handle, tag));  // also without a key
     if (!handle && tag.empty()) return std::nullopt;
+    nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
     for (const auto& r : kind_rules(s, kind, th))
         if (key_matches(r, handle, tag)) return entry_of(r);
