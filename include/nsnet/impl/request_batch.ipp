@@ -162,14 +162,20 @@ NSNET_DECL void RequestBatch::check_here(const Link& link, const char* operation
 
 namespace detail {
 
+// What stream_routes does to each route.
+struct RouteChange {
+    bool remove = false;                 // RTM_DELROUTE; otherwise RTM_NEWROUTE in mode `write`
+    RouteWrite write = RouteWrite::Add;
+};
+
 // The one body of apply_routes/remove_routes: given (a span) or made (route(i)) routes are encoded
 // into one window at a time, refusals named as their window's answers arrive.
 NSNET_DECL void stream_routes(const NetnsRef& ns, std::size_t count, std::span<const RouteSpec> given, RouteSource make,
-                              std::optional<RouteWrite> write, BatchAcks acks) {
-    const char* op = !write                         ? "remove route"
-                     : *write == RouteWrite::Add     ? "add route"
-                     : *write == RouteWrite::Replace ? "replace route"
-                                                     : "append route";
+                              RouteChange change, BatchAcks acks) {
+    const char* op = change.remove                         ? "remove route"
+                     : change.write == RouteWrite::Add     ? "add route"
+                     : change.write == RouteWrite::Replace ? "replace route"
+                                                           : "append route";
     std::vector<BatchFailure> failures;
     std::vector<RouteSpec> window;  // made routes of the window not yet answered, to name refusals
     std::size_t window_first = 0;   // the stream index of window[0]
@@ -181,7 +187,7 @@ NSNET_DECL void stream_routes(const NetnsRef& ns, std::size_t count, std::span<c
         };
         nl::BatchStream stream(s, ack_mode(acks), on_answer);
         auto send = [&](const RouteSpec& r) {  // named only if refused
-            stream.add(write ? rtnl::route_new(r, *write) : rtnl::route_del(r), op, {});
+            stream.add(change.remove ? rtnl::route_del(r) : rtnl::route_new(r, change.write), op, {});
         };
         for (std::size_t i = 0; i < count; ++i) {
             if (!make) {
@@ -204,21 +210,21 @@ NSNET_DECL void stream_routes(const NetnsRef& ns, std::size_t count, std::span<c
 }  // namespace detail
 
 NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode, BatchAcks acks) {
-    detail::stream_routes(ns, routes.size(), routes, nullptr, mode, acks);
+    detail::stream_routes(ns, routes.size(), routes, nullptr, {.write = mode}, acks);
 }
 
 NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
-    detail::stream_routes(ns, routes.size(), routes, nullptr, std::nullopt, acks);
+    detail::stream_routes(ns, routes.size(), routes, nullptr, {.remove = true}, acks);
 }
 
 NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode, BatchAcks acks) {
     if (!route) invalid_argument("add route", {}, "apply_routes: the route source is empty");
-    detail::stream_routes(ns, count, {}, route, mode, acks);
+    detail::stream_routes(ns, count, {}, route, {.write = mode}, acks);
 }
 
 NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks) {
     if (!route) invalid_argument("remove route", {}, "remove_routes: the route source is empty");
-    detail::stream_routes(ns, count, {}, route, std::nullopt, acks);
+    detail::stream_routes(ns, count, {}, route, {.remove = true}, acks);
 }
 
 }  // namespace nsnet
