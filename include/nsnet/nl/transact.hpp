@@ -188,8 +188,8 @@ public:
             // As many requests as the receive queue has ack room for and one sendmsg can carry.
             std::size_t last = first + 1;
             const std::size_t start = entries_[first].offset;
-            while (last < entries_.size() && last - first < lim.requests &&
-                   entries_[last].offset + entries_[last].size - start <= lim.bytes)
+            while (last < entries_.size() &&
+                   lim.fits(last - first + 1, entries_[last].offset + entries_[last].size - start))
                 ++last;
             run_window(sock, mode, first, last, on_ack);
             first = last;
@@ -210,6 +210,10 @@ private:
     };
     struct Limits {
         std::size_t requests, bytes;
+        // Whether a window of `n` requests and `size` bytes may go out in one sendmsg. Callers ask
+        // only about a window's second request on: the first goes whatever its size (the kernel is
+        // the one to refuse it).
+        bool fits(std::size_t n, std::size_t size) const noexcept { return n <= requests && size <= bytes; }
     };
 
     Limits limits(Socket& sock);

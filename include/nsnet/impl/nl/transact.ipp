@@ -153,9 +153,7 @@ NSNET_DECL BatchStream::BatchStream(Socket& sock, Batch::AckMode mode, OnAnswer 
 }
 
 NSNET_DECL std::size_t BatchStream::add(const MessageBuilder& msg, std::string operation, std::string object) {
-    if (!batch_.empty() &&
-        (batch_.size() >= limits_.requests || batch_.bytes_.size() + msg.size() > limits_.bytes))
-        send_window();
+    if (!batch_.empty() && !limits_.fits(batch_.size() + 1, batch_.bytes_.size() + msg.size())) send_window();
     return sent_ + batch_.add(msg, std::move(operation), std::move(object));
 }
 
