@@ -256,6 +256,23 @@ NSNET_DECL RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
     return i;
 }
 
+// The state of an adopted rule, from what a look-up found (`i` is used up).
+NSNET_DECL std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const NetnsRef& ns, RuleInfo&& i) {
+    auto st = std::make_shared<nsnet::detail::NftRuleState>();
+    st->netns = ns;
+    st->family = static_cast<nft::TableFamily>(i.ref.family);
+    st->chain = {i.ref.chain, std::nullopt};
+    st->description = nft::to_text(i.raw, false);
+    st->has_counter = nft::find_counter(i.raw.exprs).has_value();
+    st->exprs = std::move(i.raw.exprs);
+    st->table_handle = i.ref.table_handle;
+    st->handle = i.ref.handle;
+    st->tag = std::move(i.tag);
+    st->owner = std::move(i.owner);
+    st->active = true;
+    return st;
+}
+
 // Expressions equal up to counter values.
 NSNET_DECL bool same_exprs(const nft::Exprs& a, const nft::Exprs& b) {
     if (a.size() != b.size()) return false;
@@ -353,27 +370,13 @@ NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, const RuleRef& ref) {
 }
 
 NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
-    RuleInfo i = get(ns, ref);
-    auto st = std::make_shared<nsnet::detail::NftRuleState>();
-    st->netns = ns;
-    st->family = static_cast<nft::TableFamily>(ref.family);
-    st->chain = {ref.chain, std::nullopt};
-    st->description = nft::to_text(i.raw, false);
-    st->has_counter = nft::find_counter(i.raw.exprs).has_value();
-    st->exprs = std::move(i.raw.exprs);  // i.raw is not used after this
-    st->table_handle = i.ref.table_handle;
-    st->handle = ref.handle;
-    st->tag = i.tag;
-    st->owner = i.owner;
-    st->active = true;
-    return Rule(NftRule(st));
+    return Rule(NftRule(detail::adopted_state(ns, get(ns, ref))));
 }
 
 NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleRef& ref) {
-    auto i = find(ns, ref);
-    if (!i) return;  // already gone
-    Rule r = adopt(ns, i->ref);
-    r.remove();
+    auto i = find(ns, ref);  // one look-up: what it found is what is removed
+    if (!i) return;          // already gone
+    Rule(NftRule(detail::adopted_state(ns, std::move(*i)))).remove();
 }
 
 NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string& owner) {
