@@ -8,14 +8,17 @@
  *                                       and only the very last one carries NLM_F_ACK ("acklast"):
  *                                       the kernel answers refusals anyway, so once the last ack is
  *                                       in, silence means success.
- *   floor w3 setup PREFIX N GROUP       started inside the "host" namespace: namespaces PREFIXc0..
+ *   floor w3 setup PREFIX N P GROUP     started inside the "host" namespace: namespaces PREFIXc0..
  *                                       (unshare + bind mount, as `ip netns add`; each one's rtnetlink
  *                                       socket opened while inside), then every host-side request in
- *                                       one sendmsg (bridge br0 with an assigned ifindex, its address,
- *                                       N veths vhI master br0 up with the peer eth0 in cI), then per
- *                                       container one look-up (eth0's ifindex) and one sendmsg of
- *                                       lo up, eth0 up, address, default route (acklast); the
- *                                       containers' answers are collected at the end.
+ *                                       one sendmsg (bridges brK, K = 0 .. (N-1)/P, with assigned
+ *                                       ifindexes and their addresses 10.(200+K).0.1/16, then N veths
+ *                                       vhI master brK (K = I / P) up with the peer eth0 in cI), then
+ *                                       per container one look-up (eth0's ifindex) and one sendmsg of
+ *                                       lo up, eth0 up, address 10.(200+K).X.Y/16, default route via
+ *                                       10.(200+K).0.1 (acklast); the containers' answers are
+ *                                       collected at the end. P containers per bridge: a bridge's port
+ *                                       numbers are 1..1023.
  *   floor w3 teardown PREFIX N GROUP    one RTM_DELLINK for the group, then umount + unlink each name.
  *
  * Any refusal is printed and the program exits 1 (the benchmark driver stops). */
@@ -41,7 +44,7 @@
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
-#define BRIDGE_INDEX 40000 /* assigned, so that the veths can name their master in the same sendmsg */
+#define BRIDGE_INDEX 40000 /* brK's, plus K: assigned, so that the veths can name their master in the same sendmsg */
 
 static void die(const char *what) {
     fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
@@ -225,7 +228,10 @@ static void on_link(const struct nlmsghdr *h, void *arg) {
     if (h->nlmsg_type == RTM_NEWLINK) *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
 }
 
-static int w3_setup(const char *prefix, int n, uint32_t group) {
+/* Bridge K's address, 10.(200+K).0.1, its containers' gateway (network byte order). */
+static uint32_t w3_gateway(int bridge) { return htonl(0x0a000001u | (uint32_t)(200 + bridge) << 16); }
+
+static int w3_setup(const char *prefix, int n, int per_bridge, uint32_t group) {
     int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (host < 0) die("open host namespace");
     int hs = open_rtnl();
@@ -245,31 +251,40 @@ static int w3_setup(const char *prefix, int n, uint32_t group) {
     }
     if (setns(host, CLONE_NEWNET) != 0) die("setns back");
 
-    /* Host: bridge, its address, every veth, in one sendmsg (64 KiB chunks), acklast. */
+    /* Host: the bridges and their addresses, then every veth, in one sendmsg (64 KiB chunks),
+     * acklast. Every bridge comes first, so that no veth takes an index a bridge is assigned. */
     struct buf b = {0};
     uint32_t seq = 1;
-    size_t s = msg_start(&b);
-    msg_begin(&b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, seq++, sizeof(struct ifinfomsg));
-    struct ifinfomsg *ifi = family(&b, s);
-    ifi->ifi_index = BRIDGE_INDEX;
-    ifi->ifi_flags = ifi->ifi_change = IFF_UP;
-    put_str(&b, IFLA_IFNAME, "br0");
-    put_u32(&b, IFLA_GROUP, group);
-    size_t li = nest_begin(&b, IFLA_LINKINFO);
-    put_str(&b, IFLA_INFO_KIND, "bridge");
-    nest_end(&b, li);
-    msg_end(&b, s);
+    size_t s, li;
+    struct ifinfomsg *ifi;
+    struct ifaddrmsg *ifa;
+    const int bridges = (n + per_bridge - 1) / per_bridge;
+    for (int k = 0; k < bridges; ++k) {
+        char name[IFNAMSIZ];
+        snprintf(name, sizeof name, "br%d", k);
+        s = msg_start(&b);
+        msg_begin(&b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, seq++, sizeof(struct ifinfomsg));
+        ifi = family(&b, s);
+        ifi->ifi_index = BRIDGE_INDEX + k;
+        ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+        put_str(&b, IFLA_IFNAME, name);
+        put_u32(&b, IFLA_GROUP, group);
+        li = nest_begin(&b, IFLA_LINKINFO);
+        put_str(&b, IFLA_INFO_KIND, "bridge");
+        nest_end(&b, li);
+        msg_end(&b, s);
 
-    s = msg_start(&b);
-    msg_begin(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, seq++, sizeof(struct ifaddrmsg));
-    struct ifaddrmsg *ifa = family(&b, s);
-    ifa->ifa_family = AF_INET;
-    ifa->ifa_prefixlen = 16;
-    ifa->ifa_index = BRIDGE_INDEX;
-    uint32_t gw = htonl(0x0ac80001u); /* 10.200.0.1 */
-    put(&b, IFA_LOCAL, &gw, 4);
-    put(&b, IFA_ADDRESS, &gw, 4);
-    msg_end(&b, s);
+        s = msg_start(&b);
+        msg_begin(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, seq++, sizeof(struct ifaddrmsg));
+        ifa = family(&b, s);
+        ifa->ifa_family = AF_INET;
+        ifa->ifa_prefixlen = 16;
+        ifa->ifa_index = (uint32_t)(BRIDGE_INDEX + k);
+        uint32_t gw = w3_gateway(k);
+        put(&b, IFA_LOCAL, &gw, 4);
+        put(&b, IFA_ADDRESS, &gw, 4);
+        msg_end(&b, s);
+    }
 
     for (int i = 0; i < n; ++i) {
         char name[IFNAMSIZ];
@@ -280,7 +295,7 @@ static int w3_setup(const char *prefix, int n, uint32_t group) {
         ifi->ifi_flags = ifi->ifi_change = IFF_UP;
         put_str(&b, IFLA_IFNAME, name);
         put_u32(&b, IFLA_GROUP, group);
-        put_u32(&b, IFLA_MASTER, BRIDGE_INDEX);
+        put_u32(&b, IFLA_MASTER, (uint32_t)(BRIDGE_INDEX + i / per_bridge));
         li = nest_begin(&b, IFLA_LINKINFO);
         put_str(&b, IFLA_INFO_KIND, "veth");
         size_t data = nest_begin(&b, IFLA_INFO_DATA);
@@ -322,7 +337,10 @@ static int w3_setup(const char *prefix, int n, uint32_t group) {
         ifa->ifa_family = AF_INET;
         ifa->ifa_prefixlen = 16;
         ifa->ifa_index = (uint32_t)eth0;
-        uint32_t a = htonl(0x0ac80000u | (uint32_t)((i / 200) << 8) | (uint32_t)(i % 200 + 2));
+        /* 10.(200+K).X.Y, X.Y from the container's place on its bridge (bridge 0: 10.200.X.Y as ever). */
+        int bridge = i / per_bridge, place = i % per_bridge;
+        uint32_t gw = w3_gateway(bridge);
+        uint32_t a = htonl(0x0a000000u | (uint32_t)(200 + bridge) << 16 | (uint32_t)(place / 200) << 8 | (uint32_t)(place % 200 + 2));
         put(&b, IFA_LOCAL, &a, 4);
         put(&b, IFA_ADDRESS, &a, 4);
         msg_end(&b, s);
@@ -362,12 +380,14 @@ static int w3_teardown(const char *prefix, int n, uint32_t group) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "w1") == 0) return w1(argc, argv);
-    if (argc == 6 && strcmp(argv[1], "w3") == 0) {
-        int n = atoi(argv[4]);
-        uint32_t group = (uint32_t)strtoul(argv[5], NULL, 10);
-        if (strcmp(argv[2], "setup") == 0) return w3_setup(argv[3], n, group);
-        if (strcmp(argv[2], "teardown") == 0) return w3_teardown(argv[3], n, group);
+    if (argc == 7 && strcmp(argv[1], "w3") == 0 && strcmp(argv[2], "setup") == 0) {
+        int n = atoi(argv[4]), per_bridge = atoi(argv[5]);
+        uint32_t group = (uint32_t)strtoul(argv[6], NULL, 10);
+        if (per_bridge < 1) return 2;
+        return w3_setup(argv[3], n, per_bridge, group);
     }
-    fprintf(stderr, "usage: floor w1 add|del N GATEWAY DEV | floor w3 setup|teardown PREFIX N GROUP\n");
+    if (argc == 6 && strcmp(argv[1], "w3") == 0 && strcmp(argv[2], "teardown") == 0)
+        return w3_teardown(argv[3], atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 10));
+    fprintf(stderr, "usage: floor w1 add|del N GATEWAY DEV | floor w3 setup PREFIX N P GROUP | floor w3 teardown PREFIX N GROUP\n");
     return 2;
 }

@@ -1,10 +1,11 @@
-/* libnl peer of W3, started inside the "host" namespace.
- *   setup PREFIX N GROUP: namespaces PREFIX c0..c<N-1> (created as `ip netns add` does: libnl has no
- *     namespace API), bridge br0 (GROUP, up, 10.200.0.1/16), veth vhI (GROUP, master br0, up) with
- *     its peer eth0 created in cI; in cI (through a socket opened there): lo up, eth0 up,
- *     10.200.X.Y/16 on eth0, default route via 10.200.0.1.
- *   teardown PREFIX N: vhI deleted one by one, br0, then the namespaces (umount + unlink).
- * usage: libnl_w3_containers setup PREFIX N GROUP | teardown PREFIX N */
+/* libnl peer of W3, started inside the "host" namespace. Container I hangs off bridge brK, K = I / P
+ * (P containers per bridge: a bridge's port numbers are 1..1023).
+ *   setup PREFIX N P GROUP: namespaces PREFIX c0..c<N-1> (created as `ip netns add` does: libnl has
+ *     no namespace API), bridges brK (GROUP, up, 10.(200+K).0.1/16), veth vhI (GROUP, master brK,
+ *     up) with its peer eth0 created in cI; in cI (through a socket opened there): lo up, eth0 up,
+ *     10.(200+K).X.Y/16 on eth0, default route via 10.(200+K).0.1.
+ *   teardown PREFIX N P: vhI deleted one by one, then each brK, then the namespaces (umount + unlink).
+ * usage: libnl_w3_containers setup PREFIX N P GROUP | teardown PREFIX N P */
 #include "common.h"
 
 #include <net/if.h>
@@ -48,33 +49,41 @@ static void add_address(struct nl_sock *sk, int ifindex, uint32_t addr, int pref
 }
 
 int main(int argc, char **argv) {
-    if (argc < 4) {
-        fprintf(stderr, "usage: %s setup PREFIX N GROUP | teardown PREFIX N\n", argv[0]);
+    if (argc < 5 || (strcmp(argv[1], "setup") == 0 && argc < 6) || atoi(argv[4]) < 1) {
+        fprintf(stderr, "usage: %s setup PREFIX N P GROUP | teardown PREFIX N P\n", argv[0]);
         return 2;
     }
     const char *prefix = argv[2];
-    int n = atoi(argv[3]);
+    int n = atoi(argv[3]), per_bridge = atoi(argv[4]);
+    int bridges = (n + per_bridge - 1) / per_bridge;
     char path[256], name[IFNAMSIZ];
     host_fd = open("/proc/self/ns/net", O_RDONLY);
     struct nl_sock *sk = connect_route();
     if (strcmp(argv[1], "setup") == 0) {
-        uint32_t group = (uint32_t)strtoul(argv[4], NULL, 10);
-        uint32_t gw = parse_ipv4("10.200.0.1");
+        uint32_t group = (uint32_t)strtoul(argv[5], NULL, 10);
+        uint32_t gw0 = parse_ipv4("10.200.0.1");  /* brK's is 10.(200+K).0.1 */
         for (int i = 0; i < n; ++i) {
             netns_path(path, sizeof path, prefix, i);
             netns_add(path);
         }
-        struct rtnl_link *br = rtnl_link_alloc();
-        rtnl_link_set_type(br, "bridge");
-        rtnl_link_set_name(br, "br0");
-        rtnl_link_set_group(br, group);
-        rtnl_link_set_flags(br, IFF_UP);
-        int err = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
-        if (err < 0) die("rtnl_link_add bridge", err);
-        rtnl_link_put(br);
-        int br_index = (int)if_nametoindex("br0");
-        add_address(sk, br_index, gw, 16);
+        int *br_index = calloc((size_t)bridges, sizeof *br_index);
+        if (!br_index) die("calloc", 0);
+        int err;
+        for (int k = 0; k < bridges; ++k) {
+            struct rtnl_link *br = rtnl_link_alloc();
+            snprintf(name, sizeof name, "br%d", k);
+            rtnl_link_set_type(br, "bridge");
+            rtnl_link_set_name(br, name);
+            rtnl_link_set_group(br, group);
+            rtnl_link_set_flags(br, IFF_UP);
+            if ((err = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL)) < 0) die("rtnl_link_add bridge", err);
+            rtnl_link_put(br);
+            br_index[k] = (int)if_nametoindex(name);
+            add_address(sk, br_index[k], gw0 + ((uint32_t)k << 16), 16);
+        }
         for (int i = 0; i < n; ++i) {
+            int bridge = i / per_bridge, place = i % per_bridge;
+            uint32_t gw = gw0 + ((uint32_t)bridge << 16);
             netns_path(path, sizeof path, prefix, i);
             int cfd = open(path, O_RDONLY | O_CLOEXEC);
             if (cfd < 0) die(path, 0);
@@ -83,7 +92,7 @@ int main(int argc, char **argv) {
             snprintf(name, sizeof name, "vh%d", i);
             rtnl_link_set_name(link, name);
             rtnl_link_set_group(link, group);
-            rtnl_link_set_master(link, br_index);
+            rtnl_link_set_master(link, br_index[bridge]);
             rtnl_link_set_flags(link, IFF_UP);
             rtnl_link_set_name(peer, "eth0");
             rtnl_link_set_ns_fd(peer, cfd);
@@ -98,7 +107,8 @@ int main(int argc, char **argv) {
             int eth0 = 0;
             set_up(csk, "lo", NULL);
             set_up(csk, "eth0", &eth0);
-            add_address(csk, eth0, (10u << 24) | (200u << 16) | ((uint32_t)(i / 200) << 8) | (uint32_t)(i % 200 + 2), 16);
+            /* 10.(200+K).X.Y, X.Y from the container's place on its bridge (bridge 0: 10.200.X.Y as ever). */
+            add_address(csk, eth0, (10u << 24) | ((200u + (uint32_t)bridge) << 16) | ((uint32_t)(place / 200) << 8) | (uint32_t)(place % 200 + 2), 16);
             struct rtnl_route *r = rtnl_route_alloc();
             struct nl_addr *any = ipv4(0, 0), *gwa = ipv4(gw, 32);
             rtnl_route_set_family(r, AF_INET);
@@ -115,11 +125,12 @@ int main(int argc, char **argv) {
             nl_socket_free(csk);
             close(cfd);
         }
+        free(br_index);
     } else {
-        for (int i = 0; i <= n; ++i) {
+        for (int i = 0; i < n + bridges; ++i) {  /* vh0 .. vh<N-1>, then br0 .. br<bridges-1> */
             struct rtnl_link *link = rtnl_link_alloc();
             if (i < n) snprintf(name, sizeof name, "vh%d", i);
-            else snprintf(name, sizeof name, "br0");
+            else snprintf(name, sizeof name, "br%d", i - n);
             rtnl_link_set_name(link, name);
             int err = rtnl_link_delete(sk, link);
             if (err < 0) die("rtnl_link_delete", err);
