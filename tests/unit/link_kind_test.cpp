@@ -58,7 +58,7 @@ TEST_CASE("each kind's check accepts its own kind only") {
 }
 
 TEST_CASE("look-ups and create refuse an empty NetnsRef, naming NetnsRef::current()") {
-    const std::string current = "NetnsRef::current() is the caller's namespace";
+    const std::string current = "the caller's own namespace is NetnsRef::current()";
     CHECK(has(rejection([] { (void)Bridge::get(NetnsRef{}, "br0"); }), current));
     CHECK(has(rejection([] { (void)Macvlan::find(NetnsRef{}, "m0"); }), current));
     CHECK(has(rejection([] { (void)Vxlan::adopt(NetnsRef{}, "vx0"); }), current));
