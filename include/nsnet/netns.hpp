@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -230,8 +231,9 @@ private:
 namespace detail {
 
 // Refuses an empty NetnsRef before anything is done, as InvalidArgument of `operation` on
-// `object`, in the one wording every entry point uses.
-NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object);
+// `object`, in the one wording every entry point uses. Views: a valid namespace (every call but a
+// refused one) builds no strings.
+NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object);
 
 // What a Netns owns: the namespace it created or adopted. remove() deletes its name (ip netns del)
 // only while the name still holds this namespace (Error EEXIST if it holds another one); a name

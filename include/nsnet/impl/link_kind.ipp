@@ -82,7 +82,7 @@ NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const s
 
 NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
     const std::string op = std::string("find ") + kind.name;
-    require_netns(ns, op, std::string(name));
+    require_netns(ns, op, name);
     Link l = Link::get(ns, name);
     (void)require_kind(l, kind, op);
     return l;
@@ -90,7 +90,7 @@ NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKi
 
 NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
     const std::string op = std::string("find ") + kind.name;
-    require_netns(ns, op, std::string(name));
+    require_netns(ns, op, name);
     auto l = Link::find(ns, name);
     if (l) (void)require_kind(*l, kind, op);
     return l;

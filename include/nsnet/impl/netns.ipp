@@ -7,9 +7,9 @@
 namespace nsnet {
 namespace detail {
 
-NSNET_DECL void require_netns(const NetnsRef& ns, const std::string& operation, const std::string& object) {
+NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object) {
     if (!ns.valid())
-        invalid_argument(operation, object,
+        invalid_argument(std::string(operation), std::string(object),
                          "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
                          "the caller's own namespace is NetnsRef::current()");
 }

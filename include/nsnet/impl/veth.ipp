@@ -63,7 +63,7 @@ NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
 }
 
 NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
-    detail::require_netns(ns, "adopt veth", std::string(name));
+    detail::require_netns(ns, "adopt veth", name);
     Link first = Link::get(ns, name);
     LinkInfo info = first.info();
     if (info.kind != "veth")
