@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -224,12 +225,16 @@ Env read_env() {
 // ---- the IPAM plugin ------------------------------------------------------------------------------
 
 // One run of CNI_PATH's `type` with the same configuration on stdin and the same environment but
-// CNI_COMMAND. start() returns at once, so that the plugin (a separate program, host-local is a Go
-// binary) starts up while nsnet-bridge makes the links; wait() returns its result, or fails with
-// the plugin's own CNI error.
+// CNI_COMMAND. The constructor starts the plugin (a separate program; host-local is a Go binary
+// whose start-up takes longer than anything nsnet-bridge does before it needs the addresses) and
+// returns at once. The plugin gets its configuration only from send(): until then it has nothing
+// to act on and only starts up, so the caller can check its own input meanwhile and abort() (kill
+// it, nothing allocated) if that fails. result() returns the plugin's result as soon as it has
+// printed a complete one, without waiting for it to exit; finish() then waits for its exit status.
+// run() does all three.
 class IpamCall {
 public:
-    IpamCall(const Env& env, const Config& c, std::string command, const std::string& stdin_text)
+    IpamCall(const Env& env, const Config& c, std::string command)
         : type_(c.ipam_type), command_(std::move(command)) {
         std::stringstream dirs(env.path);
         for (std::string d; std::getline(dirs, d, ':');)
@@ -249,6 +254,14 @@ public:
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, in[0], 0);
         posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        // nsnet-bridge ignores SIGPIPE (main); the plugin gets the default back.
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t def;
+        sigemptyset(&def);
+        sigaddset(&def, SIGPIPE);
+        posix_spawnattr_setsigdefault(&attr, &def);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
         std::vector<std::string> envs;
         for (char** e = environ; *e; ++e)
             if (std::string_view(*e).substr(0, 12) != "CNI_COMMAND=") envs.emplace_back(*e);
@@ -256,20 +269,16 @@ public:
         std::vector<char*> envp, argv{bin_.data(), nullptr};
         for (auto& e : envs) envp.push_back(e.data());
         envp.push_back(nullptr);
-        int rc = ::posix_spawn(&pid_, bin_.c_str(), &fa, nullptr, argv.data(), envp.data());
+        int rc = ::posix_spawn(&pid_, bin_.c_str(), &fa, &attr, argv.data(), envp.data());
         posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
         ::close(in[0]);
         ::close(out[1]);
         out_ = out[0];
-        if (rc == 0)  // the configuration is small: it fits the pipe, so this never blocks
-            for (std::size_t off = 0; off < stdin_text.size();) {
-                ssize_t n = ::write(in[1], stdin_text.data() + off, stdin_text.size() - off);
-                if (n <= 0) break;
-                off += static_cast<std::size_t>(n);
-            }
-        ::close(in[1]);
+        in_ = in[1];
         if (rc != 0) {
             ::close(out_);
+            ::close(in_);
             pid_ = -1;
             fail(IoFailure, "cannot run IPAM plugin " + bin_ + ": " + std::strerror(rc));
         }
@@ -277,31 +286,69 @@ public:
     IpamCall(const IpamCall&) = delete;
     IpamCall& operator=(const IpamCall&) = delete;
     ~IpamCall() { reap(); }
+
+    // Gives the plugin its configuration (stdin, then closed): from here on it may allocate.
+    void send(const std::string& stdin_text) {
+        // The configuration is small: it fits the pipe, so this never blocks. A plugin that died
+        // already makes this fail (EPIPE), and wait() reports how it ended.
+        for (std::size_t off = 0; in_ >= 0 && off < stdin_text.size();) {
+            ssize_t n = ::write(in_, stdin_text.data() + off, stdin_text.size() - off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            off += static_cast<std::size_t>(n);
+        }
+        close_stdin();
+    }
+    // Ends a plugin that was never sent its configuration (it has done nothing).
+    void abort() noexcept {
+        close_stdin();
+        if (pid_ > 0) ::kill(pid_, SIGKILL);
+        reap();
+    }
     // Waits for the plugin without reading its result (after an exception).
     void reap() noexcept {
+        close_stdin();
+        if (out_ >= 0) ::close(out_), out_ = -1;
         if (pid_ > 0) {
-            ::close(out_);
             int st = 0;
             while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
             pid_ = -1;
         }
     }
 
-    json wait() {
-        std::string output;
+    // The plugin's result, as soon as it has printed a complete JSON object that is not an error
+    // (host-local prints it in one write, well before its process has exited). Anything else (an
+    // error object, no output, a crash) is read to the end and reported by finish().
+    json result() {
         char buf[4096];
-        for (ssize_t n; (n = ::read(out_, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR);)
-            if (n > 0) output.append(buf, static_cast<std::size_t>(n));
-        ::close(out_);
+        for (;;) {
+            ssize_t n = ::read(out_, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            output_.append(buf, static_cast<std::size_t>(n));
+            if (output_.find('}') != std::string::npos && json::accept(output_)) {
+                json r = json::parse(output_);
+                if (r.is_object() && !r.contains("code")) return r;
+            }
+        }
+        return finish();
+    }
+    // Reads the rest of the plugin's output, waits for it to exit, and fails with the plugin's own
+    // CNI error (or the IPAM code) unless it exited 0; returns its result.
+    json finish() {
+        char buf[4096];
+        for (ssize_t n; out_ >= 0 && ((n = ::read(out_, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR));)
+            if (n > 0) output_.append(buf, static_cast<std::size_t>(n));
+        if (out_ >= 0) ::close(out_), out_ = -1;
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
         pid_ = -1;
         json result;
-        if (!output.empty()) {
+        if (!output_.empty()) {
             try {
-                result = json::parse(output);
+                result = json::parse(output_);
             } catch (const json::parse_error&) {
-                fail(Ipam, "IPAM plugin " + bin_ + " " + command_ + " printed no JSON: " + output.substr(0, 200));
+                fail(Ipam, "IPAM plugin " + bin_ + " " + command_ + " printed no JSON: " + output_.substr(0, 200));
             }
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -312,15 +359,23 @@ public:
         }
         return result;
     }
+    json run(const std::string& stdin_text) {
+        send(stdin_text);
+        return finish();
+    }
 
 private:
-    std::string type_, command_, bin_;
+    void close_stdin() noexcept {
+        if (in_ >= 0) ::close(in_), in_ = -1;
+    }
+
+    std::string type_, command_, bin_, output_;
     pid_t pid_ = -1;
-    int out_ = -1;
+    int out_ = -1, in_ = -1;
 };
 
 json run_ipam(const Env& env, const Config& c, const std::string& command, const std::string& stdin_text) {
-    return IpamCall(env, c, command, stdin_text).wait();
+    return IpamCall(env, c, command).run(stdin_text);
 }
 
 // ---- names found again by a later process ---------------------------------------------------------
@@ -375,6 +430,15 @@ namespace fw = nsnet::firewall;
 // host port that leads back into the bridge; localhost), as portmap's default markMasqBit 13.
 constexpr std::uint32_t masq_mark = 0x2000;
 
+// The network's shared rule (Rule::ensure: created or reused, never removed by a DEL), needed by
+// port mappings: postrouting `meta mark & 0x2000 == 0x2000 masquerade`. Made while the IPAM plugin
+// runs, so before any container's rule.
+void ensure_shared_rules(const nsnet::NetnsRef& host) {
+    fw::Rule::ensure(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
+                            .match = {.meta_mark = fw::MarkMatch{.value = masq_mark, .mask = masq_mark}},
+                            .action = fw::Action::Masquerade});
+}
+
 // The container's rules, in nsnet's `inet nsnet` table, all with the owner tag (DEL removes them
 // with Rule::remove_owned from its own process). Per container address (IPv4 and IPv6):
 //  - ipMasq: postrouting `ip saddr CIP ip daddr != SUBNET masquerade` (the reference bridge
@@ -386,17 +450,11 @@ constexpr std::uint32_t masq_mark = 0x2000;
 //    mark for connections from the bridge's subnet (hairpin) and, IPv4, from 127.0.0.0/8
 //    (localhost). The mark is set in the DNAT rule itself: a separate mark rule would be a filter
 //    rule, and filter chains run after dstnat, when the destination is no longer local.
-// Shared (Rule::ensure, never removed by a DEL): postrouting `meta mark & 0x2000 == 0x2000
-// masquerade`, before any container's rule.
 // All of them go to the kernel in one nf_tables batch (Rule::create of a list: one request, all
 // or nothing). The rule objects are returned owned: dropped on an error, they take their rules
-// with them.
+// with them. With port mappings, ensure_shared_rules() has run before.
 std::vector<fw::Rule> add_rules(const nsnet::NetnsRef& host, const Env& env, const Config& c, const std::vector<IpamIp>& ips) {
     const std::string owner = owner_tag(env);
-    if (!c.ports.empty())
-        fw::Rule::ensure(host, {.family = fw::Family::Inet, .hook = fw::Hook::Postrouting,
-                                .match = {.meta_mark = fw::MarkMatch{.value = masq_mark, .mask = masq_mark}},
-                                .action = fw::Action::Masquerade});
     std::vector<fw::RuleOptions> rules;
     for (const auto& ip : ips) {
         const bool v4 = ip.address.address().is_v4();
@@ -466,8 +524,9 @@ nsnet::Link ensure_bridge(const nsnet::NetnsRef& host, const Config& c) {
 
 // The gateway address on the bridge; an IPv6 one without DAD (nodad), so the containers' default
 // route works at once (the reference leaves it tentative for DAD's ~1-2 s).
-void add_missing_address(nsnet::Link& l, const Prefix& p) {
-    for (const auto& a : l.addresses())
+// `have` is the bridge's addresses, read before.
+void add_missing_address(nsnet::Link& l, const std::vector<nsnet::AddressInfo>& have, const Prefix& p) {
+    for (const auto& a : have)
         if (a.prefix.address() == p.address()) return;
     try {
         l.add_address(p, {.broadcast = p.address().is_v4(), .nodad = !p.address().is_v4()});
@@ -477,16 +536,26 @@ void add_missing_address(nsnet::Link& l, const Prefix& p) {
 }
 
 json do_add(const Env& env, Config& c, const std::string& stdin_text) {
+    // The IPAM plugin starts first (its start-up is the longest step of an ADD) but gets its
+    // configuration only once the namespace and the names below are checked: until then it can do
+    // nothing, and a bad CNI_NETNS or an existing interface ends it (abort) with nothing allocated.
+    IpamCall ipam_call(env, c, "ADD");
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    nsnet::NetnsRef cont = open_container_netns(env);
-    if (nsnet::Link::find(cont, env.ifname))
-        fail(InvalidEnvironment, "CNI_IFNAME '" + env.ifname + "' exists already in " + env.netns);
     const std::string veth = host_veth_name(env);
-    if (nsnet::Link::find(host, veth))
-        fail(InvalidEnvironment, "container " + env.container_id + " (" + env.ifname + ") is set up already: host link " + veth + " exists");
+    nsnet::NetnsRef cont;
+    try {
+        cont = open_container_netns(env);
+        if (nsnet::Link::find(cont, env.ifname))
+            fail(InvalidEnvironment, "CNI_IFNAME '" + env.ifname + "' exists already in " + env.netns);
+        if (nsnet::Link::find(host, veth))
+            fail(InvalidEnvironment, "container " + env.container_id + " (" + env.ifname + ") is set up already: host link " + veth + " exists");
+    } catch (...) {
+        ipam_call.abort();
+        throw;
+    }
+    ipam_call.send(stdin_text);
 
-    // The IPAM plugin runs while the links are made; its addresses are needed only after that.
-    IpamCall ipam_call(env, c, "ADD", stdin_text);
+    // Everything that does not depend on the addresses is done while the IPAM plugin runs.
     try {
         auto br = ensure_bridge(host, c);
         // txqueuelen 0 on both ends, as the reference creates them (a veth has no queue anyway).
@@ -502,34 +571,49 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
         // reference sets it.
         nsnet::set_interface_sysctl(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
-        // The MACs for the result, read while the IPAM plugin still runs (nothing below changes them).
+        // IPv6 addresses usable at once: accept_dad 0, set before any address is added (the
+        // reference writes it whatever the addresses, ignoring an error: a namespace without IPv6
+        // has no net.ipv6 directory, and then gets no IPv6 address either).
+        try {
+            nsnet::set_interface_sysctl(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
+        } catch (const nsnet::Error& e) {
+            if (e.errnum() != ENOENT) throw;
+        }
+        // The network's shared rule (port mappings' hairpin and localhost masquerade).
+        if (!c.ports.empty()) ensure_shared_rules(host);
+        // The bridge's addresses, to add only a missing gateway address (one read, not one per gateway).
+        std::vector<nsnet::AddressInfo> br_addrs;
+        if (c.is_gateway) br_addrs = br.addresses();
+        // The MACs for the result (nothing below changes them).
         auto mac_of = [](const nsnet::Link& l) {
             auto mac = l.info().mac;
             return mac ? mac->to_string() : std::string();
         };
         const std::string br_mac = mac_of(br), hv_mac = mac_of(hv), cv_mac = mac_of(cv);
 
-        json ipam = ipam_call.wait();
+        json ipam = ipam_call.result();
         auto ips = ipam_ips(ipam);
         if (ips.empty()) fail(Ipam, "IPAM " + c.ipam_type + " returned no address");
         bool v4 = false, v6 = false;
         for (const auto& ip : ips) (ip.address.address().is_v4() ? v4 : v6) = true;
         if (c.is_gateway)
             for (const auto& ip : ips)
-                if (ip.gateway) add_missing_address(br, Prefix(*ip.gateway, ip.address.length()));
-        // The container's IPv6 addresses are usable at once (accept_dad 0, as the reference sets).
-        if (v6) nsnet::set_interface_sysctl(cont, env.ifname, "accept_dad", "0", nsnet::SysctlFamily::V6);
-        for (const auto& ip : ips) cv.add_address(ip.address, {.broadcast = ip.address.address().is_v4()});
-        cv.up();
+                if (ip.gateway) add_missing_address(br, br_addrs, Prefix(*ip.gateway, ip.address.length()));
+        // The container's side in one batch (one round trip): addresses, link up, routes.
+        nsnet::RequestBatch batch(cont);
+        for (const auto& ip : ips) batch.add_address(cv, ip.address, {.broadcast = ip.address.address().is_v4()});
+        batch.set_up(cv);
         if (ipam.contains("routes"))
             for (const auto& r : ipam["routes"]) {
                 auto dst = Prefix::parse(r.at("dst").get<std::string>());
-                std::string gw = r.value("gw", "");
-                if (gw.empty())
+                std::optional<IpAddress> gw;
+                if (r.contains("gw") && !r["gw"].get<std::string>().empty()) gw = IpAddress::parse(r["gw"].get<std::string>());
+                else
                     for (const auto& ip : ips)
-                        if (ip.gateway && ip.address.address().is_v4() == dst.address().is_v4()) gw = ip.gateway->to_string();
-                nsnet::Route::create(cont, {.dst = dst.network().to_string(), .via = gw, .dev = env.ifname}).persist();
+                        if (ip.gateway && ip.address.address().is_v4() == dst.address().is_v4()) gw = ip.gateway;
+                batch.create_route({.dst = dst.network(), .via = gw ? nsnet::AddressArg(*gw) : nsnet::AddressArg(), .dev = cv});
             }
+        batch.run_or_throw();
         if (c.is_gateway) {
             if (v4) nsnet::set_sysctl(host, "net.ipv4.ip_forward", "1");
             if (v6) nsnet::set_sysctl(host, "net.ipv6.conf.all.forwarding", "1");
@@ -555,6 +639,9 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         }
         if (ipam.contains("routes")) out["routes"] = ipam["routes"];
         out["dns"] = ipam.contains("dns") ? ipam["dns"] : json::object();
+        // The IPAM plugin printed its result before it exited: only now is its exit status known
+        // (a failure undoes everything, below).
+        ipam_call.finish();
         pair.persist();
         for (auto& r : rules) r.persist();
         return out;
@@ -574,7 +661,8 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
 
 void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    IpamCall ipam_call(env, c, "DEL", stdin_text);  // runs while the links go
+    IpamCall ipam_call(env, c, "DEL");  // runs while the links go
+    ipam_call.send(stdin_text);
     // The host end by its owner tag; deleting it deletes the container end too. Gone already
     // (the namespace was deleted, or DEL ran before) is success. The kernel takes ~20 ms to delete
     // a veth (it waits for RCU grace periods after unregistering both ends), mostly sleeping and
@@ -597,7 +685,7 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     }
     links.join();
     if (link_error) std::rethrow_exception(link_error);
-    ipam_call.wait();
+    ipam_call.finish();
 }
 
 // ---- CHECK ----------------------------------------------------------------------------------------
@@ -638,6 +726,8 @@ void print(const json& j) { std::cout << j.dump(4) << std::endl; }
 }  // namespace
 
 int main() {
+    // A write to an IPAM plugin that died already fails with EPIPE instead of ending nsnet-bridge.
+    std::signal(SIGPIPE, SIG_IGN);
     Env env;
     try {
         env = read_env();
