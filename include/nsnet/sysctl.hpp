@@ -14,6 +14,8 @@
 // a name is taken as given ("all", "default" or an interface's), a Link, an owner or an ifindex is
 // looked up in the namespace for its current name. Reading is `sysctl(ns, key)`, writing
 // `set_sysctl(ns, key, value)`, as with ip_forward / set_ip_forward and Transaction::set_sysctl.
+// A few per-interface IPv4 keys (the ARP ones, Ipv4InterfaceSettings) are also taken by the kernel
+// through rtnetlink: set_ipv4_interface sends one request on the namespace's socket, no thread.
 //
 // Not done: non-`net` sysctls (they are not per namespace), restoring old values on scope exit.
 #pragma once
@@ -25,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
@@ -33,6 +36,8 @@
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"  // DeviceArg (link.hpp does not include this header)
 #include "nsnet/netns.hpp"
+#include "nsnet/nl/transact.hpp"
+#include "nsnet/rtnl/devconf.hpp"
 
 namespace nsnet {
 
@@ -100,6 +105,25 @@ struct Ipv6InterfaceSettings {
 // "all" or "default"). Values out of range and a bad interface are rejected (an error naming the
 // field) before anything is written.
 NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s);
+
+// Per-interface IPv4 settings (net.ipv4.conf.IF.*) that the kernel takes through rtnetlink
+// (rtnl/devconf.hpp) exactly as it takes them from /proc: the value is stored and nothing else
+// happens (keys whose /proc handler also flushes routes or sends notifications, such as forwarding,
+// rp_filter or route_localnet, are not here: set_interface_sysctl writes those). Unset members are
+// left alone.
+struct Ipv4InterfaceSettings {
+    std::optional<bool> arp_notify{};   // arp_notify: a gratuitous ARP when the link comes up or its MAC changes
+    std::optional<int> arp_ignore{};    // arp_ignore 0..8: which ARP requests are answered
+    std::optional<int> arp_announce{};  // arp_announce 0..2: the source address of ARP requests
+    std::optional<int> arp_accept{};    // arp_accept 0..2: gratuitous ARPs create neighbour entries
+};
+
+// sysctl -w net.ipv4.conf.IF.KEY=VALUE for each set member, in one rtnetlink request to the
+// namespace (no thread inside it, unlike the /proc writes). IF is a name (not "all" or "default":
+// the request names one device), a Link, an owner or an ifindex; values out of range and a bad or
+// missing interface are rejected (an error naming the field) before anything is sent. The link
+// must exist (the kernel takes these settings only on an existing link, not in its creation).
+NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s);
 
 namespace detail {
 

@@ -92,6 +92,34 @@ TEST_CASE("sysctl: per-interface keys, including interface names with dots") {
     }
 }
 
+TEST_CASE("sysctl: set_ipv4_interface sets net.ipv4.conf.IF.* through rtnetlink, no thread inside") {
+    const ino_t me = thread_netns();
+    Netns ns = Netns::create(unique_name("sy"));
+    VethPair v = VethPair::create(ns, {.name = "veth-ns1.100", .peer = {.name = "peer"}});
+    CHECK(interface_sysctl(ns, "peer", "arp_notify") == "0");
+    set_ipv4_interface(ns, v.second(), {.arp_notify = true, .arp_ignore = 2, .arp_announce = 1, .arp_accept = 1});
+    CHECK(interface_sysctl(ns, "peer", "arp_notify") == "1");
+    CHECK(interface_sysctl(ns, "peer", "arp_ignore") == "2");
+    CHECK(interface_sysctl(ns, "peer", "arp_announce") == "1");
+    CHECK(interface_sysctl(ns, "peer", "arp_accept") == "1");
+    CHECK(interface_sysctl(ns, "veth-ns1.100", "arp_notify") == "0");  // only the device named
+    // By name (looked up in the namespace) and by ifindex; unset members are left alone.
+    set_ipv4_interface(ns, "veth-ns1.100", {.arp_notify = true});
+    set_ipv4_interface(ns, v.second().index(), {.arp_ignore = 0});
+    CHECK(interface_sysctl(ns, "veth-ns1.100", "arp_notify") == "1");
+    CHECK(interface_sysctl(ns, "peer", "arp_ignore") == "0");
+    CHECK(interface_sysctl(ns, "peer", "arp_notify") == "1");
+    // A device that is not there: ENODEV naming it, nothing sent.
+    try {
+        set_ipv4_interface(ns, "nosuchif", {.arp_notify = true});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.errnum() == ENODEV);
+        CHECK(std::string(e.what()).find("nosuchif") != std::string::npos);
+    }
+    CHECK(thread_netns() == me);
+}
+
 TEST_CASE("sysctl: errors name the key and the namespace") {
     Netns ns = Netns::create(unique_name("sy"));
     try {

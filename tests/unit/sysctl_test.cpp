@@ -92,3 +92,26 @@ TEST_CASE("interface sysctls take a DeviceArg; a bad interface is an InvalidArgu
     // A bad key is refused before a link is looked up.
     CHECK(has(rejection([] { (void)interface_sysctl(NetnsRef{}, 7, "../x"); }), "sysctl key '../x' is not a plain key name"));
 }
+
+TEST_CASE("set_ipv4_interface rejects bad values, 'all'/'default' and a bad interface before anything is sent") {
+    using nsnet::test::has;
+    using nsnet::test::rejection;
+    // Values first (an empty NetnsRef: anything sent would fail differently).
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef{}, "eth0", {.arp_ignore = 9}); }),
+              "Ipv4InterfaceSettings.arp_ignore: 9 is not in 0..8"));
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef{}, "eth0", {.arp_announce = 3}); }),
+              "Ipv4InterfaceSettings.arp_announce: 3 is not in 0..2"));
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef{}, "eth0", {.arp_accept = -1}); }),
+              "Ipv4InterfaceSettings.arp_accept: -1 is not in 0..2"));
+    // The request names one device: not the kernel's "all"/"default" entries, not nothing.
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef::current(), "all", {.arp_notify = true}); }),
+              "interface 'all' is not a device"));
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef::current(), "default", {.arp_notify = true}); }),
+              "interface 'default' is not a device"));
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef::current(), DeviceArg{}, {.arp_notify = true}); }), "interface is not set"));
+    // The namespace, then the device (a removed handle is refused without a request).
+    CHECK(has(rejection([] { set_ipv4_interface(NetnsRef{}, "eth0", {.arp_notify = true}); }), "an empty NetnsRef"));
+    const Link removed(NetnsRef::current(), 0, "gone2");
+    CHECK(has(rejection([&] { set_ipv4_interface(NetnsRef::current(), removed, {.arp_notify = true}); }),
+              "'gone2' is an empty or removed link handle"));
+}

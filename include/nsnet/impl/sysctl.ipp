@@ -165,4 +165,34 @@ NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& inter
     if (s.forwarding) set("forwarding", *s.forwarding ? "1" : "0");
 }
 
+NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s) {
+    const std::string shown = "net.ipv4.conf." + (interface.empty() ? std::string("''") : interface.to_string());
+    auto check = [&](const std::optional<int>& v, const char* key, int max) {
+        if (v && (*v < 0 || *v > max))
+            invalid_argument("write sysctl", shown + "." + key,
+                             std::string("Ipv4InterfaceSettings.") + key + ": " + std::to_string(*v) + " is not in 0.." +
+                                 std::to_string(max));
+    };
+    check(s.arp_ignore, "arp_ignore", 8);
+    check(s.arp_announce, "arp_announce", 2);
+    check(s.arp_accept, "arp_accept", 2);
+    if (interface.empty()) invalid_argument("write sysctl", shown, "interface is not set");
+    const std::string given = interface.to_string();
+    if (given == "all" || given == "default")
+        invalid_argument("write sysctl", shown,
+                         "interface '" + given + "' is not a device: set_ipv4_interface sets one device's settings "
+                         "(set_interface_sysctl writes net.ipv4.conf." + given + ".*)");
+    detail::require_netns(netns, "write sysctl", shown);
+    // The device's ifindex, once (a name is looked up here), before anything is sent.
+    const auto [index, ifname] = interface.resolve(netns, "write sysctl", shown);
+    std::vector<rtnl::Ipv4Devconf> values;
+    if (s.arp_notify) values.push_back({IPV4_DEVCONF_ARP_NOTIFY, *s.arp_notify ? 1u : 0u});
+    if (s.arp_ignore) values.push_back({IPV4_DEVCONF_ARP_IGNORE, static_cast<std::uint32_t>(*s.arp_ignore)});
+    if (s.arp_announce) values.push_back({IPV4_DEVCONF_ARP_ANNOUNCE, static_cast<std::uint32_t>(*s.arp_announce)});
+    if (s.arp_accept) values.push_back({IPV4_DEVCONF_ARP_ACCEPT, static_cast<std::uint32_t>(*s.arp_accept)});
+    if (values.empty()) return;
+    auto msg = rtnl::link_set_ipv4_devconf(index, values);
+    netns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, "write sysctl", "net.ipv4.conf." + ifname); });
+}
+
 }  // namespace nsnet
