@@ -569,8 +569,8 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
         if (c.hairpin) nsnet::set_bridge_port(hv, {.hairpin = true});
         hv.up();
         // Neighbours learn the new MAC at once (a gratuitous ARP when the link comes up), as the
-        // reference sets it.
-        nsnet::set_interface_sysctl(cont, env.ifname, "arp_notify", "1", nsnet::SysctlFamily::V4);
+        // reference sets it: through rtnetlink on the container's socket (no thread inside it).
+        nsnet::set_ipv4_interface(cont, cv, {.arp_notify = true});
         // IPv6 addresses usable at once: accept_dad 0, set before any address is added (the
         // reference writes it whatever the addresses, ignoring an error: a namespace without IPv6
         // has no net.ipv6 directory, and then gets no IPv6 address either).
