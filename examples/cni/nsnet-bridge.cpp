@@ -290,7 +290,7 @@ public:
     // Gives the plugin its configuration (stdin, then closed): from here on it may allocate.
     void send(const std::string& stdin_text) {
         // The configuration is small: it fits the pipe, so this never blocks. A plugin that died
-        // already makes this fail (EPIPE), and wait() reports how it ended.
+        // already makes this fail (EPIPE), and finish() reports how it ended.
         for (std::size_t off = 0; in_ >= 0 && off < stdin_text.size();) {
             ssize_t n = ::write(in_, stdin_text.data() + off, stdin_text.size() - off);
             if (n < 0 && errno == EINTR) continue;
@@ -341,7 +341,8 @@ public:
             if (n > 0) output_.append(buf, static_cast<std::size_t>(n));
         if (out_ >= 0) ::close(out_), out_ = -1;
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+        if (pid_ > 0)
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
         pid_ = -1;
         json result;
         if (!output_.empty()) {
