@@ -13,8 +13,6 @@
 // fdb.hpp's.
 #pragma once
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +20,7 @@
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/link.hpp"

@@ -16,8 +16,6 @@
 #include <linux/if.h>
 #include <poll.h>
 
-#include <algorithm>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +24,7 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/owner.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"

@@ -13,7 +13,6 @@
 #include <net/if.h>
 #include <linux/if.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>

@@ -10,10 +10,10 @@
 
 #include <cstdint>
 #include <cstddef>
-#include <functional>
 #include <optional>
 
 #include "nsnet/detail/function_ref.hpp"
+#include "nsnet/detail/std_function.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nl/socket.hpp"

@@ -11,7 +11,6 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>

@@ -41,8 +41,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <cstddef>
 #include <optional>
@@ -52,6 +50,7 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/fd.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/detail/sys.hpp"
 #include "nsnet/detail/thread_netns.hpp"
 #include "nsnet/link.hpp"

@@ -20,13 +20,13 @@
 
 #include "nsnet/ip.hpp"  // first: glibc's <netinet/in.h> must precede <linux/libc-compat.h> users (<linux/if.h>, <linux/in6.h>)
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/fdb.hpp"
 #include "nsnet/link.hpp"
 #include "nsnet/link_kind.hpp"

@@ -37,11 +37,11 @@ public:
     explicit Batch(const NetnsRef& ns);
 
     // Queue a rule, as X::create(ns, options) would make it; the returned owner is active after commit().
-    Masquerade add(const MasqueradeOptions& o) { return Masquerade(queue(nsnet::detail::masquerade_state(netns(), o))); }
-    Snat add(const SnatOptions& o) { return Snat(queue(nsnet::detail::snat_state(netns(), o))); }
-    Dnat add(const DnatOptions& o) { return Dnat(queue(nsnet::detail::dnat_state(netns(), o))); }
-    FilterRule add(const FilterRuleOptions& o) { return FilterRule(queue(nsnet::detail::filter_state(netns(), o))); }
-    FilterRule add(const RawRuleOptions& o) { return FilterRule(queue(nsnet::detail::raw_state(netns(), o))); }
+    Masquerade add(const MasqueradeOptions& o);
+    Snat add(const SnatOptions& o);
+    Dnat add(const DnatOptions& o);
+    FilterRule add(const FilterRuleOptions& o);
+    FilterRule add(const RawRuleOptions& o);
     // ForwardPolicy::create(ns, policy), in this batch.
     ForwardPolicy set_forward_policy(Verdict policy);
     // Deletes an active rule of this namespace in this batch.
@@ -59,12 +59,10 @@ public:
     // The nf_tables batch commit() would send if the kernel held no rules of this batch yet and
     // `table ip nsnet` did (table_exists) or did not exist: `nft --check --debug=netlink` for
     // nsnet. Its messages are exactly commit()'s; nft::Batch::run adds sequence numbers and NLM_F_ACK.
-    nft::Batch preview(bool table_exists = true) const { return batch_.preview(table_exists); }
+    nft::Batch preview(bool table_exists = true) const;
 
 private:
-    std::shared_ptr<nsnet::detail::NftRuleState> queue(std::shared_ptr<nsnet::detail::NftRuleState> st) {
-        return batch_.queue(std::move(st));
-    }
+    std::shared_ptr<nsnet::detail::NftRuleState> queue(std::shared_ptr<nsnet::detail::NftRuleState> st);
 
     nsnet::detail::TableBatch batch_;
 };

@@ -4,6 +4,9 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
+#include <algorithm>
+#include <thread>
+
 namespace nsnet {
 
 NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) {

@@ -4,6 +4,8 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
+#include <algorithm>
+
 namespace nsnet {
 
 NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {

@@ -41,16 +41,16 @@
 #include <sys/eventfd.h>
 #include <linux/rtnetlink.h>
 
-#include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_chrono.hpp"
+#include "nsnet/detail/std_function.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/monitor/event.hpp"
 #include "nsnet/monitor/view.hpp"
@@ -123,7 +123,7 @@ public:
 private:
     MonitorEvent pop();
 
-    void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev = {});
+    void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev);
 
     // Reads what is queued (never blocks; at most a batch of datagrams, so a flood of events
     // cannot keep it from delivering) and turns it into pending events; then runs the refreshes
@@ -149,26 +149,10 @@ private:
 
     // Stores a reported object; queues New or Changed unless nothing changed.
     template <class Map, class Key, class T>
-    void upsert(Map& map, const Key& key, ObjectKind kind, T obj) {
-        auto it = map.find(key);
-        if (it == map.end()) {
-            map.emplace(key, obj);
-            queue(EventType::New, kind, false, std::move(obj));
-        } else if (!monitor_detail::same(it->second, obj)) {
-            T prev = std::move(it->second);
-            it->second = obj;
-            queue(EventType::Changed, kind, false, std::move(obj), std::move(prev));
-        }
-    }
+    void upsert(Map& map, const Key& key, ObjectKind kind, T obj);
     // Removes a reported object; queues Deleted (with the view's copy) if the view had it.
     template <class Map, class Key>
-    bool erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
-        auto it = map.find(key);
-        if (it == map.end()) return false;
-        queue(EventType::Deleted, kind, synthetic, std::move(it->second));
-        map.erase(it);
-        return true;
-    }
+    bool erase(Map& map, const Key& key, ObjectKind kind, bool synthetic);
 
     bool rules_name_links() const;
 

@@ -10,12 +10,10 @@
 
 #include <linux/rtnetlink.h>
 
-#include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
@@ -94,21 +92,6 @@ NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index);
 // Text of an object, naming devices from `view` when it knows them.
 NSNET_DECL std::string dev_name(const MonitorView* view, int index);
 NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view);
-
-// A burst of changes (the very thing that overruns a monitor) can interrupt every attempt of a
-// dump that dump_collect makes back to back. Rather than fail the resync, wait for a pause in the
-// churn: retry with a growing delay, for a few seconds at most.
-template <class Fn>
-auto until_consistent(Fn&& dump) {
-    for (int attempt = 0;; ++attempt) {
-        try {
-            return dump();
-        } catch (const Error& e) {
-            if (e.errnum() != EINTR || attempt >= 60) throw;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5 + 2 * attempt));
-        }
-    }
-}
 
 // Dumps the selected tables of `sock`'s namespace into a view (NLM_F_DUMP_INTR restarts).
 NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o);

@@ -34,7 +34,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -253,13 +253,13 @@ NSNET_DECL void append(Exprs& to, Exprs more);
 // A /0 matches everything and generates nothing; a byte-aligned prefix loads only its bytes
 // (172.17.0.0/16 loads 2 bytes); any other length loads the whole address and masks it.
 NSNET_DECL Exprs match_address(bool source, const Prefix& prefix);
-inline Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
-inline Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
+NSNET_DECL Exprs match_saddr(const Prefix& p);
+NSNET_DECL Exprs match_daddr(const Prefix& p);
 
 // `iifname "X"` / `oifname != "X"`: the name compared as IFNAMSIZ bytes (exact match).
 NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate = false);
-inline Exprs match_iifname(std::string_view name, bool negate = false) { return match_ifname(true, name, negate); }
-inline Exprs match_oifname(std::string_view name, bool negate = false) { return match_ifname(false, name, negate); }
+NSNET_DECL Exprs match_iifname(std::string_view name, bool negate = false);
+NSNET_DECL Exprs match_oifname(std::string_view name, bool negate = false);
 
 // `meta l4proto N` (what nft emits before a transport-header match such as `tcp dport`).
 NSNET_DECL Exprs match_l4proto(std::uint8_t proto);
@@ -280,12 +280,8 @@ NSNET_DECL Exprs masquerade();
 
 // `snat to A[:P]` / `dnat to A[:P]`: the address in reg 1, the port in reg 2, then nat.
 NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
-inline Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
-    return nat_to(NatType::Snat, addr, port);
-}
-inline Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt) {
-    return nat_to(NatType::Dnat, addr, port);
-}
+NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
+NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
 
 // The Counter expression of a rule, if it has one.
 NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs);

@@ -8,7 +8,6 @@
 // `nft --debug=netlink` notation (`[ lookup ... ]`) so nothing is silently dropped.
 #pragma once
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>

@@ -19,7 +19,6 @@
 
 #include <linux/netlink.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -135,8 +134,10 @@ public:
     // thrown as by receive().
     template <class Fn>
     std::size_t receive_many(Fn&& on_datagram, std::size_t max = 16, std::size_t slot_size = 4096) {
-        max = std::clamp<std::size_t>(max, 1, 64);
-        if (buf_.size() < std::max(default_receive_size, max * slot_size)) buf_.resize(std::max(default_receive_size, max * slot_size));
+        // (No std::clamp/std::max: <algorithm> would cost every includer ~0.1 s of compile time.)
+        max = max < 1 ? 1 : max > 64 ? 64 : max;
+        const std::size_t wanted = max * slot_size > default_receive_size ? max * slot_size : default_receive_size;
+        if (buf_.size() < wanted) buf_.resize(wanted);
         std::byte* const slots = buf_.data();
         sockaddr_nl from[64];
         iovec iov[64];
@@ -159,7 +160,7 @@ public:
             if (!connected_ && (mh[i].msg_hdr.msg_namelen < sizeof from[i] || from[i].nl_family != AF_NETLINK ||
                                 from[i].nl_pid != 0))
                 continue;
-            ssize_t len = std::min<ssize_t>(static_cast<ssize_t>(mh[i].msg_len), static_cast<ssize_t>(slot_size));
+            ssize_t len = static_cast<ssize_t>(mh[i].msg_len < slot_size ? mh[i].msg_len : slot_size);
             bool truncated = (mh[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
             if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
                 len = inj->after_receive(slots + static_cast<std::size_t>(i) * slot_size, len, slot_size);

@@ -19,10 +19,8 @@
 
 #include <linux/netlink.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -31,6 +29,7 @@
 
 #include "nsnet/detail/config.hpp"
 #include "nsnet/detail/function_ref.hpp"
+#include "nsnet/detail/std_function.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"

@@ -22,13 +22,13 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"
 #include "nsnet/rtnl/link.hpp"

@@ -16,12 +16,12 @@
 #include <linux/veth.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_function.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"
 #include "nsnet/nl/message.hpp"

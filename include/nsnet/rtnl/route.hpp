@@ -13,7 +13,6 @@
 
 #include <linux/rtnetlink.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -177,7 +176,7 @@ namespace detail {
                   " bytes, which is not an address of the route's family");
 }
 [[noreturn, gnu::cold, gnu::noinline]] inline void route_prefix_too_long(unsigned dst_len, unsigned src_len, unsigned max_len) {
-    nl::malformed("route prefix length " + std::to_string(std::max(dst_len, src_len)) + " exceeds " + std::to_string(max_len));
+    nl::malformed("route prefix length " + std::to_string(dst_len > src_len ? dst_len : src_len) + " exceeds " + std::to_string(max_len));
 }
 NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family);
 NSNET_DECL IpAddress route_via(const nl::Attr& a);

@@ -16,7 +16,6 @@
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>

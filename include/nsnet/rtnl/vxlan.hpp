@@ -16,13 +16,13 @@
 #include <net/if.h>  // before <linux/if.h> (via rtnl/link.hpp)
 #include <linux/if_link.h>
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "nsnet/detail/config.hpp"
+#include "nsnet/detail/std_chrono.hpp"
 #include "nsnet/error.hpp"
 #include "nsnet/ip.hpp"
 #include "nsnet/nl/attr.hpp"

@@ -4,6 +4,8 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
+#include <algorithm>
+
 namespace nsnet {
 
 NSNET_DECL Monitor Monitor::open(const NetnsRef& ns, const MonitorOptions& options) {
@@ -92,6 +94,29 @@ NSNET_DECL MonitorEvent Monitor::pop() {
     return e;
 }
 
+// Member templates of Monitor, used only by the bodies below (so they live here, not in the header).
+template <class Map, class Key, class T>
+void Monitor::upsert(Map& map, const Key& key, ObjectKind kind, T obj) {
+    auto it = map.find(key);
+    if (it == map.end()) {
+        map.emplace(key, obj);
+        queue(EventType::New, kind, false, std::move(obj), {});
+    } else if (!monitor_detail::same(it->second, obj)) {
+        T prev = std::move(it->second);
+        it->second = obj;
+        queue(EventType::Changed, kind, false, std::move(obj), std::move(prev));
+    }
+}
+
+template <class Map, class Key>
+bool Monitor::erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
+    auto it = map.find(key);
+    if (it == map.end()) return false;
+    queue(EventType::Deleted, kind, synthetic, std::move(it->second), {});
+    map.erase(it);
+    return true;
+}
+
 NSNET_DECL void Monitor::queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev) {
     pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
 }
@@ -157,7 +182,7 @@ NSNET_DECL void Monitor::full_resync(const std::string& reason, std::size_t disc
     emit_diff(view_, fresh, &info);
     view_ = std::move(fresh);
     dirty_links_ = dirty_addresses_ = dirty_routes_ = dirty_neighbors_ = dirty_rules_ = false;
-    queue(EventType::Resync, ObjectKind::Link, true, info);
+    queue(EventType::Resync, ObjectKind::Link, true, info, {});
 }
 
 NSNET_DECL void Monitor::refresh() {
@@ -209,7 +234,7 @@ NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& t
     auto removed = [&](ObjectKind kind, const auto& mf, const auto& mt) {
         for (const auto& [k, v] : mf)
             if (!mt.count(k)) {
-                queue(EventType::Deleted, kind, true, v);
+                queue(EventType::Deleted, kind, true, v, {});
                 if (counts) ++counts->removed;
             }
     };
@@ -217,7 +242,7 @@ NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& t
         for (const auto& [k, v] : mt) {
             auto it = mf.find(k);
             if (it == mf.end()) {
-                queue(EventType::New, kind, true, v);
+                queue(EventType::New, kind, true, v, {});
                 if (counts) ++counts->added;
             } else if (!monitor_detail::same(it->second, v)) {
                 queue(EventType::Changed, kind, true, v, it->second);

@@ -4,8 +4,26 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
+#include <chrono>
+#include <thread>
+
 namespace nsnet {
 namespace monitor_detail {
+
+// A burst of changes (the very thing that overruns a monitor) can interrupt every attempt of a
+// dump that dump_collect makes back to back. Rather than fail the resync, wait for a pause in the
+// churn: retry with a growing delay, for a few seconds at most.
+template <class Fn>
+auto until_consistent(Fn&& dump) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return dump();
+        } catch (const Error& e) {
+            if (e.errnum() != EINTR || attempt >= 60) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + 2 * attempt));
+        }
+    }
+}
 
 NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a) { return a ? a->to_string() : std::string("-"); }
 

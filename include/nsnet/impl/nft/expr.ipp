@@ -4,6 +4,8 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
+#include <algorithm>
+
 namespace nsnet::nft {
 
 namespace detail {
@@ -437,12 +439,18 @@ NSNET_DECL Exprs match_address(bool source, const Prefix& prefix) {
             Cmp{reg1, CmpOp::Eq, detail::bytes_of(a, full)}};
 }
 
+NSNET_DECL Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
+NSNET_DECL Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
+
 NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate) {
     validate_interface_name(name, input ? "match iifname" : "match oifname");
     Data d(IFNAMSIZ, 0);
     std::memcpy(d.data(), name.data(), name.size());
     return {Meta{input ? MetaKey::Iifname : MetaKey::Oifname, reg1}, Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, d}};
 }
+
+NSNET_DECL Exprs match_iifname(std::string_view name, bool negate) { return match_ifname(true, name, negate); }
+NSNET_DECL Exprs match_oifname(std::string_view name, bool negate) { return match_ifname(false, name, negate); }
 
 NSNET_DECL Exprs match_l4proto(std::uint8_t proto) {
     return {Meta{MetaKey::L4proto, reg1}, Cmp{reg1, CmpOp::Eq, Data{proto}}};
@@ -482,6 +490,13 @@ NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::
     }
     e.push_back(n);
     return e;
+}
+
+NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
+    return nat_to(NatType::Snat, addr, port);
+}
+NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
+    return nat_to(NatType::Dnat, addr, port);
 }
 
 NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs) {
