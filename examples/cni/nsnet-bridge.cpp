@@ -608,7 +608,8 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
             for (const auto& r : ipam["routes"]) {
                 auto dst = Prefix::parse(r.at("dst").get<std::string>());
                 std::optional<IpAddress> gw;
-                if (r.contains("gw") && !r["gw"].get<std::string>().empty()) gw = IpAddress::parse(r["gw"].get<std::string>());
+                const std::string gw_text = r.value("gw", "");
+                if (!gw_text.empty()) gw = IpAddress::parse(gw_text);
                 else
                     for (const auto& ip : ips)
                         if (ip.gateway && ip.address.address().is_v4() == dst.address().is_v4()) gw = ip.gateway;
