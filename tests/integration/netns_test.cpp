@@ -491,8 +491,10 @@ TEST_CASE("a removed Netns is no namespace: firewall, nexthop and spawn refuse i
         {"Nexthop::supported", [&] { (void)nsnet::Nexthop::supported(gone); }},
         {"spawn", [&] { (void)gone.spawn({"true"}); }},
     };
-    for (const auto& [name, call] : calls) {
-        CAPTURE(name);
+    for (const auto& entry : calls) {
+        // Not a structured binding: doctest's macros capture in lambdas (clang before 16 refuses).
+        const auto& call = entry.second;
+        CAPTURE(entry.first);
         NothingSent inj;
         std::string message;
         {

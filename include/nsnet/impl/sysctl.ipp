@@ -192,7 +192,9 @@ NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& inter
     if (s.arp_accept) values.push_back({IPV4_DEVCONF_ARP_ACCEPT, static_cast<std::uint32_t>(*s.arp_accept)});
     if (values.empty()) return;
     auto msg = rtnl::link_set_ipv4_devconf(index, values);
-    netns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, "write sysctl", "net.ipv4.conf." + ifname); });
+    // Named before the lambda: a structured binding captured by a lambda needs clang 16 or later.
+    const std::string what = "net.ipv4.conf." + ifname;
+    netns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, "write sysctl", what); });
 }
 
 }  // namespace nsnet
