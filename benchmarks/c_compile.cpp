@@ -10,6 +10,14 @@
 //
 // It also reports, for the umbrella's headers in its order, what each one adds to parsing
 // (-fsyntax-only of a file including the headers up to it): where the time goes.
+//
+// Seconds on a shared or virtual machine move with the host (the same compile took 0.47 s and
+// 0.78 s an hour apart, both idle), so when valgrind is installed the three -O0 compiles are also
+// counted in instructions (cachegrind without cache simulation, every process of the compile
+// summed: driver, compiler proper, assembler). The count is the same whatever the load: it is what
+// to compare between commits; seconds per instruction is the machine's speed of the day.
+#include <dirent.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -18,6 +26,40 @@
 #ifndef NSNET_SOURCE_DIR
 #define NSNET_SOURCE_DIR "."
 #endif
+
+// Instructions executed by `argv` and its child processes (valgrind's cachegrind without cache
+// simulation), or -1 when valgrind is missing or the count cannot be read.
+static double instructions_of(const std::vector<std::string>& argv, const std::string& tmpdir) {
+    std::vector<std::string> vg{"valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
+                                "--cachegrind-out-file=/dev/null", "--log-file=" + tmpdir + "/vg.%p"};
+    vg.insert(vg.end(), argv.begin(), argv.end());
+    if (bench::run(vg).status != 0) return -1;
+    double total = 0;
+    int processes = 0;
+    if (DIR* d = ::opendir(tmpdir.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            const std::string name = e->d_name;
+            if (name.rfind("vg.", 0) != 0) continue;
+            std::ifstream log(tmpdir + "/" + name);
+            // cachegrind's summary line: "==PID== I   refs:      1,234,567"
+            for (std::string line; std::getline(log, line);) {
+                const auto at = line.find("I   refs:");
+                if (at == std::string::npos) continue;
+                std::string digits;
+                for (char c : line.substr(at + 9))
+                    if (c >= '0' && c <= '9') digits += c;
+                if (!digits.empty()) {
+                    total += std::stod(digits);
+                    ++processes;
+                }
+            }
+            log.close();
+            std::remove((tmpdir + "/" + name).c_str());
+        }
+        ::closedir(d);
+    }
+    return processes ? total : -1;
+}
 
 int main(int argc, char** argv) try {
     bench::Cli cli = bench::parse_cli(argc, argv);
@@ -61,6 +103,33 @@ int main(int argc, char** argv) try {
     t.target("C: compile time nsnet adds at -O0, separately compiled (s)", t.wall("-O0", S) - t.wall("-O0", B),
              t.cpu("-O0", S) - t.cpu("-O0", B), 1.5, false, " s");
 
+    // The same three -O0 compiles counted in instructions (when valgrind is installed).
+    std::string counted;
+    {
+        char vg_template[] = "/tmp/nsbench-vg-XXXXXX";
+        const std::string vg_dir = ::mkdtemp(vg_template);
+        const double base_i = instructions_of({cxx, "-std=c++20", "-O0", inc, "-c", base, "-o", "/dev/null"}, vg_dir);
+        if (base_i > 0) {
+            const double with_i = instructions_of({cxx, "-std=c++20", "-O0", inc, "-c", with, "-o", "/dev/null"}, vg_dir);
+            const double sep_i = instructions_of({cxx, "-std=c++20", "-O0", sep, inc, "-c", with, "-o", "/dev/null"}, vg_dir);
+            char text[1024];
+            std::snprintf(text, sizeof text,
+                          "Instructions of the whole compile at -O0 (valgrind cachegrind, --cache-sim=no, every "
+                          "process of `%s -c` summed; the same count whatever the machine's load or speed):\n\n"
+                          "| translation unit | instructions | adds |\n|---|---:|---:|\n"
+                          "| %s | %.2f G | |\n| %s | %.2f G | %+.2f G |\n| %s | %.2f G | %+.2f G |\n\n"
+                          "This machine's speed now, CPU seconds (median above) per billion instructions: "
+                          "%.2f, %.2f and %.2f for the three rows.\n",
+                          cxx.c_str(), B.c_str(), base_i / 1e9, N.c_str(), with_i / 1e9, (with_i - base_i) / 1e9,
+                          S.c_str(), sep_i / 1e9, (sep_i - base_i) / 1e9, t.cpu("-O0", B) / (base_i / 1e9),
+                          t.cpu("-O0", N) / (with_i / 1e9), t.cpu("-O0", S) / (sep_i / 1e9));
+            counted = text;
+        } else {
+            counted = "(No instruction counts: valgrind is not installed or failed; `apt-get install valgrind`.)\n";
+        }
+        ::rmdir(vg_dir.c_str());
+    }
+
     // Where the time goes: the umbrella's headers one after the other, -fsyntax-only.
     std::string breakdown;
     if (!cli.quick) {
@@ -100,6 +169,7 @@ int main(int argc, char** argv) try {
         ::rmdir(dir.c_str());
     }
     t.print(cli.reps, bench::load_note());
+    std::printf("\n%s", counted.c_str());
     if (!breakdown.empty()) std::printf("\n%s", breakdown.c_str());
     return 0;
 } catch (const std::exception& e) {
