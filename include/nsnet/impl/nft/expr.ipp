@@ -92,69 +92,69 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
         return;
     }
     auto data = m.nest(NFTA_EXPR_DATA);
-    if (const auto* x = std::get_if<Payload>(&e)) {
-        m.put_be32(NFTA_PAYLOAD_DREG, x->dreg);
-        m.put_be32(NFTA_PAYLOAD_BASE, static_cast<std::uint32_t>(x->base));
-        m.put_be32(NFTA_PAYLOAD_OFFSET, x->offset);
-        m.put_be32(NFTA_PAYLOAD_LEN, x->len);
-    } else if (const auto* x = std::get_if<Meta>(&e)) {
-        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x->key));
-        m.put_be32(NFTA_META_DREG, x->dreg);
-    } else if (const auto* x = std::get_if<Cmp>(&e)) {
-        m.put_be32(NFTA_CMP_SREG, x->sreg);
-        m.put_be32(NFTA_CMP_OP, static_cast<std::uint32_t>(x->op));
-        detail::put_data(m, NFTA_CMP_DATA, x->data);
-    } else if (const auto* x = std::get_if<Bitwise>(&e)) {
-        m.put_be32(NFTA_BITWISE_SREG, x->sreg);
-        m.put_be32(NFTA_BITWISE_DREG, x->dreg);
-        if (x->op) m.put_be32(NFTA_BITWISE_OP, *x->op);
-        m.put_be32(NFTA_BITWISE_LEN, x->len);
-        detail::put_data(m, NFTA_BITWISE_MASK, x->mask);
-        detail::put_data(m, NFTA_BITWISE_XOR, x->xor_);
-    } else if (const auto* x = std::get_if<Immediate>(&e)) {
-        m.put_be32(NFTA_IMMEDIATE_DREG, x->dreg);
+    if (const auto* payload = std::get_if<Payload>(&e)) {
+        m.put_be32(NFTA_PAYLOAD_DREG, payload->dreg);
+        m.put_be32(NFTA_PAYLOAD_BASE, static_cast<std::uint32_t>(payload->base));
+        m.put_be32(NFTA_PAYLOAD_OFFSET, payload->offset);
+        m.put_be32(NFTA_PAYLOAD_LEN, payload->len);
+    } else if (const auto* meta = std::get_if<Meta>(&e)) {
+        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(meta->key));
+        m.put_be32(NFTA_META_DREG, meta->dreg);
+    } else if (const auto* cmp = std::get_if<Cmp>(&e)) {
+        m.put_be32(NFTA_CMP_SREG, cmp->sreg);
+        m.put_be32(NFTA_CMP_OP, static_cast<std::uint32_t>(cmp->op));
+        detail::put_data(m, NFTA_CMP_DATA, cmp->data);
+    } else if (const auto* bitwise = std::get_if<Bitwise>(&e)) {
+        m.put_be32(NFTA_BITWISE_SREG, bitwise->sreg);
+        m.put_be32(NFTA_BITWISE_DREG, bitwise->dreg);
+        if (bitwise->op) m.put_be32(NFTA_BITWISE_OP, *bitwise->op);
+        m.put_be32(NFTA_BITWISE_LEN, bitwise->len);
+        detail::put_data(m, NFTA_BITWISE_MASK, bitwise->mask);
+        detail::put_data(m, NFTA_BITWISE_XOR, bitwise->xor_);
+    } else if (const auto* imm = std::get_if<Immediate>(&e)) {
+        m.put_be32(NFTA_IMMEDIATE_DREG, imm->dreg);
         auto d = m.nest(NFTA_IMMEDIATE_DATA);
-        if (x->verdict) {
+        if (imm->verdict) {
             auto v = m.nest(NFTA_DATA_VERDICT);
-            m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*x->verdict)));
-            if (!x->chain.empty()) m.put_string(NFTA_VERDICT_CHAIN, x->chain);
+            m.put_be32(NFTA_VERDICT_CODE, static_cast<std::uint32_t>(static_cast<std::int32_t>(*imm->verdict)));
+            if (!imm->chain.empty()) m.put_string(NFTA_VERDICT_CHAIN, imm->chain);
         } else {
-            m.put(NFTA_DATA_VALUE, x->data.data(), x->data.size());
+            m.put(NFTA_DATA_VALUE, imm->data.data(), imm->data.size());
         }
-    } else if (const auto* x = std::get_if<Nat>(&e)) {
-        m.put_be32(NFTA_NAT_TYPE, static_cast<std::uint32_t>(x->type));
-        m.put_be32(NFTA_NAT_FAMILY, x->family);
-        if (x->reg_addr_min) m.put_be32(NFTA_NAT_REG_ADDR_MIN, *x->reg_addr_min);
-        if (x->reg_addr_max) m.put_be32(NFTA_NAT_REG_ADDR_MAX, *x->reg_addr_max);
-        if (x->reg_proto_min) m.put_be32(NFTA_NAT_REG_PROTO_MIN, *x->reg_proto_min);
-        if (x->reg_proto_max) m.put_be32(NFTA_NAT_REG_PROTO_MAX, *x->reg_proto_max);
-        if (x->flags) m.put_be32(NFTA_NAT_FLAGS, x->flags);
-    } else if (const auto* x = std::get_if<Masq>(&e)) {
-        if (x->flags) m.put_be32(NFTA_MASQ_FLAGS, x->flags);
-        if (x->reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *x->reg_proto_min);
-        if (x->reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *x->reg_proto_max);
-    } else if (const auto* x = std::get_if<MetaSet>(&e)) {
-        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(x->key));
-        m.put_be32(NFTA_META_SREG, x->sreg);
-    } else if (const auto* x = std::get_if<Ct>(&e)) {
-        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x->key));
-        m.put_be32(NFTA_CT_DREG, x->dreg);
-    } else if (const auto* x = std::get_if<CtSet>(&e)) {
-        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(x->key));
-        m.put_be32(NFTA_CT_SREG, x->sreg);
-    } else if (const auto* x = std::get_if<Fib>(&e)) {
-        m.put_be32(NFTA_FIB_FLAGS, x->flags);
-        m.put_be32(NFTA_FIB_RESULT, x->result);
-        m.put_be32(NFTA_FIB_DREG, x->dreg);
-    } else if (const auto* x = std::get_if<Redir>(&e)) {
-        if (x->reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *x->reg_proto_min);
-        if (x->reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *x->reg_proto_max);
-        if (x->flags) m.put_be32(NFTA_REDIR_FLAGS, x->flags);
-    } else if (const auto* x = std::get_if<Counter>(&e)) {
+    } else if (const auto* nat = std::get_if<Nat>(&e)) {
+        m.put_be32(NFTA_NAT_TYPE, static_cast<std::uint32_t>(nat->type));
+        m.put_be32(NFTA_NAT_FAMILY, nat->family);
+        if (nat->reg_addr_min) m.put_be32(NFTA_NAT_REG_ADDR_MIN, *nat->reg_addr_min);
+        if (nat->reg_addr_max) m.put_be32(NFTA_NAT_REG_ADDR_MAX, *nat->reg_addr_max);
+        if (nat->reg_proto_min) m.put_be32(NFTA_NAT_REG_PROTO_MIN, *nat->reg_proto_min);
+        if (nat->reg_proto_max) m.put_be32(NFTA_NAT_REG_PROTO_MAX, *nat->reg_proto_max);
+        if (nat->flags) m.put_be32(NFTA_NAT_FLAGS, nat->flags);
+    } else if (const auto* masq = std::get_if<Masq>(&e)) {
+        if (masq->flags) m.put_be32(NFTA_MASQ_FLAGS, masq->flags);
+        if (masq->reg_proto_min) m.put_be32(NFTA_MASQ_REG_PROTO_MIN, *masq->reg_proto_min);
+        if (masq->reg_proto_max) m.put_be32(NFTA_MASQ_REG_PROTO_MAX, *masq->reg_proto_max);
+    } else if (const auto* meta_set = std::get_if<MetaSet>(&e)) {
+        m.put_be32(NFTA_META_KEY, static_cast<std::uint32_t>(meta_set->key));
+        m.put_be32(NFTA_META_SREG, meta_set->sreg);
+    } else if (const auto* ct = std::get_if<Ct>(&e)) {
+        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(ct->key));
+        m.put_be32(NFTA_CT_DREG, ct->dreg);
+    } else if (const auto* ct_set = std::get_if<CtSet>(&e)) {
+        m.put_be32(NFTA_CT_KEY, static_cast<std::uint32_t>(ct_set->key));
+        m.put_be32(NFTA_CT_SREG, ct_set->sreg);
+    } else if (const auto* fib = std::get_if<Fib>(&e)) {
+        m.put_be32(NFTA_FIB_FLAGS, fib->flags);
+        m.put_be32(NFTA_FIB_RESULT, fib->result);
+        m.put_be32(NFTA_FIB_DREG, fib->dreg);
+    } else if (const auto* redir = std::get_if<Redir>(&e)) {
+        if (redir->reg_proto_min) m.put_be32(NFTA_REDIR_REG_PROTO_MIN, *redir->reg_proto_min);
+        if (redir->reg_proto_max) m.put_be32(NFTA_REDIR_REG_PROTO_MAX, *redir->reg_proto_max);
+        if (redir->flags) m.put_be32(NFTA_REDIR_FLAGS, redir->flags);
+    } else if (const auto* counter = std::get_if<Counter>(&e)) {
         // nft sends a new counter empty; non-zero values are sent (the kernel accepts them).
-        if (x->packets || x->bytes) {
-            m.put(NFTA_COUNTER_BYTES, __builtin_bswap64(x->bytes));
-            m.put(NFTA_COUNTER_PACKETS, __builtin_bswap64(x->packets));
+        if (counter->packets || counter->bytes) {
+            m.put(NFTA_COUNTER_BYTES, __builtin_bswap64(counter->bytes));
+            m.put(NFTA_COUNTER_PACKETS, __builtin_bswap64(counter->packets));
         }
     }
 }
@@ -353,52 +353,52 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
         return std::string(buf);
     };
     std::string s = "[ ";
-    if (const auto* x = std::get_if<Payload>(&e)) {
-        s += "payload load " + std::to_string(x->len) + "b @ " + base_name(x->base) + " header + " +
-             std::to_string(x->offset) + " => reg " + std::to_string(x->dreg);
-    } else if (const auto* x = std::get_if<Meta>(&e)) {
-        s += "meta load " + meta_name(x->key) + " => reg " + std::to_string(x->dreg);
-    } else if (const auto* x = std::get_if<Cmp>(&e)) {
-        s += "cmp " + op_name(x->op) + " reg " + std::to_string(x->sreg) + " " + detail::data_words(x->data);
-    } else if (const auto* x = std::get_if<Bitwise>(&e)) {
-        s += "bitwise reg " + std::to_string(x->dreg) + " = ( reg " + std::to_string(x->sreg) + " & " +
-             detail::data_words(x->mask) + " ) ^ " + detail::data_words(x->xor_);
-    } else if (const auto* x = std::get_if<Immediate>(&e)) {
-        s += "immediate reg " + std::to_string(x->dreg) + " " +
-             (x->verdict ? detail::verdict_name(*x->verdict) : detail::data_words(x->data));
-        if (x->verdict && !x->chain.empty()) s += " -> " + x->chain;
-    } else if (const auto* x = std::get_if<Nat>(&e)) {
-        s += std::string("nat ") + (x->type == NatType::Snat ? "snat" : "dnat") + " " +
-             (x->family == NFPROTO_IPV4 ? "ip" : x->family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(x->family));
-        if (x->reg_addr_min) s += " addr_min reg " + std::to_string(*x->reg_addr_min);
-        if (x->reg_addr_max) s += " addr_max reg " + std::to_string(*x->reg_addr_max);
-        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
-        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
-        if (x->flags) s += " flags " + hex(x->flags);
-    } else if (const auto* x = std::get_if<Masq>(&e)) {
+    if (const auto* payload = std::get_if<Payload>(&e)) {
+        s += "payload load " + std::to_string(payload->len) + "b @ " + base_name(payload->base) + " header + " +
+             std::to_string(payload->offset) + " => reg " + std::to_string(payload->dreg);
+    } else if (const auto* meta = std::get_if<Meta>(&e)) {
+        s += "meta load " + meta_name(meta->key) + " => reg " + std::to_string(meta->dreg);
+    } else if (const auto* cmp = std::get_if<Cmp>(&e)) {
+        s += "cmp " + op_name(cmp->op) + " reg " + std::to_string(cmp->sreg) + " " + detail::data_words(cmp->data);
+    } else if (const auto* bitwise = std::get_if<Bitwise>(&e)) {
+        s += "bitwise reg " + std::to_string(bitwise->dreg) + " = ( reg " + std::to_string(bitwise->sreg) + " & " +
+             detail::data_words(bitwise->mask) + " ) ^ " + detail::data_words(bitwise->xor_);
+    } else if (const auto* imm = std::get_if<Immediate>(&e)) {
+        s += "immediate reg " + std::to_string(imm->dreg) + " " +
+             (imm->verdict ? detail::verdict_name(*imm->verdict) : detail::data_words(imm->data));
+        if (imm->verdict && !imm->chain.empty()) s += " -> " + imm->chain;
+    } else if (const auto* nat = std::get_if<Nat>(&e)) {
+        s += std::string("nat ") + (nat->type == NatType::Snat ? "snat" : "dnat") + " " +
+             (nat->family == NFPROTO_IPV4 ? "ip" : nat->family == NFPROTO_IPV6 ? "ip6" : "family " + std::to_string(nat->family));
+        if (nat->reg_addr_min) s += " addr_min reg " + std::to_string(*nat->reg_addr_min);
+        if (nat->reg_addr_max) s += " addr_max reg " + std::to_string(*nat->reg_addr_max);
+        if (nat->reg_proto_min) s += " proto_min reg " + std::to_string(*nat->reg_proto_min);
+        if (nat->reg_proto_max) s += " proto_max reg " + std::to_string(*nat->reg_proto_max);
+        if (nat->flags) s += " flags " + hex(nat->flags);
+    } else if (const auto* masq = std::get_if<Masq>(&e)) {
         s += "masq";
-        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
-        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
-        if (x->flags) s += " flags " + hex(x->flags);
-    } else if (const auto* x = std::get_if<Redir>(&e)) {
+        if (masq->reg_proto_min) s += " proto_min reg " + std::to_string(*masq->reg_proto_min);
+        if (masq->reg_proto_max) s += " proto_max reg " + std::to_string(*masq->reg_proto_max);
+        if (masq->flags) s += " flags " + hex(masq->flags);
+    } else if (const auto* redir = std::get_if<Redir>(&e)) {
         s += "redir";
-        if (x->reg_proto_min) s += " proto_min reg " + std::to_string(*x->reg_proto_min);
-        if (x->reg_proto_max) s += " proto_max reg " + std::to_string(*x->reg_proto_max);
-        if (x->flags) s += " flags " + hex(x->flags);
-    } else if (const auto* x = std::get_if<MetaSet>(&e)) {
-        s += "meta set " + meta_name(x->key) + " with reg " + std::to_string(x->sreg);
-    } else if (const auto* x = std::get_if<Ct>(&e)) {
-        s += "ct load " + ct_name(x->key) + " => reg " + std::to_string(x->dreg);
-    } else if (const auto* x = std::get_if<CtSet>(&e)) {
-        s += "ct set " + ct_name(x->key) + " with reg " + std::to_string(x->sreg);
-    } else if (const auto* x = std::get_if<Fib>(&e)) {
-        s += std::string("fib ") + ((x->flags & NFTA_FIB_F_SADDR) ? "saddr" : "daddr") +
-             (x->result == NFT_FIB_RESULT_ADDRTYPE ? " type" : x->result == NFT_FIB_RESULT_OIF ? " oif" : " result " + std::to_string(x->result)) +
-             " => reg " + std::to_string(x->dreg);
-    } else if (const auto* x = std::get_if<Counter>(&e)) {
-        s += "counter pkts " + std::to_string(x->packets) + " bytes " + std::to_string(x->bytes);
-    } else if (const auto* x = std::get_if<Other>(&e)) {
-        s += x->name;
+        if (redir->reg_proto_min) s += " proto_min reg " + std::to_string(*redir->reg_proto_min);
+        if (redir->reg_proto_max) s += " proto_max reg " + std::to_string(*redir->reg_proto_max);
+        if (redir->flags) s += " flags " + hex(redir->flags);
+    } else if (const auto* meta_set = std::get_if<MetaSet>(&e)) {
+        s += "meta set " + meta_name(meta_set->key) + " with reg " + std::to_string(meta_set->sreg);
+    } else if (const auto* ct = std::get_if<Ct>(&e)) {
+        s += "ct load " + ct_name(ct->key) + " => reg " + std::to_string(ct->dreg);
+    } else if (const auto* ct_set = std::get_if<CtSet>(&e)) {
+        s += "ct set " + ct_name(ct_set->key) + " with reg " + std::to_string(ct_set->sreg);
+    } else if (const auto* fib = std::get_if<Fib>(&e)) {
+        s += std::string("fib ") + ((fib->flags & NFTA_FIB_F_SADDR) ? "saddr" : "daddr") +
+             (fib->result == NFT_FIB_RESULT_ADDRTYPE ? " type" : fib->result == NFT_FIB_RESULT_OIF ? " oif" : " result " + std::to_string(fib->result)) +
+             " => reg " + std::to_string(fib->dreg);
+    } else if (const auto* counter = std::get_if<Counter>(&e)) {
+        s += "counter pkts " + std::to_string(counter->packets) + " bytes " + std::to_string(counter->bytes);
+    } else if (const auto* other = std::get_if<Other>(&e)) {
+        s += other->name;
     }
     return s + " ]";
 }

@@ -52,9 +52,9 @@ NSNET_DECL nl::MessageBuilder fdb_dump(int index) {
 }
 
 NSNET_DECL std::string FdbInfo::to_string(nsnet::detail::FunctionRef<std::string(int)> name, bool show_dev) const {
-    auto dev = [&](int index) {
-        std::string n = name ? name(index) : std::string();
-        return n.empty() ? "#" + std::to_string(index) : n;
+    auto dev = [&](int ifindex) {
+        std::string n = name ? name(ifindex) : std::string();
+        return n.empty() ? "#" + std::to_string(ifindex) : n;
     };
     std::string s = mac.to_string();
     if (show_dev && index) s += " dev " + dev(index);
