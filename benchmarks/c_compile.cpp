@@ -53,7 +53,6 @@ static double instructions_of(const std::vector<std::string>& argv, const std::s
                     ++processes;
                 }
             }
-            log.close();
             std::remove((tmpdir + "/" + name).c_str());
         }
         ::closedir(d);
@@ -81,6 +80,13 @@ int main(int argc, char** argv) try {
                       S = "<nsnet/nsnet.hpp> + one VethPair (NSNET_SEPARATE_COMPILATION)",
                       I = "nsnet's implementation unit (separate compilation, once per program)";
     const std::string sep = "-DNSNET_SEPARATE_COMPILATION";
+    // One compile as measured below: `cxx -std=c++20 OPT [sep] -I... -c FILE -o /dev/null`.
+    auto compile = [&](const char* o, bool separate, const std::string& file) {
+        std::vector<std::string> argv{cxx, "-std=c++20", o};
+        if (separate) argv.push_back(sep);
+        argv.insert(argv.end(), {inc, "-c", file, "-o", "/dev/null"});
+        return argv;
+    };
     bench::Table t("C", "compile time and peak memory of one translation unit (" + cxx + " -std=c++20 -c)");
     for (const char* o : {"-O0", "-O2"}) t.reference(o, B);
     for (int rep = 0; rep < cli.reps; ++rep) {
@@ -88,10 +94,10 @@ int main(int argc, char** argv) try {
             // Rotate the order from one repetition to the next, so drift in machine load spreads evenly.
             for (int k = 0; k < 4; ++k) {
                 switch ((k + rep) % 4) {
-                    case 0: t.add(o, B, bench::run_ok({cxx, "-std=c++20", o, inc, "-c", base, "-o", "/dev/null"})); break;
-                    case 1: t.add(o, N, bench::run_ok({cxx, "-std=c++20", o, inc, "-c", with, "-o", "/dev/null"})); break;
-                    case 2: t.add(o, S, bench::run_ok({cxx, "-std=c++20", o, sep, inc, "-c", with, "-o", "/dev/null"})); break;
-                    case 3: t.add(o, I, bench::run_ok({cxx, "-std=c++20", o, sep, inc, "-c", impl, "-o", "/dev/null"})); break;
+                    case 0: t.add(o, B, bench::run_ok(compile(o, false, base))); break;
+                    case 1: t.add(o, N, bench::run_ok(compile(o, false, with))); break;
+                    case 2: t.add(o, S, bench::run_ok(compile(o, true, with))); break;
+                    case 3: t.add(o, I, bench::run_ok(compile(o, true, impl))); break;
                 }
             }
         }
@@ -108,10 +114,10 @@ int main(int argc, char** argv) try {
     {
         char vg_template[] = "/tmp/nsbench-vg-XXXXXX";
         const std::string vg_dir = ::mkdtemp(vg_template);
-        const double base_i = instructions_of({cxx, "-std=c++20", "-O0", inc, "-c", base, "-o", "/dev/null"}, vg_dir);
+        const double base_i = instructions_of(compile("-O0", false, base), vg_dir);
         if (base_i > 0) {
-            const double with_i = instructions_of({cxx, "-std=c++20", "-O0", inc, "-c", with, "-o", "/dev/null"}, vg_dir);
-            const double sep_i = instructions_of({cxx, "-std=c++20", "-O0", sep, inc, "-c", with, "-o", "/dev/null"}, vg_dir);
+            const double with_i = instructions_of(compile("-O0", false, with), vg_dir);
+            const double sep_i = instructions_of(compile("-O0", true, with), vg_dir);
             char text[1024];
             std::snprintf(text, sizeof text,
                           "Instructions of the whole compile at -O0 (valgrind cachegrind, --cache-sim=no, every "
