@@ -15,6 +15,7 @@
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,19 @@ TEST_CASE("replace, blackhole, IPv6, onlink, resilient and heavy weights encode 
         REQUIRE(back);
         CHECK(*back == n);
     }
+}
+
+// The layout of struct nexthop_grp, spelled out: nsnet does not name its second byte (resvd1 before
+// Linux 6.12's uapi headers, weight_high after), so this is where a mistake in it would show.
+TEST_CASE("NHA_GROUP entries are id, then weight - 1 as a low and a high byte, then two zero bytes") {
+    auto m = rtnl::nexthop_new({.id = 9, .group = {{3, 300}, {4, 1}, {0x01020304, 65536}}});
+    std::vector<unsigned> group;
+    for (nl::Attr a : nl::MessageView(m.bytes()).attrs<nhmsg>())
+        if (a.type() == NHA_GROUP)
+            for (std::byte b : a.payload()) group.push_back(std::to_integer<unsigned>(b));
+    CHECK(group == std::vector<unsigned>{3, 0, 0, 0, 43, 1, 0, 0,  //
+                                         4, 0, 0, 0, 0, 0, 0, 0,   //
+                                         4, 3, 2, 1, 255, 255, 0, 0});
 }
 
 TEST_CASE("decode_nexthop reads the kernel's dump (reply_nexthop)") {

@@ -6,6 +6,22 @@
 
 namespace nsnet::rtnl {
 
+namespace detail {
+// One entry of NHA_GROUP: <linux/nexthop.h>'s struct nexthop_grp, laid out as the kernel reads it.
+// Linux 6.12 renamed its second byte from `resvd1` to `weight_high`, and distributions backport the
+// rename into older uapi headers (Debian 12's linux-libc-dev 6.1.192 has it, 6.1.187 did not), so
+// code that names either field fails to build against the other headers. nsnet names neither.
+struct NexthopGroupEntry {
+    std::uint32_t id;
+    std::uint8_t weight;       // (weight - 1) & 0xff
+    std::uint8_t weight_high;  // (weight - 1) >> 8; ignored by kernels before 6.12 (weights up to 256)
+    std::uint16_t reserved;
+};
+static_assert(sizeof(NexthopGroupEntry) == sizeof(nexthop_grp));
+static_assert(offsetof(NexthopGroupEntry, id) == offsetof(nexthop_grp, id));
+static_assert(offsetof(NexthopGroupEntry, weight) == offsetof(nexthop_grp, weight));
+}  // namespace detail
+
 NSNET_DECL std::string describe(const Nexthop& n) {
     std::string s = "id " + std::to_string(n.id);
     if (n.is_group()) {
@@ -56,16 +72,16 @@ NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace) {
     m.put_header(h);
     if (n.id) m.put_u32(NHA_ID, n.id);
     if (n.is_group()) {
-        std::vector<nexthop_grp> grp;
+        std::vector<detail::NexthopGroupEntry> grp;
         for (const auto& g : n.group) {
-            nexthop_grp e{};
+            detail::NexthopGroupEntry e{};
             e.id = g.id;
             std::uint32_t w = g.weight - 1;
             e.weight = static_cast<std::uint8_t>(w & 0xff);
-            e.resvd1 = static_cast<std::uint8_t>(w >> 8);  // weight_high since Linux 6.12
+            e.weight_high = static_cast<std::uint8_t>(w >> 8);
             grp.push_back(e);
         }
-        m.put(NHA_GROUP, grp.data(), grp.size() * sizeof(nexthop_grp));
+        m.put(NHA_GROUP, grp.data(), grp.size() * sizeof(detail::NexthopGroupEntry));
         if (n.group_type != NexthopGroupType::Multipath) m.put_u16(NHA_GROUP_TYPE, static_cast<std::uint16_t>(n.group_type));
     }
     if (n.blackhole) m.put_flag(NHA_BLACKHOLE);
@@ -125,13 +141,13 @@ NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
                 break;
             }
             case NHA_GROUP: {
-                if (a.size() % sizeof(nexthop_grp) != 0)
+                if (a.size() % sizeof(detail::NexthopGroupEntry) != 0)
                     nl::malformed("nexthop group of " + std::to_string(a.size()) + " bytes is not an array of " +
-                                  std::to_string(sizeof(nexthop_grp)) + "-byte entries");
-                for (std::size_t off = 0; off < a.size(); off += sizeof(nexthop_grp)) {
-                    nexthop_grp e;
+                                  std::to_string(sizeof(detail::NexthopGroupEntry)) + "-byte entries");
+                for (std::size_t off = 0; off < a.size(); off += sizeof(detail::NexthopGroupEntry)) {
+                    detail::NexthopGroupEntry e;
                     std::memcpy(&e, a.payload().data() + off, sizeof e);
-                    n.group.push_back({e.id, ((std::uint32_t{e.resvd1} << 8) | e.weight) + 1});
+                    n.group.push_back({e.id, ((std::uint32_t{e.weight_high} << 8) | e.weight) + 1});
                 }
                 break;
             }
