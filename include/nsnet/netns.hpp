@@ -210,7 +210,7 @@ public:
     template <class Fn>
     auto with_rtnl(Fn&& fn) const {
         detail::NetnsContext::RtnlCache& c = ctx().rtnl_cache();
-        std::lock_guard lock(c.mutex);
+        std::lock_guard<std::mutex> lock(c.mutex);
         if (!c.socket) c.set(netlink_socket(NETLINK_ROUTE));
         return fn(*c.socket);
     }

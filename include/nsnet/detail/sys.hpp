@@ -48,6 +48,12 @@ auto sys_call(Call which, Fn&& fn) -> decltype(fn()) {
     }
 }
 
+// True for the errno of a non-blocking call that found nothing to do. Linux gives EAGAIN and
+// EWOULDBLOCK one value, so one comparison covers both (and `a || b` of equal values would be
+// flagged by -Wlogical-op in a user's build).
+static_assert(EAGAIN == EWOULDBLOCK);
+constexpr bool would_block(int err) noexcept { return err == EAGAIN; }
+
 // RAII installer for tests: the injector is active for this object's lifetime.
 class ScopedFaultInjector {
 public:

@@ -148,9 +148,9 @@ NSNET_DECL MacAddress MacAddress::parse(std::string_view text) {
                          "'" + std::string(text) + "' is not a MAC address like 02:00:00:00:00:01");
     };
     if (text.size() != 17) bad();
-    for (int i = 0; i < 6; ++i) {
+    for (std::size_t i = 0; i < 6; ++i) {
         unsigned v = 0;
-        for (int j = 0; j < 2; ++j) {
+        for (std::size_t j = 0; j < 2; ++j) {
             char c = text[i * 3 + j];
             v <<= 4;
             if (c >= '0' && c <= '9') v |= unsigned(c - '0');

@@ -31,7 +31,7 @@ NSNET_DECL LinkGroup LinkGroup::adopt(const NetnsRef& netns, std::uint32_t id) {
 NSNET_DECL std::uint32_t LinkGroup::id_for(std::string_view owner) {
     if (owner.empty()) invalid_argument("derive link group id", "", "an empty owner tag names no group");
     std::uint32_t h = 2166136261u;  // FNV-1a: stable across processes, builds and machines
-    for (unsigned char c : owner) h = (h ^ c) * 16777619u;
+    for (char c : owner) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
     return 0x10000u + h % 0x7ffe0000u;
 }
 

@@ -111,7 +111,7 @@ NSNET_DECL NetnsContext::~NetnsContext() {
 NSNET_DECL NetnsContext::RtnlCache& NetnsContext::rtnl_cache() {
     RtnlCache* c = rtnl_.load(std::memory_order_acquire);
     if (c && made_in_this_process(c->generation)) return *c;
-    std::lock_guard lock(fork_safe_mutex());  // no fork completes while it is held
+    std::lock_guard<std::mutex> lock(fork_safe_mutex());  // no fork completes while it is held
     c = rtnl_.load(std::memory_order_acquire);
     const std::uint64_t generation = fork_generation();
     if (c && c->generation == generation) return *c;  // another thread was first
@@ -289,7 +289,7 @@ NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
 
 NSNET_DECL void NetnsRef::cache_rtnl(nl::Socket rtnl) const {
     auto& cache = ctx().rtnl_cache();
-    std::lock_guard lock(cache.mutex);
+    std::lock_guard<std::mutex> lock(cache.mutex);
     cache.set(std::move(rtnl));
 }
 

@@ -77,7 +77,7 @@ NSNET_DECL void detail::remove_netns_names(const std::vector<std::string>& names
                     throw_errno("delete network namespace", names[i]);
                 if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", names[i]);
             } catch (...) {
-                std::lock_guard lock(m);
+                std::lock_guard<std::mutex> lock(m);
                 if (!first_error) first_error = std::current_exception();
             }
         }

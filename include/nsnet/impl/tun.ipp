@@ -185,7 +185,7 @@ NSNET_DECL std::optional<std::size_t> Tun::try_read(std::span<std::byte> buffer,
     check_queue(queue, "read packet");
     ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(fds_[queue].get(), buffer.data(), buffer.size()); });
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (detail::would_block(errno)) return std::nullopt;
     throw_errno("read packet", name());
 }
 

@@ -58,7 +58,7 @@ public:
     Attr(std::uint16_t raw_type, Bytes payload) noexcept : raw_type_(raw_type), payload_(payload) {}
 
     // The type without the NLA_F_NESTED / NLA_F_NET_BYTEORDER flag bits.
-    std::uint16_t type() const noexcept { return raw_type_ & NLA_TYPE_MASK; }
+    std::uint16_t type() const noexcept { return raw_type_ & static_cast<std::uint16_t>(NLA_TYPE_MASK); }
     bool nested_flag() const noexcept { return raw_type_ & NLA_F_NESTED; }
     Bytes payload() const noexcept { return payload_; }
     std::size_t size() const noexcept { return payload_.size(); }
@@ -86,7 +86,7 @@ public:
     std::uint32_t u32() const { return as<std::uint32_t>(); }
     std::uint64_t u64() const { return as<std::uint64_t>(); }
     std::int32_t s32() const { return as<std::int32_t>(); }
-    std::uint16_t be16() const { return static_cast<std::uint16_t>(__builtin_bswap16(u16())); }
+    std::uint16_t be16() const { return __builtin_bswap16(u16()); }
     std::uint32_t be32() const { return __builtin_bswap32(u32()); }
     // A string attribute; the kernel NUL-terminates them, but a missing NUL is tolerated.
     std::string_view str() const noexcept {

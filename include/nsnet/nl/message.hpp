@@ -70,7 +70,7 @@ public:
     void put_u32(std::uint16_t type, std::uint32_t v) { put(type, v); }
     void put_u64(std::uint16_t type, std::uint64_t v) { put(type, v); }
     void put_s32(std::uint16_t type, std::int32_t v) { put(type, v); }
-    void put_be16(std::uint16_t type, std::uint16_t v) { put(type, static_cast<std::uint16_t>(__builtin_bswap16(v))); }
+    void put_be16(std::uint16_t type, std::uint16_t v) { put(type, __builtin_bswap16(v)); }
     void put_be32(std::uint16_t type, std::uint32_t v) { put(type, __builtin_bswap32(v)); }
     void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
     // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect. A NUL byte

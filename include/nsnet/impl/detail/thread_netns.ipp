@@ -13,7 +13,7 @@ struct ForkState {
     std::mutex mutex{};
 };
 
-NSNET_DECL ForkState& fork_state() noexcept {
+inline ForkState& fork_state() noexcept {
     // Never destroyed: a fork after exit() began (from an atexit handler) still runs the handlers.
     static ForkState& state = []() -> ForkState& {
         auto* st = new ForkState;
@@ -31,7 +31,7 @@ NSNET_DECL ForkState& fork_state() noexcept {
 
 // Installs the handlers while the program is still single-threaded (static initialisation), so
 // that no fork can come before them (nor during the first call of fork_state()).
-[[maybe_unused]] NSNET_DECL const bool fork_handlers_installed = (fork_state(), true);
+[[maybe_unused]] NSNET_DECL const bool fork_handlers_installed = (static_cast<void>(fork_state()), true);
 
 NSNET_DECL std::uint64_t fork_generation() noexcept { return fork_state().generation.load(std::memory_order_relaxed); }
 

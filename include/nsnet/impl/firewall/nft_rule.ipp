@@ -47,8 +47,8 @@ NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const ch
 NSNET_DECL void check_owner(const std::string& owner, const char* op, const std::string& field) {
     if (owner.size() > 200)
         invalid_argument(op, owner.substr(0, 64), field + " is " + std::to_string(owner.size()) + " bytes; at most 200");
-    for (unsigned char c : owner)
-        if (c < 0x20 || c == 0x7f || c == '"')
+    for (char ch : owner)
+        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f || c == '"')
             invalid_argument(op, shown_text(owner), field + " '" + shown_text(owner) + "' has a control character or a double quote");
 }
 
@@ -90,7 +90,7 @@ NSNET_DECL void add_counter(NftRuleState& st, bool counter) {
     add_words(st, "counter");
 }
 
-NSNET_DECL firewall::RuleEntry entry_of(const nft::Rule& r) {
+inline firewall::RuleEntry entry_of(const nft::Rule& r) {
     firewall::RuleEntry e;
     e.handle = r.handle.value_or(0);
     e.chain = r.chain;
@@ -104,7 +104,7 @@ NSNET_DECL firewall::RuleEntry entry_of(const nft::Rule& r) {
 }
 
 // The rules of table ip nsnet (when it is nsnet's) of one kind, with the table's handle.
-NSNET_DECL std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, std::uint64_t& table_handle) {
+inline std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, std::uint64_t& table_handle) {
     table_handle = 0;
     auto t = find_nsnet_table(s, nsnet_family);
     if (!t || !is_nsnet_table(*t) || !t->handle) return {};
@@ -115,14 +115,14 @@ NSNET_DECL std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, s
     return out;
 }
 
-NSNET_DECL bool key_matches(const nft::Rule& r, std::uint64_t handle, std::string_view tag) {
+inline bool key_matches(const nft::Rule& r, std::uint64_t handle, std::string_view tag) {
     if (handle) return r.handle && *r.handle == handle;
     if (!r.comment) return false;
     auto c = parse_rule_comment(*r.comment);
     return c && c->tag == tag;
 }
 
-NSNET_DECL std::string key_text(std::uint64_t handle, std::string_view tag) {
+inline std::string key_text(std::uint64_t handle, std::string_view tag) {
     return handle ? "handle " + std::to_string(handle) : "tag " + std::string(tag);
 }
 

@@ -12,7 +12,7 @@ namespace detail {
 
 using nsnet::detail::NftRuleState;
 
-NSNET_DECL void check_family(Family f, const Prefix& p, const std::string& op, const std::string& field) {
+inline void check_family(Family f, const Prefix& p, const std::string& op, const std::string& field) {
     const bool v4 = p.address().is_v4();
     if ((f == Family::Ip && !v4) || (f == Family::Ip6 && v4))
         invalid_argument(op, p.to_string(),
@@ -20,16 +20,16 @@ NSNET_DECL void check_family(Family f, const Prefix& p, const std::string& op, c
                              family_name(f) + " nsnet");
 }
 
-NSNET_DECL void words(NftRuleState& st, const std::string& w) {
+inline void words(NftRuleState& st, const std::string& w) {
     if (!st.description.empty()) st.description += ' ';
     st.description += w;
 }
 
-NSNET_DECL void check_owner(const std::string& owner, const std::string& op) {
+inline void check_owner(const std::string& owner, const std::string& op) {
     if (owner.size() > 200)
         invalid_argument(op, owner, "RuleOptions.owner is " + std::to_string(owner.size()) + " bytes; at most 200");
-    for (unsigned char c : owner)
-        if (c < 0x20 || c == 0x7f || c == '"')
+    for (char ch : owner)
+        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f || c == '"')
             invalid_argument(op, owner, "RuleOptions.owner '" + owner + "' has a control character or a double quote");
 }
 
@@ -236,7 +236,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
 }
 
 // The rules of nsnet's table of family f (none when there is no such table, or it is not nsnet's).
-NSNET_DECL std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f, std::uint64_t& table_handle) {
+inline std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f, std::uint64_t& table_handle) {
     table_handle = 0;
     auto t = nsnet::detail::find_nsnet_table(s, f);
     if (!t || !nsnet::detail::is_nsnet_table(*t) || !t->handle) return {};
@@ -244,7 +244,7 @@ NSNET_DECL std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f,
     return nsnet::detail::list_nsnet_rules(s, f);
 }
 
-NSNET_DECL RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
+inline RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
     RuleInfo i{.raw = r};
     i.ref = {static_cast<Family>(r.family), r.chain, r.handle.value_or(0), table_handle};
     if (r.comment)
@@ -257,7 +257,7 @@ NSNET_DECL RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
 }
 
 // The state of an adopted rule, from what a look-up found (`i` is used up).
-NSNET_DECL std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const NetnsRef& ns, RuleInfo&& i) {
+inline std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const NetnsRef& ns, RuleInfo&& i) {
     auto st = std::make_shared<nsnet::detail::NftRuleState>();
     st->netns = ns;
     st->family = static_cast<nft::TableFamily>(i.ref.family);
@@ -274,7 +274,7 @@ NSNET_DECL std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const Netn
 }
 
 // Expressions equal up to counter values.
-NSNET_DECL bool same_exprs(const nft::Exprs& a, const nft::Exprs& b) {
+inline bool same_exprs(const nft::Exprs& a, const nft::Exprs& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (std::holds_alternative<nft::Counter>(a[i]) && std::holds_alternative<nft::Counter>(b[i])) continue;

@@ -10,34 +10,34 @@ namespace nsnet::nft {
 
 namespace detail {
 
-NSNET_DECL std::uint32_t host_u32(const Data& d) {
+inline std::uint32_t host_u32(const Data& d) {
     std::uint32_t v = 0;
     std::memcpy(&v, d.data(), std::min<std::size_t>(4, d.size()));
     return v;
 }
 
-NSNET_DECL std::string hex32(std::uint32_t v) {
+inline std::string hex32(std::uint32_t v) {
     char b[16];
     std::snprintf(b, sizeof b, "0x%08x", v);
     return b;
 }
 
-NSNET_DECL std::uint16_t be16(const Data& d) {
+inline std::uint16_t be16(const Data& d) {
     return d.size() >= 2 ? static_cast<std::uint16_t>((d[0] << 8) | d[1]) : 0;
 }
 
-NSNET_DECL std::string ifname_text(const Data& d) {
+inline std::string ifname_text(const Data& d) {
     std::string s(reinterpret_cast<const char*>(d.data()), d.size());
     s.resize(std::strlen(s.c_str()));
     return "\"" + s + "\"";
 }
 
-NSNET_DECL std::string proto_text(std::uint8_t p) {
+inline std::string proto_text(std::uint8_t p) {
     if (const char* name = ip_protocol_name(p)) return name;
     return std::to_string(p);
 }
 
-NSNET_DECL std::string ct_state_text(std::uint32_t bits) {
+inline std::string ct_state_text(std::uint32_t bits) {
     static const std::pair<std::uint32_t, const char*> names[] = {
         {1, "invalid"}, {2, "established"}, {4, "related"}, {8, "new"}, {64, "untracked"}};
     std::string s;
@@ -46,7 +46,7 @@ NSNET_DECL std::string ct_state_text(std::uint32_t bits) {
     return s.empty() ? hex32(bits) : s;
 }
 
-NSNET_DECL std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
+inline std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
     std::uint8_t full[16] = {};
     std::memcpy(full, d.data(), std::min<std::size_t>(d.size(), v6 ? 16 : 4));
     IpAddress a = *IpAddress::from_bytes(full, v6 ? 16 : 4);
@@ -54,7 +54,7 @@ NSNET_DECL std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
     return prefix_bits == max ? a.to_string() : a.to_string() + "/" + std::to_string(prefix_bits);
 }
 
-NSNET_DECL unsigned mask_bits(const Data& mask) {
+inline unsigned mask_bits(const Data& mask) {
     unsigned n = 0;
     for (std::uint8_t b : mask)
         for (int i = 7; i >= 0; --i)

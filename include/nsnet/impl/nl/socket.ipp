@@ -95,7 +95,7 @@ NSNET_DECL Bytes Socket::receive(bool nonblocking) {
             return ::recvmsg(fd(), &mh, MSG_TRUNC | (nonblocking ? MSG_DONTWAIT : 0));
         });
         if (n < 0) {
-            if (nonblocking && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};
+            if (nonblocking && detail::would_block(errno)) return {};
             throw_errno("receive netlink reply", protocol_name(protocol_));
         }
         // The sender before anything else: a datagram from another process (any socket that knows

@@ -38,8 +38,8 @@ NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c) {
     if (c.ttl) m.put_u8(IFLA_VXLAN_TTL, static_cast<std::uint8_t>(*c.ttl));
     if (c.source_ports) {
         ifla_vxlan_port_range r{};
-        r.low = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->first));
-        r.high = static_cast<std::uint16_t>(__builtin_bswap16(c.source_ports->last));
+        r.low = __builtin_bswap16(c.source_ports->first);
+        r.high = __builtin_bswap16(c.source_ports->last);
         m.put(IFLA_VXLAN_PORT_RANGE, r);
     }
     if (c.ageing) m.put_u32(IFLA_VXLAN_AGEING, static_cast<std::uint32_t>(c.ageing->count()));
@@ -117,8 +117,7 @@ NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data) {
             case IFLA_VXLAN_PORT: v.port = a.be16(); break;
             case IFLA_VXLAN_PORT_RANGE: {
                 auto r = a.as<ifla_vxlan_port_range>();
-                v.source_ports = {static_cast<std::uint16_t>(__builtin_bswap16(r.low)),
-                                  static_cast<std::uint16_t>(__builtin_bswap16(r.high))};
+                v.source_ports = {__builtin_bswap16(r.low), __builtin_bswap16(r.high)};
                 break;
             }
             case IFLA_VXLAN_TTL: v.ttl = a.u8(); break;
