@@ -274,6 +274,21 @@ TEST_CASE("firewall::Match: interfaces by name or link (DeviceArg), addresses as
     CHECK(typed->description == text->description);
 }
 
+TEST_CASE("firewall::RuleOptions.owner is checked as the other rule kinds' owners are, and shown escaped") {
+    namespace fw = nsnet::firewall;
+    auto message_of = [](const std::string& owner) {
+        return nsnet::test::rejection(
+            [&] { (void)fw::detail::rule_state(NetnsRef{}, {.action = fw::Action::Accept, .owner = owner}); });
+    };
+    CHECK(message_of("a\"b").find("RuleOptions.owner 'a\"b' has a control character or a double quote") != std::string::npos);
+    CHECK(message_of(std::string("a\0b", 3)).find("RuleOptions.owner 'a\\0b'") != std::string::npos);
+    const std::string huge(100000, 'x');
+    const std::string m = message_of(huge);
+    CHECK(m.find("RuleOptions.owner is 100000 bytes; at most 200") != std::string::npos);
+    CHECK(m.size() < 400);  // the value is cut, not echoed whole
+    CHECK(fw::detail::rule_state(NetnsRef{}, {.action = fw::Action::Accept, .owner = std::string(200, 'o')})->owner.size() == 200);
+}
+
 TEST_CASE("to_text renders a captured rule as `nft list ruleset` does, and the decoded rule re-encodes to the same bytes") {
     for (const FirewallCase& c : firewall_cases()) {
         CAPTURE(c.golden);

@@ -25,14 +25,6 @@ inline void words(NftRuleState& st, const std::string& w) {
     st.description += w;
 }
 
-inline void check_owner(const std::string& owner, const std::string& op) {
-    if (owner.size() > 200)
-        invalid_argument(op, owner, "RuleOptions.owner is " + std::to_string(owner.size()) + " bytes; at most 200");
-    for (char ch : owner)
-        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f || c == '"')
-            invalid_argument(op, owner, "RuleOptions.owner '" + owner + "' has a control character or a double quote");
-}
-
 NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const RuleOptions& o) {
     const std::string op = "add firewall rule";
     const Match& m = o.match;
@@ -42,7 +34,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const Ru
     if (nat_action && o.type == ChainType::Filter)
         invalid_argument(op, "filter", "RuleOptions.type: masquerade/snat/dnat/redirect only run in a nat chain");
     const bool nat = nat_action || o.type == ChainType::Nat;
-    check_owner(o.owner, op);
+    nsnet::detail::check_owner(o.owner, op.c_str(), "RuleOptions.owner");
     auto st = std::make_shared<NftRuleState>();
     st->netns = ns;
     st->family = tf;
