@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -41,7 +42,10 @@ public:
     bool outcome_unknown() const noexcept { return outcome_unknown_; }
     void set_outcome_unknown(bool unknown = true) noexcept { outcome_unknown_ = unknown; }
 
+    // The message: operation, object, errno's text, the kernel's text, the detail. One printable
+    // line: control bytes are shown escaped (\n, \x1b, ...), an object over 256 bytes is cut.
     const char* what() const noexcept override { return what_.c_str(); }
+    static constexpr std::size_t max_shown_object = 256;
 
 private:
     void compose();
@@ -65,6 +69,15 @@ public:
 [[noreturn]] NSNET_DECL void throw_errno(std::string operation, std::string object = {}, int err = errno);
 
 namespace detail {
+
+// The bytes messages show escaped (C0 controls and DEL): what() never carries them raw.
+constexpr bool is_control_byte(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+}
+
+// Appends `c` as messages show it: a control byte as \0, \t, \n, \r or \xNN, any other byte as is.
+NSNET_DECL void append_shown(std::string& out, char c);
 
 // `e` with `detail` added to its detail; errno, operation, object, the kernel's text, the offending
 // attribute's offset and outcome_unknown() stay.

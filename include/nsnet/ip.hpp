@@ -251,7 +251,7 @@ NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, 
 // does, or "unknown", as conntrack does).
 NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept;
 namespace detail {
-// A value as shown in an error message: NUL bytes visible as \0, cut after 64 bytes.
+// A value as shown in an error message: control bytes escaped (detail::append_shown), cut after 64 bytes.
 NSNET_DECL std::string shown_text(std::string_view v);
 }  // namespace detail
 

@@ -1,5 +1,6 @@
 // The bad-input table (root): bad values across the public API, each of which must be refused
-//  - with an nsnet::Error whose what() names the value (the row's `needle`),
+//  - with an nsnet::Error whose what() names the value (the row's `needle`; control bytes as what()
+//    shows them, escaped: "a\\tb"),
 //  - for rows marked up_front, before any netlink request was sent (counted through the
 //    FaultInjector seam: not even a lookup),
 //  - and with nothing changed: the links, addresses, routes and ip_forward of the test's namespace,
@@ -118,7 +119,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
          [&] { VethPair::create(ns, {.name = "p", .peer = {.name = "eth0eth0eth0eth0"}}); }},
         {"interface name with '/'", "a/b", [&] { VethPair::create(ns, {.name = "a/b", .peer = {.name = "p"}}); }},
         {"interface name with a space", "a b", [&] { VethPair::create(ns, {.name = "a b", .peer = {.name = "p"}}); }},
-        {"interface name with a tab", "a\tb", [&] { VethPair::create(ns, {.name = "a\tb", .peer = {.name = "p"}}); }},
+        {"interface name with a tab", "a\\tb", [&] { VethPair::create(ns, {.name = "a\tb", .peer = {.name = "p"}}); }},
         {"interface name '.'", "'.'", [&] { VethPair::create(ns, {.name = ".", .peer = {.name = "p"}}); }},
         {"interface name '..'", "'..'", [&] { VethPair::create(ns, {.name = "..", .peer = {.name = "p"}}); }},
         {"interface name with ':'", "a:b", [&] { Bridge::create(ns, {.name = "a:b"}); }},
@@ -218,7 +219,7 @@ TEST_CASE("bad input: every row is refused naming the value, and nothing changes
         {"sysctl outside net.*", "kernel.hostname", [&] { set_sysctl(ns, "kernel.hostname", "x"); }},
         {"sysctl key with an empty component", "net.ipv4..ip_forward", [&] { set_sysctl(ns, "net.ipv4..ip_forward", "1"); }},
         {"sysctl key that climbs out", "net.ipv4/../../x", [&] { set_sysctl(ns, "net.ipv4/../../x", "1"); }},
-        {"sysctl value with a newline", "1\n0", [&] { set_sysctl(ns, "net.ipv4.ip_forward", "1\n0"); }},
+        {"sysctl value with a newline", "1\\n0", [&] { set_sysctl(ns, "net.ipv4.ip_forward", "1\n0"); }},
         {"interface sysctl of a bad interface name", "a/b",
          [&] { set_interface_sysctl(ns, "a/b", "forwarding", "1"); }},
         // --- a transaction step with bad input is named, and rolls back the steps before it ---

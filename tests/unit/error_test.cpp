@@ -75,6 +75,24 @@ TEST_CASE("invalid_argument throws InvalidArgument (EINVAL) naming the value") {
     CHECK_THROWS_AS(nsnet::invalid_argument("op", "x", "why"), Error);
 }
 
+TEST_CASE("what() is one printable line: control bytes in any part are shown escaped") {
+    // An interface name may hold ESC (the kernel allows it, so a container can choose one); a
+    // value may hold a newline. Neither reaches a log or a terminal raw.
+    using namespace std::string_literals;
+    Error e(ENODEV, "find link", "\x1b[2Jx\ny", "", "no such device\r\tnear\x7f \0end"s);
+    CHECK(std::string(e.what()) ==
+          "find link '\\x1b[2Jx\\ny': " + std::generic_category().message(ENODEV) + " [no such device\\r\\tnear\\x7f \\0end]");
+    CHECK(e.object() == "\x1b[2Jx\ny");  // the values themselves are kept as given
+    for (char c : std::string(e.what())) CHECK_FALSE(nsnet::detail::is_control_byte(c));
+    // A huge object (a bad value as given) is kept whole but shown cut.
+    Error huge(EINVAL, "op", std::string(100000, 'v'));
+    CHECK(huge.object().size() == 100000);
+    CHECK(std::string(huge.what()).find("'" + std::string(Error::max_shown_object, 'v') + "...'") != std::string::npos);
+    CHECK(std::string(huge.what()).size() < Error::max_shown_object + 100);
+    // Bytes above 0x7f (UTF-8) are not control bytes.
+    CHECK(std::string(Error(EINVAL, "op", "caf\xc3\xa9").what()).find("'caf\xc3\xa9'") != std::string::npos);
+}
+
 TEST_CASE("throw_errno reports errno, or the error it is given") {
     errno = ENOENT;
     try {

@@ -23,15 +23,24 @@ NSNET_DECL void Error::set_bad_attribute_offset(long offset) {
 
 NSNET_DECL void Error::compose() {
     what_ = operation_;
-    if (!object_.empty()) what_ += " '" + object_ + "'";
+    // A value of any length may be the object (a bad name as given): what() shows its start.
+    if (!object_.empty())
+        what_ += " '" + (object_.size() > max_shown_object ? object_.substr(0, max_shown_object) + "..." : object_) + "'";
     what_ += ": ";
     what_ += code().message();
     if (!kernel_message_.empty()) what_ += " (kernel: " + kernel_message_ + ")";
     if (!detail_.empty()) what_ += " [" + detail_ + "]";
-    // what() is a C string: a NUL inside a bad value ("eth0\0x") would cut the message short
-    // right where it names the value. Show it as \0.
-    for (std::size_t at = what_.find('\0'); at != std::string::npos; at = what_.find('\0', at + 2))
-        what_.replace(at, 1, "\\0");
+    // what() is one printable line whatever the values in it: a NUL inside a bad value ("eth0\0x")
+    // would cut the C string short right where it names the value, and a newline or an escape
+    // sequence in a name (the kernel allows ESC in interface names, so a container can choose one)
+    // would forge log lines or drive the reader's terminal. Control bytes are shown escaped.
+    bool clean = true;
+    for (char c : what_) clean = clean && !detail::is_control_byte(c);
+    if (clean) return;
+    std::string shown;
+    shown.reserve(what_.size() + 16);
+    for (char c : what_) detail::append_shown(shown, c);
+    what_ = std::move(shown);
 }
 
 NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why) {
@@ -40,6 +49,25 @@ NSNET_DECL void invalid_argument(std::string operation, std::string object, std:
 
 NSNET_DECL void throw_errno(std::string operation, std::string object, int err) {
     throw Error(err, std::move(operation), std::move(object));
+}
+
+NSNET_DECL void detail::append_shown(std::string& out, char c) {
+    if (!is_control_byte(c)) {
+        out += c;
+        return;
+    }
+    switch (c) {
+        case '\0': out += "\\0"; return;
+        case '\t': out += "\\t"; return;
+        case '\n': out += "\\n"; return;
+        case '\r': out += "\\r"; return;
+        default: break;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    const auto u = static_cast<unsigned char>(c);
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
 }
 
 NSNET_DECL Error detail::with_detail(const Error& e, const std::string& detail) {

@@ -172,24 +172,26 @@ NSNET_DECL std::string MacAddress::to_string() const {
 }
 
 NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation) {
-    auto fail = [&](const std::string& why) {
-        invalid_argument(std::string(operation), std::string(name), why);
-    };
+    const std::string shown = detail::shown_text(name);
+    auto fail = [&](const std::string& why) { invalid_argument(std::string(operation), std::string(name), why); };
     if (name.empty()) fail("interface name is empty");
     if (name.size() >= IFNAMSIZ)
-        fail("interface name '" + std::string(name) + "' is " + std::to_string(name.size()) +
-             " bytes; the kernel allows at most " + std::to_string(IFNAMSIZ - 1));
-    if (name == "." || name == "..") fail("interface name '" + std::string(name) + "' is reserved");
+        fail("interface name '" + shown + "' is " + std::to_string(name.size()) + " bytes; the kernel allows at most " +
+             std::to_string(IFNAMSIZ - 1));
+    if (name == "." || name == "..") fail("interface name '" + shown + "' is reserved");
     for (char c : name)
         if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-            c == '\0' || static_cast<unsigned char>(c) == 0xa0)
-            fail("interface name '" + std::string(name) + "' contains '" + (c == '\0' ? std::string("\\0") : static_cast<unsigned char>(c) == 0xa0 ? std::string("\\xa0") : std::string(1, c)) +
-                 "', which the kernel does not allow");
+            c == '\0' || static_cast<unsigned char>(c) == 0xa0) {
+            std::string bad;
+            if (static_cast<unsigned char>(c) == 0xa0) bad = "\\xa0";
+            else detail::append_shown(bad, c);
+            fail("interface name '" + shown + "' contains '" + bad + "', which the kernel does not allow");
+        }
 }
 
 NSNET_DECL std::string detail::shown_text(std::string_view v) {
     std::string out;
-    for (char c : v.substr(0, 64)) out += c == '\0' ? std::string("\\0") : std::string(1, c);
+    for (char c : v.substr(0, 64)) append_shown(out, c);
     if (v.size() > 64) out += "...";
     return out;
 }
