@@ -39,6 +39,15 @@ inline std::span<const std::byte> bytes(const std::uint8_t* data, std::size_t si
         if (!(cond)) ::nsnet::fuzz::fail(__FILE__, __LINE__, std::string(#cond ": ") + (msg)); \
     } while (0)
 
+// what() is one printable line (control bytes escaped): whatever bytes the input held, a message
+// can be logged or shown as it is.
+inline bool printable(const Error& e) {
+    const std::string_view w = e.what();
+    for (char c : w)
+        if (::nsnet::detail::is_control_byte(c)) return false;
+    return true;
+}
+
 // Runs f(); an nsnet::Error with errno `expected` is the documented answer to bad input and is
 // swallowed. Any other errno fails (e.g. a decoder reporting a malformed kernel message as EINVAL,
 // the code for bad user input). Other exception types propagate and abort the target.
@@ -49,6 +58,7 @@ void expect_error(int expected, F&& f) {
     } catch (const Error& e) {
         NSNET_FUZZ_CHECK_MSG(e.errnum() == expected, "errno " + std::to_string(e.errnum()) + " from " + e.what());
         NSNET_FUZZ_CHECK(e.what() != nullptr && e.what()[0] != '\0');
+        NSNET_FUZZ_CHECK(printable(e));
     }
 }
 template <class F>

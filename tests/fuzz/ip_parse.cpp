@@ -16,8 +16,9 @@ using namespace nsnet;
 
 namespace {
 
-// The error names the bad value: it is the error's object (what() shows it, up to a NUL byte).
-bool names_text(const Error& e, std::string_view text) { return e.object() == text; }
+// The error names the bad value: it is the error's object (what() shows it escaped), and what()
+// stays one printable line whatever bytes the value holds.
+bool names_text(const Error& e, std::string_view text) { return e.object() == text && fuzz::printable(e); }
 
 void address(std::string_view text) {
     auto a = IpAddress::try_parse(text);
@@ -94,6 +95,7 @@ void interface_name(std::string_view text) {
         validate_interface_name(text);
     } catch (const InvalidArgument& e) {
         ok = false;
+        NSNET_FUZZ_CHECK(names_text(e, text));
     }
     NSNET_FUZZ_CHECK(ok == kernel_accepts(text));
 }
