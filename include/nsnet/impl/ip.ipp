@@ -172,20 +172,21 @@ NSNET_DECL std::string MacAddress::to_string() const {
 }
 
 NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation) {
-    const std::string shown = detail::shown_text(name);
+    // Built only for a refusal: names are checked on every create, most of them valid.
+    auto shown = [&] { return detail::shown_text(name); };
     auto fail = [&](const std::string& why) { invalid_argument(std::string(operation), std::string(name), why); };
     if (name.empty()) fail("interface name is empty");
     if (name.size() >= IFNAMSIZ)
-        fail("interface name '" + shown + "' is " + std::to_string(name.size()) + " bytes; the kernel allows at most " +
+        fail("interface name '" + shown() + "' is " + std::to_string(name.size()) + " bytes; the kernel allows at most " +
              std::to_string(IFNAMSIZ - 1));
-    if (name == "." || name == "..") fail("interface name '" + shown + "' is reserved");
+    if (name == "." || name == "..") fail("interface name '" + shown() + "' is reserved");
     for (char c : name)
         if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
             c == '\0' || static_cast<unsigned char>(c) == 0xa0) {
             std::string bad;
             if (static_cast<unsigned char>(c) == 0xa0) bad = "\\xa0";
             else detail::append_shown(bad, c);
-            fail("interface name '" + shown + "' contains '" + bad + "', which the kernel does not allow");
+            fail("interface name '" + shown() + "' contains '" + bad + "', which the kernel does not allow");
         }
 }
 
