@@ -34,11 +34,8 @@ NSNET_DECL void Error::compose() {
     // would cut the C string short right where it names the value, and a newline or an escape
     // sequence in a name (the kernel allows ESC in interface names, so a container can choose one)
     // would forge log lines or drive the reader's terminal. Control bytes are shown escaped.
-    bool clean = true;
-    for (char c : what_) clean = clean && !detail::is_control_byte(c);
-    if (clean) return;
     std::string shown;
-    shown.reserve(what_.size() + 16);
+    shown.reserve(what_.size());
     for (char c : what_) detail::append_shown(shown, c);
     what_ = std::move(shown);
 }

@@ -48,7 +48,7 @@ NSNET_DECL void check_owner(const std::string& owner, const char* op, const std:
     if (owner.size() > 200)
         invalid_argument(op, owner.substr(0, 64), field + " is " + std::to_string(owner.size()) + " bytes; at most 200");
     for (char ch : owner)
-        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f || c == '"')
+        if (is_control_byte(ch) || ch == '"')
             invalid_argument(op, shown_text(owner), field + " '" + shown_text(owner) + "' has a control character or a double quote");
 }
 
