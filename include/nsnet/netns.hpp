@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,8 +94,21 @@ private:
 
 NSNET_DECL void validate_netns_name(const std::string& name, const char* operation);
 
-// Opens an nsfs file and checks that it really is a network namespace.
+// Opens a path the caller gave (NetnsRef::open_path, /run/netns/NAME) that should name a network
+// namespace. It could name anything: a FIFO, on which an open for reading blocks until someone
+// writes, or a device, whose driver an open runs (a watchdog starts counting). So the path is
+// first opened with O_PATH (which opens nothing and never blocks) and checked to be on nsfs, then
+// opened for reading through /proc/self/fd: the file checked is the file opened, even if the path
+// is replaced in between.
 NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name);
+// Opens a path the kernel or nsnet made (/proc/.../ns/net, a namespace nsnet has just mounted),
+// which is a namespace file whenever it opens: directly, without open_netns_file's extra calls.
+NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name);
+// Throws InvalidArgument (`what` is what `fd` came from) unless `fd` is an open network namespace.
+// The file system is checked before the ioctl, so that no device driver is sent nsfs's ioctl.
+NSNET_DECL void check_network_namespace_fd(int fd, const std::string& shown_name, const std::string& what);
+// The error of a failed open of a namespace file (`err`: its errno); ENOENT says "no such namespace".
+[[noreturn]] NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const std::string& shown_name);
 
 // ip netns does this once: /run/netns must be a shared mount so that namespaces mounted there are
 // visible to processes in other mount namespaces.

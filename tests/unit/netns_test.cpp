@@ -4,17 +4,28 @@
 // call: none of them falls back to the caller's namespace. A fault injector refuses and counts every
 // system call nsnet makes, so that an entry point that did fall back could neither reach the
 // kernel nor pass.
+//
+// Also: a path or descriptor that is not a network namespace is refused without being opened for
+// reading or sent an ioctl (a FIFO must not block the caller).
 #include "nsnet/netns.hpp"
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -223,4 +234,73 @@ TEST_CASE("a firewall::Batch of an empty NetnsRef still previews (nothing to sen
     CHECK(b.size() == 1);
     CHECK_FALSE(b.netns().valid());
     CHECK_NOTHROW((void)b.preview());
+}
+
+TEST_CASE("NetnsRef::open_path refuses a FIFO at once: it never waits for a writer") {
+    char dir_template[] = "/tmp/nsnet-fifo-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template, fifo = dir + "/ns";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+
+    // Should open_path block on the FIFO (an open for reading waits for a writer), this thread
+    // releases it after a while by opening the FIFO itself (O_RDWR never blocks and counts as a
+    // writer), so that a regression fails here instead of hanging the suite.
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false, released = false;
+    std::thread releaser([&] {
+        std::unique_lock lock(m);
+        if (cv.wait_for(lock, std::chrono::seconds(5), [&] { return done; })) return;
+        released = true;
+        int fd = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+        lock.unlock();
+        if (fd >= 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            ::close(fd);
+        }
+    });
+    std::string message;
+    try {
+        (void)NetnsRef::open_path(fifo);
+    } catch (const InvalidArgument& e) {
+        message = e.what();
+    } catch (const std::exception& e) {
+        message = std::string("unexpected: ") + e.what();
+    }
+    {
+        std::lock_guard lock(m);
+        done = true;
+    }
+    cv.notify_all();
+    releaser.join();
+    ::unlink(fifo.c_str());
+    ::rmdir(dir.c_str());
+    CHECK_FALSE(released);
+    CAPTURE(message);
+    CHECK(has(message, fifo + " is not a network namespace"));
+}
+
+TEST_CASE("NetnsRef::open_path and from_fd accept a network namespace and refuse every other file") {
+    CHECK(NetnsRef::open_path("/proc/self/ns/net") == NetnsRef::current());
+    CHECK(NetnsRef::open_path("/proc/thread-self/ns/net").valid());
+    for (const char* path : {"/dev/null", "/proc/self/status", "/proc/self", "/proc/self/ns/uts"}) {
+        CAPTURE(path);
+        std::string message = rejection([&] { (void)NetnsRef::open_path(path); });
+        CHECK(has(message, std::string(path) + " is not a network namespace"));
+    }
+    try {
+        (void)NetnsRef::open_path("/nonexistent/nsnet/ns");
+        FAIL("opened a path that does not exist");
+    } catch (const Error& e) {
+        CHECK(e.code() == std::errc::no_such_file_or_directory);
+        CHECK(has(e.what(), "no such namespace: /nonexistent/nsnet/ns does not exist"));
+    }
+
+    int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(dev_null >= 0);
+    std::string message = rejection([&] { (void)NetnsRef::from_fd(detail::UniqueFd(dev_null), "null"); });
+    CHECK(has(message, "is not a network namespace"));
+    int own = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    REQUIRE(own >= 0);
+    CHECK(NetnsRef::from_fd(detail::UniqueFd(own), "mine") == NetnsRef::current());
 }

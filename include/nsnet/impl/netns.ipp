@@ -25,17 +25,47 @@ NSNET_DECL void validate_netns_name(const std::string& name, const char* operati
                              "namespace name '" + name + "' contains a character ('/', whitespace) that `ip netns` cannot use");
 }
 
+NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const std::string& shown_name) {
+    if (err == ENOENT)
+        throw Error(err, "open network namespace", shown_name, {}, "no such namespace: " + path + " does not exist");
+    throw Error(err, "open network namespace", shown_name, {}, path);
+}
+
+NSNET_DECL void check_network_namespace_fd(int fd, const std::string& shown_name, const std::string& what) {
+    struct statfs fs {};
+    if (sys_call(Call::other, [&] { return ::fstatfs(fd, &fs); }) != 0) throw_errno("open network namespace", shown_name);
+    if (fs.f_type != NSFS_MAGIC || ::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+        invalid_argument("open network namespace", shown_name, what + " is not a network namespace");
+}
+
 NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
-    int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    int located = sys_call(Call::open, [&] { return ::open(path.c_str(), O_PATH | O_CLOEXEC); });
+    if (located < 0) throw_netns_open_error(errno, path, shown_name);
+    UniqueFd located_fd(located);
+    struct statfs fs {};
+    if (sys_call(Call::other, [&] { return ::fstatfs(located, &fs); }) != 0) throw_errno("open network namespace", shown_name);
+    if (fs.f_type != NSFS_MAGIC) invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    const std::string same_file = "/proc/self/fd/" + std::to_string(located);
+    int fd = sys_call(Call::open, [&] { return ::open(same_file.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) {
         int err = errno;
+        // The file is there (O_PATH found it): ENOENT can only mean that /proc/self is not.
         if (err == ENOENT)
-            throw Error(err, "open network namespace", shown_name, {}, "no such namespace: " + path + " does not exist");
-        throw Error(err, "open network namespace", shown_name, {}, path);
+            throw Error(err, "open network namespace", shown_name, {},
+                        path + ": cannot reopen it through " + same_file + " (is /proc mounted?)");
+        throw_netns_open_error(err, path, shown_name);
     }
     UniqueFd owned(fd);
-    int type = ::ioctl(fd, NS_GET_NSTYPE);
-    if (type != CLONE_NEWNET)
+    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    return owned;
+}
+
+NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name) {
+    int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) throw_netns_open_error(errno, path, shown_name);
+    UniqueFd owned(fd);
+    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
         invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
     return owned;
 }
@@ -177,7 +207,7 @@ NSNET_DECL void Process::kill_and_reap() noexcept {
 }
 
 NSNET_DECL NetnsRef NetnsRef::current() {
-    return NetnsRef(detail::open_netns_file("/proc/thread-self/ns/net", "current"), "");
+    return NetnsRef(detail::open_known_netns_file("/proc/thread-self/ns/net", "current"), "");
 }
 
 NSNET_DECL NetnsRef NetnsRef::open(const std::string& name) {
@@ -190,13 +220,12 @@ NSNET_DECL NetnsRef NetnsRef::open_path(const std::string& path) {
 }
 
 NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
-    return NetnsRef(detail::open_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
+    return NetnsRef(detail::open_known_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
                     "pid:" + std::to_string(pid));
 }
 
 NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
-    if (::ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET)
-        invalid_argument("open network namespace", name, "file descriptor is not a network namespace");
+    detail::check_network_namespace_fd(fd.get(), name, "file descriptor " + std::to_string(fd.get()));
     return NetnsRef(std::move(fd), std::move(name));
 }
 
@@ -310,7 +339,7 @@ NSNET_DECL Netns Netns::create(const std::string& name) {
             detail::unshare_and_mount_netns(path, name);
             return nl::Socket::open(NETLINK_ROUTE);
         });
-        NetnsRef ref(detail::open_netns_file(path, name), name);
+        NetnsRef ref(detail::open_known_netns_file(path, name), name);
         ref.cache_rtnl(std::move(rtnl));
         return Netns(std::move(ref));
     } catch (...) {
@@ -324,7 +353,7 @@ NSNET_DECL Netns Netns::create_anonymous() {
     auto fd = detail::run_in_netns(-1, [] {
         if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
             throw_errno("create anonymous network namespace");
-        return detail::open_netns_file("/proc/thread-self/ns/net", "anonymous");
+        return detail::open_known_netns_file("/proc/thread-self/ns/net", "anonymous");
     });
     return Netns(NetnsRef(std::move(fd), ""));
 }

@@ -21,7 +21,7 @@ NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) 
                 detail::create_netns_mount_point(path, name);
                 made_names.push_back(name);
                 detail::unshare_and_mount_netns(path, name);
-                made.emplace_back(detail::open_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
+                made.emplace_back(detail::open_known_netns_file("/proc/thread-self/ns/net", name), nl::Socket::open(NETLINK_ROUTE));
             }
         });
     } catch (...) {
