@@ -175,7 +175,8 @@ public:
     static NetnsRef current();
     // `ip netns` name: /run/netns/NAME. Throws Error(ENOENT) naming it when there is none.
     static NetnsRef open(const std::string& name);
-    // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere.
+    // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere. Any other file (a FIFO,
+    // a device) is refused before it is opened: InvalidArgument naming the path.
     static NetnsRef open_path(const std::string& path);
     // The namespace of process `pid`: /proc/PID/ns/net.
     static NetnsRef open_pid(pid_t pid);
