@@ -68,6 +68,13 @@ public:
 // Throws Error for the current errno.
 [[noreturn]] NSNET_DECL void throw_errno(std::string operation, std::string object = {}, int err = errno);
 
+// `text` as nsnet shows it in what() and in its text views (show_addresses, to_string of routes and
+// monitor events): control bytes (C0 and DEL) escaped as \0, \t, \n, \r or \xNN, every other byte
+// (UTF-8 included) as is, nothing cut. The kernel allows ESC and other control bytes in interface
+// names, which a container chooses: pass such names through this before they reach a terminal or a
+// log. The data itself (LinkInfo::name, AddressInfo::label, ...) is kept as the kernel holds it.
+NSNET_DECL std::string printable(std::string_view text);
+
 namespace detail {
 
 // The bytes messages show escaped (C0 controls and DEL): what() never carries them raw.

@@ -90,7 +90,8 @@ struct RouteLookup {
     bool fib_match = false;                   // `fibmatch`: return the matching route entry itself
 };
 
-// "ip route"-style text of a route, e.g. "10.20.0.0/16 via 10.10.10.254 dev veth-n1 metric 50".
+// "ip route"-style text of a route, e.g. "10.20.0.0/16 via 10.10.10.254 dev veth-n1 metric 50";
+// device names shown through printable().
 NSNET_DECL std::string to_string(const RouteInfo& r);
 NSNET_DECL const char* to_string(RouteType t) noexcept;
 NSNET_DECL std::string to_string(RouteProtocol p);

@@ -26,7 +26,9 @@
 namespace nsnet {
 
 // `ip netns exec NS ip a`: every link of the namespace with its flags, mtu, state, kind, master,
-// MAC and inet/inet6 addresses, built from nsnet's own link and address dumps.
+// MAC and inet/inet6 addresses, built from nsnet's own link and address dumps. Unlike `ip`, which
+// prints them raw, names and labels are shown through printable(): a container may name its
+// interfaces with ESC and other control bytes.
 NSNET_DECL std::string show_addresses(const NetnsRef& ns);
 
 namespace detail {

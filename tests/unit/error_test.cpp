@@ -93,6 +93,17 @@ TEST_CASE("what() is one printable line: control bytes in any part are shown esc
     CHECK(std::string(Error(EINVAL, "op", "caf\xc3\xa9").what()).find("'caf\xc3\xa9'") != std::string::npos);
 }
 
+TEST_CASE("printable: control bytes escaped, everything else as is, nothing cut") {
+    using namespace std::string_literals;
+    CHECK(nsnet::printable("eth0") == "eth0");
+    CHECK(nsnet::printable("a\x1b[2Jb\tc\x7f\0d"s) == "a\\x1b[2Jb\\tc\\x7f\\0d");
+    CHECK(nsnet::printable("caf\xc3\xa9") == "caf\xc3\xa9");
+    CHECK(nsnet::printable(std::string(1000, 'n')).size() == 1000);
+    // Escaping twice changes nothing more: the text shown has no control byte left.
+    const std::string once = nsnet::printable("x\x1by\n");
+    CHECK(nsnet::printable(once) == once);
+}
+
 TEST_CASE("throw_errno reports errno, or the error it is given") {
     errno = ENOENT;
     try {

@@ -55,3 +55,23 @@ TEST_CASE("format_addresses: a veth whose peer has the same index in its namespa
     CHECK(nsnet::detail::format_addresses({eth0}, {}) ==
           "2: eth0@if2: <BROADCAST> mtu 1500 state DOWN kind veth\n    link/ether link-netnsid 0\n");
 }
+
+TEST_CASE("format_addresses shows names and labels with their control bytes escaped (ip prints them raw)") {
+    using nsnet::LinkInfo;
+    // The kernel allows ESC and BEL in an interface name or label: a container may choose them.
+    LinkInfo br{.index = 2, .name = "br\x1b[2J", .flags = IFF_UP, .type = 1, .mtu = 1500};
+    LinkInfo port{.index = 3, .name = "p\x07", .flags = IFF_UP, .type = 1, .mtu = 1500};
+    port.parent = 2;
+    port.master = 2;
+    nsnet::AddressInfo labelled{.index = 3, .prefix = nsnet::Prefix::parse("10.0.0.1/24")};
+    labelled.label = "p\x07:\x1b]0;x";
+    nsnet::AddressInfo unlabelled{.index = 2, .prefix = nsnet::Prefix::parse("10.0.1.1/24")};
+    std::string text = nsnet::detail::format_addresses({br, port}, {labelled, unlabelled});
+    CHECK(text.find("2: br\\x1b[2J: <") != std::string::npos);
+    CHECK(text.find("3: p\\x07@br\\x1b[2J: <") != std::string::npos);
+    CHECK(text.find(" master br\\x1b[2J ") != std::string::npos);
+    CHECK(text.find("scope global p\\x07:\\x1b]0;x\n") != std::string::npos);
+    CHECK(text.find("scope global br\\x1b[2J\n") != std::string::npos);
+    for (char c : text)
+        if (c != '\n') CHECK_FALSE(nsnet::detail::is_control_byte(c));
+}

@@ -34,10 +34,7 @@ NSNET_DECL void Error::compose() {
     // would cut the C string short right where it names the value, and a newline or an escape
     // sequence in a name (the kernel allows ESC in interface names, so a container can choose one)
     // would forge log lines or drive the reader's terminal. Control bytes are shown escaped.
-    std::string shown;
-    shown.reserve(what_.size());
-    for (char c : what_) detail::append_shown(shown, c);
-    what_ = std::move(shown);
+    what_ = printable(what_);
 }
 
 NSNET_DECL void invalid_argument(std::string operation, std::string object, std::string why) {
@@ -46,6 +43,13 @@ NSNET_DECL void invalid_argument(std::string operation, std::string object, std:
 
 NSNET_DECL void throw_errno(std::string operation, std::string object, int err) {
     throw Error(err, std::move(operation), std::move(object));
+}
+
+NSNET_DECL std::string printable(std::string_view text) {
+    std::string shown;
+    shown.reserve(text.size());
+    for (char c : text) detail::append_shown(shown, c);
+    return shown;
 }
 
 NSNET_DECL void detail::append_shown(std::string& out, char c) {

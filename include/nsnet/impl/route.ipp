@@ -18,7 +18,7 @@ NSNET_DECL std::string to_string(const RouteInfo& r) {
     if (r.table != RT_TABLE_MAIN) s += " table " + (r.table == RT_TABLE_LOCAL ? std::string("local") : std::to_string(r.table));
     if (r.nh_id) s += " nhid " + std::to_string(r.nh_id);
     if (r.gateway) s += " via " + r.gateway->to_string();
-    if (r.oif) s += " dev " + (r.dev.empty() ? "#" + std::to_string(r.oif) : r.dev);
+    if (r.oif) s += " dev " + (r.dev.empty() ? "#" + std::to_string(r.oif) : printable(r.dev));
     if (r.protocol != RouteProtocol::Boot && r.protocol != RouteProtocol::Unspec) s += " proto " + to_string(r.protocol);
     if (r.scope != Scope::Universe) {
         switch (r.scope) {
@@ -36,7 +36,7 @@ NSNET_DECL std::string to_string(const RouteInfo& r) {
     for (const auto& h : r.paths) {
         s += " nexthop";
         if (h.gateway) s += " via " + h.gateway->to_string();
-        if (h.ifindex) s += " dev " + (h.dev.empty() ? "#" + std::to_string(h.ifindex) : h.dev);
+        if (h.ifindex) s += " dev " + (h.dev.empty() ? "#" + std::to_string(h.ifindex) : printable(h.dev));
         s += " weight " + std::to_string(h.weight);
         if (h.flags & RTNH_F_ONLINK) s += " onlink";
         if (h.flags & RTNH_F_DEAD) s += " dead";

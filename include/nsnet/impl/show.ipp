@@ -64,12 +64,12 @@ NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::
     std::sort(links.begin(), links.end(), [](const LinkInfo& a, const LinkInfo& b) { return a.index < b.index; });
     auto name_of = [&](int index) -> std::string {
         for (const auto& l : links)
-            if (l.index == index) return l.name;
+            if (l.index == index) return printable(l.name);
         return "if" + std::to_string(index);
     };
     std::string out;
     for (const auto& l : links) {
-        out += std::to_string(l.index) + ": " + l.name;
+        out += std::to_string(l.index) + ": " + printable(l.name);
         // name@peer as ip shows it: "@ifN" for a peer/parent in another namespace, else its name.
         // The kernel omits IFLA_LINK when the peer's index equals the link's own (two fresh
         // namespaces each number their veth end 2); ip then shows nothing, we show "@if2".
@@ -97,7 +97,7 @@ NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::
             if (a.flags & IFA_F_TENTATIVE) out += " tentative";
             if (a.flags & IFA_F_DADFAILED) out += " dadfailed";
             if (a.flags & IFA_F_DEPRECATED) out += " deprecated";
-            if (v4) out += " " + (a.label.empty() ? l.name : a.label);
+            if (v4) out += " " + printable(a.label.empty() ? l.name : a.label);
             out += "\n";
         }
     }

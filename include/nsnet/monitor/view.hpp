@@ -107,7 +107,7 @@ NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const Moni
 NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds = {});
 
 // "new link 4: veth0 (veth) UP LOWER_UP", "deleted address inet 10.0.0.1/24 dev veth0", ...;
-// synthetic events end in " (synthetic)".
+// synthetic events end in " (synthetic)". One printable line: names are shown through printable().
 NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names = nullptr);
 
 namespace monitor_detail {

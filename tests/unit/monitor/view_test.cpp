@@ -143,3 +143,24 @@ TEST_CASE("event text names devices from the view") {
     MonitorEvent r{EventType::Resync, ObjectKind::Link, true, ResyncInfo{"receive queue overrun (ENOBUFS)", 3, 1, 2, 7}, {}};
     CHECK(to_string(r) == "resync receive queue overrun (ENOBUFS): +3 ~1 -2 (7 stale datagrams discarded)");
 }
+
+TEST_CASE("event text shows the names a namespace's owner chose with their control bytes escaped") {
+    MonitorView v;
+    v.links[3] = rtnl::LinkInfo{.index = 3, .name = "e\x1b[2J", .mtu = 1500};
+    MonitorEvent l{EventType::New, ObjectKind::Link, false, v.links[3], {}};
+    CHECK(to_string(l, &v) == "new link 3: e\\x1b[2J DOWN mtu 1500");
+    MonitorEvent a{EventType::New, ObjectKind::Address, false,
+                   rtnl::AddressInfo{.index = 3, .prefix = Prefix::parse("192.168.1.10/24")}, {}};
+    CHECK(to_string(a, &v) == "new address inet 192.168.1.10/24 dev e\\x1b[2J");
+    rtnl::RouteInfo route{};
+    route.dst = Prefix::parse("10.1.0.0/16");
+    route.oif = 3;
+    MonitorEvent r{EventType::New, ObjectKind::Route, false, route, {}};
+    CHECK(to_string(r, &v).find("dev e\\x1b[2J") != std::string::npos);
+    rtnl::Rule rule{};
+    rule.iif = "in\x07";
+    MonitorEvent ru{EventType::New, ObjectKind::Rule, false, rule, {}};
+    CHECK(to_string(ru).find("iif in\\x07") != std::string::npos);
+    for (const auto& e : {l, a, r, ru})
+        for (char c : to_string(e, &v)) CHECK_FALSE(detail::is_control_byte(c));
+}

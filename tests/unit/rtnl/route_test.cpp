@@ -287,6 +287,14 @@ TEST_CASE("decode_route: ip -4 route show (table main, filtered by the kernel)")
     CHECK((onlink->flags & RTNH_F_ONLINK) != 0);
     CHECK(to_string(*onlink) == "10.81.0.0/16 via 192.0.2.1 dev #3 onlink");
     CHECK(to_string(*subnet) == "10.10.10.0/24 dev #3 proto kernel scope link src 10.10.10.1");
+    // Device names (a container may put ESC in them) are shown escaped, in every path too.
+    RouteInfo named = *onlink;
+    named.dev = "e\x1b[2J";
+    CHECK(to_string(named) == "10.81.0.0/16 via 192.0.2.1 dev e\\x1b[2J onlink");
+    RouteInfo multipath = *mp3;
+    for (auto& path : multipath.paths) path.dev = "p\x07";
+    CHECK(to_string(multipath).find("dev p\\x07") != std::string::npos);
+    CHECK(to_string(multipath).find('\x07') == std::string::npos);
 }
 
 TEST_CASE("decode_route: every table, RTA_TABLE, local routes") {

@@ -224,11 +224,12 @@ NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds)
 }
 
 NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names) {
-    if (e.type == EventType::Resync) return "resync " + monitor_detail::describe_object(e.object, names);
+    // Names in it (links, a rule's iif) are whatever the namespace's owner chose: escaped.
+    if (e.type == EventType::Resync) return printable("resync " + monitor_detail::describe_object(e.object, names));
     std::string s = std::string(to_string(e.type)) + " " + to_string(e.kind) + " " +
                     monitor_detail::describe_object(e.object, names);
     if (e.synthetic) s += " (synthetic)";
-    return s;
+    return printable(s);
 }
 
 }  // namespace nsnet
