@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <regex>
@@ -498,6 +499,61 @@ TEST_CASE("firewall: portmap rules (fib daddr type local, hairpin mark, shared m
     CHECK(Rule::list(w.router).empty());
     nl::Socket s = w.router.netlink_socket(NETLINK_NETFILTER);
     CHECK_FALSE(nsnet::detail::find_nsnet_table(s, nft::TableFamily::Inet).has_value());
+}
+
+TEST_CASE("nf_tables generation: a batch for a ruleset that moved on is refused whole (ERESTART)") {
+    Netns ns = Netns::create_anonymous();
+    nl::Socket s = ns.ref().netlink_socket(NETLINK_NETFILTER);
+    const std::uint32_t looked_at = nft::read_generation(s);
+    nft::Batch late;
+    late.add(nft::table_new(nft::Table{.name = "late"}, NLM_F_EXCL), "add table", "ip late");
+    late.set_generation(looked_at);
+    nft::Batch first;
+    first.add(nft::table_new(nft::Table{.name = "first"}), "add table", "ip first");
+    first.run_or_throw(s);  // another change commits in between
+    CHECK(nft::read_generation(s) != looked_at);
+    nft::BatchResult r = late.run(s);
+    CHECK_FALSE(r.applied);
+    REQUIRE(r.batch_error);
+    CHECK(r.batch_error->error == ERESTART);
+    CHECK(r.error().errnum() == ERESTART);
+    // Nothing of it was applied: the same batch (NLM_F_EXCL) for the current generation succeeds.
+    late.set_generation(nft::read_generation(s));
+    CHECK(late.run(s).applied);
+}
+
+TEST_CASE("firewall: Rule::ensure from 8 threads at once makes one rule, which all of them get") {
+    using namespace nsnet::firewall;
+    Netns ns = Netns::create_anonymous();
+    constexpr int threads = 8;
+    for (std::uint32_t round = 0; round < 4; ++round) {
+        CAPTURE(round);
+        const RuleOptions shared{.hook = Hook::Postrouting,
+                                 .match = {.meta_mark = MarkMatch{.value = 0x100u << round, .mask = 0x100u << round}},
+                                 .action = Action::Masquerade};
+        std::vector<std::optional<RuleRef>> refs(threads);
+        std::vector<std::string> errors(threads);
+        std::atomic<int> ready{0};
+        std::vector<std::thread> workers;
+        for (int i = 0; i < threads; ++i)
+            workers.emplace_back([&, i] {
+                ++ready;
+                while (ready.load() < threads) std::this_thread::yield();
+                try {
+                    refs[static_cast<std::size_t>(i)] = Rule::ensure(ns, shared);
+                } catch (const std::exception& e) {
+                    errors[static_cast<std::size_t>(i)] = e.what();
+                }
+            });
+        for (auto& t : workers) t.join();
+        for (const auto& e : errors) CHECK(e.empty());
+        std::vector<RuleInfo> rules = Rule::list(ns);
+        CHECK(rules.size() == round + 1);  // one per round: no thread added a second copy
+        for (const auto& ref : refs) {
+            REQUIRE(ref);
+            CHECK(ref->handle == refs[0]->handle);
+        }
+    }
 }
 
 TEST_CASE("firewall: IPv6 and the other statements are accepted by the kernel and read back as nft shows them") {

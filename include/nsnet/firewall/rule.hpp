@@ -221,6 +221,8 @@ public:
     static std::vector<Rule> create(const NetnsRef& ns, const std::vector<RuleOptions>& options);
     // A shared rule (a network's masquerade): the same rule (same chain and expressions, no owner)
     // when one exists, else a new one; never owned (nothing removes it but an explicit remove()).
+    // Processes ensuring the same rule at once get one rule: it is added only if nothing was
+    // committed since the look (nf_tables generation), else looked for again.
     static RuleRef ensure(const NetnsRef& ns, const RuleOptions& options);
     // nft -a list table FAMILY nsnet, filtered.
     static std::vector<RuleInfo> list(const NetnsRef& ns, const ListFilter& filter = {});

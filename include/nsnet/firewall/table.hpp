@@ -210,6 +210,11 @@ public:
 
     std::size_t size() const noexcept { return additions_.size() + removals_.size() + (policy_ ? 1 : 0); }
 
+    // commit() then applies its batch only to the ruleset at `generation` (nft::read_generation):
+    // if anything was committed in the namespace since, it throws Error(ERESTART) and changes
+    // nothing (Rule::ensure looks again).
+    void require_generation(std::uint32_t generation) noexcept { generation_ = generation; }
+
     // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
     // with "nothing was applied" in its detail); nothing changes then.
     void commit();
@@ -243,6 +248,7 @@ private:
     std::vector<std::shared_ptr<NftRuleState>> additions_{};
     std::vector<std::shared_ptr<NftRuleState>> removals_{};
     std::shared_ptr<NftPolicyState> policy_{};
+    std::optional<std::uint32_t> generation_{};
     bool committed_ = false;
 };
 

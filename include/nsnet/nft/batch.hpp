@@ -20,9 +20,11 @@
 // number. A refusal of the batch as a whole (no CAP_NET_ADMIN, a failed commit) is sent against
 // the BEGIN message and reported as such.
 //
-// It does not retry (the kernel itself replays a batch after loading a module), and it does not
-// send NFT_MSG_GETGEN / NFNL_BATCH_GENID generation checks (nsnet never computes a change from a
-// cached view of the ruleset).
+// It does not retry (the kernel itself replays a batch after loading a module). A batch may carry
+// the generation of the ruleset it was computed from (NFNL_BATCH_GENID, read with NFT_MSG_GETGEN):
+// the kernel then refuses it as a whole (ERESTART) if anything was committed in the namespace
+// since, which is how a "look, then add if missing" (firewall::Rule::ensure) stays right when
+// other processes change the ruleset at the same time.
 #pragma once
 
 // glibc's <netinet/in.h> must come before any <linux/...> header that pulls in <linux/in.h>.
@@ -77,6 +79,14 @@ NSNET_DECL TableFamily message_family(const nl::MessageView& m);
 // Validates a table / chain name as nf_tables does: 1..255 bytes, no NUL. `what` is "table"/"chain".
 NSNET_DECL void validate_name(std::string_view name, std::string_view what, std::string_view operation);
 
+// NFT_MSG_GETGEN, what `nft` asks first: the answer (NFT_MSG_NEWGEN) holds the ruleset's
+// generation, which every committed batch in the namespace changes.
+NSNET_DECL nl::MessageBuilder generation_get();
+// NFTA_GEN_ID of an NFT_MSG_NEWGEN message; nullopt for any other message.
+NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
+// The ruleset's generation in `sock`'s namespace now (generation_get, answered).
+NSNET_DECL std::uint32_t read_generation(nl::Socket& sock);
+
 // The kernel's answer to one message of a batch.
 struct MessageResult {
     std::string operation{};  // as given to Batch::add ("add rule")
@@ -122,6 +132,12 @@ public:
     const std::string& operation(std::size_t i) const { return entries_.at(i).operation; }
     const std::string& object(std::size_t i) const { return entries_.at(i).object; }
 
+    // The batch is applied only if the ruleset is still at `generation` (read_generation) when the
+    // kernel commits it; otherwise it is refused as a whole with ERESTART (BatchResult::batch_error)
+    // and nothing changes. BEGIN then carries NFNL_BATCH_GENID.
+    void set_generation(std::uint32_t generation) noexcept { generation_ = generation; }
+    std::optional<std::uint32_t> generation() const noexcept { return generation_; }
+
     // The exact bytes run() sends: BEGIN, every message, END, numbered first_seq, first_seq+1, ...
     // With ack=true (what run() does) every message carries NLM_F_ACK; nft 1.0.6 sets it on none
     // of them and relies on errors only, so ack=false reproduces nft's bytes.
@@ -140,9 +156,12 @@ private:
         std::string operation{}, object{};
     };
 
-    static void append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq);
+    // BEGIN or END; `generation`: NFNL_BATCH_GENID (BEGIN only).
+    static void append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
+                               std::optional<std::uint32_t> generation = std::nullopt);
 
     std::vector<Entry> entries_{};
+    std::optional<std::uint32_t> generation_{};
 };
 
 }  // namespace nsnet::nft

@@ -242,3 +242,75 @@ TEST_CASE("run: lost answers (ENOBUFS) throw; an empty batch sends nothing") {
     CHECK(empty.run(k2.sock).applied);
     CHECK(k2.sent().empty());
 }
+
+TEST_CASE("generation: GETGEN equals nft's request, NEWGEN is decoded, and BEGIN carries NFNL_BATCH_GENID") {
+    // `strace -xx nft list tables`: nft's first request, 20 bytes (seq masked below).
+    const ByteVec nft_getgen = {0x14, 0x00, 0x00, 0x00, 0x10, 0x0a, 0x01, 0x00, 0x00, 0x00,
+                                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    ByteVec ours = to_vec(nft::generation_get().bytes());
+    REQUIRE(ours.size() == nft_getgen.size());
+    std::fill(ours.begin() + 8, ours.begin() + 16, std::uint8_t{0});  // seq and pid
+    CHECK(ours == nft_getgen);
+
+    // The kernel's answer: NFTA_GEN_ID (big endian), NFTA_GEN_PROC_PID, NFTA_GEN_PROC_NAME.
+    nl::MessageBuilder newgen(nft::message_type(NFT_MSG_NEWGEN), 0);
+    nfgenmsg g{};
+    newgen.put_header(g);
+    newgen.put_be32(NFTA_GEN_ID, 0x01020304);
+    newgen.put_be32(NFTA_GEN_PROC_PID, 77);
+    newgen.put_string(NFTA_GEN_PROC_NAME, "nft");
+    CHECK(nft::decode_generation(nl::MessageView(newgen.bytes())) == 0x01020304u);
+    nl::MessageBuilder other = nft::make_message(NFT_MSG_NEWTABLE, 0, nft::TableFamily::Ip);
+    CHECK_FALSE(nft::decode_generation(nl::MessageView(other.bytes())));
+    nl::MessageBuilder short_id(nft::message_type(NFT_MSG_NEWGEN), 0);
+    short_id.put_header(g);
+    short_id.put_u16(NFTA_GEN_ID, 1);
+    CHECK_THROWS_AS((void)nft::decode_generation(nl::MessageView(short_id.bytes())), Error);
+
+    // A batch with a generation: BEGIN grows by one attribute, NFNL_BATCH_GENID = the generation
+    // in network order; every other byte is the same as without it.
+    nft::Batch plain = three();
+    nft::Batch checked = three();
+    CHECK_FALSE(checked.generation());
+    checked.set_generation(0x11223344);
+    CHECK(checked.generation() == 0x11223344u);
+    ByteVec a = to_vec(plain.encode(7, true)), b = to_vec(checked.encode(7, true));
+    REQUIRE(b.size() == a.size() + 8);
+    const ByteVec genid = {0x08, 0x00, NFNL_BATCH_GENID, 0x00, 0x11, 0x22, 0x33, 0x44};
+    CHECK(ByteVec(b.begin() + 20, b.begin() + 28) == genid);
+    CHECK(b[0] == 28);  // BEGIN's nlmsg_len
+    CHECK(ByteVec(b.begin() + 1, b.begin() + 20) == ByteVec(a.begin() + 1, a.begin() + 20));
+    CHECK(ByteVec(b.begin() + 28, b.end()) == ByteVec(a.begin() + 20, a.end()));
+}
+
+TEST_CASE("read_generation asks with an ack and returns NFTA_GEN_ID; an answer without one is an error") {
+    {
+        FakeKernel k;
+        nl::MessageBuilder newgen(nft::message_type(NFT_MSG_NEWGEN), 0);
+        newgen.header().nlmsg_flags = 0;
+        newgen.set_seq(1);
+        newgen.header().nlmsg_pid = kPort;
+        nfgenmsg g{};
+        newgen.put_header(g);
+        newgen.put_be32(NFTA_GEN_ID, 4242);
+        k.answer(newgen);
+        k.answer(ack(1, 0));
+        CHECK(nft::read_generation(k.sock) == 4242u);
+        std::vector<std::byte> sent = k.sent();
+        REQUIRE(sent.size() == 20);
+        nl::MessageView m(nl::Bytes(sent.data(), sent.size()));
+        CHECK(m.type() == nft::message_type(NFT_MSG_GETGEN));
+        CHECK((m.flags() & NLM_F_ACK) != 0);
+    }
+    {
+        FakeKernel k;
+        k.answer(ack(1, 0));
+        try {
+            (void)nft::read_generation(k.sock);
+            FAIL("read a generation from an answer without one");
+        } catch (const Error& e) {
+            CHECK(e.errnum() == EBADMSG);
+            CHECK(e.operation() == "get nf_tables generation");
+        }
+    }
+}

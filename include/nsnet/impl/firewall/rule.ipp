@@ -312,8 +312,13 @@ NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) 
     RuleOptions shared = options;
     shared.owner.clear();
     auto want = detail::rule_state(ns, shared);
-    {
-        nl::Socket s = nsnet::detail::nft_socket(want->netns);
+    nl::Socket s = nsnet::detail::nft_socket(want->netns);
+    // Look, then add only if nothing was committed in between: two processes ensuring the same rule
+    // at once (a runtime's parallel CNI ADDs) would otherwise both find none and both add it. A
+    // batch refused because the ruleset moved on (ERESTART) is tried again from the look.
+    constexpr int max_attempts = 64;
+    for (int attempt = 1;; ++attempt) {
+        const std::uint32_t generation = nft::read_generation(s);
         std::uint64_t th = 0;
         for (const auto& r : detail::table_rules(s, want->family, th)) {
             if (r.chain != want->chain.name || !r.handle || !r.comment) continue;
@@ -321,9 +326,20 @@ NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) 
             if (c && c->owner.empty() && detail::same_exprs(r.exprs, want->exprs))
                 return RuleRef{static_cast<Family>(r.family), r.chain, *r.handle, th};
         }
+        nsnet::detail::TableBatch b(ns);
+        b.require_generation(generation);
+        NftRule added(b.queue(detail::rule_state(b.netns(), shared)));
+        try {
+            b.commit();
+        } catch (const Error& e) {
+            if (e.errnum() != ERESTART) throw;
+            if (attempt == max_attempts)
+                throw nsnet::detail::with_detail(e, "the namespace's ruleset changed during each of " +
+                                                        std::to_string(max_attempts) + " attempts");
+            continue;
+        }
+        return Rule(std::move(added)).release();
     }
-    Rule r = create(ns, shared);
-    return r.release();
 }
 
 NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter& filter) {

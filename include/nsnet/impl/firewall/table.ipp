@@ -373,6 +373,7 @@ NSNET_DECL nft::Batch TableBatch::preview(bool table_exists) const {
 NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<std::shared_ptr<NftRuleState>>& removals,
                                       std::vector<std::size_t>& rule_index) const {
     nft::Batch b;
+    if (generation_) b.set_generation(*generation_);
     if (!additions_.empty() || policy_) {
         nft::Table t{.family = family_, .name = nft_table_name, .comment = std::string(nft_table_comment)};
         b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));

@@ -27,6 +27,33 @@ NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t f
     return m;
 }
 
+NSNET_DECL nl::MessageBuilder generation_get() {
+    // As nft sends it: nfgen_family AF_UNSPEC (the generation is the namespace's, not a family's).
+    nl::MessageBuilder m(message_type(NFT_MSG_GETGEN), 0);
+    nfgenmsg g{};
+    g.nfgen_family = AF_UNSPEC;
+    g.version = NFNETLINK_V0;
+    m.put_header(g);
+    return m;
+}
+
+NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m) {
+    if (nft_message(m) != NFT_MSG_NEWGEN) return std::nullopt;
+    nl::AttrTable<NFTA_GEN_MAX> a(m.attrs<nfgenmsg>());
+    if (!a[NFTA_GEN_ID]) return std::nullopt;
+    return a[NFTA_GEN_ID]->be32();
+}
+
+NSNET_DECL std::uint32_t read_generation(nl::Socket& sock) {
+    auto msg = generation_get();
+    std::optional<std::uint32_t> generation;
+    nl::request(sock, msg, "get nf_tables generation", {}, [&](const nl::MessageView& m) {
+        if (auto g = decode_generation(m)) generation = g;
+    });
+    if (!generation) throw Error(EBADMSG, "get nf_tables generation", {}, {}, "the kernel's answer held no NFTA_GEN_ID");
+    return *generation;
+}
+
 NSNET_DECL std::optional<std::uint8_t> nft_message(const nl::MessageView& m) noexcept {
     if ((m.type() >> 8) != NFNL_SUBSYS_NFTABLES) return std::nullopt;
     return static_cast<std::uint8_t>(m.type() & 0xff);
@@ -90,7 +117,7 @@ NSNET_DECL std::size_t Batch::add(const nl::MessageBuilder& msg, std::string ope
 
 NSNET_DECL std::vector<std::byte> Batch::encode(std::uint32_t first_seq, bool ack) const {
     std::vector<std::byte> out;
-    append_control(out, NFNL_MSG_BATCH_BEGIN, first_seq);
+    append_control(out, NFNL_MSG_BATCH_BEGIN, first_seq, generation_);
     std::uint32_t seq = first_seq;
     for (const Entry& e : entries_) {
         std::size_t at = out.size();
@@ -180,9 +207,11 @@ NSNET_DECL BatchResult Batch::run_or_throw(nl::Socket& sock) const {
     return r;
 }
 
-NSNET_DECL void Batch::append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq) {
+NSNET_DECL void Batch::append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
+                                      std::optional<std::uint32_t> generation) {
     nlmsghdr h{};
-    h.nlmsg_len = sizeof(nlmsghdr) + sizeof(nfgenmsg);
+    const std::size_t genid_len = generation ? sizeof(nlattr) + sizeof(std::uint32_t) : 0;
+    h.nlmsg_len = static_cast<std::uint32_t>(sizeof(nlmsghdr) + sizeof(nfgenmsg) + genid_len);
     h.nlmsg_type = type;
     h.nlmsg_flags = NLM_F_REQUEST;
     h.nlmsg_seq = seq;
@@ -194,6 +223,16 @@ NSNET_DECL void Batch::append_control(std::vector<std::byte>& out, std::uint16_t
     out.insert(out.end(), p, p + sizeof h);
     p = reinterpret_cast<const std::byte*>(&g);
     out.insert(out.end(), p, p + sizeof g);
+    if (generation) {
+        nlattr a{};
+        a.nla_len = static_cast<std::uint16_t>(genid_len);
+        a.nla_type = NFNL_BATCH_GENID;
+        const std::uint32_t be = htonl(*generation);
+        p = reinterpret_cast<const std::byte*>(&a);
+        out.insert(out.end(), p, p + sizeof a);
+        p = reinterpret_cast<const std::byte*>(&be);
+        out.insert(out.end(), p, p + sizeof be);
+    }
 }
 
 }  // namespace nsnet::nft
