@@ -136,6 +136,7 @@ public:
     // kernel commits it; otherwise it is refused as a whole with ERESTART (BatchResult::batch_error)
     // and nothing changes. BEGIN then carries NFNL_BATCH_GENID.
     void set_generation(std::uint32_t generation) noexcept { generation_ = generation; }
+    // The generation set_generation gave, if any.
     std::optional<std::uint32_t> generation() const noexcept { return generation_; }
 
     // The exact bytes run() sends: BEGIN, every message, END, numbered first_seq, first_seq+1, ...
