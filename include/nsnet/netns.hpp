@@ -104,9 +104,11 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
 // Opens a path the kernel or nsnet made (/proc/.../ns/net, a namespace nsnet has just mounted),
 // which is a namespace file whenever it opens: directly, without open_netns_file's extra calls.
 NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name);
-// Throws InvalidArgument (`what` is what `fd` came from) unless `fd` is an open network namespace.
-// The file system is checked before the ioctl, so that no device driver is sent nsfs's ioctl.
-NSNET_DECL void check_network_namespace_fd(int fd, const std::string& shown_name, const std::string& what);
+// Throw InvalidArgument "<what> is not a network namespace" unless `fd` (any descriptor, O_PATH
+// included) is on nsfs, and unless `fd` (opened for reading) is a network namespace (NS_GET_NSTYPE,
+// sent only to a file require_nsfs passed: a device driver could take the ioctl for its own).
+NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what);
+NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what);
 // The error of a failed open of a namespace file (`err`: its errno); ENOENT says "no such namespace".
 [[noreturn]] NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const std::string& shown_name);
 

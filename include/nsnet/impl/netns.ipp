@@ -31,10 +31,14 @@ NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const s
     throw Error(err, "open network namespace", shown_name, {}, path);
 }
 
-NSNET_DECL void check_network_namespace_fd(int fd, const std::string& shown_name, const std::string& what) {
+NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what) {
     struct statfs fs {};
     if (sys_call(Call::other, [&] { return ::fstatfs(fd, &fs); }) != 0) throw_errno("open network namespace", shown_name);
-    if (fs.f_type != NSFS_MAGIC || ::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+    if (fs.f_type != NSFS_MAGIC) invalid_argument("open network namespace", shown_name, what + " is not a network namespace");
+}
+
+NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what) {
+    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
         invalid_argument("open network namespace", shown_name, what + " is not a network namespace");
 }
 
@@ -42,9 +46,7 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
     int located = sys_call(Call::open, [&] { return ::open(path.c_str(), O_PATH | O_CLOEXEC); });
     if (located < 0) throw_netns_open_error(errno, path, shown_name);
     UniqueFd located_fd(located);
-    struct statfs fs {};
-    if (sys_call(Call::other, [&] { return ::fstatfs(located, &fs); }) != 0) throw_errno("open network namespace", shown_name);
-    if (fs.f_type != NSFS_MAGIC) invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    require_nsfs(located, shown_name, path);
     const std::string same_file = "/proc/self/fd/" + std::to_string(located);
     int fd = sys_call(Call::open, [&] { return ::open(same_file.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) {
@@ -56,8 +58,7 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
         throw_netns_open_error(err, path, shown_name);
     }
     UniqueFd owned(fd);
-    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
-        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    require_network_namespace(fd, shown_name, path);
     return owned;
 }
 
@@ -65,8 +66,7 @@ NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::st
     int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) throw_netns_open_error(errno, path, shown_name);
     UniqueFd owned(fd);
-    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
-        invalid_argument("open network namespace", shown_name, path + " is not a network namespace");
+    require_network_namespace(fd, shown_name, path);
     return owned;
 }
 
@@ -225,7 +225,10 @@ NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
 }
 
 NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
-    detail::check_network_namespace_fd(fd.get(), name, "file descriptor " + std::to_string(fd.get()));
+    // Any descriptor: its file system is checked before a driver could be sent nsfs's ioctl.
+    const std::string what = "file descriptor " + std::to_string(fd.get());
+    detail::require_nsfs(fd.get(), name, what);
+    detail::require_network_namespace(fd.get(), name, what);
     return NetnsRef(std::move(fd), std::move(name));
 }
 
