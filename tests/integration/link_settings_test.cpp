@@ -1,12 +1,14 @@
 // Integration tests (root) of the link settings a CNI bridge plugin uses, each read back through
 // nsnet's own dumps: txqueuelen at creation and set, promisc, a bridge MAC pinned at creation (it
 // does not follow the lowest port MAC), bridge port flags (hairpin, isolated, learning, flood),
-// per-port VLANs with PVID/untagged, and Bridge::ensure (create-or-reuse, owns nothing).
+// per-port VLANs with PVID/untagged, and Bridge::ensure (create-or-reuse, owns nothing; from 8
+// threads at once: one bridge).
 #include <doctest/doctest.h>
 #include <net/if.h>
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "nsnet/bridge.hpp"
 #include "nsnet/link.hpp"
@@ -115,6 +117,25 @@ TEST_CASE("link settings: Bridge::ensure creates or reuses a bridge and never de
     }
     still->remove();
     CHECK_FALSE(Link::find(ns, "cni0"));
+}
+
+TEST_CASE("link settings: Bridge::ensure from 8 threads at once makes one bridge, which all of them get") {
+    // Parallel CNI ADDs on a fresh host: every one finds no bridge and creates it; all but one
+    // are refused with EEXIST and must take the bridge the winner made. Several rounds.
+    constexpr int threads = 8;
+    Netns ns = Netns::create(unique_name("lp"));
+    for (int round = 0; round < 10; ++round) {
+        CAPTURE(round);
+        std::vector<int> indexes(threads, 0);
+        auto errors = test::at_once(threads, [&](int i) {
+            indexes[static_cast<std::size_t>(i)] = Bridge::ensure(ns, {.name = "cni0"}).index();
+        });
+        for (const auto& e : errors) CHECK(e == "");
+        auto br = Link::find(ns, "cni0");
+        REQUIRE(br);
+        for (int index : indexes) CHECK(index == br->index());
+        br->remove();
+    }
 }
 
 TEST_CASE("link settings: IPv4 broadcast as CNI sets it ({.broadcast = true}: /30 and shorter only)") {

@@ -16,12 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "nsnet/firewall/rule.hpp"
@@ -532,27 +531,48 @@ TEST_CASE("firewall: Rule::ensure from 8 threads at once makes one rule, which a
                                  .match = {.meta_mark = MarkMatch{.value = 0x100u << round, .mask = 0x100u << round}},
                                  .action = Action::Masquerade};
         std::vector<std::optional<RuleRef>> refs(threads);
-        std::vector<std::string> errors(threads);
-        std::atomic<int> ready{0};
-        std::vector<std::thread> workers;
-        for (int i = 0; i < threads; ++i)
-            workers.emplace_back([&, i] {
-                ++ready;
-                while (ready.load() < threads) std::this_thread::yield();
-                try {
-                    refs[static_cast<std::size_t>(i)] = Rule::ensure(ns, shared);
-                } catch (const std::exception& e) {
-                    errors[static_cast<std::size_t>(i)] = e.what();
-                }
-            });
-        for (auto& t : workers) t.join();
-        for (const auto& e : errors) CHECK(e.empty());
+        auto errors = test::at_once(threads, [&](int i) { refs[static_cast<std::size_t>(i)] = Rule::ensure(ns, shared); });
+        for (const auto& e : errors) CHECK(e == "");
         std::vector<RuleInfo> rules = Rule::list(ns);
         CHECK(rules.size() == round + 1);  // one per round: no thread added a second copy
         for (const auto& ref : refs) {
             REQUIRE(ref);
             CHECK(ref->handle == refs[0]->handle);
         }
+    }
+}
+
+TEST_CASE("firewall: rules created and removed from 8 threads at once in a fresh namespace: all made, one table, then none") {
+    // Parallel CNI ADDs on a fresh host: every one finds no nsnet table and creates it (NLM_F_EXCL,
+    // so that a foreign table is never adopted); all but one are refused with EEXIST and must look
+    // again. Then parallel DELs: each removal sweeps empty chains and the table while the others'
+    // rules may still be in them. Several rounds, each in a new namespace, to meet the race often.
+    using namespace nsnet::firewall;
+    constexpr int threads = 8;
+    for (int round = 0; round < 5; ++round) {
+        CAPTURE(round);
+        Netns ns = Netns::create_anonymous();
+        std::vector<std::optional<Rule>> rules(threads);
+        auto errors = test::at_once(threads, [&](int i) {
+            const auto mark = 1u << i;
+            rules[static_cast<std::size_t>(i)] =
+                Rule::create(ns, {.hook = Hook::Postrouting, .match = {.meta_mark = MarkMatch{.value = mark, .mask = mark}},
+                                  .action = Action::Masquerade, .owner = "ctr" + std::to_string(i)});
+        });
+        for (const auto& e : errors) CHECK(e == "");
+        CHECK(Rule::list(ns).size() == threads);
+        for (int i = 0; i < threads; ++i) {
+            REQUIRE(rules[static_cast<std::size_t>(i)]);
+            CHECK(Rule::list(ns, {.owner = "ctr" + std::to_string(i)}).size() == 1);
+        }
+        errors = test::at_once(threads, [&](int i) {
+            if (auto n = Rule::remove_owned(ns, "ctr" + std::to_string(i)); n != 1)
+                throw std::runtime_error("remove_owned removed " + std::to_string(n) + " rules, not 1");
+        });
+        for (const auto& e : errors) CHECK(e == "");
+        CHECK(Rule::list(ns).empty());
+        CHECK_FALSE(nsnet_table_exists(ns));  // the last removal took the table (whichever it was)
+        for (auto& r : rules) r->persist();  // removed by owner already
     }
 }
 
