@@ -38,16 +38,76 @@ NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const {
     return detail::resolve_conntrack_filter(*this, "match conntrack entry", e.orig.to_string()).matches(e);
 }
 
+NSNET_DECL std::size_t detail::conntrack_count(nl::Socket& sock, const NetnsRef& netns) {
+    auto msg = ctnl::ct_count();
+    std::optional<ctnl::Count> count;
+    nl::request(sock, msg, "count conntrack entries", netns.display_name(),
+                [&](const nl::MessageView& m) { count = ctnl::decode_count(m); });
+    if (!count) nl::malformed("the kernel's answer to IPCTNL_MSG_CT_GET_STATS has no CTA_STATS_GLOBAL_ENTRIES");
+    return count->entries;
+}
+
+NSNET_DECL std::vector<ctnl::DumpFilter> detail::conntrack_dump_filters(const ResolvedConntrackFilter& f,
+                                                                        FunctionRef<std::size_t()> table_entries) {
+    std::optional<int> af;
+    if (f.family) af = static_cast<int>(*f.family);
+    for (const std::optional<IpAddress>& a : {f.orig_src, f.orig_dst}) {
+        if (!a) continue;
+        if (af && *af != a->af()) return {};  // no entry has two families
+        af = a->af();
+    }
+    auto dump = [&](int family) {
+        ctnl::DumpFilter d{.family = static_cast<unsigned char>(family), .mark = f.mark};
+        if (family == AF_UNSPEC) return d;
+        d.protocol = f.protocol;
+        if (f.protocol) {  // the kernel takes ports only with a protocol
+            d.orig_src_port = f.orig_src_port;
+            d.orig_dst_port = f.orig_dst_port;
+        }
+        if (family == AF_INET) {  // IPv6 addresses: matched here only
+            d.orig_src = f.orig_src;
+            d.orig_dst = f.orig_dst;
+        }
+        return d;
+    };
+    if (af) return {dump(*af)};
+    if (f.protocol && table_entries() >= conntrack_split_threshold) return {dump(AF_INET), dump(AF_INET6)};
+    return {dump(AF_UNSPEC)};
+}
+
 NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter) {
     detail::require_netns(netns, "list conntrack entries", "");
+    const std::string operation = "list conntrack entries in " + netns.display_name();
+    auto matching = [&](const nl::MessageView& m) -> std::optional<ConntrackEntry> {
+        auto e = ctnl::decode_entry(m);
+        if (e && filter.matches(*e)) return e;
+        return std::nullopt;
+    };
+    std::vector<ConntrackEntry> out;
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
-    auto msg = ctnl::ct_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
-    return nl::dump_collect(sock, msg, "list conntrack entries in " + netns.display_name(),
-                            [&](const nl::MessageView& m) -> std::optional<ConntrackEntry> {
-                                auto e = ctnl::decode_entry(m);
-                                if (e && filter.matches(*e)) return e;
-                                return std::nullopt;
-                            });
+    auto table_entries = [&]() -> std::size_t {
+        try {
+            return conntrack_count(sock, netns);
+        } catch (const Error&) {
+            return 0;  // a kernel without the statistics request: one unfiltered dump
+        }
+    };
+    for (const ctnl::DumpFilter& d : conntrack_dump_filters(filter, table_entries)) {
+        std::vector<ConntrackEntry> part;
+        try {
+            auto msg = ctnl::ct_dump(d);
+            part = nl::dump_collect(sock, msg, operation, matching);
+        } catch (const Error& e) {
+            // A kernel that cannot filter this way (a mark without CONFIG_NF_CONNTRACK_MARK:
+            // EOPNOTSUPP) gets the family's whole table, matched here.
+            if (e.errnum() != EOPNOTSUPP && e.errnum() != EINVAL) throw;
+            nl::Socket fresh = netns.netlink_socket(NETLINK_NETFILTER);
+            auto whole = ctnl::ct_dump(d.family);
+            part = nl::dump_collect(fresh, whole, operation, matching);
+        }
+        for (auto& e : part) out.push_back(std::move(e));
+    }
+    return out;
 }
 
 NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
@@ -92,6 +152,12 @@ NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackF
         --deleted;  // timed out or deleted meanwhile
     }
     return deleted;
+}
+
+NSNET_DECL std::size_t Conntrack::count(const NetnsRef& netns) {
+    detail::require_netns(netns, "count conntrack entries", "");
+    nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
+    return detail::conntrack_count(sock, netns);
 }
 
 NSNET_DECL bool Conntrack::remove(const NetnsRef& netns, const ConntrackEntry& entry) {

@@ -1,11 +1,15 @@
-// Unit tests for include/nsnet/ctnl/conntrack.hpp: the dump request and the per-entry delete equal
-// the bytes conntrack-tools 1.4.7 sends (tests/unit/golden/ct_dump.txt, ct_delete.txt, captured by
-// capture_conntrack.py), the kernel's dump replies (ct_dump_reply.txt) decode to the right entries,
-// a decoded entry encodes back to the same bytes, and malformed input is Error(EBADMSG).
+// Unit tests for include/nsnet/ctnl/conntrack.hpp: the dump request (plain and filtered by mark),
+// the per-entry delete and the count request equal the bytes conntrack-tools 1.4.7 sends
+// (tests/unit/golden/ct_dump.txt, ct_dump_mark.txt, ct_delete.txt, ct_count.txt, captured by
+// capture_conntrack.py); the tuple filter, which conntrack does not send, equals the layout written
+// out from the uapi headers; the kernel's dump replies (ct_dump_reply.txt) and count answer
+// (ct_count_reply.txt) decode to the right values, a decoded entry encodes back to the same bytes,
+// and malformed input is Error(EBADMSG).
 #include <doctest/doctest.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "golden.hpp"
@@ -95,6 +99,77 @@ TEST_CASE("ctnl: ct_delete equals conntrack -D, and a decoded delete encodes bac
                                         .src_port = 5353, .dst_port = dels[0].orig.src_port},
                    .status = IPS_CONFIRMED, .timeout = 29, .mark = 0};
     NSNET_CHECK_GOLDEN(golden::as_sent(ctnl::ct_delete(v4)), f.blocks[0]);
+}
+
+TEST_CASE("ctnl: a filtered dump: the mark equals conntrack -L -m, the tuple filter is what the kernel parses") {
+    NSNET_CHECK_GOLDEN(golden::as_sent(ctnl::ct_dump(ctnl::DumpFilter{})), golden::load("ct_dump").only());
+    NSNET_CHECK_GOLDEN(golden::as_sent(ctnl::ct_dump(ctnl::DumpFilter{.mark = 7})), golden::load("ct_dump_mark").only());
+
+    // conntrack 1.4.7 filters tuples itself, so this layout is written out from the uapi headers
+    // (the kernel's answer to it is checked in tests/integration/conntrack_test.cpp).
+    auto m = ctnl::ct_dump(ctnl::DumpFilter{.family = AF_INET, .protocol = IPPROTO_UDP, .orig_dst = ip("10.0.0.2"),
+                                            .orig_dst_port = 5353, .mark = 7});
+    const std::vector<std::uint8_t> payload = {
+        0x02, 0x00, 0x00, 0x00,                          // nfgenmsg: AF_INET, version 0, res_id 0
+        0x24, 0x00, 0x01, 0x80,                          // CTA_TUPLE_ORIG (nested), 36 bytes
+        0x0c, 0x00, 0x01, 0x80,                          //   CTA_TUPLE_IP (nested)
+        0x08, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x00, 0x02,  //     CTA_IP_V4_DST 10.0.0.2 (only what is filtered)
+        0x14, 0x00, 0x02, 0x80,                          //   CTA_TUPLE_PROTO (nested)
+        0x05, 0x00, 0x01, 0x00, 0x11, 0x00, 0x00, 0x00,  //     CTA_PROTO_NUM 17 (udp), padded
+        0x06, 0x00, 0x03, 0x00, 0x14, 0xe9, 0x00, 0x00,  //     CTA_PROTO_DST_PORT 5353, big-endian
+        0x0c, 0x00, 0x19, 0x80,                          // CTA_FILTER (25, nested)
+        0x08, 0x00, 0x01, 0x00, 0x2a, 0x00, 0x00, 0x00,  //   CTA_FILTER_ORIG_FLAGS IP_DST|PROTO_NUM|PROTO_DST_PORT, host order
+        0x08, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x07,  // CTA_MARK 7
+        0x08, 0x00, 0x15, 0x00, 0xff, 0xff, 0xff, 0xff,  // CTA_MARK_MASK: the exact mark
+    };
+    auto bytes = golden::to_vec(m.bytes());
+    REQUIRE(bytes.size() == 16 + payload.size());
+    CHECK(m.flags() == (NLM_F_REQUEST | NLM_F_DUMP));
+    CHECK(std::vector<std::uint8_t>(bytes.begin() + 16, bytes.end()) == payload);
+
+    // IPv6 source and both ports: the addresses of the family, every flag of what is set.
+    auto v6 = ctnl::ct_dump(ctnl::DumpFilter{.family = AF_INET6, .protocol = IPPROTO_TCP, .orig_src = ip("fd00::1"),
+                                             .orig_src_port = 1, .orig_dst_port = 2});
+    std::optional<std::uint32_t> flags;
+    std::optional<IpAddress> src;
+    for (nl::Attr a : nl::MessageView(v6.bytes()).attrs<nfgenmsg>()) {
+        if (a.type() == CTA_FILTER)
+            for (nl::Attr f : a.nested()) flags = f.u32();
+        if (a.type() == CTA_TUPLE_ORIG) src = ctnl::decode_tuple(a).src;
+    }
+    CHECK(flags == (ctnl::filter_flag::ip_src | ctnl::filter_flag::proto_num | ctnl::filter_flag::proto_src_port |
+                    ctnl::filter_flag::proto_dst_port));
+    CHECK(src == ip("fd00::1"));
+}
+
+TEST_CASE("ctnl: a filtered dump the kernel would refuse is not encoded") {
+    auto refused = [](const ctnl::DumpFilter& f) {
+        try {
+            (void)ctnl::ct_dump(f);
+        } catch (const Error& e) {
+            return e.errnum() == EBADMSG;
+        }
+        return false;
+    };
+    CHECK(refused({.protocol = IPPROTO_UDP}));                                         // a tuple needs a family
+    CHECK(refused({.family = AF_INET, .orig_dst = ip("fd00::1")}));                    // an address of another family
+    CHECK(refused({.family = AF_INET6, .orig_src = ip("10.0.0.1")}));
+    CHECK(refused({.family = AF_INET, .orig_dst_port = 53}));                          // a port without a protocol
+    CHECK_FALSE(refused({.mark = 1}));                                                 // the mark needs no family
+}
+
+TEST_CASE("ctnl: ct_count equals conntrack -C; decode_count reads its answer") {
+    // conntrack -C asks without NLM_F_ACK; nl::request adds it (the answer comes first either way).
+    NSNET_CHECK_GOLDEN(golden::as_sent(ctnl::ct_count(), false), golden::load("ct_count").only());
+    auto reply = golden::load("ct_count_reply").only();
+    std::optional<ctnl::Count> count;
+    for (nl::MessageView m : nl::MessageRange(golden::as_bytes(reply.bytes))) count = ctnl::decode_count(m);
+    REQUIRE(count);
+    CHECK(count->entries == 1u);  // the one entry the capture's delete left
+    CHECK(count->max.has_value());
+    // Another message, or an answer without the entry count, is not a count.
+    CHECK_FALSE(ctnl::decode_count(nl::MessageView(ctnl::ct_dump().bytes())));
+    CHECK_FALSE(ctnl::decode_count(nl::MessageView(ctnl::ct_count().bytes())));
 }
 
 TEST_CASE("ctnl: zone, id and ICMP fields round-trip") {

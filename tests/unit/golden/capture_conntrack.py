@@ -7,6 +7,8 @@
 # sends UDP datagrams to 127.0.0.1:5353, 127.0.0.1:5354 and [::1]:5353, then traces
 #   conntrack -L                                     -> ct_dump.txt (send) + ct_dump_reply.txt (recv)
 #   conntrack -D -p udp --orig-port-dst 5353         -> ct_delete.txt (the IPCTNL_MSG_CT_DELETE sends)
+#   conntrack -L -m 7                                -> ct_dump_mark.txt (the dump filtered by the kernel)
+#   conntrack -C                                     -> ct_count.txt (send) + ct_count_reply.txt (recv)
 # Format as README.md. libnetfilter_conntrack does not zero the padding of its u16 attributes, so
 # those 2-byte pads are listed in "# vary:" of ct_delete.txt. The namespace is deleted on exit;
 # the starting namespace is never touched.
@@ -109,6 +111,20 @@ def main():
             blocks.append((b, ", ".join(["8-11 nlmsg_seq"] + [f"{a}-{z} u16 attribute padding (not zeroed)" for a, z in pads])))
         write("ct_delete", cmd, "dump, then one IPCTNL_MSG_CT_DELETE per matching entry (NLM_F_ACK): CTA_TUPLE_ORIG, "
               "CTA_TUPLE_REPLY, CTA_STATUS, CTA_TIMEOUT, CTA_MARK as dumped", r.returncode, blocks, "send")
+        cmd = ["conntrack", "-L", "-m", "7"]
+        r, calls = trace(cmd)
+        sends = [b for c, b in calls if c == "sendto"]
+        write("ct_dump_mark", cmd, "IPCTNL_MSG_CT_GET dump, AF_UNSPEC, CTA_MARK 7 and CTA_MARK_MASK 0xffffffff",
+              r.returncode, [(sends[0], "8-11 nlmsg_seq")], "send")
+        cmd = ["conntrack", "-C"]
+        r, calls = trace(cmd)
+        sends = [b for c, b in calls if c == "sendto"]
+        recvs = [b for c, b in calls if c == "recvmsg"]
+        write("ct_count", cmd, "IPCTNL_MSG_CT_GET_STATS, AF_UNSPEC, no NLM_F_ACK", r.returncode,
+              [(sends[0], "8-11 nlmsg_seq")], "send")
+        write("ct_count_reply", cmd, "its answer: CTA_STATS_GLOBAL_ENTRIES (the 1 entry left after the delete "
+              "above), CTA_STATS_GLOBAL_MAX_ENTRIES (nf_conntrack_max)", r.returncode,
+              [(recvs[0], "8-11 nlmsg_seq, 12-15 nlmsg_pid, 32-35 nf_conntrack_max")], "recv")
     finally:
         sh("ip", "netns", "del", NS, check=False)
 

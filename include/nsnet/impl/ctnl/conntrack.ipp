@@ -115,6 +115,78 @@ NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family) {
     return m;
 }
 
+NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& f) {
+    const bool tuple = f.protocol || f.orig_src || f.orig_dst || f.orig_src_port || f.orig_dst_port;
+    if (tuple && f.family != AF_INET && f.family != AF_INET6)
+        nl::malformed("a conntrack dump filter on the original tuple needs family AF_INET or AF_INET6, not " +
+                      std::to_string(f.family));
+    for (const std::optional<IpAddress>& a : {f.orig_src, f.orig_dst})
+        if (a && a->af() != f.family)
+            nl::malformed("conntrack dump filter address " + a->to_string() + " is not of the dump's family " +
+                          std::to_string(f.family));
+    if ((f.orig_src_port || f.orig_dst_port) && !f.protocol)
+        nl::malformed("a conntrack dump filter on ports needs a protocol (the kernel refuses ports without one)");
+    nl::MessageBuilder m = ct_dump(f.family);
+    if (tuple) {
+        std::uint32_t flags = 0;
+        {
+            auto orig = m.nest(CTA_TUPLE_ORIG);
+            if (f.orig_src || f.orig_dst) {
+                auto ip = m.nest(CTA_TUPLE_IP);
+                const bool v4 = f.family == AF_INET;
+                if (f.orig_src) {
+                    m.put_ip(v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, *f.orig_src);
+                    flags |= filter_flag::ip_src;
+                }
+                if (f.orig_dst) {
+                    m.put_ip(v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST, *f.orig_dst);
+                    flags |= filter_flag::ip_dst;
+                }
+            }
+            if (f.protocol) {
+                auto proto = m.nest(CTA_TUPLE_PROTO);
+                m.put_u8(CTA_PROTO_NUM, *f.protocol);
+                flags |= filter_flag::proto_num;
+                if (f.orig_src_port) {
+                    m.put_be16(CTA_PROTO_SRC_PORT, *f.orig_src_port);
+                    flags |= filter_flag::proto_src_port;
+                }
+                if (f.orig_dst_port) {
+                    m.put_be16(CTA_PROTO_DST_PORT, *f.orig_dst_port);
+                    flags |= filter_flag::proto_dst_port;
+                }
+            }
+        }
+        auto filter = m.nest(CTA_FILTER);
+        m.put_u32(CTA_FILTER_ORIG_FLAGS, flags);
+    }
+    if (f.mark) {
+        m.put_be32(CTA_MARK, *f.mark);
+        m.put_be32(CTA_MARK_MASK, 0xffffffffu);
+    }
+    return m;
+}
+
+NSNET_DECL nl::MessageBuilder ct_count() {
+    nl::MessageBuilder m(message_type(IPCTNL_MSG_CT_GET_STATS), 0);
+    nfgenmsg g{};
+    g.nfgen_family = AF_UNSPEC;
+    g.version = NFNETLINK_V0;
+    m.put_header(g);
+    return m;
+}
+
+NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m) {
+    if (m.type() != message_type(IPCTNL_MSG_CT_GET_STATS)) return std::nullopt;
+    std::optional<std::uint32_t> entries, max;
+    for (nl::Attr a : m.attrs<nfgenmsg>()) {
+        if (a.type() == CTA_STATS_GLOBAL_ENTRIES) entries = a.be32();
+        else if (a.type() == CTA_STATS_GLOBAL_MAX_ENTRIES) max = a.be32();
+    }
+    if (!entries) return std::nullopt;
+    return Count{.entries = *entries, .max = max};
+}
+
 NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e) {
     const int af = e.orig.src.af();
     if (e.family != af)
