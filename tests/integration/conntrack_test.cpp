@@ -19,6 +19,7 @@
 #include "nsnet/firewall/rule.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/veth.hpp"
+#include "nsnet_probe/probe.hpp"
 #include "support.hpp"
 
 using namespace nsnet;
@@ -29,23 +30,12 @@ namespace {
 
 IpAddress ip(const char* s) { return IpAddress::parse(s); }
 
-// One datagram from a fresh socket (a fresh source port: a new conntrack entry) inside `from`.
+// One datagram from a fresh socket (a fresh source port: a new conntrack entry) inside `from`, to
+// an IPv4 or IPv6 address.
 void send_udp(const NetnsRef& from, const char* to, std::uint16_t port) {
-    auto fd = from.socket(AF_INET, SOCK_DGRAM);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    REQUIRE(::inet_pton(AF_INET, to, &sa.sin_addr) == 1);
-    REQUIRE(::sendto(fd.get(), "x", 1, 0, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 1);
-}
-
-void send_udp6(const NetnsRef& from, const char* to, std::uint16_t port) {
-    auto fd = from.socket(AF_INET6, SOCK_DGRAM);
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    sa.sin6_port = htons(port);
-    REQUIRE(::inet_pton(AF_INET6, to, &sa.sin6_addr) == 1);
-    REQUIRE(::sendto(fd.get(), "x", 1, 0, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 1);
+    const auto sa = nsnet::detail::make_sockaddr(IpAddress::parse(to), port);
+    auto fd = from.socket(sa.storage.ss_family, SOCK_DGRAM);
+    REQUIRE(::sendto(fd.get(), "x", 1, 0, sa.get(), sa.length) == 1);
 }
 
 // Two namespaces joined by a veth (10.77.0.1/24, fd77::1/64 in `a`), `a` tracking connections of
@@ -168,8 +158,8 @@ TEST_CASE("conntrack: the kernel filters dumps; IPv6 addresses, which it compare
     send_udp(t.a, "10.77.0.2", 5353);
     send_udp(t.a, "10.77.0.2", 5354);
     send_udp(t.a, "10.77.0.3", 5353);  // no neighbour answers: still tracked (the datagram was sent)
-    send_udp6(t.a, "fd77::2", 5353);
-    send_udp6(t.a, "fd77::3", 5353);
+    send_udp(t.a, "fd77::2", 5353);
+    send_udp(t.a, "fd77::3", 5353);
     REQUIRE(Conntrack::list(t.a).size() == 5);
     CHECK(Conntrack::count(t.a) == 5);
     CHECK(Conntrack::count(t.b) == 0);
@@ -202,20 +192,17 @@ TEST_CASE("conntrack: with a table of thousands of entries, remove by port takes
     if (!t.ok) NSNET_SKIP("no connection tracking here");
     const int flows = static_cast<int>(detail::conntrack_split_threshold) + 500;
     {
-        auto fd = t.a.socket(AF_INET, SOCK_DGRAM);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        REQUIRE(::inet_pton(AF_INET, "10.77.0.2", &sa.sin_addr) == 1);
+        auto fd = t.a.socket(AF_INET, SOCK_DGRAM);  // one socket: one source port, a flow per destination port
         int sent = 0;
         for (int i = 0; i < flows; ++i) {
-            sa.sin_port = htons(static_cast<std::uint16_t>(20000 + i));
-            sent += ::sendto(fd.get(), "x", 1, 0, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 1;
+            const auto sa = nsnet::detail::make_sockaddr(ip("10.77.0.2"), static_cast<std::uint16_t>(20000 + i));
+            sent += ::sendto(fd.get(), "x", 1, 0, sa.get(), sa.length) == 1;
         }
         REQUIRE(sent == flows);
     }
     send_udp(t.a, "10.77.0.2", 5353);
-    send_udp6(t.a, "fd77::2", 5353);
-    send_udp6(t.a, "fd77::2", 5353);
+    send_udp(t.a, "fd77::2", 5353);
+    send_udp(t.a, "fd77::2", 5353);
     REQUIRE(Conntrack::count(t.a) == static_cast<std::size_t>(flows) + 3);
     CHECK(Conntrack::list(t.a, {.protocol = IPPROTO_UDP, .orig_dst_port = 5353}).size() == 3);
     CHECK(Conntrack::remove(t.a, {.protocol = IPPROTO_UDP, .orig_dst_port = 5353}) == 3);
