@@ -180,8 +180,13 @@ NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const st
 // something is still in there — including rules another process added a moment ago.
 NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
                                 nft::TableFamily f = nsnet_family);
-// collect_garbage for every chain of the table (regular chains left empty by a jump's removal too).
+// collect_garbage for every chain of the table (regular chains left empty by a jump's removal too):
+// the chains empty_chains() picks from one dump, in one batch, then the table if none is left.
 NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f);
+// The names of the chains of nsnet's table in `chains` that sweep_table deletes: nothing in them
+// and nothing jumps to them (NFTA_CHAIN_USE 0), and they accept by default (a drop policy is a
+// setting someone made: ForwardPolicy).
+NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains);
 
 // The forward chain's policy, shared between a ForwardPolicy object and a batch.
 struct NftPolicyState {

@@ -96,6 +96,15 @@ NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::ui
     try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
 }
 
+NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains) {
+    std::vector<std::string> out;
+    for (const auto& c : chains) {
+        bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
+        if (c.table == nft_table_name && c.use == 0 && default_policy) out.push_back(c.name);
+    }
+    return out;
+}
+
 NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
     if (!same_table(s, table_handle, f)) return;
     nl::MessageBuilder msg = nft::make_message(NFT_MSG_GETCHAIN, 0, f);
@@ -104,21 +113,46 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
     try {
         chains = nl::dump_collect(s, msg, "list chains", [](const nl::MessageView& m) -> std::optional<nft::Chain> {
             if (nft::nft_message(m) != NFT_MSG_NEWCHAIN) return std::nullopt;
-            return nft::decode_chain(m);
+            auto c = nft::decode_chain(m);
+            if (c.table != nft_table_name) return std::nullopt;
+            return c;
         });
     } catch (const Error& e) {
         if (e.errnum() != ENOENT) throw;
     }
-    // Regular chains first (a jump's target is only free once the jumping rule is gone), twice:
-    // deleting one chain can free another.
-    for (int pass = 0; pass < 2; ++pass)
-        for (const auto& c : chains) {
-            if (c.table != nft_table_name) continue;
-            bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
-            if (default_policy)
-                try_single(s, nft::chain_del(f, nft_table_name, c.name, NLM_F_NONREC), "delete chain",
-                           nft::table_id(f, nft_table_name) + " " + c.name);
+    // Only the chains the dump shows empty. Asking the kernel to delete every chain and letting it
+    // refuse the busy ones (NLM_F_NONREC) gives the same result, but each refused batch costs an
+    // RCU grace period in the kernel's abort path: 8-23 ms each on a kernel without expedited
+    // grace periods, ~70 ms of every CNI DEL on a network whose other containers keep the chains.
+    // One pass: an empty chain holds no jump, so deleting it frees no other chain.
+    const std::vector<std::string> empty = empty_chains(chains);
+    auto delete_chain = [&](const std::string& name) {
+        return try_single(s, nft::chain_del(f, nft_table_name, name, NLM_F_NONREC), "delete chain",
+                          nft::table_id(f, nft_table_name) + " " + name) == 0;
+    };
+    std::size_t deleted = 0;
+    if (empty.size() == 1) {
+        deleted += delete_chain(empty.front()) ? 1 : 0;
+    } else if (empty.size() > 1) {
+        // All in one batch; refused as a whole if a rule arrived in one of them meanwhile (EBUSY),
+        // then one at a time.
+        nft::Batch b;
+        for (const auto& name : empty)
+            b.add(nft::chain_del(f, nft_table_name, name, NLM_F_NONREC), "delete chain",
+                  nft::table_id(f, nft_table_name) + " " + name);
+        nft::BatchResult r = b.run(s);
+        if (r.applied) {
+            deleted = empty.size();
+        } else if (r.failed().empty() && !r.batch_error) {
+            Error e = r.error();
+            e.set_outcome_unknown();
+            throw e;
+        } else {
+            for (const auto& name : empty) deleted += delete_chain(name) ? 1 : 0;
         }
+    }
+    if (deleted < chains.size()) return;  // chains left: the table is not empty
+    // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
     auto t = find_nsnet_table(s, f);
     if (!t || t->use != 0 || !t->handle || *t->handle != table_handle) return;
     try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
