@@ -17,12 +17,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "nsnet/detail/sys.hpp"
 #include "nsnet/firewall/rule.hpp"
 #include "nsnet/netns.hpp"
 #include "nsnet/nft/batch.hpp"
@@ -574,6 +577,60 @@ TEST_CASE("firewall: rules created and removed from 8 threads at once in a fresh
         CHECK_FALSE(nsnet_table_exists(ns));  // the last removal took the table (whichever it was)
         for (auto& r : rules) r->persist();  // removed by owner already
     }
+}
+
+namespace {
+
+// Runs `between` on another thread when the watched thread makes its n-th sendmsg: a process that
+// changes the ruleset in the gap between a batch's look-ups and the batch itself.
+struct RaceAtSendmsg : nsnet::detail::FaultInjector {
+    std::thread::id watched = std::this_thread::get_id();
+    int n = 0, seen = 0;
+    std::function<void()> between;
+    bool fired = false;
+    int before(nsnet::detail::Call c) override {
+        if (c != nsnet::detail::Call::sendmsg || std::this_thread::get_id() != watched || fired) return 0;
+        if (++seen == n) {
+            fired = true;
+            std::thread(between).join();
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("firewall: a chain swept between a batch's look-up and the batch: the batch is sent again, declaring it") {
+    // A CNI ADD and the DEL of the network's last other container at the same moment. The ADD's
+    // TableBatch looks up the table (sendmsg 1) and its chains (sendmsg 2) and, seeing postrouting,
+    // does not declare it again (that would cost a grace period when its socket closes). The DEL
+    // removes the chain's last rule and sweeps the chain and the table before the ADD's batch
+    // (sendmsg 3) arrives: its rule then finds no chain (ENOENT, the whole batch refused), and the
+    // batch must be sent again with every chain declared.
+    using namespace nsnet::firewall;
+    Netns ns = Netns::create_anonymous();
+    auto masquerade = [](const std::string& owner, std::uint32_t mark) {
+        return RuleOptions{.hook = Hook::Postrouting, .match = {.meta_mark = MarkMatch{.value = mark, .mask = mark}},
+                           .action = Action::Masquerade, .owner = owner};
+    };
+    Rule::create(ns, masquerade("old", 1)).persist();
+    RaceAtSendmsg race;
+    race.n = 3;
+    bool swept = false;
+    race.between = [&] {
+        CHECK(Rule::remove_owned(ns, "old") == 1);
+        swept = !nsnet_table_exists(ns);
+    };
+    std::optional<Rule> made;
+    {
+        nsnet::detail::ScopedFaultInjector on(race);
+        made = Rule::create(ns, masquerade("new", 2));
+    }
+    CHECK(race.fired);
+    CHECK(swept);  // the DEL took the chain and the table while the ADD was between look-up and batch
+    CHECK(Rule::list(ns, {.owner = "new"}).size() == 1);
+    made.reset();
+    CHECK_FALSE(nsnet_table_exists(ns));
 }
 
 TEST_CASE("firewall: IPv6 and the other statements are accepted by the kernel and read back as nft shows them") {

@@ -105,13 +105,11 @@ NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& 
     return out;
 }
 
-NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
-    if (!same_table(s, table_handle, f)) return;
+NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f) {
     nl::MessageBuilder msg = nft::make_message(NFT_MSG_GETCHAIN, 0, f);
     msg.put_string(NFTA_CHAIN_TABLE, nft_table_name);
-    std::vector<nft::Chain> chains;
     try {
-        chains = nl::dump_collect(s, msg, "list chains", [](const nl::MessageView& m) -> std::optional<nft::Chain> {
+        return nl::dump_collect(s, msg, "list chains", [](const nl::MessageView& m) -> std::optional<nft::Chain> {
             if (nft::nft_message(m) != NFT_MSG_NEWCHAIN) return std::nullopt;
             auto c = nft::decode_chain(m);
             if (c.table != nft_table_name) return std::nullopt;
@@ -120,6 +118,12 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
     } catch (const Error& e) {
         if (e.errnum() != ENOENT) throw;
     }
+    return {};
+}
+
+NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
+    if (!same_table(s, table_handle, f)) return;
+    const std::vector<nft::Chain> chains = list_nsnet_chains(s, f);
     // Only the chains the dump shows empty. Asking the kernel to delete every chain and letting it
     // refuse the busy ones (NLM_F_NONREC) gives the same result, but each refused batch costs an
     // RCU grace period in the kernel's abort path: 8-23 ms each on a kernel without expedited
@@ -132,7 +136,7 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
     };
     std::size_t deleted = 0;
     if (empty.size() == 1) {
-        deleted += delete_chain(empty.front()) ? 1 : 0;
+        if (delete_chain(empty.front())) ++deleted;
     } else if (empty.size() > 1) {
         // All in one batch; refused as a whole if a rule arrived in one of them meanwhile (EBUSY),
         // then one at a time.
@@ -148,7 +152,8 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
             e.set_outcome_unknown();
             throw e;
         } else {
-            for (const auto& name : empty) deleted += delete_chain(name) ? 1 : 0;
+            for (const auto& name : empty)
+                if (delete_chain(name)) ++deleted;
         }
     }
     if (deleted < chains.size()) return;  // chains left: the table is not empty
@@ -247,13 +252,17 @@ NSNET_DECL void TableBatch::commit() {
     if (committed_) throw Error(EALREADY, "commit firewall batch", netns_.display_name(), {}, "already committed");
     nl::Socket s = nft_socket(netns_);
     const bool creates = !additions_.empty() || policy_;
-    for (int attempt = 1;; ++attempt) {
+    bool looked_again_for_table = false;
+    bool declare_every_chain = false;
+    for (;;) {
         std::optional<nft::Table> table;
+        std::vector<nft::Chain> present;  // chains the batch need not declare again
         // Removals whose rule is already gone are dropped (deleting them would fail the batch).
         std::vector<std::shared_ptr<NftRuleState>> removals;
         try {
             table = find_nsnet_table(s, family_);
             if (table) require_nsnet_table(*table, "commit firewall batch", netns_);
+            if (table && !additions_.empty() && !declare_every_chain) present = list_nsnet_chains(s, family_);
             for (auto& r : removals_) {
                 if (table && table->handle && *table->handle == r->table_handle &&
                     find_rule(s, r->chain.name, r->handle, family_))
@@ -267,7 +276,7 @@ NSNET_DECL void TableBatch::commit() {
         }
 
         std::vector<std::size_t> rule_index;
-        nft::Batch b = build(table.has_value(), removals, rule_index);
+        nft::Batch b = build(table.has_value(), present, removals, rule_index);
         if (b.empty()) break;
 
         // From the sendmsg on, the batch may have been applied: any failure that is not the
@@ -286,7 +295,20 @@ NSNET_DECL void TableBatch::commit() {
                 break;
             }
             // The table appeared between our look and our batch (EXCL refused it): look again.
-            if (attempt == 1 && creates && !table && res.messages[0].ack.error == EEXIST) continue;
+            if (!looked_again_for_table && creates && !table && res.messages[0].ack.error == EEXIST) {
+                looked_again_for_table = true;
+                continue;
+            }
+            // A chain we saw was deleted before the batch arrived (another process removed its
+            // last rule and swept it): a new rule found no chain. Declare every chain this time.
+            if (!present.empty() && !declare_every_chain) {
+                bool no_chain = false;
+                for (std::size_t i : res.failed()) no_chain = no_chain || res.messages[i].ack.error == ENOENT;
+                if (no_chain) {
+                    declare_every_chain = true;
+                    continue;
+                }
+            }
             throw res.error();
         }
         try {
@@ -399,12 +421,13 @@ NSNET_DECL void TableBatch::settle_unknown(const Error& cause,
     throw out;
 }
 
-NSNET_DECL nft::Batch TableBatch::preview(bool table_exists) const {
+NSNET_DECL nft::Batch TableBatch::preview(bool table_exists, const std::vector<nft::Chain>& present) const {
     std::vector<std::size_t> rule_index;
-    return build(table_exists, removals_, rule_index);
+    return build(table_exists, present, removals_, rule_index);
 }
 
-NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<std::shared_ptr<NftRuleState>>& removals,
+NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<nft::Chain>& present,
+                                      const std::vector<std::shared_ptr<NftRuleState>>& removals,
                                       std::vector<std::size_t>& rule_index) const {
     nft::Batch b;
     if (generation_) b.set_generation(*generation_);
@@ -413,9 +436,12 @@ NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<std
         b.add(nft::table_new(t, table_exists ? 0 : NLM_F_EXCL), "add table", nft::table_id(t.family, t.name));
         std::vector<std::string> declared;
         auto declare = [&](const NftChainSpec& spec, std::optional<nft::Policy> policy) {
-            if (!policy)
+            if (!policy) {
                 for (auto& d : declared)
                     if (d == spec.name) return;
+                for (auto& c : present)
+                    if (c.name == spec.name && c.base == spec.base) return;
+            }
             declared.push_back(spec.name);
             nft::Chain c{.family = family_, .table = nft_table_name, .name = spec.name,
                          .base = spec.base, .policy = policy};
