@@ -234,15 +234,17 @@ Env read_env() {
 // run() does all three.
 class IpamCall {
 public:
-    IpamCall(const Env& env, const Config& c, std::string command)
-        : type_(c.ipam_type), command_(std::move(command)) {
+    // The IPAM plugin's path: the first CNI_PATH directory that has `ipam.type`. Not found is an
+    // InvalidConfig naming both.
+    static std::string find_plugin(const Env& env, const Config& c) {
         std::stringstream dirs(env.path);
         for (std::string d; std::getline(dirs, d, ':');)
-            if (!d.empty() && ::access((d + "/" + c.ipam_type).c_str(), X_OK) == 0) {
-                bin_ = d + "/" + c.ipam_type;
-                break;
-            }
-        if (bin_.empty()) fail(InvalidConfig, "IPAM plugin '" + c.ipam_type + "' not found in CNI_PATH " + env.path);
+            if (!d.empty() && ::access((d + "/" + c.ipam_type).c_str(), X_OK) == 0) return d + "/" + c.ipam_type;
+        fail(InvalidConfig, "IPAM plugin '" + c.ipam_type + "' not found in CNI_PATH " + env.path);
+    }
+
+    IpamCall(const Env& env, const Config& c, std::string command)
+        : type_(c.ipam_type), command_(std::move(command)), bin_(find_plugin(env, c)) {
         int in[2], out[2];
         if (::pipe2(in, O_CLOEXEC) != 0) fail(IoFailure, "pipe for the IPAM plugin failed");
         if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -663,13 +665,13 @@ json do_add(const Env& env, Config& c, const std::string& stdin_text) {
 
 void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     nsnet::NetnsRef host = nsnet::NetnsRef::current();
-    IpamCall ipam_call(env, c, "DEL");  // runs while the links go
-    ipam_call.send(stdin_text);
+    IpamCall::find_plugin(env, c);  // a configuration naming no plugin there changes nothing
     // The host end by its owner tag; deleting it deletes the container end too. Gone already
     // (the namespace was deleted, or DEL ran before) is success. The kernel takes ~20 ms to delete
     // a veth (it waits for RCU grace periods after unregistering both ends), mostly sleeping and
-    // holding nothing the firewall or conntrack need: so the link goes on a thread of its own
-    // while the rules and flows go here (nf_tables and ctnetlink sockets; rtnetlink is not used).
+    // holding nothing the firewall or conntrack need: so the link goes on a thread of its own,
+    // started first, while IPAM runs and the rules and flows go here (nf_tables and ctnetlink
+    // sockets; rtnetlink is not used).
     std::exception_ptr link_error;
     std::thread links([&] {
         try {
@@ -678,7 +680,10 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
             link_error = std::current_exception();
         }
     });
+    std::optional<IpamCall> ipam_call;
     try {
+        ipam_call.emplace(env, c, "DEL");  // runs while the links go
+        ipam_call->send(stdin_text);
         fw::Rule::remove_owned(host, owner_tag(env));
         forget_udp_flows(host, c.ports);
     } catch (...) {
@@ -687,7 +692,7 @@ void do_del(const Env& env, Config& c, const std::string& stdin_text) {
     }
     links.join();
     if (link_error) std::rethrow_exception(link_error);
-    ipam_call.finish();
+    ipam_call->finish();
 }
 
 // ---- CHECK ----------------------------------------------------------------------------------------
