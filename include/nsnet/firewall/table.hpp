@@ -171,9 +171,15 @@ NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& 
 // Is the table that holds rules created under table_handle still there?
 NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f = nsnet_family);
 
-// Runs a one-message batch; returns the errno of a refusal (0 on success) instead of throwing.
-// When the kernel's answer is missing (the outcome is unknown) it throws an outcome_unknown Error.
+// Runs a batch; returns the errno of a refusal (0 on success) instead of throwing. When the
+// kernel's answer is missing (the outcome is unknown) it throws an outcome_unknown Error.
+NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b);
+// try_batch of a one-message batch.
 NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj);
+// Whether a removal may delete chain `c` of nsnet's table: nothing in it and nothing jumps to it
+// (NFTA_CHAIN_USE 0), and it accepts by default (a drop policy is a setting someone made:
+// ForwardPolicy).
+NSNET_DECL bool sweepable(const nft::Chain& c);
 
 // After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
 // no chains left. Both deletions are NLM_F_NONREC, so the kernel refuses them (EBUSY) while
@@ -185,9 +191,7 @@ NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::ui
 NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f);
 // Every chain of nsnet's table of family `f` (one dump); empty when the table is absent.
 NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f);
-// The names of the chains of nsnet's table in `chains` that sweep_table deletes: nothing in them
-// and nothing jumps to them (NFTA_CHAIN_USE 0), and they accept by default (a drop policy is a
-// setting someone made: ForwardPolicy).
+// The names of the chains of nsnet's table in `chains` that sweep_table deletes (sweepable()).
 NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains);
 
 // The forward chain's policy, shared between a ForwardPolicy object and a batch.

@@ -68,9 +68,7 @@ NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::Table
     return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
 }
 
-NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
-    nft::Batch b;
-    b.add(msg, op, obj);
+NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b) {
     nft::BatchResult r = b.run(s);
     if (r.applied) return 0;
     auto bad = r.failed();
@@ -81,12 +79,22 @@ NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const st
     throw e;
 }
 
+NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
+    nft::Batch b;
+    b.add(msg, op, obj);
+    return try_batch(s, b);
+}
+
+NSNET_DECL bool sweepable(const nft::Chain& c) {
+    const bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
+    return c.use == 0 && default_policy;
+}
+
 NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
                                 nft::TableFamily f) {
     if (!same_table(s, table_handle, f)) return;
     if (auto c = find_chain(s, chain, f)) {
-        bool default_policy = !c->policy || *c->policy == nft::Policy::Accept;
-        if (c->use == 0 && default_policy)
+        if (sweepable(*c))
             try_single(s, nft::chain_del(f, nft_table_name, chain, NLM_F_NONREC), "delete chain",
                        nft::table_id(f, nft_table_name) + " " + chain);
     }
@@ -98,10 +106,8 @@ NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::ui
 
 NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains) {
     std::vector<std::string> out;
-    for (const auto& c : chains) {
-        bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
-        if (c.table == nft_table_name && c.use == 0 && default_policy) out.push_back(c.name);
-    }
+    for (const auto& c : chains)
+        if (c.table == nft_table_name && sweepable(c)) out.push_back(c.name);
     return out;
 }
 
@@ -128,34 +134,22 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
     // refuse the busy ones (NLM_F_NONREC) gives the same result, but each refused batch costs an
     // RCU grace period in the kernel's abort path: 8-23 ms each on a kernel without expedited
     // grace periods, ~70 ms of every CNI DEL on a network whose other containers keep the chains.
-    // One pass: an empty chain holds no jump, so deleting it frees no other chain.
+    // One pass: an empty chain holds no jump, so deleting it frees no other chain. All in one
+    // batch; refused as a whole if a rule arrived in one of them meanwhile (EBUSY), then one at a
+    // time.
     const std::vector<std::string> empty = empty_chains(chains);
-    auto delete_chain = [&](const std::string& name) {
-        return try_single(s, nft::chain_del(f, nft_table_name, name, NLM_F_NONREC), "delete chain",
-                          nft::table_id(f, nft_table_name) + " " + name) == 0;
-    };
-    std::size_t deleted = 0;
-    if (empty.size() == 1) {
-        if (delete_chain(empty.front())) ++deleted;
-    } else if (empty.size() > 1) {
-        // All in one batch; refused as a whole if a rule arrived in one of them meanwhile (EBUSY),
-        // then one at a time.
+    auto delete_chains = [&](std::span<const std::string> names) {
         nft::Batch b;
-        for (const auto& name : empty)
+        for (const std::string& name : names)
             b.add(nft::chain_del(f, nft_table_name, name, NLM_F_NONREC), "delete chain",
                   nft::table_id(f, nft_table_name) + " " + name);
-        nft::BatchResult r = b.run(s);
-        if (r.applied) {
-            deleted = empty.size();
-        } else if (r.failed().empty() && !r.batch_error) {
-            Error e = r.error();
-            e.set_outcome_unknown();
-            throw e;
-        } else {
-            for (const auto& name : empty)
-                if (delete_chain(name)) ++deleted;
-        }
-    }
+        return try_batch(s, b) == 0;
+    };
+    std::size_t deleted = 0;
+    if (!empty.empty() && delete_chains(empty)) deleted = empty.size();
+    else if (empty.size() > 1)
+        for (const std::string& name : empty)
+            if (delete_chains({&name, 1})) ++deleted;
     if (deleted < chains.size()) return;  // chains left: the table is not empty
     // Looked at first as well: a kernel that ignored NLM_F_NONREC would delete the table's contents.
     auto t = find_nsnet_table(s, f);
