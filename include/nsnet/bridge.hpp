@@ -80,7 +80,7 @@ inline std::optional<BridgePortInfo> bridge_port_info(const LinkInfo& link) { re
 // ip link set dev PORT type bridge_slave [hairpin on|off] [learning on|off] [flood on|off]
 // [mcast_flood on|off] [bcast_flood on|off] [neigh_suppress on|off] [isolated on|off] [cost N]
 // [priority N]. The port must be enslaved to a bridge already (else the kernel answers EOPNOTSUPP).
-NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options);
+NSNET_LAZY NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options);
 
 namespace detail {
 inline constexpr LinkKind bridge_kind{"bridge", [](const LinkInfo& l) { return l.kind == "bridge"; }};
@@ -91,15 +91,15 @@ public:
     Bridge() = default;
 
     // ip -n NS link add NAME type bridge [stp_state 0|1] [vlan_filtering 0|1] [forward_delay ..] ...
-    static Bridge create(const NetnsRef& ns, const BridgeOptions& o);
+    NSNET_LAZY static Bridge create(const NetnsRef& ns, const BridgeOptions& o);
     // ip -n NS link show NAME type bridge: a plain handle, checked to be a bridge (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
     // Takes ownership of an existing bridge (checked: InvalidArgument naming the link's real kind
     // otherwise), e.g. one a previous run persisted.
-    static Bridge adopt(const NetnsRef& ns, std::string_view name);
-    static Bridge adopt(const Link& link);
+    NSNET_LAZY static Bridge adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Bridge adopt(const Link& link);
     // The shared bridge of a network (what CNI's bridge plugin does on every ADD): the bridge named
     // o.name if there is one (checked to be a bridge, taken as it is: options are not re-applied),
     // else a new one made with `o`. Returns a plain handle that owns nothing: no destructor ever
@@ -107,53 +107,53 @@ public:
     // ensuring the same name at once both get the one bridge. A MAC given in o.mac stays the
     // bridge's MAC (IFLA_ADDRESS at creation: the kernel then no longer takes the lowest port MAC).
     //   Link br = Bridge::ensure(host, {.name = "cni0", .mac = MacAddress::parse("02:42:0a:58:00:01")});
-    static Link ensure(const NetnsRef& ns, const BridgeOptions& o);
+    NSNET_LAZY static Link ensure(const NetnsRef& ns, const BridgeOptions& o);
 
     // ip link set dev NAME type bridge [stp_state ..] [forward_delay ..] ...: changes the settings
     // given, leaves the others (as Vxlan::change). Errors name the field ("BridgeChange.hello_time").
-    void change(const BridgeChange& c);
+    NSNET_LAZY void change(const BridgeChange& c);
     // ip link set dev NAME type bridge stp_state 0|1
-    void set_stp(bool on);
+    NSNET_LAZY void set_stp(bool on);
 
     // The bridge's settings as the kernel holds them now (ip -d link show NAME).
-    BridgeInfo settings() const;
+    NSNET_LAZY BridgeInfo settings() const;
     // The settings in `ip -d link show`'s words: "bridge forward_delay 1500 ... stp_state 0 ...".
-    std::string describe() const;
+    NSNET_LAZY std::string describe() const;
 
     // ip link set PORT master NAME [+ ip link set PORT type bridge_slave OPTIONS]. The port must be
     // in the bridge's namespace.
-    void add_port(const Link& port, const BridgePortOptions& options = {});
+    NSNET_LAZY void add_port(const Link& port, const BridgePortOptions& options = {});
     // ip link set PORT nomaster (the port must belong to this bridge).
-    void remove_port(const Link& port);
+    NSNET_LAZY void remove_port(const Link& port);
     // ip link set PORT type bridge_slave OPTIONS, for a port of this bridge.
-    void set_port(const Link& port, const BridgePortOptions& options);
+    NSNET_LAZY void set_port(const Link& port, const BridgePortOptions& options);
     // "bridge_slave state forwarding priority 32 cost 2 hairpin off ...": as ip -d link show PORT.
-    std::string describe_port(const Link& port) const;
+    NSNET_LAZY std::string describe_port(const Link& port) const;
     // A port's options as the kernel holds them (ip -d link show PORT: the bridge_slave part).
-    BridgePortInfo port_info(const Link& port) const;
+    NSNET_LAZY BridgePortInfo port_info(const Link& port) const;
     // The links enslaved to this bridge (ip link show master NAME).
-    std::vector<Link> ports() const;
+    NSNET_LAZY std::vector<Link> ports() const;
 
     // bridge vlan add dev PORT vid N [pvid] [untagged]; PORT may be the bridge itself (`self`: its
     // own port towards the host). Filters only with vlan_filtering on; a kernel without
     // CONFIG_BRIDGE_VLAN_FILTERING answers EOPNOTSUPP (the message says so).
-    void add_vlan(const Link& port, const BridgeVlan& vlan);
+    NSNET_LAZY void add_vlan(const Link& port, const BridgeVlan& vlan);
     // bridge vlan del dev PORT vid N
-    void remove_vlan(const Link& port, std::uint16_t vid);
+    NSNET_LAZY void remove_vlan(const Link& port, std::uint16_t vid);
     // bridge vlan show dev PORT: the VLANs of a port (or of the bridge itself), ascending.
-    std::vector<BridgeVlan> vlans(const Link& port) const;
+    NSNET_LAZY std::vector<BridgeVlan> vlans(const Link& port) const;
 
 private:
     explicit Bridge(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
-    LinkInfo require_port(const Link& port, const char* operation) const;
+    NSNET_LAZY LinkInfo require_port(const Link& port, const char* operation) const;
 
     // The settings to send, checked; errors name `type` ("BridgeOptions" or "BridgeChange") and the field.
-    static rtnl::BridgeConfig config(const BridgeOptions& o, const char* operation);
-    static rtnl::BridgeConfig config(const BridgeChange& c, const std::string& type, const char* operation,
+    NSNET_LAZY static rtnl::BridgeConfig config(const BridgeOptions& o, const char* operation);
+    NSNET_LAZY static rtnl::BridgeConfig config(const BridgeChange& c, const std::string& type, const char* operation,
                                      const std::string& object);
 
-    static std::string explain(const Error& e, const rtnl::BridgeConfig& c);
+    NSNET_LAZY static std::string explain(const Error& e, const rtnl::BridgeConfig& c);
 };
 
 }  // namespace nsnet

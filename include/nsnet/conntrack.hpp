@@ -66,7 +66,7 @@ struct ConntrackFilter {
 
     // Whether the filter selects `e`. Bad address text is an InvalidArgument naming the field and
     // the value (list()/remove() resolve the filter once, not per entry).
-    bool matches(const ConntrackEntry& e) const;
+    NSNET_LAZY bool matches(const ConntrackEntry& e) const;
 };
 
 namespace detail {
@@ -84,12 +84,12 @@ struct ResolvedConntrackFilter {
     std::optional<std::uint32_t> mark{};          // as ConntrackFilter's members
 
     // Whether every member set matches `e`.
-    bool matches(const ConntrackEntry& e) const noexcept;
+    NSNET_LAZY bool matches(const ConntrackEntry& e) const noexcept;
 };
 
 // Resolves `f`'s addresses; bad text is an InvalidArgument of `operation` on `object` naming the
 // field ("ConntrackFilter.orig_dst") and the value.
-NSNET_DECL ResolvedConntrackFilter resolve_conntrack_filter(const ConntrackFilter& f, const std::string& operation,
+NSNET_LAZY NSNET_DECL ResolvedConntrackFilter resolve_conntrack_filter(const ConntrackFilter& f, const std::string& operation,
                                                             const std::string& object);
 
 // The dumps that select `f`'s entries, each filtered by the kernel as far as it compares right
@@ -102,28 +102,28 @@ NSNET_DECL ResolvedConntrackFilter resolve_conntrack_filter(const ConntrackFilte
 // conntrack_split_threshold entries (`table_entries()`, asked only then), else one unfiltered dump.
 // What the kernel sends is matched against `f` again.
 inline constexpr std::size_t conntrack_split_threshold = 4096;
-NSNET_DECL std::vector<ctnl::DumpFilter> conntrack_dump_filters(const ResolvedConntrackFilter& f,
+NSNET_LAZY NSNET_DECL std::vector<ctnl::DumpFilter> conntrack_dump_filters(const ResolvedConntrackFilter& f,
                                                                 FunctionRef<std::size_t()> table_entries);
 
 // conntrack -C on `sock` (a NETLINK_NETFILTER socket of `netns`): the entries of its table.
-NSNET_DECL std::size_t conntrack_count(nl::Socket& sock, const NetnsRef& netns);
+NSNET_LAZY NSNET_DECL std::size_t conntrack_count(nl::Socket& sock, const NetnsRef& netns);
 
 // conntrack -L with a resolved filter (Conntrack::list's body; Conntrack::remove's dump).
-NSNET_DECL std::vector<ConntrackEntry> conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter);
+NSNET_LAZY NSNET_DECL std::vector<ConntrackEntry> conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter);
 
 }  // namespace detail
 
 class Conntrack {
 public:
     // conntrack -L [filter] inside the namespace (a bad filter address is refused first, naming it).
-    static std::vector<ConntrackEntry> list(const NetnsRef& netns, const ConntrackFilter& filter = {});
+    NSNET_LAZY static std::vector<ConntrackEntry> list(const NetnsRef& netns, const ConntrackFilter& filter = {});
     // conntrack -D [filter] inside the namespace: deletes every matching entry and returns how many
     // this call deleted. An empty filter deletes every entry (conntrack -F).
-    static std::size_t remove(const NetnsRef& netns, const ConntrackFilter& filter);
+    NSNET_LAZY static std::size_t remove(const NetnsRef& netns, const ConntrackFilter& filter);
     // conntrack -D for one entry (by original tuple, zone and id). False when it was already gone.
-    static bool remove(const NetnsRef& netns, const ConntrackEntry& entry);
+    NSNET_LAZY static bool remove(const NetnsRef& netns, const ConntrackEntry& entry);
     // conntrack -C: how many entries the namespace's table holds (one request, no dump).
-    static std::size_t count(const NetnsRef& netns);
+    NSNET_LAZY static std::size_t count(const NetnsRef& netns);
 };
 
 }  // namespace nsnet

@@ -34,7 +34,7 @@ public:
     const std::string& detail() const noexcept { return detail_; }
     // Byte offset of the offending attribute in the request (NLMSGERR_ATTR_OFFS), or -1.
     long bad_attribute_offset() const noexcept { return bad_attribute_offset_; }
-    void set_bad_attribute_offset(long offset);
+    NSNET_LAZY void set_bad_attribute_offset(long offset);
 
     // True when the request may or may not have been applied: the kernel received it, but its
     // answer was lost, cut short or unreadable (a receive error, a malformed reply). A caller that
@@ -48,7 +48,7 @@ public:
     static constexpr std::size_t max_shown_object = 256;
 
 private:
-    void compose();
+    NSNET_LAZY void compose();
 
     std::string operation_, object_, kernel_message_, detail_, what_;
     long bad_attribute_offset_ = -1;
@@ -73,7 +73,7 @@ public:
 // (UTF-8 included) as is, nothing cut. The kernel allows ESC and other control bytes in interface
 // names, which a container chooses: pass such names through this before they reach a terminal or a
 // log. The data itself (LinkInfo::name, AddressInfo::label, ...) is kept as the kernel holds it.
-NSNET_DECL std::string printable(std::string_view text);
+NSNET_LAZY NSNET_DECL std::string printable(std::string_view text);
 
 namespace detail {
 
@@ -84,11 +84,11 @@ constexpr bool is_control_byte(char c) noexcept {
 }
 
 // Appends `c` as messages show it: a control byte as \0, \t, \n, \r or \xNN, any other byte as is.
-NSNET_DECL void append_shown(std::string& out, char c);
+NSNET_LAZY NSNET_DECL void append_shown(std::string& out, char c);
 
 // `e` with `detail` added to its detail; errno, operation, object, the kernel's text, the offending
 // attribute's offset and outcome_unknown() stay.
-NSNET_DECL Error with_detail(const Error& e, const std::string& detail);
+NSNET_LAZY NSNET_DECL Error with_detail(const Error& e, const std::string& detail);
 
 // After a create whose answer was lost (e.outcome_unknown()): the kernel may have made the object
 // before the answer went missing, and had it existed before, the create would have been refused

@@ -75,7 +75,7 @@ struct ResolvedFdb {
 };
 
 // Parses and checks FdbOptions (devices resolved in `ns`). Nothing is sent.
-NSNET_DECL ResolvedFdb resolve_fdb(const NetnsRef& ns, const FdbOptions& o, const std::string& operation);
+NSNET_LAZY NSNET_DECL ResolvedFdb resolve_fdb(const NetnsRef& ns, const FdbOptions& o, const std::string& operation);
 
 }  // namespace detail
 
@@ -96,7 +96,7 @@ public:
     const std::string& description() const noexcept { return description_; }
     // bridge fdb del MAC dev DEV [dst IP ...] of exactly this entry (with a dst, only that remote).
     // An entry already gone (ENOENT), with its device (ENODEV) or namespace, is success.
-    void remove() const;
+    NSNET_LAZY void remove() const;
 
 private:
     NetnsRef ns_{};
@@ -111,26 +111,26 @@ public:
 
     // bridge fdb add MAC dev DEV ... in `ns`: an existing entry for the MAC is Error(EEXIST). When
     // the kernel's answer is lost, the entry is removed again (no leftovers) and the Error says so.
-    [[nodiscard]] static FdbEntry create(const NetnsRef& ns, const FdbOptions& options);
+    NSNET_LAZY [[nodiscard]] static FdbEntry create(const NetnsRef& ns, const FdbOptions& options);
     // bridge fdb append MAC dev DEV dst IP: one more remote for the MAC (vxlan). The owner removes
     // that remote only.
-    [[nodiscard]] static FdbEntry append(const NetnsRef& ns, const FdbOptions& options);
+    NSNET_LAZY [[nodiscard]] static FdbEntry append(const NetnsRef& ns, const FdbOptions& options);
     // bridge fdb replace MAC dev DEV ...: creates the entry or overwrites it. The owner removes it
     // (it does not restore what was replaced).
-    [[nodiscard]] static FdbEntry replace(const NetnsRef& ns, const FdbOptions& options);
+    NSNET_LAZY [[nodiscard]] static FdbEntry replace(const NetnsRef& ns, const FdbOptions& options);
 
     // bridge fdb show [dev DEV]: the entries of `ns`, permanent and learned.
-    static std::vector<FdbInfo> list(const NetnsRef& ns, const FdbFilter& filter = {});
+    NSNET_LAZY static std::vector<FdbInfo> list(const NetnsRef& ns, const FdbFilter& filter = {});
     // The entry of key.mac (and key.vlan, and key.dst when given) on key.dev; none (or no such
     // device) is Error(ENOENT/ENODEV) naming it.
-    static FdbInfo get(const NetnsRef& ns, const FdbKey& key);
+    NSNET_LAZY static FdbInfo get(const NetnsRef& ns, const FdbKey& key);
     // As get(), but no such entry or device is nullopt.
-    static std::optional<FdbInfo> find(const NetnsRef& ns, const FdbKey& key);
+    NSNET_LAZY static std::optional<FdbInfo> find(const NetnsRef& ns, const FdbKey& key);
 
     // bridge fdb del MAC dev DEV [dst IP] ...: with a dst, only that remote of the MAC goes (state
     // is not looked at), e.g. an entry a previous process created and persisted. None (or its
     // device gone) is success.
-    static void remove(const NetnsRef& ns, const FdbOptions& options);
+    NSNET_LAZY static void remove(const NetnsRef& ns, const FdbOptions& options);
     // Removes this entry now (idempotent; see FdbEntryRef::remove).
     using detail::Owner<FdbEntryRef>::remove;
 
@@ -141,14 +141,14 @@ public:
 
 private:
     explicit FdbEntry(FdbEntryRef r) noexcept : detail::Owner<FdbEntryRef>(std::move(r)) {}
-    static FdbEntry write(const NetnsRef& ns, const FdbOptions& options, rtnl::FdbMode mode, const char* operation);
+    NSNET_LAZY static FdbEntry write(const NetnsRef& ns, const FdbOptions& options, rtnl::FdbMode mode, const char* operation);
 };
 
 // `bridge fdb show [dev DEV]` as text, one entry per line, devices named (without "dev NAME" when
 // filter.dev is given, as bridge prints it).
-NSNET_DECL std::string show_fdb(const NetnsRef& ns, const FdbFilter& filter = {});
+NSNET_LAZY NSNET_DECL std::string show_fdb(const NetnsRef& ns, const FdbFilter& filter = {});
 // Entries as `bridge fdb show` prints them, ifindexes resolved to names in `ns`, one per line.
-NSNET_DECL std::string format_fdb(const NetnsRef& ns, const std::vector<FdbInfo>& entries, bool show_dev = true);
+NSNET_LAZY NSNET_DECL std::string format_fdb(const NetnsRef& ns, const std::vector<FdbInfo>& entries, bool show_dev = true);
 
 }  // namespace nsnet
 

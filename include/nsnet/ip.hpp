@@ -28,10 +28,10 @@ class IpAddress {
 public:
     IpAddress() = default;  // 0.0.0.0
 
-    static std::optional<IpAddress> try_parse(std::string_view text);
+    NSNET_LAZY static std::optional<IpAddress> try_parse(std::string_view text);
     // "10.0.0.1", "2001:db8::1". Throws InvalidArgument naming the text.
-    static IpAddress parse(std::string_view text);
-    static IpAddress v4(std::uint32_t host_order);
+    NSNET_LAZY static IpAddress parse(std::string_view text);
+    NSNET_LAZY static IpAddress v4(std::uint32_t host_order);
     // From raw network-order bytes (4 or 16), as netlink carries them.
     static std::optional<IpAddress> from_bytes(const void* data, std::size_t size) {
         // The 16 bytes are assembled in a register and stored at once, and copied by the caller the
@@ -58,10 +58,10 @@ public:
     bool is_v6() const noexcept { return family_ == Family::V6; }
     std::size_t size() const noexcept { return is_v4() ? 4 : 16; }
     const std::uint8_t* data() const noexcept { return bytes_.data(); }
-    std::uint32_t v4_host_order() const noexcept;
-    bool is_unspecified() const noexcept;
+    NSNET_LAZY std::uint32_t v4_host_order() const noexcept;
+    NSNET_LAZY bool is_unspecified() const noexcept;
 
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
 
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
     // IPv4 before IPv6, then by bytes.
@@ -89,23 +89,23 @@ public:
             bad_length(address, length, max, context);
     }
 
-    static std::optional<Prefix> try_parse(std::string_view text);
+    NSNET_LAZY static std::optional<Prefix> try_parse(std::string_view text);
     // "10.0.0.0/8", "2001:db8::/32"; a bare address means a host prefix (/32 or /128).
     // Throws InvalidArgument naming the text ("10.0.0.1/33": prefix length 33 exceeds 32).
-    static Prefix parse(std::string_view text);
+    NSNET_LAZY static Prefix parse(std::string_view text);
 
     const IpAddress& address() const noexcept { return address_; }
     unsigned length() const noexcept { return length_; }
     Family family() const noexcept { return address_.family(); }
 
     // The prefix with host bits cleared: 10.10.10.1/24 -> 10.10.10.0/24.
-    Prefix network() const;
+    NSNET_LAZY Prefix network() const;
     // The IPv4 broadcast address (host bits set), as `ip addr add ... brd +` computes it.
-    IpAddress broadcast() const;
-    bool contains(const IpAddress& a) const;
+    NSNET_LAZY IpAddress broadcast() const;
+    NSNET_LAZY bool contains(const IpAddress& a) const;
     bool is_default() const noexcept { return length_ == 0; }
 
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
 
     friend bool operator==(const Prefix&, const Prefix&) = default;
 
@@ -124,7 +124,7 @@ public:
     explicit MacAddress(const std::array<std::uint8_t, 6>& b) : bytes_(b) {}
 
     // "02:00:00:00:00:01" (also accepts '-' separators). Throws InvalidArgument naming the text.
-    static MacAddress parse(std::string_view text);
+    NSNET_LAZY static MacAddress parse(std::string_view text);
     static std::optional<MacAddress> from_bytes(const void* data, std::size_t size) {
         if (size != 6) return std::nullopt;
         MacAddress m;
@@ -137,7 +137,7 @@ public:
     bool is_zero() const noexcept { return bytes_ == std::array<std::uint8_t, 6>{}; }
     bool is_multicast() const noexcept { return bytes_[0] & 1; }
 
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
 
     friend bool operator==(const MacAddress&, const MacAddress&) = default;
     friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
@@ -153,15 +153,15 @@ namespace detail {
 // The parse policies of TextOr: `parse(text, field, operation, object)` returns the value or throws
 // an InvalidArgument naming the field and the value ("<field> '<text>' is not ...").
 struct ParseAddress {
-    static IpAddress parse(std::string_view text, std::string_view field, std::string_view operation,
+    NSNET_LAZY static IpAddress parse(std::string_view text, std::string_view field, std::string_view operation,
                            std::string_view object);
 };
 struct ParsePrefix {
-    static Prefix parse(std::string_view text, std::string_view field, std::string_view operation,
+    NSNET_LAZY static Prefix parse(std::string_view text, std::string_view field, std::string_view operation,
                         std::string_view object);
 };
 struct ParseMac {
-    static MacAddress parse(std::string_view text, std::string_view field, std::string_view operation,
+    NSNET_LAZY static MacAddress parse(std::string_view text, std::string_view field, std::string_view operation,
                             std::string_view object);
 };
 
@@ -231,7 +231,7 @@ public:
 // Validates an interface name as the kernel does (dev_valid_name): 1..15 bytes, not "." or "..",
 // no '/', ':' or whitespace — the kernel's isspace(), which also counts byte 0xa0 (Latin-1
 // no-break space). Throws InvalidArgument naming the value; `operation` says what it was for.
-NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation = "name interface");
+NSNET_LAZY NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation = "name interface");
 
 // The kernel's limits on text it stores for an interface (checked before sending, so that a value
 // is never cut short or refused half-way): an alias (`ip link set NAME alias TEXT`) has at most
@@ -239,20 +239,20 @@ NSNET_DECL void validate_interface_name(std::string_view name, std::string_view 
 // most IFNAMSIZ-1 = 15. Neither may hold a NUL byte (the kernel would keep only what precedes it).
 inline constexpr std::size_t max_link_alias = 255;
 inline constexpr std::size_t max_address_label = IFNAMSIZ - 1;
-NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object);
-NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object);
+NSNET_LAZY NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object);
+NSNET_LAZY NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object);
 // Refuses a NUL byte in a name or text field sent as a netlink string; `field` names it in the
 // message ("table name", "RuleOptions.iif").
-NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
+NSNET_LAZY NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
                                 std::string_view object);
 
 // The name of an IP protocol number as `nft` and `conntrack` print it ("tcp" for 6, "icmpv6" for
 // 58, "gre" for 47); nullptr for a number without a name here (callers print the number, as nft
 // does, or "unknown", as conntrack does).
-NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept;
+NSNET_LAZY NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept;
 namespace detail {
 // A value as shown in an error message: control bytes escaped (detail::append_shown), cut after 64 bytes.
-NSNET_DECL std::string shown_text(std::string_view v);
+NSNET_LAZY NSNET_DECL std::string shown_text(std::string_view v);
 }  // namespace detail
 
 }  // namespace nsnet

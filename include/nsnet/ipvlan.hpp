@@ -52,16 +52,16 @@ public:
 
     // ip -n PARENT_NS link add NAME link PARENT netns NS type ipvlan mode MODE FLAG: the new link
     // lives in `ns` (which may be the parent's namespace or another).
-    static Ipvlan create(const NetnsRef& ns, const IpvlanOptions& o);
+    NSNET_LAZY static Ipvlan create(const NetnsRef& ns, const IpvlanOptions& o);
 
     // A plain handle, checked to be an ipvlan (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
     // Takes ownership of an existing ipvlan (checked: InvalidArgument naming the link's real kind
     // otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
-    static Ipvlan adopt(const NetnsRef& ns, std::string_view name);
-    static Ipvlan adopt(const Link& link);
+    NSNET_LAZY static Ipvlan adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Ipvlan adopt(const Link& link);
 
     // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
     // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
@@ -69,18 +69,18 @@ public:
     const Link& parent() const noexcept { return parent_; }
 
     // The ipvlan's settings as the kernel holds them now.
-    IpvlanInfo settings() const;
+    NSNET_LAZY IpvlanInfo settings() const;
 
     // The settings in `ip -d link show`'s words: "ipvlan mode l2 bridge".
-    std::string describe() const;
+    NSNET_LAZY std::string describe() const;
 
     // ip link set dev NAME type ipvlan mode MODE FLAG
-    void set_mode(IpvlanMode mode, IpvlanFlag flag = IpvlanFlag::Bridge);
+    NSNET_LAZY void set_mode(IpvlanMode mode, IpvlanFlag flag = IpvlanFlag::Bridge);
 
 private:
     explicit Ipvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
-    static std::string explain(const Error& e, const Link& parent);
+    NSNET_LAZY static std::string explain(const Error& e, const Link& parent);
 
     Link parent_{};
 };

@@ -54,7 +54,7 @@ struct AddressOptions {
 // A link's own hardware address must be unicast and not all zeros (the kernel's
 // is_valid_ether_addr); anything else is an InvalidArgument naming it, before the kernel's bare
 // "Cannot assign requested address".
-NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object);
+NSNET_LAZY NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object);
 
 namespace detail {
 class LinkOwnerBase;
@@ -67,12 +67,12 @@ public:
         : netns_(std::move(netns)), index_(index), name_(std::move(name)) {}
 
     // ip link show NAME. Throws Error(ENODEV) naming the link and namespace if there is none.
-    static Link get(const NetnsRef& netns, std::string_view name);
-    static Link get(const NetnsRef& netns, int index);
+    NSNET_LAZY static Link get(const NetnsRef& netns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& netns, int index);
     // Like get(), but an absent link is nullopt rather than an error.
-    static std::optional<Link> find(const NetnsRef& netns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& netns, std::string_view name);
     // ip link show: every link of the namespace, as the kernel reports them.
-    static std::vector<LinkInfo> list(const NetnsRef& netns);
+    NSNET_LAZY static std::vector<LinkInfo> list(const NetnsRef& netns);
 
     // Owner tags (API 1.0): a link records its owner (e.g. a container id) in its alias,
     // IFLA_IFALIAS "nsnet:owner=<id>" (`ip link show` prints "alias nsnet:owner=<id>"), so that a
@@ -80,14 +80,14 @@ public:
     //   veth.first().set_owner(container_id);          // CNI ADD
     //   Link::remove_owned(host, container_id);        // CNI DEL, in another process
     // An owner is 1..200 bytes of printable ASCII without spaces; set_owner replaces any alias.
-    void set_owner(std::string_view owner) const;
+    NSNET_LAZY void set_owner(std::string_view owner) const;
     // The owner recorded in a link's alias; nullopt when the alias is not an owner tag.
-    static std::optional<std::string> owner_of(const LinkInfo& info);
+    NSNET_LAZY static std::optional<std::string> owner_of(const LinkInfo& info);
     // ip link show | grep "alias nsnet:owner=OWNER": the links tagged with this owner.
-    static std::vector<Link> list_owned(const NetnsRef& netns, std::string_view owner);
+    NSNET_LAZY static std::vector<Link> list_owned(const NetnsRef& netns, std::string_view owner);
     // Deletes every link tagged with this owner and returns how many this call deleted; a link
     // gone meanwhile (a veth's peer goes with it) is not an error.
-    static std::size_t remove_owned(const NetnsRef& netns, std::string_view owner);
+    NSNET_LAZY static std::size_t remove_owned(const NetnsRef& netns, std::string_view owner);
     // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()). No look-up:
     // lo is ifindex 1 (LOOPBACK_IFINDEX) in every network namespace.
     static Link loopback(const NetnsRef& netns) {
@@ -101,48 +101,48 @@ public:
     const std::string& name() const noexcept { return name_; }
 
     // A fresh read of the link's state (ip -d link show NAME).
-    LinkInfo info() const;
+    NSNET_LAZY LinkInfo info() const;
 
     // ip link set NAME up / down
-    void up() const;
-    void down() const;
+    NSNET_LAZY void up() const;
+    NSNET_LAZY void down() const;
     void set_up(bool on) const { on ? up() : down(); }
     // ip link set NAME name NEW (kernels before 6.2 refuse while the link is up: EBUSY)
-    void rename(const std::string& new_name);
+    NSNET_LAZY void rename(const std::string& new_name);
     // ip link set NAME mtu N
-    void set_mtu(std::uint32_t mtu) const;
+    NSNET_LAZY void set_mtu(std::uint32_t mtu) const;
     // ip link set NAME address MAC
-    void set_mac(const MacAddress& mac) const;
-    void set_mac(std::string_view mac) const { set_mac(MacAddress::parse(mac)); }
+    NSNET_LAZY void set_mac(const MacAddress& mac) const;
+    NSNET_LAZY void set_mac(std::string_view mac) const { set_mac(MacAddress::parse(mac)); }
     // ip link set NAME group N
-    void set_group(std::uint32_t group) const;
+    NSNET_LAZY void set_group(std::uint32_t group) const;
     // ip link set NAME alias TEXT
-    void set_alias(const std::string& alias) const;
+    NSNET_LAZY void set_alias(const std::string& alias) const;
     // ip link set NAME master BRIDGE (both must be in the same namespace; any owner, e.g. a Bridge,
     // converts to the `const Link&` this takes)
-    void set_master(const Link& master) const;
+    NSNET_LAZY void set_master(const Link& master) const;
     // ip link set NAME nomaster
-    void set_nomaster() const;
+    NSNET_LAZY void set_nomaster() const;
     // ip link set NAME netns TARGET. The handle follows the link into its new namespace.
-    void set_netns(const NetnsRef& target);
+    NSNET_LAZY void set_netns(const NetnsRef& target);
     // ip link set NAME netns NSNAME (an `ip netns` name; unknown names are reported as ENOENT).
-    void set_netns(const std::string& netns_name) { set_netns(NetnsRef::open(netns_name)); }
+    NSNET_LAZY void set_netns(const std::string& netns_name) { set_netns(NetnsRef::open(netns_name)); }
     // ip link del NAME. Idempotent: a link already gone (ENODEV), and an empty handle, count as
     // removed. The handle keeps its ifindex (it is a value, like an fd number); later operations
     // on it fail with ENODEV naming the link.
-    void remove() const;
+    NSNET_LAZY void remove() const;
     // ip link del NAME in `netns`: one call, no handle needed (e.g. a later process cleaning up a
     // persisted link). Returns whether a link was deleted: an absent link is success (false).
-    static bool remove(const NetnsRef& netns, std::string_view name);
+    NSNET_LAZY static bool remove(const NetnsRef& netns, std::string_view name);
 
     // ip addr add CIDR dev NAME [brd +] [peer P] [scope S] [label L]; CIDR as text ("10.0.0.1/24")
     // or a Prefix. Bad text is an InvalidArgument naming the field and the value, before anything
     // is sent ("add address 'v0': ... [address '10.0.0.1/33' is not a prefix (...)]").
-    void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const;
+    NSNET_LAZY void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const;
     // ip addr del CIDR dev NAME (text or a Prefix, as add_address)
-    void remove_address(const PrefixArg& prefix) const;
+    NSNET_LAZY void remove_address(const PrefixArg& prefix) const;
     // ip addr show dev NAME
-    std::vector<AddressInfo> addresses() const;
+    NSNET_LAZY std::vector<AddressInfo> addresses() const;
     // Waits until no IPv6 address of this link is tentative (duplicate address detection done), as
     // CNI's ip.SettleAddresses does after configuring an interface; like it, link-local (fe80::/10)
     // addresses are not waited for (the kernel's own). Driven by RTNLGRP_IPV6_IFADDR
@@ -152,11 +152,11 @@ public:
     // runs only while the link is up and has carrier: the message says so when it is down).
     // Addresses added with {.nodad = true} are never tentative. A link that is gone is Error(ENODEV).
     //   veth.first().add_address("2001:db8::1/64"); veth.first().up(); veth.first().wait_dad();
-    void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    NSNET_LAZY void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     // ip link set NAME txqueuelen N
-    void set_txqlen(std::uint32_t txqlen) const;
+    NSNET_LAZY void set_txqlen(std::uint32_t txqlen) const;
     // ip link set NAME promisc on|off (LinkInfo::flags & IFF_PROMISC reads it back)
-    void set_promisc(bool on) const;
+    NSNET_LAZY void set_promisc(bool on) const;
 
     friend bool operator==(const Link& a, const Link& b) { return a.index_ == b.index_ && a.netns_ == b.netns_; }
 
@@ -164,13 +164,13 @@ private:
     friend class detail::LinkOwnerBase;  // runs kind-specific requests (bridge/vxlan changes) through run()
 
     // Runs one request in this link's namespace; errors name the link.
-    void run(const std::string& operation, nl::MessageBuilder msg) const;
-    void change(rtnl::LinkChange c, const std::string& operation) const;
-    rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const;
-    static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown);
+    NSNET_LAZY void run(const std::string& operation, nl::MessageBuilder msg) const;
+    NSNET_LAZY void change(rtnl::LinkChange c, const std::string& operation) const;
+    NSNET_LAZY rtnl::AddressSpec address_spec(const Prefix& prefix, const AddressOptions& o) const;
+    NSNET_LAZY static LinkInfo query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown);
     // As query(), but no such link (ENODEV) is nullopt (the kernel's text, if any, in
     // *kernel_message), without an exception thrown on the way.
-    static std::optional<LinkInfo> query_optional(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown,
+    NSNET_LAZY static std::optional<LinkInfo> query_optional(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown,
                                                   std::string* kernel_message = nullptr);
 
     NetnsRef netns_{};
@@ -202,7 +202,7 @@ public:
     using Owner::release;
     // ip link del NAME, now, if this owner still owns it; one already gone counts as deleted.
     // Afterwards valid() is false.
-    void remove();
+    NSNET_LAZY void remove();
 
     // The Link operations (link.hpp's Link says what each does).
     bool valid() const noexcept { return link().valid(); }
@@ -251,7 +251,7 @@ protected:
         }
     }
     // The interface went away by itself (a tun whose fds were closed): own nothing, valid() false.
-    void forget();
+    NSNET_LAZY void forget();
 };
 
 }  // namespace detail
@@ -285,16 +285,16 @@ public:
 
     // {ifindex, name} in `ns`. A missing device is Error(ENODEV) of `operation`, naming it; a Link
     // from another namespace is an InvalidArgument.
-    std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
+    NSNET_LAZY std::pair<int, std::string> resolve(const NetnsRef& ns, const std::string& operation, const std::string& object) const;
     // The interface name for a match by name (a rule's `iif NAME`, nft's `iifname "NAME"`), in
     // `ns`: a name is taken as given (checked to be a valid interface name; the device need not
     // exist yet); a Link, an owner or an ifindex is looked up in `ns` for its current name. Errors
     // name `field` and the value ("RuleOptions.iif: device #7 does not exist in namespace n1").
     // Empty: "".
-    std::string name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
+    NSNET_LAZY std::string name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
                         const std::string& object) const;
     // The value as given, for messages: the name, the link's name, or "#INDEX"; "" when empty.
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
 
 private:
     std::optional<Link> link_{};
@@ -307,24 +307,24 @@ namespace detail {
 
 // An owner tag as Link::set_owner takes it: 1..200 bytes of printable ASCII without spaces; else an
 // InvalidArgument of `operation` on `object` naming `field` ("VethOptions.owner") and the value.
-NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+NSNET_LAZY NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
                                  const std::string& object);
 // The alias that records `owner` ("nsnet:owner=<owner>"), the owner checked as above.
-NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation);
+NSNET_LAZY NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation);
 // Writes the owner tag of a link just created from options with `.owner` (nothing when `owner`
 // is empty). If that fails, the link is removed again (nothing is left behind) and the Error of
 // `operation` says so, keeping the errno and the kernel's text.
-NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation);
+NSNET_LAZY NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation);
 
 // The IFLA_INFO_KIND of an RTM_NEWLINK request ("veth", "bridge", ...); "" when it has none.
-NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg);
+NSNET_LAZY NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg);
 
 // A create request failed after the kernel received it (e.outcome_unknown(): its answer was lost
 // or unreadable), so the link may exist. A link `name` of the requested kind found in `ns` now is
 // taken to be the request's (had that name been taken before, the kernel would have refused it)
 // and deleted, so that a failed create leaves nothing behind. Returns the Error to throw, saying
 // what was done; other errors are returned unchanged.
-NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind);
+NSNET_LAZY NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind);
 
 }  // namespace detail
 

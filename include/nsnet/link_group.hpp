@@ -39,7 +39,7 @@ namespace detail {
 struct OwnedLinkGroup {
     NetnsRef ns{};
     std::uint32_t id = 0;
-    void remove() const;
+    NSNET_LAZY void remove() const;
 };
 
 }  // namespace detail
@@ -74,17 +74,17 @@ public:
     // A group of `netns`, owned: with options.owner, the id derived from it (links already in that
     // group are taken to be the owner's, e.g. from an earlier run); without, an id that no link of
     // `netns` uses now (checked with one link dump).
-    static LinkGroup create(const NetnsRef& netns, const LinkGroupOptions& options = {});
+    NSNET_LAZY static LinkGroup create(const NetnsRef& netns, const LinkGroupOptions& options = {});
     // Takes ownership of an existing group (`ip link set X group N` elsewhere, or a group a process
     // persisted): its links are deleted on destruction.
-    static LinkGroup adopt(const NetnsRef& netns, std::uint32_t id);
+    NSNET_LAZY static LinkGroup adopt(const NetnsRef& netns, std::uint32_t id);
     // The group id create({.owner = owner}) uses: a hash of the tag, never below 65536 (ids people
     // type by hand) and never 0.
-    static std::uint32_t id_for(std::string_view owner);
+    NSNET_LAZY static std::uint32_t id_for(std::string_view owner);
     // ip link del group N, from any process (nothing left is success).
-    static void remove(const NetnsRef& netns, std::uint32_t id);
+    NSNET_LAZY static void remove(const NetnsRef& netns, std::uint32_t id);
     // remove(netns, id_for(owner)): the links of the group created with that owner tag.
-    static void remove_owned(const NetnsRef& netns, std::string_view owner);
+    NSNET_LAZY static void remove_owned(const NetnsRef& netns, std::string_view owner);
 
     std::uint32_t id() const noexcept { return owner_->id; }          // the IFLA_GROUP value
     const NetnsRef& netns() const noexcept { return owner_->ns; }     // where its links are
@@ -95,21 +95,21 @@ public:
     std::uint32_t release() noexcept { return owner_.release().id; }
 
     // ip link set NAME group N: tags a link of the group's namespace (it is deleted with the group).
-    void add(const Link& link);
+    NSNET_LAZY void add(const Link& link);
     // Takes a link nsnet created and tagged with id() (or add()ed) away from its owner: the owner
     // no longer deletes it (it is persisted); the group does.
-    void take(OwnedLink& link);
+    NSNET_LAZY void take(OwnedLink& link);
     // The same for a pair: one of its ends must be in the group's namespace, tagged with id().
-    void take(VethPair& pair);
+    NSNET_LAZY void take(VethPair& pair);
     // ip link show group N
-    std::vector<LinkInfo> links() const;
+    NSNET_LAZY std::vector<LinkInfo> links() const;
 
     // ip link del group N, now: one request. A group with no link left counts as deleted.
-    void remove() { owner_.remove(); }
+    NSNET_LAZY void remove() { owner_.remove(); }
 
 private:
     LinkGroup(NetnsRef ns, std::uint32_t id) : owner_(detail::OwnedLinkGroup{std::move(ns), id}) {}
-    void check_tagged(const Link& link, const char* operation) const;
+    NSNET_LAZY void check_tagged(const Link& link, const char* operation) const;
 
     detail::Owner<detail::OwnedLinkGroup> owner_{};
 };

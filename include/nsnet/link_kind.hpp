@@ -39,16 +39,16 @@ namespace nsnet {
 
 // True when the kernel refused a link because it does not know its kind (the module is missing or
 // not built): EOPNOTSUPP, with "Unknown device type" as the extended-ack text on kernels that send one.
-NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept;
+NSNET_LAZY NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept;
 
 namespace detail {
 
 // ENODEV from a create that names a parent link: the handle points at a link that is gone.
-NSNET_DECL std::string parent_gone(const Error& e, const Link& parent);
+NSNET_LAZY NSNET_DECL std::string parent_gone(const Error& e, const Link& parent);
 
 // Sends a create request through `from`'s rtnetlink socket and returns the new link, found by name
 // in `placed_in`. `explain(e)` may return a sentence that is added to a refusal's message.
-NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
+NSNET_LAZY NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
                             const std::string& name, const NetnsRef& placed_in,
                             detail::FunctionRef<std::string(const Error&)> explain = {});
 
@@ -60,11 +60,11 @@ struct StackedCreate {
     rtnl::LinkCreate link{};
     NetnsRef home{};  // the parent's namespace: where the request is sent
 };
-NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, rtnl::LinkCreate c,
+NSNET_LAZY NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, rtnl::LinkCreate c,
                                         const std::string& options_type, const std::string& operation);
 
 // What a link is, in words: "a veth", "a macvtap", "a device without a kind (physical or loopback)".
-NSNET_DECL std::string kind_phrase(const LinkInfo& info);
+NSNET_LAZY NSNET_DECL std::string kind_phrase(const LinkInfo& info);
 
 // A kind as the look-ups check it: its name in messages ("bridge") and the test on a LinkInfo.
 struct LinkKind {
@@ -74,20 +74,20 @@ struct LinkKind {
 
 // The link's current state, checked to be of `kind`; else InvalidArgument of `operation` naming
 // the link and its real kind ("link 'eth0' is a veth, not a bridge").
-NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const std::string& operation);
+NSNET_LAZY NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const std::string& operation);
 // Link::get + require_kind (Error(ENODEV) naming the link when there is none).
-NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind);
+NSNET_LAZY NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind);
 // Link::find + require_kind: nullopt only when there is no link of that name.
-NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind);
+NSNET_LAZY NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind);
 
 // The namespace `from` knows as `nsid` (IFLA_LINK_NETNSID of one of its links): the caller's
 // namespace or a named one (/run/netns), the places a parent can be found again; nullopt otherwise.
-NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int32_t nsid);
+NSNET_LAZY NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int32_t nsid);
 
 // The parent (lower device) of a stacked link, from what the kernel reports: IFLA_LINK, in the
 // link's own namespace or, with IFLA_LINK_NETNSID, in the namespace that id names. An empty Link
 // when there is none, or when its namespace is neither the caller's nor a named one.
-NSNET_DECL Link parent_of(const Link& link, const LinkInfo& info);
+NSNET_LAZY NSNET_DECL Link parent_of(const Link& link, const LinkInfo& info);
 
 }  // namespace detail
 

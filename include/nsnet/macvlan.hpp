@@ -57,16 +57,16 @@ public:
 
     // ip -n PARENT_NS link add NAME link PARENT netns NS type macvlan|macvtap [mode MODE] ...: the
     // new link lives in `ns` (which may be the parent's namespace or another).
-    static Macvlan create(const NetnsRef& ns, const MacvlanOptions& o);
+    NSNET_LAZY static Macvlan create(const NetnsRef& ns, const MacvlanOptions& o);
 
     // A plain handle, checked to be a macvlan or macvtap (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
     // Takes ownership of an existing macvlan/macvtap (checked: InvalidArgument naming the link's real
     // kind otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
-    static Macvlan adopt(const NetnsRef& ns, std::string_view name);
-    static Macvlan adopt(const Link& link);
+    NSNET_LAZY static Macvlan adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Macvlan adopt(const Link& link);
 
     // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
     // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
@@ -74,22 +74,22 @@ public:
     const Link& parent() const noexcept { return parent_; }
 
     // The macvlan's settings as the kernel holds them now (the macvlan part of ip -d link show).
-    MacvlanInfo settings() const;
+    NSNET_LAZY MacvlanInfo settings() const;
     MacvlanMode mode() const { return settings().mode; }
 
     // The settings in `ip -d link show`'s words: "macvlan mode bridge" (macvtap: "macvtap mode ...").
-    std::string describe() const;
+    NSNET_LAZY std::string describe() const;
 
     // ip link set dev NAME type macvlan mode MODE. The kernel refuses to switch into or out of
     // passthru (EINVAL).
-    void set_mode(MacvlanMode mode);
+    NSNET_LAZY void set_mode(MacvlanMode mode);
 
 private:
     explicit Macvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL; EBUSY means the
     // parent's receive hook belongs to another upper device.
-    static std::string explain(const Error& e, const Link& parent, MacvlanMode mode);
+    NSNET_LAZY static std::string explain(const Error& e, const Link& parent, MacvlanMode mode);
 
     Link parent_{};
     bool tap_ = false;

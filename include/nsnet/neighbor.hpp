@@ -77,13 +77,13 @@ struct ResolvedNeighbor {
 };
 
 // Parses and checks NeighborOptions (the device resolved in `ns`). Nothing is sent.
-NSNET_DECL ResolvedNeighbor resolve_neighbor(const NetnsRef& ns, const NeighborOptions& o, const std::string& operation);
+NSNET_LAZY NSNET_DECL ResolvedNeighbor resolve_neighbor(const NetnsRef& ns, const NeighborOptions& o, const std::string& operation);
 
 // A valid state (permanent, noarp, reachable, stale, ...) without a link-layer address is refused by
 // the kernel on devices that have one (Ethernet) *after* it created an empty entry; refuse it first.
-NSNET_DECL void check_lladdr_needed(const NetnsRef& ns, const ResolvedNeighbor& n, const std::string& operation);
+NSNET_LAZY NSNET_DECL void check_lladdr_needed(const NetnsRef& ns, const ResolvedNeighbor& n, const std::string& operation);
 
-NSNET_DECL void neighbor_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation,
+NSNET_LAZY NSNET_DECL void neighbor_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation,
                                  const std::string& shown);
 
 }  // namespace detail
@@ -105,7 +105,7 @@ public:
     const std::string& description() const noexcept { return description_; }
     // ip neigh del ADDR dev DEV [proxy]. An entry already gone (ENOENT), with its device (ENODEV) or
     // namespace, is success.
-    void remove() const;
+    NSNET_LAZY void remove() const;
 
 private:
     NetnsRef ns_{};
@@ -121,29 +121,29 @@ public:
     // ip neigh add ADDR lladdr MAC dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV, in
     // `ns`. An existing entry is Error(EEXIST). When the kernel's answer is lost, the entry is
     // removed again (no leftovers) and the Error says so.
-    [[nodiscard]] static Neighbor create(const NetnsRef& ns, const NeighborOptions& options);
+    NSNET_LAZY [[nodiscard]] static Neighbor create(const NetnsRef& ns, const NeighborOptions& options);
     // ip neigh replace ...: creates the entry or overwrites the one of that address. The owner removes
     // it (it does not restore what was replaced).
-    [[nodiscard]] static Neighbor replace(const NetnsRef& ns, const NeighborOptions& options);
+    NSNET_LAZY [[nodiscard]] static Neighbor replace(const NetnsRef& ns, const NeighborOptions& options);
 
     // ip neigh show [dev DEV] [proxy]: the entries of `ns`.
-    static std::vector<NeighborInfo> list(const NetnsRef& ns, const NeighborFilter& filter = {});
+    NSNET_LAZY static std::vector<NeighborInfo> list(const NetnsRef& ns, const NeighborFilter& filter = {});
     // The entry of key.address on key.dev; none (or no such device) is Error(ENOENT/ENODEV) naming it.
-    static NeighborInfo get(const NetnsRef& ns, const NeighborKey& key);
+    NSNET_LAZY static NeighborInfo get(const NetnsRef& ns, const NeighborKey& key);
     // As get(), but no such entry or device is nullopt.
-    static std::optional<NeighborInfo> find(const NetnsRef& ns, const NeighborKey& key);
+    NSNET_LAZY static std::optional<NeighborInfo> find(const NetnsRef& ns, const NeighborKey& key);
 
     // ip neigh del ADDR dev DEV [proxy]: removes the entry of options.address on options.dev (lladdr,
     // state and router are not looked at), e.g. one a previous process created and persisted. None
     // (or its device gone) is success.
-    static void remove(const NetnsRef& ns, const NeighborOptions& options);
+    NSNET_LAZY static void remove(const NetnsRef& ns, const NeighborOptions& options);
     // Removes this entry now (idempotent; see NeighborRef::remove).
     using detail::Owner<NeighborRef>::remove;
 
     // ip neigh flush dev DEV: deletes the dynamic entries (not permanent/noarp ones unless asked,
     // never proxy entries) and returns how many it deleted. Entries that vanish meanwhile are not
     // counted and not an error. Repeats the dump until nothing flushable is left (max 10 rounds).
-    static std::size_t flush(const NetnsRef& ns, const NeighborFlushOptions& options = {});
+    NSNET_LAZY static std::size_t flush(const NetnsRef& ns, const NeighborFlushOptions& options = {});
 
     // The namespace the entry is in.
     const NetnsRef& netns() const noexcept { return handle().netns(); }
@@ -152,7 +152,7 @@ public:
 
 private:
     explicit Neighbor(NeighborRef r) noexcept : detail::Owner<NeighborRef>(std::move(r)) {}
-    static Neighbor write(const NetnsRef& ns, const NeighborOptions& options, bool replace, const char* operation);
+    NSNET_LAZY static Neighbor write(const NetnsRef& ns, const NeighborOptions& options, bool replace, const char* operation);
 };
 
 }  // namespace nsnet

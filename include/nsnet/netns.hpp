@@ -71,7 +71,7 @@ struct NetnsContext {
         dev_t socket_dev = 0;              // the socket's identity (fstat), to close only it when abandoned
         ino_t socket_ino = 0;
         // Caches `s` (opened in the namespace) and records its identity. Call with mutex held.
-        nl::Socket& set(nl::Socket s);
+        NSNET_LAZY nl::Socket& set(nl::Socket s);
     };
 
     NetnsContext() = default;
@@ -80,7 +80,7 @@ struct NetnsContext {
     ~NetnsContext();
 
     // This process's cache, made on first use (or on the first use after a fork).
-    RtnlCache& rtnl_cache();
+    NSNET_LAZY RtnlCache& rtnl_cache();
 
     UniqueFd fd{};
     std::string name{};  // "ns1" for /run/netns/ns1, "" for the caller's, "pid:123", or a path
@@ -88,11 +88,11 @@ struct NetnsContext {
 private:
     // Leaves a cache inherited through fork behind: closes its descriptor if it still is the
     // inherited socket (a child may have closed it and reused the number), frees nothing.
-    static void abandon(RtnlCache* c) noexcept;
+    NSNET_LAZY static void abandon(RtnlCache* c) noexcept;
     std::atomic<RtnlCache*> rtnl_{nullptr};
 };
 
-NSNET_DECL void validate_netns_name(const std::string& name, const char* operation);
+NSNET_LAZY NSNET_DECL void validate_netns_name(const std::string& name, const char* operation);
 
 // Opens a path the caller gave (NetnsRef::open_path, /run/netns/NAME) that should name a network
 // namespace. It could name anything: a FIFO, on which an open for reading blocks until someone
@@ -100,36 +100,36 @@ NSNET_DECL void validate_netns_name(const std::string& name, const char* operati
 // first opened with O_PATH (which opens nothing and never blocks) and checked to be on nsfs, then
 // opened for reading through /proc/self/fd: the file checked is the file opened, even if the path
 // is replaced in between.
-NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name);
+NSNET_LAZY NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name);
 // Opens a path the kernel or nsnet made (/proc/.../ns/net, a namespace nsnet has just mounted),
 // which is a namespace file whenever it opens: directly, without open_netns_file's extra calls.
-NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name);
+NSNET_LAZY NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name);
 // Throw InvalidArgument "<what> is not a network namespace" unless `fd` (any descriptor, O_PATH
 // included) is on nsfs, and unless `fd` (opened for reading) is a network namespace (NS_GET_NSTYPE,
 // sent only to a file require_nsfs passed: a device driver could take the ioctl for its own).
-NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what);
-NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what);
+NSNET_LAZY NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what);
+NSNET_LAZY NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what);
 // The error of a failed open of a namespace file (`err`: its errno); ENOENT says "no such namespace".
 [[noreturn]] NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const std::string& shown_name);
 
 // ip netns does this once: /run/netns must be a shared mount so that namespaces mounted there are
 // visible to processes in other mount namespaces.
-NSNET_DECL void prepare_netns_run_dir();
+NSNET_LAZY NSNET_DECL void prepare_netns_run_dir();
 
 // Creates /run/netns/NAME (`path`), the empty file a named namespace is mounted on. O_EXCL: an
 // existing namespace of that name is an error naming it, never reused.
-NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name);
+NSNET_LAZY NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name);
 
 // Before deleting /run/netns/NAME for an owner: true when the name still holds the namespace the
 // owner's `fd` refers to (same nsfs st_dev/st_ino), false when the name is gone already. Throws
 // Error(EEXIST) saying so when it now holds anything else (someone deleted ours and made another
 // of that name): an owner removes only what it created. (stat then umount is not atomic: a swap
 // in between is not detected; /run/netns offers no way to unmount by identity.)
-NSNET_DECL bool netns_name_holds(const std::string& name, int fd);
+NSNET_LAZY NSNET_DECL bool netns_name_holds(const std::string& name, int fd);
 
 // Moves the calling thread into a new network namespace and bind-mounts it on `path`. Only for a
 // thread of run_in_netns: the caller's own thread never changes namespace.
-NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name);
+NSNET_LAZY NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name);
 
 }  // namespace detail
 
@@ -146,16 +146,16 @@ public:
 
     pid_t pid() const noexcept { return pid_; }  // -1 once waited for or detached
     // Reads the child's captured stdout until it closes (only with capture_output).
-    std::string read_output();
+    NSNET_LAZY std::string read_output();
     // Waits for the child and returns its exit status (128+signal if it was killed).
-    int wait();
+    NSNET_LAZY int wait();
     // kill(pid, sig), while the child has not been waited for.
-    void signal(int sig) const;
+    NSNET_LAZY void signal(int sig) const;
     // Leaves the child running: neither killed nor reaped by this object.
     void detach() noexcept { pid_ = -1; }
 
 private:
-    void kill_and_reap() noexcept;
+    NSNET_LAZY void kill_and_reap() noexcept;
     pid_t pid_ = -1;
     detail::UniqueFd out_;
 };
@@ -174,17 +174,17 @@ public:
     NetnsRef() = default;
 
     // The namespace of the calling thread right now (on a host: the host's namespace).
-    static NetnsRef current();
+    NSNET_LAZY static NetnsRef current();
     // `ip netns` name: /run/netns/NAME. Throws Error(ENOENT) naming it when there is none.
-    static NetnsRef open(const std::string& name);
+    NSNET_LAZY static NetnsRef open(const std::string& name);
     // Any nsfs path, e.g. /proc/1234/ns/net or a bind mount elsewhere. Any other file (a FIFO,
     // a device) is refused before it is opened: InvalidArgument naming the path.
-    static NetnsRef open_path(const std::string& path);
+    NSNET_LAZY static NetnsRef open_path(const std::string& path);
     // The namespace of process `pid`: /proc/PID/ns/net.
-    static NetnsRef open_pid(pid_t pid);
+    NSNET_LAZY static NetnsRef open_pid(pid_t pid);
     // A reference made from an open nsfs descriptor (checked to be a network namespace), which it
     // closes when the last copy is gone. The namespace itself is not owned: nothing deletes it.
-    static NetnsRef from_fd(detail::UniqueFd fd, std::string name);
+    NSNET_LAZY static NetnsRef from_fd(detail::UniqueFd fd, std::string name);
 
     // False for a default-constructed (empty) reference. Using an empty one (any accessor but
     // valid(), or passing it where a namespace is needed) throws InvalidArgument.
@@ -192,10 +192,10 @@ public:
     // "" for an anonymous or the current namespace.
     const std::string& name() const { return ctx().name; }
     // A printable name for messages: the name, or "current"/"anonymous".
-    std::string display_name() const;
+    NSNET_LAZY std::string display_name() const;
     int fd() const { return ctx().fd.get(); }  // the nsfs descriptor (setns, IFLA_NET_NS_FD)
     // Namespaces are equal when their nsfs inodes are.
-    std::uint64_t inode() const;
+    NSNET_LAZY std::uint64_t inode() const;
     friend bool operator==(const NetnsRef& a, const NetnsRef& b) {
         if (a.ctx_ == b.ctx_) return true;
         if (!a.ctx_ || !b.ctx_) return false;
@@ -209,7 +209,7 @@ public:
     }
     // Whether the calling thread is in this namespace now (false when that cannot be told, e.g.
     // without /proc, or for an empty reference).
-    bool holds_calling_thread() const noexcept;
+    NSNET_LAZY bool holds_calling_thread() const noexcept;
     // As run(), but on the calling thread when it is in this namespace already. For work whose
     // effect depends only on the namespace it runs in (open a socket, a /proc/sys file): a thread
     // per call costs more than the call itself (a CNI ADD opens a dozen sockets in its own
@@ -220,9 +220,9 @@ public:
         return run(std::forward<Fn>(fn));
     }
     // A socket (any family) that lives in this namespace, e.g. socket(AF_INET, SOCK_DGRAM, 0).
-    detail::UniqueFd socket(int domain, int type, int protocol = 0) const;
+    NSNET_LAZY detail::UniqueFd socket(int domain, int type, int protocol = 0) const;
     // A new netlink socket that lives in this namespace (for batches, monitors, nf_tables).
-    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const;
+    NSNET_LAZY nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const;
     // Runs fn(nl::Socket&) with this namespace's shared rtnetlink socket, one caller at a time.
     // In a child process (after fork) this is a socket of the child's own, opened on first use.
     template <class Fn>
@@ -234,15 +234,15 @@ public:
     }
 
     // Starts argv[0] (searched in PATH) inside this namespace, like `ip netns exec NAME argv...`.
-    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const;
+    NSNET_LAZY Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const;
 
 private:
     friend class Netns;
     friend class NetnsGroup;
     NetnsRef(detail::UniqueFd fd, std::string name);
-    detail::NetnsContext& ctx() const;
+    NSNET_LAZY detail::NetnsContext& ctx() const;
     // Caches `rtnl` (opened inside this namespace) as its shared rtnetlink socket.
-    void cache_rtnl(nl::Socket rtnl) const;
+    NSNET_LAZY void cache_rtnl(nl::Socket rtnl) const;
     std::shared_ptr<detail::NetnsContext> ctx_{};
 };
 
@@ -251,14 +251,14 @@ namespace detail {
 // Refuses an empty NetnsRef before anything is done, as InvalidArgument of `operation` on
 // `object`, in the one wording every entry point uses. Views: a valid namespace (every call but a
 // refused one) builds no strings.
-NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object);
+NSNET_LAZY NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object);
 
 // What a Netns owns: the namespace it created or adopted. remove() deletes its name (ip netns del)
 // only while the name still holds this namespace (Error EEXIST if it holds another one); a name
 // already gone, or an anonymous namespace, is success.
 struct OwnedNetns {
     NetnsRef ref{};
-    void remove() const;
+    NSNET_LAZY void remove() const;
 };
 
 // detail::Owner, with the handle reachable for Netns (which drops its reference once removed).
@@ -279,17 +279,17 @@ public:
     Netns() = default;
 
     // ip netns add NAME. Throws Error(EEXIST) naming it if it exists already.
-    static Netns create(const std::string& name);
+    NSNET_LAZY static Netns create(const std::string& name);
     // A namespace with no name (not in `ip netns list`): it lives as long as something refers to it.
-    static Netns create_anonymous();
+    NSNET_LAZY static Netns create_anonymous();
     // Takes ownership of the existing /run/netns/NAME (made by `ip netns add` or a process that
     // persisted it): the returned owner deletes it. Throws Error(ENOENT) naming it when there is none.
-    static Netns adopt(const std::string& name);
+    NSNET_LAZY static Netns adopt(const std::string& name);
     // ip netns del NAME, by name (e.g. from a later process): a name that does not exist is
     // success. Unlike remove(), it deletes whatever namespace the name holds now.
-    static void remove(const std::string& name);
+    NSNET_LAZY static void remove(const std::string& name);
     // ip netns list: the names in /run/netns.
-    static std::vector<std::string> list();
+    NSNET_LAZY static std::vector<std::string> list();
 
     // The namespace as a plain reference (what Link, Route, RequestBatch ... take).
     const NetnsRef& ref() const noexcept { return owner_->ref; }
@@ -332,7 +332,7 @@ public:
     // this object owns: if /run/netns/NAME now holds another one (someone deleted ours and reused
     // the name), it is left alone and Error(EEXIST) says so. A name already gone is success. Does
     // nothing when not owned() (persisted, or in a child process).
-    void remove();
+    NSNET_LAZY void remove();
 
 private:
     explicit Netns(NetnsRef ref) : owner_(detail::OwnedNetns{std::move(ref)}) {}

@@ -38,12 +38,12 @@ namespace detail {
 struct OwnedNetnsNames {
     std::vector<std::string> names{};
     std::vector<NetnsRef> refs{};
-    void remove() const;
+    NSNET_LAZY void remove() const;
 };
 
 // Unmounts and unlinks /run/netns/NAME for every name, from up to 8 threads; throws the first
 // failure at the end. With `mine` (one namespace per name), only names that still hold it.
-NSNET_DECL void remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine);
+NSNET_LAZY NSNET_DECL void remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine);
 
 // detail::Owner, with the handle reachable for NetnsGroup (which drops its references once removed).
 struct NetnsGroupOwner : Owner<OwnedNetnsNames> {
@@ -70,11 +70,11 @@ public:
     NetnsGroup() = default;
 
     // ip netns add NAME, for every name. All or nothing: on a failure the ones made are removed.
-    static NetnsGroup create(const std::vector<std::string>& names);
+    NSNET_LAZY static NetnsGroup create(const std::vector<std::string>& names);
 
     // Takes ownership of named namespaces that exist already (e.g. made by a process that
     // persisted them): opens them, and removes them together on destruction.
-    static NetnsGroup adopt(const std::vector<std::string>& names);
+    NSNET_LAZY static NetnsGroup adopt(const std::vector<std::string>& names);
 
     std::size_t size() const noexcept { return owner_->refs.size(); }  // how many namespaces
     const NetnsRef& operator[](std::size_t i) const { return owner_->refs.at(i); }  // the i-th name's namespace
@@ -90,7 +90,7 @@ public:
     // namespace once nothing refers to it any more (this object's references are dropped here).
     // A name that now holds another namespace than the group's (someone replaced it) is left alone
     // and reported (Error EEXIST, after the others are removed), as by Netns::remove().
-    void remove();
+    NSNET_LAZY void remove();
 
 private:
     detail::NetnsGroupOwner owner_{};

@@ -51,9 +51,9 @@ struct NexthopOptions {
 
 namespace detail {
 
-NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation);
+NSNET_LAZY NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation);
 
-NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace);
+NSNET_LAZY NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace);
 
 }  // namespace detail
 
@@ -70,7 +70,7 @@ public:
     // Its id (`ip nexthop ... id N`).
     std::uint32_t id() const noexcept { return id_; }
     // ip nexthop del id N (the kernel deletes the routes using it); one already gone is success.
-    void remove() const;
+    NSNET_LAZY void remove() const;
 
 private:
     NetnsRef ns_{};
@@ -84,19 +84,19 @@ public:
 
     // ip nexthop add id N via GW dev DEV | dev DEV | blackhole | group ... An existing id is
     // Error(EEXIST). With id 0 the kernel picks one: id() tells which.
-    [[nodiscard]] static Nexthop create(const NetnsRef& ns, const NexthopOptions& options);
+    NSNET_LAZY [[nodiscard]] static Nexthop create(const NetnsRef& ns, const NexthopOptions& options);
     // ip nexthop replace ...: creates, or redefines the nexthop with this id; every route using it
     // follows. The owner removes it (it does not restore the old definition).
-    [[nodiscard]] static Nexthop replace(const NetnsRef& ns, const NexthopOptions& options);
+    NSNET_LAZY [[nodiscard]] static Nexthop replace(const NetnsRef& ns, const NexthopOptions& options);
 
     // True when the kernel has nexthop objects (Linux 5.3+): a dump is answered rather than refused.
-    static bool supported(const NetnsRef& ns);
+    NSNET_LAZY static bool supported(const NetnsRef& ns);
     // ip nexthop show
-    static std::vector<NexthopInfo> list(const NetnsRef& ns);
+    NSNET_LAZY static std::vector<NexthopInfo> list(const NetnsRef& ns);
     // ip nexthop get id N; none is Error(ENOENT) naming the id.
-    static NexthopInfo get(const NetnsRef& ns, std::uint32_t id);
+    NSNET_LAZY static NexthopInfo get(const NetnsRef& ns, std::uint32_t id);
     // As get(), but none is nullopt.
-    static std::optional<NexthopInfo> find(const NetnsRef& ns, std::uint32_t id);
+    NSNET_LAZY static std::optional<NexthopInfo> find(const NetnsRef& ns, std::uint32_t id);
 
     // ip nexthop del id N, e.g. of a nexthop a previous process created and persisted. None is success.
     static void remove(const NetnsRef& ns, std::uint32_t id) { NexthopRef(ns, id).remove(); }

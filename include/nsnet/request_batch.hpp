@@ -72,10 +72,10 @@ struct VethBatchOptions {
 
 namespace detail {
 
-NSNET_DECL nl::Batch::AckMode ack_mode(BatchAcks a) noexcept;
+NSNET_LAZY NSNET_DECL nl::Batch::AckMode ack_mode(BatchAcks a) noexcept;
 
 // "10.0.0.7/32 via 192.0.2.2 dev #3", the way errors name a route given as a RouteSpec.
-NSNET_DECL std::string describe_route(const RouteSpec& r);
+NSNET_LAZY NSNET_DECL std::string describe_route(const RouteSpec& r);
 
 // Throws the first of `failures` with a note on how many there were in all.
 [[noreturn]] NSNET_DECL void throw_batch_failure(std::vector<BatchFailure>& failures, std::size_t total);
@@ -93,55 +93,55 @@ public:
     const NetnsRef& netns() const noexcept { return ns_; }  // where every request goes
     std::size_t size() const noexcept { return batch_.size(); }  // requests queued
     bool empty() const noexcept { return batch_.empty(); }       // no request queued
-    void clear() noexcept;  // forgets every queued request
+    NSNET_LAZY void clear() noexcept;  // forgets every queued request
     // Room for `requests` requests of about `bytes_each` bytes (a route is ~52).
     void reserve(std::size_t requests, std::size_t bytes_each = 64) { batch_.reserve(requests, requests * bytes_each); }
 
     // Any rtnetlink request built with nsnet/rtnl/*.hpp; operation and object name it in errors.
-    RequestBatch& add(const nl::MessageBuilder& msg, std::string operation, std::string object);
+    NSNET_LAZY RequestBatch& add(const nl::MessageBuilder& msg, std::string operation, std::string object);
 
     // ip route add|replace|append ..., from a resolved RouteSpec (no lookup, no parsing).
-    RequestBatch& create_route(const RouteSpec& route, RouteWrite mode = RouteWrite::Add);
+    NSNET_LAZY RequestBatch& create_route(const RouteSpec& route, RouteWrite mode = RouteWrite::Add);
     // ip route del ...: the kernel deletes the first route matching every field that is set.
-    RequestBatch& remove_route(const RouteSpec& route);
+    NSNET_LAZY RequestBatch& remove_route(const RouteSpec& route);
     // The same from text options, checked and resolved now (before anything is sent). A device
     // given by name is looked up on every call: for many routes pass a Link or an ifindex.
-    RequestBatch& create_route(const RouteOptions& options) { return add_resolved(options, "add route", RouteWrite::Add); }
+    NSNET_LAZY RequestBatch& create_route(const RouteOptions& options) { return add_resolved(options, "add route", RouteWrite::Add); }
     // ip route replace, from text options (as create_route).
     RequestBatch& replace_route(const RouteOptions& options) { return add_resolved(options, "replace route", RouteWrite::Replace); }
     // ip route del, from text options (as create_route).
-    RequestBatch& remove_route(const RouteOptions& options);
+    NSNET_LAZY RequestBatch& remove_route(const RouteOptions& options);
 
     // ip addr add PREFIX [brd +] [peer P] [scope S] [label L] dev LINK; PREFIX as text
     // ("10.0.0.1/24") or a Prefix (bad text: an InvalidArgument naming it, nothing queued).
-    RequestBatch& add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& o = {});
+    NSNET_LAZY RequestBatch& add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& o = {});
     // ip addr del PREFIX dev LINK (text or a Prefix, as add_address)
-    RequestBatch& remove_address(const Link& link, const PrefixArg& prefix);
+    NSNET_LAZY RequestBatch& remove_address(const Link& link, const PrefixArg& prefix);
 
     // ip link add FIRST [group G] [master M] [up] type veth peer name SECOND [netns B] [group G].
     // FIRST is created in the batch's namespace: first.netns, if set, must be it; empty means the
     // same as the batch's. SECOND goes to second.netns; empty: the batch's namespace too.
-    RequestBatch& create_veth(const VethEnd& first, const VethEnd& second, const VethBatchOptions& o = {});
+    NSNET_LAZY RequestBatch& create_veth(const VethEnd& first, const VethEnd& second, const VethBatchOptions& o = {});
 
     // ip link set NAME up|down. By name, so the link may be created earlier in the same batch.
-    RequestBatch& set_up(std::string_view name, bool up = true);
-    RequestBatch& set_up(const Link& link, bool up = true);
+    NSNET_LAZY RequestBatch& set_up(std::string_view name, bool up = true);
+    NSNET_LAZY RequestBatch& set_up(const Link& link, bool up = true);
     // ip link set NAME master BRIDGE (by name, as set_up).
-    RequestBatch& set_master(std::string_view name, const Link& master);
+    NSNET_LAZY RequestBatch& set_master(std::string_view name, const Link& master);
     // ip link del NAME (one RCU grace period each: prefer a LinkGroup or the namespace's deletion
     // for many links).
-    RequestBatch& remove_link(std::string_view name);
-    RequestBatch& remove_link(const Link& link);
+    NSNET_LAZY RequestBatch& remove_link(std::string_view name);
+    NSNET_LAZY RequestBatch& remove_link(const Link& link);
 
     // Sends everything (in windows of up to 512 requests, one sendmsg each) and returns the refusals,
     // in order; empty when every request was applied. Throws only if the socket fails.
-    std::vector<BatchFailure> run(BatchAcks acks = BatchAcks::ErrorsOnly);
+    NSNET_LAZY std::vector<BatchFailure> run(BatchAcks acks = BatchAcks::ErrorsOnly);
     // run(), then throws the first refusal (its message counts the others).
-    void run_or_throw(BatchAcks acks = BatchAcks::ErrorsOnly);
+    NSNET_LAZY void run_or_throw(BatchAcks acks = BatchAcks::ErrorsOnly);
 
 private:
-    RequestBatch& add_resolved(const RouteOptions& options, const char* operation, RouteWrite mode);
-    void check_here(const Link& link, const char* operation) const;
+    NSNET_LAZY RequestBatch& add_resolved(const RouteOptions& options, const char* operation, RouteWrite mode);
+    NSNET_LAZY void check_here(const Link& link, const char* operation) const;
 
     NetnsRef ns_;
     nl::Batch batch_;
@@ -152,10 +152,10 @@ private:
 // refused, then the first refusal is thrown (its message counts the others). Routes are not
 // resolved or parsed: a RouteSpec holds addresses and ifindexes. Requests are encoded into one
 // window (up to 512) at a time, sent, and the window's buffer reused (nl::BatchStream).
-NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode = RouteWrite::Add,
+NSNET_LAZY NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode = RouteWrite::Add,
                              BatchAcks acks = BatchAcks::ErrorsOnly);
 // ip -batch of `route del` lines, pipelined (see apply_routes).
-NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks = BatchAcks::ErrorsOnly);
+NSNET_LAZY NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks = BatchAcks::ErrorsOnly);
 
 // route(i) makes route i of a stream of routes built one at a time (called once per index, in order).
 using RouteSource = detail::FunctionRef<RouteSpec(std::size_t index)>;
@@ -168,10 +168,10 @@ using RouteSource = detail::FunctionRef<RouteSpec(std::size_t index)>;
 //   nsnet::apply_routes(ns, 10000, [&](std::size_t i) {
 //       return nsnet::RouteSpec{.dst = nsnet::Prefix(base + i, 32), .gateway = gw, .oif = oif};
 //   });
-NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode = RouteWrite::Add,
+NSNET_LAZY NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode = RouteWrite::Add,
                              BatchAcks acks = BatchAcks::ErrorsOnly);
 // remove_routes() of route(0) ... route(count - 1), built as they are sent (see above).
-NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks = BatchAcks::ErrorsOnly);
+NSNET_LAZY NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks = BatchAcks::ErrorsOnly);
 
 }  // namespace nsnet
 

@@ -92,13 +92,13 @@ struct RouteLookup {
 
 // "ip route"-style text of a route, e.g. "10.20.0.0/16 via 10.10.10.254 dev veth-n1 metric 50";
 // device names shown through printable().
-NSNET_DECL std::string to_string(const RouteInfo& r);
-NSNET_DECL const char* to_string(RouteType t) noexcept;
-NSNET_DECL std::string to_string(RouteProtocol p);
+NSNET_LAZY NSNET_DECL std::string to_string(const RouteInfo& r);
+NSNET_LAZY NSNET_DECL const char* to_string(RouteType t) noexcept;
+NSNET_LAZY NSNET_DECL std::string to_string(RouteProtocol p);
 
 namespace detail {
 
-NSNET_DECL const char* family_name(Family f);
+NSNET_LAZY NSNET_DECL const char* family_name(Family f);
 
 // A parsed, resolved route request and its `ip route` text for messages.
 struct ResolvedRoute {
@@ -107,9 +107,9 @@ struct ResolvedRoute {
 };
 
 // Parses and checks RouteOptions; resolves devices in `ns`. Nothing is sent.
-NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation);
+NSNET_LAZY NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation);
 
-NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown);
+NSNET_LAZY NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown);
 
 // Dumps the routes of family `f` (table 0: every table) through `sock` and calls on_route(RouteInfo&)
 // for each, decoded in place from the receive buffer into `scratch`, which every route reuses (no
@@ -165,7 +165,7 @@ public:
     // ip route del of exactly this route (its table, gateway, device, metric, type and protocol;
     // any scope). A route already gone (ESRCH, ENOENT, ENODEV), with its device or namespace, is
     // success.
-    void remove() const;
+    NSNET_LAZY void remove() const;
 
 private:
     NetnsRef ns_{};
@@ -180,32 +180,32 @@ public:
 
     // ip route add ... in `ns`. An existing route with the same key is Error(EEXIST). When the
     // kernel's answer is lost, the route is removed again (no leftovers) and the Error says so.
-    [[nodiscard]] static Route create(const NetnsRef& ns, const RouteOptions& options);
+    NSNET_LAZY [[nodiscard]] static Route create(const NetnsRef& ns, const RouteOptions& options);
     // ip route replace ...: creates the route or overwrites the one with the same key. The owner
     // removes it (it does not restore what was replaced).
-    [[nodiscard]] static Route replace(const NetnsRef& ns, const RouteOptions& options);
+    NSNET_LAZY [[nodiscard]] static Route replace(const NetnsRef& ns, const RouteOptions& options);
     // ip route append ...: another route with the same key (IPv6: another path of it).
-    [[nodiscard]] static Route append(const NetnsRef& ns, const RouteOptions& options);
+    NSNET_LAZY [[nodiscard]] static Route append(const NetnsRef& ns, const RouteOptions& options);
 
     // ip route show [table N|all] [dev D] [type T] [proto P]: the routes of `ns`, IPv4 then IPv6,
     // with device names filled in (RouteInfo::dev and each path's dev).
-    static std::vector<RouteInfo> list(const NetnsRef& ns, const RouteFilter& filter = {});
+    NSNET_LAZY static std::vector<RouteInfo> list(const NetnsRef& ns, const RouteFilter& filter = {});
     // ip route get TO [from F] [iif D] [oif D] [mark M] [fibmatch]: the route the kernel picks, with
     // its gateway, device (oif and dev) and preferred source (prefsrc). No route is
     // Error(ENETUNREACH) naming the destination; a blackhole/unreachable/prohibit route the error
     // the kernel reports for it (EINVAL, EHOSTUNREACH, EACCES).
-    static RouteInfo get(const NetnsRef& ns, const RouteLookup& lookup);
+    NSNET_LAZY static RouteInfo get(const NetnsRef& ns, const RouteLookup& lookup);
     // As get(), but no route (ENETUNREACH) is nullopt.
-    static std::optional<RouteInfo> find(const NetnsRef& ns, const RouteLookup& lookup);
+    NSNET_LAZY static std::optional<RouteInfo> find(const NetnsRef& ns, const RouteLookup& lookup);
     // ip route get ADDRESS
-    static RouteInfo get(const NetnsRef& ns, const AddressArg& to) { return get(ns, RouteLookup{.to = to}); }
+    NSNET_LAZY static RouteInfo get(const NetnsRef& ns, const AddressArg& to) { return get(ns, RouteLookup{.to = to}); }
     // As get(ns, ADDRESS), but no route is nullopt.
-    static std::optional<RouteInfo> find(const NetnsRef& ns, const AddressArg& to) { return find(ns, RouteLookup{.to = to}); }
+    NSNET_LAZY static std::optional<RouteInfo> find(const NetnsRef& ns, const AddressArg& to) { return find(ns, RouteLookup{.to = to}); }
 
     // ip route del ...: removes the first route matching every field given (dst and table always;
     // via, dev, metric, type, protocol, scope when set), e.g. a route a previous process created
     // and persisted. None (or its device gone) is success.
-    static void remove(const NetnsRef& ns, const RouteOptions& options);
+    NSNET_LAZY static void remove(const NetnsRef& ns, const RouteOptions& options);
     // Removes this route now (idempotent; see RouteRef::remove).
     using detail::Owner<RouteRef>::remove;
 
@@ -216,7 +216,7 @@ public:
 
 private:
     explicit Route(RouteRef r) noexcept : detail::Owner<RouteRef>(std::move(r)) {}
-    static Route write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation);
+    NSNET_LAZY static Route write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation);
 };
 
 }  // namespace nsnet

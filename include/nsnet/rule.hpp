@@ -67,7 +67,7 @@ struct RuleFilter {
 
 // Turns options into the typed rule for namespace `ns` (resolves from/to, and iif/oif given as a
 // link or ifindex to the device's name there). Throws InvalidArgument naming the field.
-NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation = "create rule");
+NSNET_LAZY NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation = "create rule");
 
 // A rule nsnet made, as a plain copyable value: its namespace and the rule. What Rule owns and
 // what Rule::release() hands back.
@@ -82,7 +82,7 @@ public:
     // The rule as it was sent (typed).
     const RuleInfo& rule() const noexcept { return rule_; }
     // ip rule del of this rule; one already gone (ENOENT), or gone with its namespace, is success.
-    void remove() const;
+    NSNET_LAZY void remove() const;
 
 private:
     NetnsRef ns_{};
@@ -96,7 +96,7 @@ public:
 
     // ip rule add FROM/TO/... lookup T | blackhole | unreachable | prohibit in `ns`. An identical
     // rule is Error(EEXIST). Bad input throws InvalidArgument naming the field before anything is sent.
-    [[nodiscard]] static Rule create(const NetnsRef& ns, const RuleOptions& options);
+    NSNET_LAZY [[nodiscard]] static Rule create(const NetnsRef& ns, const RuleOptions& options);
     // The typed form (e.g. a RuleInfo from Rule::list() of another namespace). A template only so
     // that a braced list `{.from = ...}` always means RuleOptions.
     template <class R>
@@ -106,15 +106,15 @@ public:
     }
 
     // ip rule show (IPv4 and IPv6, or as filtered), in the kernel's order (by priority).
-    static std::vector<RuleInfo> list(const NetnsRef& ns, const RuleFilter& filter = {});
+    NSNET_LAZY static std::vector<RuleInfo> list(const NetnsRef& ns, const RuleFilter& filter = {});
     // The first rule of `family` at `priority` (`ip rule show pref N`); nullopt when there is none.
-    static std::optional<RuleInfo> find(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
+    NSNET_LAZY static std::optional<RuleInfo> find(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
     // As find(), but none is Error(ENOENT) naming the priority.
-    static RuleInfo get(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
+    NSNET_LAZY static RuleInfo get(const NetnsRef& ns, std::uint32_t priority, Family family = Family::V4);
 
     // ip rule del ...: removes the first rule (lowest priority) that matches every selector given,
     // e.g. {.priority = 200} for a rule a previous process created and persisted. None is success.
-    static void remove(const NetnsRef& ns, const RuleOptions& match);
+    NSNET_LAZY static void remove(const NetnsRef& ns, const RuleOptions& match);
     template <class R>
         requires std::is_same_v<R, RuleInfo>
     static void remove(const NetnsRef& ns, const R& rule) {
@@ -130,7 +130,7 @@ public:
 
 private:
     explicit Rule(RuleRef r) noexcept : detail::Owner<RuleRef>(std::move(r)) {}
-    static Rule create_typed(const NetnsRef& ns, const RuleInfo& rule);
+    NSNET_LAZY static Rule create_typed(const NetnsRef& ns, const RuleInfo& rule);
 };
 
 }  // namespace nsnet

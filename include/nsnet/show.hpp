@@ -29,18 +29,18 @@ namespace nsnet {
 // MAC and inet/inet6 addresses, built from nsnet's own link and address dumps. Unlike `ip`, which
 // prints them raw, names and labels are shown through printable(): a container may name its
 // interfaces with ESC and other control bytes.
-NSNET_DECL std::string show_addresses(const NetnsRef& ns);
+NSNET_LAZY NSNET_DECL std::string show_addresses(const NetnsRef& ns);
 
 namespace detail {
 
 // The `ip a` text for links and addresses already read from one namespace (pure; unit-tested).
-NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::vector<AddressInfo>& addresses);
+NSNET_LAZY NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::vector<AddressInfo>& addresses);
 
 // Pieces of it: "BROADCAST,MULTICAST,UP,LOWER_UP", "UP", "ether", "global".
-NSNET_DECL std::string link_flags_text(unsigned flags);
-NSNET_DECL const char* operstate_text(std::uint8_t state);
-NSNET_DECL std::string link_type_text(unsigned short type);
-NSNET_DECL const char* scope_text(Scope s);
+NSNET_LAZY NSNET_DECL std::string link_flags_text(unsigned flags);
+NSNET_LAZY NSNET_DECL const char* operstate_text(std::uint8_t state);
+NSNET_LAZY NSNET_DECL std::string link_type_text(unsigned short type);
+NSNET_LAZY NSNET_DECL const char* scope_text(Scope s);
 
 }  // namespace detail
 

@@ -46,49 +46,49 @@ enum class SysctlFamily { V4, V6 };
 
 namespace detail {
 
-NSNET_DECL bool sysctl_component_ok(std::string_view c);
+NSNET_LAZY NSNET_DECL bool sysctl_component_ok(std::string_view c);
 
 // "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward"; throws InvalidArgument naming the key.
-NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation);
+NSNET_LAZY NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation);
 
-NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
+NSNET_LAZY NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
                                              const char* operation);
 
-NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown);
+NSNET_LAZY NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown);
 
-NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value);
+NSNET_LAZY NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value);
 
 }  // namespace detail
 
 // sysctl -n KEY (inside the namespace): "net.ipv4.ip_forward" -> "0". Trailing newline removed.
-NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key);
+NSNET_LAZY NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key);
 
 // sysctl -w KEY=VALUE (inside the namespace).
-NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
+NSNET_LAZY NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
 
 // sysctl -n net.ipv4.conf.IF.KEY (IF may be "all" or "default"); IPv6: net.ipv6.conf.IF.KEY.
 // IF is a name, a Link, an owner or an ifindex; a bad one is an error naming the field
 // ("interface: device #7 does not exist in namespace n1"), before anything is read.
-NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+NSNET_LAZY NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                         SysctlFamily family = SysctlFamily::V4);
 
 // sysctl -w net.ipv4.conf.IF.KEY=VALUE (e.g. proxy_arp, rp_filter, forwarding, route_localnet);
 // IF as interface_sysctl takes it.
-NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+NSNET_LAZY NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                      const std::string& value, SysctlFamily family = SysctlFamily::V4);
 
 // sysctl net.ipv4.ip_forward: is the namespace a router?
-NSNET_DECL bool ip_forward(const NetnsRef& netns);
+NSNET_LAZY NSNET_DECL bool ip_forward(const NetnsRef& netns);
 
 // sysctl -w net.ipv4.ip_forward=1|0 (the tutorial's "echo 1 > /proc/sys/net/ipv4/ip_forward").
-NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on);
+NSNET_LAZY NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on);
 
 // sysctl net.ipv6.conf.all.forwarding: does the namespace route IPv6?
-NSNET_DECL bool ipv6_forward(const NetnsRef& netns);
+NSNET_LAZY NSNET_DECL bool ipv6_forward(const NetnsRef& netns);
 
 // sysctl -w net.ipv6.conf.all.forwarding=1|0. The kernel copies `all` to every interface's
 // forwarding (and a router ignores router advertisements unless accept_ra is 2).
-NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on);
+NSNET_LAZY NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on);
 
 // The per-interface IPv6 settings a container network sets (net.ipv6.conf.IF.*); unset members are
 // left alone. CNI's bridge plugin writes accept_dad=0 on the container side when asked not to
@@ -104,7 +104,7 @@ struct Ipv6InterfaceSettings {
 // disable_ipv6, accept_dad, accept_ra, forwarding; IF as interface_sysctl takes it (it may be
 // "all" or "default"). Values out of range and a bad interface are rejected (an error naming the
 // field) before anything is written.
-NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s);
+NSNET_LAZY NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s);
 
 // Per-interface IPv4 settings (net.ipv4.conf.IF.*) that the kernel takes through rtnetlink
 // (rtnl/devconf.hpp) exactly as it takes them from /proc: the value is stored and nothing else
@@ -123,7 +123,7 @@ struct Ipv4InterfaceSettings {
 // the request names one device), a Link, an owner or an ifindex; values out of range and a bad or
 // missing interface are rejected (an error naming the field) before anything is sent. The link
 // must exist (the kernel takes these settings only on an existing link, not in its creation).
-NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s);
+NSNET_LAZY NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s);
 
 namespace detail {
 

@@ -89,7 +89,7 @@ public:
     // The exception the step threw (an InvalidArgument, an Error, a nested TransactionError).
     std::exception_ptr cause() const noexcept { return original_; }
     // True when the step's own input was refused before anything reached the kernel.
-    bool invalid_argument() const noexcept;
+    NSNET_LAZY bool invalid_argument() const noexcept;
 
     const char* what() const noexcept override { return text_.c_str(); }
 
@@ -164,34 +164,34 @@ public:
         entries_.push_back(std::move(e));
     }
     // Records an undo for something done already (outside the transaction).
-    void on_rollback(std::string name, std::function<void()> undo);
+    NSNET_LAZY void on_rollback(std::string name, std::function<void()> undo);
 
     // ip addr add PREFIX dev LINK, PREFIX as text ("10.0.0.1/24") or a Prefix; undone by ip addr del
     // (an address already gone, with its link or namespace, counts as undone). Bad text fails the
     // step with an InvalidArgument naming the value.
-    void add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& options = {});
+    NSNET_LAZY void add_address(const Link& link, const PrefixArg& prefix, const AddressOptions& options = {});
 
     // Route::create(netns, options) as a step: removed on rollback, and with the Transaction unless
     // persisted. (Any other owner: add("step", [&] { return X::create(ns, options); }).)
-    Route& create_route(const NetnsRef& netns, const RouteOptions& options);
+    NSNET_LAZY Route& create_route(const NetnsRef& netns, const RouteOptions& options);
 
     // sysctl -w KEY=VALUE in the namespace; undone by writing back the value it had.
-    void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
+    NSNET_LAZY void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value);
 
     // Ends the setup: step()s' undos are dropped (their effects stay), owned objects stay owned.
     // No steps may be added afterwards.
-    void commit();
+    NSNET_LAZY void commit();
     bool committed() const noexcept { return committed_; }
     // True after a step failed (the transaction was rolled back and takes no more steps).
     bool failed() const noexcept { return failed_; }
 
     // Keeps everything past the Transaction: persist() on each object that has one, undos dropped.
     // Objects without persist() (a server thread, a plain handle) are destroyed, newest first.
-    void persist_all() noexcept;
+    NSNET_LAZY void persist_all() noexcept;
 
     // Undoes everything now, newest first: objects are remove()d and destroyed, uncommitted
     // actions undone. Never throws; returns the undos that failed (the rest still ran).
-    std::vector<RollbackFailure> rollback() noexcept;
+    NSNET_LAZY std::vector<RollbackFailure> rollback() noexcept;
 
     // Hands an owned object over to the caller (it is no longer undone or removed by the Transaction).
     template <class T>
@@ -210,10 +210,10 @@ public:
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
     // The names of the live entries, oldest first.
-    std::vector<std::string> steps() const;
+    NSNET_LAZY std::vector<std::string> steps() const;
 
     // For errors that mean "the thing to undo is gone already" (with its link or namespace).
-    static bool already_gone(int err) noexcept;
+    NSNET_LAZY static bool already_gone(int err) noexcept;
 
 private:
     struct Entry {
@@ -235,7 +235,7 @@ private:
         return *p;
     }
 
-    void check_open(const std::string& step) const;
+    NSNET_LAZY void check_open(const std::string& step) const;
 
     template <class Fn>
     auto parse_in_step(const std::string& step, Fn&& fn) -> std::invoke_result_t<Fn&> {
@@ -250,9 +250,9 @@ private:
 
     // Called from a catch block: rolls back (running the failed action's undo first when its outcome
     // is unknown), then throws TransactionError for an nsnet::Error, or rethrows anything else.
-    [[noreturn]] void fail(const std::string& step, const std::function<void()>& own_undo);
+    NSNET_LAZY [[noreturn]] void fail(const std::string& step, const std::function<void()>& own_undo);
 
-    static void note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept;
+    NSNET_LAZY static void note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept;
 
     std::vector<Entry> entries_{};
     bool committed_ = false;

@@ -95,58 +95,58 @@ public:
     Tun() = default;
 
     // Creates the device inside `ns` and attaches this process to it.
-    static Tun create(const NetnsRef& ns, const TunOptions& o);
+    NSNET_LAZY static Tun create(const NetnsRef& ns, const TunOptions& o);
     // Attaches `queues` new fds to an existing device (one a previous process kept), checked to be
     // a TUN/TAP device of `mode`: InvalidArgument naming its real kind otherwise. Does not own it:
     // the device stays when this object is gone (if it outlives its fds; Tun::adopt owns it).
     // A device whose fd another process holds (not multi-queue) is Error(EBUSY).
-    static Tun open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
+    NSNET_LAZY static Tun open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
     // Like open(), and takes ownership: the owner deletes the device unless persist()ed.
-    static Tun adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
+    NSNET_LAZY static Tun adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues = 1);
     // A plain handle, checked to be a TUN or TAP device (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
 
     Tun(Tun&& o) noexcept;
     Tun& operator=(Tun&& o) noexcept;
     ~Tun();
 
     // The fd of queue `queue` (non-blocking), for the caller's own poll loop.
-    int fd(std::size_t queue = 0) const;
+    NSNET_LAZY int fd(std::size_t queue = 0) const;
     std::size_t queues() const noexcept { return fds_.size(); }
     // Whether the device carries the kernel's TUNSETPERSIST flag (as this object last set or saw it).
     bool outlives_fds() const noexcept { return outlive_fds_; }
 
     // Reads one packet into `buffer`, waiting up to `timeout` (negative: forever). Returns its size,
     // or nullopt when nothing arrived in time. A packet larger than the buffer is truncated.
-    std::optional<std::size_t> read(std::span<std::byte> buffer, std::chrono::milliseconds timeout,
+    NSNET_LAZY std::optional<std::size_t> read(std::span<std::byte> buffer, std::chrono::milliseconds timeout,
                                      std::size_t queue = 0);
     // Reads one packet, waiting up to `timeout`; nullopt when none arrived in time.
-    std::optional<std::vector<std::byte>> read(std::chrono::milliseconds timeout, std::size_t queue = 0);
+    NSNET_LAZY std::optional<std::vector<std::byte>> read(std::chrono::milliseconds timeout, std::size_t queue = 0);
     // Reads one packet if one is waiting; never blocks.
-    std::optional<std::size_t> try_read(std::span<std::byte> buffer, std::size_t queue = 0);
+    NSNET_LAZY std::optional<std::size_t> try_read(std::span<std::byte> buffer, std::size_t queue = 0);
     // Hands one packet to the kernel as if the device had received it (an IP packet for TUN, an
     // Ethernet frame for TAP). The device must be up (else EIO).
-    void write(std::span<const std::byte> packet, std::size_t queue = 0);
+    NSNET_LAZY void write(std::span<const std::byte> packet, std::size_t queue = 0);
 
     // ip -d link show NAME: the tun settings the kernel reports.
-    TunInfo settings() const;
+    NSNET_LAZY TunInfo settings() const;
 
     // ip tuntap's persist flag (TUNSETPERSIST) on or off: whether the device stays when the last fd
     // closes. Not ownership: the owner still deletes the device unless persist()ed.
-    void set_outlive_fds(bool on);
+    NSNET_LAZY void set_outlive_fds(bool on);
     // Closes the fds. A device made by create() that was persist()ed (or release()d) is first
     // given TUNSETPERSIST, so that it stays; else a device that does not outlive its fds
     // disappears with them. One that outlives them stays (and is still deleted by the owner
     // unless persist()ed).
-    void close() noexcept;
+    NSNET_LAZY void close() noexcept;
 
 private:
     explicit Tun(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
-    void check_queue(std::size_t queue, const char* op) const;
+    NSNET_LAZY void check_queue(std::size_t queue, const char* op) const;
     // open() and adopt(): attach to an existing device.
-    static Tun attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op);
+    NSNET_LAZY static Tun attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op);
 
     std::vector<detail::UniqueFd> fds_{};
     bool outlive_fds_ = false;

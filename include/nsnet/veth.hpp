@@ -57,13 +57,13 @@ public:
     // ip -n NS link add NAME type veth peer name PEER [netns PEER_NS]: the first end in `ns`, the
     // peer in o.peer.netns (empty: `ns` too). An empty `ns` is an InvalidArgument: the caller's own
     // namespace is NetnsRef::current().
-    static VethPair create(const NetnsRef& ns, const VethOptions& o);
+    NSNET_LAZY static VethPair create(const NetnsRef& ns, const VethOptions& o);
     // Takes ownership of an existing veth `name` in `ns` (checked to be a veth), e.g. one a previous
     // run persisted: the returned pair deletes it. first() is always `name`. second() is the peer,
     // found through IFLA_LINK: in `ns`, or (IFLA_LINK_NETNSID) in the caller's namespace or a named
     // one (/run/netns); a peer in an unnamed namespace cannot be found from here, and second() is
     // then an empty handle (!second().valid()).
-    static VethPair adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static VethPair adopt(const NetnsRef& ns, std::string_view name);
     // ip -n NS link del NAME: deletes the pair one of whose ends is `name` (either end deletes
     // both), e.g. from a later process. Returns whether one was deleted; none there is success.
     static bool remove(const NetnsRef& ns, std::string_view name) { return Link::remove(ns, name); }
@@ -85,9 +85,9 @@ public:
     // ip link set END netns TARGET / ip link set END name NEW, for one of this pair's ends
     // (`pair.set_netns(pair.second(), ns2)`): the pair's handle of that end follows it. Another
     // link is an InvalidArgument.
-    void set_netns(const Link& end, const NetnsRef& target);
-    void set_netns(const Link& end, const std::string& netns_name) { set_netns(end, NetnsRef::open(netns_name)); }
-    void rename(const Link& end, const std::string& new_name);
+    NSNET_LAZY void set_netns(const Link& end, const NetnsRef& target);
+    NSNET_LAZY void set_netns(const Link& end, const std::string& netns_name) { set_netns(end, NetnsRef::open(netns_name)); }
+    NSNET_LAZY void rename(const Link& end, const std::string& new_name);
 
     // Keep the pair after this object is gone.
     void persist() noexcept { first_.persist(); }

@@ -52,16 +52,16 @@ public:
 
     // ip -n PARENT_NS link add NAME link PARENT netns NS type vlan [protocol P] id ID: the new link
     // lives in `ns` (which may be the parent's namespace or another).
-    static Vlan create(const NetnsRef& ns, const VlanOptions& o);
+    NSNET_LAZY static Vlan create(const NetnsRef& ns, const VlanOptions& o);
 
     // A plain handle, checked to be a vlan (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
     // Takes ownership of an existing vlan (checked: InvalidArgument naming the link's real kind
     // otherwise), e.g. one a previous run persisted; parent() is read from the kernel.
-    static Vlan adopt(const NetnsRef& ns, std::string_view name);
-    static Vlan adopt(const Link& link);
+    NSNET_LAZY static Vlan adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Vlan adopt(const Link& link);
 
     // The parent link, a handle in the parent's namespace: as given at creation, or after adopt()
     // as the kernel reports it (empty only when the parent's namespace is neither the caller's nor
@@ -69,15 +69,15 @@ public:
     const Link& parent() const noexcept { return parent_; }
 
     // The vlan's settings as the kernel holds them now (the vlan part of ip -d link show).
-    VlanInfo settings() const;
+    NSNET_LAZY VlanInfo settings() const;
 
     // The settings in `ip -d link show`'s words: "vlan protocol 802.1Q id 100 <REORDER_HDR>".
-    std::string describe() const;
+    NSNET_LAZY std::string describe() const;
 
 private:
     explicit Vlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
-    static std::string explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c);
+    NSNET_LAZY static std::string explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c);
 
     Link parent_{};
 };

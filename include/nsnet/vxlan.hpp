@@ -77,7 +77,7 @@ inline constexpr LinkKind vxlan_kind{"vxlan", [](const LinkInfo& l) { return l.k
 
 // The checks of rtnl::validate_vxlan, with the errors naming the option ("VxlanOptions.ttl: 256 is
 // outside 0..255"); `type` is "VxlanOptions" or "VxlanChange".
-NSNET_DECL void validate_vxlan_fields(const rtnl::VxlanConfig& c, bool has_device, const std::string& type,
+NSNET_LAZY NSNET_DECL void validate_vxlan_fields(const rtnl::VxlanConfig& c, bool has_device, const std::string& type,
                                       const std::string& operation, const std::string& object, bool creating);
 }  // namespace detail
 
@@ -86,28 +86,28 @@ public:
     Vxlan() = default;
 
     // ip -n NS link add NAME type vxlan ... (created in `ns`; the underlay device must be there).
-    static Vxlan create(const NetnsRef& ns, const VxlanOptions& o);
+    NSNET_LAZY static Vxlan create(const NetnsRef& ns, const VxlanOptions& o);
     // A plain handle, checked to be a vxlan (link_kind.hpp).
-    static Link get(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Link get(const NetnsRef& ns, std::string_view name);
     // Like get(), but nullopt when there is no link of that name.
-    static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static std::optional<Link> find(const NetnsRef& ns, std::string_view name);
     // Takes ownership of an existing vxlan (checked: InvalidArgument naming the link's real kind
     // otherwise), e.g. one a previous run persisted.
-    static Vxlan adopt(const NetnsRef& ns, std::string_view name);
-    static Vxlan adopt(const Link& link);
+    NSNET_LAZY static Vxlan adopt(const NetnsRef& ns, std::string_view name);
+    NSNET_LAZY static Vxlan adopt(const Link& link);
 
     // ip -d link show NAME: the kernel's current vxlan settings.
-    VxlanInfo settings() const;
+    NSNET_LAZY VxlanInfo settings() const;
     // The settings in `ip -d link show`'s words, with the underlay device named.
-    std::string describe() const;
+    NSNET_LAZY std::string describe() const;
 
     // ip link set NAME type vxlan [remote B] [local A] [ttl N] [[no]learning] [ageing S]
-    void change(const VxlanChange& c);
+    NSNET_LAZY void change(const VxlanChange& c);
 
 private:
     explicit Vxlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
-    static rtnl::VxlanConfig config(const VxlanOptions& o, const std::string& operation);
+    NSNET_LAZY static rtnl::VxlanConfig config(const VxlanOptions& o, const std::string& operation);
 };
 
 }  // namespace nsnet

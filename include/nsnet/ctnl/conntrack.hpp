@@ -57,7 +57,7 @@ struct Tuple {
     std::optional<std::uint16_t> zone{};        // CTA_TUPLE_ZONE (directional zones only)
 
     // "udp src=10.0.0.1 dst=10.0.0.2 sport=1234 dport=53", as conntrack -L words it.
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const Tuple&, const Tuple&) = default;
 };
 
@@ -74,17 +74,17 @@ struct Entry {
     std::optional<std::uint32_t> id{};      // CTA_ID: tells a recycled entry with the same tuple apart
 
     // conntrack -L's line: "udp 17 29 src=... dst=... sport=... dport=... [UNREPLIED] src=... mark=0 zone=0".
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const Entry&, const Entry&) = default;
 };
 
 // Decodes an IPCTNL_MSG_CT_NEW (dump reply or event) or IPCTNL_MSG_CT_DELETE (event) message;
 // nullopt for any other message or one without an original tuple. Throws Error(EBADMSG) on
 // malformed attributes.
-NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
 
 // conntrack -L [-f ipv4|ipv6]: IPCTNL_MSG_CT_GET with NLM_F_DUMP (AF_UNSPEC: every family).
-NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family = AF_UNSPEC);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family = AF_UNSPEC);
 
 // What a dump asks the kernel to leave out: only entries whose every set member matches are sent
 // (the kernel still walks the whole table, but does not copy the rest to user space). The tuple
@@ -122,10 +122,10 @@ constexpr std::uint32_t proto_dst_port = 1u << 5;  // compare CTA_PROTO_DST_PORT
 // CTA_MARK_MASK (conntrack -m's bytes). An empty filter gives ct_dump(family)'s bytes. Throws
 // Error(EBADMSG) before encoding anything the kernel would refuse: a tuple member without family
 // AF_INET/AF_INET6, an address of another family, a port without protocol.
-NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& filter);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& filter);
 
 // conntrack -C: IPCTNL_MSG_CT_GET_STATS, answered by one message (no dump, no table walk).
-NSNET_DECL nl::MessageBuilder ct_count();
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_count();
 
 // ct_count()'s answer: the entries of the asking socket's namespace, and the kernel's limit
 // (nf_conntrack_max, for the whole host).
@@ -136,17 +136,17 @@ struct Count {
 
 // Decodes an IPCTNL_MSG_CT_GET_STATS answer; nullopt for another message or one without
 // CTA_STATS_GLOBAL_ENTRIES. Throws Error(EBADMSG) on malformed attributes.
-NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m);
 
 // conntrack -D for one entry: IPCTNL_MSG_CT_DELETE with the entry's attributes that are set, in
 // conntrack's order (CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_STATUS, CTA_TIMEOUT, CTA_MARK), then
 // CTA_ZONE and CTA_ID. The kernel finds the entry by the original tuple and zone, and refuses
 // (ENOENT) when CTA_ID is given and names another entry. Family and tuple addresses must agree.
-NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e);
 
 // Appends one tuple nest (CTA_TUPLE_ORIG or CTA_TUPLE_REPLY).
-NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t);
-NSNET_DECL Tuple decode_tuple(const nl::Attr& a);
+NSNET_LAZY NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t);
+NSNET_LAZY NSNET_DECL Tuple decode_tuple(const nl::Attr& a);
 
 }  // namespace nsnet::ctnl
 

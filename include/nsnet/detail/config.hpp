@@ -31,3 +31,24 @@
 #define NSNET_DECL inline
 #define NSNET_DEFINITIONS 1
 #endif
+
+// Lazy bodies. A header-only program compiles the body of every inline function it includes,
+// called or not, and every template those bodies name: most of what including <nsnet/nsnet.hpp>
+// costs (benchmarks/README.md, workload C). Only a template's body waits until it is used. So a
+// function whose body is heavy and that a program may well never call is declared
+//     NSNET_LAZY NSNET_DECL R f(args);          (in its header; a member: NSNET_LAZY R f(args);)
+// and defined
+//     NSNET_LAZY_DEFINITION NSNET_DECL R f(args) { ... }        (in its .ipp)
+// Header-only, that makes it a function template with one defaulted parameter nobody names
+// (`f(args)` calls it as before; only its address needs `&f<>`), compiled the first time a
+// program calls it. Separately compiled, both macros are empty: an ordinary function, compiled
+// once in the implementation unit. Constructors, destructors, assignments and virtual functions
+// cannot be made lazy this way (they stay eager); neither can an inline body that names a lazy
+// function make it lazy: the caller must be lazy too, or it instantiates the callee.
+#if defined(NSNET_SEPARATE_COMPILATION)
+#define NSNET_LAZY
+#define NSNET_LAZY_DEFINITION
+#else
+#define NSNET_LAZY template <class NsnetLazy = void>
+#define NSNET_LAZY_DEFINITION template <class NsnetLazy>
+#endif

@@ -27,11 +27,11 @@ public:
     int get() const noexcept { return fd_; }
     explicit operator bool() const noexcept { return fd_ >= 0; }
     int release() noexcept { return std::exchange(fd_, -1); }
-    void reset(int fd = -1) noexcept;
+    NSNET_LAZY void reset(int fd = -1) noexcept;
     // Closes and reports failure (close errors are otherwise lost in the destructor).
-    void close();
+    NSNET_LAZY void close();
     // A second descriptor for the same file (O_CLOEXEC).
-    UniqueFd dup() const;
+    NSNET_LAZY UniqueFd dup() const;
 
 private:
     int fd_ = -1;

@@ -56,7 +56,7 @@ public:
     // or a transient ENOBUFS/ENOMEM), the error is thrown and the owner keeps the object, so the
     // caller may call remove() again and the destructor tries once more: an owner whose remove()
     // failed once must not leak what it owns.
-    void remove() {
+    NSNET_LAZY void remove() {
         if (!owned_) return;
         handle_.remove();
         owned_ = false;

@@ -29,7 +29,7 @@ struct FaultInjector {
     virtual ssize_t after_receive(std::byte* /*data*/, ssize_t length, std::size_t /*capacity*/) { return length; }
 };
 
-NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept;
+NSNET_LAZY NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept;
 
 // Runs `fn` (which returns -1 and sets errno on failure) with EINTR retry and fault injection.
 template <class Fn>

@@ -38,12 +38,12 @@ namespace nsnet::detail {
 // installed before main). State stamped with another generation was inherited and must be neither
 // used nor destroyed (only abandoned); the child makes its own on first use. Unlike getpid(), a
 // generation cannot be recycled: a stale stamp is always smaller than the current generation.
-NSNET_DECL std::uint64_t fork_generation() noexcept;
+NSNET_LAZY NSNET_DECL std::uint64_t fork_generation() noexcept;
 
 // A process-wide lock for short, non-blocking work only (never held across I/O or a callback): the
 // atfork handlers take it before fork() and release it after it, in parent and child, so a child
 // never inherits it locked. It guards replacing inherited per-process state (NetnsContext).
-NSNET_DECL std::mutex& fork_safe_mutex() noexcept;
+NSNET_LAZY NSNET_DECL std::mutex& fork_safe_mutex() noexcept;
 
 // True when state stamped with `generation` was made in this process (not inherited through fork).
 inline bool made_in_this_process(std::uint64_t generation) noexcept { return generation == fork_generation(); }
@@ -70,7 +70,7 @@ private:
 // Runs body() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace
 // when netns_fd < 0) and waits for it; an exception body() throws is rethrown on the caller's thread.
 // Not a template, so that std::thread and its state are instantiated once, not once per caller's lambda.
-NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name);
+NSNET_LAZY NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name);
 
 // Runs fn() on a fresh thread whose network namespace is `netns_fd` (or the caller's namespace when
 // netns_fd < 0); returns its result or rethrows its exception on the caller's thread.

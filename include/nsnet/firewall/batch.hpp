@@ -37,15 +37,15 @@ public:
     explicit Batch(const NetnsRef& ns);
 
     // Queue a rule, as X::create(ns, options) would make it; the returned owner is active after commit().
-    Masquerade add(const MasqueradeOptions& o);
-    Snat add(const SnatOptions& o);
-    Dnat add(const DnatOptions& o);
-    FilterRule add(const FilterRuleOptions& o);
-    FilterRule add(const RawRuleOptions& o);
+    NSNET_LAZY Masquerade add(const MasqueradeOptions& o);
+    NSNET_LAZY Snat add(const SnatOptions& o);
+    NSNET_LAZY Dnat add(const DnatOptions& o);
+    NSNET_LAZY FilterRule add(const FilterRuleOptions& o);
+    NSNET_LAZY FilterRule add(const RawRuleOptions& o);
     // ForwardPolicy::create(ns, policy), in this batch.
-    ForwardPolicy set_forward_policy(Verdict policy);
+    NSNET_LAZY ForwardPolicy set_forward_policy(Verdict policy);
     // Deletes an active rule of this namespace in this batch.
-    void remove(NftRule& rule);
+    NSNET_LAZY void remove(NftRule& rule);
 
     // The namespace the batch changes.
     const NetnsRef& netns() const noexcept { return batch_.netns(); }
@@ -59,10 +59,10 @@ public:
     // The nf_tables batch commit() would send if the kernel held no rules of this batch yet and
     // `table ip nsnet` did (table_exists) or did not exist: `nft --check --debug=netlink` for
     // nsnet. Its messages are exactly commit()'s; nft::Batch::run adds sequence numbers and NLM_F_ACK.
-    nft::Batch preview(bool table_exists = true) const;
+    NSNET_LAZY nft::Batch preview(bool table_exists = true) const;
 
 private:
-    std::shared_ptr<nsnet::detail::NftRuleState> queue(std::shared_ptr<nsnet::detail::NftRuleState> st);
+    NSNET_LAZY std::shared_ptr<nsnet::detail::NftRuleState> queue(std::shared_ptr<nsnet::detail::NftRuleState> st);
 
     nsnet::detail::TableBatch batch_;
 };

@@ -53,8 +53,8 @@ struct RawRuleOptions {
 
 namespace nsnet::detail {
 // The rule each options struct describes (checked; InvalidArgument naming the field otherwise).
-NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o);
-NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o);
 }  // namespace nsnet::detail
 
 namespace nsnet::firewall {
@@ -65,11 +65,11 @@ class FilterRule : public RuleKind<FilterRule> {
 public:
     FilterRule() = default;
     // nft add rule ip nsnet CHAIN ... comment "[owner:OWNER ]nsnet:TAG"
-    static FilterRule create(const NetnsRef& ns, const FilterRuleOptions& options);
-    static FilterRule create(const NetnsRef& ns, const RawRuleOptions& options);
+    NSNET_LAZY static FilterRule create(const NetnsRef& ns, const FilterRuleOptions& options);
+    NSNET_LAZY static FilterRule create(const NetnsRef& ns, const RawRuleOptions& options);
 
     // A rule in one of nsnet's filter chains of table ip nsnet (for list/find/adopt/remove).
-    static bool is_kind(const nft::Rule& r);
+    NSNET_LAZY static bool is_kind(const nft::Rule& r);
     // How errors name the kind ("no filter rule with that handle").
     static constexpr const char* kind_name = "filter rule";
 

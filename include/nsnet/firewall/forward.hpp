@@ -24,13 +24,13 @@
 
 namespace nsnet::detail {
 // A policy state for `policy` (Accept or Drop; Continue is an InvalidArgument).
-NSNET_DECL std::shared_ptr<NftPolicyState> policy_state(const NetnsRef& ns, firewall::Verdict policy);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftPolicyState> policy_state(const NetnsRef& ns, firewall::Verdict policy);
 
 // The plain handle detail::Owner holds for a ForwardPolicy: remove() sets the policy back to accept
 // and removes the forward chain (and the table) if nothing else is in them.
 struct PolicyHandle {
     std::shared_ptr<NftPolicyState> state{};
-    void remove() const;
+    NSNET_LAZY void remove() const;
 };
 }  // namespace nsnet::detail
 
@@ -44,12 +44,12 @@ class ForwardPolicy {
 public:
     ForwardPolicy() = default;
     // nft add chain ip nsnet forward { type filter hook forward priority 0; policy drop; }
-    static ForwardPolicy create(const NetnsRef& ns, Verdict policy);
+    NSNET_LAZY static ForwardPolicy create(const NetnsRef& ns, Verdict policy);
     // The forward policy nsnet's table has in `ns` now (Accept when it has no forward chain).
-    static Verdict get(const NetnsRef& ns);
+    NSNET_LAZY static Verdict get(const NetnsRef& ns);
     // Sets it back to accept from any process (e.g. one a previous process persisted); nothing
     // to do is success.
-    static void remove(const NetnsRef& ns);
+    NSNET_LAZY static void remove(const NetnsRef& ns);
 
     // True once the policy is set (after create(), or after its Batch committed).
     bool active() const noexcept { return owner_->state && owner_->state->active; }
@@ -60,7 +60,7 @@ public:
     // Keep the policy after this object is gone.
     void persist() noexcept { owner_.persist(); }
     // Sets the policy back to accept now, and removes the forward chain (and table) if empty.
-    void remove() {
+    NSNET_LAZY void remove() {
         // An owned one through the owner, which keeps it when removal fails (its destructor tries
         // again); a persisted one directly.
         if (owner_.owned()) owner_.remove();

@@ -86,11 +86,11 @@ struct DnatOptions {
 
 namespace nsnet::detail {
 // The rule each options struct describes (checked; InvalidArgument naming the field otherwise).
-NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const firewall::MasqueradeOptions& o);
-NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const firewall::SnatOptions& o);
-NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const firewall::DnatOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const firewall::MasqueradeOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const firewall::SnatOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const firewall::DnatOptions& o);
 // Whether r holds a NAT statement of this type.
-NSNET_DECL bool has_nat(const nft::Rule& r, nft::NatType type);
+NSNET_LAZY NSNET_DECL bool has_nat(const nft::Rule& r, nft::NatType type);
 }  // namespace nsnet::detail
 
 namespace nsnet::firewall {
@@ -100,10 +100,10 @@ class Masquerade : public RuleKind<Masquerade> {
 public:
     Masquerade() = default;
     // nft add rule ip nsnet postrouting ... masquerade comment "[owner:OWNER ]nsnet:TAG"
-    static Masquerade create(const NetnsRef& ns, const MasqueradeOptions& options);
+    NSNET_LAZY static Masquerade create(const NetnsRef& ns, const MasqueradeOptions& options);
 
     // A rule of table ip nsnet with a masquerade statement (for list/find/adopt/remove).
-    static bool is_kind(const nft::Rule& r);
+    NSNET_LAZY static bool is_kind(const nft::Rule& r);
     // How errors name the kind ("no masquerade rule with that handle").
     static constexpr const char* kind_name = "masquerade rule";
 
@@ -118,10 +118,10 @@ class Snat : public RuleKind<Snat> {
 public:
     Snat() = default;
     // nft add rule ip nsnet postrouting ... snat to ADDRESS comment "..."
-    static Snat create(const NetnsRef& ns, const SnatOptions& options);
+    NSNET_LAZY static Snat create(const NetnsRef& ns, const SnatOptions& options);
 
     // A rule of table ip nsnet with a snat statement.
-    static bool is_kind(const nft::Rule& r);
+    NSNET_LAZY static bool is_kind(const nft::Rule& r);
     // How errors name the kind.
     static constexpr const char* kind_name = "snat rule";
 
@@ -136,10 +136,10 @@ class Dnat : public RuleKind<Dnat> {
 public:
     Dnat() = default;
     // nft add rule ip nsnet prerouting|output ... dnat to ADDRESS[:PORT] comment "..."
-    static Dnat create(const NetnsRef& ns, const DnatOptions& options);
+    NSNET_LAZY static Dnat create(const NetnsRef& ns, const DnatOptions& options);
 
     // A rule of table ip nsnet with a dnat statement.
-    static bool is_kind(const nft::Rule& r);
+    NSNET_LAZY static bool is_kind(const nft::Rule& r);
     // How errors name the kind.
     static constexpr const char* kind_name = "dnat rule";
 

@@ -69,58 +69,58 @@ namespace nsnet::detail {
 // left in them; a rule already gone, or never committed, counts as removed.
 struct NftRuleHandle {
     std::shared_ptr<NftRuleState> state{};
-    void remove() const;
+    NSNET_LAZY void remove() const;
 };
 
-NSNET_DECL std::string quoted(const std::string& s);
+NSNET_LAZY NSNET_DECL std::string quoted(const std::string& s);
 
 // The interface name an iif/oif option matches (`iifname "NAME"`); "" when unset. A name is taken
 // as given (it need not exist yet, as nft allows); a Link, owner or ifindex is looked up in `ns`
 // (DeviceArg::name_in). Errors name `field` and the value.
-NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field);
+NSNET_LAZY NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field);
 
 // An IPv4 prefix/address of an option; InvalidArgument naming the field otherwise ("nsnet's nat
 // table is IPv4: MasqueradeOptions.saddr fd00::/64 is IPv6").
-NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std::string& field);
-NSNET_DECL IpAddress v4_address(const AddressArg& a, const char* operation, const std::string& field);
+NSNET_LAZY NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std::string& field);
+NSNET_LAZY NSNET_DECL IpAddress v4_address(const AddressArg& a, const char* operation, const std::string& field);
 
-NSNET_DECL const char* proto_name(firewall::Protocol p);
+NSNET_LAZY NSNET_DECL const char* proto_name(firewall::Protocol p);
 
 // The source of a masquerade/SNAT: saddr given (IPv4), or match_all (0.0.0.0/0); neither or both
 // is an InvalidArgument naming the field.
-NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const char* op, const char* options);
+NSNET_LAZY NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const char* op, const char* options);
 
 // An owner tag as it can be written into a rule comment: at most 200 bytes, printable, no '"'.
-NSNET_DECL void check_owner(const std::string& owner, const char* op, const std::string& field);
+NSNET_LAZY NSNET_DECL void check_owner(const std::string& owner, const char* op, const std::string& field);
 
 // Appends the prefix match and its nft text ("ip saddr 172.17.0.0/16").
-NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p);
-NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate);
+NSNET_LAZY NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p);
+NSNET_LAZY NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate);
 // A port that must be given: 1..65535 (0 is "not given"); InvalidArgument naming the field.
-NSNET_DECL void require_port(std::uint16_t port, const char* op, const std::string& field);
+NSNET_LAZY NSNET_DECL void require_port(std::uint16_t port, const char* op, const std::string& field);
 
-NSNET_DECL void add_dport(NftRuleState& st, firewall::Protocol proto, std::uint16_t port);
-NSNET_DECL void add_words(NftRuleState& st, const std::string& words);
-NSNET_DECL void add_counter(NftRuleState& st, bool counter);
+NSNET_LAZY NSNET_DECL void add_dport(NftRuleState& st, firewall::Protocol proto, std::uint16_t port);
+NSNET_LAZY NSNET_DECL void add_words(NftRuleState& st, const std::string& words);
+NSNET_LAZY NSNET_DECL void add_counter(NftRuleState& st, bool counter);
 
 // A rule's kind, told from what the kernel holds (a masquerade statement, a dnat, a filter chain).
 using RuleKindTest = bool (*)(const nft::Rule&);
 // The rules of table ip nsnet of one kind, filtered.
-NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKindTest kind,
+NSNET_LAZY NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKindTest kind,
                                                       const firewall::RuleFilter& filter);
 // One rule of that kind by handle or tag (the other empty / 0); nullopt when there is none.
-NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
+NSNET_LAZY NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
                                                         std::string_view tag);
 // As find_kind, but an Error(ENOENT) naming the kind and key when there is none.
-NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                         std::uint64_t handle, std::string_view tag);
 // The state of an existing rule of that kind (checked: Error(ENOENT) naming it otherwise), active.
-NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                                     std::uint64_t handle, std::string_view tag);
 // Removes a rule of that kind by handle or tag; one already gone is success.
-NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle, std::string_view tag);
+NSNET_LAZY NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle, std::string_view tag);
 // Removes every rule of that kind whose owner is `owner`, in one batch; returns how many.
-NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                          const std::string& owner);
 
 }  // namespace nsnet::detail
@@ -155,7 +155,7 @@ public:
 
     // Reads the rule's counter back from the kernel (`nft list ruleset` shows
     // `counter packets N bytes M`). Only for rules created with .counter = true.
-    RuleCounters counters() const;
+    NSNET_LAZY RuleCounters counters() const;
 
     // Keep the rule in the kernel after this object is gone.
     void persist() noexcept { owner_.persist(); }
@@ -176,7 +176,7 @@ protected:
     friend class Rule;
     explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : owner_(detail::NftRuleHandle{std::move(st)}) {}
     const std::shared_ptr<detail::NftRuleState>& state_ptr() const noexcept { return owner_->state; }
-    const detail::NftRuleState& state() const;
+    NSNET_LAZY const detail::NftRuleState& state() const;
 
 private:
     detail::Owner<detail::NftRuleHandle> owner_{};

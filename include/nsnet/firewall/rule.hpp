@@ -212,41 +212,41 @@ public:
     ~Rule() = default;  // the NftRule inside removes the rule unless persisted
 
     // nft add rule FAMILY nsnet CHAIN ... comment "owner:OWNER nsnet:TAG"
-    static Rule create(const NetnsRef& ns, const RuleOptions& options);
+    NSNET_LAZY static Rule create(const NetnsRef& ns, const RuleOptions& options);
     // Several rules in one nf_tables batch (one request, all of them or none: a bad option or a
     // rule the kernel refuses leaves nothing), in the order given (rules of one chain keep that
     // order). The same guarantees after a lost answer as one create(): the rules are found again
     // by their tags, or, if only some are there, removed. One table per batch: every rule has the
     // same family (else InvalidArgument naming the first rule of another family). Empty: nothing.
-    static std::vector<Rule> create(const NetnsRef& ns, const std::vector<RuleOptions>& options);
+    NSNET_LAZY static std::vector<Rule> create(const NetnsRef& ns, const std::vector<RuleOptions>& options);
     // A shared rule (a network's masquerade): the same rule (same chain and expressions, no owner)
     // when one exists, else a new one; never owned (nothing removes it but an explicit remove()).
     // Processes ensuring the same rule at once get one rule: it is added only if nothing was
     // committed since the look (nf_tables generation), else looked for again.
-    static RuleRef ensure(const NetnsRef& ns, const RuleOptions& options);
+    NSNET_LAZY static RuleRef ensure(const NetnsRef& ns, const RuleOptions& options);
     // nft -a list table FAMILY nsnet, filtered.
-    static std::vector<RuleInfo> list(const NetnsRef& ns, const ListFilter& filter = {});
+    NSNET_LAZY static std::vector<RuleInfo> list(const NetnsRef& ns, const ListFilter& filter = {});
     // The rule at `ref`; nullopt / Error(ENOENT) naming it when it is gone.
-    static std::optional<RuleInfo> find(const NetnsRef& ns, const RuleRef& ref);
-    static RuleInfo get(const NetnsRef& ns, const RuleRef& ref);
+    NSNET_LAZY static std::optional<RuleInfo> find(const NetnsRef& ns, const RuleRef& ref);
+    NSNET_LAZY static RuleInfo get(const NetnsRef& ns, const RuleRef& ref);
     // Takes ownership of an existing rule of nsnet's tables (checked to exist).
-    static Rule adopt(const NetnsRef& ns, const RuleRef& ref);
+    NSNET_LAZY static Rule adopt(const NetnsRef& ns, const RuleRef& ref);
     // nft delete rule FAMILY nsnet CHAIN handle H; already gone is success. Then empty chains/table.
-    static void remove(const NetnsRef& ns, const RuleRef& ref);
+    NSNET_LAZY static void remove(const NetnsRef& ns, const RuleRef& ref);
     // Every rule whose owner is `owner`, in all of nsnet's tables, one batch per table; returns how
     // many were removed. Then empty chains and tables.
-    static std::size_t remove_owned(const NetnsRef& ns, const std::string& owner);
+    NSNET_LAZY static std::size_t remove_owned(const NetnsRef& ns, const std::string& owner);
 
     bool active() const noexcept { return rule_.active(); }
-    RuleRef ref() const;
+    NSNET_LAZY RuleRef ref() const;
     // As `nft list ruleset` shows it, without counter values.
     std::string to_string() const { return rule_.to_string(); }
-    const std::string& owner() const;
+    NSNET_LAZY const std::string& owner() const;
     void persist() noexcept { rule_.persist(); }
     // Keeps the rule and returns where it is; this object then owns nothing.
-    RuleRef release();
+    NSNET_LAZY RuleRef release();
     // Removes the rule now (idempotent), then empty chains and the table.
-    void remove();
+    NSNET_LAZY void remove();
 
 private:
     explicit Rule(NftRule r) : rule_(std::move(r)) {}
@@ -254,10 +254,10 @@ private:
 };
 
 // "inet", "ip", "ip6".
-NSNET_DECL std::string family_name(Family f);
+NSNET_LAZY NSNET_DECL std::string family_name(Family f);
 
 namespace detail {
-NSNET_DECL std::shared_ptr<nsnet::detail::NftRuleState> rule_state(const NetnsRef& ns, const RuleOptions& o);
+NSNET_LAZY NSNET_DECL std::shared_ptr<nsnet::detail::NftRuleState> rule_state(const NetnsRef& ns, const RuleOptions& o);
 }  // namespace detail
 
 }  // namespace nsnet::firewall

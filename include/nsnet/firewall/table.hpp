@@ -93,10 +93,10 @@ struct NftChainSpec {
     std::optional<nft::BaseChain> base{};  // nullopt: a regular chain (a jump target)
 };
 
-NSNET_DECL NftChainSpec nat_chain(nft::Hook hook);
+NSNET_LAZY NSNET_DECL NftChainSpec nat_chain(nft::Hook hook);
 
 // nsnet's filter chain for a hook (`forward`, `input`, `output_filter`, ...).
-NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook);
+NSNET_LAZY NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook);
 
 // The state one rule object and a batch share until the batch is committed.
 struct NftRuleState {
@@ -115,27 +115,27 @@ struct NftRuleState {
     std::string owner{};
     bool active = false;  // in the kernel (what removes it, and when, is its owner's business)
 
-    std::string object() const;
+    NSNET_LAZY std::string object() const;
 };
 
 // A fresh random 16-hex-digit rule tag.
-NSNET_DECL std::string new_rule_tag();
+NSNET_LAZY NSNET_DECL std::string new_rule_tag();
 // The comment nsnet writes on a rule: "nsnet:TAG", or "owner:OWNER nsnet:TAG".
-NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner);
+NSNET_LAZY NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner);
 // The tag and owner of a comment rule_comment() wrote; nullopt for any other comment.
 struct ParsedRuleComment {
     std::string tag{};
     std::string owner{};
 };
-NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view comment);
+NSNET_LAZY NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view comment);
 
 // Every rule of table ip nsnet (all chains); empty when the table is absent.
-NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f = nsnet_family);
+NSNET_LAZY NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f = nsnet_family);
 
 // collect_garbage() that tolerates a failure: it is retried once on a fresh socket (the first
 // one may hold the lost answer of the failed attempt), and a second failure is ignored (the
 // removal it follows succeeded; the next removal in this namespace collects what is left).
-NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
+NSNET_LAZY NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
                                          std::uint64_t table_handle, nft::TableFamily f = nsnet_family) noexcept;
 
 inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
@@ -156,43 +156,43 @@ auto nft_get(nl::Socket& s, nl::MessageBuilder msg, const std::string& operation
     return out;
 }
 
-NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f = nsnet_family);
+NSNET_LAZY NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f = nsnet_family);
 
-NSNET_DECL bool is_nsnet_table(const nft::Table& t);
+NSNET_LAZY NSNET_DECL bool is_nsnet_table(const nft::Table& t);
 
-NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns);
+NSNET_LAZY NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns);
 
 
-NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f = nsnet_family);
+NSNET_LAZY NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f = nsnet_family);
 
-NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
+NSNET_LAZY NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
                                             nft::TableFamily f = nsnet_family);
 
 // Is the table that holds rules created under table_handle still there?
-NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f = nsnet_family);
+NSNET_LAZY NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f = nsnet_family);
 
 // Runs a batch; returns the errno of a refusal (0 on success) instead of throwing. When the
 // kernel's answer is missing (the outcome is unknown) it throws an outcome_unknown Error.
-NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b);
+NSNET_LAZY NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b);
 // try_batch of a one-message batch.
-NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj);
+NSNET_LAZY NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj);
 // Whether a removal may delete chain `c` of nsnet's table: nothing in it and nothing jumps to it
 // (NFTA_CHAIN_USE 0), and it accepts by default (a drop policy is a setting someone made:
 // ForwardPolicy).
-NSNET_DECL bool sweepable(const nft::Chain& c);
+NSNET_LAZY NSNET_DECL bool sweepable(const nft::Chain& c);
 
 // After a removal: delete `chain` if it is empty and accepts by default, then the table if it has
 // no chains left. Both deletions are NLM_F_NONREC, so the kernel refuses them (EBUSY) while
 // something is still in there — including rules another process added a moment ago.
-NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
+NSNET_LAZY NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
                                 nft::TableFamily f = nsnet_family);
 // collect_garbage for every chain of the table (regular chains left empty by a jump's removal too):
 // the chains empty_chains() picks from one dump, in one batch, then the table if none is left.
-NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f);
+NSNET_LAZY NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f);
 // Every chain of nsnet's table of family `f` (one dump); empty when the table is absent.
-NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f);
+NSNET_LAZY NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f);
 // The names of the chains of nsnet's table in `chains` that sweep_table deletes (sweepable()).
-NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains);
+NSNET_LAZY NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains);
 
 // The forward chain's policy, shared between a ForwardPolicy object and a batch.
 struct NftPolicyState {
@@ -213,11 +213,11 @@ public:
 
     const NetnsRef& netns() const noexcept { return netns_; }
     // Queues a new rule (its family must be the batch's: one table per batch); gives it a tag.
-    std::shared_ptr<NftRuleState> queue(std::shared_ptr<NftRuleState> st);
+    NSNET_LAZY std::shared_ptr<NftRuleState> queue(std::shared_ptr<NftRuleState> st);
     // Queues the removal of an active rule of this namespace; one not active is ignored.
-    void remove(const std::shared_ptr<NftRuleState>& st);
+    NSNET_LAZY void remove(const std::shared_ptr<NftRuleState>& st);
     // Sets the forward chain's policy in this batch.
-    void set_policy(std::shared_ptr<NftPolicyState> st);
+    NSNET_LAZY void set_policy(std::shared_ptr<NftPolicyState> st);
 
     std::size_t size() const noexcept { return additions_.size() + removals_.size() + (policy_ ? 1 : 0); }
 
@@ -228,13 +228,13 @@ public:
 
     // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
     // with "nothing was applied" in its detail); nothing changes then.
-    void commit();
+    NSNET_LAZY void commit();
 
     // The nf_tables batch commit() would send if the kernel held no rules of this batch yet, the
     // table did (table_exists) or did not exist, and it had the chains `present` (commit() reads
     // them from the kernel). Its messages are exactly commit()'s; nft::Batch::run adds sequence
     // numbers and NLM_F_ACK.
-    nft::Batch preview(bool table_exists = true, const std::vector<nft::Chain>& present = {}) const;
+    NSNET_LAZY nft::Batch preview(bool table_exists = true, const std::vector<nft::Chain>& present = {}) const;
 
 private:
     // The table (NLM_F_EXCL when it is absent, so a table someone else creates meanwhile makes the
@@ -245,20 +245,20 @@ private:
     // period, and the next close() of any nf_tables socket in the namespace (the plugin's exit)
     // waits for that (7-32 ms measured, Linux 6.18 without expedited grace periods); a table
     // declared again costs nothing.
-    nft::Batch build(bool table_exists, const std::vector<nft::Chain>& present,
+    NSNET_LAZY nft::Batch build(bool table_exists, const std::vector<nft::Chain>& present,
                      const std::vector<std::shared_ptr<NftRuleState>>& removals,
                      std::vector<std::size_t>& rule_index) const;
     // After the batch was applied: the table's handle, each new rule's handle (from its echo), the
     // policy and removals marked done, empty chains collected.
-    void finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
+    NSNET_LAZY void finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
                 const std::vector<std::shared_ptr<NftRuleState>>& removals);
     // The batch may or may not have been applied (its answer was lost, cut short or unreadable, or
     // a look-up after it failed): looks at the kernel on a fresh socket. Applied (the new rules are
     // found by their tags): recovers their handles and returns normally. Not applied: throws
     // `cause`. Cannot tell (the look-up failed too): throws `cause` with outcome_unknown() set.
-    void settle_unknown(const Error& cause, const std::vector<std::shared_ptr<NftRuleState>>& removals);
+    NSNET_LAZY void settle_unknown(const Error& cause, const std::vector<std::shared_ptr<NftRuleState>>& removals);
     // The family of the batch's table, fixed by the first thing queued.
-    void use_family(nft::TableFamily f, const std::string& operation, const std::string& object);
+    NSNET_LAZY void use_family(nft::TableFamily f, const std::string& operation, const std::string& object);
 
     NetnsRef netns_{};
     nft::TableFamily family_ = nsnet_family;

@@ -8,7 +8,7 @@
 
 namespace nsnet {
 
-NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& options) {
     if (!port.valid()) throw Error(ENODEV, "set bridge port options", port.name(), {}, "link handle is empty or was removed");
     if (options.empty()) return;
     auto msg = rtnl::bridge_port_change(port.index(), options);
@@ -22,7 +22,7 @@ NSNET_DECL void set_bridge_port(const Link& port, const BridgePortOptions& optio
     }
 }
 
-NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "create bridge");
     rtnl::BridgeConfig cfg = config(o, "create bridge");
     if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "create bridge", o.name);
@@ -34,24 +34,24 @@ NSNET_DECL Bridge Bridge::create(const NetnsRef& netns, const BridgeOptions& o) 
     return Bridge(OwnedLink(std::move(made)));
 }
 
-NSNET_DECL Link Bridge::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Bridge::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::bridge_kind);
 }
 
-NSNET_DECL std::optional<Link> Bridge::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Bridge::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::bridge_kind);
 }
 
-NSNET_DECL Bridge Bridge::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Bridge Bridge::adopt(const NetnsRef& ns, std::string_view name) {
     return Bridge(OwnedLink(get(ns, name)));
 }
 
-NSNET_DECL Bridge Bridge::adopt(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL Bridge Bridge::adopt(const Link& link) {
     (void)detail::require_kind(link, detail::bridge_kind, "adopt bridge");
     return Bridge(OwnedLink(link));
 }
 
-NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
     validate_interface_name(o.name, "ensure bridge");
     (void)config(o, "ensure bridge");
     if (!o.owner.empty()) detail::check_link_owner(o.owner, "BridgeOptions.owner", "ensure bridge", o.name);
@@ -76,7 +76,7 @@ NSNET_DECL Link Bridge::ensure(const NetnsRef& netns, const BridgeOptions& o) {
     }
 }
 
-NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
     const std::string op = "add bridge vlan " + std::to_string(vlan.vid);
     if (vlan.vid < 1 || vlan.vid > 4094)
         invalid_argument(op, port.name(), "BridgeVlan.vid: " + std::to_string(vlan.vid) + " is not in 1..4094");
@@ -92,7 +92,7 @@ NSNET_DECL void Bridge::add_vlan(const Link& port, const BridgeVlan& vlan) {
     }
 }
 
-NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
     const std::string op = "delete bridge vlan " + std::to_string(vid);
     if (vid < 1 || vid > 4094) invalid_argument(op, port.name(), "vid: " + std::to_string(vid) + " is not in 1..4094");
     const bool self = port == *this;
@@ -101,13 +101,13 @@ NSNET_DECL void Bridge::remove_vlan(const Link& port, std::uint16_t vid) {
     netns().with_rtnl([&](nl::Socket& s) { nl::request(s, msg, op, port.name()); });
 }
 
-NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
     if (!(port.netns() == netns()))
         invalid_argument("list bridge vlans", port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name() + "'");
     std::vector<BridgeVlan> out{};
     netns().with_rtnl([&](nl::Socket& s) {
         auto msg = rtnl::bridge_vlan_dump();
-        auto lists = nl::dump_collect(s, msg, "list bridge vlans", rtnl::decode_bridge_vlans);
+        auto lists = nl::dump_collect(s, msg, "list bridge vlans", [](const nl::MessageView& reply) { return rtnl::decode_bridge_vlans(reply); });
         for (auto& l : lists)
             if (l.index == port.index()) out = std::move(l.vlans);
     });
@@ -115,7 +115,7 @@ NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Link& port) const {
     return out;
 }
 
-NSNET_DECL void Bridge::change(const BridgeChange& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::change(const BridgeChange& c) {
     rtnl::BridgeConfig cfg = config(c, "BridgeChange", "change bridge", name());
     if (cfg.empty()) return;
     try {
@@ -127,54 +127,54 @@ NSNET_DECL void Bridge::change(const BridgeChange& c) {
     }
 }
 
-NSNET_DECL void Bridge::set_stp(bool on) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::set_stp(bool on) {
     change({.stp = on});
 }
 
-NSNET_DECL BridgeInfo Bridge::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL BridgeInfo Bridge::settings() const {
     auto b = bridge_info(info());
     if (!b) throw Error(EINVAL, "read bridge settings", name(), {}, "the link is not a bridge");
     return *b;
 }
 
-NSNET_DECL std::string Bridge::describe() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Bridge::describe() const {
     return "bridge " + settings().to_string();
 }
 
-NSNET_DECL void Bridge::add_port(const Link& port, const BridgePortOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::add_port(const Link& port, const BridgePortOptions& options) {
     port.set_master(*this);
     set_bridge_port(port, options);
 }
 
-NSNET_DECL void Bridge::remove_port(const Link& port) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::remove_port(const Link& port) {
     require_port(port, "remove bridge port");
     port.set_nomaster();
 }
 
-NSNET_DECL void Bridge::set_port(const Link& port, const BridgePortOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Bridge::set_port(const Link& port, const BridgePortOptions& options) {
     require_port(port, "set bridge port options");
     set_bridge_port(port, options);
 }
 
-NSNET_DECL std::string Bridge::describe_port(const Link& port) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Bridge::describe_port(const Link& port) const {
     return "bridge_slave " + port_info(port).to_string();
 }
 
-NSNET_DECL BridgePortInfo Bridge::port_info(const Link& port) const {
+NSNET_LAZY_DEFINITION NSNET_DECL BridgePortInfo Bridge::port_info(const Link& port) const {
     LinkInfo l = require_port(port, "read bridge port options");
     auto p = bridge_port_info(l);
     if (!p) throw Error(EINVAL, "read bridge port options", port.name(), {}, "the kernel reported no bridge port data");
     return *p;
 }
 
-NSNET_DECL std::vector<Link> Bridge::ports() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<Link> Bridge::ports() const {
     std::vector<Link> out{};
     for (const LinkInfo& l : Link::list(netns()))
         if (l.master == index()) out.emplace_back(netns(), l.index, l.name);
     return out;
 }
 
-NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation) const {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation) const {
     if (!(port.netns() == netns()))
         invalid_argument(operation, port.name(), "'" + port.name() + "' is in another namespace than bridge '" + name() + "'");
     LinkInfo l = port.info();
@@ -183,7 +183,7 @@ NSNET_DECL LinkInfo Bridge::require_port(const Link& port, const char* operation
     return l;
 }
 
-NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char* operation) {
     return config(BridgeChange{.stp = o.stp,
                                .vlan_filtering = o.vlan_filtering,
                                .forward_delay = o.forward_delay,
@@ -195,7 +195,7 @@ NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeOptions& o, const char*
                   "BridgeOptions", operation, o.name);
 }
 
-NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeChange& o, const std::string& type, const char* operation,
+NSNET_LAZY_DEFINITION NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeChange& o, const std::string& type, const char* operation,
                                              const std::string& object) {
     auto cs = [&](const std::optional<std::chrono::milliseconds>& t, const char* what) -> std::optional<rtnl::Centiseconds> {
         if (!t) return std::nullopt;
@@ -221,7 +221,7 @@ NSNET_DECL rtnl::BridgeConfig Bridge::config(const BridgeChange& o, const std::s
     return c;
 }
 
-NSNET_DECL std::string Bridge::explain(const Error& e, const rtnl::BridgeConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Bridge::explain(const Error& e, const rtnl::BridgeConfig& c) {
     // Without an extended-ack text, EOPNOTSUPP with vlan_filtering asked for is the option, not the kind.
     bool unknown_kind = e.kernel_message().find("Unknown device type") != std::string::npos;
     if (!unknown_kind && e.errnum() == EOPNOTSUPP && c.vlan_filtering && *c.vlan_filtering)

@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL bool detail::ResolvedConntrackFilter::matches(const ConntrackEntry& e) const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool detail::ResolvedConntrackFilter::matches(const ConntrackEntry& e) const noexcept {
     if (family && static_cast<int>(*family) != e.family) return false;
     if (protocol && *protocol != e.orig.protocol) return false;
     if (orig_src && *orig_src != e.orig.src) return false;
@@ -18,7 +18,7 @@ NSNET_DECL bool detail::ResolvedConntrackFilter::matches(const ConntrackEntry& e
     return true;
 }
 
-NSNET_DECL detail::ResolvedConntrackFilter detail::resolve_conntrack_filter(const ConntrackFilter& f,
+NSNET_LAZY_DEFINITION NSNET_DECL detail::ResolvedConntrackFilter detail::resolve_conntrack_filter(const ConntrackFilter& f,
                                                                             const std::string& operation,
                                                                             const std::string& object) {
     ResolvedConntrackFilter r{.family = f.family,
@@ -34,11 +34,11 @@ NSNET_DECL detail::ResolvedConntrackFilter detail::resolve_conntrack_filter(cons
     return r;
 }
 
-NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const {
+NSNET_LAZY_DEFINITION NSNET_DECL bool ConntrackFilter::matches(const ConntrackEntry& e) const {
     return detail::resolve_conntrack_filter(*this, "match conntrack entry", e.orig.to_string()).matches(e);
 }
 
-NSNET_DECL std::size_t detail::conntrack_count(nl::Socket& sock, const NetnsRef& netns) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t detail::conntrack_count(nl::Socket& sock, const NetnsRef& netns) {
     auto msg = ctnl::ct_count();
     std::optional<ctnl::Count> count;
     nl::request(sock, msg, "count conntrack entries", netns.display_name(),
@@ -47,7 +47,7 @@ NSNET_DECL std::size_t detail::conntrack_count(nl::Socket& sock, const NetnsRef&
     return count->entries;
 }
 
-NSNET_DECL std::vector<ctnl::DumpFilter> detail::conntrack_dump_filters(const ResolvedConntrackFilter& f,
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<ctnl::DumpFilter> detail::conntrack_dump_filters(const ResolvedConntrackFilter& f,
                                                                         FunctionRef<std::size_t()> table_entries) {
     std::optional<int> af;
     if (f.family) af = static_cast<int>(*f.family);
@@ -75,7 +75,7 @@ NSNET_DECL std::vector<ctnl::DumpFilter> detail::conntrack_dump_filters(const Re
     return {dump(AF_UNSPEC)};
 }
 
-NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& netns, const ResolvedConntrackFilter& filter) {
     detail::require_netns(netns, "list conntrack entries", "");
     const std::string operation = "list conntrack entries in " + netns.display_name();
     auto matching = [&](const nl::MessageView& m) -> std::optional<ConntrackEntry> {
@@ -110,7 +110,7 @@ NSNET_DECL std::vector<ConntrackEntry> detail::conntrack_list(const NetnsRef& ne
     return out;
 }
 
-NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(const NetnsRef& netns, const ConntrackFilter& filter) {
     // The filter first (once, not per entry): a bad address is refused before anything is sent.
     const auto resolved =
         detail::resolve_conntrack_filter(filter, "list conntrack entries", netns.valid() ? netns.display_name() : "");
@@ -132,7 +132,7 @@ inline bool conntrack_delete_one(nl::Socket& sock, const ConntrackEntry& e, cons
 }
 }  // namespace detail
 
-NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackFilter& filter) {
     const auto resolved =
         detail::resolve_conntrack_filter(filter, "delete conntrack entries", netns.valid() ? netns.display_name() : "");
     auto entries = detail::conntrack_list(netns, resolved);
@@ -154,13 +154,13 @@ NSNET_DECL std::size_t Conntrack::remove(const NetnsRef& netns, const ConntrackF
     return deleted;
 }
 
-NSNET_DECL std::size_t Conntrack::count(const NetnsRef& netns) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Conntrack::count(const NetnsRef& netns) {
     detail::require_netns(netns, "count conntrack entries", "");
     nl::Socket sock = netns.netlink_socket(NETLINK_NETFILTER);
     return detail::conntrack_count(sock, netns);
 }
 
-NSNET_DECL bool Conntrack::remove(const NetnsRef& netns, const ConntrackEntry& entry) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Conntrack::remove(const NetnsRef& netns, const ConntrackEntry& entry) {
     detail::require_netns(netns, "delete conntrack entry", "");
     if (entry.family != AF_INET && entry.family != AF_INET6)
         invalid_argument("delete conntrack entry", entry.orig.to_string(),

@@ -16,12 +16,12 @@ NSNET_DECL Error::Error(int errnum, std::string operation, std::string object,
     compose();
 }
 
-NSNET_DECL void Error::set_bad_attribute_offset(long offset) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Error::set_bad_attribute_offset(long offset) {
     bad_attribute_offset_ = offset;
     compose();
 }
 
-NSNET_DECL void Error::compose() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Error::compose() {
     what_ = operation_;
     // A value of any length may be the object (a bad name as given): what() shows its start.
     if (!object_.empty())
@@ -45,14 +45,14 @@ NSNET_DECL void throw_errno(std::string operation, std::string object, int err) 
     throw Error(err, std::move(operation), std::move(object));
 }
 
-NSNET_DECL std::string printable(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string printable(std::string_view text) {
     std::string shown;
     shown.reserve(text.size());
     for (char c : text) detail::append_shown(shown, c);
     return shown;
 }
 
-NSNET_DECL void detail::append_shown(std::string& out, char c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void detail::append_shown(std::string& out, char c) {
     if (!is_control_byte(c)) {
         out += c;
         return;
@@ -71,7 +71,7 @@ NSNET_DECL void detail::append_shown(std::string& out, char c) {
     out += hex[u & 0xf];
 }
 
-NSNET_DECL Error detail::with_detail(const Error& e, const std::string& detail) {
+NSNET_LAZY_DEFINITION NSNET_DECL Error detail::with_detail(const Error& e, const std::string& detail) {
     Error out(e.errnum(), e.operation(), e.object(), e.kernel_message(), e.detail().empty() ? detail : e.detail() + "; " + detail);
     if (e.bad_attribute_offset() >= 0) out.set_bad_attribute_offset(e.bad_attribute_offset());
     out.set_outcome_unknown(e.outcome_unknown());

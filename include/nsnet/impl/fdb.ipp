@@ -8,7 +8,7 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL ResolvedFdb resolve_fdb(const NetnsRef& ns, const FdbOptions& o, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL ResolvedFdb resolve_fdb(const NetnsRef& ns, const FdbOptions& o, const std::string& operation) {
     ResolvedFdb out;
     rtnl::FdbSpec& s = out.spec;
     // The values first (no kernel needed), named by the text as given.
@@ -48,7 +48,7 @@ NSNET_DECL ResolvedFdb resolve_fdb(const NetnsRef& ns, const FdbOptions& o, cons
 
 }  // namespace detail
 
-NSNET_DECL void FdbEntryRef::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void FdbEntryRef::remove() const {
     try {
         auto msg = rtnl::fdb_del(spec_);
         ns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "remove fdb entry", description_); });
@@ -57,7 +57,7 @@ NSNET_DECL void FdbEntryRef::remove() const {
     }
 }
 
-NSNET_DECL FdbEntry FdbEntry::write(const NetnsRef& ns, const FdbOptions& options, rtnl::FdbMode mode, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL FdbEntry FdbEntry::write(const NetnsRef& ns, const FdbOptions& options, rtnl::FdbMode mode, const char* operation) {
     auto r = detail::resolve_fdb(ns, options, operation);
     FdbEntryRef ref(ns, std::move(r.spec), std::move(r.shown));
     try {
@@ -70,33 +70,33 @@ NSNET_DECL FdbEntry FdbEntry::write(const NetnsRef& ns, const FdbOptions& option
     return FdbEntry(std::move(ref));
 }
 
-NSNET_DECL FdbEntry FdbEntry::create(const NetnsRef& ns, const FdbOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL FdbEntry FdbEntry::create(const NetnsRef& ns, const FdbOptions& options) {
     return write(ns, options, rtnl::FdbMode::Add, "create fdb entry");
 }
 
-NSNET_DECL FdbEntry FdbEntry::append(const NetnsRef& ns, const FdbOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL FdbEntry FdbEntry::append(const NetnsRef& ns, const FdbOptions& options) {
     return write(ns, options, rtnl::FdbMode::Append, "append fdb entry");
 }
 
-NSNET_DECL FdbEntry FdbEntry::replace(const NetnsRef& ns, const FdbOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL FdbEntry FdbEntry::replace(const NetnsRef& ns, const FdbOptions& options) {
     return write(ns, options, rtnl::FdbMode::Replace, "replace fdb entry");
 }
 
-NSNET_DECL std::vector<FdbInfo> FdbEntry::list(const NetnsRef& ns, const FdbFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<FdbInfo> FdbEntry::list(const NetnsRef& ns, const FdbFilter& filter) {
     const std::string op = "list fdb entries";
     std::optional<MacAddress> mac;
     if (!filter.mac.empty()) mac = filter.mac.resolve("FdbFilter.mac", op, ns.display_name());
     const int index = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     auto all = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::fdb_dump(index);
-        return nl::dump_collect(s, m, op, rtnl::decode_fdb);
+        return nl::dump_collect(s, m, op, [](const nl::MessageView& reply) { return rtnl::decode_fdb(reply); });
     });
     // The kernel filters by device only for strict-checking sockets: filter here, as bridge does.
     std::erase_if(all, [&](const FdbInfo& f) { return (index && f.index != index) || (mac && f.mac != *mac); });
     return all;
 }
 
-NSNET_DECL FdbInfo FdbEntry::get(const NetnsRef& ns, const FdbKey& key) {
+NSNET_LAZY_DEFINITION NSNET_DECL FdbInfo FdbEntry::get(const NetnsRef& ns, const FdbKey& key) {
     const std::string op = "get fdb entry";
     std::string shown = key.mac.empty() ? std::string("00:00:00:00:00:00") : key.mac.to_string();
     if (!key.dst.empty()) shown += " dst " + key.dst.to_string();
@@ -112,7 +112,7 @@ NSNET_DECL FdbInfo FdbEntry::get(const NetnsRef& ns, const FdbKey& key) {
     throw Error(ENOENT, op, shown, {}, "no such fdb entry");
 }
 
-NSNET_DECL std::optional<FdbInfo> FdbEntry::find(const NetnsRef& ns, const FdbKey& key) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<FdbInfo> FdbEntry::find(const NetnsRef& ns, const FdbKey& key) {
     try {
         return get(ns, key);
     } catch (const Error& e) {
@@ -121,7 +121,7 @@ NSNET_DECL std::optional<FdbInfo> FdbEntry::find(const NetnsRef& ns, const FdbKe
     }
 }
 
-NSNET_DECL void FdbEntry::remove(const NetnsRef& ns, const FdbOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void FdbEntry::remove(const NetnsRef& ns, const FdbOptions& options) {
     detail::ResolvedFdb r;
     try {
         r = detail::resolve_fdb(ns, options, "remove fdb entry");
@@ -138,7 +138,7 @@ NSNET_DECL void FdbEntry::remove(const NetnsRef& ns, const FdbOptions& options) 
     FdbEntryRef(ns, std::move(r.spec), std::move(r.shown)).remove();
 }
 
-NSNET_DECL std::string format_fdb(const NetnsRef& ns, const std::vector<FdbInfo>& entries, bool show_dev) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string format_fdb(const NetnsRef& ns, const std::vector<FdbInfo>& entries, bool show_dev) {
     std::vector<LinkInfo> links = Link::list(ns);
     auto name = [&](int index) -> std::string {
         for (const auto& l : links)
@@ -150,7 +150,7 @@ NSNET_DECL std::string format_fdb(const NetnsRef& ns, const std::vector<FdbInfo>
     return out;
 }
 
-NSNET_DECL std::string show_fdb(const NetnsRef& ns, const FdbFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string show_fdb(const NetnsRef& ns, const FdbFilter& filter) {
     return format_fdb(ns, FdbEntry::list(ns, filter), filter.dev.empty());
 }
 

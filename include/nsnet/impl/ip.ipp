@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL std::optional<IpAddress> IpAddress::try_parse(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<IpAddress> IpAddress::try_parse(std::string_view text) {
     // inet_pton reads a C string: "10.0.0.1\0junk" would pass as 10.0.0.1.
     if (text.find('\0') != std::string_view::npos) return std::nullopt;
     std::string s(text);
@@ -21,7 +21,7 @@ NSNET_DECL std::optional<IpAddress> IpAddress::try_parse(std::string_view text) 
     return std::nullopt;
 }
 
-NSNET_DECL IpAddress IpAddress::parse(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress IpAddress::parse(std::string_view text) {
     if (auto a = try_parse(text)) return *a;
     invalid_argument("parse IP address", std::string(text),
                      "'" + std::string(text) + "' is not an IPv4 or IPv6 address");
@@ -31,14 +31,14 @@ NSNET_DECL void detail::text_not_set(std::string_view field, std::string_view op
     invalid_argument(std::string(operation), std::string(object), std::string(field) + " is not set");
 }
 
-NSNET_DECL IpAddress detail::ParseAddress::parse(std::string_view text, std::string_view field,
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress detail::ParseAddress::parse(std::string_view text, std::string_view field,
                                                  std::string_view operation, std::string_view object) {
     if (auto a = IpAddress::try_parse(text)) return *a;
     invalid_argument(std::string(operation), std::string(object),
                      std::string(field) + " '" + detail::shown_text(text) + "' is not an IPv4 or IPv6 address");
 }
 
-NSNET_DECL Prefix detail::ParsePrefix::parse(std::string_view text, std::string_view field, std::string_view operation,
+NSNET_LAZY_DEFINITION NSNET_DECL Prefix detail::ParsePrefix::parse(std::string_view text, std::string_view field, std::string_view operation,
                                              std::string_view object) {
     try {
         return Prefix::parse(text);
@@ -49,7 +49,7 @@ NSNET_DECL Prefix detail::ParsePrefix::parse(std::string_view text, std::string_
     }
 }
 
-NSNET_DECL MacAddress detail::ParseMac::parse(std::string_view text, std::string_view field, std::string_view operation,
+NSNET_LAZY_DEFINITION NSNET_DECL MacAddress detail::ParseMac::parse(std::string_view text, std::string_view field, std::string_view operation,
                                               std::string_view object) {
     try {
         return MacAddress::parse(text);
@@ -59,7 +59,7 @@ NSNET_DECL MacAddress detail::ParseMac::parse(std::string_view text, std::string
     }
 }
 
-NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {
     IpAddress a;
     a.family_ = Family::V4;
     std::uint32_t be = htonl(host_order);
@@ -67,25 +67,25 @@ NSNET_DECL IpAddress IpAddress::v4(std::uint32_t host_order) {
     return a;
 }
 
-NSNET_DECL std::uint32_t IpAddress::v4_host_order() const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t IpAddress::v4_host_order() const noexcept {
     std::uint32_t be;
     std::memcpy(&be, bytes_.data(), 4);
     return ntohl(be);
 }
 
-NSNET_DECL bool IpAddress::is_unspecified() const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool IpAddress::is_unspecified() const noexcept {
     for (std::size_t i = 0; i < size(); ++i)
         if (bytes_[i]) return false;
     return true;
 }
 
-NSNET_DECL std::string IpAddress::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string IpAddress::to_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
     inet_ntop(af(), bytes_.data(), buf, sizeof buf);
     return buf;
 }
 
-NSNET_DECL std::optional<Prefix> Prefix::try_parse(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Prefix> Prefix::try_parse(std::string_view text) {
     try {
         return parse(text);
     } catch (const InvalidArgument&) {
@@ -93,7 +93,7 @@ NSNET_DECL std::optional<Prefix> Prefix::try_parse(std::string_view text) {
     }
 }
 
-NSNET_DECL Prefix Prefix::parse(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL Prefix Prefix::parse(std::string_view text) {
     std::string t(text);
     auto slash = t.find('/');
     auto addr = IpAddress::try_parse(t.substr(0, slash));
@@ -111,7 +111,7 @@ NSNET_DECL Prefix Prefix::parse(std::string_view text) {
     return Prefix(*addr, n);
 }
 
-NSNET_DECL Prefix Prefix::network() const {
+NSNET_LAZY_DEFINITION NSNET_DECL Prefix Prefix::network() const {
     std::array<std::uint8_t, 16> b{};
     std::memcpy(b.data(), address_.data(), address_.size());
     for (unsigned i = 0; i < address_.size(); ++i) {
@@ -122,17 +122,17 @@ NSNET_DECL Prefix Prefix::network() const {
     return Prefix(*IpAddress::from_bytes(b.data(), address_.size()), length_);
 }
 
-NSNET_DECL IpAddress Prefix::broadcast() const {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress Prefix::broadcast() const {
     std::uint32_t host_mask = length_ >= 32 ? 0 : (0xffffffffu >> length_);
     return IpAddress::v4(address_.v4_host_order() | host_mask);
 }
 
-NSNET_DECL bool Prefix::contains(const IpAddress& a) const {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Prefix::contains(const IpAddress& a) const {
     if (a.family() != family()) return false;
     return Prefix(a, length_).network().address_ == network().address_;
 }
 
-NSNET_DECL std::string Prefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Prefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
 
 // gnu::noinline is on the definition only: g++ rejects (-Wattributes) an inline definition after a
 // noinline declaration, and header-only mode defines it inline.
@@ -141,7 +141,7 @@ NSNET_DECL std::string Prefix::to_string() const { return address_.to_string() +
                      "prefix length " + std::to_string(length) + " exceeds " + std::to_string(max));
 }
 
-NSNET_DECL MacAddress MacAddress::parse(std::string_view text) {
+NSNET_LAZY_DEFINITION NSNET_DECL MacAddress MacAddress::parse(std::string_view text) {
     MacAddress m;
     auto bad = [&] {
         invalid_argument("parse MAC address", std::string(text),
@@ -164,14 +164,14 @@ NSNET_DECL MacAddress MacAddress::parse(std::string_view text) {
     return m;
 }
 
-NSNET_DECL std::string MacAddress::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string MacAddress::to_string() const {
     char buf[18];
     std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0], bytes_[1], bytes_[2],
                   bytes_[3], bytes_[4], bytes_[5]);
     return buf;
 }
 
-NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_interface_name(std::string_view name, std::string_view operation) {
     // Built only for a refusal: names are checked on every create, most of them valid.
     auto shown = [&] { return detail::shown_text(name); };
     auto fail = [&](const std::string& why) { invalid_argument(std::string(operation), std::string(name), why); };
@@ -190,14 +190,14 @@ NSNET_DECL void validate_interface_name(std::string_view name, std::string_view 
         }
 }
 
-NSNET_DECL std::string detail::shown_text(std::string_view v) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string detail::shown_text(std::string_view v) {
     std::string out;
     for (char c : v.substr(0, 64)) append_shown(out, c);
     if (v.size() > 64) out += "...";
     return out;
 }
 
-NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept {
     switch (protocol) {
         case IPPROTO_TCP: return "tcp";
         case IPPROTO_UDP: return "udp";
@@ -211,7 +211,7 @@ NSNET_DECL const char* ip_protocol_name(std::uint8_t protocol) noexcept {
     }
 }
 
-NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, std::string_view operation,
                                 std::string_view object) {
     if (auto at = value.find('\0'); at != std::string_view::npos)
         invalid_argument(std::string(operation), std::string(object),
@@ -219,7 +219,7 @@ NSNET_DECL void validate_no_nul(std::string_view value, std::string_view field, 
                              std::to_string(at));
 }
 
-NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view operation, std::string_view object) {
     if (alias.size() > max_link_alias)
         invalid_argument(std::string(operation), std::string(object),
                          "alias '" + detail::shown_text(alias) + "' is " + std::to_string(alias.size()) +
@@ -227,7 +227,7 @@ NSNET_DECL void validate_link_alias(std::string_view alias, std::string_view ope
     validate_no_nul(alias, "alias", operation, object);
 }
 
-NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_address_label(std::string_view label, std::string_view operation, std::string_view object) {
     if (label.size() > max_address_label)
         invalid_argument(std::string(operation), std::string(object),
                          "address label '" + detail::shown_text(label) + "' is " + std::to_string(label.size()) +

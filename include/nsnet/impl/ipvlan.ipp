@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Ipvlan Ipvlan::create(const NetnsRef& ns, const IpvlanOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Ipvlan Ipvlan::create(const NetnsRef& ns, const IpvlanOptions& o) {
     validate_interface_name(o.name, "create ipvlan");
     if (!o.owner.empty()) detail::check_link_owner(o.owner, "IpvlanOptions.owner", "create ipvlan", o.name);
     detail::StackedCreate sc = detail::stacked_create(ns, o.parent, {.name = o.name, .mtu = o.mtu}, "IpvlanOptions",
@@ -19,40 +19,40 @@ NSNET_DECL Ipvlan Ipvlan::create(const NetnsRef& ns, const IpvlanOptions& o) {
     return v;
 }
 
-NSNET_DECL Link Ipvlan::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Ipvlan::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::ipvlan_kind);
 }
 
-NSNET_DECL std::optional<Link> Ipvlan::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Ipvlan::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::ipvlan_kind);
 }
 
-NSNET_DECL Ipvlan Ipvlan::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Ipvlan Ipvlan::adopt(const NetnsRef& ns, std::string_view name) {
     return adopt(get(ns, name));
 }
 
-NSNET_DECL Ipvlan Ipvlan::adopt(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL Ipvlan Ipvlan::adopt(const Link& link) {
     LinkInfo info = detail::require_kind(link, detail::ipvlan_kind, "adopt ipvlan");
     Ipvlan v{OwnedLink(link)};
     v.parent_ = detail::parent_of(link, info);
     return v;
 }
 
-NSNET_DECL IpvlanInfo Ipvlan::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL IpvlanInfo Ipvlan::settings() const {
     auto v = ipvlan_info(info());
     if (!v) throw Error(EINVAL, "read ipvlan settings", name(), {}, "the link is not an ipvlan");
     return *v;
 }
 
-NSNET_DECL std::string Ipvlan::describe() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Ipvlan::describe() const {
     return "ipvlan " + settings().to_string();
 }
 
-NSNET_DECL void Ipvlan::set_mode(IpvlanMode mode, IpvlanFlag flag) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Ipvlan::set_mode(IpvlanMode mode, IpvlanFlag flag) {
     run("set ipvlan mode", rtnl::ipvlan_change(index(), {.mode = mode, .flag = flag}));
 }
 
-NSNET_DECL std::string Ipvlan::explain(const Error& e, const Link& parent) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Ipvlan::explain(const Error& e, const Link& parent) {
     if (is_unknown_link_kind(e)) return "this kernel has no ipvlan support (CONFIG_IPVLAN / module ipvlan)";
     if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
     if (e.errnum() == EBUSY)

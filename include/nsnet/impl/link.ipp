@@ -8,7 +8,7 @@
 
 namespace nsnet {
 
-NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& operation, const std::string& object) {
     if (mac.is_zero())
         invalid_argument(operation, object, "MAC address " + mac.to_string() + " is all zeros, not an interface address");
     if (mac.is_multicast())
@@ -16,18 +16,18 @@ NSNET_DECL void validate_link_mac(const MacAddress& mac, const std::string& oper
                          "MAC address " + mac.to_string() + " is a multicast address (odd first byte), not an interface address");
 }
 
-NSNET_DECL Link Link::get(const NetnsRef& netns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Link::get(const NetnsRef& netns, std::string_view name) {
     validate_interface_name(name, "find link");
     auto info = query(netns, rtnl::link_get(name), std::string(name));
     return Link(netns, info.index, info.name);
 }
 
-NSNET_DECL Link Link::get(const NetnsRef& netns, int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Link::get(const NetnsRef& netns, int index) {
     auto info = query(netns, rtnl::link_get(index), "#" + std::to_string(index));
     return Link(netns, info.index, info.name);
 }
 
-NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_view name) {
     validate_interface_name(name, "find link");
     auto info = query_optional(netns, rtnl::link_get(name), std::string(name));
     if (!info) return std::nullopt;
@@ -36,7 +36,7 @@ NSNET_DECL std::optional<Link> Link::find(const NetnsRef& netns, std::string_vie
 
 namespace detail {
 inline constexpr std::string_view link_owner_prefix = "nsnet:owner=";
-NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL void check_link_owner(std::string_view owner, const std::string& field, const std::string& operation,
                                  const std::string& object) {
     if (owner.empty() || owner.size() > 200)
         invalid_argument(operation, object, field + " '" + std::string(owner) + "' must be 1..200 bytes");
@@ -45,12 +45,12 @@ NSNET_DECL void check_link_owner(std::string_view owner, const std::string& fiel
             invalid_argument(operation, object, field + " '" + std::string(owner) + "' holds a space or a non-printable byte");
 }
 
-NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string link_owner_alias(std::string_view owner, const char* operation) {
     check_link_owner(owner, "owner", operation, std::string(owner));
     return std::string(link_owner_prefix) + std::string(owner);
 }
 
-NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std::string& operation) {
     if (owner.empty()) return;
     try {
         link.set_owner(owner);
@@ -69,17 +69,17 @@ NSNET_DECL void tag_new_link(const Link& link, std::string_view owner, const std
 }
 }  // namespace detail
 
-NSNET_DECL void Link::set_owner(std::string_view owner) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_owner(std::string_view owner) const {
     std::string alias = detail::link_owner_alias(owner, "set link owner");
     change({.alias = alias}, "set link owner " + std::string(owner));
 }
 
-NSNET_DECL std::optional<std::string> Link::owner_of(const LinkInfo& info) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::string> Link::owner_of(const LinkInfo& info) {
     if (info.alias.rfind(detail::link_owner_prefix, 0) != 0) return std::nullopt;
     return info.alias.substr(detail::link_owner_prefix.size());
 }
 
-NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string_view owner) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string_view owner) {
     (void)detail::link_owner_alias(owner, "list links of owner");
     std::vector<Link> out{};
     for (const LinkInfo& l : list(netns))
@@ -87,7 +87,7 @@ NSNET_DECL std::vector<Link> Link::list_owned(const NetnsRef& netns, std::string
     return out;
 }
 
-NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_view owner) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_view owner) {
     std::size_t removed = 0;
     for (const Link& l : list_owned(netns, owner)) {
         try {
@@ -100,26 +100,26 @@ NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& netns, std::string_vie
     return removed;
 }
 
-NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
     return netns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::link_dump();
-        return nl::dump_collect(s, m, "list links", rtnl::decode_link);
+        return nl::dump_collect(s, m, "list links", [](const nl::MessageView& reply) { return rtnl::decode_link(reply); });
     });
 }
 
-NSNET_DECL LinkInfo Link::info() const {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkInfo Link::info() const {
     return query(netns_, rtnl::link_get(index_), name_);
 }
 
-NSNET_DECL void Link::up() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::up() const {
     change({.up = true}, "set link up");
 }
 
-NSNET_DECL void Link::down() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::down() const {
     change({.up = false}, "set link down");
 }
 
-NSNET_DECL void Link::rename(const std::string& new_name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::rename(const std::string& new_name) {
     validate_interface_name(new_name, "rename link");
     try {
         change({.name = new_name}, "rename link");
@@ -133,36 +133,36 @@ NSNET_DECL void Link::rename(const std::string& new_name) {
     name_ = new_name;
 }
 
-NSNET_DECL void Link::set_mtu(std::uint32_t mtu) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_mtu(std::uint32_t mtu) const {
     change({.mtu = mtu}, "set link mtu " + std::to_string(mtu));
 }
 
-NSNET_DECL void Link::set_mac(const MacAddress& mac) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_mac(const MacAddress& mac) const {
     validate_link_mac(mac, "set link address", name_);
     change({.mac = mac}, "set link address " + mac.to_string());
 }
 
-NSNET_DECL void Link::set_group(std::uint32_t group) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_group(std::uint32_t group) const {
     change({.group = group}, "set link group");
 }
 
-NSNET_DECL void Link::set_alias(const std::string& alias) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_alias(const std::string& alias) const {
     validate_link_alias(alias, "set link alias", name_);
     change({.alias = alias}, "set link alias");
 }
 
-NSNET_DECL void Link::set_master(const Link& master) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_master(const Link& master) const {
     if (!(master.netns_ == netns_))
         invalid_argument("set link master", name_,
                          "master '" + master.name_ + "' is in another network namespace");
     change({.master = master.index_}, "set link master");
 }
 
-NSNET_DECL void Link::set_nomaster() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_nomaster() const {
     change({.master = 0}, "set link nomaster");
 }
 
-NSNET_DECL void Link::set_netns(const NetnsRef& target) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_netns(const NetnsRef& target) {
     int fd = target.fd();
     change({.netns_fd = fd}, "move link to namespace " + target.display_name());
     netns_ = target;
@@ -170,7 +170,7 @@ NSNET_DECL void Link::set_netns(const NetnsRef& target) {
     index_ = get(netns_, name_).index_;
 }
 
-NSNET_DECL void Link::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::remove() const {
     if (!valid()) return;
     try {
         run("delete link", rtnl::link_del(index_));
@@ -179,7 +179,7 @@ NSNET_DECL void Link::remove() const {
     }
 }
 
-NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
     validate_interface_name(name, "delete link");
     for (;;) {
         auto l = find(netns, name);
@@ -194,27 +194,27 @@ NSNET_DECL bool Link::remove(const NetnsRef& netns, std::string_view name) {
     }
 }
 
-NSNET_DECL void Link::add_address(const PrefixArg& arg, const AddressOptions& o) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::add_address(const PrefixArg& arg, const AddressOptions& o) const {
     const Prefix prefix = arg.resolve("address", o.replace ? "replace address" : "add address", name_);
     run(o.replace ? "replace address " + prefix.to_string() : "add address " + prefix.to_string(),
         rtnl::address_new(address_spec(prefix, o), o.replace));
 }
 
-NSNET_DECL void Link::remove_address(const PrefixArg& arg) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::remove_address(const PrefixArg& arg) const {
     const Prefix prefix = arg.resolve("address", "delete address", name_);
     run("delete address " + prefix.to_string(), rtnl::address_del(address_spec(prefix, {})));
 }
 
-NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
     auto all = netns_.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::address_dump();
-        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
+        return nl::dump_collect(s, m, "list addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); });
     });
     std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
     return all;
 }
 
-NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
     const std::string op = "wait for IPv6 duplicate address detection";
     if (!valid()) throw Error(ENODEV, op, name_, {}, "link handle is empty or was removed");
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -263,25 +263,25 @@ NSNET_DECL void Link::wait_dad(std::chrono::milliseconds timeout) const {
     }
 }
 
-NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_txqlen(std::uint32_t txqlen) const {
     change({.txqlen = txqlen}, "set txqueuelen " + std::to_string(txqlen));
 }
 
-NSNET_DECL void Link::set_promisc(bool on) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_promisc(bool on) const {
     change({.promisc = on}, on ? "set promisc on" : "set promisc off");
 }
 
-NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::run(const std::string& operation, nl::MessageBuilder msg) const {
     if (!valid()) throw Error(ENODEV, operation, name_, {}, "link handle is empty or was removed");
     netns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, name_); });
 }
 
-NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Link::change(rtnl::LinkChange c, const std::string& operation) const {
     c.index = index_;
     run(operation, rtnl::link_set(c));
 }
 
-NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
+NSNET_LAZY_DEFINITION NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const AddressOptions& o) const {
     rtnl::AddressSpec s{.index = index_, .prefix = prefix, .peer = {}, .broadcast = {}, .scope = o.scope, .label = o.label};
     if (!o.peer.empty()) s.peer = o.peer.resolve("AddressOptions.peer", "add address " + prefix.to_string(), name_);
     if (o.broadcast && prefix.address().is_v4() && prefix.length() <= 30) s.broadcast = prefix.broadcast();
@@ -289,7 +289,7 @@ NSNET_DECL rtnl::AddressSpec Link::address_spec(const Prefix& prefix, const Addr
     return s;
 }
 
-NSNET_DECL std::optional<LinkInfo> Link::query_optional(const NetnsRef& netns, nl::MessageBuilder msg,
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<LinkInfo> Link::query_optional(const NetnsRef& netns, nl::MessageBuilder msg,
                                                         const std::string& shown, std::string* kernel_message) {
     return netns.with_rtnl([&](nl::Socket& s) -> std::optional<LinkInfo> {
         std::optional<LinkInfo> found{};
@@ -305,14 +305,14 @@ NSNET_DECL std::optional<LinkInfo> Link::query_optional(const NetnsRef& netns, n
     });
 }
 
-NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkInfo Link::query(const NetnsRef& netns, nl::MessageBuilder msg, const std::string& shown) {
     std::string kernel_message;
     auto found = query_optional(netns, std::move(msg), shown, &kernel_message);
     if (!found) throw Error(ENODEV, "find link", shown, kernel_message, "no such interface in namespace " + netns.display_name());
     return *found;
 }
 
-NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, const std::string& operation,
                                                           const std::string& object) const {
     if (!set_) return {0, {}};
     if (link_) {
@@ -338,7 +338,7 @@ NSNET_DECL std::pair<int, std::string> DeviceArg::resolve(const NetnsRef& ns, co
     }
 }
 
-NSNET_DECL std::string DeviceArg::name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL std::string DeviceArg::name_in(const NetnsRef& ns, std::string_view field, const std::string& operation,
                                          const std::string& object) const {
     if (!set_) return {};
     const std::string f(field);
@@ -370,7 +370,7 @@ NSNET_DECL std::string DeviceArg::name_in(const NetnsRef& ns, std::string_view f
     }
 }
 
-NSNET_DECL std::string DeviceArg::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string DeviceArg::to_string() const {
     if (!set_) return {};
     if (link_) return link_->name().empty() ? "#" + std::to_string(link_->index()) : link_->name() + " (#" + std::to_string(link_->index()) + ")";
     if (!name_.empty()) return name_;
@@ -379,13 +379,13 @@ NSNET_DECL std::string DeviceArg::to_string() const {
 
 namespace detail {
 
-NSNET_DECL void LinkOwnerBase::remove() {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkOwnerBase::remove() {
     if (!owned()) return;
     Owner::remove();
     forget();
 }
 
-NSNET_DECL void LinkOwnerBase::forget() {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkOwnerBase::forget() {
     persist();
     mutable_handle() = Link(link().netns(), 0, link().name());  // gone: valid() is false, the name stays for messages
 }
@@ -394,7 +394,7 @@ NSNET_DECL void LinkOwnerBase::forget() {
 
 namespace detail {
 
-NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg) {
     try {
         nl::MessageView m(msg.bytes());
         if (auto info = m.attrs<ifinfomsg>().find(IFLA_LINKINFO))
@@ -404,7 +404,7 @@ NSNET_DECL std::string requested_kind(const nl::MessageBuilder& msg) {
     return {};
 }
 
-NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
+NSNET_LAZY_DEFINITION NSNET_DECL Error clean_up_unknown_create(const Error& e, const NetnsRef& ns, const std::string& name, const std::string& kind) {
     if (!e.outcome_unknown()) return e;
     std::string note;
     try {

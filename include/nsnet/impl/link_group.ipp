@@ -8,7 +8,7 @@
 
 namespace nsnet {
 
-NSNET_DECL LinkGroup LinkGroup::create(const NetnsRef& netns, const LinkGroupOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkGroup LinkGroup::create(const NetnsRef& netns, const LinkGroupOptions& options) {
     detail::require_netns(netns, "create link group", options.owner);
     if (!options.owner.empty()) return LinkGroup(netns, id_for(options.owner));
     std::vector<std::uint32_t> used;
@@ -22,52 +22,52 @@ NSNET_DECL LinkGroup LinkGroup::create(const NetnsRef& netns, const LinkGroupOpt
     }
 }
 
-NSNET_DECL LinkGroup LinkGroup::adopt(const NetnsRef& netns, std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkGroup LinkGroup::adopt(const NetnsRef& netns, std::uint32_t id) {
     detail::require_netns(netns, "adopt link group", std::to_string(id));
     if (id == 0) invalid_argument("adopt link group", "0", "group 0 is every link's default group ('default')");
     return LinkGroup(netns, id);
 }
 
-NSNET_DECL std::uint32_t LinkGroup::id_for(std::string_view owner) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t LinkGroup::id_for(std::string_view owner) {
     if (owner.empty()) invalid_argument("derive link group id", "", "an empty owner tag names no group");
     std::uint32_t h = 2166136261u;  // FNV-1a: stable across processes, builds and machines
     for (char c : owner) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
     return 0x10000u + h % 0x7ffe0000u;
 }
 
-NSNET_DECL void LinkGroup::remove(const NetnsRef& netns, std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::remove(const NetnsRef& netns, std::uint32_t id) {
     detail::require_netns(netns, "delete links of", "group " + std::to_string(id));
     if (id == 0) invalid_argument("delete links of", "group 0", "group 0 is every link's default group ('default')");
     detail::OwnedLinkGroup{netns, id}.remove();
 }
 
-NSNET_DECL void LinkGroup::remove_owned(const NetnsRef& netns, std::string_view owner) { remove(netns, id_for(owner)); }
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::remove_owned(const NetnsRef& netns, std::string_view owner) { remove(netns, id_for(owner)); }
 
-NSNET_DECL void LinkGroup::add(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::add(const Link& link) {
     if (!(link.netns() == netns()))
         invalid_argument("add link to group " + std::to_string(id()), link.name(),
                          "link '" + link.name() + "' is in namespace " + link.netns().display_name() + ", not in " + netns().display_name());
     link.set_group(id());
 }
 
-NSNET_DECL void LinkGroup::take(OwnedLink& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::take(OwnedLink& link) {
     check_tagged(link, "take link into group");
     link.persist();
 }
 
-NSNET_DECL void LinkGroup::take(VethPair& pair) {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::take(VethPair& pair) {
     const Link& end = pair.first().netns() == netns() ? pair.first() : pair.second();
     check_tagged(end, "take veth into group");
     pair.persist();
 }
 
-NSNET_DECL std::vector<LinkInfo> LinkGroup::links() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<LinkInfo> LinkGroup::links() const {
     auto all = Link::list(netns());
     std::erase_if(all, [&](const LinkInfo& l) { return l.group != id(); });
     return all;
 }
 
-NSNET_DECL void detail::OwnedLinkGroup::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void detail::OwnedLinkGroup::remove() const {
     const std::string shown = "group " + std::to_string(id);
     try {
         auto m = rtnl::link_del_group(id);
@@ -94,7 +94,7 @@ NSNET_DECL void detail::OwnedLinkGroup::remove() const {
     }
 }
 
-NSNET_DECL void LinkGroup::check_tagged(const Link& link, const char* operation) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void LinkGroup::check_tagged(const Link& link, const char* operation) const {
     if (!(link.netns() == netns()))
         invalid_argument(operation, link.name(), "'" + link.name() + "' is not in the group's namespace " + netns().display_name());
     if (link.info().group != id())

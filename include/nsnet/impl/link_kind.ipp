@@ -6,20 +6,20 @@
 
 namespace nsnet {
 
-NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool is_unknown_link_kind(const Error& e) noexcept {
     if (e.errnum() != EOPNOTSUPP) return false;
     return e.kernel_message().empty() || e.kernel_message().find("Unknown device type") != std::string::npos;
 }
 
 namespace detail {
 
-NSNET_DECL std::string parent_gone(const Error& e, const Link& parent) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string parent_gone(const Error& e, const Link& parent) {
     if (e.errnum() != ENODEV) return {};
     return "parent '" + parent.name() + "' (ifindex " + std::to_string(parent.index()) + ") does not exist in namespace " +
            parent.netns().display_name();
 }
 
-NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const std::string& operation,
                             const std::string& name, const NetnsRef& placed_in,
                             detail::FunctionRef<std::string(const Error&)> explain) {
     try {
@@ -43,7 +43,7 @@ NSNET_DECL Link create_link(const NetnsRef& from, nl::MessageBuilder& msg, const
     }
 }
 
-NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, rtnl::LinkCreate c,
+NSNET_LAZY_DEFINITION NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, rtnl::LinkCreate c,
                                         const std::string& options_type, const std::string& operation) {
     if (!parent.valid())
         invalid_argument(operation, c.name,
@@ -63,7 +63,7 @@ NSNET_DECL StackedCreate stacked_create(const NetnsRef& ns, const Link& parent, 
     return StackedCreate{.link = std::move(c), .home = parent.netns()};
 }
 
-NSNET_DECL std::string kind_phrase(const LinkInfo& info) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string kind_phrase(const LinkInfo& info) {
     if (info.kind.empty()) return "a device without a kind (physical or loopback)";
     if (auto t = rtnl::decode_tun(info)) return t->mode == rtnl::TunMode::Tap ? "a tap" : "a tun";
     const char first = info.kind.front();
@@ -71,7 +71,7 @@ NSNET_DECL std::string kind_phrase(const LinkInfo& info) {
     return std::string(vowel ? "an " : "a ") + info.kind;
 }
 
-NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const std::string& operation) {
     LinkInfo info = link.info();
     if (!kind.is(info))
         invalid_argument(operation, link.name(),
@@ -80,7 +80,7 @@ NSNET_DECL LinkInfo require_kind(const Link& link, const LinkKind& kind, const s
     return info;
 }
 
-NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
     const std::string op = std::string("find ") + kind.name;
     require_netns(ns, op, name);
     Link l = Link::get(ns, name);
@@ -88,7 +88,7 @@ NSNET_DECL Link get_kind(const NetnsRef& ns, std::string_view name, const LinkKi
     return l;
 }
 
-NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view name, const LinkKind& kind) {
     const std::string op = std::string("find ") + kind.name;
     require_netns(ns, op, name);
     auto l = Link::find(ns, name);
@@ -96,7 +96,7 @@ NSNET_DECL std::optional<Link> find_kind(const NetnsRef& ns, std::string_view na
     return l;
 }
 
-NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int32_t nsid) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int32_t nsid) {
     auto id_of = [&](const NetnsRef& candidate) -> std::optional<std::int32_t> {
         std::optional<std::int32_t> id{};
         try {
@@ -123,7 +123,7 @@ NSNET_DECL std::optional<NetnsRef> netns_of_nsid(const NetnsRef& from, std::int3
     return std::nullopt;
 }
 
-NSNET_DECL Link parent_of(const Link& link, const LinkInfo& info) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link parent_of(const Link& link, const LinkInfo& info) {
     if (info.parent <= 0) return {};
     try {
         if (!info.link_netnsid) return Link::get(link.netns(), info.parent);

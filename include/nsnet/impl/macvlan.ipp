@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) {
     const char* op = o.tap ? "create macvtap" : "create macvlan";
     validate_interface_name(o.name, op);
     bool source = o.mode && *o.mode == MacvlanMode::Source;
@@ -30,19 +30,19 @@ NSNET_DECL Macvlan Macvlan::create(const NetnsRef& ns, const MacvlanOptions& o) 
     return m;
 }
 
-NSNET_DECL Link Macvlan::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Macvlan::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::macvlan_kind);
 }
 
-NSNET_DECL std::optional<Link> Macvlan::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Macvlan::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::macvlan_kind);
 }
 
-NSNET_DECL Macvlan Macvlan::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Macvlan Macvlan::adopt(const NetnsRef& ns, std::string_view name) {
     return adopt(get(ns, name));
 }
 
-NSNET_DECL Macvlan Macvlan::adopt(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL Macvlan Macvlan::adopt(const Link& link) {
     LinkInfo info = detail::require_kind(link, detail::macvlan_kind, "adopt macvlan");
     Macvlan v{OwnedLink(link)};
     v.parent_ = detail::parent_of(link, info);
@@ -50,17 +50,17 @@ NSNET_DECL Macvlan Macvlan::adopt(const Link& link) {
     return v;
 }
 
-NSNET_DECL MacvlanInfo Macvlan::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL MacvlanInfo Macvlan::settings() const {
     auto m = macvlan_info(info());
     if (!m) throw Error(EINVAL, "read macvlan settings", name(), {}, "the link is not a macvlan");
     return *m;
 }
 
-NSNET_DECL std::string Macvlan::describe() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Macvlan::describe() const {
     return std::string(tap_ ? "macvtap " : "macvlan ") + settings().to_string();
 }
 
-NSNET_DECL void Macvlan::set_mode(MacvlanMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Macvlan::set_mode(MacvlanMode mode) {
     try {
         run("set macvlan mode", rtnl::macvlan_change(index(), {.mode = mode}, tap_));
     } catch (const Error& e) {
@@ -70,7 +70,7 @@ NSNET_DECL void Macvlan::set_mode(MacvlanMode mode) {
     }
 }
 
-NSNET_DECL std::string Macvlan::explain(const Error& e, const Link& parent, MacvlanMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Macvlan::explain(const Error& e, const Link& parent, MacvlanMode mode) {
     if (is_unknown_link_kind(e)) return "this kernel has no macvlan support (CONFIG_MACVLAN / module macvlan)";
     if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
     if (e.errnum() == EBUSY)

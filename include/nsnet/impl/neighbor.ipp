@@ -23,7 +23,7 @@ inline ResolvedNeighbor resolve_neighbor_key(const NetnsRef& ns, const DeviceArg
     return out;
 }
 
-NSNET_DECL ResolvedNeighbor resolve_neighbor(const NetnsRef& ns, const NeighborOptions& o, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL ResolvedNeighbor resolve_neighbor(const NetnsRef& ns, const NeighborOptions& o, const std::string& operation) {
     // Everything that needs no kernel first, so that a bad value is reported even for a missing device.
     const std::string shown = (o.proxy ? "proxy " : "") + (o.address.empty() ? std::string("(no address)") : o.address.to_string());
     IpAddress addr = o.address.resolve("NeighborOptions.address", operation, shown);
@@ -45,7 +45,7 @@ NSNET_DECL ResolvedNeighbor resolve_neighbor(const NetnsRef& ns, const NeighborO
     return out;
 }
 
-NSNET_DECL void check_lladdr_needed(const NetnsRef& ns, const ResolvedNeighbor& n, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void check_lladdr_needed(const NetnsRef& ns, const ResolvedNeighbor& n, const std::string& operation) {
     constexpr std::uint16_t valid = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE;
     const rtnl::Neighbor& e = n.entry;
     if (e.proxy || e.lladdr || !(static_cast<std::uint16_t>(e.state) & valid)) return;
@@ -55,14 +55,14 @@ NSNET_DECL void check_lladdr_needed(const NetnsRef& ns, const ResolvedNeighbor& 
                              " needs a link-layer address (NeighborOptions.lladdr) on this device");
 }
 
-NSNET_DECL void neighbor_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL void neighbor_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation,
                                  const std::string& shown) {
     ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, operation, shown); });
 }
 
 }  // namespace detail
 
-NSNET_DECL void NeighborRef::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void NeighborRef::remove() const {
     try {
         detail::neighbor_request(ns_, rtnl::neighbor_del(entry_), "remove neighbor", description_);
     } catch (const Error& e) {
@@ -70,7 +70,7 @@ NSNET_DECL void NeighborRef::remove() const {
     }
 }
 
-NSNET_DECL Neighbor Neighbor::write(const NetnsRef& ns, const NeighborOptions& options, bool replace, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL Neighbor Neighbor::write(const NetnsRef& ns, const NeighborOptions& options, bool replace, const char* operation) {
     auto n = detail::resolve_neighbor(ns, options, operation);
     detail::check_lladdr_needed(ns, n, operation);
     NeighborRef ref(ns, n.entry, n.shown);
@@ -83,21 +83,21 @@ NSNET_DECL Neighbor Neighbor::write(const NetnsRef& ns, const NeighborOptions& o
     return Neighbor(std::move(ref));
 }
 
-NSNET_DECL Neighbor Neighbor::create(const NetnsRef& ns, const NeighborOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Neighbor Neighbor::create(const NetnsRef& ns, const NeighborOptions& options) {
     return write(ns, options, false, "create neighbor");
 }
 
-NSNET_DECL Neighbor Neighbor::replace(const NetnsRef& ns, const NeighborOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Neighbor Neighbor::replace(const NetnsRef& ns, const NeighborOptions& options) {
     return write(ns, options, true, "replace neighbor");
 }
 
-NSNET_DECL std::vector<NeighborInfo> Neighbor::list(const NetnsRef& ns, const NeighborFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<NeighborInfo> Neighbor::list(const NetnsRef& ns, const NeighborFilter& filter) {
     const std::string op = "list neighbors";
     const int index = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     auto all = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::neighbor_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC, index,
                                      filter.proxy);
-        return nl::dump_collect(s, m, op, rtnl::decode_neighbor);
+        return nl::dump_collect(s, m, op, [](const nl::MessageView& reply) { return rtnl::decode_neighbor(reply); });
     });
     // The kernel filters too (NDA_IFINDEX, family); this also holds on kernels that ignore the filter.
     std::erase_if(all, [&](const NeighborInfo& n) {
@@ -106,7 +106,7 @@ NSNET_DECL std::vector<NeighborInfo> Neighbor::list(const NetnsRef& ns, const Ne
     return all;
 }
 
-NSNET_DECL NeighborInfo Neighbor::get(const NetnsRef& ns, const NeighborKey& key) {
+NSNET_LAZY_DEFINITION NSNET_DECL NeighborInfo Neighbor::get(const NetnsRef& ns, const NeighborKey& key) {
     const std::string op = "get neighbor";
     auto k = detail::resolve_neighbor_key(ns, key.dev, key.address, key.proxy, "NeighborKey", op);
     for (auto& n : list(ns, {.family = k.entry.family(), .dev = k.entry.index, .proxy = key.proxy}))
@@ -114,7 +114,7 @@ NSNET_DECL NeighborInfo Neighbor::get(const NetnsRef& ns, const NeighborKey& key
     throw Error(ENOENT, op, k.shown, {}, "no such neighbour entry");
 }
 
-NSNET_DECL std::optional<NeighborInfo> Neighbor::find(const NetnsRef& ns, const NeighborKey& key) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<NeighborInfo> Neighbor::find(const NetnsRef& ns, const NeighborKey& key) {
     try {
         return get(ns, key);
     } catch (const Error& e) {
@@ -123,7 +123,7 @@ NSNET_DECL std::optional<NeighborInfo> Neighbor::find(const NetnsRef& ns, const 
     }
 }
 
-NSNET_DECL void Neighbor::remove(const NetnsRef& ns, const NeighborOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Neighbor::remove(const NetnsRef& ns, const NeighborOptions& options) {
     const std::string op = "remove neighbor";
     detail::ResolvedNeighbor k;
     try {
@@ -137,7 +137,7 @@ NSNET_DECL void Neighbor::remove(const NetnsRef& ns, const NeighborOptions& opti
     NeighborRef(ns, k.entry, k.shown).remove();
 }
 
-NSNET_DECL std::size_t Neighbor::flush(const NetnsRef& ns, const NeighborFlushOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Neighbor::flush(const NetnsRef& ns, const NeighborFlushOptions& options) {
     const std::string op = "flush neighbors";
     const std::pair<int, std::string> dev =
         options.dev.empty() ? std::pair<int, std::string>{0, {}} : options.dev.resolve(ns, op, ns.display_name());

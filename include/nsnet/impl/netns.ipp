@@ -7,14 +7,14 @@
 namespace nsnet {
 namespace detail {
 
-NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void require_netns(const NetnsRef& ns, std::string_view operation, std::string_view object) {
     if (!ns.valid())
         invalid_argument(std::string(operation), std::string(object),
                          "no namespace: an empty NetnsRef (default-constructed, moved from, or of a removed Netns); "
                          "the caller's own namespace is NetnsRef::current()");
 }
 
-NSNET_DECL void validate_netns_name(const std::string& name, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_netns_name(const std::string& name, const char* operation) {
     if (name.empty()) invalid_argument(operation, name, "a namespace name must not be empty");
     if (name.size() > 255) invalid_argument(operation, name, "namespace name is longer than 255 bytes");
     if (name == "." || name == "..")
@@ -31,18 +31,18 @@ NSNET_DECL void throw_netns_open_error(int err, const std::string& path, const s
     throw Error(err, "open network namespace", shown_name, {}, path);
 }
 
-NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what) {
+NSNET_LAZY_DEFINITION NSNET_DECL void require_nsfs(int fd, const std::string& shown_name, const std::string& what) {
     struct statfs fs {};
     if (sys_call(Call::other, [&] { return ::fstatfs(fd, &fs); }) != 0) throw_errno("open network namespace", shown_name);
     if (fs.f_type != NSFS_MAGIC) invalid_argument("open network namespace", shown_name, what + " is not a network namespace");
 }
 
-NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what) {
+NSNET_LAZY_DEFINITION NSNET_DECL void require_network_namespace(int fd, const std::string& shown_name, const std::string& what) {
     if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
         invalid_argument("open network namespace", shown_name, what + " is not a network namespace");
 }
 
-NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
+NSNET_LAZY_DEFINITION NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& shown_name) {
     int located = sys_call(Call::open, [&] { return ::open(path.c_str(), O_PATH | O_CLOEXEC); });
     if (located < 0) throw_netns_open_error(errno, path, shown_name);
     UniqueFd located_fd(located);
@@ -62,7 +62,7 @@ NSNET_DECL UniqueFd open_netns_file(const std::string& path, const std::string& 
     return owned;
 }
 
-NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name) {
+NSNET_LAZY_DEFINITION NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::string& shown_name) {
     int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
     if (fd < 0) throw_netns_open_error(errno, path, shown_name);
     UniqueFd owned(fd);
@@ -70,7 +70,7 @@ NSNET_DECL UniqueFd open_known_netns_file(const std::string& path, const std::st
     return owned;
 }
 
-NSNET_DECL void prepare_netns_run_dir() {
+NSNET_LAZY_DEFINITION NSNET_DECL void prepare_netns_run_dir() {
     // Once per process: making the mount shared again costs a mount(MS_REC) that walks every
     // namespace mounted below /run/netns, which made creating N namespaces one by one O(N^2).
     static std::atomic<bool> prepared{false};
@@ -86,7 +86,7 @@ NSNET_DECL void prepare_netns_run_dir() {
     prepared.store(true, std::memory_order_release);
 }
 
-NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void create_netns_mount_point(const std::string& path, const std::string& name) {
     int f = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (f < 0) {
         int err = errno;
@@ -96,7 +96,7 @@ NSNET_DECL void create_netns_mount_point(const std::string& path, const std::str
     ::close(f);
 }
 
-NSNET_DECL bool netns_name_holds(const std::string& name, int fd) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool netns_name_holds(const std::string& name, int fd) {
     const std::string path = std::string(netns_run_dir) + "/" + name;
     struct stat mine {}, there {};
     if (::fstat(fd, &mine) != 0) throw_errno("delete network namespace", name);
@@ -111,7 +111,7 @@ NSNET_DECL bool netns_name_holds(const std::string& name, int fd) {
                     ") but inode " + std::to_string(there.st_ino) + ": someone replaced it; left alone");
 }
 
-NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::string& name) {
     if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
         throw_errno("create network namespace", name);
     // The thread's own namespace file: /proc/self would name the main thread's.
@@ -121,7 +121,7 @@ NSNET_DECL void unshare_and_mount_netns(const std::string& path, const std::stri
         throw_errno("bind mount network namespace", name);
 }
 
-NSNET_DECL nl::Socket& NetnsContext::RtnlCache::set(nl::Socket s) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::Socket& NetnsContext::RtnlCache::set(nl::Socket s) {
     nl::Socket& cached = socket.emplace(std::move(s));
     struct stat st {};  // recorded after the socket is in place: abandon() reads it only then
     if (::fstat(cached.fd(), &st) == 0) {
@@ -138,7 +138,7 @@ NSNET_DECL NetnsContext::~NetnsContext() {
     else abandon(c);
 }
 
-NSNET_DECL NetnsContext::RtnlCache& NetnsContext::rtnl_cache() {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsContext::RtnlCache& NetnsContext::rtnl_cache() {
     RtnlCache* c = rtnl_.load(std::memory_order_acquire);
     if (c && made_in_this_process(c->generation)) return *c;
     std::lock_guard<std::mutex> lock(fork_safe_mutex());  // no fork completes while it is held
@@ -151,7 +151,7 @@ NSNET_DECL NetnsContext::RtnlCache& NetnsContext::rtnl_cache() {
     return *fresh;
 }
 
-NSNET_DECL void NetnsContext::abandon(RtnlCache* c) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void NetnsContext::abandon(RtnlCache* c) noexcept {
     // Read without the (possibly forever locked) mutex: the fields were written before the fork.
     if (c->socket_ino == 0) return;
     const int fd = c->socket->fd();
@@ -173,7 +173,7 @@ NSNET_DECL Process& Process::operator=(Process&& o) noexcept {
     return *this;
 }
 
-NSNET_DECL std::string Process::read_output() {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Process::read_output() {
     std::string s{};
     char buf[4096];
     for (;;) {
@@ -184,7 +184,7 @@ NSNET_DECL std::string Process::read_output() {
     return s;
 }
 
-NSNET_DECL int Process::wait() {
+NSNET_LAZY_DEFINITION NSNET_DECL int Process::wait() {
     if (pid_ < 0) throw Error(ECHILD, "wait for process");
     int status = 0;
     if (detail::sys_call(detail::Call::other, [&] { return ::waitpid(pid_, &status, 0); }) < 0)
@@ -193,11 +193,11 @@ NSNET_DECL int Process::wait() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-NSNET_DECL void Process::signal(int sig) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Process::signal(int sig) const {
     if (pid_ > 0 && ::kill(pid_, sig) != 0) throw_errno("signal process", std::to_string(pid_));
 }
 
-NSNET_DECL void Process::kill_and_reap() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void Process::kill_and_reap() noexcept {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         int st{};
@@ -206,25 +206,25 @@ NSNET_DECL void Process::kill_and_reap() noexcept {
     pid_ = -1;
 }
 
-NSNET_DECL NetnsRef NetnsRef::current() {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsRef NetnsRef::current() {
     return NetnsRef(detail::open_known_netns_file("/proc/thread-self/ns/net", "current"), "");
 }
 
-NSNET_DECL NetnsRef NetnsRef::open(const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsRef NetnsRef::open(const std::string& name) {
     detail::validate_netns_name(name, "open network namespace");
     return NetnsRef(detail::open_netns_file(std::string(netns_run_dir) + "/" + name, name), name);
 }
 
-NSNET_DECL NetnsRef NetnsRef::open_path(const std::string& path) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsRef NetnsRef::open_path(const std::string& path) {
     return NetnsRef(detail::open_netns_file(path, path), path);
 }
 
-NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsRef NetnsRef::open_pid(pid_t pid) {
     return NetnsRef(detail::open_known_netns_file("/proc/" + std::to_string(pid) + "/ns/net", "pid " + std::to_string(pid)),
                     "pid:" + std::to_string(pid));
 }
 
-NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
     // Any descriptor: its file system is checked before a driver could be sent nsfs's ioctl.
     const std::string what = "file descriptor " + std::to_string(fd.get());
     detail::require_nsfs(fd.get(), name, what);
@@ -232,22 +232,22 @@ NSNET_DECL NetnsRef NetnsRef::from_fd(detail::UniqueFd fd, std::string name) {
     return NetnsRef(std::move(fd), std::move(name));
 }
 
-NSNET_DECL std::string NetnsRef::display_name() const { return ctx().name.empty() ? std::string("(unnamed)") : ctx().name; }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string NetnsRef::display_name() const { return ctx().name.empty() ? std::string("(unnamed)") : ctx().name; }
 
-NSNET_DECL std::uint64_t NetnsRef::inode() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint64_t NetnsRef::inode() const {
     struct stat st {};
     if (::fstat(fd(), &st) != 0) throw_errno("stat network namespace", display_name());
     return st.st_ino;
 }
 
-NSNET_DECL bool NetnsRef::holds_calling_thread() const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool NetnsRef::holds_calling_thread() const noexcept {
     if (!valid() || fd() < 0) return false;
     struct stat mine {}, ours {};
     return ::stat("/proc/thread-self/ns/net", &mine) == 0 && ::fstat(fd(), &ours) == 0 && mine.st_ino == ours.st_ino &&
            mine.st_dev == ours.st_dev;
 }
 
-NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol) const {
+NSNET_LAZY_DEFINITION NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol) const {
     return run_inside([&] {
         int s = detail::sys_call(detail::Call::socket, [&] { return ::socket(domain, type | SOCK_CLOEXEC, protocol); });
         if (s < 0) throw_errno("open socket in namespace", display_name());
@@ -255,11 +255,11 @@ NSNET_DECL detail::UniqueFd NetnsRef::socket(int domain, int type, int protocol)
     });
 }
 
-NSNET_DECL nl::Socket NetnsRef::netlink_socket(int protocol) const {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::Socket NetnsRef::netlink_socket(int protocol) const {
     return run_inside([&] { return nl::Socket::open(protocol); });
 }
 
-NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) const {
+NSNET_LAZY_DEFINITION NSNET_DECL Process NetnsRef::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) const {
     // Before the fork: an empty NetnsRef throws here, in the caller, not in the child.
     const int netns_fd = fd();
     if (argv.empty()) invalid_argument("start process in namespace", display_name(), "empty command line");
@@ -314,23 +314,23 @@ NSNET_DECL NetnsRef::NetnsRef(detail::UniqueFd fd, std::string name) : ctx_(std:
     ctx_->name = std::move(name);
 }
 
-NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
+NSNET_LAZY_DEFINITION NSNET_DECL detail::NetnsContext& NetnsRef::ctx() const {
     if (!ctx_) detail::require_netns(*this, "use network namespace", {});
     return *ctx_;
 }
 
-NSNET_DECL void NetnsRef::cache_rtnl(nl::Socket rtnl) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void NetnsRef::cache_rtnl(nl::Socket rtnl) const {
     auto& cache = ctx().rtnl_cache();
     std::lock_guard<std::mutex> lock(cache.mutex);
     cache.set(std::move(rtnl));
 }
 
-NSNET_DECL void detail::OwnedNetns::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void detail::OwnedNetns::remove() const {
     if (!ref.valid() || ref.name().empty()) return;  // anonymous: it dies with its last reference
     if (detail::netns_name_holds(ref.name(), ref.fd())) Netns::remove(ref.name());
 }
 
-NSNET_DECL Netns Netns::create(const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Netns Netns::create(const std::string& name) {
     detail::validate_netns_name(name, "create network namespace");
     detail::prepare_netns_run_dir();
     std::string path = std::string(netns_run_dir) + "/" + name;
@@ -352,7 +352,7 @@ NSNET_DECL Netns Netns::create(const std::string& name) {
     }
 }
 
-NSNET_DECL Netns Netns::create_anonymous() {
+NSNET_LAZY_DEFINITION NSNET_DECL Netns Netns::create_anonymous() {
     auto fd = detail::run_in_netns(-1, [] {
         if (detail::sys_call(detail::Call::unshare, [] { return ::unshare(CLONE_NEWNET); }) != 0)
             throw_errno("create anonymous network namespace");
@@ -361,12 +361,12 @@ NSNET_DECL Netns Netns::create_anonymous() {
     return Netns(NetnsRef(std::move(fd), ""));
 }
 
-NSNET_DECL Netns Netns::adopt(const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Netns Netns::adopt(const std::string& name) {
     detail::validate_netns_name(name, "adopt network namespace");
     return Netns(NetnsRef::open(name));
 }
 
-NSNET_DECL void Netns::remove() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Netns::remove() {
     if (!owner_.owned()) return;
     try {
         owner_.remove();
@@ -380,7 +380,7 @@ NSNET_DECL void Netns::remove() {
     owner_.mutable_handle().ref = NetnsRef();  // the kernel may free it now
 }
 
-NSNET_DECL void Netns::remove(const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Netns::remove(const std::string& name) {
     detail::validate_netns_name(name, "delete network namespace");
     std::string path = std::string(netns_run_dir) + "/" + name;
     if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
@@ -388,7 +388,7 @@ NSNET_DECL void Netns::remove(const std::string& name) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("delete network namespace", name);
 }
 
-NSNET_DECL std::vector<std::string> Netns::list() {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::string> Netns::list() {
     std::vector<std::string> names{};
     DIR* d = ::opendir(netns_run_dir);
     if (!d) return names;

@@ -9,7 +9,7 @@
 
 namespace nsnet {
 
-NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) {
     for (const auto& n : names) detail::validate_netns_name(n, "create network namespace");
     detail::prepare_netns_run_dir();
     std::vector<std::string> made_names;  // from its mount point on, a name is removed on failure
@@ -39,7 +39,7 @@ NSNET_DECL NetnsGroup NetnsGroup::create(const std::vector<std::string>& names) 
     return g;
 }
 
-NSNET_DECL NetnsGroup NetnsGroup::adopt(const std::vector<std::string>& names) {
+NSNET_LAZY_DEFINITION NSNET_DECL NetnsGroup NetnsGroup::adopt(const std::vector<std::string>& names) {
     detail::OwnedNetnsNames owned{.names = names, .refs = {}};
     for (const auto& n : names) owned.refs.push_back(NetnsRef::open(n));
     NetnsGroup g;
@@ -47,7 +47,7 @@ NSNET_DECL NetnsGroup NetnsGroup::adopt(const std::vector<std::string>& names) {
     return g;
 }
 
-NSNET_DECL void NetnsGroup::remove() {
+NSNET_LAZY_DEFINITION NSNET_DECL void NetnsGroup::remove() {
     if (!owner_.owned()) return;
     try {
         owner_.remove();
@@ -58,12 +58,12 @@ NSNET_DECL void NetnsGroup::remove() {
     owner_.mutable_handle() = {};  // drops the references: the kernel may free the namespaces now
 }
 
-NSNET_DECL void detail::OwnedNetnsNames::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void detail::OwnedNetnsNames::remove() const {
     // refs[i] is names[i]'s namespace (create and adopt make them in order).
     remove_netns_names(names, refs.size() == names.size() ? &refs : nullptr);
 }
 
-NSNET_DECL void detail::remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine) {
+NSNET_LAZY_DEFINITION NSNET_DECL void detail::remove_netns_names(const std::vector<std::string>& names, const std::vector<NetnsRef>* mine) {
     if (names.empty()) return;
     std::atomic<std::size_t> next{0};
     std::mutex m;

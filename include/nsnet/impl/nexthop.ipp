@@ -8,7 +8,7 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, const char* operation) {
     const std::string obj = "id " + std::to_string(o.id);
     NexthopInfo n{};
     n.id = o.id;
@@ -29,7 +29,7 @@ NSNET_DECL NexthopInfo to_nexthop(const NetnsRef& ns, const NexthopOptions& o, c
     return n;
 }
 
-NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& n, bool replace) {
     const char* op = replace ? "replace nexthop" : "create nexthop";
     auto msg = rtnl::nexthop_new(n, replace);
     if (n.id == 0) msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ECHO));
@@ -44,7 +44,7 @@ NSNET_DECL std::uint32_t nexthop_request(const NetnsRef& ns, const NexthopInfo& 
 
 }  // namespace detail
 
-NSNET_DECL void NexthopRef::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void NexthopRef::remove() const {
     auto msg = rtnl::nexthop_del(id_);
     try {
         ns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "remove nexthop", "id " + std::to_string(id_)); });
@@ -53,15 +53,15 @@ NSNET_DECL void NexthopRef::remove() const {
     }
 }
 
-NSNET_DECL Nexthop Nexthop::create(const NetnsRef& ns, const NexthopOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Nexthop Nexthop::create(const NetnsRef& ns, const NexthopOptions& options) {
     return Nexthop(NexthopRef(ns, detail::nexthop_request(ns, detail::to_nexthop(ns, options, "create nexthop"), false)));
 }
 
-NSNET_DECL Nexthop Nexthop::replace(const NetnsRef& ns, const NexthopOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Nexthop Nexthop::replace(const NetnsRef& ns, const NexthopOptions& options) {
     return Nexthop(NexthopRef(ns, detail::nexthop_request(ns, detail::to_nexthop(ns, options, "replace nexthop"), true)));
 }
 
-NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
     try {
         ns.with_rtnl([](nl::Socket& s) {
             auto m = rtnl::nexthop_dump();
@@ -76,14 +76,14 @@ NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
     }
 }
 
-NSNET_DECL std::vector<NexthopInfo> Nexthop::list(const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<NexthopInfo> Nexthop::list(const NetnsRef& ns) {
     return ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::nexthop_dump();
-        return nl::dump_collect(s, m, "list nexthops", rtnl::decode_nexthop);
+        return nl::dump_collect(s, m, "list nexthops", [](const nl::MessageView& reply) { return rtnl::decode_nexthop(reply); });
     });
 }
 
-NSNET_DECL std::optional<NexthopInfo> Nexthop::find(const NetnsRef& ns, std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<NexthopInfo> Nexthop::find(const NetnsRef& ns, std::uint32_t id) {
     std::optional<NexthopInfo> found{};
     auto msg = rtnl::nexthop_get(id);
     try {
@@ -98,7 +98,7 @@ NSNET_DECL std::optional<NexthopInfo> Nexthop::find(const NetnsRef& ns, std::uin
     return found;
 }
 
-NSNET_DECL NexthopInfo Nexthop::get(const NetnsRef& ns, std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL NexthopInfo Nexthop::get(const NetnsRef& ns, std::uint32_t id) {
     auto n = find(ns, id);
     if (!n)
         throw Error(ENOENT, "get nexthop", "id " + std::to_string(id), {},

@@ -8,11 +8,11 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL nl::Batch::AckMode ack_mode(BatchAcks a) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::Batch::AckMode ack_mode(BatchAcks a) noexcept {
     return a == BatchAcks::Each ? nl::Batch::AckMode::Each : nl::Batch::AckMode::ErrorsOnly;
 }
 
-NSNET_DECL std::string describe_route(const RouteSpec& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string describe_route(const RouteSpec& r) {
     std::string s = r.dst ? r.dst->to_string() : std::string("default");
     if (r.gateway) s += " via " + r.gateway->to_string();
     if (r.oif) s += " dev #" + std::to_string(r.oif);
@@ -33,31 +33,31 @@ NSNET_DECL RequestBatch::RequestBatch(NetnsRef netns) : ns_(std::move(netns)) {
     detail::require_netns(ns_, "create request batch", {});
 }
 
-NSNET_DECL void RequestBatch::clear() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void RequestBatch::clear() noexcept {
     batch_.clear();
     keep_.clear();
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add(const nl::MessageBuilder& msg, std::string operation, std::string object) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::add(const nl::MessageBuilder& msg, std::string operation, std::string object) {
     batch_.add(msg, std::move(operation), std::move(object));
     return *this;
 }
 
-NSNET_DECL RequestBatch& RequestBatch::create_route(const RouteSpec& route, RouteWrite mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::create_route(const RouteSpec& route, RouteWrite mode) {
     return add(rtnl::route_new(route, mode), mode == RouteWrite::Add ? "add route" : mode == RouteWrite::Replace ? "replace route" : "append route",
                detail::describe_route(route));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteSpec& route) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteSpec& route) {
     return add(rtnl::route_del(route), "remove route", detail::describe_route(route));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::remove_route(const RouteOptions& options) {
     auto r = detail::resolve_route(ns_, options, "remove route");
     return add(rtnl::route_del(r.spec), "remove route", r.shown);
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& o) {
     check_here(link, "add address");
     const Prefix prefix = arg.resolve("address", "add address", link.name());
     rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = o.scope, .label = o.label};
@@ -66,14 +66,14 @@ NSNET_DECL RequestBatch& RequestBatch::add_address(const Link& link, const Prefi
     return add(rtnl::address_new(s, o.replace), (o.replace ? "replace address " : "add address ") + prefix.to_string(), link.name());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_address(const Link& link, const PrefixArg& arg) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::remove_address(const Link& link, const PrefixArg& arg) {
     check_here(link, "delete address");
     const Prefix prefix = arg.resolve("address", "delete address", link.name());
     rtnl::AddressSpec s{.index = link.index(), .prefix = prefix, .peer = {}, .broadcast = {}, .scope = {}, .label = {}};
     return add(rtnl::address_del(s), "delete address " + prefix.to_string(), link.name());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::create_veth(const VethEnd& first, const VethEnd& second, const VethBatchOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::create_veth(const VethEnd& first, const VethEnd& second, const VethBatchOptions& o) {
     const std::string shown = first.name + "/" + second.name;
     validate_interface_name(first.name, "create veth");
     validate_interface_name(second.name, "create veth");
@@ -96,7 +96,7 @@ NSNET_DECL RequestBatch& RequestBatch::create_veth(const VethEnd& first, const V
     return add(msg, "create veth", shown);
 }
 
-NSNET_DECL RequestBatch& RequestBatch::set_up(std::string_view name, bool up) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::set_up(std::string_view name, bool up) {
     validate_interface_name(name, "set link up");
     rtnl::LinkChange c{};
     c.name = std::string(name);  // with no index the kernel looks the link up by name
@@ -104,7 +104,7 @@ NSNET_DECL RequestBatch& RequestBatch::set_up(std::string_view name, bool up) {
     return add(rtnl::link_set(c), up ? "set link up" : "set link down", std::string(name));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::set_up(const Link& link, bool up) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::set_up(const Link& link, bool up) {
     check_here(link, "set link up");
     rtnl::LinkChange c{};
     c.index = link.index();
@@ -112,7 +112,7 @@ NSNET_DECL RequestBatch& RequestBatch::set_up(const Link& link, bool up) {
     return add(rtnl::link_set(c), up ? "set link up" : "set link down", link.name());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::set_master(std::string_view name, const Link& master) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::set_master(std::string_view name, const Link& master) {
     validate_interface_name(name, "set link master");
     check_here(master, "set link master");
     rtnl::LinkChange c{};
@@ -121,19 +121,19 @@ NSNET_DECL RequestBatch& RequestBatch::set_master(std::string_view name, const L
     return add(rtnl::link_set(c), "set link master", std::string(name));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_link(std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::remove_link(std::string_view name) {
     validate_interface_name(name, "delete link");
     auto m = rtnl::link_del(0);
     m.put_string(IFLA_IFNAME, name);
     return add(m, "delete link", std::string(name));
 }
 
-NSNET_DECL RequestBatch& RequestBatch::remove_link(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::remove_link(const Link& link) {
     check_here(link, "delete link");
     return add(rtnl::link_del(link.index()), "delete link", link.name());
 }
 
-NSNET_DECL std::vector<BatchFailure> RequestBatch::run(BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<BatchFailure> RequestBatch::run(BatchAcks acks) {
     auto refused = ns_.with_rtnl([&](nl::Socket& s) { return batch_.run_failures(s, detail::ack_mode(acks)); });
     std::vector<BatchFailure> out;
     out.reserve(refused.size());
@@ -142,17 +142,17 @@ NSNET_DECL std::vector<BatchFailure> RequestBatch::run(BatchAcks acks) {
     return out;
 }
 
-NSNET_DECL void RequestBatch::run_or_throw(BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL void RequestBatch::run_or_throw(BatchAcks acks) {
     auto failures = run(acks);
     if (!failures.empty()) detail::throw_batch_failure(failures, size());
 }
 
-NSNET_DECL RequestBatch& RequestBatch::add_resolved(const RouteOptions& options, const char* operation, RouteWrite mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL RequestBatch& RequestBatch::add_resolved(const RouteOptions& options, const char* operation, RouteWrite mode) {
     auto r = detail::resolve_route(ns_, options, operation);
     return add(rtnl::route_new(r.spec, mode), operation, r.shown);
 }
 
-NSNET_DECL void RequestBatch::check_here(const Link& link, const char* operation) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void RequestBatch::check_here(const Link& link, const char* operation) const {
     if (!link.valid()) throw Error(ENODEV, operation, link.name(), {}, "link handle is empty or was removed");
     if (!(link.netns() == ns_))
         invalid_argument(operation, link.name(),
@@ -209,20 +209,20 @@ inline void stream_routes(const NetnsRef& ns, std::size_t count, std::span<const
 
 }  // namespace detail
 
-NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode, BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL void apply_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, RouteWrite mode, BatchAcks acks) {
     detail::stream_routes(ns, routes.size(), routes, nullptr, {.write = mode}, acks);
 }
 
-NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL void remove_routes(const NetnsRef& ns, std::span<const RouteSpec> routes, BatchAcks acks) {
     detail::stream_routes(ns, routes.size(), routes, nullptr, {.remove = true}, acks);
 }
 
-NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode, BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL void apply_routes(const NetnsRef& ns, std::size_t count, RouteSource route, RouteWrite mode, BatchAcks acks) {
     if (!route) invalid_argument("add route", {}, "apply_routes: the route source is empty");
     detail::stream_routes(ns, count, {}, route, {.write = mode}, acks);
 }
 
-NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks) {
+NSNET_LAZY_DEFINITION NSNET_DECL void remove_routes(const NetnsRef& ns, std::size_t count, RouteSource route, BatchAcks acks) {
     if (!route) invalid_argument("remove route", {}, "remove_routes: the route source is empty");
     detail::stream_routes(ns, count, {}, route, {.remove = true}, acks);
 }

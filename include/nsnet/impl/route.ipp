@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL std::string to_string(const RouteInfo& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_string(const RouteInfo& r) {
     // As ip prints them: a host prefix (/32, /128) as the bare address.
     auto prefix = [](const Prefix& p) {
         return p.length() == p.address().size() * 8 ? p.address().to_string() : p.to_string();
@@ -45,7 +45,7 @@ NSNET_DECL std::string to_string(const RouteInfo& r) {
     return s;
 }
 
-NSNET_DECL const char* to_string(RouteType t) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(RouteType t) noexcept {
     switch (t) {
         case RouteType::Unspec: return "none";
         case RouteType::Unicast: return "unicast";
@@ -62,7 +62,7 @@ NSNET_DECL const char* to_string(RouteType t) noexcept {
     return "?";
 }
 
-NSNET_DECL std::string to_string(RouteProtocol p) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_string(RouteProtocol p) {
     switch (p) {
         case RouteProtocol::Unspec: return "unspec";
         case RouteProtocol::Redirect: return "redirect";
@@ -84,11 +84,11 @@ NSNET_DECL std::string to_string(RouteProtocol p) {
 
 namespace detail {
 
-NSNET_DECL const char* family_name(Family f) {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* family_name(Family f) {
     return f == Family::V4 ? "IPv4" : "IPv6";
 }
 
-NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o, const std::string& operation) {
     ResolvedRoute out;
     rtnl::RouteSpec& s = out.spec;
     // The text first, so that every message below can name the route.
@@ -195,13 +195,13 @@ NSNET_DECL ResolvedRoute resolve_route(const NetnsRef& ns, const RouteOptions& o
     return out;
 }
 
-NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown) {
+NSNET_LAZY_DEFINITION NSNET_DECL void route_request(const NetnsRef& ns, nl::MessageBuilder msg, const std::string& operation, const std::string& shown) {
     ns.with_rtnl([&](nl::Socket& sock) { nl::request(sock, msg, operation, shown); });
 }
 
 }  // namespace detail
 
-NSNET_DECL std::vector<RouteInfo> Route::list(const NetnsRef& ns, const RouteFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RouteInfo> Route::list(const NetnsRef& ns, const RouteFilter& filter) {
     const std::string op = "list routes";
     int dev = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     std::uint32_t table = filter.all_tables ? RT_TABLE_UNSPEC : filter.table;
@@ -241,7 +241,7 @@ NSNET_DECL std::vector<RouteInfo> Route::list(const NetnsRef& ns, const RouteFil
     return routes;
 }
 
-NSNET_DECL RouteInfo Route::get(const NetnsRef& ns, const RouteLookup& lookup) {
+NSNET_LAZY_DEFINITION NSNET_DECL RouteInfo Route::get(const NetnsRef& ns, const RouteLookup& lookup) {
     const std::string op = "get route";
     const std::string obj = lookup.to.empty() ? std::string("(no destination)") : lookup.to.to_string();
     rtnl::RouteQuery q{};
@@ -278,7 +278,7 @@ NSNET_DECL RouteInfo Route::get(const NetnsRef& ns, const RouteLookup& lookup) {
     return *found;
 }
 
-NSNET_DECL std::optional<RouteInfo> Route::find(const NetnsRef& ns, const RouteLookup& lookup) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<RouteInfo> Route::find(const NetnsRef& ns, const RouteLookup& lookup) {
     try {
         return get(ns, lookup);
     } catch (const Error& e) {
@@ -287,7 +287,7 @@ NSNET_DECL std::optional<RouteInfo> Route::find(const NetnsRef& ns, const RouteL
     }
 }
 
-NSNET_DECL void RouteRef::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void RouteRef::remove() const {
     rtnl::RouteSpec del = spec_;
     // Delete exactly what was added: its type and protocol, any scope.
     if (!del.type) del.type = RouteType::Unicast;
@@ -300,7 +300,7 @@ NSNET_DECL void RouteRef::remove() const {
     }
 }
 
-NSNET_DECL Route Route::write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL Route Route::write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation) {
     auto r = detail::resolve_route(ns, options, operation);
     RouteRef ref(ns, std::move(r.spec), std::move(r.shown));
     try {
@@ -312,19 +312,19 @@ NSNET_DECL Route Route::write(const NetnsRef& ns, const RouteOptions& options, r
     return Route(std::move(ref));
 }
 
-NSNET_DECL Route Route::create(const NetnsRef& ns, const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Route Route::create(const NetnsRef& ns, const RouteOptions& options) {
     return write(ns, options, rtnl::RouteWrite::Add, "create route");
 }
 
-NSNET_DECL Route Route::replace(const NetnsRef& ns, const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Route Route::replace(const NetnsRef& ns, const RouteOptions& options) {
     return write(ns, options, rtnl::RouteWrite::Replace, "replace route");
 }
 
-NSNET_DECL Route Route::append(const NetnsRef& ns, const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Route Route::append(const NetnsRef& ns, const RouteOptions& options) {
     return write(ns, options, rtnl::RouteWrite::Append, "append route");
 }
 
-NSNET_DECL void Route::remove(const NetnsRef& ns, const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Route::remove(const NetnsRef& ns, const RouteOptions& options) {
     const char* op = "remove route";
     detail::ResolvedRoute r;
     try {

@@ -16,7 +16,7 @@ inline std::optional<Prefix> rule_prefix(const PrefixArg& arg, const char* field
 
 }  // namespace detail
 
-NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char* operation) {
     RuleInfo r{};
     r.from = detail::rule_prefix(o.from, "RuleOptions.from", operation);
     r.to = detail::rule_prefix(o.to, "RuleOptions.to", operation);
@@ -49,7 +49,7 @@ NSNET_DECL RuleInfo to_rule(const NetnsRef& ns, const RuleOptions& o, const char
     return r;
 }
 
-NSNET_DECL void RuleRef::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void RuleRef::remove() const {
     auto msg = rtnl::rule_del(rule_);
     try {
         ns_.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "remove rule", rtnl::describe(rule_)); });
@@ -58,20 +58,20 @@ NSNET_DECL void RuleRef::remove() const {
     }
 }
 
-NSNET_DECL Rule Rule::create_typed(const NetnsRef& ns, const RuleInfo& rule) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule Rule::create_typed(const NetnsRef& ns, const RuleInfo& rule) {
     auto msg = rtnl::rule_new(rule);
     ns.with_rtnl([&](nl::Socket& s) { nl::request(s, msg, "create rule", rtnl::describe(rule)); });
     return Rule(RuleRef(ns, rule));
 }
 
-NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
     return create_typed(ns, to_rule(ns, options, "create rule"));
 }
 
-NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter& filter) {
     auto rules = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::rule_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
-        return nl::dump_collect(s, m, "list rules", rtnl::decode_rule);
+        return nl::dump_collect(s, m, "list rules", [](const nl::MessageView& reply) { return rtnl::decode_rule(reply); });
     });
     std::erase_if(rules, [&](const RuleInfo& r) {
         return (filter.family && r.family != *filter.family) || (filter.priority && r.priority != filter.priority) ||
@@ -80,13 +80,13 @@ NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter
     return rules;
 }
 
-NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, std::uint32_t priority, Family family) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, std::uint32_t priority, Family family) {
     auto rules = list(ns, {.family = family, .priority = priority, .table = {}});
     if (rules.empty()) return std::nullopt;
     return std::move(rules.front());
 }
 
-NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, std::uint32_t priority, Family family) {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, std::uint32_t priority, Family family) {
     auto r = find(ns, priority, family);
     if (!r)
         throw Error(ENOENT, "get rule", "priority " + std::to_string(priority), {},
@@ -95,7 +95,7 @@ NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, std::uint32_t priority, Family
     return std::move(*r);
 }
 
-NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleOptions& match) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleOptions& match) {
     RuleRef(ns, to_rule(ns, match, "remove rule")).remove();
 }
 

@@ -10,7 +10,7 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL std::string link_flags_text(unsigned flags) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string link_flags_text(unsigned flags) {
     std::string s;
     auto add = [&](const char* name) {
         if (!s.empty()) s += ',';
@@ -30,12 +30,12 @@ NSNET_DECL std::string link_flags_text(unsigned flags) {
     return s;
 }
 
-NSNET_DECL const char* operstate_text(std::uint8_t state) {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* operstate_text(std::uint8_t state) {
     static constexpr const char* names[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"};
     return state < 7 ? names[state] : "UNKNOWN";
 }
 
-NSNET_DECL std::string link_type_text(unsigned short type) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string link_type_text(unsigned short type) {
     switch (type) {
         case 1: return "ether";        // ARPHRD_ETHER
         case 772: return "loopback";   // ARPHRD_LOOPBACK
@@ -49,7 +49,7 @@ NSNET_DECL std::string link_type_text(unsigned short type) {
     }
 }
 
-NSNET_DECL const char* scope_text(Scope s) {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* scope_text(Scope s) {
     switch (s) {
         case Scope::Universe: return "global";
         case Scope::Site: return "site";
@@ -60,7 +60,7 @@ NSNET_DECL const char* scope_text(Scope s) {
     return "?";
 }
 
-NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::vector<AddressInfo>& addresses) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::vector<AddressInfo>& addresses) {
     std::sort(links.begin(), links.end(), [](const LinkInfo& a, const LinkInfo& b) { return a.index < b.index; });
     auto name_of = [&](int index) -> std::string {
         for (const auto& l : links)
@@ -106,11 +106,11 @@ NSNET_DECL std::string format_addresses(std::vector<LinkInfo> links, const std::
 
 }  // namespace detail
 
-NSNET_DECL std::string show_addresses(const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string show_addresses(const NetnsRef& ns) {
     auto links = Link::list(ns);
     auto addresses = ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::address_dump();
-        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
+        return nl::dump_collect(s, m, "list addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); });
     });
     return detail::format_addresses(std::move(links), addresses);
 }

@@ -7,7 +7,7 @@
 namespace nsnet {
 namespace detail {
 
-NSNET_DECL bool sysctl_component_ok(std::string_view c) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool sysctl_component_ok(std::string_view c) {
     if (c.empty()) return false;
     for (char ch : c)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
@@ -15,7 +15,7 @@ NSNET_DECL bool sysctl_component_ok(std::string_view c) {
     return true;
 }
 
-NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation) {
     std::string k(key);
     if (k.rfind("net.", 0) != 0)
         invalid_argument(operation, k, "sysctl key '" + k + "' is not a net.* key (only those are per network namespace)");
@@ -36,7 +36,7 @@ NSNET_DECL std::string sysctl_path(std::string_view key, const char* operation) 
     return path;
 }
 
-NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
+NSNET_LAZY_DEFINITION NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_view ifname, std::string_view key,
                                              const char* operation) {
     // "all" and "default" are the kernel's own entries beside the interfaces.
     if (ifname != "all" && ifname != "default") validate_interface_name(ifname, operation);
@@ -46,7 +46,7 @@ NSNET_DECL std::string interface_sysctl_path(SysctlFamily family, std::string_vi
            "/" + std::string(key);
 }
 
-NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown) {
     return ns.run_inside([&] {
         int fd = sys_call(Call::open, [&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
         if (fd < 0) {
@@ -67,7 +67,7 @@ NSNET_DECL std::string read_proc_file(const NetnsRef& ns, const std::string& pat
     });
 }
 
-NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
+NSNET_LAZY_DEFINITION NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, const std::string& shown, const std::string& value) {
     if (value.find('\n') != std::string::npos || value.find('\0') != std::string::npos)
         invalid_argument("write sysctl", shown, "value '" + value + "' contains a newline or NUL");
     ns.run_inside([&] {
@@ -94,12 +94,12 @@ NSNET_DECL void write_proc_file(const NetnsRef& ns, const std::string& path, con
 
 namespace nsnet {
 
-NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string sysctl(const NetnsRef& netns, std::string_view key) {
     std::string path = detail::sysctl_path(key, "read sysctl");
     return detail::read_proc_file(netns, path, std::string(key));
 }
 
-NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
+NSNET_LAZY_DEFINITION NSNET_DECL void set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
     std::string path = detail::sysctl_path(key, "write sysctl");
     detail::write_proc_file(netns, path, std::string(key), value);
 }
@@ -119,7 +119,7 @@ inline std::string sysctl_interface_name(const NetnsRef& netns, const DeviceArg&
 }
 }  // namespace detail
 
-NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+NSNET_LAZY_DEFINITION NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                         SysctlFamily family) {
     const std::string ifname = detail::sysctl_interface_name(netns, interface, key, family, "read sysctl");
     std::string path = detail::interface_sysctl_path(family, ifname, key, "read sysctl");
@@ -128,7 +128,7 @@ NSNET_DECL std::string interface_sysctl(const NetnsRef& netns, const DeviceArg& 
     return detail::read_proc_file(netns, path, shown);
 }
 
-NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+NSNET_LAZY_DEFINITION NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                      const std::string& value, SysctlFamily family) {
     const std::string ifname = detail::sysctl_interface_name(netns, interface, key, family, "write sysctl");
     std::string path = detail::interface_sysctl_path(family, ifname, key, "write sysctl");
@@ -137,17 +137,17 @@ NSNET_DECL void set_interface_sysctl(const NetnsRef& netns, const DeviceArg& int
     detail::write_proc_file(netns, path, shown, value);
 }
 
-NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv4.ip_forward") == "1"; }
+NSNET_LAZY_DEFINITION NSNET_DECL bool ip_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv4.ip_forward") == "1"; }
 
-NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { set_sysctl(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
+NSNET_LAZY_DEFINITION NSNET_DECL void set_ip_forward(const NetnsRef& netns, bool on) { set_sysctl(netns, "net.ipv4.ip_forward", on ? "1" : "0"); }
 
-NSNET_DECL bool ipv6_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv6.conf.all.forwarding") == "1"; }
+NSNET_LAZY_DEFINITION NSNET_DECL bool ipv6_forward(const NetnsRef& netns) { return sysctl(netns, "net.ipv6.conf.all.forwarding") == "1"; }
 
-NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on) {
+NSNET_LAZY_DEFINITION NSNET_DECL void set_ipv6_forward(const NetnsRef& netns, bool on) {
     set_sysctl(netns, "net.ipv6.conf.all.forwarding", on ? "1" : "0");
 }
 
-NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv6InterfaceSettings& s) {
     const std::string shown = "net.ipv6.conf." + (interface.empty() ? std::string("''") : interface.to_string());
     if (s.accept_dad && (*s.accept_dad < 0 || *s.accept_dad > 2))
         invalid_argument("write sysctl", shown + ".accept_dad",
@@ -165,7 +165,7 @@ NSNET_DECL void set_ipv6_interface(const NetnsRef& netns, const DeviceArg& inter
     if (s.forwarding) set("forwarding", *s.forwarding ? "1" : "0");
 }
 
-NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL void set_ipv4_interface(const NetnsRef& netns, const DeviceArg& interface, const Ipv4InterfaceSettings& s) {
     const std::string shown = "net.ipv4.conf." + (interface.empty() ? std::string("''") : interface.to_string());
     auto check = [&](const std::optional<int>& v, const char* key, int max) {
         if (v && (*v < 0 || *v > max))

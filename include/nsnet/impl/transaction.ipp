@@ -27,7 +27,7 @@ NSNET_DECL TransactionError::TransactionError(const Error& cause, std::exception
     text_ += ")";
 }
 
-NSNET_DECL bool TransactionError::invalid_argument() const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool TransactionError::invalid_argument() const noexcept {
     try {
         if (original_) std::rethrow_exception(original_);
     } catch (const InvalidArgument&) {
@@ -53,7 +53,7 @@ NSNET_DECL Transaction::~Transaction() {
     if (detail::made_in_this_process(generation_)) (void)rollback();
 }
 
-NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()> undo) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()> undo) {
     check_open(name);
     ++steps_;
     Entry e;
@@ -62,7 +62,7 @@ NSNET_DECL void Transaction::on_rollback(std::string name, std::function<void()>
     entries_.push_back(std::move(e));
 }
 
-NSNET_DECL void Transaction::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::add_address(const Link& link, const PrefixArg& arg, const AddressOptions& options) {
     std::string name = "add address " + arg.to_string() + " to " + link.name();
     const Prefix prefix = parse_in_step(name, [&] { return arg.resolve("address", "add address", link.name()); });
     Link l = link;
@@ -77,14 +77,14 @@ NSNET_DECL void Transaction::add_address(const Link& link, const PrefixArg& arg,
         });
 }
 
-NSNET_DECL Route& Transaction::create_route(const NetnsRef& netns, const RouteOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Route& Transaction::create_route(const NetnsRef& netns, const RouteOptions& options) {
     std::string name = "create route " + (options.dst.empty() ? std::string("(no destination)") : options.dst.to_string());
     if (!options.via.empty()) name += " via " + options.via.to_string();
     if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
     return add(std::move(name), [&] { return Route::create(netns, options); });
 }
 
-NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view key, const std::string& value) {
     std::string k(key);
     std::string name = "sysctl -w " + k + "=" + value;
     if (netns.valid() && !netns.name().empty()) name += " in " + netns.name();
@@ -106,7 +106,7 @@ NSNET_DECL void Transaction::set_sysctl(const NetnsRef& netns, std::string_view 
         });
 }
 
-NSNET_DECL void Transaction::commit() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::commit() {
     if (failed_) throw Error(ECANCELED, "commit transaction", {}, {}, "a step failed and everything was rolled back");
     for (auto& e : entries_)
         if (!e.object) e.undo = nullptr;  // frees what the undo held (a NetnsRef keeps a namespace alive)
@@ -114,7 +114,7 @@ NSNET_DECL void Transaction::commit() {
     committed_ = true;
 }
 
-NSNET_DECL void Transaction::persist_all() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::persist_all() noexcept {
     while (!entries_.empty()) {
         Entry e = std::move(entries_.back());
         entries_.pop_back();
@@ -127,7 +127,7 @@ NSNET_DECL void Transaction::persist_all() noexcept {
     }
 }
 
-NSNET_DECL std::vector<RollbackFailure> Transaction::rollback() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RollbackFailure> Transaction::rollback() noexcept {
     std::vector<RollbackFailure> failures;
     while (!entries_.empty()) {
         Entry e = std::move(entries_.back());
@@ -147,23 +147,23 @@ NSNET_DECL std::vector<RollbackFailure> Transaction::rollback() noexcept {
     return failures;
 }
 
-NSNET_DECL std::vector<std::string> Transaction::steps() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::string> Transaction::steps() const {
     std::vector<std::string> out;
     for (const auto& e : entries_) out.push_back(e.step);
     return out;
 }
 
-NSNET_DECL bool Transaction::already_gone(int err) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Transaction::already_gone(int err) noexcept {
     return err == ENODEV || err == ENOENT || err == ESRCH || err == EADDRNOTAVAIL;
 }
 
-NSNET_DECL void Transaction::check_open(const std::string& step) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::check_open(const std::string& step) const {
     if (failed_)
         throw Error(ECANCELED, "add step to transaction", step, {}, "an earlier step failed and everything was rolled back");
     if (committed_) throw Error(EINVAL, "add step to transaction", step, {}, "the transaction is committed");
 }
 
-NSNET_DECL void Transaction::fail(const std::string& step, const std::function<void()>& own_undo) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::fail(const std::string& step, const std::function<void()>& own_undo) {
     std::exception_ptr original = std::current_exception();
     std::size_t done = entries_.size();
     std::vector<RollbackFailure> failures;
@@ -193,7 +193,7 @@ NSNET_DECL void Transaction::fail(const std::string& step, const std::function<v
     }
 }
 
-NSNET_DECL void Transaction::note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void Transaction::note(std::vector<RollbackFailure>& failures, const std::string& step, const char* what) noexcept {
     try {
         failures.push_back({step, what});
     } catch (...) {

@@ -8,7 +8,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
     const std::string kind = o.mode == TunMode::Tap ? "tap" : "tun";
     const std::string op = "create " + kind;
     if (!o.name.empty()) validate_interface_name(o.name, op);
@@ -68,25 +68,25 @@ NSNET_DECL Tun Tun::create(const NetnsRef& netns, const TunOptions& o) {
     return t;
 }
 
-NSNET_DECL Tun Tun::open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
+NSNET_LAZY_DEFINITION NSNET_DECL Tun Tun::open(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
     Tun t = attach(ns, name, mode, queues, std::string("open ") + (mode == TunMode::Tap ? "tap" : "tun"));
     t.persist();  // not ours: made_ is false, so this only stops the owner from deleting it
     return t;
 }
 
-NSNET_DECL Tun Tun::adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
+NSNET_LAZY_DEFINITION NSNET_DECL Tun Tun::adopt(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues) {
     return attach(ns, name, mode, queues, std::string("adopt ") + (mode == TunMode::Tap ? "tap" : "tun"));
 }
 
-NSNET_DECL Link Tun::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Tun::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::tuntap_kind);
 }
 
-NSNET_DECL std::optional<Link> Tun::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Tun::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::tuntap_kind);
 }
 
-NSNET_DECL Tun Tun::attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op) {
+NSNET_LAZY_DEFINITION NSNET_DECL Tun Tun::attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op) {
     const std::string shown(name);
     validate_interface_name(name, op);
     if (queues < 1 || queues > 256) invalid_argument(op, shown, "queues: " + std::to_string(queues) + " is outside 1..256");
@@ -148,12 +148,12 @@ NSNET_DECL Tun::~Tun() {
     close();  // then the owner deletes the device, if it still owns it
 }
 
-NSNET_DECL int Tun::fd(std::size_t queue) const {
+NSNET_LAZY_DEFINITION NSNET_DECL int Tun::fd(std::size_t queue) const {
     check_queue(queue, "use tun queue");
     return fds_[queue].get();
 }
 
-NSNET_DECL std::optional<std::size_t> Tun::read(std::span<std::byte> buffer, std::chrono::milliseconds timeout,
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::size_t> Tun::read(std::span<std::byte> buffer, std::chrono::milliseconds timeout,
                                                 std::size_t queue) {
     check_queue(queue, "read packet");
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -173,7 +173,7 @@ NSNET_DECL std::optional<std::size_t> Tun::read(std::span<std::byte> buffer, std
     }
 }
 
-NSNET_DECL std::optional<std::vector<std::byte>> Tun::read(std::chrono::milliseconds timeout, std::size_t queue) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::vector<std::byte>> Tun::read(std::chrono::milliseconds timeout, std::size_t queue) {
     std::vector<std::byte> buf(max_packet_size);
     auto n = read(std::span<std::byte>(buf), timeout, queue);
     if (!n) return std::nullopt;
@@ -181,7 +181,7 @@ NSNET_DECL std::optional<std::vector<std::byte>> Tun::read(std::chrono::millisec
     return buf;
 }
 
-NSNET_DECL std::optional<std::size_t> Tun::try_read(std::span<std::byte> buffer, std::size_t queue) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::size_t> Tun::try_read(std::span<std::byte> buffer, std::size_t queue) {
     check_queue(queue, "read packet");
     ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::read(fds_[queue].get(), buffer.data(), buffer.size()); });
     if (n >= 0) return static_cast<std::size_t>(n);
@@ -189,7 +189,7 @@ NSNET_DECL std::optional<std::size_t> Tun::try_read(std::span<std::byte> buffer,
     throw_errno("read packet", name());
 }
 
-NSNET_DECL void Tun::write(std::span<const std::byte> packet, std::size_t queue) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Tun::write(std::span<const std::byte> packet, std::size_t queue) {
     check_queue(queue, "write packet");
     ssize_t n = detail::sys_call(detail::Call::other, [&] { return ::write(fds_[queue].get(), packet.data(), packet.size()); });
     if (n < 0) {
@@ -201,20 +201,20 @@ NSNET_DECL void Tun::write(std::span<const std::byte> packet, std::size_t queue)
         throw Error(EMSGSIZE, "write packet", name(), {}, "short write: " + std::to_string(n) + " of " + std::to_string(packet.size()));
 }
 
-NSNET_DECL TunInfo Tun::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL TunInfo Tun::settings() const {
     auto t = rtnl::decode_tun(info());
     if (!t) throw Error(EINVAL, "read tun settings", name(), {}, "the link is not a tun/tap device");
     return *t;
 }
 
-NSNET_DECL void Tun::set_outlive_fds(bool on) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Tun::set_outlive_fds(bool on) {
     const char* op = on ? "set tun persist flag (outlive fds)" : "clear tun persist flag (outlive fds)";
     if (fds_.empty()) throw Error(EBADF, op, name(), {}, "the tun fds are closed");
     if (::ioctl(fds_.front().get(), TUNSETPERSIST, on ? 1UL : 0UL) != 0) throw_errno(op, name());
     outlive_fds_ = on;
 }
 
-NSNET_DECL void Tun::close() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void Tun::close() noexcept {
     // Kept (persisted or released) by the process that made it: the device must outlive the fds.
     // A device deleted meanwhile answers EBADFD, ignored; a fork child's copy (made_ false there)
     // changes nothing.
@@ -224,7 +224,7 @@ NSNET_DECL void Tun::close() noexcept {
     made_ = false;
 }
 
-NSNET_DECL void Tun::check_queue(std::size_t queue, const char* op) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void Tun::check_queue(std::size_t queue, const char* op) const {
     if (queue >= fds_.size())
         throw Error(EBADF, op, name(), {},
                     fds_.empty() ? std::string("the tun fds are closed")

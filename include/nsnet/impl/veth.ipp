@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
     const std::string shown = o.name + "/" + o.peer.name;
     if (!o.owner.empty()) detail::check_link_owner(o.owner, "VethOptions.owner", "create veth", shown);
     detail::require_netns(ns, "create veth", shown);
@@ -62,7 +62,7 @@ NSNET_DECL VethPair VethPair::create(const NetnsRef& ns, const VethOptions& o) {
     return pair;
 }
 
-NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
     detail::require_netns(ns, "adopt veth", name);
     Link first = Link::get(ns, name);
     LinkInfo info = first.info();
@@ -76,14 +76,14 @@ NSNET_DECL VethPair VethPair::adopt(const NetnsRef& ns, std::string_view name) {
     return pair;
 }
 
-NSNET_DECL void VethPair::set_netns(const Link& end, const NetnsRef& target) {
+NSNET_LAZY_DEFINITION NSNET_DECL void VethPair::set_netns(const Link& end, const NetnsRef& target) {
     if (end == first_.link()) return first_.set_netns(target);
     if (end == second_) return second_.set_netns(target);
     invalid_argument("move veth end to namespace " + target.display_name(), end.name(),
                      "'" + end.name() + "' is not an end of the pair " + first_.name() + "/" + second_.name());
 }
 
-NSNET_DECL void VethPair::rename(const Link& end, const std::string& new_name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void VethPair::rename(const Link& end, const std::string& new_name) {
     if (end == first_.link()) return first_.rename(new_name);
     if (end == second_) return second_.rename(new_name);
     invalid_argument("rename veth end", end.name(),

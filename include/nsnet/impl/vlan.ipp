@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Vlan Vlan::create(const NetnsRef& ns, const VlanOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vlan Vlan::create(const NetnsRef& ns, const VlanOptions& o) {
     validate_interface_name(o.name, "create vlan");
     if (o.id < rtnl::vlan_id_min || o.id > rtnl::vlan_id_max)
         invalid_argument("create vlan", o.name,
@@ -28,36 +28,36 @@ NSNET_DECL Vlan Vlan::create(const NetnsRef& ns, const VlanOptions& o) {
     return v;
 }
 
-NSNET_DECL Link Vlan::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Vlan::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::vlan_kind);
 }
 
-NSNET_DECL std::optional<Link> Vlan::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Vlan::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::vlan_kind);
 }
 
-NSNET_DECL Vlan Vlan::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vlan Vlan::adopt(const NetnsRef& ns, std::string_view name) {
     return adopt(get(ns, name));
 }
 
-NSNET_DECL Vlan Vlan::adopt(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vlan Vlan::adopt(const Link& link) {
     LinkInfo info = detail::require_kind(link, detail::vlan_kind, "adopt vlan");
     Vlan v{OwnedLink(link)};
     v.parent_ = detail::parent_of(link, info);
     return v;
 }
 
-NSNET_DECL VlanInfo Vlan::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL VlanInfo Vlan::settings() const {
     auto v = vlan_info(info());
     if (!v) throw Error(EINVAL, "read vlan settings", name(), {}, "the link is not a vlan");
     return *v;
 }
 
-NSNET_DECL std::string Vlan::describe() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Vlan::describe() const {
     return "vlan " + settings().to_string();
 }
 
-NSNET_DECL std::string Vlan::explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Vlan::explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c) {
     if (is_unknown_link_kind(e)) return "this kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q / module 8021q)";
     if (auto gone = detail::parent_gone(e, parent); !gone.empty()) return gone;
     if (e.errnum() == EEXIST)

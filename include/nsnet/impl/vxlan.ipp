@@ -6,7 +6,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
     const std::string op = "create vxlan";
     validate_interface_name(o.name, op);
     rtnl::VxlanConfig c = config(o, op);
@@ -30,37 +30,37 @@ NSNET_DECL Vxlan Vxlan::create(const NetnsRef& netns, const VxlanOptions& o) {
     return Vxlan(OwnedLink(std::move(made)));
 }
 
-NSNET_DECL Link Vxlan::get(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Link Vxlan::get(const NetnsRef& ns, std::string_view name) {
     return detail::get_kind(ns, name, detail::vxlan_kind);
 }
 
-NSNET_DECL std::optional<Link> Vxlan::find(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Link> Vxlan::find(const NetnsRef& ns, std::string_view name) {
     return detail::find_kind(ns, name, detail::vxlan_kind);
 }
 
-NSNET_DECL Vxlan Vxlan::adopt(const NetnsRef& ns, std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vxlan Vxlan::adopt(const NetnsRef& ns, std::string_view name) {
     return Vxlan(OwnedLink(get(ns, name)));
 }
 
-NSNET_DECL Vxlan Vxlan::adopt(const Link& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL Vxlan Vxlan::adopt(const Link& link) {
     (void)detail::require_kind(link, detail::vxlan_kind, "adopt vxlan");
     return Vxlan(OwnedLink(link));
 }
 
-NSNET_DECL VxlanInfo Vxlan::settings() const {
+NSNET_LAZY_DEFINITION NSNET_DECL VxlanInfo Vxlan::settings() const {
     auto v = vxlan_info(info());
     if (!v) throw Error(EINVAL, "read vxlan settings", name(), {}, "the link is no longer a vxlan");
     return *v;
 }
 
-NSNET_DECL std::string Vxlan::describe() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Vxlan::describe() const {
     VxlanInfo v = settings();
     std::string dev{};
     if (v.device) try { dev = Link::get(netns(), v.device).name(); } catch (const Error&) {}
     return "vxlan " + v.to_string(dev);
 }
 
-NSNET_DECL void Vxlan::change(const VxlanChange& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Vxlan::change(const VxlanChange& c) {
     const std::string op = "change vxlan";
     auto address = [&](const AddressArg& a, const char* field) -> std::optional<IpAddress> {
         if (a.empty()) return std::nullopt;
@@ -72,7 +72,7 @@ NSNET_DECL void Vxlan::change(const VxlanChange& c) {
     run(op, rtnl::vxlan_change(index(), cfg));
 }
 
-NSNET_DECL rtnl::VxlanConfig Vxlan::config(const VxlanOptions& o, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL rtnl::VxlanConfig Vxlan::config(const VxlanOptions& o, const std::string& operation) {
     auto address = [&](const AddressArg& a, const char* field) -> std::optional<IpAddress> {
         if (a.empty()) return std::nullopt;
         return a.resolve(std::string("VxlanOptions.") + field, operation, o.name);
@@ -86,7 +86,7 @@ NSNET_DECL rtnl::VxlanConfig Vxlan::config(const VxlanOptions& o, const std::str
 
 namespace detail {
 
-NSNET_DECL void validate_vxlan_fields(const rtnl::VxlanConfig& c, bool has_device, const std::string& type,
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_vxlan_fields(const rtnl::VxlanConfig& c, bool has_device, const std::string& type,
                                       const std::string& operation, const std::string& object, bool creating) {
     auto fail = [&](const std::string& field, const std::string& why) {
         invalid_argument(operation, object, type + "." + field + ": " + why);

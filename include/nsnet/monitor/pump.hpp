@@ -95,7 +95,7 @@ public:
 
     // ip monitor link address route neigh rule, in `ns`. Subscribes first, then dumps the current
     // state (the view); with options.initial_events that state is delivered as New events.
-    static Monitor open(const NetnsRef& ns, const MonitorOptions& options = {});
+    NSNET_LAZY static Monitor open(const NetnsRef& ns, const MonitorOptions& options = {});
 
     // The event socket's descriptor: poll it for POLLIN, then call poll_events().
     int fd() const noexcept { return events_.fd(); }
@@ -107,45 +107,45 @@ public:
     const MonitorOptions& options() const noexcept { return options_; }  // as given to open()
 
     // The next event; waits up to `timeout` (negative: forever). nullopt on timeout.
-    std::optional<MonitorEvent> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
+    NSNET_LAZY std::optional<MonitorEvent> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
 
     // Handles everything queued without blocking and calls `callback` for each event; returns
     // how many were delivered.
-    std::size_t poll_events(const Callback& callback);
+    NSNET_LAZY std::size_t poll_events(const Callback& callback);
 
     // Delivers events to `callback` until `stop` is requested (checked between events; a stop
     // request wakes the wait at once).
-    void run(const Callback& callback, std::stop_token stop);
+    NSNET_LAZY void run(const Callback& callback, std::stop_token stop);
 
     // Re-dumps every table now and queues the differences (synthetic) and a Resync event.
-    void resync(const std::string& reason = "requested") { full_resync(reason, 0); }
+    NSNET_LAZY void resync(const std::string& reason = "requested") { full_resync(reason, 0); }
 
 private:
-    MonitorEvent pop();
+    NSNET_LAZY MonitorEvent pop();
 
-    void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev);
+    NSNET_LAZY void queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev);
 
     // Reads what is queued (never blocks; at most a batch of datagrams, so a flood of events
     // cannot keep it from delivering) and turns it into pending events; then runs the refreshes
     // that silent-change triggers asked for.
-    void pump();
+    NSNET_LAZY void pump();
 
-    int current_receive_buffer() const;
+    NSNET_LAZY int current_receive_buffer() const;
 
-    void overrun(const std::string& reason);
+    NSNET_LAZY void overrun(const std::string& reason);
 
-    void full_resync(const std::string& reason, std::size_t discarded);
+    NSNET_LAZY void full_resync(const std::string& reason, std::size_t discarded);
 
     bool any_dirty() const noexcept {
         return dirty_links_ || dirty_addresses_ || dirty_routes_ || dirty_neighbors_ || dirty_rules_;
     }
 
     // Re-dumps the tables marked dirty and queues the differences (synthetic, no Resync marker).
-    void refresh();
+    NSNET_LAZY void refresh();
 
     // Queues synthetic events turning `from` into `to`: removals first (dependents before links),
     // then additions and changes (links first).
-    void emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts);
+    NSNET_LAZY void emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts);
 
     // Stores a reported object; queues New or Changed unless nothing changed.
     template <class Map, class Key, class T>
@@ -154,17 +154,17 @@ private:
     template <class Map, class Key>
     bool erase(Map& map, const Key& key, ObjectKind kind, bool synthetic);
 
-    bool rules_name_links() const;
+    NSNET_LAZY bool rules_name_links() const;
 
-    void handle(nl::Bytes data);
+    NSNET_LAZY void handle(nl::Bytes data);
 
-    void mark_dirty_for(std::uint16_t type);
+    NSNET_LAZY void mark_dirty_for(std::uint16_t type);
 
-    void handle_message(const nl::MessageView& m);
+    NSNET_LAZY void handle_message(const nl::MessageView& m);
 
     // A link is gone: its addresses, neighbours and routes are gone with it (deleted first, as
     // synthetic events where the kernel did not report them), then the link itself.
-    void link_deleted(const rtnl::LinkInfo& l, bool refresh);
+    NSNET_LAZY void link_deleted(const rtnl::LinkInfo& l, bool refresh);
 
     NetnsRef ns_{};
     MonitorOptions options_{};

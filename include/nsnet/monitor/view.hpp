@@ -61,54 +61,54 @@ struct MonitorView {
         return links.size() + addresses.size() + routes.size() + neighbors.size() + rules.size();
     }
     // Applies an event as a consumer would (New/Changed: store, Deleted: erase, Resync: nothing).
-    void apply(const MonitorEvent& e);
+    NSNET_LAZY void apply(const MonitorEvent& e);
     // The name of a link in this view ("" if unknown).
-    std::string link_name(int index) const;
+    NSNET_LAZY std::string link_name(int index) const;
 };
 
 // Identity keys and value comparison (exposed for consumers and tests).
 namespace monitor_detail {
 
-NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a);
+NSNET_LAZY NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a);
 
-NSNET_DECL std::string key_of(const rtnl::AddressInfo& a);
-NSNET_DECL std::string key_of(const rtnl::RouteInfo& r);
-NSNET_DECL std::string key_of(const rtnl::Neighbor& n);
-NSNET_DECL std::string key_of(const rtnl::Rule& r);
+NSNET_LAZY NSNET_DECL std::string key_of(const rtnl::AddressInfo& a);
+NSNET_LAZY NSNET_DECL std::string key_of(const rtnl::RouteInfo& r);
+NSNET_LAZY NSNET_DECL std::string key_of(const rtnl::Neighbor& n);
+NSNET_LAZY NSNET_DECL std::string key_of(const rtnl::Rule& r);
 
 // Bridges and bridge ports report running timers inside their kind data: ignore those bytes.
-NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b);
-NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b);
-NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b);
+NSNET_LAZY NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b);
+NSNET_LAZY NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b);
+NSNET_LAZY NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b);
 inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
 inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
 
 // The kernel's entries for multicast destinations (NUD_NOARP, e.g. ff02::16 and 224.0.0.22 for
 // MLD/IGMP reports) come and go on timers without any event: they are not tracked.
-NSNET_DECL bool tracked(const rtnl::Neighbor& n);
+NSNET_LAZY NSNET_DECL bool tracked(const rtnl::Neighbor& n);
 
-NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index);
+NSNET_LAZY NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index);
 
 // Text of an object, naming devices from `view` when it knows them.
-NSNET_DECL std::string dev_name(const MonitorView* view, int index);
-NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view);
+NSNET_LAZY NSNET_DECL std::string dev_name(const MonitorView* view, int index);
+NSNET_LAZY NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view);
 
 // Dumps the selected tables of `sock`'s namespace into a view (NLM_F_DUMP_INTR restarts).
-NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o);
+NSNET_LAZY NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o);
 
 }  // namespace monitor_detail
 
 // One line per difference between two views ("+ address ...", "- route ...", "~ link ..."): what
 // `b` has that `a` lacks (+), the reverse (-), and objects that differ (~). Empty when they agree.
-NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b);
+NSNET_LAZY NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b);
 
 // A fresh dump of a namespace's tables, keyed like a Monitor's view (`ip -d link; ip addr; ip route
 // show table all; ip neigh; ip rule` in one value).
-NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds = {});
+NSNET_LAZY NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds = {});
 
 // "new link 4: veth0 (veth) UP LOWER_UP", "deleted address inet 10.0.0.1/24 dev veth0", ...;
 // synthetic events end in " (synthetic)". One printable line: names are shown through printable().
-NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names = nullptr);
+NSNET_LAZY NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names = nullptr);
 
 namespace monitor_detail {
 

@@ -60,7 +60,7 @@ enum class TableFamily : std::uint8_t {
 };
 
 // "ip", "ip6", "inet": the word nft uses.
-NSNET_DECL std::string family_name(TableFamily f);
+NSNET_LAZY NSNET_DECL std::string family_name(TableFamily f);
 
 // The nlmsg_type of an nf_tables message: subsystem NFNL_SUBSYS_NFTABLES in the high byte.
 constexpr std::uint16_t message_type(std::uint8_t nft_msg) noexcept {
@@ -68,24 +68,24 @@ constexpr std::uint16_t message_type(std::uint8_t nft_msg) noexcept {
 }
 
 // Starts an nf_tables message (NFT_MSG_NEWRULE, ...) for `family`: nlmsghdr + nfgenmsg.
-NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t flags, TableFamily family);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t flags, TableFamily family);
 
 // The NFT_MSG_* of a received nf_tables message, or nullopt when it is something else.
-NSNET_DECL std::optional<std::uint8_t> nft_message(const nl::MessageView& m) noexcept;
+NSNET_LAZY NSNET_DECL std::optional<std::uint8_t> nft_message(const nl::MessageView& m) noexcept;
 
 // The nfgen_family of a received nf_tables message.
-NSNET_DECL TableFamily message_family(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL TableFamily message_family(const nl::MessageView& m);
 
 // Validates a table / chain name as nf_tables does: 1..255 bytes, no NUL. `what` is "table"/"chain".
-NSNET_DECL void validate_name(std::string_view name, std::string_view what, std::string_view operation);
+NSNET_LAZY NSNET_DECL void validate_name(std::string_view name, std::string_view what, std::string_view operation);
 
 // NFT_MSG_GETGEN, what `nft` asks first: the answer (NFT_MSG_NEWGEN) holds the ruleset's
 // generation, which every committed batch in the namespace changes.
-NSNET_DECL nl::MessageBuilder generation_get();
+NSNET_LAZY NSNET_DECL nl::MessageBuilder generation_get();
 // NFTA_GEN_ID of an NFT_MSG_NEWGEN message; nullopt for any other message.
-NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
 // The ruleset's generation in `sock`'s namespace now (generation_get, answered).
-NSNET_DECL std::uint32_t read_generation(nl::Socket& sock);
+NSNET_LAZY NSNET_DECL std::uint32_t read_generation(nl::Socket& sock);
 
 // The kernel's answer to one message of a batch.
 struct MessageResult {
@@ -105,11 +105,11 @@ struct BatchResult {
     std::vector<MessageResult> messages{};     // one per Batch::add, in order
 
     // Indexes of the messages the kernel refused.
-    std::vector<std::size_t> failed() const;
+    NSNET_LAZY std::vector<std::size_t> failed() const;
 
     // The failure as an Error: the first refused message (operation, object, errno, ext-ack text),
     // with the others and "nothing was applied" in its detail. Only meaningful when !applied.
-    Error error() const;
+    NSNET_LAZY Error error() const;
     void throw_if_failed() const {
         if (!applied) throw error();
     }
@@ -125,7 +125,7 @@ class Batch {
 public:
     // Appends a finished nf_tables message (built with make_message); operation/object name it in
     // errors. Returns its index in BatchResult::messages.
-    std::size_t add(const nl::MessageBuilder& msg, std::string operation, std::string object);
+    NSNET_LAZY std::size_t add(const nl::MessageBuilder& msg, std::string operation, std::string object);
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
     void clear() noexcept { entries_.clear(); }
@@ -142,14 +142,14 @@ public:
     // The exact bytes run() sends: BEGIN, every message, END, numbered first_seq, first_seq+1, ...
     // With ack=true (what run() does) every message carries NLM_F_ACK; nft 1.0.6 sets it on none
     // of them and relies on errors only, so ack=false reproduces nft's bytes.
-    std::vector<std::byte> encode(std::uint32_t first_seq, bool ack = true) const;
+    NSNET_LAZY std::vector<std::byte> encode(std::uint32_t first_seq, bool ack = true) const;
 
     // Sends the batch in one sendmsg and collects every answer. Throws only when the socket itself
     // fails (or the kernel's answers were lost: ENOBUFS); refusals are reported in the result.
-    BatchResult run(nl::Socket& sock) const;
+    NSNET_LAZY BatchResult run(nl::Socket& sock) const;
 
     // run(), then throws the failure (see BatchResult::error) if the batch was not applied.
-    BatchResult run_or_throw(nl::Socket& sock) const;
+    NSNET_LAZY BatchResult run_or_throw(nl::Socket& sock) const;
 
 private:
     struct Entry {
@@ -158,7 +158,7 @@ private:
     };
 
     // BEGIN or END; `generation`: NFNL_BATCH_GENID (BEGIN only).
-    static void append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
+    NSNET_LAZY static void append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
                                std::optional<std::uint32_t> generation = std::nullopt);
 
     std::vector<Entry> entries_{};

@@ -37,10 +37,10 @@ enum class ChainType { Filter, Nat, Route };
 // A base chain's policy: `policy accept;` / `policy drop;`.
 enum class Policy : std::uint32_t { Drop = NF_DROP, Accept = NF_ACCEPT };
 
-NSNET_DECL std::string hook_name(Hook h);
-NSNET_DECL std::string chain_type_name(ChainType t);
-NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s);
-NSNET_DECL std::string policy_name(Policy p);
+NSNET_LAZY NSNET_DECL std::string hook_name(Hook h);
+NSNET_LAZY NSNET_DECL std::string chain_type_name(ChainType t);
+NSNET_LAZY NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s);
+NSNET_LAZY NSNET_DECL std::string policy_name(Policy p);
 
 // What makes a chain a base chain: `type T hook H priority P;`.
 struct BaseChain {
@@ -63,18 +63,18 @@ struct Chain {
 
 // NFT_MSG_NEWCHAIN: `nft add chain ...` (NLM_F_CREATE: an existing chain is updated, e.g. its
 // policy, not refused). Pass NLM_F_CREATE | NLM_F_EXCL for `nft create chain`.
-NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags = NLM_F_CREATE);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags = NLM_F_CREATE);
 
 // NFT_MSG_DELCHAIN: `nft delete chain ip TABLE NAME`. With NLM_F_NONREC the kernel refuses
 // (EBUSY) to delete a chain that still holds rules instead of deleting them with it.
-NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
+NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
                                         std::uint16_t flags = 0);
 
 // NFT_MSG_GETCHAIN for one chain (nl::request; ENOENT when missing).
-NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name);
 
 // Decodes an NFT_MSG_NEWCHAIN message.
-NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
+NSNET_LAZY NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
 
 }  // namespace nsnet::nft
 

@@ -207,112 +207,112 @@ using Exprs = std::vector<Expr>;
 
 namespace detail {
 
-NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d);
+NSNET_LAZY NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d);
 
-NSNET_DECL Data get_data(const nl::Attr& a);
+NSNET_LAZY NSNET_DECL Data get_data(const nl::Attr& a);
 
-NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a);
-NSNET_DECL std::string get_verdict_chain(const nl::Attr& a);
+NSNET_LAZY NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a);
+NSNET_LAZY NSNET_DECL std::string get_verdict_chain(const nl::Attr& a);
 
 // The name sent in NFTA_EXPR_NAME. A string_view, not a C string: an Other keeps every byte it
 // was read with, a NUL inside included, so encode_expr re-emits exactly that name.
-NSNET_DECL std::string_view expr_name(const Expr& e);
+NSNET_LAZY NSNET_DECL std::string_view expr_name(const Expr& e);
 
 // libnftnl prints register data as host-order 32-bit words: bytes ac 11 -> 0x000011ac.
-NSNET_DECL std::string data_words(const Data& d);
+NSNET_LAZY NSNET_DECL std::string data_words(const Data& d);
 
-NSNET_DECL std::string verdict_name(Verdict v);
+NSNET_LAZY NSNET_DECL std::string verdict_name(Verdict v);
 
 }  // namespace detail
 
 // Appends one expression as an NFTA_LIST_ELEM (call inside an NFTA_RULE_EXPRESSIONS nest).
-NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e);
+NSNET_LAZY NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e);
 
 // Appends NFTA_RULE_EXPRESSIONS { elem... }.
-NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs);
+NSNET_LAZY NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs);
 
 // Decodes one NFTA_LIST_ELEM. Unknown expressions become Other; malformed ones throw EBADMSG.
-NSNET_DECL Expr decode_expr(const nl::Attr& elem);
+NSNET_LAZY NSNET_DECL Expr decode_expr(const nl::Attr& elem);
 
 // Decodes the elements of an NFTA_RULE_EXPRESSIONS attribute.
-NSNET_DECL Exprs decode_exprs(const nl::Attr& list);
+NSNET_LAZY NSNET_DECL Exprs decode_exprs(const nl::Attr& list);
 
 // One expression in `nft --debug=netlink` notation, e.g. "[ cmp eq reg 1 0x000011ac ]".
-NSNET_DECL std::string to_debug_string(const Expr& e);
+NSNET_LAZY NSNET_DECL std::string to_debug_string(const Expr& e);
 
 // ---------------------------------------------------------------------------------------------
 // The expression sequences nft generates for common matches and statements (ip family tables).
 
 namespace detail {
-NSNET_DECL Data bytes_of(const void* p, std::size_t n);
-NSNET_DECL Data be16_data(std::uint16_t v);
-NSNET_DECL void append(Exprs& to, Exprs more);
+NSNET_LAZY NSNET_DECL Data bytes_of(const void* p, std::size_t n);
+NSNET_LAZY NSNET_DECL Data be16_data(std::uint16_t v);
+NSNET_LAZY NSNET_DECL void append(Exprs& to, Exprs more);
 }  // namespace detail
 
 // `ip saddr P` / `ip daddr P` (ip6 saddr/daddr for IPv6 prefixes): network-header address match.
 // A /0 matches everything and generates nothing; a byte-aligned prefix loads only its bytes
 // (172.17.0.0/16 loads 2 bytes); any other length loads the whole address and masks it.
-NSNET_DECL Exprs match_address(bool source, const Prefix& prefix);
-NSNET_DECL Exprs match_saddr(const Prefix& p);
-NSNET_DECL Exprs match_daddr(const Prefix& p);
+NSNET_LAZY NSNET_DECL Exprs match_address(bool source, const Prefix& prefix);
+NSNET_LAZY NSNET_DECL Exprs match_saddr(const Prefix& p);
+NSNET_LAZY NSNET_DECL Exprs match_daddr(const Prefix& p);
 
 // `iifname "X"` / `oifname != "X"`: the name compared as IFNAMSIZ bytes (exact match).
-NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate = false);
-NSNET_DECL Exprs match_iifname(std::string_view name, bool negate = false);
-NSNET_DECL Exprs match_oifname(std::string_view name, bool negate = false);
+NSNET_LAZY NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate = false);
+NSNET_LAZY NSNET_DECL Exprs match_iifname(std::string_view name, bool negate = false);
+NSNET_LAZY NSNET_DECL Exprs match_oifname(std::string_view name, bool negate = false);
 
 // `meta l4proto N` (what nft emits before a transport-header match such as `tcp dport`).
-NSNET_DECL Exprs match_l4proto(std::uint8_t proto);
+NSNET_LAZY NSNET_DECL Exprs match_l4proto(std::uint8_t proto);
 
 // `tcp dport N` / `udp dport N` (proto IPPROTO_TCP / IPPROTO_UDP): l4proto, then 2 bytes at +2.
-NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port);
+NSNET_LAZY NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port);
 // `tcp sport N` / `udp sport N`.
-NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port);
+NSNET_LAZY NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port);
 
 // `counter`.
-NSNET_DECL Expr counter();
+NSNET_LAZY NSNET_DECL Expr counter();
 
 // `accept` / `drop` / ...: the verdict register loaded with an immediate.
-NSNET_DECL Expr verdict(Verdict v);
+NSNET_LAZY NSNET_DECL Expr verdict(Verdict v);
 
 // `masquerade`.
-NSNET_DECL Exprs masquerade();
+NSNET_LAZY NSNET_DECL Exprs masquerade();
 
 // `snat to A[:P]` / `dnat to A[:P]`: the address in reg 1, the port in reg 2, then nat.
-NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
-NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
-NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
+NSNET_LAZY NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
+NSNET_LAZY NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
+NSNET_LAZY NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port = std::nullopt);
 
 // The Counter expression of a rule, if it has one.
-NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs);
+NSNET_LAZY NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs);
 
 // --- More of nft's sequences (container networking: CNI bridge + portmap), as nft 1.0.6 emits them.
 
 // `meta nfproto ipv4|ipv6` (what an inet table's `ip saddr` / `ip6 daddr` match starts with).
-NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto);
+NSNET_LAZY NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto);
 // `ip saddr != P` etc.: match_address with the comparison negated (a /0 still generates nothing).
-NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate);
+NSNET_LAZY NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate);
 // `tcp dport 8000-8100` / `udp sport 53`: l4proto, the port, then cmp eq (one port) or gte + lte.
-NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last);
+NSNET_LAZY NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last);
 // `fib daddr type local`: the destination is an address of this host.
-NSNET_DECL Exprs match_fib_daddr_local();
+NSNET_LAZY NSNET_DECL Exprs match_fib_daddr_local();
 // `ct state established,related` (bits NF_CT_STATE_BIT(...), see nsnet::firewall::CtState).
-NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits);
+NSNET_LAZY NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits);
 // `meta mark 0x10` / `ct mark & 0x2000 == 0x2000` / `... != ...`: host-order u32, masked unless
 // the mask is all ones.
-NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff, bool negate = false);
+NSNET_LAZY NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff, bool negate = false);
 // `meta mark set 0x7` (mask all ones) or `meta mark set meta mark | 0x2000` style updates:
 // mark = (mark & ~mask) ^ value, so value 0x2000 with mask 0x2000 sets that bit and keeps the rest.
-NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff);
+NSNET_LAZY NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask = 0xffffffff);
 // `dnat ip to A:P1-P2` / `snat ip6 to [A]:P`: addresses in reg 1, ports in reg 2 (and 3 for a range).
-NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
+NSNET_LAZY NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
                               std::optional<std::uint16_t> port_max);
 // `masquerade [to :P1-P2]`.
-NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
+NSNET_LAZY NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
 // `redirect [to :P1[-P2]]`.
-NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
+NSNET_LAZY NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max);
 // `jump CHAIN` / `goto CHAIN`.
-NSNET_DECL Expr jump(const std::string& chain, bool go_to = false);
+NSNET_LAZY NSNET_DECL Expr jump(const std::string& chain, bool go_to = false);
 
 }  // namespace nsnet::nft
 

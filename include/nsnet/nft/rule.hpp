@@ -43,27 +43,27 @@ inline constexpr std::uint8_t udata_rule_comment = 0;  // NFTNL_UDATA_RULE_COMME
 }
 
 // NFT_MSG_NEWRULE: `nft add rule FAMILY TABLE CHAIN <exprs>` (NLM_F_CREATE | NLM_F_APPEND).
-NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o = {});
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o = {});
 
 // NFT_MSG_DELRULE: `nft delete rule FAMILY TABLE CHAIN handle H`.
-NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
                                        std::uint64_t handle);
 
 // NFT_MSG_GETRULE for the rule with this handle (nl::request; ENOENT when it is gone).
-NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
                                        std::uint64_t handle);
 
 // NFT_MSG_GETRULE dump of one table (and one chain, if given): send with nl::dump.
-NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {});
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {});
 
 // Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
-NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
+NSNET_LAZY NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
 
 // The rule in `nft --debug=netlink` notation:
 //   ip nsnet postrouting
 //     [ payload load 2b @ network header + 12 => reg 1 ]
 //     ...
-NSNET_DECL std::string to_debug_string(const Rule& r);
+NSNET_LAZY NSNET_DECL std::string to_debug_string(const Rule& r);
 
 }  // namespace nsnet::nft
 

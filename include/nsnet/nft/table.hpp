@@ -31,33 +31,33 @@ struct Table {
 };
 
 // "ip nsnet": how nft names a table in messages.
-NSNET_DECL std::string table_id(TableFamily f, const std::string& name);
+NSNET_LAZY NSNET_DECL std::string table_id(TableFamily f, const std::string& name);
 
 namespace detail {
 // libnftnl's user-data TLVs: u8 type, u8 length, value (a comment includes its NUL).
 inline constexpr std::uint8_t udata_table_comment = 0;
 
-NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text);
-NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type);
+NSNET_LAZY NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text);
+NSNET_LAZY NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type);
 }  // namespace detail
 
 // NFT_MSG_NEWTABLE: `nft add table ip NAME` (flags 0: an existing table is left as it is);
 // pass NLM_F_EXCL for `nft create table` (EEXIST if it exists).
-NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags = 0);
 
 // NFT_MSG_DELTABLE: `nft delete table ip NAME` (removes everything in it). With NLM_F_NONREC the
 // kernel refuses (EBUSY) to delete a table that still holds chains.
-NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags = 0);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags = 0);
 
 // NFT_MSG_DELTABLE by handle: `nft delete table ip handle H`. Deletes exactly the table that
 // had this handle: one deleted and re-created under the same name since is left alone (ENOENT).
-NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags = 0);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags = 0);
 
 // NFT_MSG_GETTABLE for one table (send with nl::request; ENOENT when there is none).
-NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name);
 
 // Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
-NSNET_DECL Table decode_table(const nl::MessageView& msg);
+NSNET_LAZY NSNET_DECL Table decode_table(const nl::MessageView& msg);
 
 }  // namespace nsnet::nft
 

@@ -22,7 +22,7 @@ namespace nsnet::nft {
 
 // `ip saddr 10.88.0.0/16 tcp dport 8080 counter packets 0 bytes 0 dnat ip to 10.88.0.2:80 comment "x"`.
 // with_counters=false leaves counter values out (`counter`).
-NSNET_DECL std::string to_text(const Rule& r, bool with_counters = true);
+NSNET_LAZY NSNET_DECL std::string to_text(const Rule& r, bool with_counters = true);
 
 }  // namespace nsnet::nft
 

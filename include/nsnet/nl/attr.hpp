@@ -163,7 +163,7 @@ public:
     iterator end() const { return iterator(); }
 
     // The first attribute of this type, if present.
-    std::optional<Attr> find(std::uint16_t type) const;
+    NSNET_LAZY std::optional<Attr> find(std::uint16_t type) const;
 
 private:
     Bytes bytes_{};

@@ -61,7 +61,7 @@ public:
         pad();
     }
 
-    void put(std::uint16_t type, const void* data, std::size_t size);
+    NSNET_LAZY void put(std::uint16_t type, const void* data, std::size_t size);
     template <class T>
         requires std::is_trivially_copyable_v<T>
     void put(std::uint16_t type, const T& value) { put(type, &value, sizeof value); }
@@ -75,7 +75,7 @@ public:
     void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
     // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect. A NUL byte
     // inside `s` is refused (the kernel would read a shorter string than the caller meant).
-    void put_string(std::uint16_t type, std::string_view s);
+    NSNET_LAZY void put_string(std::uint16_t type, std::string_view s);
     void put_ip(std::uint16_t type, const IpAddress& a) { put(type, a.data(), a.size()); }
     void put_mac(std::uint16_t type, const MacAddress& m) { put(type, m.data(), m.size()); }
 
@@ -87,7 +87,7 @@ public:
         Nest(const Nest&) = delete;
         Nest& operator=(const Nest&) = delete;
         ~Nest() { close(); }
-        void close() noexcept;
+        NSNET_LAZY void close() noexcept;
 
     private:
         MessageBuilder* b_;
@@ -112,14 +112,14 @@ public:
 
 private:
     friend class Nest;
-    void append(const void* data, std::size_t size);
-    void pad();
-    void sync_len() noexcept;
+    NSNET_LAZY void append(const void* data, std::size_t size);
+    NSNET_LAZY void pad();
+    NSNET_LAZY void sync_len() noexcept;
     // Throws InvalidArgument unless `extra` more bytes (for attribute `type`, or -1: a header or
     // padding) keep the message within max_message_size and the outermost open nest within nla_len.
     // Called before every write.
-    void check_growth(std::size_t extra, int type) const;
-    [[noreturn]] void refuse(std::string why) const;
+    NSNET_LAZY void check_growth(std::size_t extra, int type) const;
+    NSNET_LAZY [[noreturn]] void refuse(std::string why) const;
 
     std::vector<std::byte> buf_;
     // The outermost open nest (it contains all the others, so it is the one that can overflow).

@@ -77,13 +77,13 @@ public:
     Socket() = default;
 
     // Opens a socket in the calling thread's current network namespace.
-    static Socket open(int protocol = NETLINK_ROUTE);
+    NSNET_LAZY static Socket open(int protocol = NETLINK_ROUTE);
     // Adopts a netlink socket created elsewhere (e.g. inside another namespace) and sets it up.
     static Socket adopt(detail::UniqueFd fd, int protocol) { return Socket(std::move(fd), protocol); }
 
     // For tests: wraps one end of a socketpair that plays the kernel. No bind, no options; sends
     // go to the connected peer, and everything received counts as coming from the kernel.
-    static Socket for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol = NETLINK_ROUTE);
+    NSNET_LAZY static Socket for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol = NETLINK_ROUTE);
 
     int fd() const noexcept { return fd_.get(); }
     int protocol() const noexcept { return protocol_; }
@@ -91,15 +91,15 @@ public:
     bool valid() const noexcept { return static_cast<bool>(fd_); }
     explicit operator bool() const noexcept { return valid(); }
     // Sequence numbers are per socket and only ever increase; 0 is never used (events carry 0).
-    std::uint32_t next_seq() noexcept;
+    NSNET_LAZY std::uint32_t next_seq() noexcept;
 
     // Reserves n consecutive sequence numbers (no wrap, no 0 inside) and returns the first.
-    std::uint32_t reserve_seqs(std::uint32_t n) noexcept;
+    NSNET_LAZY std::uint32_t reserve_seqs(std::uint32_t n) noexcept;
 
-    void set_option(int level, int name, int value, const char* what);
+    NSNET_LAZY void set_option(int level, int name, int value, const char* what);
     // Grows the kernel receive queue (SO_RCVBUFFORCE when privileged, else SO_RCVBUF).
-    void set_receive_buffer(int bytes);
-    void set_send_buffer(int bytes);
+    NSNET_LAZY void set_receive_buffer(int bytes);
+    NSNET_LAZY void set_send_buffer(int bytes);
     // The kernel's effective queue sizes (SO_RCVBUF / SO_SNDBUF read back: the kernel doubles what
     // was asked and caps it at net.core.[rw]mem_max without privileges). 0 if they cannot be read.
     int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
@@ -108,22 +108,22 @@ public:
     // dump's filters (a route dump's RTA_TABLE, ...) instead of sending everything. Returns false
     // when it could not be set (an older kernel, a test socket): callers filter what they receive
     // anyway. Off by default: a strictly checked request must leave every unused header field zero.
-    bool set_strict_check(bool on) noexcept;
+    NSNET_LAZY bool set_strict_check(bool on) noexcept;
     // Joins a multicast group (RTNLGRP_LINK, ...) to receive events.
     void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
     void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }
 
     // Stamps `msg` with the next sequence number and sends it. Returns the sequence number.
-    std::uint32_t send(MessageBuilder& msg);
+    NSNET_LAZY std::uint32_t send(MessageBuilder& msg);
     // Sends bytes holding one or more complete messages in one sendmsg (batching).
-    void send_bytes(Bytes bytes);
+    NSNET_LAZY void send_bytes(Bytes bytes);
 
     // Receives one datagram from the kernel into an internal buffer and returns a view of it,
     // valid until the next receive. Datagrams from anything but the kernel are dropped.
     // ENOBUFS (the kernel dropped messages because the queue was full) is thrown as an Error:
     // a caller that cares (a monitor) must resynchronise. With nonblocking=true, returns an empty
     // span when nothing is queued.
-    Bytes receive(bool nonblocking = false);
+    NSNET_LAZY Bytes receive(bool nonblocking = false);
 
     // Receives up to `max` queued datagrams with one recvmmsg (blocking only for the first) and
     // calls on_datagram(Bytes, bool truncated) for each, in order; returns how many. Each datagram
@@ -170,15 +170,15 @@ public:
         return delivered;
     }
 
-    static std::string protocol_name(int protocol);
+    NSNET_LAZY static std::string protocol_name(int protocol);
 
 private:
     Socket(detail::UniqueFd fd, int protocol);
 
-    int get_int_option(int name) const noexcept;
+    NSNET_LAZY int get_int_option(int name) const noexcept;
 
     // Lets a test's fault injector shorten or corrupt what the kernel sent.
-    void apply_receive_fault(ssize_t& n);
+    NSNET_LAZY void apply_receive_fault(ssize_t& n);
 
     detail::UniqueFd fd_;
     int protocol_ = NETLINK_ROUTE;

@@ -52,17 +52,17 @@ struct AckInfo {
     long bad_attribute_offset = -1;    // NLMSGERR_ATTR_OFFS: offset of the offending attribute in the request
     std::uint32_t missing_attribute = 0;  // NLMSGERR_ATTR_MISS_TYPE, 0 when none
 
-    Error to_error(std::string operation, std::string object) const;
+    NSNET_LAZY Error to_error(std::string operation, std::string object) const;
 };
 
 // The kernel's error codes are 0 or -1..-4095 (-MAX_ERRNO); anything else is not an answer.
-NSNET_DECL int ack_errno(int code, const char* what);
+NSNET_LAZY NSNET_DECL int ack_errno(int code, const char* what);
 
 // Decodes an NLMSG_ERROR message, including extended-ack TLVs. Throws on malformed input.
-NSNET_DECL AckInfo parse_ack(const MessageView& m);
+NSNET_LAZY NSNET_DECL AckInfo parse_ack(const MessageView& m);
 
 // NLMSG_DONE may carry a status (and, since 4.20-ish, ext-ack TLVs) when a dump failed midway.
-NSNET_DECL AckInfo parse_done(const MessageView& m);
+NSNET_LAZY NSNET_DECL AckInfo parse_done(const MessageView& m);
 
 // A callback to keep (e.g. in an options struct).
 using MessageCallback = std::function<void(const MessageView&)>;
@@ -74,13 +74,13 @@ using MessageHandler = detail::FunctionRef<void(const MessageView&)>;
 // ack (a GET's answer, an NLM_F_ECHO) is passed to on_reply. Throws Error(operation, object) with
 // the kernel's explanation if it refused. A failure after the send (a receive error, a malformed
 // reply) is thrown with outcome_unknown() set: the kernel may have applied the request.
-NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
+NSNET_LAZY NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
                         MessageHandler on_reply = {});
 
 // As request(), but a refusal by the kernel is returned (AckInfo::error set), not thrown: for
 // callers to whom a refusal is an answer (a look-up of a link that may not exist), since throwing
 // costs more than the request. Receive failures are still thrown, with outcome_unknown() set.
-NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply = {});
+NSNET_LAZY NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply = {});
 
 struct DumpOptions {
     // Called when the kernel marked the dump inconsistent and it is about to be restarted: drop
@@ -94,7 +94,7 @@ struct DumpOptions {
 
 namespace nsnet::detail {
 // nl::dump() with on_restart as a FunctionRef (empty: an interrupted dump throws EINTR).
-NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
+NSNET_LAZY NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
                           nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts);
 }  // namespace nsnet::detail
 
@@ -159,11 +159,11 @@ public:
     static constexpr std::size_t ack_room = 1024;
 
     // Appends a finished request; operation/object name it in errors.
-    std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
+    NSNET_LAZY std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
-    void clear() noexcept;
-    void reserve(std::size_t requests, std::size_t bytes);
+    NSNET_LAZY void clear() noexcept;
+    NSNET_LAZY void reserve(std::size_t requests, std::size_t bytes);
     const std::string& operation(std::size_t i) const { return labels_.at(entries_.at(i).label).first; }
     const std::string& object(std::size_t i) const { return labels_.at(entries_.at(i).label).second; }
 
@@ -173,10 +173,10 @@ public:
 
     // Sends everything and returns one Outcome per request (in order). Throws only when the socket
     // itself fails; refusals are in the outcomes. Requests after a refused one are still sent.
-    std::vector<Outcome> run(Socket& sock, AckMode mode = AckMode::Each);
+    NSNET_LAZY std::vector<Outcome> run(Socket& sock, AckMode mode = AckMode::Each);
     // Like run(), but returns only the refused requests' outcomes (memory: one per refusal, not
     // one per request).
-    std::vector<Outcome> run_failures(Socket& sock, AckMode mode = AckMode::ErrorsOnly);
+    NSNET_LAZY std::vector<Outcome> run_failures(Socket& sock, AckMode mode = AckMode::ErrorsOnly);
     // Sends everything; on_ack(index, const AckInfo&) is called for every answer (every request in
     // Each mode; refusals and window ends in ErrorsOnly mode), in the order they arrive.
     template <class OnAck>
@@ -196,7 +196,7 @@ public:
     }
 
     // run(), then throws the first refusal as an Error naming its request's operation and object.
-    void run_or_throw(Socket& sock, AckMode mode = AckMode::Each);
+    NSNET_LAZY void run_or_throw(Socket& sock, AckMode mode = AckMode::Each);
 
 private:
     friend class BatchStream;
@@ -215,7 +215,7 @@ private:
         bool fits(std::size_t n, std::size_t size) const noexcept { return n <= requests && size <= bytes; }
     };
 
-    Limits limits(Socket& sock);
+    NSNET_LAZY Limits limits(Socket& sock);
 
     template <class OnAck>
     void run_window(Socket& sock, AckMode mode, std::size_t first, std::size_t last, OnAck& deliver) {
@@ -315,15 +315,15 @@ public:
     BatchStream(Socket&, Batch::AckMode, F&&, std::size_t = 512) = delete;
 
     // Appends a request; if the window is full, sends it first. Returns the request's stream index.
-    std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
+    NSNET_LAZY std::size_t add(const MessageBuilder& msg, std::string operation, std::string object);
     // Sends what is queued and waits for its answers. The stream can be added to again afterwards.
-    void finish();
+    NSNET_LAZY void finish();
 
     std::size_t size() const noexcept { return sent_ + batch_.size(); }  // requests added so far
     std::size_t sent() const noexcept { return sent_; }  // requests sent: the stream index of the first queued
 
 private:
-    void send_window();
+    NSNET_LAZY void send_window();
 
     Socket& sock_;
     Batch::AckMode mode_;

@@ -28,7 +28,7 @@ struct AddressInfo {
     std::string label{};
 };
 
-NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
 
 struct AddressSpec {
     int index = 0;
@@ -46,12 +46,12 @@ struct AddressSpec {
 // `brd +` last). Without a scope, 127.0.0.0/8 gets host scope as ip's default_scope() gives it.
 // Flags that fit in a byte go in ifa_flags; larger ones (IFA_F_NOPREFIXROUTE, ...) in an IFA_FLAGS
 // u32 before the implicit IFA_ADDRESS, as ip does (golden/addr_add_v6_nodad*.txt).
-NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s);
-NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false);
 inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
 
 // ip addr show (dump), optionally one family.
-NSNET_DECL nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC);
 
 }  // namespace nsnet::rtnl
 

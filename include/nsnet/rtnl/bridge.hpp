@@ -59,14 +59,14 @@ struct BridgeConfig {
 
 // Writes the IFLA_BR_* attributes in the order of their numbers (ip's order for a command line
 // written in that order, as in tests/unit/golden/bridge_options.txt).
-NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c);
+NSNET_LAZY NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c);
 
 // ip link add NAME type bridge [forward_delay ..] [stp_state ..] ... (IFLA_INFO_DATA only when
 // an option is set, like ip). link.kind and link.info_data are filled in here.
-NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c);
 
 // ip link set dev NAME type bridge [stp_state ..] ...
-NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c);
 
 // A bridge's settings as the kernel reports them (the bridge part of `ip -d link show`).
 struct BridgeInfo {
@@ -83,14 +83,14 @@ struct BridgeInfo {
 
     // "forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768
     // vlan_filtering 0 ... mcast_snooping 1": the words `ip -d link show` prints, in its order.
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const BridgeInfo&, const BridgeInfo&) = default;
 };
 
-NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data);
 
 // The bridge settings of a link read from the kernel; nullopt when it is not a bridge.
-NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link);
 
 // ---------------------------------------------------------------------------------------------
 // Bridge ports
@@ -104,7 +104,7 @@ enum class BridgePortState : std::uint8_t {
     Blocking = BR_STATE_BLOCKING,
 };
 
-NSNET_DECL const char* to_string(BridgePortState s) noexcept;
+NSNET_LAZY NSNET_DECL const char* to_string(BridgePortState s) noexcept;
 
 // Options of a bridge port (IFLA_BRPORT_*). Unset members are not sent.
 struct BridgePortConfig {
@@ -126,16 +126,16 @@ struct BridgePortConfig {
 
 // The IFLA_BRPORT_* attributes in the order of their numbers (ip's order for a command line
 // written so: tests/unit/golden/brport_multi_ip.txt).
-NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c);
+NSNET_LAZY NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c);
 
 // ip link set dev PORT type bridge_slave [hairpin on] [learning off] [flood off] ...
-NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c);
 
 // bridge link set dev PORT [hairpin on] [learning off] [flood off] ...: the same options as
 // RTM_SETLINK/AF_BRIDGE with IFLA_PROTINFO, in bridge(8)'s fixed order (MODE, UNICAST_FLOOD,
 // MCAST_FLOOD, BCAST_FLOOD, LEARNING, COST, PRIORITY, NEIGH_SUPPRESS, ISOLATED:
 // tests/unit/golden/brport_multi_bridge.txt).
-NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c);
 
 // A bridge port's settings as the kernel reports them (the bridge_slave part of `ip -d link show`).
 struct BridgePortInfo {
@@ -159,16 +159,16 @@ struct BridgePortInfo {
     // "state forwarding priority 32 cost 2 hairpin off guard off root_block off fastleave off
     // learning on flood on ... mcast_flood on bcast_flood on ... neigh_suppress off ... isolated off":
     // the words of `ip -d link show` for these options, in its order.
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const BridgePortInfo&, const BridgePortInfo&) = default;
 };
 
-NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data);
 
 // The port settings of a link read from the kernel: from IFLA_INFO_SLAVE_DATA when its master is
 // a bridge (ordinary link dumps and gets), else from IFLA_PROTINFO (AF_BRIDGE dumps); nullopt
 // when the link is not a bridge port.
-NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link);
 
 // ---------------------------------------------------------------------------------------------
 // Bridge VLANs (the bridge must have vlan_filtering on for them to filter anything)
@@ -185,18 +185,18 @@ struct BridgeVlan {
 // IFLA_AF_SPEC (no NLA_F_NESTED, as bridge(8)) {[IFLA_BRIDGE_FLAGS BRIDGE_FLAGS_SELF]
 // IFLA_BRIDGE_VLAN_INFO} (tests/unit/golden/bridge_vlan_add*.txt). `self` is for the bridge
 // device itself (its own port towards the host).
-NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self = false);
 // bridge vlan del dev PORT vid N [self]: the same as RTM_DELLINK (golden/bridge_vlan_del.txt).
-NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self = false);
 // bridge vlan show: RTM_GETLINK dump, family AF_BRIDGE, IFLA_EXT_MASK RTEXT_FILTER_BRVLAN.
-NSNET_DECL nl::MessageBuilder bridge_vlan_dump();
+NSNET_LAZY NSNET_DECL nl::MessageBuilder bridge_vlan_dump();
 // The VLANs of one link in an AF_BRIDGE dump message (IFLA_BRIDGE_VLAN_INFO entries inside
 // IFLA_AF_SPEC; a range is expanded); nullopt for a message of another type or family.
 struct BridgeVlanList {
     int index = 0;
     std::vector<BridgeVlan> vlans{};
 };
-NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -42,7 +42,7 @@ struct Ipv4Devconf {
 // RTM_NEWLINK for ifindex `index` (no NLM_F_CREATE) setting each of `values`, in order, as
 // `sysctl -w net.ipv4.conf.IF.KEY=VALUE` would: IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF {
 // KEY: u32 VALUE, ... } } }.
-NSNET_DECL nl::MessageBuilder link_set_ipv4_devconf(int index, std::span<const Ipv4Devconf> values);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_set_ipv4_devconf(int index, std::span<const Ipv4Devconf> values);
 
 }  // namespace nsnet::rtnl
 

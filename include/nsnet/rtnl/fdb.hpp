@@ -65,18 +65,18 @@ struct FdbSpec {
     FdbTable table = FdbTable::Self;
 };
 
-NSNET_DECL void validate_fdb(const FdbSpec& s, const std::string& operation, const std::string& object);
+NSNET_LAZY NSNET_DECL void validate_fdb(const FdbSpec& s, const std::string& operation, const std::string& object);
 
-NSNET_DECL nl::MessageBuilder fdb_message(std::uint16_t type, std::uint16_t flags, const FdbSpec& s);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder fdb_message(std::uint16_t type, std::uint16_t flags, const FdbSpec& s);
 
 // bridge fdb add|append|replace MAC dev DEV ...
-NSNET_DECL nl::MessageBuilder fdb_new(const FdbSpec& s, FdbMode mode = FdbMode::Add);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder fdb_new(const FdbSpec& s, FdbMode mode = FdbMode::Add);
 // bridge fdb del MAC dev DEV [dst IP] ...: with a dst, only that remote of the entry goes.
-NSNET_DECL nl::MessageBuilder fdb_del(const FdbSpec& s);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder fdb_del(const FdbSpec& s);
 // bridge fdb show [dev DEV]: a dump of every AF_BRIDGE neighbour. `index` goes into the request
 // as bridge does, but the kernel only filters by it for strict-checking sockets; callers filter
 // the replies by FdbInfo::index as bridge itself does.
-NSNET_DECL nl::MessageBuilder fdb_dump(int index = 0);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder fdb_dump(int index = 0);
 
 // An FDB entry as the kernel reports it (one line of `bridge fdb show`). A vxlan entry with several
 // remotes (the all-zeros default entry after `append`s) comes as one FdbInfo per remote.
@@ -108,12 +108,12 @@ struct FdbInfo {
     // The entry as `bridge fdb show` prints it: "02:00:00:00:00:09 dev vx0 dst 172.16.0.30 self
     // permanent". `name` turns an ifindex into a device name (default: "#ifindex"); show_dev=false
     // leaves out "dev NAME", as `bridge fdb show dev NAME` does.
-    std::string to_string(nsnet::detail::FunctionRef<std::string(int)> name = {}, bool show_dev = true) const;
+    NSNET_LAZY std::string to_string(nsnet::detail::FunctionRef<std::string(int)> name = {}, bool show_dev = true) const;
 };
 
 // Decodes an AF_BRIDGE RTM_NEWNEIGH/RTM_DELNEIGH (dump reply or event); nullopt for anything else
 // (IP neighbours included).
-NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -35,21 +35,21 @@ enum class IpvlanFlag : std::uint16_t {
     Vepa = IPVLAN_F_VEPA,       // only through the external switch
 };
 
-NSNET_DECL const char* to_string(IpvlanMode m) noexcept;
-NSNET_DECL const char* to_string(IpvlanFlag f) noexcept;
+NSNET_LAZY NSNET_DECL const char* to_string(IpvlanMode m) noexcept;
+NSNET_LAZY NSNET_DECL const char* to_string(IpvlanFlag f) noexcept;
 
 struct IpvlanConfig {
     IpvlanMode mode = IpvlanMode::L2;
     IpvlanFlag flag = IpvlanFlag::Bridge;
 };
 
-NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c);
+NSNET_LAZY NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c);
 
 // ip link add NAME link PARENT [netns NS] type ipvlan mode MODE [FLAG]
-NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c);
 
 // ip link set dev NAME type ipvlan mode MODE [FLAG]
-NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c);
 
 // An ipvlan's settings as the kernel reports them.
 struct IpvlanInfo {
@@ -61,10 +61,10 @@ struct IpvlanInfo {
     friend bool operator==(const IpvlanInfo&, const IpvlanInfo&) = default;
 };
 
-NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data);
 
 // The ipvlan settings of a link read from the kernel (kind ipvlan or ipvtap); nullopt otherwise.
-NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link);
 
 }  // namespace nsnet::rtnl
 

@@ -57,14 +57,14 @@ struct LinkInfo {
 };
 
 // Decodes RTM_NEWLINK (from a dump, a get or an event). Returns nullopt for other message types.
-NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
 
 // ip link show NAME (a single RTM_GETLINK by name).
-NSNET_DECL nl::MessageBuilder link_get(std::string_view name);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_get(std::string_view name);
 // A single RTM_GETLINK by index.
-NSNET_DECL nl::MessageBuilder link_get(int index);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_get(int index);
 // ip link show (dump). family AF_BRIDGE dumps bridge ports with their IFLA_PROTINFO.
-NSNET_DECL nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_dump(unsigned char family = AF_UNSPEC);
 
 // What `ip link set` may change on an existing link (unset fields are left alone).
 struct LinkChange {
@@ -81,12 +81,12 @@ struct LinkChange {
     std::optional<bool> promisc{};           // ip link set X promisc on|off (IFF_PROMISC in ifi_change)
 };
 
-NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c);
 
 // ip link del (by index).
-NSNET_DECL nl::MessageBuilder link_del(int index);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_del(int index);
 // ip link del group N: one request removes every link of the group (one RCU wait, not one each).
-NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group);
 
 // Common settings of a link being created (ip link add NAME [link PARENT] [netns NS] ... type KIND).
 struct LinkCreate {
@@ -106,10 +106,10 @@ struct LinkCreate {
 // iproute2's order: the options it parses (`netns`, `address`, `mtu`, `group`, `txqueuelen`, in that
 // command-line order) as it parses them, then IFLA_LINK and IFLA_IFNAME, which it adds after
 // parsing (tests/unit/golden/macvlan_netns.txt, veth_options.txt).
-NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c);
+NSNET_LAZY NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c);
 
 // ip link add ... type KIND. NLM_F_CREATE|NLM_F_EXCL: an existing name is an error, never reused.
-NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c);
 
 // The far end of a veth pair: its own name, namespace and settings.
 struct VethPeer {
@@ -122,7 +122,7 @@ struct VethPeer {
 };
 
 // ip link add NAME [netns A] type veth peer name PEER [netns B]
-NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer);
 
 }  // namespace nsnet::rtnl
 

@@ -37,21 +37,21 @@ namespace nsnet::rtnl {
 // ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] [group G] type KIND [DATA...]
 // c.parent is the lower device's ifindex in the namespace the request is sent from; c.netns_fd
 // places the new link in another namespace in the same request.
-NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c);
 
 // ip link set dev NAME type KIND [DATA...]: changes a kind's settings in place (RTM_NEWLINK with
 // ifi_index, flags REQUEST only; nl::request adds ACK). `slave` writes IFLA_INFO_SLAVE_DATA instead
 // of IFLA_INFO_DATA: that is `ip link set PORT type bridge_slave ...`, whose kind word is sent as
 // is ("bridge_slave") and which the kernel hands to the port's master.
-NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
                                                nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
                                                bool slave = false);
 
 // RTM_GETNSID for the namespace open as `netns_fd`: the answer (decode_nsid) is the id the
 // namespace the request is sent in gives it, as IFLA_LINK_NETNSID reports a peer's namespace.
-NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd);
 // The NETNSA_NSID of an RTM_NEWNSID answer; nullopt for another message or an id not assigned (-1).
-NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

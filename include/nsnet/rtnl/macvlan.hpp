@@ -34,7 +34,7 @@ enum class MacvlanMode : std::uint32_t {
     Source = MACVLAN_MODE_SOURCE,      // receive only frames from a list of source MACs
 };
 
-NSNET_DECL const char* to_string(MacvlanMode m) noexcept;
+NSNET_LAZY NSNET_DECL const char* to_string(MacvlanMode m) noexcept;
 
 // Macvlan settings of a request. Unset members are not sent.
 struct MacvlanConfig {
@@ -44,17 +44,17 @@ struct MacvlanConfig {
 };
 
 // IFLA_INFO_DATA of macvlan/macvtap, in ip's order.
-NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c);
+NSNET_LAZY NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c);
 
 inline bool has_macvlan_data(const MacvlanConfig& c) { return c.mode || c.nopromisc || !c.source_macs.empty(); }
 
 // ip link add NAME link PARENT [netns NS] [address MAC] [mtu N] type macvlan|macvtap [mode M] ...
 // link.parent is the parent's ifindex; `tap` makes a macvtap (same data, kind "macvtap").
-NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap = false);
 
 // ip link set dev NAME type macvlan|macvtap mode MODE (the kernel refuses to switch into or out of
 // passthru).
-NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap = false);
 
 // A macvlan's (or macvtap's) settings as the kernel reports them.
 struct MacvlanInfo {
@@ -66,15 +66,15 @@ struct MacvlanInfo {
 
     // "mode bridge", "mode passthru nopromisc", "mode source remotes (2) 02:..:0a 02:..:0b": the
     // words `ip -d link show` prints after "macvlan".
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const MacvlanInfo&, const MacvlanInfo&) = default;
 };
 
-NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data);
 
 // The macvlan settings of a link read from the kernel; nullopt when it is neither a macvlan nor a
 // macvtap.
-NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link);
 
 }  // namespace nsnet::rtnl
 

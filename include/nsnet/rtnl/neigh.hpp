@@ -42,7 +42,7 @@ enum class NeighborState : std::uint16_t {
 };
 
 // "permanent", "reachable", ... ; combined bits are joined with '|' ("noarp|permanent").
-NSNET_DECL std::string to_string(NeighborState s);
+NSNET_LAZY NSNET_DECL std::string to_string(NeighborState s);
 
 // One ARP/NDP entry (`ip neigh show` line), or a proxy entry (`ip neigh show proxy`).
 struct Neighbor {
@@ -60,31 +60,31 @@ struct Neighbor {
 };
 
 // "10.0.0.2 lladdr 02:00:00:00:00:02 REACHABLE"-like text (the device shown as its index).
-NSNET_DECL std::string describe(const Neighbor& n);
+NSNET_LAZY NSNET_DECL std::string describe(const Neighbor& n);
 
 namespace detail {
 
-NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
+NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
                                                const char* operation);
 
 }  // namespace detail
 
 // ip neigh add ADDR [lladdr MAC] dev DEV [nud STATE] [router] / ip neigh add proxy ADDR dev DEV.
 // NLM_F_CREATE|NLM_F_EXCL: an existing entry is an error (EEXIST); replace=true is `ip neigh replace`.
-NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace = false);
 
 // ip neigh del ADDR dev DEV (the header keeps the entry's state, as ip's does). Only index, address
 // and proxy matter to the kernel.
-NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n);
 
 // ip neigh show [dev DEV] (dump). family AF_UNSPEC lists IPv4 and IPv6; ifindex > 0 asks the kernel
 // to list one device only (NDA_IFINDEX); proxy=true lists the proxy entries instead (`ip neigh show
 // proxy`), which a normal dump does not contain.
-NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int ifindex = 0, bool proxy = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int ifindex = 0, bool proxy = false);
 
 // Decodes RTM_NEWNEIGH / RTM_DELNEIGH of an IPv4/IPv6 neighbour; nullopt for other messages and for
 // bridge FDB entries (AF_BRIDGE). Throws Error(EBADMSG) on malformed input.
-NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -71,25 +71,25 @@ struct Nexthop {
 };
 
 // `id 1 via 10.0.0.1 dev #3`, `id 10 group 1/2,3`, `id 5 blackhole`.
-NSNET_DECL std::string describe(const Nexthop& n);
+NSNET_LAZY NSNET_DECL std::string describe(const Nexthop& n);
 
 // ip nexthop add|replace id N (via GW dev DEV | dev DEV | blackhole | group A[,W]/B[,W]...) [onlink] [fdb].
 // Throws InvalidArgument for a nexthop that mixes kinds (a group with a gateway, ...) or a weight
 // outside 1..65536.
-NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace = false);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace = false);
 
 // ip nexthop del id N
-NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id);
 
 // ip nexthop get id N (a single RTM_GETNEXTHOP; the answer is one RTM_NEWNEXTHOP).
-NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id);
 
 // ip nexthop show (dump of every family).
-NSNET_DECL nl::MessageBuilder nexthop_dump();
+NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_dump();
 
 // Decodes RTM_NEWNEXTHOP / RTM_DELNEXTHOP; nullopt for other types. Throws Error(EBADMSG) on
 // malformed input (a group array whose size is not a multiple of 8, a bad gateway size, ...).
-NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

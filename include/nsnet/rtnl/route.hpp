@@ -109,18 +109,18 @@ namespace detail {
 
 inline bool is_local_type(std::uint8_t t) { return t == RTN_LOCAL || t == RTN_NAT; }
 
-NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw);
+NSNET_LAZY NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw);
 // RTA_GATEWAY when the gateway has the route's family, else RTA_VIA (as iproute2 chooses).
-NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw);
-NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw);
+NSNET_LAZY NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw);
+NSNET_LAZY NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw);
 
 }  // namespace detail
 
 // The RTM_NEWROUTE / RTM_DELROUTE body shared by route_new and route_del.
-NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s);
 
 // ip route add|replace|append ...
-NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteWrite::Add);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteWrite::Add);
 
 // ip route del ... The kernel deletes the first route matching every field that is set.
 inline nl::MessageBuilder route_del(const RouteSpec& s) { return route_message(RTM_DELROUTE, 0, s); }
@@ -137,11 +137,11 @@ struct RouteQuery {
 
 // ip route get ... : REQUEST only (the transport may add NLM_F_ACK); IPv4 asks for the table id
 // (RTM_F_LOOKUP_TABLE) as iproute2 does.
-NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q);
 
 // ip [-4|-6] route show [table T]: a dump of one family (AF_UNSPEC: all). With a table, RTA_TABLE
 // asks the kernel to filter (honoured only with NETLINK_GET_STRICT_CHK; callers filter too).
-NSNET_DECL nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint32_t table = RT_TABLE_UNSPEC);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder route_dump(unsigned char family = AF_UNSPEC, std::uint32_t table = RT_TABLE_UNSPEC);
 
 // A route as the kernel reports it (ip route show / ip route get). A new member must also be reset
 // in decode_route_into().
@@ -178,12 +178,12 @@ namespace detail {
 [[noreturn, gnu::cold, gnu::noinline]] inline void route_prefix_too_long(unsigned dst_len, unsigned src_len, unsigned max_len) {
     nl::malformed("route prefix length " + std::to_string(dst_len > src_len ? dst_len : src_len) + " exceeds " + std::to_string(max_len));
 }
-NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family);
-NSNET_DECL IpAddress route_via(const nl::Attr& a);
+NSNET_LAZY NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family);
+NSNET_LAZY NSNET_DECL IpAddress route_via(const nl::Attr& a);
 
 // Decodes RTA_MULTIPATH into `out` (cleared first; its storage is reused).
-NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out);
-NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family);
+NSNET_LAZY NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out);
+NSNET_LAZY NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family);
 
 }  // namespace detail
 
@@ -192,11 +192,11 @@ NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family fam
 // moving and destroying one per message. Returns false, leaving `ri` untouched, for other message
 // types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG) (`ri` is then
 // partly overwritten). A member added to RouteInfo must be reset here too.
-NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri);
+NSNET_LAZY NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri);
 
 // Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
 // other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
-NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

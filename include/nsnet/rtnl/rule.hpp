@@ -40,7 +40,7 @@ enum class RuleAction : std::uint8_t {
     Prohibit = FR_ACT_PROHIBIT,
 };
 
-NSNET_DECL const char* to_string(RuleAction a) noexcept;
+NSNET_LAZY NSNET_DECL const char* to_string(RuleAction a) noexcept;
 
 // Well-known routing table ids (`ip route show table main`).
 inline constexpr std::uint32_t table_unspec = RT_TABLE_UNSPEC;   // 0
@@ -92,31 +92,31 @@ struct Rule {
 };
 
 // Human-readable, like a line of `ip rule show`: "1000: from 192.168.1.10 lookup 100".
-NSNET_DECL std::string describe(const Rule& r);
+NSNET_LAZY NSNET_DECL std::string describe(const Rule& r);
 
 namespace detail {
 
 // Checks a rule before anything is sent; throws InvalidArgument naming the bad value.
-NSNET_DECL void validate_rule(const Rule& r, const std::string& operation);
+NSNET_LAZY NSNET_DECL void validate_rule(const Rule& r, const std::string& operation);
 
-NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r);
 
 }  // namespace detail
 
 // ip rule add ... (NLM_F_CREATE|NLM_F_EXCL: an identical rule is an error, EEXIST).
 // Throws InvalidArgument for an inconsistent rule (mixed families, mask without mark, ...).
-NSNET_DECL nl::MessageBuilder rule_new(const Rule& r);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_new(const Rule& r);
 
 // ip rule del ... : the kernel deletes the first rule matching every selector given.
-NSNET_DECL nl::MessageBuilder rule_del(const Rule& r);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_del(const Rule& r);
 
 // ip rule show (dump). AF_UNSPEC lists IPv4 and IPv6 rules (and multicast routing rules, which
 // decode_rule skips); `ip rule show` alone is AF_INET.
-NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC);
 
 // Decodes RTM_NEWRULE / RTM_DELRULE. Returns nullopt for other message types and for rule families
 // other than IPv4/IPv6 (ipmr/ip6mr). Throws Error(EBADMSG) on malformed input.
-NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
+NSNET_LAZY NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -42,7 +42,7 @@ struct TunRequest {
 };
 
 // The ifreq of ioctl(fd, TUNSETIFF, &ifr). Throws InvalidArgument for a bad name.
-NSNET_DECL ifreq tun_request(const TunRequest& r);
+NSNET_LAZY NSNET_DECL ifreq tun_request(const TunRequest& r);
 
 // A TUN/TAP device's settings as the kernel reports them (IFLA_INFO_DATA of kind "tun").
 struct TunInfo {
@@ -57,14 +57,14 @@ struct TunInfo {
     std::optional<std::uint32_t> group{};  // gid allowed to attach (TUNSETGROUP), if set
 
     // `ip -d link show`'s words: "tun type tun pi off vnet_hdr off persist on".
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const TunInfo&, const TunInfo&) = default;
 };
 
-NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data);
 
 // The tun settings of a link read from the kernel; nullopt when it is not a TUN/TAP device.
-NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link);
 
 }  // namespace nsnet::rtnl
 

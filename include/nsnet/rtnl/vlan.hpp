@@ -44,12 +44,12 @@ struct VlanConfig {
 };
 
 // Throws InvalidArgument naming the id unless it is in 1..4094.
-NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object);
+NSNET_LAZY NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object);
 
-NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c);
+NSNET_LAZY NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c);
 
 // ip link add NAME link PARENT [netns NS] type vlan [protocol P] id ID. Validates the id first.
-NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c);
 
 // A vlan's settings as the kernel reports them.
 struct VlanInfo {
@@ -62,14 +62,14 @@ struct VlanInfo {
     bool bridge_binding = false;
 
     // "protocol 802.1Q id 100 <REORDER_HDR>": the words `ip -d link show` prints after "vlan ".
-    std::string to_string() const;
+    NSNET_LAZY std::string to_string() const;
     friend bool operator==(const VlanInfo&, const VlanInfo&) = default;
 };
 
-NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data);
 
 // The vlan settings of a link read from the kernel; nullopt when it is not a vlan.
-NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link);
 
 }  // namespace nsnet::rtnl
 

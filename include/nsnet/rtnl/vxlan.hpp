@@ -61,19 +61,19 @@ struct VxlanConfig {
 
 // Rejects what `ip` or the kernel would refuse, naming the value. `operation`/`object` name the
 // request in the error ("create vxlan", "vx0").
-NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation, std::string_view object, bool creating);
+NSNET_LAZY NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation, std::string_view object, bool creating);
 
 // Writes the IFLA_INFO_DATA attributes in iproute2's order. `learning` is written when set.
-NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c);
+NSNET_LAZY NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c);
 
 // ip link add NAME type vxlan id VNI [local A] [remote B | group G] [dev D] [dstport P] ...
 // `link.kind` and `link.info_data` are filled in here; learning defaults to on, as with ip.
-NSNET_DECL nl::MessageBuilder vxlan_new(LinkCreate link, VxlanConfig c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder vxlan_new(LinkCreate link, VxlanConfig c);
 
 // ip link set dev NAME type vxlan [remote B] [local A] [ttl N] [[no]learning] [ageing S] ...:
 // changes a vxlan in place. The kernel refuses to change the VNI, the ports and the source port
 // range of an existing vxlan (EOPNOTSUPP, with an extended-ack message saying which).
-NSNET_DECL nl::MessageBuilder vxlan_change(int index, const VxlanConfig& c);
+NSNET_LAZY NSNET_DECL nl::MessageBuilder vxlan_change(int index, const VxlanConfig& c);
 
 // A vxlan's settings as the kernel reports them (the vxlan part of `ip -d link show`).
 struct VxlanInfo {
@@ -98,15 +98,15 @@ struct VxlanInfo {
 
     // The settings in `ip -d link show`'s words: "id 100 remote 172.16.0.20 local 172.16.0.10
     // dev #3 srcport 0 0 dstport 4789 ttl auto ageing 300". `device_name` replaces "#ifindex".
-    std::string to_string(std::string_view device_name = {}) const;
+    NSNET_LAZY std::string to_string(std::string_view device_name = {}) const;
     friend bool operator==(const VxlanInfo&, const VxlanInfo&) = default;
 };
 
 // Decodes IFLA_INFO_DATA of a vxlan link. Unknown (newer) attributes are ignored.
-NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data);
+NSNET_LAZY NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data);
 
 // The vxlan settings of a link read from the kernel; nullopt when it is not a vxlan.
-NSNET_DECL std::optional<VxlanInfo> decode_vxlan(const LinkInfo& link);
+NSNET_LAZY NSNET_DECL std::optional<VxlanInfo> decode_vxlan(const LinkInfo& link);
 
 }  // namespace nsnet::rtnl
 

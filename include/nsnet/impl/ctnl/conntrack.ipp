@@ -6,7 +6,7 @@
 
 namespace nsnet::ctnl {
 
-NSNET_DECL std::string Tuple::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Tuple::to_string() const {
     std::string s = "src=" + src.to_string() + " dst=" + dst.to_string();
     if (src_port) s += " sport=" + std::to_string(*src_port);
     if (dst_port) s += " dport=" + std::to_string(*dst_port);
@@ -16,7 +16,7 @@ NSNET_DECL std::string Tuple::to_string() const {
     return s;
 }
 
-NSNET_DECL std::string Entry::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Entry::to_string() const {
     std::string s = std::string(ip_protocol_name(orig.protocol) ? ip_protocol_name(orig.protocol) : "unknown") + " " + std::to_string(orig.protocol);
     if (timeout) s += " " + std::to_string(*timeout);
     s += " " + orig.to_string();
@@ -29,7 +29,7 @@ NSNET_DECL std::string Entry::to_string() const {
     return s;
 }
 
-NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple& t) {
     if (t.src.is_v4() != t.dst.is_v4())
         nl::malformed("conntrack tuple mixes IPv4 and IPv6 addresses: " + t.to_string());
     auto tuple = m.nest(type);
@@ -51,7 +51,7 @@ NSNET_DECL void put_tuple(nl::MessageBuilder& m, std::uint16_t type, const Tuple
     if (t.zone) m.put_be16(CTA_TUPLE_ZONE, *t.zone);
 }
 
-NSNET_DECL Tuple decode_tuple(const nl::Attr& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL Tuple decode_tuple(const nl::Attr& a) {
     Tuple t{};
     for (nl::Attr x : a.nested()) {
         switch (x.type()) {
@@ -84,7 +84,7 @@ NSNET_DECL Tuple decode_tuple(const nl::Attr& a) {
     return t;
 }
 
-NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m) {
     if (m.type() != message_type(IPCTNL_MSG_CT_NEW) && m.type() != message_type(IPCTNL_MSG_CT_DELETE)) return std::nullopt;
     Entry e{};
     e.family = m.family_header<nfgenmsg>().nfgen_family;
@@ -106,7 +106,7 @@ NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m) {
     return e;
 }
 
-NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family) {
     nl::MessageBuilder m(message_type(IPCTNL_MSG_CT_GET), NLM_F_DUMP);
     nfgenmsg g{};
     g.nfgen_family = family;
@@ -115,7 +115,7 @@ NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& f) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& f) {
     const bool tuple = f.protocol || f.orig_src || f.orig_dst || f.orig_src_port || f.orig_dst_port;
     if (tuple && f.family != AF_INET && f.family != AF_INET6)
         nl::malformed("a conntrack dump filter on the original tuple needs family AF_INET or AF_INET6, not " +
@@ -167,7 +167,7 @@ NSNET_DECL nl::MessageBuilder ct_dump(const DumpFilter& f) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder ct_count() {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ct_count() {
     nl::MessageBuilder m(message_type(IPCTNL_MSG_CT_GET_STATS), 0);
     nfgenmsg g{};
     g.nfgen_family = AF_UNSPEC;
@@ -176,7 +176,7 @@ NSNET_DECL nl::MessageBuilder ct_count() {
     return m;
 }
 
-NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m) {
     if (m.type() != message_type(IPCTNL_MSG_CT_GET_STATS)) return std::nullopt;
     std::optional<std::uint32_t> entries, max;
     for (nl::Attr a : m.attrs<nfgenmsg>()) {
@@ -187,7 +187,7 @@ NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m) {
     return Count{.entries = *entries, .max = max};
 }
 
-NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ct_delete(const Entry& e) {
     const int af = e.orig.src.af();
     if (e.family != af)
         nl::malformed("conntrack entry family " + std::to_string(e.family) + " does not match its tuple " + e.orig.to_string());

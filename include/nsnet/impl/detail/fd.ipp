@@ -14,17 +14,17 @@ NSNET_DECL UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
     return *this;
 }
 
-NSNET_DECL void UniqueFd::reset(int fd) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void UniqueFd::reset(int fd) noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
 }
 
-NSNET_DECL void UniqueFd::close() {
+NSNET_LAZY_DEFINITION NSNET_DECL void UniqueFd::close() {
     int fd = std::exchange(fd_, -1);
     if (fd >= 0 && ::close(fd) != 0 && errno != EINTR) throw_errno("close file descriptor");
 }
 
-NSNET_DECL UniqueFd UniqueFd::dup() const {
+NSNET_LAZY_DEFINITION NSNET_DECL UniqueFd UniqueFd::dup() const {
     int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) throw_errno("duplicate file descriptor");
     return UniqueFd(fd);

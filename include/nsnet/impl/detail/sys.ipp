@@ -6,7 +6,7 @@
 
 namespace nsnet::detail {
 
-NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::atomic<FaultInjector*>& fault_injector() noexcept {
     static std::atomic<FaultInjector*> injector{nullptr};
     return injector;
 }

@@ -33,11 +33,11 @@ inline ForkState& fork_state() noexcept {
 // that no fork can come before them (nor during the first call of fork_state()).
 [[maybe_unused]] NSNET_DECL const bool fork_handlers_installed = (static_cast<void>(fork_state()), true);
 
-NSNET_DECL std::uint64_t fork_generation() noexcept { return fork_state().generation.load(std::memory_order_relaxed); }
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint64_t fork_generation() noexcept { return fork_state().generation.load(std::memory_order_relaxed); }
 
-NSNET_DECL std::mutex& fork_safe_mutex() noexcept { return fork_state().mutex; }
+NSNET_LAZY_DEFINITION NSNET_DECL std::mutex& fork_safe_mutex() noexcept { return fork_state().mutex; }
 
-NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name) {
+NSNET_LAZY_DEFINITION NSNET_DECL void run_on_netns_thread(int netns_fd, FunctionRef<void()> body, const std::string& netns_name) {
     std::exception_ptr error;
     std::thread worker([&] {
         try {

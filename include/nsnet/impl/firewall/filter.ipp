@@ -6,7 +6,7 @@
 
 namespace nsnet::detail {
 
-NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const firewall::FilterRuleOptions& o) {
     using firewall::Hook;
     const char* op = "add filter rule";
     std::optional<Prefix> saddr, daddr;
@@ -48,7 +48,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> filter_state(const NetnsRef& ns, const 
     return st;
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const firewall::RawRuleOptions& o) {
     if (o.exprs.empty()) invalid_argument("add raw rule", o.description, "RawRuleOptions.exprs is empty: a rule needs at least one expression");
     check_owner(o.owner, "add raw rule", "RawRuleOptions.owner");
     return std::make_shared<NftRuleState>(NftRuleState{
@@ -65,20 +65,20 @@ NSNET_DECL std::shared_ptr<NftRuleState> raw_state(const NetnsRef& ns, const fir
 
 namespace nsnet::firewall {
 
-NSNET_DECL bool FilterRule::is_kind(const nft::Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool FilterRule::is_kind(const nft::Rule& r) {
     for (Hook h : {Hook::Prerouting, Hook::Input, Hook::Forward, Hook::Output, Hook::Postrouting})
         if (r.chain == nsnet::detail::filter_chain(h).name) return true;
     return false;
 }
 
-NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const FilterRuleOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const FilterRuleOptions& options) {
     nsnet::detail::TableBatch b(ns);
     FilterRule r(b.queue(nsnet::detail::filter_state(b.netns(), options)));
     b.commit();
     return r;
 }
 
-NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const RawRuleOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL FilterRule FilterRule::create(const NetnsRef& ns, const RawRuleOptions& options) {
     nsnet::detail::TableBatch b(ns);
     FilterRule r(b.queue(nsnet::detail::raw_state(b.netns(), options)));
     b.commit();

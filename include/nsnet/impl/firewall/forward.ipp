@@ -6,7 +6,7 @@
 
 namespace nsnet::detail {
 
-NSNET_DECL std::shared_ptr<NftPolicyState> policy_state(const NetnsRef& ns, firewall::Verdict policy) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftPolicyState> policy_state(const NetnsRef& ns, firewall::Verdict policy) {
     if (policy == firewall::Verdict::Continue)
         invalid_argument("set forward policy", "continue", "the policy is Verdict::Accept or Verdict::Drop, not Continue");
     auto st = std::make_shared<NftPolicyState>();
@@ -15,7 +15,7 @@ NSNET_DECL std::shared_ptr<NftPolicyState> policy_state(const NetnsRef& ns, fire
     return st;
 }
 
-NSNET_DECL void PolicyHandle::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void PolicyHandle::remove() const {
     if (!state || !state->active) return;
     auto& st = *state;
     nl::Socket s = nft_socket(st.netns);
@@ -76,7 +76,7 @@ NSNET_DECL void PolicyHandle::remove() const {
 
 namespace nsnet::firewall {
 
-NSNET_DECL ForwardPolicy ForwardPolicy::create(const NetnsRef& ns, Verdict policy) {
+NSNET_LAZY_DEFINITION NSNET_DECL ForwardPolicy ForwardPolicy::create(const NetnsRef& ns, Verdict policy) {
     nsnet::detail::TableBatch b(ns);
     auto st = nsnet::detail::policy_state(b.netns(), policy);
     b.set_policy(st);
@@ -84,7 +84,7 @@ NSNET_DECL ForwardPolicy ForwardPolicy::create(const NetnsRef& ns, Verdict polic
     return ForwardPolicy(st);
 }
 
-NSNET_DECL Verdict ForwardPolicy::get(const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL Verdict ForwardPolicy::get(const NetnsRef& ns) {
     nl::Socket s = nsnet::detail::nft_socket(ns);
     auto t = nsnet::detail::find_nsnet_table(s);
     if (!t || !nsnet::detail::is_nsnet_table(*t)) return Verdict::Accept;
@@ -92,7 +92,7 @@ NSNET_DECL Verdict ForwardPolicy::get(const NetnsRef& ns) {
     return c && c->policy && *c->policy == nft::Policy::Drop ? Verdict::Drop : Verdict::Accept;
 }
 
-NSNET_DECL void ForwardPolicy::remove(const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL void ForwardPolicy::remove(const NetnsRef& ns) {
     nl::Socket s = nsnet::detail::nft_socket(ns);
     auto t = nsnet::detail::find_nsnet_table(s);
     if (!t || !t->handle || !nsnet::detail::is_nsnet_table(*t)) return;

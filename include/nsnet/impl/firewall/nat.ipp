@@ -6,7 +6,7 @@
 
 namespace nsnet::detail {
 
-NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const firewall::MasqueradeOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, const firewall::MasqueradeOptions& o) {
     const char* op = "add masquerade rule";
     const Prefix saddr = require_saddr(o.saddr, o.match_all, op, "MasqueradeOptions");
     if (o.oif_negate && o.oif.empty()) invalid_argument(op, "oif_negate", "MasqueradeOptions.oif_negate without an oif");
@@ -24,7 +24,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> masquerade_state(const NetnsRef& ns, co
     return st;
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const firewall::SnatOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const firewall::SnatOptions& o) {
     const char* op = "add snat rule";
     const Prefix saddr = require_saddr(o.saddr, o.match_all, op, "SnatOptions");
     const IpAddress to = v4_address(o.to, op, "SnatOptions.to");
@@ -44,7 +44,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> snat_state(const NetnsRef& ns, const fi
     return st;
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const firewall::DnatOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const firewall::DnatOptions& o) {
     const char* op = "add dnat rule";
     require_port(o.dport, op, "DnatOptions.dport");
     const IpAddress to = v4_address(o.to, op, "DnatOptions.to");
@@ -74,7 +74,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> dnat_state(const NetnsRef& ns, const fi
     return st;
 }
 
-NSNET_DECL bool has_nat(const nft::Rule& r, nft::NatType type) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool has_nat(const nft::Rule& r, nft::NatType type) {
     for (const auto& e : r.exprs)
         if (const auto* n = std::get_if<nft::Nat>(&e); n && n->type == type) return true;
     return false;
@@ -84,31 +84,31 @@ NSNET_DECL bool has_nat(const nft::Rule& r, nft::NatType type) {
 
 namespace nsnet::firewall {
 
-NSNET_DECL bool Masquerade::is_kind(const nft::Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Masquerade::is_kind(const nft::Rule& r) {
     for (const auto& e : r.exprs)
         if (std::holds_alternative<nft::Masq>(e)) return true;
     return false;
 }
 
-NSNET_DECL bool Snat::is_kind(const nft::Rule& r) { return nsnet::detail::has_nat(r, nft::NatType::Snat); }
+NSNET_LAZY_DEFINITION NSNET_DECL bool Snat::is_kind(const nft::Rule& r) { return nsnet::detail::has_nat(r, nft::NatType::Snat); }
 
-NSNET_DECL bool Dnat::is_kind(const nft::Rule& r) { return nsnet::detail::has_nat(r, nft::NatType::Dnat); }
+NSNET_LAZY_DEFINITION NSNET_DECL bool Dnat::is_kind(const nft::Rule& r) { return nsnet::detail::has_nat(r, nft::NatType::Dnat); }
 
-NSNET_DECL Masquerade Masquerade::create(const NetnsRef& ns, const MasqueradeOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Masquerade Masquerade::create(const NetnsRef& ns, const MasqueradeOptions& options) {
     nsnet::detail::TableBatch b(ns);
     Masquerade m(b.queue(nsnet::detail::masquerade_state(b.netns(), options)));
     b.commit();
     return m;
 }
 
-NSNET_DECL Snat Snat::create(const NetnsRef& ns, const SnatOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Snat Snat::create(const NetnsRef& ns, const SnatOptions& options) {
     nsnet::detail::TableBatch b(ns);
     Snat r(b.queue(nsnet::detail::snat_state(b.netns(), options)));
     b.commit();
     return r;
 }
 
-NSNET_DECL Dnat Dnat::create(const NetnsRef& ns, const DnatOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Dnat Dnat::create(const NetnsRef& ns, const DnatOptions& options) {
     nsnet::detail::TableBatch b(ns);
     Dnat r(b.queue(nsnet::detail::dnat_state(b.netns(), options)));
     b.commit();

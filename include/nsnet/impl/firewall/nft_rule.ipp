@@ -8,13 +8,13 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string option_ifname(const NetnsRef& ns, const DeviceArg& dev, const char* operation, const std::string& field) {
     return dev.name_in(ns, field, operation, dev.to_string());
 }
 
-NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std::string& field) {
+NSNET_LAZY_DEFINITION NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std::string& field) {
     Prefix out = p.resolve(field, operation, p.to_string());
     if (!out.address().is_v4())
         invalid_argument(operation, out.to_string(),
@@ -22,7 +22,7 @@ NSNET_DECL Prefix v4_prefix(const PrefixArg& p, const char* operation, const std
     return out;
 }
 
-NSNET_DECL IpAddress v4_address(const AddressArg& a, const char* operation, const std::string& field) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress v4_address(const AddressArg& a, const char* operation, const std::string& field) {
     IpAddress out = a.resolve(field, operation, a.to_string());
     if (!out.is_v4())
         invalid_argument(operation, out.to_string(),
@@ -30,9 +30,9 @@ NSNET_DECL IpAddress v4_address(const AddressArg& a, const char* operation, cons
     return out;
 }
 
-NSNET_DECL const char* proto_name(firewall::Protocol p) { return ip_protocol_name(static_cast<std::uint8_t>(p)); }
+NSNET_LAZY_DEFINITION NSNET_DECL const char* proto_name(firewall::Protocol p) { return ip_protocol_name(static_cast<std::uint8_t>(p)); }
 
-NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const char* op, const char* options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const char* op, const char* options) {
     if (saddr.empty() && !match_all)
         invalid_argument(op, "(no saddr)",
                          std::string(options) + ".saddr is missing: give the source prefix (e.g. 172.17.0.0/16), "
@@ -44,7 +44,7 @@ NSNET_DECL Prefix require_saddr(const PrefixArg& saddr, bool match_all, const ch
     return v4_prefix(saddr, op, std::string(options) + ".saddr");
 }
 
-NSNET_DECL void check_owner(const std::string& owner, const char* op, const std::string& field) {
+NSNET_LAZY_DEFINITION NSNET_DECL void check_owner(const std::string& owner, const char* op, const std::string& field) {
     if (owner.size() > 200)
         invalid_argument(op, owner.substr(0, 64), field + " is " + std::to_string(owner.size()) + " bytes; at most 200");
     for (char ch : owner)
@@ -52,7 +52,7 @@ NSNET_DECL void check_owner(const std::string& owner, const char* op, const std:
             invalid_argument(op, shown_text(owner), field + " '" + shown_text(owner) + "' has a control character or a double quote");
 }
 
-NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
+NSNET_LAZY_DEFINITION NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
     nft::detail::append(st.exprs, nft::match_address(source, p));
     if (p.length() == 0) return;
     if (!st.description.empty()) st.description += ' ';
@@ -61,29 +61,29 @@ NSNET_DECL void add_prefix(NftRuleState& st, bool source, const Prefix& p) {
                       (net.length() == 32 ? net.address().to_string() : net.to_string());
 }
 
-NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate) {
+NSNET_LAZY_DEFINITION NSNET_DECL void add_ifname(NftRuleState& st, bool input, const std::string& name, bool negate) {
     if (name.empty()) return;
     nft::detail::append(st.exprs, nft::match_ifname(input, name, negate));
     if (!st.description.empty()) st.description += ' ';
     st.description += std::string(input ? "iifname " : "oifname ") + (negate ? "!= " : "") + quoted(name);
 }
 
-NSNET_DECL void require_port(std::uint16_t port, const char* op, const std::string& field) {
+NSNET_LAZY_DEFINITION NSNET_DECL void require_port(std::uint16_t port, const char* op, const std::string& field) {
     if (port == 0) invalid_argument(op, "port 0", field + " is 0: give a port 1..65535");
 }
 
-NSNET_DECL void add_dport(NftRuleState& st, firewall::Protocol proto, std::uint16_t port) {
+NSNET_LAZY_DEFINITION NSNET_DECL void add_dport(NftRuleState& st, firewall::Protocol proto, std::uint16_t port) {
     nft::detail::append(st.exprs, nft::match_dport(static_cast<std::uint8_t>(proto), port));
     if (!st.description.empty()) st.description += ' ';
     st.description += std::string(proto_name(proto)) + " dport " + std::to_string(port);
 }
 
-NSNET_DECL void add_words(NftRuleState& st, const std::string& words) {
+NSNET_LAZY_DEFINITION NSNET_DECL void add_words(NftRuleState& st, const std::string& words) {
     if (!st.description.empty()) st.description += ' ';
     st.description += words;
 }
 
-NSNET_DECL void add_counter(NftRuleState& st, bool counter) {
+NSNET_LAZY_DEFINITION NSNET_DECL void add_counter(NftRuleState& st, bool counter) {
     if (!counter) return;
     st.exprs.push_back(nft::counter());
     st.has_counter = true;
@@ -126,7 +126,7 @@ inline std::string key_text(std::uint64_t handle, std::string_view tag) {
     return handle ? "handle " + std::to_string(handle) : "tag " + std::string(tag);
 }
 
-NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKindTest kind,
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKindTest kind,
                                                       const firewall::RuleFilter& filter) {
     nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
@@ -139,7 +139,7 @@ NSNET_DECL std::vector<firewall::RuleEntry> list_kind(const NetnsRef& ns, RuleKi
     return out;
 }
 
-NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle,
                                                         std::string_view tag) {
     detail::require_netns(ns, "find firewall rule", "ip nsnet " + key_text(handle, tag));  // also without a key
     if (!handle && tag.empty()) return std::nullopt;
@@ -150,7 +150,7 @@ NSNET_DECL std::optional<firewall::RuleEntry> find_kind(const NetnsRef& ns, Rule
     return std::nullopt;
 }
 
-NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY_DEFINITION NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                         std::uint64_t handle, std::string_view tag) {
     if (auto e = find_kind(ns, kind, handle, tag)) return *e;
     throw Error(ENOENT, std::string("get ") + kind_name, "ip nsnet " + key_text(handle, tag), {},
@@ -158,7 +158,7 @@ NSNET_DECL firewall::RuleEntry get_kind(const NetnsRef& ns, RuleKindTest kind, c
                     ns.display_name());
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                                     std::uint64_t handle, std::string_view tag) {
     nl::Socket s = nft_socket(ns);
     std::uint64_t th = 0;
@@ -185,7 +185,7 @@ NSNET_DECL std::shared_ptr<NftRuleState> adopt_kind(const NetnsRef& ns, RuleKind
                 std::string("no ") + kind_name + " with that " + (handle ? "handle" : "tag") + " in " + ns.display_name());
 }
 
-NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle, std::string_view tag) {
+NSNET_LAZY_DEFINITION NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t handle, std::string_view tag) {
     std::shared_ptr<NftRuleState> st;
     try {
         st = adopt_kind(ns, kind, "rule", handle, tag);
@@ -196,7 +196,7 @@ NSNET_DECL void remove_kind(const NetnsRef& ns, RuleKindTest kind, std::uint64_t
     NftRuleHandle{st}.remove();
 }
 
-NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, const char* kind_name,
                                          const std::string& owner) {
     const std::string op = std::string("remove owned ") + kind_name + "s";
     if (owner.empty()) invalid_argument(op, owner, "owner is empty (rules without an owner are not removed by owner)");
@@ -228,7 +228,7 @@ NSNET_DECL std::size_t remove_owned_kind(const NetnsRef& ns, RuleKindTest kind, 
     return mine.size();
 }
 
-NSNET_DECL void NftRuleHandle::remove() const {
+NSNET_LAZY_DEFINITION NSNET_DECL void NftRuleHandle::remove() const {
     if (!state || !state->active) return;
     auto& st = *state;
     nl::Socket s = nft_socket(st.netns);
@@ -281,7 +281,7 @@ NSNET_DECL void NftRuleHandle::remove() const {
 
 }  // namespace detail
 
-NSNET_DECL firewall::RuleCounters firewall::NftRule::counters() const {
+NSNET_LAZY_DEFINITION NSNET_DECL firewall::RuleCounters firewall::NftRule::counters() const {
     const auto& st = state();
     if (!st.has_counter)
         invalid_argument("read rule counters", st.object(), "the rule was created without a counter (.counter = true)");
@@ -295,7 +295,7 @@ NSNET_DECL firewall::RuleCounters firewall::NftRule::counters() const {
     return firewall::RuleCounters{c->packets, c->bytes};
 }
 
-NSNET_DECL const detail::NftRuleState& firewall::NftRule::state() const {
+NSNET_LAZY_DEFINITION NSNET_DECL const detail::NftRuleState& firewall::NftRule::state() const {
     if (!state_ptr()) throw Error(EBADF, "use nft rule", {}, {}, "empty rule object (moved from?)");
     return *state_ptr();
 }

@@ -6,7 +6,7 @@
 
 namespace nsnet::firewall {
 
-NSNET_DECL std::string family_name(Family f) { return nft::family_name(static_cast<nft::TableFamily>(f)); }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string family_name(Family f) { return nft::family_name(static_cast<nft::TableFamily>(f)); }
 
 namespace detail {
 
@@ -25,7 +25,7 @@ inline void words(NftRuleState& st, const std::string& w) {
     st.description += w;
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const RuleOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const NetnsRef& ns, const RuleOptions& o) {
     const std::string op = "add firewall rule";
     const Match& m = o.match;
     const auto tf = static_cast<nft::TableFamily>(o.family);
@@ -279,7 +279,7 @@ constexpr Family all_families[] = {Family::Inet, Family::Ip, Family::Ip6};
 
 }  // namespace detail
 
-NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
     nsnet::detail::TableBatch b(ns);
     auto st = b.queue(detail::rule_state(b.netns(), options));
     NftRule r(st);
@@ -287,7 +287,7 @@ NSNET_DECL Rule Rule::create(const NetnsRef& ns, const RuleOptions& options) {
     return Rule(std::move(r));
 }
 
-NSNET_DECL std::vector<Rule> Rule::create(const NetnsRef& ns, const std::vector<RuleOptions>& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<Rule> Rule::create(const NetnsRef& ns, const std::vector<RuleOptions>& options) {
     std::vector<Rule> out;
     if (options.empty()) return out;
     nsnet::detail::TableBatch b(ns);
@@ -308,7 +308,7 @@ NSNET_DECL std::vector<Rule> Rule::create(const NetnsRef& ns, const std::vector<
     return out;
 }
 
-NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) {
     RuleOptions shared = options;
     shared.owner.clear();
     auto want = detail::rule_state(ns, shared);
@@ -342,7 +342,7 @@ NSNET_DECL RuleRef Rule::ensure(const NetnsRef& ns, const RuleOptions& options) 
     }
 }
 
-NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter& filter) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter& filter) {
     nl::Socket s = nsnet::detail::nft_socket(ns);
     std::vector<RuleInfo> out;
     for (Family f : detail::all_families) {
@@ -357,7 +357,7 @@ NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const ListFilter
     return out;
 }
 
-NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, const RuleRef& ref) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, const RuleRef& ref) {
     nl::Socket s = nsnet::detail::nft_socket(ns);
     const auto tf = static_cast<nft::TableFamily>(ref.family);
     auto t = nsnet::detail::find_nsnet_table(s, tf);
@@ -368,7 +368,7 @@ NSNET_DECL std::optional<RuleInfo> Rule::find(const NetnsRef& ns, const RuleRef&
     return detail::info_of(*r, *t->handle);
 }
 
-NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, const RuleRef& ref) {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, const RuleRef& ref) {
     auto i = find(ns, ref);
     if (!i)
         throw Error(ENOENT, "get firewall rule",
@@ -377,17 +377,17 @@ NSNET_DECL RuleInfo Rule::get(const NetnsRef& ns, const RuleRef& ref) {
     return *i;
 }
 
-NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule Rule::adopt(const NetnsRef& ns, const RuleRef& ref) {
     return Rule(NftRule(detail::adopted_state(ns, get(ns, ref))));
 }
 
-NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleRef& ref) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Rule::remove(const NetnsRef& ns, const RuleRef& ref) {
     auto i = find(ns, ref);  // one look-up: what it found is what is removed
     if (!i) return;          // already gone
     Rule(NftRule(detail::adopted_state(ns, std::move(*i)))).remove();
 }
 
-NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string& owner) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string& owner) {
     if (owner.empty()) invalid_argument("remove owned firewall rules", owner, "owner is empty (shared rules have no owner)");
     std::size_t removed = 0;
     for (Family f : detail::all_families) {
@@ -448,22 +448,22 @@ NSNET_DECL std::size_t Rule::remove_owned(const NetnsRef& ns, const std::string&
     return removed;
 }
 
-NSNET_DECL RuleRef Rule::ref() const {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleRef Rule::ref() const {
     if (!rule_.state_ptr()) return {};
     const auto& st = *rule_.state_ptr();
     return RuleRef{static_cast<Family>(st.family), st.chain.name, st.handle, st.table_handle};
 }
 
-NSNET_DECL const std::string& Rule::owner() const { return rule_.state().owner; }
+NSNET_LAZY_DEFINITION NSNET_DECL const std::string& Rule::owner() const { return rule_.state().owner; }
 
-NSNET_DECL RuleRef Rule::release() {
+NSNET_LAZY_DEFINITION NSNET_DECL RuleRef Rule::release() {
     RuleRef r = ref();
     rule_.persist();
     rule_ = NftRule();
     return r;
 }
 
-NSNET_DECL void Rule::remove() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Rule::remove() {
     if (!rule_.state_ptr() || !rule_.state_ptr()->active) return;
     auto st = rule_.state_ptr();
     rule_.remove();

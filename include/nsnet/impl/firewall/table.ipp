@@ -8,7 +8,7 @@ namespace nsnet {
 
 namespace detail {
 
-NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
+NSNET_LAZY_DEFINITION NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
     switch (hook) {
         case nft::Hook::Prerouting: return {"prerouting", nft::BaseChain{nft::ChainType::Nat, hook, -100}};
         case nft::Hook::Postrouting: return {"postrouting", nft::BaseChain{nft::ChainType::Nat, hook, 100}};
@@ -19,7 +19,7 @@ NSNET_DECL NftChainSpec nat_chain(nft::Hook hook) {
     invalid_argument("add nat rule", nft::hook_name(hook), "no nat chain for hook " + nft::hook_name(hook));
 }
 
-NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook) {
+NSNET_LAZY_DEFINITION NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook) {
     switch (hook) {
         case firewall::Hook::Prerouting: return {"prerouting_filter", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Prerouting, 0}};
         case firewall::Hook::Input: return {"input", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Input, 0}};
@@ -31,18 +31,18 @@ NSNET_DECL NftChainSpec filter_chain(firewall::Hook hook) {
     return {"forward", nft::BaseChain{nft::ChainType::Filter, nft::Hook::Forward, 0}};
 }
 
-NSNET_DECL std::string NftRuleState::object() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string NftRuleState::object() const {
     return nft::family_name(family) + " " + std::string(nft_table_name) + " " + chain.name + ": " + description;
 }
 
-NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<nft::Table> find_nsnet_table(nl::Socket& s, nft::TableFamily f) {
     return nft_get(s, nft::table_get(f, nft_table_name), "get table",
                    nft::table_id(f, nft_table_name), [](const nl::MessageView& m) { return nft::decode_table(m); });
 }
 
-NSNET_DECL bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
+NSNET_LAZY_DEFINITION NSNET_DECL bool is_nsnet_table(const nft::Table& t) { return t.comment && *t.comment == nft_table_comment; }
 
-NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
+NSNET_LAZY_DEFINITION NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& operation, const NetnsRef& ns) {
     if (!is_nsnet_table(t))
         throw Error(EEXIST, operation, nft::table_id(t.family, nft_table_name), {},
                     "namespace " + ns.display_name() + " has a table '" + nft::family_name(t.family) + " " + nft_table_name +
@@ -50,25 +50,25 @@ NSNET_DECL void require_nsnet_table(const nft::Table& t, const std::string& oper
                         "\"); nsnet never touches tables it did not create");
 }
 
-NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<nft::Chain> find_chain(nl::Socket& s, const std::string& chain, nft::TableFamily f) {
     return nft_get(s, nft::chain_get(f, nft_table_name, chain), "get chain",
                    nft::table_id(f, nft_table_name) + " " + chain,
                    [](const nl::MessageView& m) { return nft::decode_chain(m); });
 }
 
-NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<nft::Rule> find_rule(nl::Socket& s, const std::string& chain, std::uint64_t handle,
                                             nft::TableFamily f) {
     return nft_get(s, nft::rule_get(f, nft_table_name, chain, handle), "get rule",
                    nft::table_id(f, nft_table_name) + " " + chain + " handle " + std::to_string(handle),
                    [](const nl::MessageView& m) { return nft::decode_rule(m); });
 }
 
-NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool same_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
     auto t = find_nsnet_table(s, f);
     return t && t->handle && *t->handle == table_handle && is_nsnet_table(*t);
 }
 
-NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b) {
+NSNET_LAZY_DEFINITION NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b) {
     nft::BatchResult r = b.run(s);
     if (r.applied) return 0;
     auto bad = r.failed();
@@ -79,18 +79,18 @@ NSNET_DECL int try_batch(nl::Socket& s, const nft::Batch& b) {
     throw e;
 }
 
-NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
+NSNET_LAZY_DEFINITION NSNET_DECL int try_single(nl::Socket& s, const nl::MessageBuilder& msg, const std::string& op, const std::string& obj) {
     nft::Batch b;
     b.add(msg, op, obj);
     return try_batch(s, b);
 }
 
-NSNET_DECL bool sweepable(const nft::Chain& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool sweepable(const nft::Chain& c) {
     const bool default_policy = !c.policy || *c.policy == nft::Policy::Accept;
     return c.use == 0 && default_policy;
 }
 
-NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
+NSNET_LAZY_DEFINITION NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::uint64_t table_handle,
                                 nft::TableFamily f) {
     if (!same_table(s, table_handle, f)) return;
     if (auto c = find_chain(s, chain, f)) {
@@ -104,14 +104,14 @@ NSNET_DECL void collect_garbage(nl::Socket& s, const std::string& chain, std::ui
     try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
 }
 
-NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::string> empty_chains(const std::vector<nft::Chain>& chains) {
     std::vector<std::string> out;
     for (const auto& c : chains)
         if (c.table == nft_table_name && sweepable(c)) out.push_back(c.name);
     return out;
 }
 
-NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFamily f) {
     nl::MessageBuilder msg = nft::make_message(NFT_MSG_GETCHAIN, 0, f);
     msg.put_string(NFTA_CHAIN_TABLE, nft_table_name);
     try {
@@ -127,7 +127,7 @@ NSNET_DECL std::vector<nft::Chain> list_nsnet_chains(nl::Socket& s, nft::TableFa
     return {};
 }
 
-NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::TableFamily f) {
     if (!same_table(s, table_handle, f)) return;
     const std::vector<nft::Chain> chains = list_nsnet_chains(s, f);
     // Only the chains the dump shows empty. Asking the kernel to delete every chain and letting it
@@ -157,7 +157,7 @@ NSNET_DECL void sweep_table(nl::Socket& s, std::uint64_t table_handle, nft::Tabl
     try_single(s, nft::table_del_handle(f, table_handle, NLM_F_NONREC), "delete table", nft::table_id(f, nft_table_name));
 }
 
-NSNET_DECL std::string new_rule_tag() {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string new_rule_tag() {
     static std::atomic<std::uint64_t> counter{0};
     std::uint64_t r = 0;
     if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r))
@@ -168,11 +168,11 @@ NSNET_DECL std::string new_rule_tag() {
     return buf;
 }
 
-NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string rule_comment(const std::string& tag, const std::string& owner) {
     return owner.empty() ? "nsnet:" + tag : "owner:" + owner + " nsnet:" + tag;
 }
 
-NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view c) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view c) {
     constexpr std::size_t tag_len = 16;
     constexpr std::string_view mark = "nsnet:";
     if (c.size() < mark.size() + tag_len) return std::nullopt;
@@ -191,7 +191,7 @@ NSNET_DECL std::optional<ParsedRuleComment> parse_rule_comment(std::string_view 
     return out;
 }
 
-NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFamily f) {
     try {
         nl::MessageBuilder msg = nft::rule_dump(f, nft_table_name);
         return nl::dump_collect(s, msg, "list rules", [](const nl::MessageView& m) -> std::optional<nft::Rule> {
@@ -204,7 +204,7 @@ NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft::TableFami
     }
 }
 
-NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
+NSNET_LAZY_DEFINITION NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
                                          std::uint64_t table_handle, nft::TableFamily f) noexcept {
     try {
         collect_garbage(s, chain, table_handle, f);
@@ -221,7 +221,7 @@ NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, cons
 
 NSNET_DECL TableBatch::TableBatch(NetnsRef netns) : netns_(std::move(netns)) {}
 
-NSNET_DECL void TableBatch::use_family(nft::TableFamily f, const std::string& operation, const std::string& object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::use_family(nft::TableFamily f, const std::string& operation, const std::string& object) {
     if (additions_.empty() && removals_.empty() && !policy_) family_ = f;
     else if (f != family_)
         invalid_argument(operation, object,
@@ -229,20 +229,20 @@ NSNET_DECL void TableBatch::use_family(nft::TableFamily f, const std::string& op
                              ", the batch's is " + nft::table_id(family_, nft_table_name));
 }
 
-NSNET_DECL void TableBatch::set_policy(std::shared_ptr<NftPolicyState> st) {
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::set_policy(std::shared_ptr<NftPolicyState> st) {
     if (committed_) throw Error(EALREADY, "set forward policy", netns_.display_name(), {}, "the batch was committed already");
     use_family(nsnet_family, "set forward policy", "ip nsnet forward");
     policy_ = std::move(st);
 }
 
-NSNET_DECL void TableBatch::remove(const std::shared_ptr<NftRuleState>& st) {
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::remove(const std::shared_ptr<NftRuleState>& st) {
     if (!st || !st->active) return;
     if (!(st->netns == netns_)) invalid_argument("remove rule", st->object(), "the rule belongs to another namespace");
     use_family(st->family, "remove rule", st->object());
     removals_.push_back(st);
 }
 
-NSNET_DECL void TableBatch::commit() {
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::commit() {
     if (committed_) throw Error(EALREADY, "commit firewall batch", netns_.display_name(), {}, "already committed");
     nl::Socket s = nft_socket(netns_);
     const bool creates = !additions_.empty() || policy_;
@@ -315,7 +315,7 @@ NSNET_DECL void TableBatch::commit() {
     committed_ = true;
 }
 
-NSNET_DECL void TableBatch::finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::finish(nl::Socket& s, const nft::BatchResult& res, const std::vector<std::size_t>& rule_index,
                                  const std::vector<std::shared_ptr<NftRuleState>>& removals) {
     std::uint64_t table_handle = 0;
     if (auto t = find_nsnet_table(s, family_); t && t->handle) table_handle = *t->handle;
@@ -343,7 +343,7 @@ NSNET_DECL void TableBatch::finish(nl::Socket& s, const nft::BatchResult& res, c
     for (auto& st : removals) collect_garbage_retrying(netns_, s, st->chain.name, st->table_handle, family_);
 }
 
-NSNET_DECL void TableBatch::settle_unknown(const Error& cause,
+NSNET_LAZY_DEFINITION NSNET_DECL void TableBatch::settle_unknown(const Error& cause,
                                          const std::vector<std::shared_ptr<NftRuleState>>& removals) {
     enum class Seen { Applied, NotApplied, Partly };
     Seen seen = Seen::NotApplied;
@@ -415,12 +415,12 @@ NSNET_DECL void TableBatch::settle_unknown(const Error& cause,
     throw out;
 }
 
-NSNET_DECL nft::Batch TableBatch::preview(bool table_exists, const std::vector<nft::Chain>& present) const {
+NSNET_LAZY_DEFINITION NSNET_DECL nft::Batch TableBatch::preview(bool table_exists, const std::vector<nft::Chain>& present) const {
     std::vector<std::size_t> rule_index;
     return build(table_exists, present, removals_, rule_index);
 }
 
-NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<nft::Chain>& present,
+NSNET_LAZY_DEFINITION NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<nft::Chain>& present,
                                       const std::vector<std::shared_ptr<NftRuleState>>& removals,
                                       std::vector<std::size_t>& rule_index) const {
     nft::Batch b;
@@ -457,7 +457,7 @@ NSNET_DECL nft::Batch TableBatch::build(bool table_exists, const std::vector<nft
     return b;
 }
 
-NSNET_DECL std::shared_ptr<NftRuleState> TableBatch::queue(std::shared_ptr<NftRuleState> st) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> TableBatch::queue(std::shared_ptr<NftRuleState> st) {
     if (committed_) throw Error(EALREADY, "add rule to firewall batch", st->object(), {}, "the batch was committed already");
     if (additions_.empty() && removals_.empty() && !policy_) family_ = st->family;
     else if (st->family != family_)

@@ -8,7 +8,7 @@
 
 namespace nsnet {
 
-NSNET_DECL Monitor Monitor::open(const NetnsRef& ns, const MonitorOptions& options) {
+NSNET_LAZY_DEFINITION NSNET_DECL Monitor Monitor::open(const NetnsRef& ns, const MonitorOptions& options) {
     Monitor m;
     m.ns_ = ns;
     m.options_ = options;
@@ -41,7 +41,7 @@ NSNET_DECL Monitor Monitor::open(const NetnsRef& ns, const MonitorOptions& optio
     return m;
 }
 
-NSNET_DECL std::optional<MonitorEvent> Monitor::next(std::chrono::milliseconds timeout) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<MonitorEvent> Monitor::next(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         if (!pending_.empty()) return pop();
@@ -59,7 +59,7 @@ NSNET_DECL std::optional<MonitorEvent> Monitor::next(std::chrono::milliseconds t
     }
 }
 
-NSNET_DECL std::size_t Monitor::poll_events(const Callback& callback) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Monitor::poll_events(const Callback& callback) {
     pump();
     std::size_t n = 0;
     while (!pending_.empty()) {
@@ -70,7 +70,7 @@ NSNET_DECL std::size_t Monitor::poll_events(const Callback& callback) {
     return n;
 }
 
-NSNET_DECL void Monitor::run(const Callback& callback, std::stop_token stop) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::run(const Callback& callback, std::stop_token stop) {
     detail::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake) throw_errno("create eventfd");
     std::stop_callback on_stop(stop, [&] {
@@ -86,7 +86,7 @@ NSNET_DECL void Monitor::run(const Callback& callback, std::stop_token stop) {
     }
 }
 
-NSNET_DECL MonitorEvent Monitor::pop() {
+NSNET_LAZY_DEFINITION NSNET_DECL MonitorEvent Monitor::pop() {
     MonitorEvent e = std::move(pending_.front());
     pending_.pop_front();
     ++stats_.events;
@@ -117,11 +117,11 @@ bool Monitor::erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
     return true;
 }
 
-NSNET_DECL void Monitor::queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev) {
     pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
 }
 
-NSNET_DECL void Monitor::pump() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::pump() {
     for (int n = 0; n < 256; ++n) {
         nl::Bytes data;
         try {
@@ -141,14 +141,14 @@ NSNET_DECL void Monitor::pump() {
     if (any_dirty()) refresh();
 }
 
-NSNET_DECL int Monitor::current_receive_buffer() const {
+NSNET_LAZY_DEFINITION NSNET_DECL int Monitor::current_receive_buffer() const {
     int v = 0;
     socklen_t len = sizeof v;
     ::getsockopt(events_.fd(), SOL_SOCKET, SO_RCVBUF, &v, &len);
     return v;
 }
 
-NSNET_DECL void Monitor::overrun(const std::string& reason) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::overrun(const std::string& reason) {
     ++stats_.overruns;
     // Events come faster than they are read: give the kernel more room for next time.
     if (options_.max_receive_buffer > 0) {
@@ -175,7 +175,7 @@ NSNET_DECL void Monitor::overrun(const std::string& reason) {
     full_resync(reason, discarded);
 }
 
-NSNET_DECL void Monitor::full_resync(const std::string& reason, std::size_t discarded) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::full_resync(const std::string& reason, std::size_t discarded) {
     ++stats_.resyncs;
     MonitorView fresh = monitor_detail::dump_view(dumps_, options_);
     ResyncInfo info{reason, 0, 0, 0, discarded};
@@ -185,7 +185,7 @@ NSNET_DECL void Monitor::full_resync(const std::string& reason, std::size_t disc
     queue(EventType::Resync, ObjectKind::Link, true, info, {});
 }
 
-NSNET_DECL void Monitor::refresh() {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::refresh() {
     ++stats_.refreshes;
     MonitorOptions only = options_;
     only.links = options_.links && dirty_links_;
@@ -230,7 +230,7 @@ NSNET_DECL void Monitor::refresh() {
     if (only.rules) view_.rules = std::move(fresh.rules);
 }
 
-NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& to, ResyncInfo* counts) {
     auto removed = [&](ObjectKind kind, const auto& mf, const auto& mt) {
         for (const auto& [k, v] : mf)
             if (!mt.count(k)) {
@@ -262,13 +262,13 @@ NSNET_DECL void Monitor::emit_diff(const MonitorView& from, const MonitorView& t
     added(ObjectKind::Rule, from.rules, to.rules);
 }
 
-NSNET_DECL bool Monitor::rules_name_links() const {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Monitor::rules_name_links() const {
     for (const auto& [k, r] : view_.rules)
         if (!r.iif.empty() || !r.oif.empty()) return true;
     return false;
 }
 
-NSNET_DECL void Monitor::handle(nl::Bytes data) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::handle(nl::Bytes data) {
     for (nl::MessageView m : nl::MessageRange(data)) {
         ++stats_.messages;
         try {
@@ -281,7 +281,7 @@ NSNET_DECL void Monitor::handle(nl::Bytes data) {
     }
 }
 
-NSNET_DECL void Monitor::mark_dirty_for(std::uint16_t type) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::mark_dirty_for(std::uint16_t type) {
     switch (type) {
         case RTM_NEWLINK: case RTM_DELLINK: dirty_links_ = true; break;
         case RTM_NEWADDR: case RTM_DELADDR: dirty_addresses_ = true; break;
@@ -292,7 +292,7 @@ NSNET_DECL void Monitor::mark_dirty_for(std::uint16_t type) {
     }
 }
 
-NSNET_DECL void Monitor::handle_message(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::handle_message(const nl::MessageView& m) {
     const bool refresh = options_.refresh_on_silent_changes;
     switch (m.type()) {
         case RTM_NEWLINK:
@@ -392,7 +392,7 @@ NSNET_DECL void Monitor::handle_message(const nl::MessageView& m) {
     }
 }
 
-NSNET_DECL void Monitor::link_deleted(const rtnl::LinkInfo& l, bool refresh) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::link_deleted(const rtnl::LinkInfo& l, bool refresh) {
     const int idx = l.index;
     if (!view_.links.count(idx)) return;
     std::vector<std::string> gone;

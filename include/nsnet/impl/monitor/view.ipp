@@ -25,13 +25,13 @@ auto until_consistent(Fn&& dump) {
     }
 }
 
-NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a) { return a ? a->to_string() : std::string("-"); }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string ip_text(const std::optional<IpAddress>& a) { return a ? a->to_string() : std::string("-"); }
 
-NSNET_DECL std::string key_of(const rtnl::AddressInfo& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string key_of(const rtnl::AddressInfo& a) {
     return std::to_string(a.index) + " " + a.prefix.to_string() + " peer " + ip_text(a.peer);
 }
 
-NSNET_DECL std::string key_of(const rtnl::RouteInfo& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string key_of(const rtnl::RouteInfo& r) {
     std::string k = std::string(r.family == Family::V4 ? "4" : "6") + " t" + std::to_string(r.table) + " " +
                     r.dst.to_string() + " from " + (r.src ? r.src->to_string() : std::string("-")) + " tos " +
                     std::to_string(r.tos) + " m" + std::to_string(r.metric) + " type " +
@@ -44,11 +44,11 @@ NSNET_DECL std::string key_of(const rtnl::RouteInfo& r) {
     return k;
 }
 
-NSNET_DECL std::string key_of(const rtnl::Neighbor& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string key_of(const rtnl::Neighbor& n) {
     return std::to_string(n.index) + " " + n.address.to_string() + (n.proxy ? " proxy" : "");
 }
 
-NSNET_DECL std::string key_of(const rtnl::Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string key_of(const rtnl::Rule& r) {
     auto opt = [](const auto& o) { return o ? std::to_string(*o) : std::string("-"); };
     auto range = [](const auto& o) { return o ? std::to_string(o->start) + "-" + std::to_string(o->end) : std::string("-"); };
     return std::string(r.family == Family::V4 ? "4" : "6") + " pref " + opt(r.priority) + " from " +
@@ -60,7 +60,7 @@ NSNET_DECL std::string key_of(const rtnl::Rule& r) {
            std::to_string(r.table) + " goto " + opt(r.goto_target);
 }
 
-NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
     return a.index == b.index && a.name == b.name && a.flags == b.flags && a.type == b.type && a.mtu == b.mtu &&
            a.mac == b.mac && a.broadcast == b.broadcast && a.master == b.master && a.parent == b.parent &&
            a.link_netnsid == b.link_netnsid && a.group == b.group && a.operstate == b.operstate &&
@@ -69,12 +69,12 @@ NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b) {
            (a.slave_kind == "bridge" || a.slave_info_data == b.slave_info_data);
 }
 
-NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b) {
     return a.index == b.index && a.prefix == b.prefix && a.peer == b.peer && a.broadcast == b.broadcast &&
            a.scope == b.scope && a.flags == b.flags && a.label == b.label;
 }
 
-NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
     if (a.paths.size() != b.paths.size()) return false;
     for (std::size_t i = 0; i < a.paths.size(); ++i) {
         const auto &x = a.paths[i], &y = b.paths[i];
@@ -86,25 +86,25 @@ NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b) {
            a.metric == b.metric && a.nh_id == b.nh_id && a.mtu == b.mtu && a.pref == b.pref;
 }
 
-NSNET_DECL bool tracked(const rtnl::Neighbor& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool tracked(const rtnl::Neighbor& n) {
     const std::uint8_t first = n.address.data()[0];
     const bool multicast = n.address.is_v4() ? (first >= 224 && first <= 239) : first == 0xff;
     return !n.proxy && !multicast;
 }
 
-NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool route_uses(const rtnl::RouteInfo& r, int index) {
     if (r.oif == index) return true;
     for (const auto& h : r.paths)
         if (h.ifindex == index) return true;
     return false;
 }
 
-NSNET_DECL std::string dev_name(const MonitorView* view, int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string dev_name(const MonitorView* view, int index) {
     std::string n = view ? view->link_name(index) : std::string();
     return n.empty() ? "#" + std::to_string(index) : n;
 }
 
-NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView* view) {
     if (auto* l = std::get_if<rtnl::LinkInfo>(&o)) {
         std::string s = std::to_string(l->index) + ": " + l->name;
         if (!l->kind.empty()) s += " (" + l->kind + ")";
@@ -142,34 +142,34 @@ NSNET_DECL std::string describe_object(const MonitorObject& o, const MonitorView
     return "";
 }
 
-NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
     MonitorView v;
     if (o.links) {
         auto m = rtnl::link_dump();
-        for (auto& l : until_consistent([&] { return nl::dump_collect(sock, m, "dump links", rtnl::decode_link); })) {
+        for (auto& l : until_consistent([&] { return nl::dump_collect(sock, m, "dump links", [](const nl::MessageView& reply) { return rtnl::decode_link(reply); }); })) {
             int idx = l.index;
             v.links[idx] = std::move(l);
         }
     }
     if (o.addresses) {
         auto m = rtnl::address_dump();
-        for (auto& a : until_consistent([&] { return nl::dump_collect(sock, m, "dump addresses", rtnl::decode_address); })) v.addresses[key_of(a)] = a;
+        for (auto& a : until_consistent([&] { return nl::dump_collect(sock, m, "dump addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); }); })) v.addresses[key_of(a)] = a;
     }
     if (o.routes) {
         for (unsigned char f : {static_cast<unsigned char>(AF_INET), static_cast<unsigned char>(AF_INET6)}) {
             auto m = rtnl::route_dump(f);
-            for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump routes", rtnl::decode_route); }))
+            for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump routes", [](const nl::MessageView& reply) { return rtnl::decode_route(reply); }); }))
                 if (!(r.flags & RTM_F_CLONED)) v.routes[key_of(r)] = r;
         }
     }
     if (o.neighbors) {
         auto m = rtnl::neighbor_dump();
-        for (auto& n : until_consistent([&] { return nl::dump_collect(sock, m, "dump neighbors", rtnl::decode_neighbor); }))
+        for (auto& n : until_consistent([&] { return nl::dump_collect(sock, m, "dump neighbors", [](const nl::MessageView& reply) { return rtnl::decode_neighbor(reply); }); }))
             if (tracked(n)) v.neighbors[key_of(n)] = n;
     }
     if (o.rules) {
         auto m = rtnl::rule_dump();
-        for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump rules", rtnl::decode_rule); })) v.rules[key_of(r)] = r;
+        for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump rules", [](const nl::MessageView& reply) { return rtnl::decode_rule(reply); }); })) v.rules[key_of(r)] = r;
     }
     return v;
 }
@@ -179,7 +179,7 @@ NSNET_DECL MonitorView dump_view(nl::Socket& sock, const MonitorOptions& o) {
 
 namespace nsnet {
 
-NSNET_DECL void MonitorView::apply(const MonitorEvent& e) {
+NSNET_LAZY_DEFINITION NSNET_DECL void MonitorView::apply(const MonitorEvent& e) {
     auto store = [&](auto& map, const auto& key, const auto& obj) {
         if (e.type == EventType::Deleted) map.erase(key);
         else map[key] = obj;
@@ -192,12 +192,12 @@ NSNET_DECL void MonitorView::apply(const MonitorEvent& e) {
     else if (auto* u = e.rule()) store(rules, monitor_detail::key_of(*u), *u);
 }
 
-NSNET_DECL std::string MonitorView::link_name(int index) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string MonitorView::link_name(int index) const {
     auto it = links.find(index);
     return it == links.end() ? std::string() : it->second.name;
 }
 
-NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const MonitorView& b) {
     std::vector<std::string> out;
     auto cmp = [&](const char* what, const auto& ma, const auto& mb) {
         for (const auto& [k, v] : mb) {
@@ -218,12 +218,12 @@ NSNET_DECL std::vector<std::string> differences(const MonitorView& a, const Moni
     return out;
 }
 
-NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds) {
+NSNET_LAZY_DEFINITION NSNET_DECL MonitorView snapshot(const NetnsRef& ns, const MonitorOptions& kinds) {
     nl::Socket s = ns.netlink_socket(NETLINK_ROUTE);
     return monitor_detail::dump_view(s, kinds);
 }
 
-NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_string(const MonitorEvent& e, const MonitorView* names) {
     // Names in it (links, a rule's iif) are whatever the namespace's owner chose: escaped.
     if (e.type == EventType::Resync) return printable("resync " + monitor_detail::describe_object(e.object, names));
     std::string s = std::string(to_string(e.type)) + " " + to_string(e.kind) + " " +

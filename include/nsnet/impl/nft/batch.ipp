@@ -8,7 +8,7 @@
 
 namespace nsnet::nft {
 
-NSNET_DECL std::string family_name(TableFamily f) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string family_name(TableFamily f) {
     switch (f) {
         case TableFamily::Ip: return "ip";
         case TableFamily::Ip6: return "ip6";
@@ -17,7 +17,7 @@ NSNET_DECL std::string family_name(TableFamily f) {
     return "family " + std::to_string(static_cast<unsigned>(f));
 }
 
-NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t flags, TableFamily family) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t flags, TableFamily family) {
     nl::MessageBuilder m(message_type(nft_msg), flags);
     nfgenmsg g{};
     g.nfgen_family = static_cast<std::uint8_t>(family);
@@ -27,7 +27,7 @@ NSNET_DECL nl::MessageBuilder make_message(std::uint8_t nft_msg, std::uint16_t f
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder generation_get() {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder generation_get() {
     // As nft sends it: nfgen_family AF_UNSPEC (the generation is the namespace's, not a family's).
     nl::MessageBuilder m(message_type(NFT_MSG_GETGEN), 0);
     nfgenmsg g{};
@@ -37,14 +37,14 @@ NSNET_DECL nl::MessageBuilder generation_get() {
     return m;
 }
 
-NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m) {
     if (nft_message(m) != NFT_MSG_NEWGEN) return std::nullopt;
     nl::AttrTable<NFTA_GEN_MAX> a(m.attrs<nfgenmsg>());
     if (!a[NFTA_GEN_ID]) return std::nullopt;
     return a[NFTA_GEN_ID]->be32();
 }
 
-NSNET_DECL std::uint32_t read_generation(nl::Socket& sock) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t read_generation(nl::Socket& sock) {
     auto msg = generation_get();
     std::optional<std::uint32_t> generation;
     nl::request(sock, msg, "get nf_tables generation", {}, [&](const nl::MessageView& m) {
@@ -54,16 +54,16 @@ NSNET_DECL std::uint32_t read_generation(nl::Socket& sock) {
     return *generation;
 }
 
-NSNET_DECL std::optional<std::uint8_t> nft_message(const nl::MessageView& m) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::uint8_t> nft_message(const nl::MessageView& m) noexcept {
     if ((m.type() >> 8) != NFNL_SUBSYS_NFTABLES) return std::nullopt;
     return static_cast<std::uint8_t>(m.type() & 0xff);
 }
 
-NSNET_DECL TableFamily message_family(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL TableFamily message_family(const nl::MessageView& m) {
     return static_cast<TableFamily>(m.family_header<nfgenmsg>().nfgen_family);
 }
 
-NSNET_DECL void validate_name(std::string_view name, std::string_view what, std::string_view operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_name(std::string_view name, std::string_view what, std::string_view operation) {
     if (name.empty()) invalid_argument(std::string(operation), std::string(name), std::string(what) + " name is empty");
     if (name.size() >= NFT_NAME_MAXLEN)
         invalid_argument(std::string(operation), std::string(name),
@@ -73,14 +73,14 @@ NSNET_DECL void validate_name(std::string_view name, std::string_view what, std:
         invalid_argument(std::string(operation), std::string(name), std::string(what) + " name contains a NUL byte");
 }
 
-NSNET_DECL std::vector<std::size_t> BatchResult::failed() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::size_t> BatchResult::failed() const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < messages.size(); ++i)
         if (messages[i].ack.error) out.push_back(i);
     return out;
 }
 
-NSNET_DECL Error BatchResult::error() const {
+NSNET_LAZY_DEFINITION NSNET_DECL Error BatchResult::error() const {
     std::string rolled_back = "nf_tables batch of " + std::to_string(messages.size()) +
                               " change(s) rolled back: nothing was applied";
     auto bad = failed();
@@ -106,7 +106,7 @@ NSNET_DECL Error BatchResult::error() const {
     return Error(EPROTO, "commit nf_tables batch", {}, {}, "batch not applied for an unknown reason");
 }
 
-NSNET_DECL std::size_t Batch::add(const nl::MessageBuilder& msg, std::string operation, std::string object) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Batch::add(const nl::MessageBuilder& msg, std::string operation, std::string object) {
     Entry e;
     e.bytes.assign(msg.bytes().begin(), msg.bytes().end());
     e.operation = std::move(operation);
@@ -115,7 +115,7 @@ NSNET_DECL std::size_t Batch::add(const nl::MessageBuilder& msg, std::string ope
     return entries_.size() - 1;
 }
 
-NSNET_DECL std::vector<std::byte> Batch::encode(std::uint32_t first_seq, bool ack) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::byte> Batch::encode(std::uint32_t first_seq, bool ack) const {
     std::vector<std::byte> out;
     append_control(out, NFNL_MSG_BATCH_BEGIN, first_seq, generation_);
     std::uint32_t seq = first_seq;
@@ -132,7 +132,7 @@ NSNET_DECL std::vector<std::byte> Batch::encode(std::uint32_t first_seq, bool ac
     return out;
 }
 
-NSNET_DECL BatchResult Batch::run(nl::Socket& sock) const {
+NSNET_LAZY_DEFINITION NSNET_DECL BatchResult Batch::run(nl::Socket& sock) const {
     BatchResult result;
     result.messages.resize(entries_.size());
     for (std::size_t i = 0; i < entries_.size(); ++i) {
@@ -201,13 +201,13 @@ NSNET_DECL BatchResult Batch::run(nl::Socket& sock) const {
     return result;
 }
 
-NSNET_DECL BatchResult Batch::run_or_throw(nl::Socket& sock) const {
+NSNET_LAZY_DEFINITION NSNET_DECL BatchResult Batch::run_or_throw(nl::Socket& sock) const {
     BatchResult r = run(sock);
     r.throw_if_failed();
     return r;
 }
 
-NSNET_DECL void Batch::append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
+NSNET_LAZY_DEFINITION NSNET_DECL void Batch::append_control(std::vector<std::byte>& out, std::uint16_t type, std::uint32_t seq,
                                       std::optional<std::uint32_t> generation) {
     nlmsghdr h{};
     const std::size_t genid_len = generation ? sizeof(nlattr) + sizeof(std::uint32_t) : 0;

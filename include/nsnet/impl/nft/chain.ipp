@@ -6,7 +6,7 @@
 
 namespace nsnet::nft {
 
-NSNET_DECL std::string hook_name(Hook h) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string hook_name(Hook h) {
     switch (h) {
         case Hook::Prerouting: return "prerouting";
         case Hook::Input: return "input";
@@ -17,7 +17,7 @@ NSNET_DECL std::string hook_name(Hook h) {
     return "hook " + std::to_string(static_cast<std::uint32_t>(h));
 }
 
-NSNET_DECL std::string chain_type_name(ChainType t) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string chain_type_name(ChainType t) {
     switch (t) {
         case ChainType::Filter: return "filter";
         case ChainType::Nat: return "nat";
@@ -26,16 +26,16 @@ NSNET_DECL std::string chain_type_name(ChainType t) {
     return "filter";
 }
 
-NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<ChainType> parse_chain_type(std::string_view s) {
     if (s == "filter") return ChainType::Filter;
     if (s == "nat") return ChainType::Nat;
     if (s == "route") return ChainType::Route;
     return std::nullopt;
 }
 
-NSNET_DECL std::string policy_name(Policy p) { return p == Policy::Accept ? "accept" : "drop"; }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string policy_name(Policy p) { return p == Policy::Accept ? "accept" : "drop"; }
 
-NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags) {
     validate_name(c.table, "table", "add chain");
     validate_name(c.name, "chain", "add chain");
     nl::MessageBuilder m = make_message(NFT_MSG_NEWCHAIN, flags, c.family);
@@ -51,7 +51,7 @@ NSNET_DECL nl::MessageBuilder chain_new(const Chain& c, std::uint16_t flags) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& table, const std::string& name,
                                         std::uint16_t flags) {
     validate_name(table, "table", "delete chain");
     validate_name(name, "chain", "delete chain");
@@ -61,7 +61,7 @@ NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std::string& t
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name) {
     validate_name(table, "table", "get chain");
     validate_name(name, "chain", "get chain");
     nl::MessageBuilder m = make_message(NFT_MSG_GETCHAIN, 0, family);
@@ -70,7 +70,7 @@ NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& t
     return m;
 }
 
-NSNET_DECL Chain decode_chain(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Chain decode_chain(const nl::MessageView& msg) {
     Chain c;
     c.family = message_family(msg);
     nl::AttrTable<NFTA_CHAIN_MAX> a(msg.attrs<nfgenmsg>());

@@ -10,12 +10,12 @@ namespace nsnet::nft {
 
 namespace detail {
 
-NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_data(nl::MessageBuilder& m, std::uint16_t type, const Data& d) {
     auto n = m.nest(type);
     m.put(NFTA_DATA_VALUE, d.data(), d.size());
 }
 
-NSNET_DECL Data get_data(const nl::Attr& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL Data get_data(const nl::Attr& a) {
     for (nl::Attr d : a.nested())
         if (d.type() == NFTA_DATA_VALUE) {
             auto p = reinterpret_cast<const std::uint8_t*>(d.payload().data());
@@ -24,7 +24,7 @@ NSNET_DECL Data get_data(const nl::Attr& a) {
     return {};
 }
 
-NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a) {
     for (nl::Attr d : a.nested())
         if (d.type() == NFTA_DATA_VERDICT)
             for (nl::Attr v : d.nested())
@@ -32,7 +32,7 @@ NSNET_DECL std::optional<Verdict> get_verdict(const nl::Attr& a) {
     return std::nullopt;
 }
 
-NSNET_DECL std::string get_verdict_chain(const nl::Attr& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string get_verdict_chain(const nl::Attr& a) {
     for (nl::Attr d : a.nested())
         if (d.type() == NFTA_DATA_VERDICT)
             for (nl::Attr v : d.nested())
@@ -40,7 +40,7 @@ NSNET_DECL std::string get_verdict_chain(const nl::Attr& a) {
     return {};
 }
 
-NSNET_DECL std::string_view expr_name(const Expr& e) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string_view expr_name(const Expr& e) {
     if (std::holds_alternative<Payload>(e)) return "payload";
     if (std::holds_alternative<Meta>(e) || std::holds_alternative<MetaSet>(e)) return "meta";
     if (std::holds_alternative<Cmp>(e)) return "cmp";
@@ -55,7 +55,7 @@ NSNET_DECL std::string_view expr_name(const Expr& e) {
     return std::get<Other>(e).name;
 }
 
-NSNET_DECL std::string data_words(const Data& d) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string data_words(const Data& d) {
     std::string s{};
     for (std::size_t i = 0; i < d.size(); i += 4) {
         std::uint32_t w = 0;
@@ -68,7 +68,7 @@ NSNET_DECL std::string data_words(const Data& d) {
     return s;
 }
 
-NSNET_DECL std::string verdict_name(Verdict v) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string verdict_name(Verdict v) {
     switch (v) {
         case Verdict::Drop: return "drop";
         case Verdict::Accept: return "accept";
@@ -82,7 +82,7 @@ NSNET_DECL std::string verdict_name(Verdict v) {
 
 }  // namespace detail
 
-NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
+NSNET_LAZY_DEFINITION NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
     auto elem = m.nest(NFTA_LIST_ELEM);
     m.put_string(NFTA_EXPR_NAME, detail::expr_name(e));
     if (auto* o = std::get_if<Other>(&e)) {
@@ -159,12 +159,12 @@ NSNET_DECL void encode_expr(nl::MessageBuilder& m, const Expr& e) {
     }
 }
 
-NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
+NSNET_LAZY_DEFINITION NSNET_DECL void encode_exprs(nl::MessageBuilder& m, const Exprs& exprs) {
     auto list = m.nest(NFTA_RULE_EXPRESSIONS);
     for (const Expr& e : exprs) encode_expr(m, e);
 }
 
-NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
+NSNET_LAZY_DEFINITION NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
     std::string name{};
     std::optional<nl::Attr> data{};
     for (nl::Attr a : elem.nested()) {
@@ -304,14 +304,14 @@ NSNET_DECL Expr decode_expr(const nl::Attr& elem) {
     return o;
 }
 
-NSNET_DECL Exprs decode_exprs(const nl::Attr& list) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs decode_exprs(const nl::Attr& list) {
     Exprs out{};
     for (nl::Attr elem : list.nested())
         if (elem.type() == NFTA_LIST_ELEM) out.push_back(decode_expr(elem));
     return out;
 }
 
-NSNET_DECL std::string to_debug_string(const Expr& e) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_debug_string(const Expr& e) {
     auto base_name = [](PayloadBase b) -> std::string {
         switch (b) {
             case PayloadBase::Link: return "link";
@@ -405,23 +405,23 @@ NSNET_DECL std::string to_debug_string(const Expr& e) {
 
 namespace detail {
 
-NSNET_DECL Data bytes_of(const void* p, std::size_t n) {
+NSNET_LAZY_DEFINITION NSNET_DECL Data bytes_of(const void* p, std::size_t n) {
     auto b = static_cast<const std::uint8_t*>(p);
     return Data(b, b + n);
 }
 
-NSNET_DECL Data be16_data(std::uint16_t v) {
+NSNET_LAZY_DEFINITION NSNET_DECL Data be16_data(std::uint16_t v) {
     std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
     return Data(b, b + 2);
 }
 
-NSNET_DECL void append(Exprs& to, Exprs more) {
+NSNET_LAZY_DEFINITION NSNET_DECL void append(Exprs& to, Exprs more) {
     for (Expr& e : more) to.push_back(std::move(e));
 }
 
 }  // namespace detail
 
-NSNET_DECL Exprs match_address(bool source, const Prefix& prefix) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_address(bool source, const Prefix& prefix) {
     const bool v4 = prefix.address().is_v4();
     const std::uint32_t full = v4 ? 4 : 16;
     const std::uint32_t offset = v4 ? (source ? 12 : 16) : (source ? 8 : 24);
@@ -439,44 +439,44 @@ NSNET_DECL Exprs match_address(bool source, const Prefix& prefix) {
             Cmp{reg1, CmpOp::Eq, detail::bytes_of(a, full)}};
 }
 
-NSNET_DECL Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
-NSNET_DECL Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_saddr(const Prefix& p) { return match_address(true, p); }
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_daddr(const Prefix& p) { return match_address(false, p); }
 
-NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_ifname(bool input, std::string_view name, bool negate) {
     validate_interface_name(name, input ? "match iifname" : "match oifname");
     Data d(IFNAMSIZ, 0);
     std::memcpy(d.data(), name.data(), name.size());
     return {Meta{input ? MetaKey::Iifname : MetaKey::Oifname, reg1}, Cmp{reg1, negate ? CmpOp::Neq : CmpOp::Eq, d}};
 }
 
-NSNET_DECL Exprs match_iifname(std::string_view name, bool negate) { return match_ifname(true, name, negate); }
-NSNET_DECL Exprs match_oifname(std::string_view name, bool negate) { return match_ifname(false, name, negate); }
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_iifname(std::string_view name, bool negate) { return match_ifname(true, name, negate); }
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_oifname(std::string_view name, bool negate) { return match_ifname(false, name, negate); }
 
-NSNET_DECL Exprs match_l4proto(std::uint8_t proto) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_l4proto(std::uint8_t proto) {
     return {Meta{MetaKey::L4proto, reg1}, Cmp{reg1, CmpOp::Eq, Data{proto}}};
 }
 
-NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_dport(std::uint8_t proto, std::uint16_t port) {
     Exprs e = match_l4proto(proto);
     e.push_back(Payload{PayloadBase::Transport, 2, 2, reg1});
     e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
     return e;
 }
 
-NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_sport(std::uint8_t proto, std::uint16_t port) {
     Exprs e = match_l4proto(proto);
     e.push_back(Payload{PayloadBase::Transport, 0, 2, reg1});
     e.push_back(Cmp{reg1, CmpOp::Eq, detail::be16_data(port)});
     return e;
 }
 
-NSNET_DECL Expr counter() { return Counter{}; }
+NSNET_LAZY_DEFINITION NSNET_DECL Expr counter() { return Counter{}; }
 
-NSNET_DECL Expr verdict(Verdict v) { return Immediate{reg_verdict, {}, v}; }
+NSNET_LAZY_DEFINITION NSNET_DECL Expr verdict(Verdict v) { return Immediate{reg_verdict, {}, v}; }
 
-NSNET_DECL Exprs masquerade() { return {Masq{}}; }
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs masquerade() { return {Masq{}}; }
 
-NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port) {
     Exprs e{};
     e.push_back(Immediate{reg1, detail::bytes_of(addr.data(), addr.size()), std::nullopt});
     Nat n;
@@ -492,14 +492,14 @@ NSNET_DECL Exprs nat_to(NatType type, const IpAddress& addr, std::optional<std::
     return e;
 }
 
-NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs snat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
     return nat_to(NatType::Snat, addr, port);
 }
-NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs dnat_to(const IpAddress& addr, std::optional<std::uint16_t> port) {
     return nat_to(NatType::Dnat, addr, port);
 }
 
-NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Counter> find_counter(const Exprs& exprs) {
     for (const Expr& e : exprs)
         if (auto* c = std::get_if<Counter>(&e)) return *c;
     return std::nullopt;
@@ -509,17 +509,17 @@ namespace detail {
 inline Data u32_host(std::uint32_t v) { return bytes_of(&v, sizeof v); }
 }  // namespace detail
 
-NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto) {
     return {Meta{MetaKey::Nfproto, reg1}, Cmp{reg1, CmpOp::Eq, Data{nfproto}}};
 }
 
-NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_address(bool source, const Prefix& prefix, bool negate) {
     Exprs e = match_address(source, prefix);
     if (negate && !e.empty()) std::get<Cmp>(e.back()).op = CmpOp::Neq;
     return e;
 }
 
-NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uint16_t first, std::uint16_t last) {
     Exprs e = match_l4proto(proto);
     e.push_back(Payload{PayloadBase::Transport, destination ? 2u : 0u, 2, reg1});
     if (first == last) {
@@ -531,16 +531,16 @@ NSNET_DECL Exprs match_port_range(std::uint8_t proto, bool destination, std::uin
     return e;
 }
 
-NSNET_DECL Exprs match_fib_daddr_local() {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_fib_daddr_local() {
     return {Fib{NFTA_FIB_F_DADDR, NFT_FIB_RESULT_ADDRTYPE, reg1}, Cmp{reg1, CmpOp::Eq, detail::u32_host(2 /* RTN_LOCAL */)}};
 }
 
-NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_ct_state(std::uint32_t state_bits) {
     return {Ct{CtKey::State, reg1}, Bitwise{reg1, reg1, 4, detail::u32_host(state_bits), detail::u32_host(0)},
             Cmp{reg1, CmpOp::Neq, detail::u32_host(0)}};
 }
 
-NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask, bool negate) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask, bool negate) {
     Exprs e{};
     if (ct) e.push_back(Ct{CtKey::Mark, reg1});
     else e.push_back(Meta{MetaKey::Mark, reg1});
@@ -550,7 +550,7 @@ NSNET_DECL Exprs match_mark(bool ct, std::uint32_t value, std::uint32_t mask, bo
     return e;
 }
 
-NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask) {
     Exprs e{};
     if (mask == 0xffffffffU) {
         e.push_back(Immediate{reg1, detail::u32_host(value), std::nullopt, {}});
@@ -564,7 +564,7 @@ NSNET_DECL Exprs set_mark(bool ct, std::uint32_t value, std::uint32_t mask) {
     return e;
 }
 
-NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional<std::uint16_t> port_min,
                               std::optional<std::uint16_t> port_max) {
     if (!port_max || (port_min && *port_max == *port_min)) return nat_to(type, addr, port_min);
     Exprs e = nat_to(type, addr, port_min);
@@ -576,7 +576,7 @@ NSNET_DECL Exprs nat_to_range(NatType type, const IpAddress& addr, std::optional
     return e;
 }
 
-NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
     if (!port_min) return masquerade();
     Masq m;
     Exprs e{};
@@ -591,7 +591,7 @@ NSNET_DECL Exprs masquerade_to(std::optional<std::uint16_t> port_min, std::optio
     return e;
 }
 
-NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
+NSNET_LAZY_DEFINITION NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optional<std::uint16_t> port_max) {
     Redir r;
     Exprs e{};
     if (port_min) {
@@ -607,7 +607,7 @@ NSNET_DECL Exprs redirect_to(std::optional<std::uint16_t> port_min, std::optiona
     return e;
 }
 
-NSNET_DECL Expr jump(const std::string& chain, bool go_to) {
+NSNET_LAZY_DEFINITION NSNET_DECL Expr jump(const std::string& chain, bool go_to) {
     if (chain.empty() || chain.size() >= NFT_NAME_MAXLEN || chain.find('\0') != std::string::npos)
         invalid_argument(go_to ? "goto" : "jump", chain, "chain name '" + chain + "' is empty, has a NUL or is too long");
     return Immediate{reg_verdict, {}, go_to ? Verdict::Goto : Verdict::Jump, chain};

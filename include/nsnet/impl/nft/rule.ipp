@@ -6,7 +6,7 @@
 
 namespace nsnet::nft {
 
-NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o) {
     validate_name(r.table, "table", "add rule");
     validate_name(r.chain, "chain", "add rule");
     std::uint16_t flags = NLM_F_CREATE;
@@ -24,7 +24,7 @@ NSNET_DECL nl::MessageBuilder rule_new(const Rule& r, const RuleNewOptions& o) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& table, const std::string& chain,
                                        std::uint64_t handle) {
     validate_name(table, "table", "delete rule");
     validate_name(chain, "chain", "delete rule");
@@ -35,7 +35,7 @@ NSNET_DECL nl::MessageBuilder rule_del(TableFamily family, const std::string& ta
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& table, const std::string& chain,
                                        std::uint64_t handle) {
     validate_name(table, "table", "get rule");
     validate_name(chain, "chain", "get rule");
@@ -46,7 +46,7 @@ NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std::string& ta
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain) {
     validate_name(table, "table", "list rules");
     nl::MessageBuilder m = make_message(NFT_MSG_GETRULE, 0, family);
     m.put_string(NFTA_RULE_TABLE, table);
@@ -57,7 +57,7 @@ NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& t
     return m;
 }
 
-NSNET_DECL Rule decode_rule(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule decode_rule(const nl::MessageView& msg) {
     Rule r;
     r.family = message_family(msg);
     nl::AttrTable<NFTA_RULE_MAX> a(msg.attrs<nfgenmsg>());
@@ -70,7 +70,7 @@ NSNET_DECL Rule decode_rule(const nl::MessageView& msg) {
     return r;
 }
 
-NSNET_DECL std::string to_debug_string(const Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_debug_string(const Rule& r) {
     std::string s = family_name(r.family) + " " + r.table + " " + r.chain + "\n";
     for (const Expr& e : r.exprs) s += "  " + to_debug_string(e) + "\n";
     return s;

@@ -6,11 +6,11 @@
 
 namespace nsnet::nft {
 
-NSNET_DECL std::string table_id(TableFamily f, const std::string& name) { return family_name(f) + " " + name; }
+NSNET_LAZY_DEFINITION NSNET_DECL std::string table_id(TableFamily f, const std::string& name) { return family_name(f) + " " + name; }
 
 namespace detail {
 
-NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std::string& text) {
     if (text.size() + 1 > 255) invalid_argument("set comment", text, "comment is longer than 254 bytes");
     std::vector<std::uint8_t> out(2 + text.size() + 1, 0);  // sized once: GCC 12 -O2 misreads insert()
     out[0] = type;
@@ -19,7 +19,7 @@ NSNET_DECL std::vector<std::uint8_t> udata_comment(std::uint8_t type, const std:
     return out;
 }
 
-NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::uint8_t type) {
     std::size_t off = 0;
     while (off + 2 <= udata.size()) {
         auto t = static_cast<std::uint8_t>(udata[off]);
@@ -37,7 +37,7 @@ NSNET_DECL std::optional<std::string> udata_find_comment(nl::Bytes udata, std::u
 
 }  // namespace detail
 
-NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags) {
     validate_name(t.name, "table", "add table");
     nl::MessageBuilder m = make_message(NFT_MSG_NEWTABLE, flags, t.family);
     m.put_string(NFTA_TABLE_NAME, t.name);
@@ -49,27 +49,27 @@ NSNET_DECL nl::MessageBuilder table_new(const Table& t, std::uint16_t flags) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder table_del(TableFamily family, const std::string& name, std::uint16_t flags) {
     validate_name(name, "table", "delete table");
     nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
     m.put_string(NFTA_TABLE_NAME, name);
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, std::uint64_t handle, std::uint16_t flags) {
     nl::MessageBuilder m = make_message(NFT_MSG_DELTABLE, flags, family);
     m.put(NFTA_TABLE_HANDLE, __builtin_bswap64(handle));
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name) {
     validate_name(name, "table", "get table");
     nl::MessageBuilder m = make_message(NFT_MSG_GETTABLE, 0, family);
     m.put_string(NFTA_TABLE_NAME, name);
     return m;
 }
 
-NSNET_DECL Table decode_table(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Table decode_table(const nl::MessageView& msg) {
     Table t;
     t.family = message_family(msg);
     nl::AttrTable<NFTA_TABLE_MAX> a(msg.attrs<nfgenmsg>());

@@ -64,7 +64,7 @@ inline unsigned mask_bits(const Data& mask) {
 
 }  // namespace detail
 
-NSNET_DECL std::string to_text(const Rule& r, bool with_counters) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_text(const Rule& r, bool with_counters) {
     using namespace detail;
     std::string out;
     auto word = [&](const std::string& w) {

@@ -8,7 +8,7 @@ namespace nsnet::nl {
 
 NSNET_DECL void malformed(std::string what) { throw Error(EBADMSG, "parse netlink message", {}, {}, std::move(what)); }
 
-NSNET_DECL std::optional<Attr> AttrRange::find(std::uint16_t type) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Attr> AttrRange::find(std::uint16_t type) const {
     for (Attr a : *this)
         if (a.type() == type) return a;
     return std::nullopt;

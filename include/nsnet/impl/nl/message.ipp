@@ -17,7 +17,7 @@ NSNET_DECL MessageBuilder::MessageBuilder(std::uint16_t type, std::uint16_t flag
     append(&h, sizeof h);
 }
 
-NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::size_t size) {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::size_t size) {
     if (size > max_attr_payload) [[unlikely]]
         refuse("attribute type " + std::to_string(type & NLA_TYPE_MASK) + " has a " + std::to_string(size) +
                "-byte payload; nla_len (16 bits) allows at most " + std::to_string(max_attr_payload));
@@ -33,7 +33,7 @@ NSNET_DECL void MessageBuilder::put(std::uint16_t type, const void* data, std::s
     sync_len();
 }
 
-NSNET_DECL void MessageBuilder::put_string(std::uint16_t type, std::string_view s) {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::put_string(std::uint16_t type, std::string_view s) {
     if (s.size() + 1 > max_attr_payload) [[unlikely]]
         refuse("string attribute type " + std::to_string(type & NLA_TYPE_MASK) + " has " + std::to_string(s.size()) +
                " bytes (+1 NUL); nla_len (16 bits) allows at most " + std::to_string(max_attr_payload - 1));
@@ -60,7 +60,7 @@ NSNET_DECL MessageBuilder::Nest::Nest(MessageBuilder& b, std::uint16_t raw_type)
     if (b.open_nests_++ == 0) b.outer_start_ = start_;
 }
 
-NSNET_DECL void MessageBuilder::Nest::close() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::Nest::close() noexcept {
     if (!b_) return;
     // Every write into an open nest was checked against nla_len (check_growth), so this fits.
     auto len = static_cast<std::uint16_t>(b_->buf_.size() - start_);
@@ -69,7 +69,7 @@ NSNET_DECL void MessageBuilder::Nest::close() noexcept {
     b_ = nullptr;
 }
 
-NSNET_DECL void MessageBuilder::check_growth(std::size_t extra, int type) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::check_growth(std::size_t extra, int type) const {
     const std::size_t after = buf_.size() + extra;
     auto what = [&] {
         return (type < 0 ? std::string("a header") : "attribute type " + std::to_string(type & NLA_TYPE_MASK)) + " (" +
@@ -87,11 +87,11 @@ NSNET_DECL void MessageBuilder::check_growth(std::size_t extra, int type) const 
     }
 }
 
-NSNET_DECL void MessageBuilder::refuse(std::string why) const {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::refuse(std::string why) const {
     invalid_argument("build netlink message", "message type " + std::to_string(type()), std::move(why));
 }
 
-NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
     check_growth(size, -1);
     if (size) {
         const std::size_t at = buf_.size();
@@ -101,13 +101,13 @@ NSNET_DECL void MessageBuilder::append(const void* data, std::size_t size) {
     sync_len();
 }
 
-NSNET_DECL void MessageBuilder::pad() {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::pad() {
     check_growth(align(buf_.size()) - buf_.size(), -1);
     buf_.resize(align(buf_.size()));
     sync_len();
 }
 
-NSNET_DECL void MessageBuilder::sync_len() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void MessageBuilder::sync_len() noexcept {
     auto len = static_cast<std::uint32_t>(buf_.size());
     std::memcpy(buf_.data(), &len, sizeof len);
 }

@@ -8,14 +8,14 @@
 
 namespace nsnet::nl {
 
-NSNET_DECL Socket Socket::open(int protocol) {
+NSNET_LAZY_DEFINITION NSNET_DECL Socket Socket::open(int protocol) {
     int fd = detail::sys_call(detail::Call::socket,
                               [&] { return ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol); });
     if (fd < 0) throw_errno("open netlink socket", protocol_name(protocol));
     return Socket(detail::UniqueFd(fd), protocol);
 }
 
-NSNET_DECL Socket Socket::for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol) {
+NSNET_LAZY_DEFINITION NSNET_DECL Socket Socket::for_testing(detail::UniqueFd fd, std::uint32_t port_id, int protocol) {
     Socket s;
     s.fd_ = std::move(fd);
     s.protocol_ = protocol;
@@ -24,47 +24,47 @@ NSNET_DECL Socket Socket::for_testing(detail::UniqueFd fd, std::uint32_t port_id
     return s;
 }
 
-NSNET_DECL std::uint32_t Socket::next_seq() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t Socket::next_seq() noexcept {
     if (++seq_ == 0) ++seq_;
     return seq_;
 }
 
-NSNET_DECL std::uint32_t Socket::reserve_seqs(std::uint32_t n) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t Socket::reserve_seqs(std::uint32_t n) noexcept {
     if (seq_ > UINT32_MAX - n - 1) seq_ = 0;
     std::uint32_t first = seq_ + 1;
     seq_ += n;
     return first;
 }
 
-NSNET_DECL void Socket::set_option(int level, int name, int value, const char* what) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Socket::set_option(int level, int name, int value, const char* what) {
     int r = detail::sys_call(detail::Call::setsockopt,
                              [&] { return ::setsockopt(fd(), level, name, &value, sizeof value); });
     if (r < 0) throw_errno(std::string("set netlink socket option ") + what);
 }
 
-NSNET_DECL void Socket::set_receive_buffer(int bytes) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Socket::set_receive_buffer(int bytes) {
     if (::setsockopt(fd(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
         set_option(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
 }
 
-NSNET_DECL void Socket::set_send_buffer(int bytes) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Socket::set_send_buffer(int bytes) {
     if (::setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
         set_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
 }
 
-NSNET_DECL bool Socket::set_strict_check(bool on) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL bool Socket::set_strict_check(bool on) noexcept {
     int v = on ? 1 : 0;
     return ::setsockopt(fd(), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &v, sizeof v) == 0;
 }
 
-NSNET_DECL std::uint32_t Socket::send(MessageBuilder& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::uint32_t Socket::send(MessageBuilder& msg) {
     std::uint32_t seq = next_seq();
     msg.set_seq(seq);
     send_bytes(msg.bytes());
     return seq;
 }
 
-NSNET_DECL void Socket::send_bytes(Bytes bytes) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Socket::send_bytes(Bytes bytes) {
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
@@ -81,7 +81,7 @@ NSNET_DECL void Socket::send_bytes(Bytes bytes) {
         throw Error(EMSGSIZE, "send netlink request", protocol_name(protocol_), {}, "short send");
 }
 
-NSNET_DECL Bytes Socket::receive(bool nonblocking) {
+NSNET_LAZY_DEFINITION NSNET_DECL Bytes Socket::receive(bool nonblocking) {
     if (buf_.size() < default_receive_size) buf_.resize(default_receive_size);
     for (;;) {
         sockaddr_nl from{};
@@ -114,7 +114,7 @@ NSNET_DECL Bytes Socket::receive(bool nonblocking) {
     }
 }
 
-NSNET_DECL std::string Socket::protocol_name(int protocol) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string Socket::protocol_name(int protocol) {
     switch (protocol) {
         case NETLINK_ROUTE: return "rtnetlink";
         case NETLINK_NETFILTER: return "nfnetlink";
@@ -151,13 +151,13 @@ NSNET_DECL Socket::Socket(detail::UniqueFd fd, int protocol) : fd_(std::move(fd)
     seq_ = static_cast<std::uint32_t>(::time(nullptr));
 }
 
-NSNET_DECL int Socket::get_int_option(int name) const noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL int Socket::get_int_option(int name) const noexcept {
     int v = 0;
     socklen_t len = sizeof v;
     return ::getsockopt(fd_.get(), SOL_SOCKET, name, &v, &len) == 0 ? v : 0;
 }
 
-NSNET_DECL void Socket::apply_receive_fault(ssize_t& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Socket::apply_receive_fault(ssize_t& n) {
     if (auto* inj = detail::fault_injector().load(std::memory_order_acquire))
         n = inj->after_receive(buf_.data(), n, buf_.size());
 }

@@ -8,7 +8,7 @@
 
 namespace nsnet::nl {
 
-NSNET_DECL Error AckInfo::to_error(std::string operation, std::string object) const {
+NSNET_LAZY_DEFINITION NSNET_DECL Error AckInfo::to_error(std::string operation, std::string object) const {
     std::string detail;
     if (missing_attribute) detail = "kernel says attribute " + std::to_string(missing_attribute) + " is missing";
     Error e(error, std::move(operation), std::move(object), kernel_message, std::move(detail));
@@ -16,12 +16,12 @@ NSNET_DECL Error AckInfo::to_error(std::string operation, std::string object) co
     return e;
 }
 
-NSNET_DECL int ack_errno(int code, const char* what) {
+NSNET_LAZY_DEFINITION NSNET_DECL int ack_errno(int code, const char* what) {
     if (code > 0 || code < -4095) malformed(std::string(what) + " carries error code " + std::to_string(code));
     return -code;
 }
 
-NSNET_DECL AckInfo parse_ack(const MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL AckInfo parse_ack(const MessageView& m) {
     auto err = m.family_header<nlmsgerr>();
     AckInfo info;
     info.error = ack_errno(err.error, "NLMSG_ERROR");
@@ -47,7 +47,7 @@ NSNET_DECL AckInfo parse_ack(const MessageView& m) {
     return info;
 }
 
-NSNET_DECL AckInfo parse_done(const MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL AckInfo parse_done(const MessageView& m) {
     AckInfo info;
     info.seq = m.seq();
     if (m.payload().size() >= sizeof(int)) {
@@ -62,7 +62,7 @@ NSNET_DECL AckInfo parse_done(const MessageView& m) {
     return info;
 }
 
-NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply) {
+NSNET_LAZY_DEFINITION NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler on_reply) {
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_ACK));
     std::uint32_t seq = sock.send(msg);
     try {
@@ -81,13 +81,13 @@ NSNET_DECL AckInfo request_ack(Socket& sock, MessageBuilder& msg, MessageHandler
     }
 }
 
-NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
+NSNET_LAZY_DEFINITION NSNET_DECL void request(Socket& sock, MessageBuilder& msg, const std::string& operation, const std::string& object,
                         MessageHandler on_reply) {
     AckInfo ack = request_ack(sock, msg, on_reply);
     if (ack.error) throw ack.to_error(operation, object);
 }
 
-NSNET_DECL std::size_t Batch::add(const MessageBuilder& msg, std::string operation, std::string object) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Batch::add(const MessageBuilder& msg, std::string operation, std::string object) {
     if (labels_.empty() || labels_.back().first != operation || labels_.back().second != object)
         labels_.emplace_back(std::move(operation), std::move(object));
     Entry e{bytes_.size(), static_cast<std::uint32_t>(msg.size()), static_cast<std::uint32_t>(labels_.size() - 1)};
@@ -96,18 +96,18 @@ NSNET_DECL std::size_t Batch::add(const MessageBuilder& msg, std::string operati
     return entries_.size() - 1;
 }
 
-NSNET_DECL void Batch::clear() noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL void Batch::clear() noexcept {
     bytes_.clear();
     entries_.clear();
     labels_.clear();
 }
 
-NSNET_DECL void Batch::reserve(std::size_t requests, std::size_t bytes) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Batch::reserve(std::size_t requests, std::size_t bytes) {
     entries_.reserve(requests);
     bytes_.reserve(bytes);
 }
 
-NSNET_DECL std::vector<Batch::Outcome> Batch::run(Socket& sock, AckMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<Batch::Outcome> Batch::run(Socket& sock, AckMode mode) {
     std::vector<Outcome> out(entries_.size());
     for (std::size_t i = 0; i < out.size(); ++i) out[i].index = i;
     run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
@@ -117,7 +117,7 @@ NSNET_DECL std::vector<Batch::Outcome> Batch::run(Socket& sock, AckMode mode) {
     return out;
 }
 
-NSNET_DECL std::vector<Batch::Outcome> Batch::run_failures(Socket& sock, AckMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<Batch::Outcome> Batch::run_failures(Socket& sock, AckMode mode) {
     std::vector<Outcome> out;
     run_each(sock, mode, [&](std::size_t i, const AckInfo& ack) {
         if (ack.error) out.push_back(Outcome{i, ack, true});
@@ -125,12 +125,12 @@ NSNET_DECL std::vector<Batch::Outcome> Batch::run_failures(Socket& sock, AckMode
     return out;
 }
 
-NSNET_DECL void Batch::run_or_throw(Socket& sock, AckMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL void Batch::run_or_throw(Socket& sock, AckMode mode) {
     for (const Outcome& o : run(sock, mode))
         if (o.ack.error) throw o.ack.to_error(operation(o.index), object(o.index));
 }
 
-NSNET_DECL Batch::Limits Batch::limits(Socket& sock) {
+NSNET_LAZY_DEFINITION NSNET_DECL Batch::Limits Batch::limits(Socket& sock) {
     if (sock.fd() != tuned_fd_) {
         // Room for a full window of acks, and a send buffer that takes a window in one sendmsg.
         try { sock.set_receive_buffer(static_cast<int>(window_ * ack_room)); } catch (const Error&) {}
@@ -154,16 +154,16 @@ NSNET_DECL BatchStream::BatchStream(Socket& sock, Batch::AckMode mode, OnAnswer 
     batch_.reserve(limits_.requests, std::min<std::size_t>(limits_.bytes, 64 * 1024));
 }
 
-NSNET_DECL std::size_t BatchStream::add(const MessageBuilder& msg, std::string operation, std::string object) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t BatchStream::add(const MessageBuilder& msg, std::string operation, std::string object) {
     if (!batch_.empty() && !limits_.fits(batch_.size() + 1, batch_.bytes_.size() + msg.size())) send_window();
     return sent_ + batch_.add(msg, std::move(operation), std::move(object));
 }
 
-NSNET_DECL void BatchStream::finish() {
+NSNET_LAZY_DEFINITION NSNET_DECL void BatchStream::finish() {
     if (!batch_.empty()) send_window();
 }
 
-NSNET_DECL void BatchStream::send_window() {
+NSNET_LAZY_DEFINITION NSNET_DECL void BatchStream::send_window() {
     // Counted as sent before the answers are read: a throw (the socket failed) must not make the
     // next add() resend this window.
     const std::size_t first = sent_;
@@ -184,7 +184,7 @@ NSNET_DECL void BatchStream::send_window() {
 
 namespace nsnet::detail {
 
-NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
+NSNET_LAZY_DEFINITION NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
                           nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts) {
     using namespace nsnet::nl;
     msg.set_flags(static_cast<std::uint16_t>(msg.flags() | NLM_F_DUMP));

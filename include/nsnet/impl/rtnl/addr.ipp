@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
     if (m.type() != RTM_NEWADDR && m.type() != RTM_DELADDR) return std::nullopt;
     auto ifa = m.family_header<ifaddrmsg>();
     AddressInfo a{};
@@ -35,7 +35,7 @@ NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
     return a;
 }
 
-NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s) {
     nl::MessageBuilder m(type, flags);
     ifaddrmsg ifa{};
     ifa.ifa_family = static_cast<unsigned char>(s.prefix.address().af());
@@ -58,11 +58,11 @@ NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t 
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace) {
     return address_message(RTM_NEWADDR, replace ? (NLM_F_CREATE | NLM_F_REPLACE) : (NLM_F_CREATE | NLM_F_EXCL), s);
 }
 
-NSNET_DECL nl::MessageBuilder address_dump(unsigned char family) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder address_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETADDR, NLM_F_DUMP);
     ifaddrmsg ifa{};
     ifa.ifa_family = family;

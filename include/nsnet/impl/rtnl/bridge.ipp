@@ -23,7 +23,7 @@ inline void check_vid(std::uint16_t vid) {
 }
 }  // namespace detail_br
 
-NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& v, bool self) {
     detail_br::check_vid(v.vid);
     bridge_vlan_info info{};
     info.vid = v.vid;
@@ -32,14 +32,14 @@ NSNET_DECL nl::MessageBuilder bridge_vlan_add(int port_index, const BridgeVlan& 
     return detail_br::vlan_message(RTM_SETLINK, port_index, info, self);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_vlan_del(int port_index, std::uint16_t vid, bool self) {
     detail_br::check_vid(vid);
     bridge_vlan_info info{};
     info.vid = vid;
     return detail_br::vlan_message(RTM_DELLINK, port_index, info, self);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_vlan_dump() {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_vlan_dump() {
     nl::MessageBuilder m(RTM_GETLINK, NLM_F_DUMP);
     ifinfomsg ifi{};
     ifi.ifi_family = AF_BRIDGE;
@@ -48,7 +48,7 @@ NSNET_DECL nl::MessageBuilder bridge_vlan_dump() {
     return m;
 }
 
-NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m) {
     if (m.type() != RTM_NEWLINK) return std::nullopt;
     auto ifi = m.family_header<ifinfomsg>();
     if (ifi.ifi_family != AF_BRIDGE) return std::nullopt;
@@ -77,7 +77,7 @@ NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageVi
     return out;
 }
 
-NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
     if (c.forward_delay) m.put_u32(IFLA_BR_FORWARD_DELAY, c.forward_delay->count());
     if (c.hello_time) m.put_u32(IFLA_BR_HELLO_TIME, c.hello_time->count());
     if (c.max_age) m.put_u32(IFLA_BR_MAX_AGE, c.max_age->count());
@@ -88,18 +88,18 @@ NSNET_DECL void put_bridge_data(nl::MessageBuilder& m, const BridgeConfig& c) {
     if (c.multicast_snooping) m.put_u8(IFLA_BR_MCAST_SNOOPING, *c.multicast_snooping ? 1 : 0);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_new(LinkCreate link, const BridgeConfig& c) {
     link.kind = "bridge";
     if (!c.empty()) link.info_data = [c](nl::MessageBuilder& m) { put_bridge_data(m, c); };
     else link.info_data = nullptr;
     return link_new(link);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_change(int index, const BridgeConfig& c) {
     return link_kind_change(index, "bridge", [&c](nl::MessageBuilder& m) { put_bridge_data(m, c); });
 }
 
-NSNET_DECL std::string BridgeInfo::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string BridgeInfo::to_string() const {
     std::string s = "forward_delay " + std::to_string(forward_delay.count()) + " hello_time " +
                     std::to_string(hello_time.count()) + " max_age " + std::to_string(max_age.count()) +
                     " ageing_time " + std::to_string(ageing_time.count()) + " stp_state " +
@@ -110,7 +110,7 @@ NSNET_DECL std::string BridgeInfo::to_string() const {
     return s;
 }
 
-NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data) {
     BridgeInfo b{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -132,12 +132,12 @@ NSNET_DECL BridgeInfo decode_bridge_data(nl::AttrRange data) {
     return b;
 }
 
-NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<BridgeInfo> decode_bridge(const LinkInfo& link) {
     if (link.kind != "bridge") return std::nullopt;
     return decode_bridge_data(link.data());
 }
 
-NSNET_DECL const char* to_string(BridgePortState s) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(BridgePortState s) noexcept {
     switch (s) {
         case BridgePortState::Disabled: return "disabled";
         case BridgePortState::Listening: return "listening";
@@ -148,7 +148,7 @@ NSNET_DECL const char* to_string(BridgePortState s) noexcept {
     return "unknown";
 }
 
-NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConfig& c) {
     auto flag = [&](std::uint16_t type, const std::optional<bool>& v) {
         if (v) m.put_u8(type, *v ? 1 : 0);
     };
@@ -163,12 +163,12 @@ NSNET_DECL void put_bridge_port_data(nl::MessageBuilder& m, const BridgePortConf
     flag(IFLA_BRPORT_ISOLATED, c.isolated);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_port_change(int port_index, const BridgePortConfig& c) {
     return link_kind_change(port_index, "bridge_slave", [&c](nl::MessageBuilder& m) { put_bridge_port_data(m, c); },
                             true);
 }
 
-NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const BridgePortConfig& c) {
     nl::MessageBuilder m(RTM_SETLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_family = AF_BRIDGE;
@@ -192,7 +192,7 @@ NSNET_DECL nl::MessageBuilder bridge_port_change_protinfo(int port_index, const 
     return m;
 }
 
-NSNET_DECL std::string BridgePortInfo::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string BridgePortInfo::to_string() const {
     auto onoff = [](bool b) { return b ? std::string("on") : std::string("off"); };
     return std::string("state ") + rtnl::to_string(state) + " priority " + std::to_string(priority) + " cost " +
            std::to_string(cost) + " hairpin " + onoff(hairpin) + " guard " + onoff(guard) + " root_block " +
@@ -202,7 +202,7 @@ NSNET_DECL std::string BridgePortInfo::to_string() const {
            onoff(isolated);
 }
 
-NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
     BridgePortInfo p{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -228,7 +228,7 @@ NSNET_DECL BridgePortInfo decode_bridge_port_data(nl::AttrRange data) {
     return p;
 }
 
-NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<BridgePortInfo> decode_bridge_port(const LinkInfo& link) {
     if (link.slave_kind == "bridge")
         return decode_bridge_port_data(link.slave_data());
     if (!link.protinfo.empty())

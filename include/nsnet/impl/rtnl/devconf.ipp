@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL nl::MessageBuilder link_set_ipv4_devconf(int index, std::span<const Ipv4Devconf> values) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_set_ipv4_devconf(int index, std::span<const Ipv4Devconf> values) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;

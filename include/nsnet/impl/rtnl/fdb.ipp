@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL void validate_fdb(const FdbSpec& s, const std::string& operation, const std::string& object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_fdb(const FdbSpec& s, const std::string& operation, const std::string& object) {
     if (s.index <= 0) invalid_argument(operation, object, "no device (ifindex " + std::to_string(s.index) + ")");
     if (s.vni && *s.vni > 0xffffff)
         invalid_argument(operation, object, "VNI " + std::to_string(*s.vni) + " does not fit in 24 bits (0..16777215)");
@@ -15,7 +15,7 @@ NSNET_DECL void validate_fdb(const FdbSpec& s, const std::string& operation, con
     if (s.via < 0) invalid_argument(operation, object, "via ifindex " + std::to_string(s.via) + " is negative");
 }
 
-NSNET_DECL nl::MessageBuilder fdb_message(std::uint16_t type, std::uint16_t flags, const FdbSpec& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder fdb_message(std::uint16_t type, std::uint16_t flags, const FdbSpec& s) {
     nl::MessageBuilder m(type, flags);
     ndmsg ndm{};
     ndm.ndm_family = AF_BRIDGE;
@@ -32,17 +32,17 @@ NSNET_DECL nl::MessageBuilder fdb_message(std::uint16_t type, std::uint16_t flag
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder fdb_new(const FdbSpec& s, FdbMode mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder fdb_new(const FdbSpec& s, FdbMode mode) {
     validate_fdb(s, "add fdb entry", s.mac.to_string());
     return fdb_message(RTM_NEWNEIGH, static_cast<std::uint16_t>(mode), s);
 }
 
-NSNET_DECL nl::MessageBuilder fdb_del(const FdbSpec& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder fdb_del(const FdbSpec& s) {
     validate_fdb(s, "delete fdb entry", s.mac.to_string());
     return fdb_message(RTM_DELNEIGH, 0, s);
 }
 
-NSNET_DECL nl::MessageBuilder fdb_dump(int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder fdb_dump(int index) {
     nl::MessageBuilder m(RTM_GETNEIGH, NLM_F_DUMP);
     ndmsg ndm{};
     ndm.ndm_family = AF_BRIDGE;
@@ -51,7 +51,7 @@ NSNET_DECL nl::MessageBuilder fdb_dump(int index) {
     return m;
 }
 
-NSNET_DECL std::string FdbInfo::to_string(nsnet::detail::FunctionRef<std::string(int)> name, bool show_dev) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string FdbInfo::to_string(nsnet::detail::FunctionRef<std::string(int)> name, bool show_dev) const {
     auto dev = [&](int ifindex) {
         std::string n = name ? name(ifindex) : std::string();
         return n.empty() ? "#" + std::to_string(ifindex) : n;
@@ -76,7 +76,7 @@ NSNET_DECL std::string FdbInfo::to_string(nsnet::detail::FunctionRef<std::string
     return s;
 }
 
-NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNEIGH && m.type() != RTM_DELNEIGH) return std::nullopt;
     auto ndm = m.family_header<ndmsg>();
     if (ndm.ndm_family != AF_BRIDGE) return std::nullopt;

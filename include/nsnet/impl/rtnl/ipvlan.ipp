@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL const char* to_string(IpvlanMode m) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(IpvlanMode m) noexcept {
     switch (m) {
         case IpvlanMode::L2: return "l2";
         case IpvlanMode::L3: return "l3";
@@ -15,7 +15,7 @@ NSNET_DECL const char* to_string(IpvlanMode m) noexcept {
     return "unknown";
 }
 
-NSNET_DECL const char* to_string(IpvlanFlag f) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(IpvlanFlag f) noexcept {
     switch (f) {
         case IpvlanFlag::Bridge: return "bridge";
         case IpvlanFlag::Private: return "private";
@@ -24,22 +24,22 @@ NSNET_DECL const char* to_string(IpvlanFlag f) noexcept {
     return "unknown";
 }
 
-NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_ipvlan_data(nl::MessageBuilder& m, const IpvlanConfig& c) {
     m.put_u16(IFLA_IPVLAN_MODE, static_cast<std::uint16_t>(c.mode));
     m.put_u16(IFLA_IPVLAN_FLAGS, static_cast<std::uint16_t>(c.flag));
 }
 
-NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ipvlan_new(LinkCreate link, const IpvlanConfig& c) {
     link.kind = "ipvlan";
     link.info_data = [c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); };
     return stacked_link_new(link);
 }
 
-NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ipvlan_change(int index, const IpvlanConfig& c) {
     return link_kind_change(index, "ipvlan", [&c](nl::MessageBuilder& m) { put_ipvlan_data(m, c); });
 }
 
-NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
     IpvlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -57,7 +57,7 @@ NSNET_DECL IpvlanInfo decode_ipvlan_data(nl::AttrRange data) {
     return v;
 }
 
-NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<IpvlanInfo> decode_ipvlan(const LinkInfo& link) {
     if (link.kind != "ipvlan" && link.kind != "ipvtap") return std::nullopt;
     return decode_ipvlan_data(link.data());
 }

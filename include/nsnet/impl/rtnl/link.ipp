@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
     if (m.type() != RTM_NEWLINK && m.type() != RTM_DELLINK) return std::nullopt;
     auto ifi = m.family_header<ifinfomsg>();
     LinkInfo l{};
@@ -45,7 +45,7 @@ NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
     return l;
 }
 
-NSNET_DECL nl::MessageBuilder link_get(std::string_view name) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_get(std::string_view name) {
     nl::MessageBuilder m(RTM_GETLINK, 0);
     ifinfomsg ifi{};
     m.put_header(ifi);
@@ -54,7 +54,7 @@ NSNET_DECL nl::MessageBuilder link_get(std::string_view name) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_get(int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_get(int index) {
     nl::MessageBuilder m(RTM_GETLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
@@ -63,7 +63,7 @@ NSNET_DECL nl::MessageBuilder link_get(int index) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_dump(unsigned char family) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETLINK, NLM_F_DUMP);
     ifinfomsg ifi{};
     ifi.ifi_family = family;
@@ -72,7 +72,7 @@ NSNET_DECL nl::MessageBuilder link_dump(unsigned char family) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = c.index;
@@ -103,7 +103,7 @@ NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_del(int index) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_del(int index) {
     nl::MessageBuilder m(RTM_DELLINK, 0);
     ifinfomsg ifi{};
     ifi.ifi_index = index;
@@ -111,7 +111,7 @@ NSNET_DECL nl::MessageBuilder link_del(int index) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group) {
     nl::MessageBuilder m(RTM_DELLINK, 0);
     ifinfomsg ifi{};
     m.put_header(ifi);
@@ -119,7 +119,7 @@ NSNET_DECL nl::MessageBuilder link_del_group(std::uint32_t group) {
     return m;
 }
 
-NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
     if (c.netns_fd) m.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
     if (c.mac) m.put_mac(IFLA_ADDRESS, *c.mac);
     if (c.mtu) m.put_u32(IFLA_MTU, *c.mtu);
@@ -129,7 +129,7 @@ NSNET_DECL void put_link_common(nl::MessageBuilder& m, const LinkCreate& c) {
     m.put_string(IFLA_IFNAME, c.name);
 }
 
-NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c) {
     nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     ifinfomsg ifi{};
     if (c.up) {
@@ -149,7 +149,7 @@ NSNET_DECL nl::MessageBuilder link_new(const LinkCreate& c) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder veth_new(LinkCreate c, const VethPeer& peer) {
     c.kind = "veth";
     c.info_data = [&peer](nl::MessageBuilder& m) {
         auto p = m.nest(VETH_INFO_PEER, false);

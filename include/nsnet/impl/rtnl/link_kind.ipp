@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd) {
     nl::MessageBuilder m(RTM_GETNSID, 0);
     rtgenmsg g{};
     g.rtgen_family = AF_UNSPEC;
@@ -15,14 +15,14 @@ NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd) {
     return m;
 }
 
-NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNSID) return std::nullopt;
     if (auto a = m.attrs(sizeof(rtgenmsg)).find(NETNSA_NSID))
         if (std::int32_t id = a->s32(); id >= 0) return id;
     return std::nullopt;
 }
 
-NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
     nl::MessageBuilder m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     ifinfomsg ifi{};
     if (c.up) {
@@ -47,7 +47,7 @@ NSNET_DECL nl::MessageBuilder stacked_link_new(const LinkCreate& c) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string_view kind,
                                                nsnet::detail::FunctionRef<void(nl::MessageBuilder&)> data,
                                                bool slave) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);

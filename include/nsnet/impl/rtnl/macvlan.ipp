@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL const char* to_string(MacvlanMode m) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(MacvlanMode m) noexcept {
     switch (m) {
         case MacvlanMode::Private: return "private";
         case MacvlanMode::Vepa: return "vepa";
@@ -17,7 +17,7 @@ NSNET_DECL const char* to_string(MacvlanMode m) noexcept {
     return "unknown";
 }
 
-NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c) {
     if (!c.source_macs.empty()) {
         m.put_u32(IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET);
         auto list = m.nest(IFLA_MACVLAN_MACADDR_DATA, false);
@@ -27,18 +27,18 @@ NSNET_DECL void put_macvlan_data(nl::MessageBuilder& m, const MacvlanConfig& c) 
     if (c.nopromisc) m.put_u16(IFLA_MACVLAN_FLAGS, MACVLAN_FLAG_NOPROMISC);
 }
 
-NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder macvlan_new(LinkCreate link, const MacvlanConfig& c, bool tap) {
     link.kind = tap ? "macvtap" : "macvlan";
     if (has_macvlan_data(c)) link.info_data = [c](nl::MessageBuilder& m) { put_macvlan_data(m, c); };
     else link.info_data = nullptr;
     return stacked_link_new(link);
 }
 
-NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder macvlan_change(int index, const MacvlanConfig& c, bool tap) {
     return link_kind_change(index, tap ? "macvtap" : "macvlan", [&c](nl::MessageBuilder& m) { put_macvlan_data(m, c); });
 }
 
-NSNET_DECL std::string MacvlanInfo::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string MacvlanInfo::to_string() const {
     std::string s = std::string("mode ") + rtnl::to_string(mode);
     if (nopromisc) s += " nopromisc";
     if (nodst) s += " nodst";
@@ -49,7 +49,7 @@ NSNET_DECL std::string MacvlanInfo::to_string() const {
     return s;
 }
 
-NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
     MacvlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -70,7 +70,7 @@ NSNET_DECL MacvlanInfo decode_macvlan_data(nl::AttrRange data) {
     return v;
 }
 
-NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<MacvlanInfo> decode_macvlan(const LinkInfo& link) {
     if (link.kind != "macvlan" && link.kind != "macvtap") return std::nullopt;
     MacvlanInfo v = decode_macvlan_data(link.data());
     v.tap = link.kind == "macvtap";

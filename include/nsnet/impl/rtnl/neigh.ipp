@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL std::string to_string(NeighborState s) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string to_string(NeighborState s) {
     static constexpr std::pair<std::uint16_t, const char*> names[] = {
         {NUD_INCOMPLETE, "incomplete"}, {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
         {NUD_DELAY, "delay"},           {NUD_PROBE, "probe"},         {NUD_FAILED, "failed"},
@@ -25,7 +25,7 @@ NSNET_DECL std::string to_string(NeighborState s) {
     return out;
 }
 
-NSNET_DECL std::string describe(const Neighbor& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string describe(const Neighbor& n) {
     std::string s = n.address.to_string() + " dev #" + std::to_string(n.index);
     if (n.lladdr) s += " lladdr " + n.lladdr->to_string();
     if (n.router) s += " router";
@@ -36,7 +36,7 @@ NSNET_DECL std::string describe(const Neighbor& n) {
 
 namespace detail {
 
-NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t flags, const Neighbor& n,
                                                const char* operation) {
     if (n.index <= 0)
         invalid_argument(operation, n.address.to_string(), "no device: interface index " + std::to_string(n.index));
@@ -60,13 +60,13 @@ NSNET_DECL nl::MessageBuilder neighbor_message(std::uint16_t type, std::uint16_t
 
 }  // namespace detail
 
-NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder neighbor_new(const Neighbor& n, bool replace) {
     return detail::neighbor_message(RTM_NEWNEIGH,
                                     replace ? (NLM_F_CREATE | NLM_F_REPLACE) : (NLM_F_CREATE | NLM_F_EXCL), n,
                                     replace ? "replace neighbor" : "add neighbor");
 }
 
-NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n) {
     Neighbor k{};
     k.index = n.index;
     k.address = n.address;
@@ -76,7 +76,7 @@ NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n) {
     return detail::neighbor_message(RTM_DELNEIGH, 0, k, "delete neighbor");
 }
 
-NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family, int ifindex, bool proxy) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family, int ifindex, bool proxy) {
     nl::MessageBuilder m(RTM_GETNEIGH, NLM_F_DUMP);
     ndmsg nd{};
     nd.ndm_family = family;
@@ -86,7 +86,7 @@ NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family, int ifindex, b
     return m;
 }
 
-NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNEIGH && m.type() != RTM_DELNEIGH) return std::nullopt;
     auto nd = m.family_header<ndmsg>();
     if (nd.ndm_family != AF_INET && nd.ndm_family != AF_INET6) return std::nullopt;

@@ -22,7 +22,7 @@ static_assert(offsetof(NexthopGroupEntry, id) == offsetof(nexthop_grp, id));
 static_assert(offsetof(NexthopGroupEntry, weight) == offsetof(nexthop_grp, weight));
 }  // namespace detail
 
-NSNET_DECL std::string describe(const Nexthop& n) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string describe(const Nexthop& n) {
     std::string s = "id " + std::to_string(n.id);
     if (n.is_group()) {
         s += " group ";
@@ -41,7 +41,7 @@ NSNET_DECL std::string describe(const Nexthop& n) {
     return s;
 }
 
-NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace) {
     const char* op = replace ? "replace nexthop" : "add nexthop";
     const std::string shown = describe(n);
     if (n.is_group()) {
@@ -91,7 +91,7 @@ NSNET_DECL nl::MessageBuilder nexthop_new(const Nexthop& n, bool replace) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id) {
     if (id == 0) invalid_argument("delete nexthop", "id 0", "nexthop id 0 names no nexthop");
     nl::MessageBuilder m(RTM_DELNEXTHOP, 0);
     nhmsg h{};
@@ -100,7 +100,7 @@ NSNET_DECL nl::MessageBuilder nexthop_del(std::uint32_t id) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id) {
     nl::MessageBuilder m(RTM_GETNEXTHOP, 0);
     nhmsg h{};
     m.put_header(h);
@@ -108,14 +108,14 @@ NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder nexthop_dump() {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nexthop_dump() {
     nl::MessageBuilder m(RTM_GETNEXTHOP, NLM_F_DUMP);
     nhmsg h{};
     m.put_header(h);
     return m;
 }
 
-NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
     if (m.type() != RTM_NEWNEXTHOP && m.type() != RTM_DELNEXTHOP) return std::nullopt;
     auto h = m.family_header<nhmsg>();
     Nexthop n{};

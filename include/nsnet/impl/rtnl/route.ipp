@@ -8,7 +8,7 @@ namespace nsnet::rtnl {
 
 namespace detail {
 
-NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw) {
     std::uint8_t buf[2 + 16] = {};
     std::uint16_t fam = static_cast<std::uint16_t>(gw.af());
     std::memcpy(buf, &fam, 2);
@@ -16,18 +16,18 @@ NSNET_DECL void put_via(nl::MessageBuilder& m, const IpAddress& gw) {
     m.put(RTA_VIA, buf, 2 + gw.size());
 }
 
-NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_gateway(nl::MessageBuilder& m, Family family, const IpAddress& gw) {
     if (gw.family() == family) m.put_ip(RTA_GATEWAY, gw);
     else put_via(m, gw);
 }
 
-NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::size_t gateway_attr_size(Family family, const IpAddress& gw) {
     return nl::align(sizeof(nlattr) + (gw.family() == family ? gw.size() : 2 + gw.size()));
 }
 
 }  // namespace detail
 
-NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_t msg_flags, const RouteSpec& s) {
     const bool del = msg_type == RTM_DELROUTE;
     nl::MessageBuilder m(msg_type, msg_flags);
     rtmsg r{};
@@ -88,7 +88,7 @@ NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, std::uint16_
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode) {
     std::uint16_t flags = NLM_F_CREATE;
     switch (mode) {
         case RouteWrite::Add: flags |= NLM_F_EXCL; break;
@@ -98,7 +98,7 @@ NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode) {
     return route_message(RTM_NEWROUTE, flags, s);
 }
 
-NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q) {
     nl::MessageBuilder m(RTM_GETROUTE, 0);
     rtmsg r{};
     r.rtm_family = static_cast<unsigned char>(q.dst.af());
@@ -115,7 +115,7 @@ NSNET_DECL nl::MessageBuilder route_get(const RouteQuery& q) {
     return m;
 }
 
-NSNET_DECL nl::MessageBuilder route_dump(unsigned char family, std::uint32_t table) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder route_dump(unsigned char family, std::uint32_t table) {
     nl::MessageBuilder m(RTM_GETROUTE, NLM_F_DUMP);
     rtmsg r{};
     r.rtm_family = family;
@@ -126,14 +126,14 @@ NSNET_DECL nl::MessageBuilder route_dump(unsigned char family, std::uint32_t tab
 
 namespace detail {
 
-NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress route_ip(const nl::Attr& a, Family family) {
     IpAddress ip = a.ip();
     if (ip.family() != family) [[unlikely]]
         route_ip_wrong_family(a);
     return ip;
 }
 
-NSNET_DECL IpAddress route_via(const nl::Attr& a) {
+NSNET_LAZY_DEFINITION NSNET_DECL IpAddress route_via(const nl::Attr& a) {
     if (a.size() < 2) nl::malformed("RTA_VIA shorter than its family field");
     std::uint16_t fam;
     std::memcpy(&fam, a.payload().data(), 2);
@@ -142,7 +142,7 @@ NSNET_DECL IpAddress route_via(const nl::Attr& a) {
     return *ip;
 }
 
-NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out) {
+NSNET_LAZY_DEFINITION NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vector<RoutePath>& out) {
     out.clear();
     nl::Bytes rest = a.payload();
     while (!rest.empty()) {
@@ -166,7 +166,7 @@ NSNET_DECL void decode_multipath_into(const nl::Attr& a, Family family, std::vec
     }
 }
 
-NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family family) {
     std::vector<RoutePath> out;
     decode_multipath_into(a, family, out);
     return out;
@@ -174,7 +174,7 @@ NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a, Family fam
 
 }  // namespace detail
 
-NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
+NSNET_LAZY_DEFINITION NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
     if (m.type() != RTM_NEWROUTE && m.type() != RTM_DELROUTE) return false;
     auto r = m.family_header<rtmsg>();
     if (r.rtm_family != AF_INET && r.rtm_family != AF_INET6) return false;
@@ -226,7 +226,7 @@ NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri) {
     return true;
 }
 
-NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
     std::optional<RouteInfo> out(std::in_place);
     if (!decode_route_into(m, *out)) return std::nullopt;
     return out;

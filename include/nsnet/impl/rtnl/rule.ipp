@@ -8,7 +8,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL const char* to_string(RuleAction a) noexcept {
+NSNET_LAZY_DEFINITION NSNET_DECL const char* to_string(RuleAction a) noexcept {
     switch (a) {
         case RuleAction::Unspec: return "unspec";
         case RuleAction::Lookup: return "lookup";
@@ -21,7 +21,7 @@ NSNET_DECL const char* to_string(RuleAction a) noexcept {
     return "?";
 }
 
-NSNET_DECL std::string describe(const Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string describe(const Rule& r) {
     std::string s;
     if (r.priority) s += std::to_string(*r.priority) + ":\t";
     if (r.invert) s += "not ";
@@ -59,7 +59,7 @@ NSNET_DECL std::string describe(const Rule& r) {
 
 namespace detail {
 
-NSNET_DECL void validate_rule(const Rule& r, const std::string& operation) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_rule(const Rule& r, const std::string& operation) {
     const std::string shown = describe(r);
     if (r.from && r.to && r.from->family() != r.to->family())
         invalid_argument(operation, shown,
@@ -91,7 +91,7 @@ NSNET_DECL void validate_rule(const Rule& r, const std::string& operation) {
         invalid_argument(operation, shown, "a rule to add needs an action");
 }
 
-NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t flags, const Rule& r) {
     nl::MessageBuilder m(type, flags);
     fib_rule_hdr h{};
     Family fam = r.from ? r.from->family() : r.to ? r.to->family() : r.family;
@@ -140,17 +140,17 @@ NSNET_DECL nl::MessageBuilder rule_message(std::uint16_t type, std::uint16_t fla
 
 }  // namespace detail
 
-NSNET_DECL nl::MessageBuilder rule_new(const Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_new(const Rule& r) {
     detail::validate_rule(r, "add rule");
     return detail::rule_message(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r);
 }
 
-NSNET_DECL nl::MessageBuilder rule_del(const Rule& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_del(const Rule& r) {
     detail::validate_rule(r, "delete rule");
     return detail::rule_message(RTM_DELRULE, 0, r);
 }
 
-NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family) {
     nl::MessageBuilder m(RTM_GETRULE, NLM_F_DUMP);
     fib_rule_hdr h{};
     h.family = family;
@@ -158,7 +158,7 @@ NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family) {
     return m;
 }
 
-NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m) {
     if (m.type() != RTM_NEWRULE && m.type() != RTM_DELRULE) return std::nullopt;
     auto h = m.family_header<fib_rule_hdr>();
     if (h.family != AF_INET && h.family != AF_INET6) return std::nullopt;

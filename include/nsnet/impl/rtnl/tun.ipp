@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL ifreq tun_request(const TunRequest& r) {
+NSNET_LAZY_DEFINITION NSNET_DECL ifreq tun_request(const TunRequest& r) {
     if (!r.name.empty()) validate_interface_name(r.name, r.mode == TunMode::Tun ? "create tun" : "create tap");
     ifreq ifr{};
     std::memcpy(ifr.ifr_name, r.name.data(), r.name.size());
@@ -18,7 +18,7 @@ NSNET_DECL ifreq tun_request(const TunRequest& r) {
     return ifr;
 }
 
-NSNET_DECL std::string TunInfo::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string TunInfo::to_string() const {
     std::string s = std::string("type ") + (mode == TunMode::Tap ? "tap" : "tun");
     s += packet_info ? " pi on" : " pi off";
     s += vnet_hdr ? " vnet_hdr on" : " vnet_hdr off";
@@ -30,7 +30,7 @@ NSNET_DECL std::string TunInfo::to_string() const {
     return s;
 }
 
-NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data) {
     TunInfo t{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -49,7 +49,7 @@ NSNET_DECL TunInfo decode_tun_data(nl::AttrRange data) {
     return t;
 }
 
-NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<TunInfo> decode_tun(const LinkInfo& link) {
     if (link.kind != "tun") return std::nullopt;
     return decode_tun_data(link.data());
 }

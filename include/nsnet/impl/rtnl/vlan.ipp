@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, std::string_view object) {
     if (c.id < vlan_id_min || c.id > vlan_id_max)
         invalid_argument(std::string(operation), std::string(object),
                          "VLAN id " + std::to_string(c.id) + " is outside " + std::to_string(vlan_id_min) + ".." +
@@ -16,19 +16,19 @@ NSNET_DECL void validate_vlan(const VlanConfig& c, std::string_view operation, s
                                              : ""));
 }
 
-NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_vlan_data(nl::MessageBuilder& m, const VlanConfig& c) {
     if (c.protocol) m.put_be16(IFLA_VLAN_PROTOCOL, static_cast<std::uint16_t>(*c.protocol));
     m.put_u16(IFLA_VLAN_ID, static_cast<std::uint16_t>(c.id));
 }
 
-NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder vlan_new(LinkCreate link, const VlanConfig& c) {
     validate_vlan(c, "create vlan", link.name);
     link.kind = "vlan";
     link.info_data = [c](nl::MessageBuilder& m) { put_vlan_data(m, c); };
     return stacked_link_new(link);
 }
 
-NSNET_DECL std::string VlanInfo::to_string() const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string VlanInfo::to_string() const {
     std::string s = std::string("protocol ") + rtnl::to_string(protocol) + " id " + std::to_string(id);
     std::string f{};
     auto add = [&](bool on, const char* name) {
@@ -45,7 +45,7 @@ NSNET_DECL std::string VlanInfo::to_string() const {
     return s;
 }
 
-NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data) {
     VlanInfo v{};
     for (nl::Attr a : data) {
         switch (a.type()) {
@@ -66,7 +66,7 @@ NSNET_DECL VlanInfo decode_vlan_data(nl::AttrRange data) {
     return v;
 }
 
-NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<VlanInfo> decode_vlan(const LinkInfo& link) {
     if (link.kind != "vlan") return std::nullopt;
     return decode_vlan_data(link.data());
 }

@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation, std::string_view object, bool creating) {
+NSNET_LAZY_DEFINITION NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation, std::string_view object, bool creating) {
     auto fail = [&](const std::string& why) { invalid_argument(std::string(operation), std::string(object), why); };
     if (creating && !c.vni) fail("no VNI given (`id VNI` is required, 0.." + std::to_string(vxlan_vni_max) + ")");
     if (c.vni && *c.vni > vxlan_vni_max)
@@ -33,7 +33,7 @@ NSNET_DECL void validate_vxlan(const VxlanConfig& c, std::string_view operation,
     if (c.device < 0) fail("device ifindex " + std::to_string(c.device) + " is negative");
 }
 
-NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c) {
     if (c.device) m.put_u32(IFLA_VXLAN_LINK, static_cast<std::uint32_t>(c.device));
     if (c.ttl) m.put_u8(IFLA_VXLAN_TTL, static_cast<std::uint8_t>(*c.ttl));
     if (c.source_ports) {
@@ -51,7 +51,7 @@ NSNET_DECL void put_vxlan_data(nl::MessageBuilder& m, const VxlanConfig& c) {
     if (c.port && *c.port) m.put_be16(IFLA_VXLAN_PORT, *c.port);
 }
 
-NSNET_DECL nl::MessageBuilder vxlan_new(LinkCreate link, VxlanConfig c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder vxlan_new(LinkCreate link, VxlanConfig c) {
     validate_vxlan(c, "create vxlan", link.name, true);
     if (!c.learning) c.learning = true;
     link.kind = "vxlan";
@@ -59,7 +59,7 @@ NSNET_DECL nl::MessageBuilder vxlan_new(LinkCreate link, VxlanConfig c) {
     return link_new(link);
 }
 
-NSNET_DECL nl::MessageBuilder vxlan_change(int index, const VxlanConfig& c) {
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder vxlan_change(int index, const VxlanConfig& c) {
     validate_vxlan(c, "change vxlan", "#" + std::to_string(index), false);
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
@@ -74,7 +74,7 @@ NSNET_DECL nl::MessageBuilder vxlan_change(int index, const VxlanConfig& c) {
     return m;
 }
 
-NSNET_DECL std::string VxlanInfo::to_string(std::string_view device_name) const {
+NSNET_LAZY_DEFINITION NSNET_DECL std::string VxlanInfo::to_string(std::string_view device_name) const {
     std::string s = external ? "external" : "id " + std::to_string(vni);
     if (remote) s += " remote " + remote->to_string();
     if (group) s += " group " + group->to_string();
@@ -94,7 +94,7 @@ NSNET_DECL std::string VxlanInfo::to_string(std::string_view device_name) const 
     return s;
 }
 
-NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data) {
+NSNET_LAZY_DEFINITION NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data) {
     VxlanInfo v{};
     auto is_multicast = [](const IpAddress& a) { return a.is_v4() ? (a.data()[0] & 0xf0) == 0xe0 : a.data()[0] == 0xff; };
     auto set_peer = [&](const IpAddress& a) {
@@ -138,7 +138,7 @@ NSNET_DECL VxlanInfo decode_vxlan_data(nl::AttrRange data) {
     return v;
 }
 
-NSNET_DECL std::optional<VxlanInfo> decode_vxlan(const LinkInfo& link) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<VxlanInfo> decode_vxlan(const LinkInfo& link) {
     if (link.kind != "vxlan") return std::nullopt;
     return decode_vxlan_data(link.data());
 }
