@@ -73,9 +73,9 @@ struct BridgeChange {
 };
 
 // The bridge settings of a link as the kernel reports them; nullopt when it is not a bridge.
-inline std::optional<BridgeInfo> bridge_info(const LinkInfo& link) { return rtnl::decode_bridge(link); }
+NSNET_LAZY inline std::optional<BridgeInfo> bridge_info(const LinkInfo& link) { return rtnl::decode_bridge(link); }
 // A bridge port's settings as the kernel reports them; nullopt when the link is not a bridge port.
-inline std::optional<BridgePortInfo> bridge_port_info(const LinkInfo& link) { return rtnl::decode_bridge_port(link); }
+NSNET_LAZY inline std::optional<BridgePortInfo> bridge_port_info(const LinkInfo& link) { return rtnl::decode_bridge_port(link); }
 
 // ip link set dev PORT type bridge_slave [hairpin on|off] [learning on|off] [flood on|off]
 // [mcast_flood on|off] [bcast_flood on|off] [neigh_suppress on|off] [isolated on|off] [cost N]

@@ -40,7 +40,7 @@ struct IpvlanOptions {
 };
 
 // The ipvlan settings of a link as the kernel reports them; nullopt when it is not an ipvlan.
-inline std::optional<IpvlanInfo> ipvlan_info(const LinkInfo& link) { return rtnl::decode_ipvlan(link); }
+NSNET_LAZY inline std::optional<IpvlanInfo> ipvlan_info(const LinkInfo& link) { return rtnl::decode_ipvlan(link); }
 
 namespace detail {
 inline constexpr LinkKind ipvlan_kind{"ipvlan", [](const LinkInfo& l) { return l.kind == "ipvlan"; }};

@@ -90,7 +90,7 @@ public:
     NSNET_LAZY static std::size_t remove_owned(const NetnsRef& netns, std::string_view owner);
     // The namespace's loopback interface (ip link set lo up: Link::loopback(ns).up()). No look-up:
     // lo is ifindex 1 (LOOPBACK_IFINDEX) in every network namespace.
-    static Link loopback(const NetnsRef& netns) {
+    NSNET_LAZY static Link loopback(const NetnsRef& netns) {
         if (!netns.valid()) return get(netns, "lo");  // throws, naming the empty reference
         return Link(netns, 1, "lo");
     }
@@ -106,7 +106,7 @@ public:
     // ip link set NAME up / down
     NSNET_LAZY void up() const;
     NSNET_LAZY void down() const;
-    void set_up(bool on) const { on ? up() : down(); }
+    NSNET_LAZY void set_up(bool on) const { on ? up() : down(); }
     // ip link set NAME name NEW (kernels before 6.2 refuse while the link is up: EBUSY)
     NSNET_LAZY void rename(const std::string& new_name);
     // ip link set NAME mtu N
@@ -209,28 +209,28 @@ public:
     const NetnsRef& netns() const noexcept { return link().netns(); }
     int index() const noexcept { return link().index(); }
     const std::string& name() const noexcept { return link().name(); }
-    LinkInfo info() const { return link().info(); }
-    void up() const { link().up(); }
-    void down() const { link().down(); }
+    NSNET_LAZY LinkInfo info() const { return link().info(); }
+    NSNET_LAZY void up() const { link().up(); }
+    NSNET_LAZY void down() const { link().down(); }
     void set_up(bool on) const { link().set_up(on); }
-    void set_mtu(std::uint32_t mtu) const { link().set_mtu(mtu); }
-    void set_mac(const MacAddress& mac) const { link().set_mac(mac); }
-    void set_mac(std::string_view mac) const { link().set_mac(mac); }
-    void set_group(std::uint32_t group) const { link().set_group(group); }
-    void set_alias(const std::string& alias) const { link().set_alias(alias); }
-    void set_owner(std::string_view owner) const { link().set_owner(owner); }
-    void set_master(const Link& master) const { link().set_master(master); }
-    void set_nomaster() const { link().set_nomaster(); }
-    void set_txqlen(std::uint32_t txqlen) const { link().set_txqlen(txqlen); }
-    void set_promisc(bool on) const { link().set_promisc(on); }
-    void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const { link().add_address(prefix, o); }
-    void remove_address(const PrefixArg& prefix) const { link().remove_address(prefix); }
-    std::vector<AddressInfo> addresses() const { return link().addresses(); }
-    void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const { link().wait_dad(timeout); }
+    NSNET_LAZY void set_mtu(std::uint32_t mtu) const { link().set_mtu(mtu); }
+    NSNET_LAZY void set_mac(const MacAddress& mac) const { link().set_mac(mac); }
+    NSNET_LAZY void set_mac(std::string_view mac) const { link().set_mac(mac); }
+    NSNET_LAZY void set_group(std::uint32_t group) const { link().set_group(group); }
+    NSNET_LAZY void set_alias(const std::string& alias) const { link().set_alias(alias); }
+    NSNET_LAZY void set_owner(std::string_view owner) const { link().set_owner(owner); }
+    NSNET_LAZY void set_master(const Link& master) const { link().set_master(master); }
+    NSNET_LAZY void set_nomaster() const { link().set_nomaster(); }
+    NSNET_LAZY void set_txqlen(std::uint32_t txqlen) const { link().set_txqlen(txqlen); }
+    NSNET_LAZY void set_promisc(bool on) const { link().set_promisc(on); }
+    NSNET_LAZY void add_address(const PrefixArg& prefix, const AddressOptions& o = {}) const { link().add_address(prefix, o); }
+    NSNET_LAZY void remove_address(const PrefixArg& prefix) const { link().remove_address(prefix); }
+    NSNET_LAZY std::vector<AddressInfo> addresses() const { return link().addresses(); }
+    NSNET_LAZY void wait_dad(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const { link().wait_dad(timeout); }
     // These re-point the handle; the owner still owns the same interface and follows it.
-    void rename(const std::string& new_name) { mutable_handle().rename(new_name); }
-    void set_netns(const NetnsRef& target) { mutable_handle().set_netns(target); }
-    void set_netns(const std::string& netns_name) { mutable_handle().set_netns(netns_name); }
+    NSNET_LAZY void rename(const std::string& new_name) { mutable_handle().rename(new_name); }
+    NSNET_LAZY void set_netns(const NetnsRef& target) { mutable_handle().set_netns(target); }
+    NSNET_LAZY void set_netns(const std::string& netns_name) { mutable_handle().set_netns(netns_name); }
 
 protected:
     LinkOwnerBase() = default;
@@ -241,10 +241,10 @@ protected:
 
     // For a kind's own requests (`ip link set NAME type bridge ...`): run in the link's namespace,
     // errors naming the link.
-    void run(const std::string& operation, nl::MessageBuilder msg) const { link().run(operation, std::move(msg)); }
+    NSNET_LAZY void run(const std::string& operation, nl::MessageBuilder msg) const { link().run(operation, std::move(msg)); }
     // remove(), errors swallowed: for a kind's destructor that must delete the interface before
     // its own members go (a tun's fds).
-    void remove_quietly() noexcept {
+    NSNET_LAZY void remove_quietly() noexcept {
         try {
             remove();
         } catch (...) {

@@ -45,7 +45,7 @@ struct MacvlanOptions {
 };
 
 // The macvlan settings of a link as the kernel reports them; nullopt when it is not a macvlan/macvtap.
-inline std::optional<MacvlanInfo> macvlan_info(const LinkInfo& link) { return rtnl::decode_macvlan(link); }
+NSNET_LAZY inline std::optional<MacvlanInfo> macvlan_info(const LinkInfo& link) { return rtnl::decode_macvlan(link); }
 
 namespace detail {
 inline constexpr LinkKind macvlan_kind{"macvlan", [](const LinkInfo& l) { return l.kind == "macvlan" || l.kind == "macvtap"; }};
@@ -75,7 +75,7 @@ public:
 
     // The macvlan's settings as the kernel holds them now (the macvlan part of ip -d link show).
     NSNET_LAZY MacvlanInfo settings() const;
-    MacvlanMode mode() const { return settings().mode; }
+    NSNET_LAZY MacvlanMode mode() const { return settings().mode; }
 
     // The settings in `ip -d link show`'s words: "macvlan mode bridge" (macvtap: "macvtap mode ...").
     NSNET_LAZY std::string describe() const;

@@ -190,10 +190,10 @@ public:
     // valid(), or passing it where a namespace is needed) throws InvalidArgument.
     bool valid() const noexcept { return static_cast<bool>(ctx_); }
     // "" for an anonymous or the current namespace.
-    const std::string& name() const { return ctx().name; }
+    NSNET_LAZY const std::string& name() const { return ctx().name; }
     // A printable name for messages: the name, or "current"/"anonymous".
     NSNET_LAZY std::string display_name() const;
-    int fd() const { return ctx().fd.get(); }  // the nsfs descriptor (setns, IFLA_NET_NS_FD)
+    NSNET_LAZY int fd() const { return ctx().fd.get(); }  // the nsfs descriptor (setns, IFLA_NET_NS_FD)
     // Namespaces are equal when their nsfs inodes are.
     NSNET_LAZY std::uint64_t inode() const;
     friend bool operator==(const NetnsRef& a, const NetnsRef& b) {
@@ -307,16 +307,16 @@ public:
         return ref().run(std::forward<Fn>(fn));
     }
     // A socket living in the namespace (NetnsRef::socket).
-    detail::UniqueFd socket(int domain, int type, int protocol = 0) const { return ref().socket(domain, type, protocol); }
+    NSNET_LAZY detail::UniqueFd socket(int domain, int type, int protocol = 0) const { return ref().socket(domain, type, protocol); }
     // A new netlink socket living in the namespace (NetnsRef::netlink_socket).
-    nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const { return ref().netlink_socket(protocol); }
+    NSNET_LAZY nl::Socket netlink_socket(int protocol = NETLINK_ROUTE) const { return ref().netlink_socket(protocol); }
     // fn(nl::Socket&) with the namespace's shared rtnetlink socket (NetnsRef::with_rtnl).
     template <class Fn>
     auto with_rtnl(Fn&& fn) const {
         return ref().with_rtnl(std::forward<Fn>(fn));
     }
     // ip netns exec NAME argv... (NetnsRef::spawn).
-    Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const {
+    NSNET_LAZY Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {}) const {
         return ref().spawn(argv, options);
     }
 

@@ -99,7 +99,7 @@ public:
     NSNET_LAZY static std::optional<NexthopInfo> find(const NetnsRef& ns, std::uint32_t id);
 
     // ip nexthop del id N, e.g. of a nexthop a previous process created and persisted. None is success.
-    static void remove(const NetnsRef& ns, std::uint32_t id) { NexthopRef(ns, id).remove(); }
+    NSNET_LAZY static void remove(const NetnsRef& ns, std::uint32_t id) { NexthopRef(ns, id).remove(); }
     // Removes this nexthop now (idempotent).
     using detail::Owner<NexthopRef>::remove;
 

@@ -95,7 +95,7 @@ public:
     bool empty() const noexcept { return batch_.empty(); }       // no request queued
     NSNET_LAZY void clear() noexcept;  // forgets every queued request
     // Room for `requests` requests of about `bytes_each` bytes (a route is ~52).
-    void reserve(std::size_t requests, std::size_t bytes_each = 64) { batch_.reserve(requests, requests * bytes_each); }
+    NSNET_LAZY void reserve(std::size_t requests, std::size_t bytes_each = 64) { batch_.reserve(requests, requests * bytes_each); }
 
     // Any rtnetlink request built with nsnet/rtnl/*.hpp; operation and object name it in errors.
     NSNET_LAZY RequestBatch& add(const nl::MessageBuilder& msg, std::string operation, std::string object);
@@ -108,7 +108,7 @@ public:
     // given by name is looked up on every call: for many routes pass a Link or an ifindex.
     NSNET_LAZY RequestBatch& create_route(const RouteOptions& options) { return add_resolved(options, "add route", RouteWrite::Add); }
     // ip route replace, from text options (as create_route).
-    RequestBatch& replace_route(const RouteOptions& options) { return add_resolved(options, "replace route", RouteWrite::Replace); }
+    NSNET_LAZY RequestBatch& replace_route(const RouteOptions& options) { return add_resolved(options, "replace route", RouteWrite::Replace); }
     // ip route del, from text options (as create_route).
     NSNET_LAZY RequestBatch& remove_route(const RouteOptions& options);
 

@@ -66,7 +66,7 @@ public:
     NSNET_LAZY static VethPair adopt(const NetnsRef& ns, std::string_view name);
     // ip -n NS link del NAME: deletes the pair one of whose ends is `name` (either end deletes
     // both), e.g. from a later process. Returns whether one was deleted; none there is success.
-    static bool remove(const NetnsRef& ns, std::string_view name) { return Link::remove(ns, name); }
+    NSNET_LAZY static bool remove(const NetnsRef& ns, std::string_view name) { return Link::remove(ns, name); }
 
     // Move-only. Moving onto a pair deletes the pair it owned; the destructor deletes the pair
     // (through its first end, an OwnedLink; a pair already gone is fine) unless persisted.
@@ -96,7 +96,7 @@ public:
     std::pair<Link, Link> release() noexcept { return {first_.release(), second_}; }
     // Deletes the pair now (if still owned). If the first end is gone (its namespace was deleted),
     // the second end is already gone too: the kernel removes both ends together.
-    void remove() { first_.remove(); }
+    NSNET_LAZY void remove() { first_.remove(); }
 
 private:
     OwnedLink first_;

@@ -40,7 +40,7 @@ struct VlanOptions {
 };
 
 // The vlan settings of a link as the kernel reports them; nullopt when it is not a vlan.
-inline std::optional<VlanInfo> vlan_info(const LinkInfo& link) { return rtnl::decode_vlan(link); }
+NSNET_LAZY inline std::optional<VlanInfo> vlan_info(const LinkInfo& link) { return rtnl::decode_vlan(link); }
 
 namespace detail {
 inline constexpr LinkKind vlan_kind{"vlan", [](const LinkInfo& l) { return l.kind == "vlan"; }};

@@ -70,7 +70,7 @@ struct VxlanChange {
 };
 
 // The vxlan settings of any link read back from the kernel (nullopt: not a vxlan).
-inline std::optional<VxlanInfo> vxlan_info(const LinkInfo& link) { return rtnl::decode_vxlan(link); }
+NSNET_LAZY inline std::optional<VxlanInfo> vxlan_info(const LinkInfo& link) { return rtnl::decode_vxlan(link); }
 
 namespace detail {
 inline constexpr LinkKind vxlan_kind{"vxlan", [](const LinkInfo& l) { return l.kind == "vxlan"; }};

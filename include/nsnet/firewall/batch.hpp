@@ -54,7 +54,7 @@ public:
 
     // Sends everything in one batch. Throws the kernel's refusal (Error naming the failing rule,
     // with "nothing was applied" in its detail); nothing changes then.
-    void commit() { batch_.commit(); }
+    NSNET_LAZY void commit() { batch_.commit(); }
 
     // The nf_tables batch commit() would send if the kernel held no rules of this batch yet and
     // `table ip nsnet` did (table_exists) or did not exist: `nft --check --debug=netlink` for

@@ -151,7 +151,7 @@ public:
     // `ip saddr 172.17.0.0/16 oifname != "docker0" masquerade`.
     std::string to_string() const { return state_ptr() ? state_ptr()->description : std::string(); }
     // The namespace the rule is in.
-    const NetnsRef& netns() const { return state().netns; }
+    NSNET_LAZY const NetnsRef& netns() const { return state().netns; }
 
     // Reads the rule's counter back from the kernel (`nft list ruleset` shows
     // `counter packets N bytes M`). Only for rules created with .counter = true.
@@ -164,7 +164,7 @@ public:
     // Deletes the rule now (`nft delete rule ip nsnet CHAIN handle N`), then its chain and the
     // table if nothing else is left in them. A rule already gone counts as deleted. Acts also
     // after persist() and in a fork child: it is asked for explicitly.
-    void remove() {
+    NSNET_LAZY void remove() {
         // An owned one through the owner, which keeps it when removal fails (its destructor tries
         // again); a persisted one directly.
         if (owner_.owned()) owner_.remove();

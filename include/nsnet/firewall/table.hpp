@@ -138,7 +138,7 @@ NSNET_LAZY NSNET_DECL std::vector<nft::Rule> list_nsnet_rules(nl::Socket& s, nft
 NSNET_LAZY NSNET_DECL void collect_garbage_retrying(const NetnsRef& ns, nl::Socket& s, const std::string& chain,
                                          std::uint64_t table_handle, nft::TableFamily f = nsnet_family) noexcept;
 
-inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
+NSNET_LAZY inline nl::Socket nft_socket(const NetnsRef& ns) { return ns.netlink_socket(NETLINK_NETFILTER); }
 
 // Sends a GET and decodes the answer; nullopt when the kernel says there is no such object.
 template <class Decode>

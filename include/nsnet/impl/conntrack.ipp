@@ -119,7 +119,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::vector<ConntrackEntry> Conntrack::list(con
 
 namespace detail {
 // Only what the kernel uses to find the entry: the original tuple, the zone and the id.
-inline bool conntrack_delete_one(nl::Socket& sock, const ConntrackEntry& e, const std::string& ns_name) {
+NSNET_LAZY inline bool conntrack_delete_one(nl::Socket& sock, const ConntrackEntry& e, const std::string& ns_name) {
     ConntrackEntry key{.family = e.family, .orig = e.orig, .zone = e.zone, .id = e.id};
     auto msg = ctnl::ct_delete(key);
     try {

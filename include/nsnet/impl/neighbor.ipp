@@ -9,7 +9,7 @@ namespace nsnet {
 namespace detail {
 
 // The key part of a request (device, address, proxy), `type` naming the options struct in errors.
-inline ResolvedNeighbor resolve_neighbor_key(const NetnsRef& ns, const DeviceArg& dev, const AddressArg& address,
+NSNET_LAZY inline ResolvedNeighbor resolve_neighbor_key(const NetnsRef& ns, const DeviceArg& dev, const AddressArg& address,
                                              bool proxy, const char* type, const std::string& operation) {
     const std::string field = type;
     std::string shown = (proxy ? "proxy " : "") + (address.empty() ? std::string("(no address)") : address.to_string());

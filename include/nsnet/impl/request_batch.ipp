@@ -170,7 +170,7 @@ struct RouteChange {
 
 // The one body of apply_routes/remove_routes: given (a span) or made (route(i)) routes are encoded
 // into one window at a time, refusals named as their window's answers arrive.
-inline void stream_routes(const NetnsRef& ns, std::size_t count, std::span<const RouteSpec> given, RouteSource make,
+NSNET_LAZY inline void stream_routes(const NetnsRef& ns, std::size_t count, std::span<const RouteSpec> given, RouteSource make,
                           RouteChange change, BatchAcks acks) {
     const char* op = change.remove                         ? "remove route"
                      : change.write == RouteWrite::Add     ? "add route"

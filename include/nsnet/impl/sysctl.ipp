@@ -107,7 +107,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL void set_sysctl(const NetnsRef& netns, std::str
 namespace detail {
 // The interface's name for its /proc/sys/net/*/conf/ directory: a name as given ("all", "default"),
 // a Link, an owner or an ifindex looked up in `netns`; errors name the field "interface".
-inline std::string sysctl_interface_name(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
+NSNET_LAZY inline std::string sysctl_interface_name(const NetnsRef& netns, const DeviceArg& interface, std::string_view key,
                                          SysctlFamily family, const char* operation) {
     const std::string shown = std::string(family == SysctlFamily::V4 ? "net.ipv4.conf." : "net.ipv6.conf.") +
                               (interface.empty() ? std::string("''") : interface.to_string()) + "." + std::string(key);

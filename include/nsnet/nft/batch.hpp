@@ -110,7 +110,7 @@ struct BatchResult {
     // The failure as an Error: the first refused message (operation, object, errno, ext-ack text),
     // with the others and "nothing was applied" in its detail. Only meaningful when !applied.
     NSNET_LAZY Error error() const;
-    void throw_if_failed() const {
+    NSNET_LAZY void throw_if_failed() const {
         if (!applied) throw error();
     }
 };

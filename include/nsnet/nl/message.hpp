@@ -72,12 +72,12 @@ public:
     void put_s32(std::uint16_t type, std::int32_t v) { put(type, v); }
     void put_be16(std::uint16_t type, std::uint16_t v) { put(type, __builtin_bswap16(v)); }
     void put_be32(std::uint16_t type, std::uint32_t v) { put(type, __builtin_bswap32(v)); }
-    void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
+    NSNET_LAZY void put_flag(std::uint16_t type) { put(type, nullptr, 0); }
     // A NUL-terminated string, as the kernel's NLA_STRING / NLA_NUL_STRING expect. A NUL byte
     // inside `s` is refused (the kernel would read a shorter string than the caller meant).
     NSNET_LAZY void put_string(std::uint16_t type, std::string_view s);
-    void put_ip(std::uint16_t type, const IpAddress& a) { put(type, a.data(), a.size()); }
-    void put_mac(std::uint16_t type, const MacAddress& m) { put(type, m.data(), m.size()); }
+    NSNET_LAZY void put_ip(std::uint16_t type, const IpAddress& a) { put(type, a.data(), a.size()); }
+    NSNET_LAZY void put_mac(std::uint16_t type, const MacAddress& m) { put(type, m.data(), m.size()); }
 
     // A nested attribute: everything put while the Nest is alive goes inside it.
     class Nest {

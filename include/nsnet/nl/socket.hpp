@@ -102,16 +102,16 @@ public:
     NSNET_LAZY void set_send_buffer(int bytes);
     // The kernel's effective queue sizes (SO_RCVBUF / SO_SNDBUF read back: the kernel doubles what
     // was asked and caps it at net.core.[rw]mem_max without privileges). 0 if they cannot be read.
-    int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
-    int send_buffer() const noexcept { return get_int_option(SO_SNDBUF); }
+    NSNET_LAZY int receive_buffer() const noexcept { return get_int_option(SO_RCVBUF); }
+    NSNET_LAZY int send_buffer() const noexcept { return get_int_option(SO_SNDBUF); }
     // NETLINK_GET_STRICT_CHK (Linux 4.20+): the kernel checks GET requests strictly and honours a
     // dump's filters (a route dump's RTA_TABLE, ...) instead of sending everything. Returns false
     // when it could not be set (an older kernel, a test socket): callers filter what they receive
     // anyway. Off by default: a strictly checked request must leave every unused header field zero.
     NSNET_LAZY bool set_strict_check(bool on) noexcept;
     // Joins a multicast group (RTNLGRP_LINK, ...) to receive events.
-    void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
-    void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }
+    NSNET_LAZY void subscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, static_cast<int>(group), "NETLINK_ADD_MEMBERSHIP"); }
+    NSNET_LAZY void unsubscribe(unsigned group) { set_option(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, static_cast<int>(group), "NETLINK_DROP_MEMBERSHIP"); }
 
     // Stamps `msg` with the next sequence number and sends it. Returns the sequence number.
     NSNET_LAZY std::uint32_t send(MessageBuilder& msg);

@@ -102,7 +102,7 @@ namespace nsnet::nl {
 
 // Sends a dump request and streams every message to on_message. See the file comment for
 // NLM_F_DUMP_INTR handling.
-inline void dump(Socket& sock, MessageBuilder& msg, const std::string& operation, MessageHandler on_message,
+NSNET_LAZY inline void dump(Socket& sock, MessageBuilder& msg, const std::string& operation, MessageHandler on_message,
                  const DumpOptions& options = {}) {
     detail::dump_with(sock, msg, operation, on_message, options.on_restart, options.max_attempts);
 }

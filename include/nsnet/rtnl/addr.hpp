@@ -48,7 +48,7 @@ struct AddressSpec {
 // u32 before the implicit IFA_ADDRESS, as ip does (golden/addr_add_v6_nodad*.txt).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder address_message(std::uint16_t type, std::uint16_t flags, const AddressSpec& s);
 NSNET_LAZY NSNET_DECL nl::MessageBuilder address_new(const AddressSpec& s, bool replace = false);
-inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
+NSNET_LAZY inline nl::MessageBuilder address_del(const AddressSpec& s) { return address_message(RTM_DELADDR, 0, s); }
 
 // ip addr show (dump), optionally one family.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder address_dump(unsigned char family = AF_UNSPEC);

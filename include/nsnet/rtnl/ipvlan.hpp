@@ -57,7 +57,7 @@ struct IpvlanInfo {
     IpvlanFlag flag = IpvlanFlag::Bridge;
 
     // "mode l2 bridge": the words `ip -d link show` prints after "ipvlan ".
-    std::string to_string() const { return std::string("mode ") + rtnl::to_string(mode) + " " + rtnl::to_string(flag); }
+    NSNET_LAZY std::string to_string() const { return std::string("mode ") + rtnl::to_string(mode) + " " + rtnl::to_string(flag); }
     friend bool operator==(const IpvlanInfo&, const IpvlanInfo&) = default;
 };
 

@@ -123,7 +123,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder route_message(std::uint16_t msg_type, s
 NSNET_LAZY NSNET_DECL nl::MessageBuilder route_new(const RouteSpec& s, RouteWrite mode = RouteWrite::Add);
 
 // ip route del ... The kernel deletes the first route matching every field that is set.
-inline nl::MessageBuilder route_del(const RouteSpec& s) { return route_message(RTM_DELROUTE, 0, s); }
+NSNET_LAZY inline nl::MessageBuilder route_del(const RouteSpec& s) { return route_message(RTM_DELROUTE, 0, s); }
 
 // What `ip route get` asks: which route would a packet to dst take.
 struct RouteQuery {

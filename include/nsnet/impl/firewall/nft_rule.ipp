@@ -90,7 +90,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL void add_counter(NftRuleState& st, bool counter
     add_words(st, "counter");
 }
 
-inline firewall::RuleEntry entry_of(const nft::Rule& r) {
+NSNET_LAZY inline firewall::RuleEntry entry_of(const nft::Rule& r) {
     firewall::RuleEntry e;
     e.handle = r.handle.value_or(0);
     e.chain = r.chain;
@@ -104,7 +104,7 @@ inline firewall::RuleEntry entry_of(const nft::Rule& r) {
 }
 
 // The rules of table ip nsnet (when it is nsnet's) of one kind, with the table's handle.
-inline std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, std::uint64_t& table_handle) {
+NSNET_LAZY inline std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, std::uint64_t& table_handle) {
     table_handle = 0;
     auto t = find_nsnet_table(s, nsnet_family);
     if (!t || !is_nsnet_table(*t) || !t->handle) return {};
@@ -115,7 +115,7 @@ inline std::vector<nft::Rule> kind_rules(nl::Socket& s, RuleKindTest kind, std::
     return out;
 }
 
-inline bool key_matches(const nft::Rule& r, std::uint64_t handle, std::string_view tag) {
+NSNET_LAZY inline bool key_matches(const nft::Rule& r, std::uint64_t handle, std::string_view tag) {
     if (handle) return r.handle && *r.handle == handle;
     if (!r.comment) return false;
     auto c = parse_rule_comment(*r.comment);

@@ -228,7 +228,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::shared_ptr<NftRuleState> rule_state(const 
 }
 
 // The rules of nsnet's table of family f (none when there is no such table, or it is not nsnet's).
-inline std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f, std::uint64_t& table_handle) {
+NSNET_LAZY inline std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f, std::uint64_t& table_handle) {
     table_handle = 0;
     auto t = nsnet::detail::find_nsnet_table(s, f);
     if (!t || !nsnet::detail::is_nsnet_table(*t) || !t->handle) return {};
@@ -236,7 +236,7 @@ inline std::vector<nft::Rule> table_rules(nl::Socket& s, nft::TableFamily f, std
     return nsnet::detail::list_nsnet_rules(s, f);
 }
 
-inline RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
+NSNET_LAZY inline RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
     RuleInfo i{.raw = r};
     i.ref = {static_cast<Family>(r.family), r.chain, r.handle.value_or(0), table_handle};
     if (r.comment)
@@ -249,7 +249,7 @@ inline RuleInfo info_of(const nft::Rule& r, std::uint64_t table_handle) {
 }
 
 // The state of an adopted rule, from what a look-up found (`i` is used up).
-inline std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const NetnsRef& ns, RuleInfo&& i) {
+NSNET_LAZY inline std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(const NetnsRef& ns, RuleInfo&& i) {
     auto st = std::make_shared<nsnet::detail::NftRuleState>();
     st->netns = ns;
     st->family = static_cast<nft::TableFamily>(i.ref.family);

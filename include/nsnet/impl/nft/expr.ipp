@@ -506,7 +506,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Counter> find_counter(const Exprs
 }
 
 namespace detail {
-inline Data u32_host(std::uint32_t v) { return bytes_of(&v, sizeof v); }
+NSNET_LAZY inline Data u32_host(std::uint32_t v) { return bytes_of(&v, sizeof v); }
 }  // namespace detail
 
 NSNET_LAZY_DEFINITION NSNET_DECL Exprs match_nfproto(std::uint8_t nfproto) {

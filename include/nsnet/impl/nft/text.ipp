@@ -32,7 +32,7 @@ inline std::string ifname_text(const Data& d) {
     return "\"" + s + "\"";
 }
 
-inline std::string proto_text(std::uint8_t p) {
+NSNET_LAZY inline std::string proto_text(std::uint8_t p) {
     if (const char* name = ip_protocol_name(p)) return name;
     return std::to_string(p);
 }
