@@ -9,7 +9,7 @@ namespace nsnet {
 namespace detail {
 
 // Unset or "all": any address (nullopt).
-inline std::optional<Prefix> rule_prefix(const PrefixArg& arg, const char* field, const char* operation) {
+NSNET_LAZY inline std::optional<Prefix> rule_prefix(const PrefixArg& arg, const char* field, const char* operation) {
     if (arg.empty() || arg.text() == "all") return std::nullopt;
     return arg.resolve(field, operation, arg.to_string());
 }

@@ -80,8 +80,8 @@ NSNET_LAZY NSNET_DECL std::string key_of(const rtnl::Rule& r);
 NSNET_LAZY NSNET_DECL bool same(const rtnl::LinkInfo& a, const rtnl::LinkInfo& b);
 NSNET_LAZY NSNET_DECL bool same(const rtnl::AddressInfo& a, const rtnl::AddressInfo& b);
 NSNET_LAZY NSNET_DECL bool same(const rtnl::RouteInfo& a, const rtnl::RouteInfo& b);
-inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
-inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
+NSNET_LAZY inline bool same(const rtnl::Neighbor& a, const rtnl::Neighbor& b) { return a == b; }
+NSNET_LAZY inline bool same(const rtnl::Rule& a, const rtnl::Rule& b) { return a == b; }
 
 // The kernel's entries for multicast destinations (NUD_NOARP, e.g. ff02::16 and 224.0.0.22 for
 // MLD/IGMP reports) come and go on timers without any event: they are not tracked.

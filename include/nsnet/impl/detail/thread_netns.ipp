@@ -13,7 +13,7 @@ struct ForkState {
     std::mutex mutex{};
 };
 
-inline ForkState& fork_state() noexcept {
+NSNET_LAZY inline ForkState& fork_state() noexcept {
     // Never destroyed: a fork after exit() began (from an atexit handler) still runs the handlers.
     static ForkState& state = []() -> ForkState& {
         auto* st = new ForkState;

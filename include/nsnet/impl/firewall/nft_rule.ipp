@@ -122,7 +122,7 @@ NSNET_LAZY inline bool key_matches(const nft::Rule& r, std::uint64_t handle, std
     return c && c->tag == tag;
 }
 
-inline std::string key_text(std::uint64_t handle, std::string_view tag) {
+NSNET_LAZY inline std::string key_text(std::uint64_t handle, std::string_view tag) {
     return handle ? "handle " + std::to_string(handle) : "tag " + std::string(tag);
 }
 

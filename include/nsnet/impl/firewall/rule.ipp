@@ -12,7 +12,7 @@ namespace detail {
 
 using nsnet::detail::NftRuleState;
 
-inline void check_family(Family f, const Prefix& p, const std::string& op, const std::string& field) {
+NSNET_LAZY inline void check_family(Family f, const Prefix& p, const std::string& op, const std::string& field) {
     const bool v4 = p.address().is_v4();
     if ((f == Family::Ip && !v4) || (f == Family::Ip6 && v4))
         invalid_argument(op, p.to_string(),
@@ -20,7 +20,7 @@ inline void check_family(Family f, const Prefix& p, const std::string& op, const
                              family_name(f) + " nsnet");
 }
 
-inline void words(NftRuleState& st, const std::string& w) {
+NSNET_LAZY inline void words(NftRuleState& st, const std::string& w) {
     if (!st.description.empty()) st.description += ' ';
     st.description += w;
 }
@@ -266,7 +266,7 @@ NSNET_LAZY inline std::shared_ptr<nsnet::detail::NftRuleState> adopted_state(con
 }
 
 // Expressions equal up to counter values.
-inline bool same_exprs(const nft::Exprs& a, const nft::Exprs& b) {
+NSNET_LAZY inline bool same_exprs(const nft::Exprs& a, const nft::Exprs& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (std::holds_alternative<nft::Counter>(a[i]) && std::holds_alternative<nft::Counter>(b[i])) continue;

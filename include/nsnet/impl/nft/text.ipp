@@ -10,23 +10,23 @@ namespace nsnet::nft {
 
 namespace detail {
 
-inline std::uint32_t host_u32(const Data& d) {
+NSNET_LAZY inline std::uint32_t host_u32(const Data& d) {
     std::uint32_t v = 0;
     std::memcpy(&v, d.data(), std::min<std::size_t>(4, d.size()));
     return v;
 }
 
-inline std::string hex32(std::uint32_t v) {
+NSNET_LAZY inline std::string hex32(std::uint32_t v) {
     char b[16];
     std::snprintf(b, sizeof b, "0x%08x", v);
     return b;
 }
 
-inline std::uint16_t be16(const Data& d) {
+NSNET_LAZY inline std::uint16_t be16(const Data& d) {
     return d.size() >= 2 ? static_cast<std::uint16_t>((d[0] << 8) | d[1]) : 0;
 }
 
-inline std::string ifname_text(const Data& d) {
+NSNET_LAZY inline std::string ifname_text(const Data& d) {
     std::string s(reinterpret_cast<const char*>(d.data()), d.size());
     s.resize(std::strlen(s.c_str()));
     return "\"" + s + "\"";
@@ -37,7 +37,7 @@ NSNET_LAZY inline std::string proto_text(std::uint8_t p) {
     return std::to_string(p);
 }
 
-inline std::string ct_state_text(std::uint32_t bits) {
+NSNET_LAZY inline std::string ct_state_text(std::uint32_t bits) {
     static const std::pair<std::uint32_t, const char*> names[] = {
         {1, "invalid"}, {2, "established"}, {4, "related"}, {8, "new"}, {64, "untracked"}};
     std::string s;
@@ -46,7 +46,7 @@ inline std::string ct_state_text(std::uint32_t bits) {
     return s.empty() ? hex32(bits) : s;
 }
 
-inline std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
+NSNET_LAZY inline std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
     std::uint8_t full[16] = {};
     std::memcpy(full, d.data(), std::min<std::size_t>(d.size(), v6 ? 16 : 4));
     IpAddress a = *IpAddress::from_bytes(full, v6 ? 16 : 4);
@@ -54,7 +54,7 @@ inline std::string addr_text(const Data& d, bool v6, unsigned prefix_bits) {
     return prefix_bits == max ? a.to_string() : a.to_string() + "/" + std::to_string(prefix_bits);
 }
 
-inline unsigned mask_bits(const Data& mask) {
+NSNET_LAZY inline unsigned mask_bits(const Data& mask) {
     unsigned n = 0;
     for (std::uint8_t b : mask)
         for (int i = 7; i >= 0; --i)

@@ -7,7 +7,7 @@
 namespace nsnet::rtnl {
 
 namespace detail_br {
-inline nl::MessageBuilder vlan_message(std::uint16_t type, int port_index, const bridge_vlan_info& info, bool self) {
+NSNET_LAZY inline nl::MessageBuilder vlan_message(std::uint16_t type, int port_index, const bridge_vlan_info& info, bool self) {
     nl::MessageBuilder m(type, 0);
     ifinfomsg ifi{};
     ifi.ifi_family = AF_BRIDGE;
@@ -18,7 +18,7 @@ inline nl::MessageBuilder vlan_message(std::uint16_t type, int port_index, const
     m.put(IFLA_BRIDGE_VLAN_INFO, info);
     return m;
 }
-inline void check_vid(std::uint16_t vid) {
+NSNET_LAZY inline void check_vid(std::uint16_t vid) {
     if (vid < 1 || vid > 4094) nl::malformed("bridge VLAN id " + std::to_string(vid) + " is not in 1..4094");
 }
 }  // namespace detail_br
