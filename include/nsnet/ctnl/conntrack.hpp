@@ -81,7 +81,7 @@ struct Entry {
 // Decodes an IPCTNL_MSG_CT_NEW (dump reply or event) or IPCTNL_MSG_CT_DELETE (event) message;
 // nullopt for any other message or one without an original tuple. Throws Error(EBADMSG) on
 // malformed attributes.
-NSNET_LAZY NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
+NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
 
 // conntrack -L [-f ipv4|ipv6]: IPCTNL_MSG_CT_GET with NLM_F_DUMP (AF_UNSPEC: every family).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family = AF_UNSPEC);
@@ -136,7 +136,7 @@ struct Count {
 
 // Decodes an IPCTNL_MSG_CT_GET_STATS answer; nullopt for another message or one without
 // CTA_STATS_GLOBAL_ENTRIES. Throws Error(EBADMSG) on malformed attributes.
-NSNET_LAZY NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m);
+NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m);
 
 // conntrack -D for one entry: IPCTNL_MSG_CT_DELETE with the entry's attributes that are set, in
 // conntrack's order (CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_STATUS, CTA_TIMEOUT, CTA_MARK), then

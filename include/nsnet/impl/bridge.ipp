@@ -107,7 +107,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::vector<BridgeVlan> Bridge::vlans(const Lin
     std::vector<BridgeVlan> out{};
     netns().with_rtnl([&](nl::Socket& s) {
         auto msg = rtnl::bridge_vlan_dump();
-        auto lists = nl::dump_collect(s, msg, "list bridge vlans", [](const nl::MessageView& reply) { return rtnl::decode_bridge_vlans(reply); });
+        auto lists = nl::dump_collect(s, msg, "list bridge vlans", rtnl::decode_bridge_vlans);
         for (auto& l : lists)
             if (l.index == port.index()) out = std::move(l.vlans);
     });

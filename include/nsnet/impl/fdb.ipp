@@ -89,7 +89,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::vector<FdbInfo> FdbEntry::list(const Netns
     const int index = filter.dev.empty() ? 0 : filter.dev.resolve(ns, op, ns.display_name()).first;
     auto all = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::fdb_dump(index);
-        return nl::dump_collect(s, m, op, [](const nl::MessageView& reply) { return rtnl::decode_fdb(reply); });
+        return nl::dump_collect(s, m, op, rtnl::decode_fdb);
     });
     // The kernel filters by device only for strict-checking sockets: filter here, as bridge does.
     std::erase_if(all, [&](const FdbInfo& f) { return (index && f.index != index) || (mac && f.mac != *mac); });

@@ -103,7 +103,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::size_t Link::remove_owned(const NetnsRef& 
 NSNET_LAZY_DEFINITION NSNET_DECL std::vector<LinkInfo> Link::list(const NetnsRef& netns) {
     return netns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::link_dump();
-        return nl::dump_collect(s, m, "list links", [](const nl::MessageView& reply) { return rtnl::decode_link(reply); });
+        return nl::dump_collect(s, m, "list links", rtnl::decode_link);
     });
 }
 
@@ -208,7 +208,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL void Link::remove_address(const PrefixArg& arg)
 NSNET_LAZY_DEFINITION NSNET_DECL std::vector<AddressInfo> Link::addresses() const {
     auto all = netns_.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::address_dump();
-        return nl::dump_collect(s, m, "list addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); });
+        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
     });
     std::erase_if(all, [&](const AddressInfo& a) { return a.index != index_; });
     return all;

@@ -97,7 +97,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::vector<NeighborInfo> Neighbor::list(const 
     auto all = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::neighbor_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC, index,
                                      filter.proxy);
-        return nl::dump_collect(s, m, op, [](const nl::MessageView& reply) { return rtnl::decode_neighbor(reply); });
+        return nl::dump_collect(s, m, op, rtnl::decode_neighbor);
     });
     // The kernel filters too (NDA_IFINDEX, family); this also holds on kernels that ignore the filter.
     std::erase_if(all, [&](const NeighborInfo& n) {

@@ -79,7 +79,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL bool Nexthop::supported(const NetnsRef& ns) {
 NSNET_LAZY_DEFINITION NSNET_DECL std::vector<NexthopInfo> Nexthop::list(const NetnsRef& ns) {
     return ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::nexthop_dump();
-        return nl::dump_collect(s, m, "list nexthops", [](const nl::MessageView& reply) { return rtnl::decode_nexthop(reply); });
+        return nl::dump_collect(s, m, "list nexthops", rtnl::decode_nexthop);
     });
 }
 

@@ -71,7 +71,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL Rule Rule::create(const NetnsRef& ns, const Rul
 NSNET_LAZY_DEFINITION NSNET_DECL std::vector<RuleInfo> Rule::list(const NetnsRef& ns, const RuleFilter& filter) {
     auto rules = ns.with_rtnl([&](nl::Socket& s) {
         auto m = rtnl::rule_dump(filter.family ? static_cast<unsigned char>(*filter.family) : AF_UNSPEC);
-        return nl::dump_collect(s, m, "list rules", [](const nl::MessageView& reply) { return rtnl::decode_rule(reply); });
+        return nl::dump_collect(s, m, "list rules", rtnl::decode_rule);
     });
     std::erase_if(rules, [&](const RuleInfo& r) {
         return (filter.family && r.family != *filter.family) || (filter.priority && r.priority != filter.priority) ||

@@ -110,7 +110,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::string show_addresses(const NetnsRef& ns) 
     auto links = Link::list(ns);
     auto addresses = ns.with_rtnl([](nl::Socket& s) {
         auto m = rtnl::address_dump();
-        return nl::dump_collect(s, m, "list addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); });
+        return nl::dump_collect(s, m, "list addresses", rtnl::decode_address);
     });
     return detail::format_addresses(std::move(links), addresses);
 }

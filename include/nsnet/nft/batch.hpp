@@ -83,7 +83,7 @@ NSNET_LAZY NSNET_DECL void validate_name(std::string_view name, std::string_view
 // generation, which every committed batch in the namespace changes.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder generation_get();
 // NFTA_GEN_ID of an NFT_MSG_NEWGEN message; nullopt for any other message.
-NSNET_LAZY NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
+NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
 // The ruleset's generation in `sock`'s namespace now (generation_get, answered).
 NSNET_LAZY NSNET_DECL std::uint32_t read_generation(nl::Socket& sock);
 

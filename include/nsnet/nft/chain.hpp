@@ -74,7 +74,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std
 NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name);
 
 // Decodes an NFT_MSG_NEWCHAIN message.
-NSNET_LAZY NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
+NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
 
 }  // namespace nsnet::nft
 

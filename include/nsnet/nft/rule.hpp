@@ -57,7 +57,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std:
 NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {});
 
 // Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
-NSNET_LAZY NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
+NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
 
 // The rule in `nft --debug=netlink` notation:
 //   ip nsnet postrouting

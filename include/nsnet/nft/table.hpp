@@ -57,7 +57,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, st
 NSNET_LAZY NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name);
 
 // Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
-NSNET_LAZY NSNET_DECL Table decode_table(const nl::MessageView& msg);
+NSNET_DECL Table decode_table(const nl::MessageView& msg);
 
 }  // namespace nsnet::nft
 

@@ -28,7 +28,7 @@ struct AddressInfo {
     std::string label{};
 };
 
-NSNET_LAZY NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
+NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
 
 struct AddressSpec {
     int index = 0;

@@ -196,7 +196,7 @@ struct BridgeVlanList {
     int index = 0;
     std::vector<BridgeVlan> vlans{};
 };
-NSNET_LAZY NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
+NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -113,7 +113,7 @@ struct FdbInfo {
 
 // Decodes an AF_BRIDGE RTM_NEWNEIGH/RTM_DELNEIGH (dump reply or event); nullopt for anything else
 // (IP neighbours included).
-NSNET_LAZY NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m);
+NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

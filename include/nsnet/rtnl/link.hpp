@@ -57,7 +57,7 @@ struct LinkInfo {
 };
 
 // Decodes RTM_NEWLINK (from a dump, a get or an event). Returns nullopt for other message types.
-NSNET_LAZY NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
+NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
 
 // ip link show NAME (a single RTM_GETLINK by name).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder link_get(std::string_view name);

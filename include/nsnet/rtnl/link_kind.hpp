@@ -51,7 +51,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string
 // namespace the request is sent in gives it, as IFLA_LINK_NETNSID reports a peer's namespace.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd);
 // The NETNSA_NSID of an RTM_NEWNSID answer; nullopt for another message or an id not assigned (-1).
-NSNET_LAZY NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
+NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

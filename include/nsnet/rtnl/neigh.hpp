@@ -84,7 +84,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family = AF
 
 // Decodes RTM_NEWNEIGH / RTM_DELNEIGH of an IPv4/IPv6 neighbour; nullopt for other messages and for
 // bridge FDB entries (AF_BRIDGE). Throws Error(EBADMSG) on malformed input.
-NSNET_LAZY NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
+NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -89,7 +89,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_dump();
 
 // Decodes RTM_NEWNEXTHOP / RTM_DELNEXTHOP; nullopt for other types. Throws Error(EBADMSG) on
 // malformed input (a group array whose size is not a multiple of 8, a bad gateway size, ...).
-NSNET_LAZY NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
+NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -196,7 +196,7 @@ NSNET_LAZY NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo
 
 // Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
 // other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
-NSNET_LAZY NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
+NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

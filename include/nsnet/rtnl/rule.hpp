@@ -116,7 +116,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family = AF_UNS
 
 // Decodes RTM_NEWRULE / RTM_DELRULE. Returns nullopt for other message types and for rule families
 // other than IPv4/IPv6 (ipmr/ip6mr). Throws Error(EBADMSG) on malformed input.
-NSNET_LAZY NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
+NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
 
 }  // namespace nsnet::rtnl
 

@@ -146,30 +146,30 @@ NSNET_LAZY_DEFINITION NSNET_DECL MonitorView dump_view(nl::Socket& sock, const M
     MonitorView v;
     if (o.links) {
         auto m = rtnl::link_dump();
-        for (auto& l : until_consistent([&] { return nl::dump_collect(sock, m, "dump links", [](const nl::MessageView& reply) { return rtnl::decode_link(reply); }); })) {
+        for (auto& l : until_consistent([&] { return nl::dump_collect(sock, m, "dump links", rtnl::decode_link); })) {
             int idx = l.index;
             v.links[idx] = std::move(l);
         }
     }
     if (o.addresses) {
         auto m = rtnl::address_dump();
-        for (auto& a : until_consistent([&] { return nl::dump_collect(sock, m, "dump addresses", [](const nl::MessageView& reply) { return rtnl::decode_address(reply); }); })) v.addresses[key_of(a)] = a;
+        for (auto& a : until_consistent([&] { return nl::dump_collect(sock, m, "dump addresses", rtnl::decode_address); })) v.addresses[key_of(a)] = a;
     }
     if (o.routes) {
         for (unsigned char f : {static_cast<unsigned char>(AF_INET), static_cast<unsigned char>(AF_INET6)}) {
             auto m = rtnl::route_dump(f);
-            for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump routes", [](const nl::MessageView& reply) { return rtnl::decode_route(reply); }); }))
+            for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump routes", rtnl::decode_route); }))
                 if (!(r.flags & RTM_F_CLONED)) v.routes[key_of(r)] = r;
         }
     }
     if (o.neighbors) {
         auto m = rtnl::neighbor_dump();
-        for (auto& n : until_consistent([&] { return nl::dump_collect(sock, m, "dump neighbors", [](const nl::MessageView& reply) { return rtnl::decode_neighbor(reply); }); }))
+        for (auto& n : until_consistent([&] { return nl::dump_collect(sock, m, "dump neighbors", rtnl::decode_neighbor); }))
             if (tracked(n)) v.neighbors[key_of(n)] = n;
     }
     if (o.rules) {
         auto m = rtnl::rule_dump();
-        for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump rules", [](const nl::MessageView& reply) { return rtnl::decode_rule(reply); }); })) v.rules[key_of(r)] = r;
+        for (auto& r : until_consistent([&] { return nl::dump_collect(sock, m, "dump rules", rtnl::decode_rule); })) v.rules[key_of(r)] = r;
     }
     return v;
 }
