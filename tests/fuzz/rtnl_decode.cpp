@@ -46,15 +46,15 @@ void kind(const char* name, Gated gated, Raw raw, nl::AttrRange data) {
 }
 
 void link_kinds(const rtnl::LinkInfo& l) {
-    kind("bridge", [&] { return rtnl::decode_bridge(l); }, rtnl::decode_bridge_data, l.data());
-    kind("bridge port", [&] { return rtnl::decode_bridge_port(l); }, rtnl::decode_bridge_port_data, l.slave_data());
-    kind("bridge port (protinfo)", [&] { return rtnl::decode_bridge_port(l); }, rtnl::decode_bridge_port_data,
+    kind("bridge", [&] { return rtnl::decode_bridge(l); }, [](nl::AttrRange d) { return rtnl::decode_bridge_data(d); }, l.data());
+    kind("bridge port", [&] { return rtnl::decode_bridge_port(l); }, [](nl::AttrRange d) { return rtnl::decode_bridge_port_data(d); }, l.slave_data());
+    kind("bridge port (protinfo)", [&] { return rtnl::decode_bridge_port(l); }, [](nl::AttrRange d) { return rtnl::decode_bridge_port_data(d); },
          nl::AttrRange(nl::Bytes(l.protinfo.data(), l.protinfo.size())));
-    kind("vxlan", [&] { return rtnl::decode_vxlan(l); }, rtnl::decode_vxlan_data, l.data());
-    kind("macvlan", [&] { return rtnl::decode_macvlan(l); }, rtnl::decode_macvlan_data, l.data());
-    kind("vlan", [&] { return rtnl::decode_vlan(l); }, rtnl::decode_vlan_data, l.data());
-    kind("ipvlan", [&] { return rtnl::decode_ipvlan(l); }, rtnl::decode_ipvlan_data, l.data());
-    kind("tun", [&] { return rtnl::decode_tun(l); }, rtnl::decode_tun_data, l.data());
+    kind("vxlan", [&] { return rtnl::decode_vxlan(l); }, [](nl::AttrRange d) { return rtnl::decode_vxlan_data(d); }, l.data());
+    kind("macvlan", [&] { return rtnl::decode_macvlan(l); }, [](nl::AttrRange d) { return rtnl::decode_macvlan_data(d); }, l.data());
+    kind("vlan", [&] { return rtnl::decode_vlan(l); }, [](nl::AttrRange d) { return rtnl::decode_vlan_data(d); }, l.data());
+    kind("ipvlan", [&] { return rtnl::decode_ipvlan(l); }, [](nl::AttrRange d) { return rtnl::decode_ipvlan_data(d); }, l.data());
+    kind("tun", [&] { return rtnl::decode_tun(l); }, [](nl::AttrRange d) { return rtnl::decode_tun_data(d); }, l.data());
 }
 
 }  // namespace
