@@ -4,8 +4,8 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
-#include <chrono>
-#include <thread>
+#include "nsnet/detail/std_chrono.hpp"
+#include "nsnet/detail/std_thread.hpp"
 
 namespace nsnet {
 namespace monitor_detail {

@@ -4,7 +4,7 @@
 // of a header-only program (the bodies are `inline`), and only in the implementation unit of a
 // separately compiled one (see nsnet/detail/config.hpp). Not meant to be included by itself.
 
-#include <algorithm>
+#include "nsnet/detail/std_algorithm.hpp"
 
 namespace nsnet::nft {
 
