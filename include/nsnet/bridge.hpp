@@ -144,7 +144,7 @@ public:
     NSNET_LAZY std::vector<BridgeVlan> vlans(const Link& port) const;
 
 private:
-    explicit Bridge(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Bridge(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     NSNET_LAZY LinkInfo require_port(const Link& port, const char* operation) const;
 

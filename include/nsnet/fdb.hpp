@@ -140,7 +140,7 @@ public:
     const std::string& description() const noexcept { return handle().description(); }
 
 private:
-    explicit FdbEntry(FdbEntryRef r) noexcept : detail::Owner<FdbEntryRef>(std::move(r)) {}
+    NSNET_LAZY explicit FdbEntry(FdbEntryRef r) noexcept : detail::Owner<FdbEntryRef>(std::move(r)) {}
     NSNET_LAZY static FdbEntry write(const NetnsRef& ns, const FdbOptions& options, rtnl::FdbMode mode, const char* operation);
 };
 

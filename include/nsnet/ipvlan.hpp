@@ -78,7 +78,7 @@ public:
     NSNET_LAZY void set_mode(IpvlanMode mode, IpvlanFlag flag = IpvlanFlag::Bridge);
 
 private:
-    explicit Ipvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Ipvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     NSNET_LAZY static std::string explain(const Error& e, const Link& parent);
 

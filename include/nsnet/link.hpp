@@ -234,7 +234,7 @@ public:
 
 protected:
     LinkOwnerBase() = default;
-    explicit LinkOwnerBase(Link link) noexcept : Owner(std::move(link)) {}
+    NSNET_LAZY explicit LinkOwnerBase(Link link) noexcept : Owner(std::move(link)) {}
     LinkOwnerBase(LinkOwnerBase&&) noexcept = default;
     LinkOwnerBase& operator=(LinkOwnerBase&&) noexcept = default;
     ~LinkOwnerBase() = default;
@@ -262,7 +262,7 @@ class OwnedLink final : public detail::LinkOwnerBase {
 public:
     OwnedLink() = default;
     // Takes ownership of the interface `link` names.
-    explicit OwnedLink(Link link) noexcept : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit OwnedLink(Link link) noexcept : LinkOwnerBase(std::move(link)) {}
     OwnedLink(OwnedLink&&) noexcept = default;
     OwnedLink& operator=(OwnedLink&&) noexcept = default;
     ~OwnedLink() = default;

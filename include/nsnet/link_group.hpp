@@ -108,7 +108,7 @@ public:
     NSNET_LAZY void remove() { owner_.remove(); }
 
 private:
-    LinkGroup(NetnsRef ns, std::uint32_t id) : owner_(detail::OwnedLinkGroup{std::move(ns), id}) {}
+    NSNET_LAZY LinkGroup(NetnsRef ns, std::uint32_t id) : owner_(detail::OwnedLinkGroup{std::move(ns), id}) {}
     NSNET_LAZY void check_tagged(const Link& link, const char* operation) const;
 
     detail::Owner<detail::OwnedLinkGroup> owner_{};

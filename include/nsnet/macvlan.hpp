@@ -85,7 +85,7 @@ public:
     NSNET_LAZY void set_mode(MacvlanMode mode);
 
 private:
-    explicit Macvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Macvlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     // Why the kernel refused: passthru exclusivity is the usual reason for EINVAL; EBUSY means the
     // parent's receive hook belongs to another upper device.

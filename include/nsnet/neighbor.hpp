@@ -151,7 +151,7 @@ public:
     const std::string& description() const noexcept { return handle().description(); }
 
 private:
-    explicit Neighbor(NeighborRef r) noexcept : detail::Owner<NeighborRef>(std::move(r)) {}
+    NSNET_LAZY explicit Neighbor(NeighborRef r) noexcept : detail::Owner<NeighborRef>(std::move(r)) {}
     NSNET_LAZY static Neighbor write(const NetnsRef& ns, const NeighborOptions& options, bool replace, const char* operation);
 };
 

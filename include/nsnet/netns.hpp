@@ -335,8 +335,8 @@ public:
     NSNET_LAZY void remove();
 
 private:
-    explicit Netns(NetnsRef ref) : owner_(detail::OwnedNetns{std::move(ref)}) {}
-    detail::NetnsOwner owner_{};
+    NSNET_LAZY explicit Netns(NetnsRef ref) : owner_(detail::OwnedNetns{std::move(ref)}) {}
+    detail::NetnsOwner owner_;  // not `owner_{}`: see DEVELOPERS.md, "Lazy bodies"
 };
 
 }  // namespace nsnet

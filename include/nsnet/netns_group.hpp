@@ -93,7 +93,7 @@ public:
     NSNET_LAZY void remove();
 
 private:
-    detail::NetnsGroupOwner owner_{};
+    detail::NetnsGroupOwner owner_;  // not `owner_{}`: see DEVELOPERS.md, "Lazy bodies"
 };
 
 }  // namespace nsnet

@@ -109,7 +109,7 @@ public:
     const NetnsRef& netns() const noexcept { return handle().netns(); }
 
 private:
-    explicit Nexthop(NexthopRef r) noexcept : detail::Owner<NexthopRef>(std::move(r)) {}
+    NSNET_LAZY explicit Nexthop(NexthopRef r) noexcept : detail::Owner<NexthopRef>(std::move(r)) {}
 };
 
 }  // namespace nsnet

@@ -215,7 +215,7 @@ public:
     const std::string& description() const noexcept { return handle().description(); }
 
 private:
-    explicit Route(RouteRef r) noexcept : detail::Owner<RouteRef>(std::move(r)) {}
+    NSNET_LAZY explicit Route(RouteRef r) noexcept : detail::Owner<RouteRef>(std::move(r)) {}
     NSNET_LAZY static Route write(const NetnsRef& ns, const RouteOptions& options, rtnl::RouteWrite mode, const char* operation);
 };
 

@@ -129,7 +129,7 @@ public:
     const NetnsRef& netns() const noexcept { return handle().netns(); }
 
 private:
-    explicit Rule(RuleRef r) noexcept : detail::Owner<RuleRef>(std::move(r)) {}
+    NSNET_LAZY explicit Rule(RuleRef r) noexcept : detail::Owner<RuleRef>(std::move(r)) {}
     NSNET_LAZY static Rule create_typed(const NetnsRef& ns, const RuleInfo& rule);
 };
 

@@ -143,7 +143,7 @@ public:
     NSNET_LAZY void close() noexcept;
 
 private:
-    explicit Tun(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Tun(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
     NSNET_LAZY void check_queue(std::size_t queue, const char* op) const;
     // open() and adopt(): attach to an existing device.
     NSNET_LAZY static Tun attach(const NetnsRef& ns, std::string_view name, TunMode mode, unsigned queues, const std::string& op);

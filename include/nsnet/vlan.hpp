@@ -75,7 +75,7 @@ public:
     NSNET_LAZY std::string describe() const;
 
 private:
-    explicit Vlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Vlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     NSNET_LAZY static std::string explain(const Error& e, const Link& parent, const rtnl::VlanConfig& c);
 

@@ -105,7 +105,7 @@ public:
     NSNET_LAZY void change(const VxlanChange& c);
 
 private:
-    explicit Vxlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
+    NSNET_LAZY explicit Vxlan(OwnedLink link) : LinkOwnerBase(std::move(link)) {}
 
     NSNET_LAZY static rtnl::VxlanConfig config(const VxlanOptions& o, const std::string& operation);
 };

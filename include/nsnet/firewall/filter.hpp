@@ -44,7 +44,7 @@ struct FilterRuleOptions {
 // The kernel checks the expressions when the batch is committed.
 struct RawRuleOptions {
     Hook hook = Hook::Forward;    // the chain, as FilterRuleOptions.hook
-    nft::Exprs exprs{};           // the rule's expressions (at least one)
+    nft::Exprs exprs;             // the rule's expressions (at least one)
     std::string description{};    // its nft text
     std::string owner{};          // recorded in the rule's comment
 };

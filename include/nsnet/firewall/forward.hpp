@@ -69,7 +69,7 @@ public:
 
 private:
     friend class Batch;
-    explicit ForwardPolicy(std::shared_ptr<nsnet::detail::NftPolicyState> st) : owner_(nsnet::detail::PolicyHandle{std::move(st)}) {}
+    NSNET_LAZY explicit ForwardPolicy(std::shared_ptr<nsnet::detail::NftPolicyState> st) : owner_(nsnet::detail::PolicyHandle{std::move(st)}) {}
     nsnet::detail::Owner<nsnet::detail::PolicyHandle> owner_{};
 };
 

@@ -174,7 +174,7 @@ public:
 protected:
     friend class Batch;
     friend class Rule;
-    explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : owner_(detail::NftRuleHandle{std::move(st)}) {}
+    NSNET_LAZY explicit NftRule(std::shared_ptr<detail::NftRuleState> st) : owner_(detail::NftRuleHandle{std::move(st)}) {}
     const std::shared_ptr<detail::NftRuleState>& state_ptr() const noexcept { return owner_->state; }
     NSNET_LAZY const detail::NftRuleState& state() const;
 

@@ -192,7 +192,7 @@ struct RuleInfo {
     std::string owner{};  // "" for shared rules (ensure) and rules without nsnet's comment
     std::string tag{};    // nsnet's tag; "" for rules nsnet did not write
     std::string text{};   // as `nft list ruleset` shows it (counter values included)
-    nft::Rule raw{};
+    nft::Rule raw;  // not `raw{}`: see DEVELOPERS.md, "Lazy bodies"
 };
 
 // What Rule::list returns: every rule of nsnet's tables, or those of one owner / family.
@@ -249,8 +249,8 @@ public:
     NSNET_LAZY void remove();
 
 private:
-    explicit Rule(NftRule r) : rule_(std::move(r)) {}
-    NftRule rule_{};
+    NSNET_LAZY explicit Rule(NftRule r) : rule_(std::move(r)) {}
+    NftRule rule_;  // not `rule_{}`: see DEVELOPERS.md, "Lazy bodies"
 };
 
 // "inet", "ip", "ip6".

@@ -103,7 +103,7 @@ struct NftRuleState {
     NetnsRef netns{};
     nft::TableFamily family = nft::TableFamily::Ip;  // the table: `FAMILY nsnet`
     NftChainSpec chain{};
-    nft::Exprs exprs{};
+    nft::Exprs exprs;  // not `exprs{}`: see DEVELOPERS.md, "Lazy bodies"
     std::string description{};  // nft syntax: ip saddr 172.17.0.0/16 oifname != "docker0" masquerade
     bool has_counter = false;
     std::uint64_t table_handle = 0;

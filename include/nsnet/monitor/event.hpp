@@ -47,16 +47,16 @@ struct MonitorEvent {
     EventType type = EventType::New;     // what happened
     ObjectKind kind = ObjectKind::Link;  // not meaningful for Resync
     bool synthetic = false;              // made by the Monitor (re-dump difference, implied deletion)
-    MonitorObject object{};              // the object (for Deleted: as the view last held it)
-    MonitorObject previous{};            // for Changed: the object before the change
+    MonitorObject object;                // the object (for Deleted: as the view last held it)
+    MonitorObject previous;              // for Changed: the object before the change
 
     // The object if it is of that kind, else nullptr.
-    const rtnl::LinkInfo* link() const noexcept { return std::get_if<rtnl::LinkInfo>(&object); }
-    const rtnl::AddressInfo* address() const noexcept { return std::get_if<rtnl::AddressInfo>(&object); }  // or nullptr
-    const rtnl::RouteInfo* route() const noexcept { return std::get_if<rtnl::RouteInfo>(&object); }  // or nullptr
-    const rtnl::Neighbor* neighbor() const noexcept { return std::get_if<rtnl::Neighbor>(&object); }  // or nullptr
-    const rtnl::Rule* rule() const noexcept { return std::get_if<rtnl::Rule>(&object); }  // or nullptr
-    const ResyncInfo* resync() const noexcept { return std::get_if<ResyncInfo>(&object); }  // Resync events only
+    NSNET_LAZY const rtnl::LinkInfo* link() const noexcept { return std::get_if<rtnl::LinkInfo>(&object); }
+    NSNET_LAZY const rtnl::AddressInfo* address() const noexcept { return std::get_if<rtnl::AddressInfo>(&object); }  // or nullptr
+    NSNET_LAZY const rtnl::RouteInfo* route() const noexcept { return std::get_if<rtnl::RouteInfo>(&object); }  // or nullptr
+    NSNET_LAZY const rtnl::Neighbor* neighbor() const noexcept { return std::get_if<rtnl::Neighbor>(&object); }  // or nullptr
+    NSNET_LAZY const rtnl::Rule* rule() const noexcept { return std::get_if<rtnl::Rule>(&object); }  // or nullptr
+    NSNET_LAZY const ResyncInfo* resync() const noexcept { return std::get_if<ResyncInfo>(&object); }  // Resync events only
 };
 
 }  // namespace nsnet

@@ -170,7 +170,7 @@ private:
     MonitorOptions options_{};
     nl::Socket events_{};
     nl::Socket dumps_{};
-    MonitorView view_{};
+    MonitorView view_;  // not `view_{}`: see DEVELOPERS.md, "Lazy bodies"
     std::deque<MonitorEvent> pending_{};
     MonitorStats stats_{};
     bool dirty_links_ = false, dirty_addresses_ = false, dirty_routes_ = false, dirty_neighbors_ = false,

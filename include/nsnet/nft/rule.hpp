@@ -26,7 +26,7 @@ struct Rule {
     TableFamily family = TableFamily::Ip;
     std::string table{};
     std::string chain{};
-    Exprs exprs{};
+    Exprs exprs;  // not `exprs{}`: see DEVELOPERS.md, "Lazy bodies"
     std::optional<std::string> comment{};  // `... comment "text"` (NFTA_RULE_USERDATA)
     // Read back only (or, for rule_del/rule_get, the rule to address):
     std::optional<std::uint64_t> handle{};

@@ -118,7 +118,14 @@ bool Monitor::erase(Map& map, const Key& key, ObjectKind kind, bool synthetic) {
 }
 
 NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::queue(EventType type, ObjectKind kind, bool synthetic, MonitorObject obj, MonitorObject prev) {
-    pending_.push_back(MonitorEvent{type, kind, synthetic, std::move(obj), std::move(prev)});
+    // Member by member, not `MonitorEvent{...}`: a braced initializer makes GCC compile the
+    // variant's constructors wherever this file is included (DEVELOPERS.md, "Lazy bodies").
+    MonitorEvent& e = pending_.emplace_back();
+    e.type = type;
+    e.kind = kind;
+    e.synthetic = synthetic;
+    e.object = std::move(obj);
+    e.previous = std::move(prev);
 }
 
 NSNET_LAZY_DEFINITION NSNET_DECL void Monitor::pump() {
