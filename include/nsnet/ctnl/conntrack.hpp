@@ -78,10 +78,15 @@ struct Entry {
     friend bool operator==(const Entry&, const Entry&) = default;
 };
 
+// The type of ctnl::decode_entry: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct EntryDecoder {
+    NSNET_LAZY std::optional<Entry> operator()(const nl::MessageView& m) const;  // decode_entry(m)
+};
 // Decodes an IPCTNL_MSG_CT_NEW (dump reply or event) or IPCTNL_MSG_CT_DELETE (event) message;
 // nullopt for any other message or one without an original tuple. Throws Error(EBADMSG) on
 // malformed attributes.
-NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m);
+inline constexpr EntryDecoder decode_entry{};
 
 // conntrack -L [-f ipv4|ipv6]: IPCTNL_MSG_CT_GET with NLM_F_DUMP (AF_UNSPEC: every family).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder ct_dump(unsigned char family = AF_UNSPEC);
@@ -134,9 +139,14 @@ struct Count {
     std::optional<std::uint32_t> max{};      // CTA_STATS_GLOBAL_MAX_ENTRIES
 };
 
+// The type of ctnl::decode_count: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct CountDecoder {
+    NSNET_LAZY std::optional<Count> operator()(const nl::MessageView& m) const;  // decode_count(m)
+};
 // Decodes an IPCTNL_MSG_CT_GET_STATS answer; nullopt for another message or one without
 // CTA_STATS_GLOBAL_ENTRIES. Throws Error(EBADMSG) on malformed attributes.
-NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m);
+inline constexpr CountDecoder decode_count{};
 
 // conntrack -D for one entry: IPCTNL_MSG_CT_DELETE with the entry's attributes that are set, in
 // conntrack's order (CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_STATUS, CTA_TIMEOUT, CTA_MARK), then

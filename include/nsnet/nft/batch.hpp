@@ -82,8 +82,13 @@ NSNET_LAZY NSNET_DECL void validate_name(std::string_view name, std::string_view
 // NFT_MSG_GETGEN, what `nft` asks first: the answer (NFT_MSG_NEWGEN) holds the ruleset's
 // generation, which every committed batch in the namespace changes.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder generation_get();
+// The type of nft::decode_generation: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct GenerationDecoder {
+    NSNET_LAZY std::optional<std::uint32_t> operator()(const nl::MessageView& m) const;  // decode_generation(m)
+};
 // NFTA_GEN_ID of an NFT_MSG_NEWGEN message; nullopt for any other message.
-NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m);
+inline constexpr GenerationDecoder decode_generation{};
 // The ruleset's generation in `sock`'s namespace now (generation_get, answered).
 NSNET_LAZY NSNET_DECL std::uint32_t read_generation(nl::Socket& sock);
 

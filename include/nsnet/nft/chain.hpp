@@ -73,8 +73,13 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_del(TableFamily family, const std
 // NFT_MSG_GETCHAIN for one chain (nl::request; ENOENT when missing).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std::string& table, const std::string& name);
 
+// The type of nft::decode_chain: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct ChainDecoder {
+    NSNET_LAZY Chain operator()(const nl::MessageView& msg) const;  // decode_chain(m)
+};
 // Decodes an NFT_MSG_NEWCHAIN message.
-NSNET_DECL Chain decode_chain(const nl::MessageView& msg);
+inline constexpr ChainDecoder decode_chain{};
 
 }  // namespace nsnet::nft
 

@@ -56,8 +56,13 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_get(TableFamily family, const std:
 // NFT_MSG_GETRULE dump of one table (and one chain, if given): send with nl::dump.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std::string& table, const std::string& chain = {});
 
+// The type of nft::decode_rule: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct RuleDecoder {
+    NSNET_LAZY Rule operator()(const nl::MessageView& msg) const;  // decode_rule(m)
+};
 // Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
-NSNET_DECL Rule decode_rule(const nl::MessageView& msg);
+inline constexpr RuleDecoder decode_rule{};
 
 // The rule in `nft --debug=netlink` notation:
 //   ip nsnet postrouting

@@ -56,8 +56,13 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder table_del_handle(TableFamily family, st
 // NFT_MSG_GETTABLE for one table (send with nl::request; ENOENT when there is none).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std::string& name);
 
+// The type of nft::decode_table: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct TableDecoder {
+    NSNET_LAZY Table operator()(const nl::MessageView& msg) const;  // decode_table(m)
+};
 // Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
-NSNET_DECL Table decode_table(const nl::MessageView& msg);
+inline constexpr TableDecoder decode_table{};
 
 }  // namespace nsnet::nft
 

@@ -96,6 +96,19 @@ namespace nsnet::detail {
 // nl::dump() with on_restart as a FunctionRef (empty: an interrupted dump throws EINTR).
 NSNET_LAZY NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
                           nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts);
+
+// What dump_collect collects of a decoder returning R: the value inside an optional, else R.
+template <class R>
+struct DumpItem {
+    using type = R;
+};
+template <class R>
+    requires requires(R r) { r.has_value(); *r; }
+struct DumpItem<R> {
+    using type = std::remove_cvref_t<decltype(*std::declval<R>())>;
+};
+template <class Decode>
+using DumpItemOf = typename DumpItem<std::invoke_result_t<Decode&, const nl::MessageView&>>::type;
 }  // namespace nsnet::detail
 
 namespace nsnet::nl {
@@ -108,12 +121,15 @@ NSNET_LAZY inline void dump(Socket& sock, MessageBuilder& msg, const std::string
 }
 
 // Decodes each dumped message with `decode` (which may return std::optional to skip some) and
-// collects the results; an interrupted dump is restarted transparently.
+// collects the results; an interrupted dump is restarted transparently. (The return type is spelt
+// out: an `auto` one would make GCC compile this body, and the decoder's, wherever a lazy body
+// names the call, called or not.)
 template <class Decode>
-auto dump_collect(Socket& sock, MessageBuilder& msg, const std::string& operation, Decode&& decode) {
+std::vector<detail::DumpItemOf<Decode>> dump_collect(Socket& sock, MessageBuilder& msg, const std::string& operation,
+                                                     Decode&& decode) {
     using R = std::invoke_result_t<Decode&, const MessageView&>;
     if constexpr (requires(R r) { r.has_value(); *r; }) {
-        std::vector<std::remove_cvref_t<decltype(*std::declval<R>())>> out;
+        std::vector<detail::DumpItemOf<Decode>> out;
         detail::dump_with(
             sock, msg, operation, [&](const MessageView& m) { if (auto v = decode(m)) out.push_back(std::move(*v)); },
             [&] { out.clear(); }, DumpOptions::default_max_attempts);

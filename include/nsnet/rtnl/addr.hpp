@@ -28,7 +28,13 @@ struct AddressInfo {
     std::string label{};
 };
 
-NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m);
+// The type of rtnl::decode_address: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct AddressDecoder {
+    NSNET_LAZY std::optional<AddressInfo> operator()(const nl::MessageView& m) const;  // decode_address(m)
+};
+// Decodes RTM_NEWADDR/RTM_DELADDR (from a dump or an event); nullopt for other message types.
+inline constexpr AddressDecoder decode_address{};
 
 struct AddressSpec {
     int index = 0;

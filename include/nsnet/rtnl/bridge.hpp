@@ -196,7 +196,14 @@ struct BridgeVlanList {
     int index = 0;
     std::vector<BridgeVlan> vlans{};
 };
-NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m);
+// The type of rtnl::decode_bridge_vlans: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct BridgeVlansDecoder {
+    NSNET_LAZY std::optional<BridgeVlanList> operator()(const nl::MessageView& m) const;  // decode_bridge_vlans(m)
+};
+// Decodes the VLANs of one bridge port from an AF_BRIDGE RTM_NEWLINK (`bridge vlan show`), ranges
+// expanded; nullopt for other messages.
+inline constexpr BridgeVlansDecoder decode_bridge_vlans{};
 
 }  // namespace nsnet::rtnl
 

@@ -111,9 +111,14 @@ struct FdbInfo {
     NSNET_LAZY std::string to_string(nsnet::detail::FunctionRef<std::string(int)> name = {}, bool show_dev = true) const;
 };
 
+// The type of rtnl::decode_fdb: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct FdbDecoder {
+    NSNET_LAZY std::optional<FdbInfo> operator()(const nl::MessageView& m) const;  // decode_fdb(m)
+};
 // Decodes an AF_BRIDGE RTM_NEWNEIGH/RTM_DELNEIGH (dump reply or event); nullopt for anything else
 // (IP neighbours included).
-NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m);
+inline constexpr FdbDecoder decode_fdb{};
 
 }  // namespace nsnet::rtnl
 

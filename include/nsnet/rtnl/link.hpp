@@ -56,8 +56,13 @@ struct LinkInfo {
     nl::AttrRange slave_data() const { return nl::AttrRange(nl::Bytes(slave_info_data.data(), slave_info_data.size())); }
 };
 
+// The type of rtnl::decode_link: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct LinkDecoder {
+    NSNET_LAZY std::optional<LinkInfo> operator()(const nl::MessageView& m) const;  // decode_link(m)
+};
 // Decodes RTM_NEWLINK (from a dump, a get or an event). Returns nullopt for other message types.
-NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m);
+inline constexpr LinkDecoder decode_link{};
 
 // ip link show NAME (a single RTM_GETLINK by name).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder link_get(std::string_view name);

@@ -50,8 +50,13 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder link_kind_change(int index, std::string
 // RTM_GETNSID for the namespace open as `netns_fd`: the answer (decode_nsid) is the id the
 // namespace the request is sent in gives it, as IFLA_LINK_NETNSID reports a peer's namespace.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd);
+// The type of rtnl::decode_nsid: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct NsidDecoder {
+    NSNET_LAZY std::optional<std::int32_t> operator()(const nl::MessageView& m) const;  // decode_nsid(m)
+};
 // The NETNSA_NSID of an RTM_NEWNSID answer; nullopt for another message or an id not assigned (-1).
-NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m);
+inline constexpr NsidDecoder decode_nsid{};
 
 }  // namespace nsnet::rtnl
 

@@ -82,9 +82,14 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_del(const Neighbor& n);
 // proxy`), which a normal dump does not contain.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char family = AF_UNSPEC, int ifindex = 0, bool proxy = false);
 
+// The type of rtnl::decode_neighbor: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct NeighborDecoder {
+    NSNET_LAZY std::optional<Neighbor> operator()(const nl::MessageView& m) const;  // decode_neighbor(m)
+};
 // Decodes RTM_NEWNEIGH / RTM_DELNEIGH of an IPv4/IPv6 neighbour; nullopt for other messages and for
 // bridge FDB entries (AF_BRIDGE). Throws Error(EBADMSG) on malformed input.
-NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m);
+inline constexpr NeighborDecoder decode_neighbor{};
 
 }  // namespace nsnet::rtnl
 

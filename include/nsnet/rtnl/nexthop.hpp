@@ -87,9 +87,14 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_get(std::uint32_t id);
 // ip nexthop show (dump of every family).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder nexthop_dump();
 
+// The type of rtnl::decode_nexthop: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct NexthopDecoder {
+    NSNET_LAZY std::optional<Nexthop> operator()(const nl::MessageView& m) const;  // decode_nexthop(m)
+};
 // Decodes RTM_NEWNEXTHOP / RTM_DELNEXTHOP; nullopt for other types. Throws Error(EBADMSG) on
 // malformed input (a group array whose size is not a multiple of 8, a bad gateway size, ...).
-NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m);
+inline constexpr NexthopDecoder decode_nexthop{};
 
 }  // namespace nsnet::rtnl
 

@@ -194,9 +194,14 @@ NSNET_LAZY NSNET_DECL std::vector<RoutePath> decode_multipath(const nl::Attr& a,
 // partly overwritten). A member added to RouteInfo must be reset here too.
 NSNET_LAZY NSNET_DECL bool decode_route_into(const nl::MessageView& m, RouteInfo& ri);
 
+// The type of rtnl::decode_route: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct RouteDecoder {
+    NSNET_LAZY std::optional<RouteInfo> operator()(const nl::MessageView& m) const;  // decode_route(m)
+};
 // Decodes RTM_NEWROUTE / RTM_DELROUTE (dump entries, get answers, events). Returns nullopt for
 // other message types and for families other than IPv4/IPv6. Malformed input throws Error(EBADMSG).
-NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m);
+inline constexpr RouteDecoder decode_route{};
 
 }  // namespace nsnet::rtnl
 

@@ -114,9 +114,14 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_del(const Rule& r);
 // decode_rule skips); `ip rule show` alone is AF_INET.
 NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(unsigned char family = AF_UNSPEC);
 
+// The type of rtnl::decode_rule: a function object, so that the decoder can be passed by
+// name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
+struct RuleDecoder {
+    NSNET_LAZY std::optional<Rule> operator()(const nl::MessageView& m) const;  // decode_rule(m)
+};
 // Decodes RTM_NEWRULE / RTM_DELRULE. Returns nullopt for other message types and for rule families
 // other than IPv4/IPv6 (ipmr/ip6mr). Throws Error(EBADMSG) on malformed input.
-NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m);
+inline constexpr RuleDecoder decode_rule{};
 
 }  // namespace nsnet::rtnl
 

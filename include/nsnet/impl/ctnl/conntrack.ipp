@@ -84,7 +84,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL Tuple decode_tuple(const nl::Attr& a) {
     return t;
 }
 
-NSNET_DECL std::optional<Entry> decode_entry(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Entry> EntryDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != message_type(IPCTNL_MSG_CT_NEW) && m.type() != message_type(IPCTNL_MSG_CT_DELETE)) return std::nullopt;
     Entry e{};
     e.family = m.family_header<nfgenmsg>().nfgen_family;
@@ -176,7 +176,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder ct_count() {
     return m;
 }
 
-NSNET_DECL std::optional<Count> decode_count(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Count> CountDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != message_type(IPCTNL_MSG_CT_GET_STATS)) return std::nullopt;
     std::optional<std::uint32_t> entries, max;
     for (nl::Attr a : m.attrs<nfgenmsg>()) {

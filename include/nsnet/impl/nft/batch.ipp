@@ -37,7 +37,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder generation_get() {
     return m;
 }
 
-NSNET_DECL std::optional<std::uint32_t> decode_generation(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::uint32_t> GenerationDecoder::operator()(const nl::MessageView& m) const {
     if (nft_message(m) != NFT_MSG_NEWGEN) return std::nullopt;
     nl::AttrTable<NFTA_GEN_MAX> a(m.attrs<nfgenmsg>());
     if (!a[NFTA_GEN_ID]) return std::nullopt;

@@ -70,7 +70,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder chain_get(TableFamily family
     return m;
 }
 
-NSNET_DECL Chain decode_chain(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Chain ChainDecoder::operator()(const nl::MessageView& msg) const {
     Chain c;
     c.family = message_family(msg);
     nl::AttrTable<NFTA_CHAIN_MAX> a(msg.attrs<nfgenmsg>());

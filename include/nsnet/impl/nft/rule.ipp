@@ -57,7 +57,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family
     return m;
 }
 
-NSNET_DECL Rule decode_rule(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Rule RuleDecoder::operator()(const nl::MessageView& msg) const {
     Rule r;
     r.family = message_family(msg);
     nl::AttrTable<NFTA_RULE_MAX> a(msg.attrs<nfgenmsg>());

@@ -69,7 +69,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder table_get(TableFamily family
     return m;
 }
 
-NSNET_DECL Table decode_table(const nl::MessageView& msg) {
+NSNET_LAZY_DEFINITION NSNET_DECL Table TableDecoder::operator()(const nl::MessageView& msg) const {
     Table t;
     t.family = message_family(msg);
     nl::AttrTable<NFTA_TABLE_MAX> a(msg.attrs<nfgenmsg>());

@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL std::optional<AddressInfo> decode_address(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<AddressInfo> AddressDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWADDR && m.type() != RTM_DELADDR) return std::nullopt;
     auto ifa = m.family_header<ifaddrmsg>();
     AddressInfo a{};

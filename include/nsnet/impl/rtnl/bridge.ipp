@@ -48,7 +48,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder bridge_vlan_dump() {
     return m;
 }
 
-NSNET_DECL std::optional<BridgeVlanList> decode_bridge_vlans(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<BridgeVlanList> BridgeVlansDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWLINK) return std::nullopt;
     auto ifi = m.family_header<ifinfomsg>();
     if (ifi.ifi_family != AF_BRIDGE) return std::nullopt;

@@ -76,7 +76,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL std::string FdbInfo::to_string(nsnet::detail::F
     return s;
 }
 
-NSNET_DECL std::optional<FdbInfo> decode_fdb(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<FdbInfo> FdbDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWNEIGH && m.type() != RTM_DELNEIGH) return std::nullopt;
     auto ndm = m.family_header<ndmsg>();
     if (ndm.ndm_family != AF_BRIDGE) return std::nullopt;

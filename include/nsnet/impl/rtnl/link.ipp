@@ -6,7 +6,7 @@
 
 namespace nsnet::rtnl {
 
-NSNET_DECL std::optional<LinkInfo> decode_link(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<LinkInfo> LinkDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWLINK && m.type() != RTM_DELLINK) return std::nullopt;
     auto ifi = m.family_header<ifinfomsg>();
     LinkInfo l{};

@@ -15,7 +15,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nsid_get(int netns_fd) {
     return m;
 }
 
-NSNET_DECL std::optional<std::int32_t> decode_nsid(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::int32_t> NsidDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWNSID) return std::nullopt;
     if (auto a = m.attrs(sizeof(rtgenmsg)).find(NETNSA_NSID))
         if (std::int32_t id = a->s32(); id >= 0) return id;

@@ -86,7 +86,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder neighbor_dump(unsigned char 
     return m;
 }
 
-NSNET_DECL std::optional<Neighbor> decode_neighbor(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Neighbor> NeighborDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWNEIGH && m.type() != RTM_DELNEIGH) return std::nullopt;
     auto nd = m.family_header<ndmsg>();
     if (nd.ndm_family != AF_INET && nd.ndm_family != AF_INET6) return std::nullopt;

@@ -115,7 +115,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder nexthop_dump() {
     return m;
 }
 
-NSNET_DECL std::optional<Nexthop> decode_nexthop(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Nexthop> NexthopDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWNEXTHOP && m.type() != RTM_DELNEXTHOP) return std::nullopt;
     auto h = m.family_header<nhmsg>();
     Nexthop n{};

@@ -226,7 +226,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL bool decode_route_into(const nl::MessageView& m
     return true;
 }
 
-NSNET_DECL std::optional<RouteInfo> decode_route(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<RouteInfo> RouteDecoder::operator()(const nl::MessageView& m) const {
     std::optional<RouteInfo> out(std::in_place);
     if (!decode_route_into(m, *out)) return std::nullopt;
     return out;

@@ -158,7 +158,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder rule_dump(unsigned char fami
     return m;
 }
 
-NSNET_DECL std::optional<Rule> decode_rule(const nl::MessageView& m) {
+NSNET_LAZY_DEFINITION NSNET_DECL std::optional<Rule> RuleDecoder::operator()(const nl::MessageView& m) const {
     if (m.type() != RTM_NEWRULE && m.type() != RTM_DELRULE) return std::nullopt;
     auto h = m.family_header<fib_rule_hdr>();
     if (h.family != AF_INET && h.family != AF_INET6) return std::nullopt;
