@@ -71,7 +71,7 @@ NSNET_LAZY_DEFINITION NSNET_DECL void tag_new_link(const Link& link, std::string
 
 NSNET_LAZY_DEFINITION NSNET_DECL void Link::set_owner(std::string_view owner) const {
     std::string alias = detail::link_owner_alias(owner, "set link owner");
-    change({.alias = alias}, "set link owner " + std::string(owner));
+    run("set link owner " + std::string(owner), rtnl::link_set_alias(index_, alias));
 }
 
 NSNET_LAZY_DEFINITION NSNET_DECL std::optional<std::string> Link::owner_of(const LinkInfo& info) {

@@ -87,6 +87,10 @@ struct LinkChange {
 };
 
 NSNET_LAZY NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c);
+// ip link set #INDEX alias ALIAS: the same bytes as link_set({.index = index, .alias = alias}),
+// without compiling the encoder of every other LinkChange field (Link::set_owner, which every
+// owned link's creation calls).
+NSNET_LAZY NSNET_DECL nl::MessageBuilder link_set_alias(int index, std::string_view alias);
 
 // ip link del (by index).
 NSNET_LAZY NSNET_DECL nl::MessageBuilder link_del(int index);

@@ -80,6 +80,19 @@ TEST_CASE("ip link set / del requests") {
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_del(3)), golden::load("link_del"));
 }
 
+TEST_CASE("link_set_alias sends what link_set({.index, .alias}) sends (no NUL; an empty alias is one NUL byte)") {
+    for (std::string alias : {std::string("nsnet:owner=ctr-1"), std::string()}) {
+        CAPTURE(alias);
+        auto one = rtnl::link_set_alias(3, alias);
+        auto all = rtnl::link_set({.index = 3, .alias = alias});
+        CHECK(golden::as_sent(one) == golden::as_sent(all));
+        auto a = nl::MessageView(one.bytes()).attrs<ifinfomsg>().find(IFLA_IFALIAS);
+        REQUIRE(a);
+        CHECK(a->payload().size() == (alias.empty() ? 1 : alias.size()));
+    }
+    CHECK_THROWS_AS(rtnl::link_set_alias(3, std::string(256, 'a')), InvalidArgument);
+}
+
 TEST_CASE("txqueuelen and promisc requests equal ip link add|set's (golden/capture_cni.py)") {
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_set({.index = 3, .txqlen = 2000})), golden::load("link_set_txqlen"));
     NSNET_CHECK_GOLDEN(golden::as_sent(rtnl::link_set({.index = 3, .promisc = true})), golden::load("link_set_promisc_on"));

@@ -72,6 +72,15 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_dump(unsigned char fami
     return m;
 }
 
+// IFLA_IFALIAS as ip sends it: no NUL, so the kernel's limit (IFALIASZ-1 = 255 bytes) is the
+// caller's (Linux 6.18 counts a trailing NUL against it: 255 bytes + NUL is ERANGE). An empty alias
+// (clearing it) is one NUL byte: the kernel refuses an empty string attribute.
+NSNET_LAZY inline void put_link_alias(nl::MessageBuilder& m, int index, std::string_view alias) {
+    validate_link_alias(alias, "set link alias", "#" + std::to_string(index));
+    if (alias.empty()) m.put_string(IFLA_IFALIAS, "");
+    else m.put(IFLA_IFALIAS, alias.data(), alias.size());
+}
+
 NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c) {
     nl::MessageBuilder m(RTM_NEWLINK, 0);
     ifinfomsg ifi{};
@@ -92,14 +101,16 @@ NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_set(const LinkChange& c
     if (c.txqlen) m.put_u32(IFLA_TXQLEN, *c.txqlen);
     if (c.master) m.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(*c.master));
     if (c.group) m.put_u32(IFLA_GROUP, *c.group);
-    if (c.alias) {
-        // As ip sends it: no NUL, so the kernel's limit (IFALIASZ-1 = 255 bytes) is the caller's
-        // (Linux 6.18 counts a trailing NUL against it: 255 bytes + NUL is ERANGE). An empty alias
-        // (clearing it) is one NUL byte: the kernel refuses an empty string attribute.
-        validate_link_alias(*c.alias, "set link alias", "#" + std::to_string(c.index));
-        if (c.alias->empty()) m.put_string(IFLA_IFALIAS, "");
-        else m.put(IFLA_IFALIAS, c.alias->data(), c.alias->size());
-    }
+    if (c.alias) put_link_alias(m, c.index, *c.alias);
+    return m;
+}
+
+NSNET_LAZY_DEFINITION NSNET_DECL nl::MessageBuilder link_set_alias(int index, std::string_view alias) {
+    nl::MessageBuilder m(RTM_NEWLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_index = index;
+    m.put_header(ifi);
+    put_link_alias(m, index, alias);
     return m;
 }
 
