@@ -42,9 +42,11 @@
 // Header-only, that makes it a function template with one defaulted parameter nobody names
 // (`f(args)` calls it as before; only its address needs `&f<>`), compiled the first time a
 // program calls it. Separately compiled, both macros are empty: an ordinary function, compiled
-// once in the implementation unit. Constructors, destructors, assignments and virtual functions
-// cannot be made lazy this way (they stay eager); neither can an inline body that names a lazy
-// function make it lazy: the caller must be lazy too, or it instantiates the callee.
+// once in the implementation unit. Copy and move constructors, destructors, assignments and
+// virtual functions cannot be made lazy this way (they stay eager; other constructors can); neither
+// can an inline body that names a lazy function make it lazy: the caller must be lazy too, or it
+// instantiates the callee. Rules that follow, and how to find what is still compiled eagerly:
+// DEVELOPERS.md, "Lazy bodies".
 #if defined(NSNET_SEPARATE_COMPILATION)
 #define NSNET_LAZY
 #define NSNET_LAZY_DEFINITION
