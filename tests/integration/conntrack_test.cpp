@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nsnet/firewall/nat.hpp"
@@ -36,6 +38,19 @@ void send_udp(const NetnsRef& from, const char* to, std::uint16_t port) {
     const auto sa = nsnet::detail::make_sockaddr(IpAddress::parse(to), port);
     auto fd = from.socket(sa.storage.ss_family, SOCK_DGRAM);
     REQUIRE(::sendto(fd.get(), "x", 1, 0, sa.get(), sa.length) == 1);
+}
+
+// Conntrack::count once it has come down to `expected` (up to 3 s). It is the kernel's number of
+// allocated entries (conntrack -C): a removed entry that a packet still holds, such as an IPv6 one
+// whose packet waits for neighbour discovery on a slow VM, is counted until that packet is gone
+// (seen once: 2 more than expected right after a removal, in the TCG VM stage).
+std::size_t count_settled(const NetnsRef& ns, std::size_t expected) {
+    std::size_t n = Conntrack::count(ns);
+    for (int i = 0; i < 60 && n != expected; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        n = Conntrack::count(ns);
+    }
+    return n;
 }
 
 // Two namespaces joined by a veth (10.77.0.1/24, fd77::1/64 in `a`), `a` tracking connections of
@@ -206,7 +221,7 @@ TEST_CASE("conntrack: with a table of thousands of entries, remove by port takes
     REQUIRE(Conntrack::count(t.a) == static_cast<std::size_t>(flows) + 3);
     CHECK(Conntrack::list(t.a, {.protocol = IPPROTO_UDP, .orig_dst_port = 5353}).size() == 3);
     CHECK(Conntrack::remove(t.a, {.protocol = IPPROTO_UDP, .orig_dst_port = 5353}) == 3);
-    CHECK(Conntrack::count(t.a) == static_cast<std::size_t>(flows));
+    CHECK(count_settled(t.a, static_cast<std::size_t>(flows)) == static_cast<std::size_t>(flows));
     CHECK(Conntrack::remove(t.a, {.protocol = IPPROTO_UDP, .orig_dst_port = 20007}) == 1);
     CHECK(Conntrack::list(t.a, {.family = Family::V4, .protocol = IPPROTO_UDP}).size() == static_cast<std::size_t>(flows) - 1);
 }
