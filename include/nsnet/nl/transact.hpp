@@ -97,13 +97,19 @@ namespace nsnet::detail {
 NSNET_LAZY NSNET_DECL void dump_with(nl::Socket& sock, nl::MessageBuilder& msg, const std::string& operation,
                           nl::MessageHandler on_message, FunctionRef<void()> on_restart, int max_attempts);
 
+// A decoder's result that may be empty (std::optional): dump_collect skips the empty ones.
+template <class R>
+concept MaybeEmpty = requires(R r) {
+    r.has_value();
+    *r;
+};
+
 // What dump_collect collects of a decoder returning R: the value inside an optional, else R.
 template <class R>
 struct DumpItem {
     using type = R;
 };
-template <class R>
-    requires requires(R r) { r.has_value(); *r; }
+template <MaybeEmpty R>
 struct DumpItem<R> {
     using type = std::remove_cvref_t<decltype(*std::declval<R>())>;
 };
@@ -127,19 +133,18 @@ NSNET_LAZY inline void dump(Socket& sock, MessageBuilder& msg, const std::string
 template <class Decode>
 std::vector<detail::DumpItemOf<Decode>> dump_collect(Socket& sock, MessageBuilder& msg, const std::string& operation,
                                                      Decode&& decode) {
-    using R = std::invoke_result_t<Decode&, const MessageView&>;
-    if constexpr (requires(R r) { r.has_value(); *r; }) {
-        std::vector<detail::DumpItemOf<Decode>> out;
-        detail::dump_with(
-            sock, msg, operation, [&](const MessageView& m) { if (auto v = decode(m)) out.push_back(std::move(*v)); },
-            [&] { out.clear(); }, DumpOptions::default_max_attempts);
-        return out;
-    } else {
-        std::vector<R> out;
-        detail::dump_with(sock, msg, operation, [&](const MessageView& m) { out.push_back(decode(m)); },
-                          [&] { out.clear(); }, DumpOptions::default_max_attempts);
-        return out;
-    }
+    std::vector<detail::DumpItemOf<Decode>> out;
+    detail::dump_with(
+        sock, msg, operation,
+        [&](const MessageView& m) {
+            if constexpr (detail::MaybeEmpty<std::invoke_result_t<Decode&, const MessageView&>>) {
+                if (auto v = decode(m)) out.push_back(std::move(*v));
+            } else {
+                out.push_back(decode(m));
+            }
+        },
+        [&] { out.clear(); }, DumpOptions::default_max_attempts);
+    return out;
 }
 
 // Many requests sent in as few system calls as the socket buffers allow, each answered separately.
