@@ -76,7 +76,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder chain_get(TableFamily family, const std
 // The type of nft::decode_chain: a function object, so that the decoder can be passed by
 // name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
 struct ChainDecoder {
-    NSNET_LAZY Chain operator()(const nl::MessageView& msg) const;  // decode_chain(m)
+    NSNET_LAZY Chain operator()(const nl::MessageView& msg) const;  // decode_chain(msg)
 };
 // Decodes an NFT_MSG_NEWCHAIN message.
 inline constexpr ChainDecoder decode_chain{};

@@ -59,7 +59,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder rule_dump(TableFamily family, const std
 // The type of nft::decode_rule: a function object, so that the decoder can be passed by
 // name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
 struct RuleDecoder {
-    NSNET_LAZY Rule operator()(const nl::MessageView& msg) const;  // decode_rule(m)
+    NSNET_LAZY Rule operator()(const nl::MessageView& msg) const;  // decode_rule(msg)
 };
 // Decodes an NFT_MSG_NEWRULE message (a GET answer, a dump entry or an NLM_F_ECHO copy).
 inline constexpr RuleDecoder decode_rule{};

@@ -59,7 +59,7 @@ NSNET_LAZY NSNET_DECL nl::MessageBuilder table_get(TableFamily family, const std
 // The type of nft::decode_table: a function object, so that the decoder can be passed by
 // name (nl::dump_collect) and is still compiled only where it is called (DEVELOPERS.md).
 struct TableDecoder {
-    NSNET_LAZY Table operator()(const nl::MessageView& msg) const;  // decode_table(m)
+    NSNET_LAZY Table operator()(const nl::MessageView& msg) const;  // decode_table(msg)
 };
 // Decodes an NFT_MSG_NEWTABLE (a GET answer, dump entry or echo).
 inline constexpr TableDecoder decode_table{};
